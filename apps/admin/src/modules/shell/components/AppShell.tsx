@@ -1,0 +1,40 @@
+import { NavLink, Outlet } from 'react-router-dom';
+import { AccountSummary } from './AccountSummary';
+
+const NAV_ITEMS = [
+  { to: '/', label: 'Dashboard', end: true },
+  { to: '/api-keys', label: 'API keys', end: false },
+] as const;
+
+export function AppShell() {
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="sidebar">
+        <p className="brand">
+          <span className="brand__mark" aria-hidden="true">
+            M
+          </span>
+          Margin <span className="brand__sub">admin</span>
+        </p>
+        <nav className="nav" aria-label="Main">
+          <ul>
+            {NAV_ITEMS.map((item) => (
+              <li key={item.to}>
+                <NavLink to={item.to} end={item.end} className="nav__link">
+                  {item.label}
+                </NavLink>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <AccountSummary />
+      </header>
+      <main id="main" className="content" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,2 @@
+// Jest maps stylesheet imports here: tests don't need styles.
+export {};

@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+const appRoot = fileURLToPath(new URL('.', import.meta.url));
+const api = 'http://127.0.0.1:3000';
+
+export default defineConfig({
+  root: appRoot,
+  plugins: [react()],
+  resolve: {
+    alias: {
+      '@margin/contracts': fileURLToPath(new URL('../../libs/contracts/src/index.ts', import.meta.url)),
+    },
+  },
+  build: {
+    outDir: '../../dist/apps/admin',
+    emptyOutDir: true,
+    sourcemap: true,
+  },
+  server: {
+    host: '127.0.0.1',
+    port: 4200,
+    proxy: {
+      // A regex, not '/api': a plain prefix would also swallow the SPA's own /api-keys route.
+      '^/api(/|$)': { target: api, changeOrigin: true },
+      '/v1': { target: api, changeOrigin: true },
+      '/health': { target: api, changeOrigin: true },
+      '/socket.io': { target: api, changeOrigin: true, ws: true },
+    },
+  },
+  preview: {
+    host: '127.0.0.1',
+    port: 4300,
+  },
+});

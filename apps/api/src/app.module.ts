@@ -1,0 +1,56 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { ServeStaticModule } from '@nestjs/serve-static';
+import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import {
+  AppConfig,
+  ClockModule,
+  ConfigModule,
+  DatabaseModule,
+  LoggingModule,
+  QueueModule,
+  REDIS,
+  RedisModule,
+} from '@margin/core';
+import { IdentityModule } from '@margin/identity';
+import type Redis from 'ioredis';
+import { HealthController } from './health/health.controller';
+import { RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
+import { MIGRATIONS } from './migrations';
+import { ClientThrottlerGuard } from './throttle';
+
+/** Routes the SPA must never shadow: unknown paths under them are JSON 404s. */
+export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metrics', '/socket.io/{*path}'];
+
+@Module({
+  imports: [
+    ClockModule,
+    RedisModule,
+    LoggingModule.forRoot('api'),
+    DatabaseModule.forRoot({ migrations: MIGRATIONS }),
+    QueueModule.forRoot(),
+    TerminusModule.forRoot({ errorLogStyle: 'pretty', gracefulShutdownTimeoutMs: 0 }),
+    ThrottlerModule.forRootAsync({
+      inject: [AppConfig, REDIS],
+      useFactory: (config: AppConfig, redis: Redis) => ({
+        throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
+        storage: new ThrottlerStorageRedisService(redis),
+      }),
+    }),
+    ServeStaticModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => [{ rootPath: config.adminDistDir, exclude: NON_SPA_ROUTES }],
+    }),
+    IdentityModule,
+  ],
+  controllers: [HealthController],
+  providers: [RedisHealthIndicator, WorkersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],
+})
+export class AppModule {
+  /** Validates the environment unless a config is given (tests pass their own). */
+  static forRoot(config?: AppConfig): DynamicModule {
+    return { module: AppModule, imports: [ConfigModule.forRoot(config)] };
+  }
+}

@@ -1,0 +1,65 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService } from '@nestjs/terminus';
+import { WORKER_HEARTBEAT_PREFIX, type WorkerHeartbeat } from '@margin/contracts';
+import { REDIS } from '@margin/core';
+import type Redis from 'ioredis';
+
+@Injectable()
+export class RedisHealthIndicator {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async check(key: string) {
+    const indicator = this.indicators.check(key);
+    const started = Date.now();
+    try {
+      const pong = await Promise.race([
+        this.redis.ping(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout after 2000ms')), 2000).unref()),
+      ]);
+      return pong === 'PONG' ? indicator.up({ latencyMs: Date.now() - started }) : indicator.down({ message: `unexpected reply ${pong}` });
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    }
+  }
+}
+
+/**
+ * Workers announce themselves in Redis with a short TTL. Their count is reported but does not fail the
+ * check: an API instance without workers still serves reads, and load balancers must not drop it.
+ */
+@Injectable()
+export class WorkersHealthIndicator {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async check(key: string) {
+    const indicator = this.indicators.check(key);
+    try {
+      const keys = await this.scan(`${WORKER_HEARTBEAT_PREFIX}*`);
+      const beats = keys.length ? await this.redis.mget(keys) : [];
+      const workers = beats
+        .filter((b): b is string => b !== null)
+        .map((b) => JSON.parse(b) as WorkerHeartbeat)
+        .map(({ id, host, pid, queues, concurrency, seenAt }) => ({ id, host, pid, queues, concurrency, seenAt }));
+      return indicator.up({ count: workers.length, workers });
+    } catch (err) {
+      return indicator.down({ message: (err as Error).message });
+    }
+  }
+
+  private async scan(pattern: string): Promise<string[]> {
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 100);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+    return found;
+  }
+}

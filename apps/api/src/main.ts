@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { AppConfig, ConfigValidationError, loadConfig } from '@margin/core';
+import { createApp } from './create-app';
+
+async function main(): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      process.stderr.write(`margin-api: ${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const app = await createApp(config);
+  await app.listen(config.port, config.host);
+  new Logger('Bootstrap').log({ url: `http://${config.host}:${config.port}` }, 'Margin API listening');
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`margin-api failed to start: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { QUEUES } from '@margin/contracts';
+import { AppConfig, ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, RedisModule } from '@margin/core';
+import { IdentityWorkerModule } from '@margin/identity';
+import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
+
+@Module({
+  imports: [ClockModule, RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule],
+  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance] }, WorkerHeartbeatService],
+})
+export class WorkerModule {
+  static forRoot(config?: AppConfig): DynamicModule {
+    return { module: WorkerModule, imports: [ConfigModule.forRoot(config)] };
+  }
+}

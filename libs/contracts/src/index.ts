@@ -1,0 +1,4 @@
+export * from './identity';
+export * from './errors';
+export * from './health';
+export * from './queues';

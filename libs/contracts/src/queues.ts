@@ -1,0 +1,31 @@
+// Queue names and job payloads shared by the API (producer) and the worker (consumer).
+
+export const QUEUES = {
+  maintenance: 'maintenance',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export const MAINTENANCE_JOBS = {
+  touchApiKey: 'api-key.touch',
+} as const;
+
+export interface TouchApiKeyPayload {
+  tenantId: string;
+  apiKeyId: string;
+  /** ISO time the key was used. */
+  usedAt: string;
+}
+
+/** Workers announce themselves here (a key per worker with a TTL) so /health can count them. */
+export const WORKER_HEARTBEAT_PREFIX = 'margin:workers:';
+export const WORKER_HEARTBEAT_TTL_SECONDS = 30;
+
+export interface WorkerHeartbeat {
+  id: string;
+  host: string;
+  pid: number;
+  queues: string[];
+  concurrency: number;
+  startedAt: string;
+  seenAt: string;
+}

@@ -1,0 +1,200 @@
+// The one place the process environment is read: validated once at boot, typed, frozen.
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  registerDecorator,
+  validateSync,
+  ValidationError,
+  ValidationOptions,
+} from 'class-validator';
+import * as path from 'node:path';
+
+const toInt = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : Number(value);
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value === 'boolean') return value;
+  const v = String(value).toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value; // left as-is so that @IsBoolean reports it
+};
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+function IsBase64Key(bytes: number, options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isBase64Key',
+      target: target.constructor,
+      propertyName,
+      options: {
+        message: `$property must be ${bytes} random bytes encoded as base64 (generate one with: openssl rand -base64 ${bytes})`,
+        ...options,
+      },
+      validator: {
+        validate(value: unknown) {
+          if (typeof value !== 'string' || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+          return Buffer.from(value, 'base64').length === bytes;
+        },
+      },
+    });
+}
+
+const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** Environment variables, named as they are set, so that validation messages name the variable. */
+export class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test'])
+  NODE_ENV?: 'development' | 'production' | 'test';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT?: number;
+
+  @IsOptional() @IsString()
+  HOST?: string;
+
+  @Transform(emptyToUndefined) @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL!: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  REDIS_URL?: string;
+
+  @Transform(emptyToUndefined) @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  JWT_SECRET!: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(60 * 60 * 24 * 30)
+  JWT_EXPIRES_IN_SECONDS?: number;
+
+  @Transform(emptyToUndefined) @IsBase64Key(32)
+  ENCRYPTION_KEY!: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  OLLAMA_BASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  OPENAI_API_KEY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  OPENAI_BASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  ANTHROPIC_API_KEY?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  ANTHROPIC_BASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsEmail()
+  ADMIN_EMAIL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' }) @MaxLength(200)
+  ADMIN_PASSWORD?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  WORKER_CONCURRENCY?: number;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  ALLOW_SIGNUP?: boolean;
+
+  @IsOptional() @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 10mb' })
+  BODY_LIMIT?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  RATE_LIMIT_PER_MINUTE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  LOGIN_MAX_FAILURES?: number;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+  @IsOptional() @IsString()
+  ADMIN_DIST_DIR?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  TRUST_PROXY?: boolean;
+}
+
+export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
+
+/** Typed, validated configuration. Inject it; never read process.env elsewhere. */
+export class AppConfig {
+  readonly nodeEnv!: 'development' | 'production' | 'test';
+  readonly port!: number;
+  readonly host!: string;
+  readonly databaseUrl!: string;
+  readonly redisUrl!: string;
+  readonly jwtSecret!: string;
+  readonly jwtExpiresInSeconds!: number;
+  /** 32-byte key for AES-256-GCM encryption of stored secrets. */
+  readonly encryptionKey!: Buffer;
+  readonly ollamaBaseUrl!: string;
+  readonly openaiApiKey?: string;
+  readonly openaiBaseUrl?: string;
+  readonly anthropicApiKey?: string;
+  readonly anthropicBaseUrl?: string;
+  readonly adminEmail?: string;
+  readonly adminPassword?: string;
+  readonly workerConcurrency!: number;
+  readonly allowSignup!: boolean;
+  readonly bodyLimit!: string;
+  readonly rateLimitPerMinute!: number;
+  readonly loginMaxFailures!: number;
+  readonly logLevel!: LogLevel;
+  readonly adminDistDir!: string;
+  readonly trustProxy!: boolean;
+}
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigValidationError';
+  }
+}
+
+function flatten(errors: ValidationError[]): string[] {
+  return errors.flatMap((e) => Object.values(e.constraints ?? {}));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const vars = plainToInstance(EnvironmentVariables, { ...env });
+  const errors = validateSync(vars, { whitelist: false, forbidUnknownValues: false });
+  if (errors.length > 0) throw new ConfigValidationError(flatten(errors));
+
+  const config: AppConfig = {
+    nodeEnv: vars.NODE_ENV ?? 'development',
+    port: vars.PORT ?? 3000,
+    host: vars.HOST ?? '127.0.0.1',
+    databaseUrl: vars.DATABASE_URL,
+    redisUrl: vars.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    jwtSecret: vars.JWT_SECRET,
+    jwtExpiresInSeconds: vars.JWT_EXPIRES_IN_SECONDS ?? 12 * 60 * 60,
+    encryptionKey: Buffer.from(vars.ENCRYPTION_KEY, 'base64'),
+    ollamaBaseUrl: vars.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434',
+    openaiApiKey: vars.OPENAI_API_KEY,
+    openaiBaseUrl: vars.OPENAI_BASE_URL,
+    anthropicApiKey: vars.ANTHROPIC_API_KEY,
+    anthropicBaseUrl: vars.ANTHROPIC_BASE_URL,
+    adminEmail: vars.ADMIN_EMAIL?.toLowerCase(),
+    adminPassword: vars.ADMIN_PASSWORD,
+    workerConcurrency: vars.WORKER_CONCURRENCY ?? 4,
+    allowSignup: vars.ALLOW_SIGNUP ?? false,
+    bodyLimit: vars.BODY_LIMIT ?? '10mb',
+    rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 600,
+    loginMaxFailures: vars.LOGIN_MAX_FAILURES ?? 10,
+    logLevel: vars.LOG_LEVEL ?? 'info',
+    adminDistDir: path.resolve(vars.ADMIN_DIST_DIR ?? path.join(process.cwd(), 'dist/apps/admin')),
+    trustProxy: vars.TRUST_PROXY ?? false,
+  };
+  return Object.freeze(Object.assign(new AppConfig(), config));
+}

@@ -1,0 +1,15 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { AppConfig, loadConfig } from './app-config';
+
+@Global()
+@Module({})
+export class ConfigModule {
+  /** Pass a config to use it as is (tests); otherwise the environment is validated here, once. */
+  static forRoot(config?: AppConfig): DynamicModule {
+    return {
+      module: ConfigModule,
+      providers: [{ provide: AppConfig, useFactory: () => config ?? loadConfig() }],
+      exports: [AppConfig],
+    };
+  }
+}

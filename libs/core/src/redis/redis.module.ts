@@ -1,0 +1,41 @@
+import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
+import Redis from 'ioredis';
+import { AppConfig } from '../config/app-config';
+
+/** Injection token for the shared ioredis connection (commands only; Bull opens its own). */
+export const REDIS = Symbol('REDIS');
+
+@Injectable()
+class RedisCloser implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    try {
+      await this.redis.quit();
+    } catch (err) {
+      this.logger.warn(`Redis did not close cleanly: ${(err as Error).message}`);
+      this.redis.disconnect();
+    }
+  }
+}
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => {
+        const logger = new Logger('Redis');
+        const client = new Redis(config.redisUrl, { maxRetriesPerRequest: 3, enableOfflineQueue: true });
+        // Without a listener ioredis prints every reconnect failure as an unhandled error.
+        client.on('error', (err: Error) => logger.warn(`Redis connection error: ${err.message}`));
+        return client;
+      },
+    },
+    RedisCloser,
+  ],
+  exports: [REDIS],
+})
+export class RedisModule {}

@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Role } from '@margin/contracts';
+import { IsNull, Repository } from 'typeorm';
+import { ApiKeyEntity } from './api-key.entity';
+
+export type ApiKeyWithHash = ApiKeyEntity & { keyHash: string };
+
+@Injectable()
+export class ApiKeyRepository {
+  constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
+
+  /** Authentication starts from the key alone: the prefix is public and unique, the hash is compared after. */
+  findActiveByPrefixWithHash(prefix: string): Promise<ApiKeyWithHash | null> {
+    return this.keys
+      .createQueryBuilder('k')
+      .addSelect('k.keyHash')
+      .where('k.prefix = :prefix AND k.revoked_at IS NULL', { prefix })
+      .getOne() as Promise<ApiKeyWithHash | null>;
+  }
+
+  findById(tenantId: string, id: string): Promise<ApiKeyEntity | null> {
+    return this.keys.findOneBy({ tenantId, id });
+  }
+
+  listByTenant(tenantId: string): Promise<ApiKeyEntity[]> {
+    return this.keys.find({ where: { tenantId }, order: { createdAt: 'DESC' } });
+  }
+
+  create(
+    tenantId: string,
+    data: { name: string; prefix: string; keyHash: string; role: Role; createdByUserId: string | null },
+  ): Promise<ApiKeyEntity> {
+    return this.keys.save(this.keys.create({ ...data, tenantId, lastUsedAt: null, revokedAt: null }));
+  }
+
+  async revoke(tenantId: string, id: string, at: Date): Promise<void> {
+    await this.keys.update({ tenantId, id, revokedAt: IsNull() }, { revokedAt: at });
+  }
+
+  /** Only moves forward, so late or replayed touches never rewind the time. */
+  async touch(tenantId: string, id: string, usedAt: Date): Promise<void> {
+    await this.keys
+      .createQueryBuilder()
+      .update(ApiKeyEntity)
+      .set({ lastUsedAt: usedAt })
+      .where('tenant_id = :tenantId AND id = :id', { tenantId, id })
+      .andWhere('(last_used_at IS NULL OR last_used_at < :usedAt)', { usedAt })
+      .execute();
+  }
+}

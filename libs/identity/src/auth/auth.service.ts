@@ -1,0 +1,119 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { LoginResponse, MeResponse, SignupResponse } from '@margin/contracts';
+import { AppConfig, Clock, monthPeriodUtc, NotFoundError } from '@margin/core';
+import { timingSafeEqual } from 'node:crypto';
+import { ApiKeyRepository } from '../api-keys/api-key.repository';
+import { apiKeyPrefix, hashApiKey } from './api-key.format';
+import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../identity.errors';
+import { toApiKeyView, toTenantView, toUserView } from '../identity.mappers';
+import { TenantRepository } from '../tenants/tenant.repository';
+import { UserRepository } from '../users/user.repository';
+import type { UserEntity } from '../users/user.entity';
+import { LoginAttemptLimiter } from './login-attempts';
+import { PasswordHasher } from './password-hasher';
+import type { Principal } from './principal';
+
+export interface JwtPayload {
+  sub: string;
+  tid: string;
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+  /** Verified against when the email is unknown, so both failures take the same time. */
+  private decoyHash?: Promise<string>;
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly tenants: TenantRepository,
+    private readonly apiKeys: ApiKeyRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly jwt: JwtService,
+    private readonly attempts: LoginAttemptLimiter,
+    private readonly config: AppConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  async login(email: string, password: string): Promise<LoginResponse> {
+    await this.attempts.assertAllowed(email);
+    const user = await this.users.findByEmailWithPassword(email);
+    this.decoyHash ??= this.hasher.hash('decoy password for timing');
+    const ok = await this.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
+    if (!user || !ok) {
+      await this.attempts.recordFailure(email);
+      throw new InvalidCredentialsError();
+    }
+    await this.attempts.reset(email);
+    await this.users.update(user.tenantId, user.id, { lastLoginAt: this.clock.now() });
+    this.logger.log({ userId: user.id, tenantId: user.tenantId }, 'User logged in');
+    return this.issue(user);
+  }
+
+  async signup(input: { email: string; password: string; tenantName: string }): Promise<SignupResponse> {
+    if (!this.config.allowSignup) throw new SignupClosedError();
+    if (await this.users.existsByEmail(input.email)) throw new EmailTakenError();
+    const passwordHash = await this.hasher.hash(input.password);
+    let created;
+    try {
+      created = await this.tenants.createWithOwner({
+        tenant: { name: input.tenantName, plan: 'free', isOperator: false },
+        owner: { email: input.email.toLowerCase(), passwordHash, role: 'owner' },
+      });
+    } catch (err) {
+      // Two sign-ups racing for one email: the unique index decides, the loser gets the same 409.
+      if ((err as { code?: string }).code === '23505') throw new EmailTakenError();
+      throw err;
+    }
+    this.logger.log({ tenantId: created.tenant.id, userId: created.owner.id }, 'Tenant signed up');
+    return { ...this.issue(created.owner), tenant: toTenantView(created.tenant) };
+  }
+
+  async me(principal: Principal): Promise<MeResponse> {
+    const [tenant, user, apiKey] = await Promise.all([
+      this.tenants.findById(principal.tenantId),
+      principal.userId ? this.users.findById(principal.tenantId, principal.userId) : null,
+      principal.apiKeyId ? this.apiKeys.findById(principal.tenantId, principal.apiKeyId) : null,
+    ]);
+    if (!tenant) throw new NotFoundError('Tenant');
+    const { start, end } = monthPeriodUtc(this.clock.now());
+    const key = apiKey ? toApiKeyView(apiKey) : null;
+    return {
+      user: user ? toUserView(user) : null,
+      apiKey: key ? { id: key.id, name: key.name, prefix: key.prefix, role: key.role } : null,
+      tenant: toTenantView(tenant),
+      authenticatedVia: principal.via,
+      usage: { periodStart: start.toISOString(), resetsAt: end.toISOString() },
+    };
+  }
+
+  /** The JWT proves identity; the role is read fresh so that a change takes effect at once. */
+  async principalFromJwt(payload: JwtPayload): Promise<Principal | null> {
+    if (typeof payload?.sub !== 'string' || typeof payload?.tid !== 'string') return null;
+    const user = await this.users.findById(payload.tid, payload.sub);
+    if (!user) return null;
+    return { tenantId: user.tenantId, role: user.role, userId: user.id, apiKeyId: null, via: 'jwt' };
+  }
+
+  /** A revoked key is not found, so it stops working on the very next request. */
+  async principalFromApiKey(key: string): Promise<Principal | null> {
+    const prefix = apiKeyPrefix(key);
+    if (!prefix) return null;
+    const stored = await this.apiKeys.findActiveByPrefixWithHash(prefix);
+    if (!stored) return null;
+    const expected = Buffer.from(stored.keyHash, 'hex');
+    const actual = Buffer.from(hashApiKey(key), 'hex');
+    if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
+    return { tenantId: stored.tenantId, role: stored.role, userId: stored.createdByUserId, apiKeyId: stored.id, via: 'api-key' };
+  }
+
+  private issue(user: UserEntity): LoginResponse {
+    const payload: JwtPayload = { sub: user.id, tid: user.tenantId };
+    return {
+      accessToken: this.jwt.sign(payload, { expiresIn: this.config.jwtExpiresInSeconds }),
+      expiresIn: this.config.jwtExpiresInSeconds,
+      user: { id: user.id, email: user.email, role: user.role, tenantId: user.tenantId },
+    };
+  }
+}

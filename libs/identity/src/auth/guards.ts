@@ -1,0 +1,38 @@
+import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { roleAtLeast, type Role } from '@margin/contracts';
+import { IS_PUBLIC, MIN_ROLE } from './decorators';
+import type { Principal } from './principal';
+
+/** Global: every route needs a JWT or an API key unless marked @Public(). */
+@Injectable()
+export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
+  constructor(private readonly reflector: Reflector) {
+    super();
+  }
+
+  override canActivate(context: ExecutionContext) {
+    if (context.getType() !== 'http') return true;
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
+    if (isPublic) return true;
+    return super.canActivate(context);
+  }
+}
+
+/** Global, after authentication: enforces @MinRole(). */
+@Injectable()
+export class RolesGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (context.getType() !== 'http') return true;
+    const required = this.reflector.getAllAndOverride<Role | undefined>(MIN_ROLE, [context.getHandler(), context.getClass()]);
+    if (!required) return true;
+    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    if (!principal || !roleAtLeast(principal.role, required)) {
+      throw new ForbiddenException(`This action needs the ${required} role or higher`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,16 @@
+export * from './identity.module';
+export * from './auth/decorators';
+export * from './auth/principal';
+export * from './auth/password-hasher';
+export * from './auth/api-key.format';
+export * from './auth/strategies';
+export { AuthService } from './auth/auth.service';
+export * from './bootstrap/owner-bootstrap.service';
+export * from './identity.errors';
+export { TenantEntity } from './tenants/tenant.entity';
+export { UserEntity } from './users/user.entity';
+export { ApiKeyEntity } from './api-keys/api-key.entity';
+import { IdentitySchema1763700000000 } from './migrations/1763700000000-identity-schema';
+
+/** Identity's schema history, in order; apps compose every module's list into one data source. */
+export const IDENTITY_MIGRATIONS = [IdentitySchema1763700000000];

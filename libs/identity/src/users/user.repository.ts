@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Role } from '@margin/contracts';
+import { Repository } from 'typeorm';
+import { UserEntity } from './user.entity';
+
+export type UserWithPassword = UserEntity & { passwordHash: string };
+
+@Injectable()
+export class UserRepository {
+  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+
+  /** Login comes before the tenant is known, so this one lookup is by email alone. */
+  findByEmailWithPassword(email: string): Promise<UserWithPassword | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .addSelect('u.passwordHash')
+      .where('u.email = :email', { email: email.toLowerCase() })
+      .getOne() as Promise<UserWithPassword | null>;
+  }
+
+  existsByEmail(email: string): Promise<boolean> {
+    return this.users.existsBy({ email: email.toLowerCase() });
+  }
+
+  findById(tenantId: string, id: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ tenantId, id });
+  }
+
+  listByTenant(tenantId: string): Promise<UserEntity[]> {
+    return this.users.find({ where: { tenantId }, order: { createdAt: 'ASC' } });
+  }
+
+  countByRole(tenantId: string, role: Role): Promise<number> {
+    return this.users.countBy({ tenantId, role });
+  }
+
+  create(tenantId: string, data: { email: string; passwordHash: string; role: Role }): Promise<UserEntity> {
+    return this.users.save(this.users.create({ ...data, email: data.email.toLowerCase(), tenantId, lastLoginAt: null }));
+  }
+
+  async update(tenantId: string, id: string, patch: Partial<Pick<UserEntity, 'role' | 'passwordHash' | 'lastLoginAt'>>): Promise<void> {
+    await this.users.update({ tenantId, id }, patch);
+  }
+
+  async delete(tenantId: string, id: string): Promise<boolean> {
+    const result = await this.users.delete({ tenantId, id });
+    return (result.affected ?? 0) > 0;
+  }
+}
