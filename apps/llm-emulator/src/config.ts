@@ -56,6 +56,11 @@ export type ResolvedModel = ModelIdentity & ModelBehavior & Required<Pick<ModelI
 
 export interface EmulatorConfig {
   seed: string;
+  /**
+   * Multiplies every configured latency and generation time (0 = instant, 0.1 = ten times faster).
+   * Per-request headers (x-emulator-latency-ms, x-emulator-tokens-per-second) are not scaled.
+   */
+  timeScale: number;
   /** When non-empty, OpenAI and Anthropic routes require one of these keys; otherwise any key is accepted. */
   apiKeys: string[];
   ollamaVersion: string;
@@ -67,6 +72,7 @@ export interface EmulatorConfig {
 /** The JSON file format (every field optional). */
 export interface EmulatorConfigInput {
   seed?: string;
+  timeScale?: number;
   apiKeys?: string[];
   ollamaVersion?: string;
   promptCache?: Partial<EmulatorConfig['promptCache']>;
@@ -105,6 +111,7 @@ export const DEFAULT_MODELS: ModelEntry[] = [
 export function defaultConfig(): EmulatorConfig {
   return {
     seed: 'margin',
+    timeScale: 1,
     apiKeys: [],
     ollamaVersion: '0.12.6',
     promptCache: { minTokens: 1024, ttlSeconds: 300 },
@@ -162,7 +169,7 @@ function checkBehavior(path: string, v: Record<string, unknown>, allowed: Set<st
 
 const BEHAVIOR_KEYS = new Set<string>([...BEHAVIOR_NUMBER_KEYS, 'completionTokens', 'faults']);
 const MODEL_KEYS = new Set<string>([...BEHAVIOR_KEYS, ...IDENTITY_STRING_KEYS, 'name', 'protocol', 'sizeBytes', 'created']);
-const TOP_KEYS = new Set(['seed', 'apiKeys', 'ollamaVersion', 'promptCache', 'defaults', 'models', 'replaceModels', '$schema', 'comment']);
+const TOP_KEYS = new Set(['seed', 'timeScale', 'apiKeys', 'ollamaVersion', 'promptCache', 'defaults', 'models', 'replaceModels', '$schema', 'comment']);
 
 /** Validates raw JSON and returns it typed; throws ConfigError with a clear message. */
 export function parseConfigInput(raw: unknown, source = 'config'): EmulatorConfigInput {
@@ -173,6 +180,7 @@ export function parseConfigInput(raw: unknown, source = 'config'): EmulatorConfi
     if (typeof raw['seed'] !== 'string') throw new ConfigError(`${source}: seed must be a string`);
     out.seed = raw['seed'];
   }
+  if (raw['timeScale'] !== undefined) out.timeScale = checkNumber(`${source}: timeScale`, raw['timeScale'], 0, 1000);
   if (raw['ollamaVersion'] !== undefined) {
     if (typeof raw['ollamaVersion'] !== 'string') throw new ConfigError(`${source}: ollamaVersion must be a string`);
     out.ollamaVersion = raw['ollamaVersion'];
@@ -228,6 +236,7 @@ export function parseConfigInput(raw: unknown, source = 'config'): EmulatorConfi
 export function applyConfig(base: EmulatorConfig, input: EmulatorConfigInput): EmulatorConfig {
   const next: EmulatorConfig = structuredClone(base);
   if (input.seed !== undefined) next.seed = input.seed;
+  if (input.timeScale !== undefined) next.timeScale = input.timeScale;
   if (input.apiKeys !== undefined) next.apiKeys = [...input.apiKeys];
   if (input.ollamaVersion !== undefined) next.ollamaVersion = input.ollamaVersion;
   if (input.promptCache) next.promptCache = { ...next.promptCache, ...input.promptCache };

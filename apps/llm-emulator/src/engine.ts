@@ -10,7 +10,7 @@ export type OutputSpec =
   /** any JSON object (Ollama `format: "json"`, OpenAI `json_object`) */
   | { kind: 'json' }
   /** JSON valid against a schema (response schema or forced tool input schema) */
-  | { kind: 'schema'; schema: unknown; name?: string };
+  | { kind: 'schema'; schema: unknown; name?: string; /** violations must stay objects (tool input) */ objectOnly?: boolean };
 
 /** A protocol-independent view of a completion request. */
 export interface GenerationRequest {
@@ -74,23 +74,29 @@ function keywordsOf(messages: readonly PromptMessage[]): string[] {
 
 const NUMBER_WORDS: Record<string, number> = { one: 1, two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, a: 1, single: 1 };
 
-/** Natural answer length in tokens, from hints in the prompt ("in 50 words", "one sentence", "brief"…). */
-export function targetTokens(text: string, range: { min: number; max: number }, pick: (min: number, max: number) => number): number {
+export interface LengthTarget {
+  tokens: number;
+  /** exact number of sentences, when the prompt asks for one */
+  sentences?: number;
+}
+
+/** Natural answer length, from hints in the prompt ("in 50 words", "two sentences", "brief"…). */
+export function targetLength(text: string, range: { min: number; max: number }, pick: (min: number, max: number) => number): LengthTarget {
   const t = text.toLowerCase();
   let m = /(\d{1,5})\s*(?:-|to)?\s*(?:\d{1,5}\s*)?words?\b/.exec(t);
-  if (m) return Math.max(1, Math.round(Number(m[1]) * 1.4));
+  if (m) return { tokens: Math.max(1, Math.round(Number(m[1]) * 1.4)) };
   m = /(\d{1,5})\s*tokens?\b/.exec(t);
-  if (m) return Math.max(1, Number(m[1]));
+  if (m) return { tokens: Math.max(1, Number(m[1])) };
   m = /\b(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a|single)\s+(?:short\s+)?sentences?\b/.exec(t);
   if (m) {
-    const n = /^\d+$/.test(m[1]!) ? Number(m[1]) : NUMBER_WORDS[m[1]!] ?? 1;
-    return Math.max(1, n * 18);
+    const n = Math.max(1, /^\d+$/.test(m[1]!) ? Number(m[1]) : NUMBER_WORDS[m[1]!] ?? 1);
+    return { tokens: n * 16, sentences: n };
   }
   m = /(\d{1,3})\s+paragraphs?\b/.exec(t);
-  if (m) return Math.max(1, Number(m[1]) * 90);
-  if (/\b(one[- ]liner|one line|in short|briefly|brief|short|concise|tl;dr)\b/.test(t)) return pick(15, 35);
-  if (/\b(detailed|in depth|in-depth|long|essay|thorough|comprehensive)\b/.test(t)) return pick(350, 600);
-  return pick(range.min, range.max);
+  if (m) return { tokens: Math.max(1, Number(m[1]) * 90) };
+  if (/\b(one[- ]liner|one line|in short|briefly|brief|short|concise|tl;dr)\b/.test(t)) return { tokens: pick(15, 35) };
+  if (/\b(detailed|in depth|in-depth|long|essay|thorough|comprehensive)\b/.test(t)) return { tokens: pick(350, 600) };
+  return { tokens: pick(range.min, range.max) };
 }
 
 function parses(text: string): boolean {
@@ -119,14 +125,14 @@ export function generate(req: GenerationRequest, model: Pick<ModelBehavior, 'com
   let isJson = false;
 
   if (req.output.kind === 'text' && fault !== 'malformed-json') {
-    const target = targetTokens(lastUserText(req.messages), model.completionTokens, (a, b) => rng.int(a, b));
-    text = prose(rng.fork('prose'), keywords, target * 4 - 8);
+    const target = targetLength(lastUserText(req.messages), model.completionTokens, (a, b) => rng.int(a, b));
+    text = prose(rng.fork('prose'), keywords, target.tokens * 4 - 8, target.sentences);
   } else {
     isJson = true;
     if (req.output.kind === 'schema') value = fakeFromSchema(req.output.schema, { rng: rng.fork('schema'), keywords });
     else value = fakeJsonObject(rng.fork('json'), keywords, lastUserText(req.messages));
     if (fault === 'schema-violation') {
-      value = req.output.kind === 'schema' ? violateSchema(req.output.schema, value) : ['schema-violation'];
+      value = req.output.kind === 'schema' ? violateSchema(req.output.schema, value, { requireObject: req.output.objectOnly }) : ['schema-violation'];
     }
     text = JSON.stringify(value);
     if (fault === 'malformed-json') {

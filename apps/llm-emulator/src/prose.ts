@@ -12,7 +12,9 @@ const STOPWORDS = new Set(
     'they this those through too under until upon very want was were what when where which while who whom whose ' +
     'why will with within without would you your yours yourself yourselves return answer json object schema ' +
     'following given using write tell give make short brief detailed words sentence sentences respond reply ' +
-    'assistant user system helpful based format output field fields value values string number'
+    'assistant user system helpful based format output field fields value values string number describe ' +
+    'explain summarize summarise analyze analyse provide generate create classify extract identify include ' +
+    'paragraph paragraphs bullet bullets points tokens return respond lyrics below above text content'
   ).split(' '),
 );
 
@@ -102,14 +104,15 @@ export function phrase(rng: Rng, keywords: readonly string[], words: number): st
 }
 
 /**
- * Prose of at least `minChars` characters, ending on a full sentence; paragraphs of 3–5 sentences.
+ * Prose of at least `minChars` characters (or exactly `sentences` sentences), ending on a full
+ * sentence; paragraphs of 3–5 sentences.
  */
-export function prose(rng: Rng, keywords: readonly string[], minChars: number): string {
+export function prose(rng: Rng, keywords: readonly string[], minChars: number, sentences?: number): string {
   const parts: string[] = [];
   let length = 0;
   let inParagraph = 0;
   let paragraphSize = rng.int(3, 5);
-  while (length < minChars || parts.length === 0) {
+  while (sentences !== undefined ? parts.length < sentences : length < minChars || parts.length === 0) {
     const s = sentence(rng, keywords);
     const sep = parts.length === 0 ? '' : inParagraph >= paragraphSize ? '\n\n' : ' ';
     if (sep === '\n\n') {

@@ -104,16 +104,24 @@ describe('ApiKeysPage', () => {
     renderApp('/api-keys');
 
     await user.click(await screen.findByRole('button', { name: 'Revoke CI pipeline' }));
+    const confirm = screen.getByRole('group', { name: 'Confirm revoking CI pipeline' });
+    expect(confirm).toHaveTextContent('stop working at once');
+    expect(within(confirm).getByRole('button', { name: 'Cancel' })).toHaveFocus();
     expect(fetchMock.requests.some((request) => request.method === 'DELETE')).toBe(false);
 
-    await user.click(screen.getByRole('button', { name: 'Cancel' }));
+    await user.click(within(confirm).getByRole('button', { name: 'Cancel' }));
+    expect(screen.queryByRole('group', { name: /Confirm revoking/ })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Revoke CI pipeline' })).toHaveFocus();
+
     await user.click(screen.getByRole('button', { name: 'Revoke CI pipeline' }));
     await user.click(screen.getByRole('button', { name: 'Confirm revoke' }));
 
+    await waitFor(() => expect(screen.queryByRole('group', { name: /Confirm revoking/ })).not.toBeInTheDocument());
     const row = screen.getByRole('row', { name: /CI pipeline/ });
     await waitFor(() => expect(row).toHaveTextContent('Revoked'));
-    expect(fetchMock.requests.filter((request) => request.method === 'DELETE')).toHaveLength(1);
     expect(within(row).queryByRole('button')).not.toBeInTheDocument();
+    expect(fetchMock.requests.filter((request) => request.method === 'DELETE')).toHaveLength(1);
+    expect(fetchMock.requests.find((request) => request.method === 'DELETE')?.path).toBe('/api/v1/api-keys/key-1');
   });
 
   it('hides the create and revoke controls from a member', async () => {

@@ -38,7 +38,7 @@ function AccountDetails({ me }: { me: MeResponse }) {
   return (
     <div className="account__details">
       <p className="account__email" title={caller.label}>
-        {caller.label}
+        <BreakableEmail text={caller.label} />
       </p>
       <p className="account__meta">
         <Badge tone="neutral">{roleLabel(caller.role)}</Badge>
@@ -48,5 +48,18 @@ function AccountDetails({ me }: { me: MeResponse }) {
         <Badge tone="accent">{planLabel(me.tenant.plan)} plan</Badge>
       </p>
     </div>
+  );
+}
+
+/** Lets a long address wrap after the "@" rather than mid-word in the narrow sidebar. */
+function BreakableEmail({ text }: { text: string }) {
+  const at = text.indexOf('@');
+  if (at < 0) return text;
+  return (
+    <>
+      {text.slice(0, at)}
+      <wbr />
+      {text.slice(at)}
+    </>
   );
 }
