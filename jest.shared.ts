@@ -36,4 +36,5 @@ export const serverProject: Config = {
   moduleFileExtensions: ['ts', 'tsx', 'js', 'json'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   clearMocks: true,
+  setupFiles: ['<rootDir>/libs/testing/src/quiet-logs.ts'],
 };

@@ -22,8 +22,10 @@ const children = new Map();
 let stopping = false;
 
 function launch(name, script) {
-  const child = spawn(process.execPath, ['--enable-source-maps', script], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
+  // Own process group: Ctrl-C reaches only this script, which then stops each child exactly once.
+  const child = spawn(process.execPath, ['--enable-source-maps', script], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
   children.set(name, child);
+  say(`${name} started (pid ${child.pid})`);
   child.on('exit', (code, signal) => {
     children.delete(name);
     if (!stopping) {
@@ -53,6 +55,10 @@ function stop(code = 0) {
 
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+// Never leave children behind, whatever ends this process.
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGKILL');
+});
 
 launch('api', API_MAIN);
 launch('worker', WORKER_MAIN);

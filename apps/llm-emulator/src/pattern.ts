@@ -317,13 +317,16 @@ export function generatePattern(pattern: string, rng: Rng, minLength = 0, maxLen
     { extra: 0, minimal: true },
     { extra: 0, minimal: false },
   ];
-  for (let k = 1; k <= 24; k++) modes.push({ extra: k * k, minimal: false });
+  for (let k = 1; k <= 40; k++) modes.push({ extra: k, minimal: false });
+  for (let k = 7; k <= 24; k++) modes.push({ extra: k * k, minimal: false });
   let last: string | undefined;
+  let tooLong = 0;
   for (const mode of modes) {
     const s = gen(ast, rng, mode);
     if (ok(s)) return s;
     last = s;
-    if (lengthOf(s) > maxLength && mode.extra > 0) break;
+    // growing further cannot help once several attempts overshoot the maximum
+    if (lengthOf(s) > maxLength && mode.extra > 0 && ++tooLong >= 3) break;
   }
   // Unanchored patterns also match with padding around the match.
   const anchoredEnd = /(^|[^\\])\$$/.test(pattern);

@@ -409,6 +409,8 @@ class Faker {
         if (fits(s)) return s;
       }
     }
+    const base = textForKey(ctx.key, this.rng, this.keywords);
+    if (fits(base)) return base;
     if (pattern !== undefined) {
       try {
         const s = generatePattern(pattern, this.rng, min, max);
@@ -417,8 +419,6 @@ class Faker {
         if (!(e instanceof UnsupportedPatternError)) throw e;
       }
     }
-    const base = textForKey(ctx.key, this.rng, this.keywords);
-    if (fits(base)) return base;
     return fitLength(base, min, max, this.rng);
   }
 

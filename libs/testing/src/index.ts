@@ -1,3 +1,4 @@
 export * from './test-env';
 export * from './harness';
 export * from './factories';
+export * from './strict-mock';

@@ -9,7 +9,7 @@ export function useLogin() {
     mutationFn: (credentials: LoginRequest) => login(credentials),
     onSuccess: (response) => {
       // Nothing cached under a previous session may leak into this one.
-      queryClient.clear();
+      queryClient.removeQueries();
       setAccessToken(response.accessToken, response.expiresIn);
     },
   });

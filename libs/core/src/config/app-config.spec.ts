@@ -1,0 +1,54 @@
+import { ConfigValidationError, loadConfig } from './app-config';
+
+const valid = {
+  DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
+  JWT_SECRET: 'x'.repeat(32),
+  ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+};
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigValidationError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('applies documented defaults', () => {
+    const c = loadConfig(valid);
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', ollamaBaseUrl: 'http://127.0.0.1:11434', workerConcurrency: 4, allowSignup: false });
+    expect(c.encryptionKey).toHaveLength(32);
+    expect(Object.isFrozen(c)).toBe(true);
+  });
+
+  it('parses numbers and booleans from strings', () => {
+    const c = loadConfig({ ...valid, PORT: '8080', ALLOW_SIGNUP: 'true', WORKER_CONCURRENCY: '16' });
+    expect(c).toMatchObject({ port: 8080, allowSignup: true, workerConcurrency: 16 });
+  });
+
+  it('names the variable and the fix for an encryption key of the wrong size', () => {
+    expect(problems({ ...valid, ENCRYPTION_KEY: Buffer.alloc(31).toString('base64') })).toEqual([
+      'ENCRYPTION_KEY must be 32 random bytes encoded as base64 (generate one with: openssl rand -base64 32)',
+    ]);
+    expect(problems({ ...valid, ENCRYPTION_KEY: 'not base64 at all!' })).toHaveLength(1);
+  });
+
+  it('reports every problem at once', () => {
+    const p = problems({ JWT_SECRET: 'short', ENCRYPTION_KEY: valid.ENCRYPTION_KEY, ALLOW_SIGNUP: 'maybe', OPENAI_BASE_URL: 'not a url' });
+    expect(p).toEqual(
+      expect.arrayContaining([
+        'DATABASE_URL must be a postgres:// URL',
+        'JWT_SECRET must be at least 32 characters',
+        'ALLOW_SIGNUP must be a boolean value',
+        'OPENAI_BASE_URL must be a URL address',
+      ]),
+    );
+  });
+
+  it('lower-cases the admin email', () => {
+    expect(loadConfig({ ...valid, ADMIN_EMAIL: 'Boss@Example.COM' }).adminEmail).toBe('boss@example.com');
+  });
+});

@@ -1,0 +1,151 @@
+import { JwtService } from '@nestjs/jwt';
+import type { AppConfig, Clock } from '@margin/core';
+import { strictMock } from '@margin/testing';
+import type { ApiKeyRepository } from '../api-keys/api-key.repository';
+import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../identity.errors';
+import type { TenantRepository } from '../tenants/tenant.repository';
+import type { UserRepository, UserWithPassword } from '../users/user.repository';
+import { generateApiKey } from './api-key.format';
+import { AuthService } from './auth.service';
+import type { LoginAttemptLimiter } from './login-attempts';
+import { PasswordHasher } from './password-hasher';
+
+const hasher = new PasswordHasher({ N: 1024, r: 8, p: 1 });
+const NOW = new Date('2026-12-31T23:59:00Z');
+const clock: Clock = { now: () => NOW };
+const config = { jwtSecret: 'unit-test-secret-unit-test-secret!!', jwtExpiresInSeconds: 3600, allowSignup: true } as AppConfig;
+
+function setup(overrides: { users?: Partial<UserRepository>; tenants?: Partial<TenantRepository>; apiKeys?: Partial<ApiKeyRepository>; config?: Partial<AppConfig> } = {}) {
+  const users = strictMock<UserRepository>(overrides.users, 'UserRepository');
+  const tenants = strictMock<TenantRepository>(overrides.tenants, 'TenantRepository');
+  const apiKeys = strictMock<ApiKeyRepository>(overrides.apiKeys, 'ApiKeyRepository');
+  const attempts = strictMock<LoginAttemptLimiter>(
+    { assertAllowed: async () => undefined, recordFailure: async () => undefined, reset: async () => undefined },
+    'LoginAttemptLimiter',
+  );
+  const jwt = new JwtService({ secret: config.jwtSecret });
+  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock);
+  return { service, users, tenants, apiKeys, attempts, jwt };
+}
+
+async function storedUser(password: string): Promise<UserWithPassword> {
+  return {
+    id: 'u1',
+    tenantId: 't1',
+    email: 'ada@example.com',
+    role: 'admin',
+    passwordHash: await hasher.hash(password),
+    createdAt: NOW,
+    updatedAt: NOW,
+    lastLoginAt: null,
+  };
+}
+
+describe('AuthService.login', () => {
+  it('issues a token for the right password, records the login and clears failures', async () => {
+    const user = await storedUser('right-password');
+    const { service, users, attempts, jwt } = setup({
+      users: { findByEmailWithPassword: async () => user, update: async () => undefined },
+    });
+    const res = await service.login('ada@example.com', 'right-password');
+    expect(res.user).toEqual({ id: 'u1', email: 'ada@example.com', role: 'admin', tenantId: 't1' });
+    expect(res.expiresIn).toBe(3600);
+    expect(jwt.verify(res.accessToken)).toMatchObject({ sub: 'u1', tid: 't1' });
+    expect(users.update).toHaveBeenCalledWith('t1', 'u1', { lastLoginAt: NOW });
+    expect(attempts.reset).toHaveBeenCalledWith('ada@example.com');
+  });
+
+  it('gives the same error for an unknown email and a wrong password, and counts both failures', async () => {
+    const user = await storedUser('right-password');
+    const known = setup({ users: { findByEmailWithPassword: async () => user } });
+    const unknown = setup({ users: { findByEmailWithPassword: async () => null } });
+    const a = await known.service.login('ada@example.com', 'wrong').catch((e: unknown) => e);
+    const b = await unknown.service.login('nobody@example.com', 'wrong').catch((e: unknown) => e);
+    expect(a).toBeInstanceOf(InvalidCredentialsError);
+    expect(b).toBeInstanceOf(InvalidCredentialsError);
+    expect((a as Error).message).toBe((b as Error).message);
+    expect(known.attempts.recordFailure).toHaveBeenCalledWith('ada@example.com');
+    expect(unknown.attempts.recordFailure).toHaveBeenCalledWith('nobody@example.com');
+  });
+
+  it('does not look the user up when the account is locked out', async () => {
+    const { service, attempts } = setup();
+    attempts.assertAllowed.mockRejectedValueOnce(new Error('locked'));
+    await expect(service.login('ada@example.com', 'x')).rejects.toThrow('locked');
+  });
+});
+
+describe('AuthService.signup', () => {
+  it('is refused when sign-up is closed, before touching the database', async () => {
+    const { service } = setup({ config: { allowSignup: false } });
+    await expect(service.signup({ email: 'a@b.co', password: 'long-enough', tenantName: 'A' })).rejects.toBeInstanceOf(SignupClosedError);
+  });
+
+  it('refuses a taken email', async () => {
+    const { service } = setup({ users: { existsByEmail: async () => true } });
+    await expect(service.signup({ email: 'a@b.co', password: 'long-enough', tenantName: 'A' })).rejects.toBeInstanceOf(EmailTakenError);
+  });
+
+  it('turns a lost race on the unique email into the same 409', async () => {
+    const { service } = setup({
+      users: { existsByEmail: async () => false },
+      tenants: { createWithOwner: async () => Promise.reject(Object.assign(new Error('dup'), { code: '23505' })) },
+    });
+    await expect(service.signup({ email: 'a@b.co', password: 'long-enough', tenantName: 'A' })).rejects.toBeInstanceOf(EmailTakenError);
+  });
+
+  it('creates a free tenant with the user as owner, storing only a hash of the password', async () => {
+    const { service, tenants } = setup({
+      users: { existsByEmail: async () => false },
+      tenants: {
+        createWithOwner: async (input) => ({
+          tenant: { id: 't9', name: input.tenant.name, plan: input.tenant.plan, isOperator: false, createdAt: NOW, updatedAt: NOW },
+          owner: { id: 'u9', tenantId: 't9', email: input.owner.email, role: input.owner.role, passwordHash: input.owner.passwordHash, createdAt: NOW, updatedAt: NOW, lastLoginAt: null },
+        }),
+      },
+    });
+    const res = await service.signup({ email: 'Founder@Acme.test', password: 'long-enough', tenantName: 'Acme' });
+    const input = tenants.createWithOwner.mock.calls[0][0];
+    expect(input.tenant).toEqual({ name: 'Acme', plan: 'free', isOperator: false });
+    expect(input.owner.email).toBe('founder@acme.test');
+    expect(input.owner.passwordHash).not.toContain('long-enough');
+    expect(await hasher.verify('long-enough', input.owner.passwordHash)).toBe(true);
+    expect(res.tenant.plan).toBe('free');
+    expect(res.user.role).toBe('owner');
+  });
+});
+
+describe('AuthService API keys and JWTs', () => {
+  it('rejects malformed keys without a database lookup', async () => {
+    const { service } = setup();
+    expect(await service.principalFromApiKey('mk_short')).toBeNull();
+    expect(await service.principalFromApiKey('sk-live-something')).toBeNull();
+  });
+
+  it('rejects a key whose prefix exists but whose secret differs', async () => {
+    const real = generateApiKey();
+    const { service } = setup({
+      apiKeys: {
+        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null }),
+      },
+    });
+    const forged = `${real.prefix}_${'A'.repeat(43)}`;
+    expect(await service.principalFromApiKey(forged)).toBeNull();
+    expect(await service.principalFromApiKey(real.key)).toEqual({ tenantId: 't1', role: 'member', userId: null, apiKeyId: 'k1', via: 'api-key' });
+  });
+
+  it('reads the role fresh for a JWT and refuses a deleted user', async () => {
+    const { service, users } = setup({ users: { findById: async () => null } });
+    expect(await service.principalFromJwt({ sub: 'u1', tid: 't1' })).toBeNull();
+    expect(users.findById).toHaveBeenCalledWith('t1', 'u1');
+  });
+
+  it("me() reports the current calendar month in UTC (rolling over at the year's end)", async () => {
+    const { service } = setup({
+      tenants: { findById: async () => ({ id: 't1', name: 'T', plan: 'pro', isOperator: false, createdAt: NOW, updatedAt: NOW }) },
+      users: { findById: async () => ({ id: 'u1', tenantId: 't1', email: 'a@b.co', role: 'member', createdAt: NOW, updatedAt: NOW, lastLoginAt: null }) },
+    });
+    const me = await service.me({ tenantId: 't1', role: 'member', userId: 'u1', apiKeyId: null, via: 'jwt' });
+    expect(me.usage).toEqual({ periodStart: '2026-12-01T00:00:00.000Z', resetsAt: '2027-01-01T00:00:00.000Z' });
+  });
+});
