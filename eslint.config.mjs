@@ -1,6 +1,25 @@
 import nx from '@nx/eslint-plugin';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+// Production code never imports the testing kit; test files may.
+function boundaries({ testCode }) {
+  const noTesting = testCode ? [] : ['type:testing'];
+  return {
+    enforceBuildableLibDependency: false,
+    allow: [],
+    depConstraints: [
+      { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+      { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'] },
+      { sourceTag: 'scope:worker', onlyDependOnLibsWithTags: ['scope:shared', 'scope:worker'] },
+      // The SPA talks to the API over HTTP: the only code it shares is the contracts.
+      { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['scope:admin', 'kind:contracts'] },
+      { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:e2e'] },
+      { sourceTag: 'type:feature', notDependOnLibsWithTags: ['type:app', ...noTesting] },
+      { sourceTag: 'type:util', notDependOnLibsWithTags: ['type:app', 'type:feature', ...noTesting] },
+    ],
+  };
+}
+
 export default [
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/coverage', '**/tmp', '**/test-results', '.margin'] },
   ...nx.configs['flat/base'],
@@ -9,23 +28,7 @@ export default [
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'],
     rules: {
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:api', onlyDependOnLibsWithTags: ['scope:shared', 'scope:api'] },
-            { sourceTag: 'scope:worker', onlyDependOnLibsWithTags: ['scope:shared', 'scope:worker'] },
-            // The SPA talks to the API over HTTP: the only code it shares is the contracts.
-            { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['scope:admin', 'kind:contracts'] },
-            { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:e2e'] },
-            { sourceTag: 'type:feature', notDependOnLibsWithTags: ['type:app', 'type:testing'] },
-            { sourceTag: 'type:util', notDependOnLibsWithTags: ['type:app', 'type:feature', 'type:testing'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': ['error', boundaries({ testCode: false })],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': 'error',
     },
@@ -51,7 +54,10 @@ export default [
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.int-spec.ts', '**/*.e2e-spec.ts', 'libs/testing/**/*.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      '@nx/enforce-module-boundaries': ['error', boundaries({ testCode: true })],
+    },
   },
 ];

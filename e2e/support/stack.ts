@@ -8,6 +8,7 @@ export const ROOT = path.resolve(__dirname, '../..');
 
 export interface RunningStack {
   url: string;
+  redisUrl: string;
   process: ChildProcess;
   output: () => string;
   ownerEmail: string;
@@ -46,7 +47,8 @@ export async function startStack(env: Record<string, string> = {}): Promise<Runn
   const port = await freePort();
   const databaseUrl = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_e2e';
   await recreateDatabase(databaseUrl);
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/14', LOG_LEVEL: 'warn', ...env };
+  const redisUrl = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, LOG_LEVEL: 'warn' };
   delete childEnv.ADMIN_EMAIL;
   delete childEnv.ADMIN_PASSWORD;
   Object.assign(childEnv, env);
@@ -70,6 +72,7 @@ export async function startStack(env: Record<string, string> = {}): Promise<Runn
   if (!url || !ownerEmail || !ownerPassword || !api || !worker) throw new Error(`could not read the start banner:\n${out}`);
   return {
     url,
+    redisUrl,
     process: child,
     output: () => out,
     ownerEmail,

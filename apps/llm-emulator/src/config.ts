@@ -245,7 +245,8 @@ export function applyConfig(base: EmulatorConfig, input: EmulatorConfigInput): E
     if (input.replaceModels) next.models = [];
     for (const m of input.models) {
       const i = next.models.findIndex((x) => x.name === m.name);
-      if (i >= 0) next.models[i] = { ...next.models[i]!, ...structuredClone(m) };
+      const existing = next.models[i];
+      if (existing) next.models[i] = { ...existing, ...structuredClone(m) };
       else next.models.push({ protocol: 'openai', ...structuredClone(m) });
     }
   }

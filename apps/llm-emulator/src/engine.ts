@@ -57,8 +57,8 @@ export function requestSeed(req: GenerationRequest): string {
 }
 
 function lastUserText(messages: readonly PromptMessage[]): string {
-  for (let i = messages.length - 1; i >= 0; i--) if (messages[i]!.role === 'user') return messages[i]!.text;
-  return messages.length > 0 ? messages[messages.length - 1]!.text : '';
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user');
+  return (lastUser ?? messages[messages.length - 1])?.text ?? '';
 }
 
 function keywordsOf(messages: readonly PromptMessage[]): string[] {
@@ -89,7 +89,8 @@ export function targetLength(text: string, range: { min: number; max: number }, 
   if (m) return { tokens: Math.max(1, Number(m[1])) };
   m = /\b(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a|single)\s+(?:short\s+)?sentences?\b/.exec(t);
   if (m) {
-    const n = Math.max(1, /^\d+$/.test(m[1]!) ? Number(m[1]) : NUMBER_WORDS[m[1]!] ?? 1);
+    const word = m[1] ?? '1';
+    const n = Math.max(1, /^\d+$/.test(word) ? Number(word) : NUMBER_WORDS[word] ?? 1);
     return { tokens: n * 16, sentences: n };
   }
   m = /(\d{1,3})\s+paragraphs?\b/.exec(t);

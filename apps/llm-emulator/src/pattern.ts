@@ -35,6 +35,11 @@ const LETTERS: Range[] = [
 /** Characters tried (in order) when a class is negated. */
 const PREFERRED = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_. ';
 
+/** Code point at a position (0 when out of range). */
+function cp(s: string, i = 0): number {
+  return s.codePointAt(i) ?? 0;
+}
+
 class Parser {
   private i = 0;
   constructor(private readonly src: string) {}
@@ -55,7 +60,8 @@ class Parser {
       this.i++;
       options.push(this.seq());
     }
-    return options.length === 1 ? options[0]! : { t: 'alt', options };
+    const [only] = options;
+    return options.length === 1 && only ? only : { t: 'alt', options };
   }
 
   private seq(): Node {
@@ -87,7 +93,7 @@ class Parser {
   }
 
   private atom(): Node {
-    const c = this.src[this.i++]!;
+    const c = this.src.charAt(this.i++);
     switch (c) {
       case '^':
       case '$':
@@ -144,7 +150,8 @@ class Parser {
     if (/[1-9]/.test(e) && !inClass) throw new UnsupportedPatternError('backreferences are not supported');
     if (e === 'k') throw new UnsupportedPatternError('backreferences are not supported');
     const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', f: '\f', v: '\v', '0': '\0', b: '\b' };
-    if (simple[e] !== undefined) return { t: 'lit', ch: simple[e]! };
+    const lit = simple[e];
+    if (lit !== undefined) return { t: 'lit', ch: lit };
     if (e === 'x') {
       const hex = this.src.slice(this.i, this.i + 2);
       this.i += 2;
@@ -190,9 +197,9 @@ class Parser {
           else ranges.push(...node.ranges);
           continue;
         }
-        lo = node.t === 'lit' ? node.ch.codePointAt(0)! : 0;
+        lo = node.t === 'lit' ? cp(node.ch) : 0;
       } else {
-        lo = this.src.codePointAt(this.i)!;
+        lo = cp(this.src, this.i);
         this.i += lo > 0xffff ? 2 : 1;
       }
       if (this.peek() === '-' && this.src[this.i + 1] !== ']' && this.src[this.i + 1] !== undefined) {
@@ -201,9 +208,9 @@ class Parser {
         if (this.peek() === '\\') {
           this.i++;
           const node = this.escape(true);
-          hi = node.t === 'lit' ? node.ch.codePointAt(0)! : lo;
+          hi = node.t === 'lit' ? cp(node.ch) : lo;
         } else {
-          hi = this.src.codePointAt(this.i)!;
+          hi = cp(this.src, this.i);
           this.i += hi > 0xffff ? 2 : 1;
         }
         ranges.push([Math.min(lo, hi), Math.max(lo, hi)]);
@@ -214,8 +221,8 @@ class Parser {
     // [\D] / [\W] etc.: approximate by adding the preferred characters outside the negated part
     for (const part of negatedParts) {
       for (const ch of PREFERRED) {
-        const cp = ch.codePointAt(0)!;
-        if (!part.some(([a, b]) => cp >= a && cp <= b)) ranges.push([cp, cp]);
+        const code = cp(ch);
+        if (!part.some(([a, b]) => code >= a && code <= b)) ranges.push([code, code]);
       }
     }
     return { t: 'set', ranges, negated };
@@ -243,14 +250,14 @@ interface GenMode {
 function pickFromSet(rng: Rng, ranges: readonly Range[], negated: boolean): string {
   const inSet = (cp: number): boolean => ranges.some(([a, b]) => cp >= a && cp <= b);
   if (negated) {
-    const allowed = [...PREFERRED].filter((ch) => !inSet(ch.codePointAt(0)!));
+    const allowed = [...PREFERRED].filter((ch) => !inSet(cp(ch)));
     if (allowed.length > 0) return rng.pick(allowed.slice(0, 26));
     for (let cp = 33; cp < 0x3000; cp++) if (!inSet(cp)) return String.fromCodePoint(cp);
     return '~';
   }
   if (ranges.length === 0) throw new UnsupportedPatternError('empty character class');
   // prefer letters/digits that fall in the set, for readability
-  const nice = [...PREFERRED.slice(0, 62)].filter((ch) => inSet(ch.codePointAt(0)!));
+  const nice = [...PREFERRED.slice(0, 62)].filter((ch) => inSet(cp(ch)));
   if (nice.length > 0 && rng.bool(0.85)) return rng.pick(nice);
   const total = ranges.reduce((n, [a, b]) => n + (b - a + 1), 0);
   let k = Math.floor(rng.next() * total);
@@ -259,7 +266,8 @@ function pickFromSet(rng: Rng, ranges: readonly Range[], negated: boolean): stri
     if (k < size) return String.fromCodePoint(a + k);
     k -= size;
   }
-  return String.fromCodePoint(ranges[0]![0]);
+  const first = ranges[0];
+  return String.fromCodePoint(first ? first[0] : 97);
 }
 
 function gen(node: Node, rng: Rng, mode: GenMode): string {

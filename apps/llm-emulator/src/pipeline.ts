@@ -258,10 +258,10 @@ async function streamAnswer(res: ServerResponse, renderer: Renderer, g: Generati
   let chars = 0;
   if (startTokens > 0) await sleep(generationMs(startTokens, o.tps), o.signal);
   const genStart = performance.now();
-  for (let i = 0; i < pieces.length; i++) {
+  for (const [i, piece] of pieces.entries()) {
     if (i === cutAt) break;
-    buffer += renderer.streamPiece(pieces[i]!, g);
-    chars += pieces[i]!.length;
+    buffer += renderer.streamPiece(piece, g);
+    chars += piece.length;
     if (o.tps > 0) {
       const due = genStart + generationMs(chars / CHARS_PER_TOKEN, o.tps);
       const wait = due - performance.now();

@@ -47,7 +47,7 @@ const TEMPLATES = [
 ];
 
 export function capitalize(s: string): string {
-  return s.length === 0 ? s : s[0]!.toUpperCase() + s.slice(1);
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 export function titleCase(s: string): string {

@@ -195,8 +195,9 @@ export class SlotPool {
   }
 
   private drain(): void {
-    while (this.activeCount < this.size && this.waiting.length > 0) {
-      const w = this.waiting.shift()!;
+    while (this.activeCount < this.size) {
+      const w = this.waiting.shift();
+      if (!w) break;
       w.cleanup();
       this.activeCount++;
       w.resolve(this.makeRelease());

@@ -158,8 +158,8 @@ export class Runtime {
     if (h === 'none' || h === 'off') return undefined;
     if (isFaultKind(h)) return h;
     const i = this.scheduled.findIndex((f) => f.model === undefined || f.model === modelName);
-    if (i >= 0) {
-      const f = this.scheduled[i]!;
+    const f = this.scheduled[i];
+    if (f) {
       f.remaining--;
       if (f.remaining <= 0) this.scheduled.splice(i, 1);
       return f.kind;

@@ -141,12 +141,13 @@ export function fakeFormat(format: string, rng: Rng, keywords: readonly string[]
 /** A plausible string for a property, judged by its name. */
 export function textForKey(key: string | undefined, rng: Rng, keywords: readonly string[]): string {
   const k = (key ?? '').toLowerCase();
+  const fmt = (format: string): string => fakeFormat(format, rng, keywords) ?? '';
   const kw = (): string => (keywords.length > 0 ? rng.pick(keywords) : rng.pick(['general', 'insight', 'pattern']));
-  if (/e-?mail/.test(k)) return fakeFormat('email', rng, keywords)!;
-  if (/(url|uri|link|href|website|homepage)s?$/.test(k)) return fakeFormat('uri', rng, keywords)!;
-  if (/uuid|guid/.test(k)) return fakeFormat('uuid', rng, keywords)!;
+  if (/e-?mail/.test(k)) return fmt('email');
+  if (/(url|uri|link|href|website|homepage)s?$/.test(k)) return fmt('uri');
+  if (/uuid|guid/.test(k)) return fmt('uuid');
   if (/^id$|_id$/.test(k) || /[a-z]Id$/.test(key ?? '')) return `${k.replace(/_?id$/, '') || 'id'}_${rng.hex(10)}`;
-  if (/(date|_at|timestamp|datetime)$/.test(k)) return fakeFormat('date-time', rng, keywords)!;
+  if (/(date|_at|timestamp|datetime)$/.test(k)) return fmt('date-time');
   if (/(lang|language|locale)s?$/.test(k)) return 'en';
   if (/country/.test(k)) return 'US';
   if (/currency/.test(k)) return 'USD';
@@ -446,11 +447,9 @@ class Faker {
     else if (/year/.test(key)) [dLo, dHi] = [1990, 2025];
     else if (/age/.test(key)) [dLo, dHi] = [18, 80];
     else if (/count|total|quantity|number|num_|amount/.test(key)) [dLo, dHi] = [1, 50];
-    if (lo === undefined && hi === undefined) [lo, hi] = [dLo, dHi];
-    else if (lo === undefined) lo = hi! - Math.max(1, dHi - dLo);
-    else if (hi === undefined) hi = lo + Math.max(1, dHi - dLo);
-    const L = lo!;
-    const H = hi!;
+    const defaultSpan = Math.max(1, dHi - dLo);
+    const L = lo ?? (hi !== undefined ? hi - defaultSpan : dLo);
+    const H = hi ?? (lo !== undefined ? lo + defaultSpan : dHi);
     const inRange = (v: number): boolean =>
       Number.isFinite(v) && (loEx ? v > L : v >= L) && (hiEx ? v < H : v <= H) && (!integer || Number.isInteger(v));
     const m = num(schema, 'multipleOf');
@@ -505,7 +504,8 @@ class Faker {
     const seen = new Set<string>();
     const itemKey = ctx.key;
     for (let i = 0; i < count; i++) {
-      let s: JsonSchema = i < prefix.length ? prefix[i]! : rest ?? true;
+      const positional = prefix[i];
+      let s: JsonSchema = positional !== undefined ? positional : rest ?? true;
       if (contains !== undefined && i < minContains) {
         s = s === true ? contains : s === false || contains === false ? false : contains === true ? s : mergeSchemas(s, contains);
       }
@@ -538,7 +538,8 @@ class Faker {
     const dependent = isPlainObject(schema['dependentRequired']) ? schema['dependentRequired'] : isPlainObject(schema['dependencies']) ? schema['dependencies'] : {};
 
     const schemaFor = (key: string): JsonSchema => {
-      if (key in properties) return properties[key]!;
+      const declared = Object.hasOwn(properties, key) ? properties[key] : undefined;
+      if (declared !== undefined) return declared;
       for (const [p, s] of Object.entries(patternProperties)) {
         const re = compilePattern(p);
         if (re && re.test(key)) return s;
@@ -592,8 +593,9 @@ class Faker {
       let key: string | undefined;
       let valueSchema: JsonSchema | undefined;
       const patterns = Object.entries(patternProperties);
-      if (patterns.length > 0) {
-        const [p, s] = patterns[n % patterns.length]!;
+      const entry = patterns[n % Math.max(1, patterns.length)];
+      if (entry) {
+        const [p, s] = entry;
         try {
           key = generatePattern(p, this.rng);
         } catch {
@@ -645,8 +647,8 @@ export function fakeFromSchema(schema: unknown, options: FakeOptions = {}): unkn
 export function fakeJsonObject(rng: Rng, keywords: readonly string[], promptText = ''): Record<string, unknown> {
   const named = new Set<string>();
   for (const m of promptText.matchAll(/[`"']([A-Za-z_][A-Za-z0-9_]{1,40})[`"']/g)) {
-    const k = m[1]!;
-    if (!['json', 'JSON', 'true', 'false', 'null'].includes(k)) named.add(k);
+    const k = m[1] ?? '';
+    if (k && !['json', 'JSON', 'true', 'false', 'null'].includes(k)) named.add(k);
     if (named.size >= 8) break;
   }
   if (named.size === 0) {
@@ -704,10 +706,10 @@ export function violateSchema(schema: unknown, value: unknown, options: { requir
     }
   }
   if (top && isPlainObject(value)) {
-    const required = stringList(top, 'required');
-    if (required.length > 0) {
+    const [firstRequired] = stringList(top, 'required');
+    if (firstRequired !== undefined) {
       const copy = { ...value };
-      delete copy[required[0]!];
+      delete copy[firstRequired];
       candidates.push(copy);
     }
     const props = subMap(top, 'properties') ?? {};

@@ -264,9 +264,10 @@ class Validator {
       const child = `${path}/${key}`;
       if (propertyNames !== undefined && !this.test(propertyNames, key)) this.fail(child, 'property name is not allowed');
       let matched = false;
-      if (key in properties) {
+      const declared = Object.hasOwn(properties, key) ? properties[key] : undefined;
+      if (declared !== undefined) {
         matched = true;
-        this.validate(properties[key]!, value[key], child);
+        this.validate(declared, value[key], child);
       }
       for (const [p, s] of Object.entries(patternProperties)) {
         const re = compilePattern(p);

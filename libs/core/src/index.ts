@@ -9,3 +9,5 @@ export * from './time/clock';
 export * from './queue/queue.module';
 export * from './time/clock.module';
 export * from './validation/validate-payload';
+export * from './crypto/password-hasher';
+export * from './crypto/api-key.format';

@@ -1,8 +1,6 @@
 export * from './identity.module';
 export * from './auth/decorators';
 export * from './auth/principal';
-export * from './auth/password-hasher';
-export * from './auth/api-key.format';
 export * from './auth/strategies';
 export { AuthService } from './auth/auth.service';
 export * from './bootstrap/owner-bootstrap.service';

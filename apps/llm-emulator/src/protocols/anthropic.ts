@@ -216,7 +216,8 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
 
   const id = randomId('msg_01', 22);
   const toolUseId = randomId('toolu_01', 22);
-  const asTool = forced !== undefined && fault !== 'malformed-json';
+  const tool = fault !== 'malformed-json' ? forced : undefined;
+  const asTool = tool !== undefined;
   const stopReason = (g: Generation): string =>
     g.finishReason === 'length' ? 'max_tokens' : g.finishReason === 'stop_sequence' ? 'stop_sequence' : asTool ? 'tool_use' : 'end_turn';
   const usage = (g: Generation): Record<string, unknown> => ({
@@ -228,7 +229,7 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
     service_tier: 'standard',
   });
   const block = (g: Generation): Record<string, unknown> =>
-    asTool ? { type: 'tool_use', id: toolUseId, name: forced!.name, input: g.value !== undefined ? g.value : {} } : { type: 'text', text: g.text };
+    tool ? { type: 'tool_use', id: toolUseId, name: tool.name, input: g.value !== undefined ? g.value : {} } : { type: 'text', text: g.text };
 
   const renderer: Renderer = {
     body: (g) => ({
@@ -263,7 +264,7 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
         {
           type: 'content_block_start',
           index: 0,
-          content_block: asTool ? { type: 'tool_use', id: toolUseId, name: forced!.name, input: {} } : { type: 'text', text: '' },
+          content_block: tool ? { type: 'tool_use', id: toolUseId, name: tool.name, input: {} } : { type: 'text', text: '' },
         },
         'content_block_start',
       ) +

@@ -19,7 +19,7 @@ export function asNumber(v: unknown): number | undefined {
 export function bearerToken(req: IncomingMessage): string | undefined {
   const auth = header(req, 'authorization');
   const m = auth ? /^Bearer\s+(.+)$/i.exec(auth.trim()) : null;
-  return m ? m[1]!.trim() : undefined;
+  return m?.[1]?.trim();
 }
 
 export function unixSeconds(): number {

@@ -200,7 +200,8 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
     prompt_tokens_details: { cached_tokens: cachedTokens, audio_tokens: 0 },
     completion_tokens_details: { reasoning_tokens: g.reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
   });
-  const asToolCall = forcedTool !== undefined && !(fault === 'malformed-json');
+  const callTool = fault !== 'malformed-json' ? forcedTool : undefined;
+  const asToolCall = callTool !== undefined;
   const finishReason = (g: Generation): string => (g.finishReason === 'length' ? 'length' : asToolCall ? toolFinish : 'stop');
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
     sse({ id, object: 'chat.completion.chunk', created, model: modelName, service_tier: 'default', system_fingerprint: fingerprint, choices, ...(includeUsage ? { usage: null } : {}), ...extra });
@@ -214,8 +215,8 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
       choices: [
         {
           index: 0,
-          message: asToolCall
-            ? { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: [{ id: callId, type: 'function', function: { name: forcedTool!.name, arguments: g.text } }] }
+          message: callTool
+            ? { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: [{ id: callId, type: 'function', function: { name: callTool.name, arguments: g.text } }] }
             : { role: 'assistant', content: g.text, refusal: null, annotations: [] },
           logprobs: null,
           finish_reason: finishReason(g),
@@ -230,8 +231,8 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
       chunk([
         {
           index: 0,
-          delta: asToolCall
-            ? { role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: forcedTool!.name, arguments: '' } }], refusal: null }
+          delta: callTool
+            ? { role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: callTool.name, arguments: '' } }], refusal: null }
             : { role: 'assistant', content: '', refusal: null },
           logprobs: null,
           finish_reason: null,

@@ -1,7 +1,6 @@
 import type { Clock } from '@margin/core';
-import { NotFoundError } from '@margin/core';
+import { hashApiKey, NotFoundError } from '@margin/core';
 import { strictMock } from '@margin/testing';
-import { hashApiKey } from '../auth/api-key.format';
 import type { Principal } from '../auth/principal';
 import { RoleTooHighError } from '../identity.errors';
 import type { ApiKeyEntity } from './api-key.entity';

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { roleAtLeast, type ApiKeyView, type CreatedApiKey, type Role, type TouchApiKeyPayload } from '@margin/contracts';
-import { Clock, NotFoundError } from '@margin/core';
-import { generateApiKey } from '../auth/api-key.format';
+import { Clock, generateApiKey, NotFoundError } from '@margin/core';
 import type { Principal } from '../auth/principal';
 import { RoleTooHighError } from '../identity.errors';
 import { toApiKeyView } from '../identity.mappers';

@@ -1,14 +1,13 @@
 import { JwtService } from '@nestjs/jwt';
+import { PasswordHasher, generateApiKey } from '@margin/core';
 import type { AppConfig, Clock } from '@margin/core';
 import { strictMock } from '@margin/testing';
 import type { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../identity.errors';
 import type { TenantRepository } from '../tenants/tenant.repository';
 import type { UserRepository, UserWithPassword } from '../users/user.repository';
-import { generateApiKey } from './api-key.format';
 import { AuthService } from './auth.service';
 import type { LoginAttemptLimiter } from './login-attempts';
-import { PasswordHasher } from './password-hasher';
 
 const hasher = new PasswordHasher({ N: 1024, r: 8, p: 1 });
 const NOW = new Date('2026-12-31T23:59:00Z');
@@ -143,7 +142,7 @@ describe('AuthService API keys and JWTs', () => {
   it("me() reports the current calendar month in UTC (rolling over at the year's end)", async () => {
     const { service } = setup({
       tenants: { findById: async () => ({ id: 't1', name: 'T', plan: 'pro', isOperator: false, createdAt: NOW, updatedAt: NOW }) },
-      users: { findById: async () => ({ id: 'u1', tenantId: 't1', email: 'a@b.co', role: 'member', createdAt: NOW, updatedAt: NOW, lastLoginAt: null }) },
+      users: { findById: async () => ({ id: 'u1', tenantId: 't1', email: 'a@b.co', role: 'member', passwordHash: 'x', createdAt: NOW, updatedAt: NOW, lastLoginAt: null }) },
     });
     const me = await service.me({ tenantId: 't1', role: 'member', userId: 'u1', apiKeyId: null, via: 'jwt' });
     expect(me.usage).toEqual({ periodStart: '2026-12-01T00:00:00.000Z', resetsAt: '2027-01-01T00:00:00.000Z' });

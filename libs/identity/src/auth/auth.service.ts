@@ -1,17 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { LoginResponse, MeResponse, SignupResponse } from '@margin/contracts';
-import { AppConfig, Clock, monthPeriodUtc, NotFoundError } from '@margin/core';
+import { apiKeyPrefix, AppConfig, Clock, hashApiKey, monthPeriodUtc, NotFoundError, PasswordHasher } from '@margin/core';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
-import { apiKeyPrefix, hashApiKey } from './api-key.format';
 import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../identity.errors';
 import { toApiKeyView, toTenantView, toUserView } from '../identity.mappers';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { UserRepository } from '../users/user.repository';
 import type { UserEntity } from '../users/user.entity';
 import { LoginAttemptLimiter } from './login-attempts';
-import { PasswordHasher } from './password-hasher';
 import type { Principal } from './principal';
 
 export interface JwtPayload {

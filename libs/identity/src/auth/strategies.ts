@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { AppConfig } from '@margin/core';
+import { AppConfig, looksLikeApiKey } from '@margin/core';
 import type { Request } from 'express';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { ExtractJwt, Strategy as JwtStrategyBase } from 'passport-jwt';
 import { ApiKeyUsageRecorder } from '../api-keys/api-key-usage';
-import { looksLikeApiKey } from './api-key.format';
 import { AuthService, type JwtPayload } from './auth.service';
 import type { Principal } from './principal';
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { PasswordHasher } from '@margin/core';
 import { randomBytes } from 'node:crypto';
-import { PasswordHasher } from '../auth/password-hasher';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { UserRepository } from '../users/user.repository';
 

@@ -1,6 +1,5 @@
-import { NotFoundError } from '@margin/core';
+import { NotFoundError, PasswordHasher } from '@margin/core';
 import { strictMock } from '@margin/testing';
-import { PasswordHasher } from '../auth/password-hasher';
 import type { Principal } from '../auth/principal';
 import { LastOwnerError, RoleTooHighError } from '../identity.errors';
 import type { UserEntity } from './user.entity';

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { roleAtLeast, type Role, type UserView } from '@margin/contracts';
-import { NotFoundError } from '@margin/core';
-import { PasswordHasher } from '../auth/password-hasher';
+import { NotFoundError, PasswordHasher } from '@margin/core';
 import type { Principal } from '../auth/principal';
 import { EmailTakenError, LastOwnerError, RoleTooHighError } from '../identity.errors';
 import { toUserView } from '../identity.mappers';
