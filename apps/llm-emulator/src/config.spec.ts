@@ -48,6 +48,12 @@ describe('config', () => {
     expect(() => loadConfigFile(file)).toThrow(/is not valid JSON/);
   });
 
+  it('accepts the shipped example configuration', () => {
+    const c = applyConfig(defaultConfig(), loadConfigFile(join(__dirname, '..', 'llm-emulator.config.example.json')));
+    expect(findModel(c, 'my-finetune:3b')).toMatchObject({ protocol: 'ollama', parallel: 2 });
+    expect(c.models).toHaveLength(9);
+  });
+
   it('parses CLI arguments', () => {
     expect(parseArgs([], {})).toEqual({ port: 11434, host: '127.0.0.1', config: undefined });
     expect(parseArgs(['--port', '0', '--host=0.0.0.0', '--config', 'a.json'], {})).toEqual({ port: 0, host: '0.0.0.0', config: 'a.json' });
