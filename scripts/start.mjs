@@ -6,6 +6,7 @@ ensureDependencies();
 const { spawn } = await import('node:child_process');
 const { API_MAIN, WORKER_MAIN, build } = await import('./lib/build.mjs');
 const { cli, migrate, prepareEnvironment } = await import('./lib/stack.mjs');
+const { maybeStartEmulator } = await import('./lib/emulator.mjs');
 
 const env = await prepareEnvironment({
   NODE_ENV: process.env.NODE_ENV ?? 'production',
@@ -17,6 +18,8 @@ const env = await prepareEnvironment({
 if (process.env.MARGIN_SKIP_BUILD !== 'true') build();
 await migrate(env);
 const owner = cli('ensure-owner', env);
+const emulator = await maybeStartEmulator(env);
+if (emulator) Object.assign(env, emulator.env);
 
 const children = new Map();
 let stopping = false;
@@ -24,8 +27,12 @@ let stopping = false;
 function launch(name, script) {
   // Own process group: Ctrl-C reaches only this script, which then stops each child exactly once.
   const child = spawn(process.execPath, ['--enable-source-maps', script], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-  children.set(name, child);
   say(`${name} started (pid ${child.pid})`);
+  return adopt(name, child);
+}
+
+function adopt(name, child) {
+  children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);
     if (!stopping) {
@@ -60,6 +67,7 @@ process.on('exit', () => {
   for (const child of children.values()) child.kill('SIGKILL');
 });
 
+if (emulator) adopt('llm-emulator', emulator.child);
 launch('api', API_MAIN);
 launch('worker', WORKER_MAIN);
 
@@ -94,6 +102,7 @@ if (!stopping) {
       `  Owner login: ${owner.email}`,
       `  Password:    ${password}`,
       `  API docs:    ${url}/api/docs`,
+      ...(emulator ? [`  Models:      LLM EMULATOR at ${emulator.url} (no Ollama or cloud keys found)`] : []),
       '  Press Ctrl-C to stop.',
       '',
     ].join('\n') + '\n',

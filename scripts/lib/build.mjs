@@ -21,3 +21,4 @@ export function build(projects = ['api', 'worker', 'admin']) {
 export const API_MAIN = 'dist/apps/api/apps/api/src/main.js';
 export const API_CLI = 'dist/apps/api/apps/api/src/cli.js';
 export const WORKER_MAIN = 'dist/apps/worker/apps/worker/src/main.js';
+export const EMULATOR_MAIN = 'dist/apps/llm-emulator/apps/llm-emulator/src/main.js';

@@ -15,9 +15,11 @@ import {
   RedisModule,
 } from '@margin/core';
 import { IdentityModule } from '@margin/identity';
+import { ModelRouterModule } from '@margin/model-router';
+import { ProvidersModule } from '@margin/providers';
 import type Redis from 'ioredis';
 import { HealthController } from './health/health.controller';
-import { RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
+import { ProvidersHealthIndicator, RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
 import { MIGRATIONS } from './migrations';
 import { ClientThrottlerGuard } from './throttle';
 
@@ -44,9 +46,11 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
       useFactory: (config: AppConfig) => [{ rootPath: config.adminDistDir, exclude: NON_SPA_ROUTES }],
     }),
     IdentityModule,
+    ProvidersModule,
+    ModelRouterModule,
   ],
   controllers: [HealthController],
-  providers: [RedisHealthIndicator, WorkersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],
+  providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],
 })
 export class AppModule {
   /** Validates the environment unless a config is given (tests pass their own). */

@@ -1,4 +1,6 @@
 import { IDENTITY_MIGRATIONS } from '@margin/identity';
+import { MODEL_ROUTER_MIGRATIONS } from '@margin/model-router';
+import { PROVIDERS_MIGRATIONS } from '@margin/providers';
 
 /** Every module's schema history, composed into one ordered list for the data source. */
-export const MIGRATIONS = [...IDENTITY_MIGRATIONS];
+export const MIGRATIONS = [...IDENTITY_MIGRATIONS, ...PROVIDERS_MIGRATIONS, ...MODEL_ROUTER_MIGRATIONS];

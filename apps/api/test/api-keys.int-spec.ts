@@ -1,12 +1,12 @@
-import { makeApiKey, makeSession, resetState, startTestApp, type TestApp } from '@margin/testing';
+import { makeApiKey, makeSession, startTestApp, type TestApp } from '@margin/testing';
 import { createApp } from '../src/create-app';
+import { MIGRATIONS } from '../src/migrations';
 
 describe('API keys', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp(createApp);
-    await resetState(t.dataSource, t.config.redisUrl);
+    t = await startTestApp(createApp, { migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 

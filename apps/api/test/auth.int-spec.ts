@@ -1,12 +1,12 @@
-import { makeApiKey, makeSession, makeTenant, makeUser, resetState, startTestApp, type TestApp } from '@margin/testing';
+import { makeApiKey, makeSession, makeTenant, makeUser, startTestApp, type TestApp } from '@margin/testing';
 import { createApp } from '../src/create-app';
+import { MIGRATIONS } from '../src/migrations';
 
 describe('auth (login, signup, me)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp(createApp, { env: { LOGIN_MAX_FAILURES: '3' } });
-    await resetState(t.dataSource, t.config.redisUrl);
+    t = await startTestApp(createApp, { env: { LOGIN_MAX_FAILURES: '3' }, migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 
@@ -107,7 +107,7 @@ describe('auth (login, signup, me)', () => {
 describe('auth with sign-up closed', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createApp, { env: { ALLOW_SIGNUP: 'false' } });
+    t = await startTestApp(createApp, { env: { ALLOW_SIGNUP: 'false' }, migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 

@@ -1,15 +1,15 @@
-import { resetState, startTestApp, testEnv, type TestApp } from '@margin/testing';
+import { startTestApp, testEnv, type TestApp } from '@margin/testing';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createApp } from '../src/create-app';
+import { MIGRATIONS } from '../src/migrations';
 
 describe('platform behaviour', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp(createApp, { env: { BODY_LIMIT: '2kb' } });
-    await resetState(t.dataSource, t.config.redisUrl);
+    t = await startTestApp(createApp, { env: { BODY_LIMIT: '2kb' }, migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 
@@ -57,8 +57,7 @@ describe('platform behaviour', () => {
 describe('rate limiting per client', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createApp, { env: { RATE_LIMIT_PER_MINUTE: '5' } });
-    await resetState(t.dataSource, t.config.redisUrl);
+    t = await startTestApp(createApp, { env: { RATE_LIMIT_PER_MINUTE: '5' }, migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 

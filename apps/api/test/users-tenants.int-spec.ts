@@ -1,12 +1,12 @@
-import { makeSession, makeUser, resetState, startTestApp, type TestApp } from '@margin/testing';
+import { makeSession, makeUser, startTestApp, type TestApp } from '@margin/testing';
 import { createApp } from '../src/create-app';
+import { MIGRATIONS } from '../src/migrations';
 
 describe('users and roles', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp(createApp);
-    await resetState(t.dataSource, t.config.redisUrl);
+    t = await startTestApp(createApp, { migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 
@@ -80,8 +80,7 @@ describe('tenants (operator only)', () => {
   let operator: Awaited<ReturnType<typeof makeSession>>;
 
   beforeAll(async () => {
-    t = await startTestApp(createApp);
-    await resetState(t.dataSource, t.config.redisUrl);
+    t = await startTestApp(createApp, { migrations: MIGRATIONS });
     // One operator tenant per installation (a unique index holds it).
     operator = await makeSession(t.dataSource, t.http, { role: 'owner', isOperator: true, plan: 'unlimited' });
   });

@@ -2,10 +2,12 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { QUEUES } from '@margin/contracts';
 import { AppConfig, ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, RedisModule } from '@margin/core';
 import { IdentityWorkerModule } from '@margin/identity';
+import { ModelRouterCoreModule } from '@margin/model-router';
+import { ProvidersCoreModule } from '@margin/providers';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
-  imports: [ClockModule, RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule],
+  imports: [ClockModule, RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, ModelRouterCoreModule],
   providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance] }, WorkerHeartbeatService],
 })
 export class WorkerModule {

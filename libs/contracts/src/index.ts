@@ -2,3 +2,4 @@ export * from './identity';
 export * from './errors';
 export * from './health';
 export * from './queues';
+export * from './providers';

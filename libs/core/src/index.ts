@@ -11,3 +11,5 @@ export * from './time/clock.module';
 export * from './validation/validate-payload';
 export * from './crypto/password-hasher';
 export * from './crypto/api-key.format';
+export * from './crypto/secret-box';
+export * from './money';

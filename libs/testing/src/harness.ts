@@ -1,9 +1,9 @@
 import type { INestApplication } from '@nestjs/common';
-import type { AppConfig } from '@margin/core';
+import { postgresOptions, type AppConfig } from '@margin/core';
 import Redis from 'ioredis';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
-import { DataSource } from 'typeorm';
+import { DataSource, type MigrationInterface } from 'typeorm';
 import { testConfig } from './test-env';
 
 export interface TestApp {
@@ -22,9 +22,10 @@ export interface TestApp {
  */
 export async function startTestApp(
   factory: (config: AppConfig) => Promise<INestApplication>,
-  options: { env?: Record<string, string>; listen?: boolean } = {},
+  options: { env?: Record<string, string>; listen?: boolean; migrations?: MigrationList } = {},
 ): Promise<TestApp> {
   const config = testConfig(options.env);
+  if (options.migrations) await resetState(config, options.migrations);
   const app = await factory(config);
   await app.init();
   let url: string | undefined;
@@ -43,13 +44,22 @@ export async function startTestApp(
   };
 }
 
-/** Empties every table but the migration history, and the test Redis database: each file starts clean. */
-export async function resetState(dataSource: DataSource, redisUrl: string): Promise<void> {
-  const tables: { tablename: string }[] = await dataSource.query(
-    `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'migrations'`,
-  );
-  if (tables.length) await dataSource.query(`TRUNCATE ${tables.map((t) => `"${t.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`);
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+export type MigrationList = Array<new () => MigrationInterface>;
+
+/**
+ * The test database exactly as the migrations alone make it (seeded reference data included), and an empty
+ * test Redis database: each test app starts from the same state, whatever ran before it.
+ */
+export async function resetState(config: AppConfig, migrations: MigrationList): Promise<void> {
+  const dataSource = new DataSource({ ...postgresOptions(config.databaseUrl), migrations });
+  await dataSource.initialize();
+  try {
+    await dataSource.query('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+    await dataSource.runMigrations({ transaction: 'all' });
+  } finally {
+    await dataSource.destroy();
+  }
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
   try {
     await redis.flushdb();
   } finally {

@@ -2,3 +2,4 @@ export * from './test-env';
 export * from './harness';
 export * from './factories';
 export * from './strict-mock';
+export * from './emulator';

@@ -3,7 +3,7 @@ import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Public } from '@margin/identity';
-import { RedisHealthIndicator, WorkersHealthIndicator } from './indicators';
+import { ProvidersHealthIndicator, RedisHealthIndicator, WorkersHealthIndicator } from './indicators';
 
 @ApiTags('health')
 @Controller('health')
@@ -13,18 +13,20 @@ export class HealthController {
     private readonly db: TypeOrmHealthIndicator,
     private readonly redis: RedisHealthIndicator,
     private readonly workers: WorkersHealthIndicator,
+    private readonly providers: ProvidersHealthIndicator,
   ) {}
 
   @Get()
   @Public()
   @SkipThrottle()
   @HealthCheck()
-  @ApiOperation({ summary: 'Postgres, Redis and the live workers; 503 when Postgres or Redis is down' })
+  @ApiOperation({ summary: 'Postgres, Redis, live workers and each provider; 503 when Postgres or Redis is down' })
   check(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.db.pingCheck('database', { timeout: 2000 }),
       () => this.redis.check('redis'),
       () => this.workers.check('workers'),
+      () => this.providers.check('providers'),
     ]);
   }
 }

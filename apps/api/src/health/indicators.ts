@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { WORKER_HEARTBEAT_PREFIX, type WorkerHeartbeat } from '@margin/contracts';
 import { REDIS } from '@margin/core';
+import { ProviderHealthService, ProviderRegistry } from '@margin/providers';
 import type Redis from 'ioredis';
 
 @Injectable()
@@ -61,5 +62,30 @@ export class WorkersHealthIndicator {
       cursor = next;
     } while (cursor !== '0');
     return found;
+  }
+}
+
+/**
+ * Each enabled provider's last probe (cached for a few seconds). Reported, not failed on: the router falls
+ * back across providers, and a model host's outage must not take the API out of its load balancer.
+ */
+@Injectable()
+export class ProvidersHealthIndicator {
+  constructor(
+    private readonly registry: ProviderRegistry,
+    private readonly probes: ProviderHealthService,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async check(key: string) {
+    const indicator = this.indicators.check(key);
+    const enabled = this.registry.list().filter((p) => p.config.enabled);
+    const states = await Promise.all(
+      enabled.map(async (p) => {
+        const s = await this.probes.status(p.config.id);
+        return [p.config.id, { healthy: s.healthy, emulated: s.emulated, latencyMs: s.latencyMs, ...(s.error ? { error: s.error } : {}) }] as const;
+      }),
+    );
+    return indicator.up({ healthy: states.filter(([, s]) => s.healthy).length, total: states.length, providers: Object.fromEntries(states) });
   }
 }

@@ -51,6 +51,43 @@ function IsBase64Key(bytes: number, options?: ValidationOptions) {
     });
 }
 
+export interface OpenAiCompatibleHost {
+  id: string;
+  name?: string;
+  baseUrl: string;
+  apiKey?: string;
+}
+
+function parseHostList(value: unknown): OpenAiCompatibleHost[] | null {
+  if (typeof value !== 'string') return null;
+  try {
+    const list = JSON.parse(value) as unknown;
+    if (!Array.isArray(list)) return null;
+    const ok = list.every(
+      (h: Partial<OpenAiCompatibleHost>) =>
+        typeof h === 'object' && h !== null && typeof h.id === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/.test(h.id) &&
+        typeof h.baseUrl === 'string' && /^https?:\/\//.test(h.baseUrl) && (h.apiKey === undefined || typeof h.apiKey === 'string'),
+    );
+    return ok ? (list as OpenAiCompatibleHost[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function IsOpenAiHostList(options?: ValidationOptions) {
+  return (target: object, propertyName: string) =>
+    registerDecorator({
+      name: 'isOpenAiHostList',
+      target: target.constructor,
+      propertyName,
+      options: {
+        message: '$property must be a JSON array like [{"id":"groq","baseUrl":"https://api.groq.com/openai/v1","apiKey":"..."}] (id: lowercase letters, digits, dashes)',
+        ...options,
+      },
+      validator: { validate: (value: unknown) => parseHostList(value) !== null },
+    });
+}
+
 const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
 /** Environment variables, named as they are set, so that validation messages name the variable. */
@@ -93,6 +130,9 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
   ANTHROPIC_BASE_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsOpenAiHostList()
+  OPENAI_COMPATIBLE_HOSTS?: string;
 
   @IsOptional() @Transform(emptyToUndefined) @IsEmail()
   ADMIN_EMAIL?: string;
@@ -143,6 +183,8 @@ export class AppConfig {
   readonly openaiBaseUrl?: string;
   readonly anthropicApiKey?: string;
   readonly anthropicBaseUrl?: string;
+  /** Extra OpenAI-compatible hosts (vLLM, LM Studio, OpenRouter, Groq…) from OPENAI_COMPATIBLE_HOSTS. */
+  readonly openaiCompatibleHosts!: OpenAiCompatibleHost[];
   readonly adminEmail?: string;
   readonly adminPassword?: string;
   readonly workerConcurrency!: number;
@@ -185,6 +227,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     openaiBaseUrl: vars.OPENAI_BASE_URL,
     anthropicApiKey: vars.ANTHROPIC_API_KEY,
     anthropicBaseUrl: vars.ANTHROPIC_BASE_URL,
+    openaiCompatibleHosts: parseHostList(vars.OPENAI_COMPATIBLE_HOSTS ?? '[]') ?? [],
     adminEmail: vars.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: vars.ADMIN_PASSWORD,
     workerConcurrency: vars.WORKER_CONCURRENCY ?? 4,

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { SecretBox } from '../crypto/secret-box';
 import { AppConfig, loadConfig } from './app-config';
 
 @Global()
@@ -8,8 +9,8 @@ export class ConfigModule {
   static forRoot(config?: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: AppConfig, useFactory: () => config ?? loadConfig() }],
-      exports: [AppConfig],
+      providers: [{ provide: AppConfig, useFactory: () => config ?? loadConfig() }, SecretBox],
+      exports: [AppConfig, SecretBox],
     };
   }
 }

@@ -4,19 +4,23 @@ import type { Role } from '@margin/contracts';
 import { IsNull, Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 
-export type ApiKeyWithHash = ApiKeyEntity & { keyHash: string };
+export type ApiKeyWithHash = ApiKeyEntity & { keyHash: string; tenantIsOperator: boolean };
 
 @Injectable()
 export class ApiKeyRepository {
   constructor(@InjectRepository(ApiKeyEntity) private readonly keys: Repository<ApiKeyEntity>) {}
 
   /** Authentication starts from the key alone: the prefix is public and unique, the hash is compared after. */
-  findActiveByPrefixWithHash(prefix: string): Promise<ApiKeyWithHash | null> {
-    return this.keys
+  async findActiveByPrefixWithHash(prefix: string): Promise<ApiKeyWithHash | null> {
+    const row = await this.keys
       .createQueryBuilder('k')
       .addSelect('k.keyHash')
+      .innerJoin('tenants', 't', 't.id = k.tenant_id')
+      .addSelect('t.is_operator', 'is_operator')
       .where('k.prefix = :prefix AND k.revoked_at IS NULL', { prefix })
-      .getOne() as Promise<ApiKeyWithHash | null>;
+      .getRawAndEntities();
+    const key = row.entities[0] as ApiKeyEntity & { keyHash: string } | undefined;
+    return key ? Object.assign(key, { tenantIsOperator: Boolean((row.raw[0] as { is_operator: boolean }).is_operator) }) : null;
   }
 
   findById(tenantId: string, id: string): Promise<ApiKeyEntity | null> {

@@ -9,7 +9,7 @@ import { ApiKeysService } from './api-keys.service';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 const clock: Clock = { now: () => NOW };
-const as = (role: Principal['role']): Principal => ({ tenantId: 't1', role, userId: 'u1', apiKeyId: null, via: 'jwt' });
+const as = (role: Principal['role']): Principal => ({ tenantId: 't1', role, userId: 'u1', apiKeyId: null, via: 'jwt', operator: false });
 
 describe('ApiKeysService', () => {
   it('stores only the prefix and a hash, and returns the whole key once', async () => {

@@ -125,18 +125,18 @@ describe('AuthService API keys and JWTs', () => {
     const real = generateApiKey();
     const { service } = setup({
       apiKeys: {
-        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null }),
+        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false }),
       },
     });
     const forged = `${real.prefix}_${'A'.repeat(43)}`;
     expect(await service.principalFromApiKey(forged)).toBeNull();
-    expect(await service.principalFromApiKey(real.key)).toEqual({ tenantId: 't1', role: 'member', userId: null, apiKeyId: 'k1', via: 'api-key' });
+    expect(await service.principalFromApiKey(real.key)).toEqual({ tenantId: 't1', role: 'member', userId: null, apiKeyId: 'k1', via: 'api-key', operator: false });
   });
 
   it('reads the role fresh for a JWT and refuses a deleted user', async () => {
-    const { service, users } = setup({ users: { findById: async () => null } });
+    const { service, users } = setup({ users: { findForPrincipal: async () => null } });
     expect(await service.principalFromJwt({ sub: 'u1', tid: 't1' })).toBeNull();
-    expect(users.findById).toHaveBeenCalledWith('t1', 'u1');
+    expect(users.findForPrincipal).toHaveBeenCalledWith('t1', 'u1');
   });
 
   it("me() reports the current calendar month in UTC (rolling over at the year's end)", async () => {
@@ -144,7 +144,7 @@ describe('AuthService API keys and JWTs', () => {
       tenants: { findById: async () => ({ id: 't1', name: 'T', plan: 'pro', isOperator: false, createdAt: NOW, updatedAt: NOW }) },
       users: { findById: async () => ({ id: 'u1', tenantId: 't1', email: 'a@b.co', role: 'member', passwordHash: 'x', createdAt: NOW, updatedAt: NOW, lastLoginAt: null }) },
     });
-    const me = await service.me({ tenantId: 't1', role: 'member', userId: 'u1', apiKeyId: null, via: 'jwt' });
+    const me = await service.me({ tenantId: 't1', role: 'member', userId: 'u1', apiKeyId: null, via: 'jwt', operator: false });
     expect(me.usage).toEqual({ periodStart: '2026-12-01T00:00:00.000Z', resetsAt: '2027-01-01T00:00:00.000Z' });
   });
 });

@@ -89,9 +89,10 @@ export class AuthService {
   /** The JWT proves identity; the role is read fresh so that a change takes effect at once. */
   async principalFromJwt(payload: JwtPayload): Promise<Principal | null> {
     if (typeof payload?.sub !== 'string' || typeof payload?.tid !== 'string') return null;
-    const user = await this.users.findById(payload.tid, payload.sub);
-    if (!user) return null;
-    return { tenantId: user.tenantId, role: user.role, userId: user.id, apiKeyId: null, via: 'jwt' };
+    const found = await this.users.findForPrincipal(payload.tid, payload.sub);
+    if (!found) return null;
+    const { user, isOperator } = found;
+    return { tenantId: user.tenantId, role: user.role, userId: user.id, apiKeyId: null, via: 'jwt', operator: isOperator };
   }
 
   /** A revoked key is not found, so it stops working on the very next request. */
@@ -103,7 +104,14 @@ export class AuthService {
     const expected = Buffer.from(stored.keyHash, 'hex');
     const actual = Buffer.from(hashApiKey(key), 'hex');
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-    return { tenantId: stored.tenantId, role: stored.role, userId: stored.createdByUserId, apiKeyId: stored.id, via: 'api-key' };
+    return {
+      tenantId: stored.tenantId,
+      role: stored.role,
+      userId: stored.createdByUserId,
+      apiKeyId: stored.id,
+      via: 'api-key',
+      operator: stored.tenantIsOperator,
+    };
   }
 
   private issue(user: UserEntity): LoginResponse {

@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, ForbiddenException, Injectable } from '@
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { roleAtLeast, type Role } from '@margin/contracts';
-import { IS_PUBLIC, MIN_ROLE } from './decorators';
+import { IS_PUBLIC, MIN_ROLE, OPERATOR_ONLY } from './decorators';
 import type { Principal } from './principal';
 
 /** Global: every route needs a JWT or an API key unless marked @Public(). */
@@ -20,18 +20,24 @@ export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
   }
 }
 
-/** Global, after authentication: enforces @MinRole(). */
+/** Global, after authentication: enforces @MinRole() and @OperatorOnly(). */
 @Injectable()
 export class RolesGuard implements CanActivate {
   constructor(private readonly reflector: Reflector) {}
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
-    const required = this.reflector.getAllAndOverride<Role | undefined>(MIN_ROLE, [context.getHandler(), context.getClass()]);
-    if (!required) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    const required = this.reflector.getAllAndOverride<Role | undefined>(MIN_ROLE, targets);
+    const operatorOnly = this.reflector.getAllAndOverride<boolean | undefined>(OPERATOR_ONLY, targets);
+    if (!required && !operatorOnly) return true;
     const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
-    if (!principal || !roleAtLeast(principal.role, required)) {
+    if (!principal) throw new ForbiddenException('Authentication required');
+    if (required && !roleAtLeast(principal.role, required)) {
       throw new ForbiddenException(`This action needs the ${required} role or higher`);
+    }
+    if (operatorOnly && !principal.operator) {
+      throw new ForbiddenException("Only the operator tenant can change installation-wide settings");
     }
     return true;
   }

@@ -8,4 +8,6 @@ export interface Principal {
   userId: string | null;
   apiKeyId: string | null;
   via: 'jwt' | 'api-key';
+  /** The caller belongs to the operator's tenant, which administers the installation (providers, catalog). */
+  operator: boolean;
 }

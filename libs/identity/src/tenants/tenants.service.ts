@@ -13,21 +13,19 @@ export class TenantsService {
   constructor(private readonly tenants: TenantRepository) {}
 
   async list(principal: Principal): Promise<TenantView[]> {
-    await this.assertOperatorOwner(principal);
+    this.assertOperatorOwner(principal);
     return (await this.tenants.listAll()).map(toTenantView);
   }
 
   async changePlan(principal: Principal, tenantId: string, plan: Plan): Promise<TenantView> {
-    await this.assertOperatorOwner(principal);
+    this.assertOperatorOwner(principal);
     const updated = await this.tenants.updatePlan(tenantId, plan);
     if (!updated) throw new NotFoundError('Tenant');
     this.logger.log({ tenantId, plan, by: principal.userId }, 'Tenant plan changed');
     return toTenantView(updated);
   }
 
-  private async assertOperatorOwner(principal: Principal): Promise<void> {
-    if (principal.role !== 'owner' || principal.via !== 'jwt') throw new OperatorOnlyError();
-    const tenant = await this.tenants.findById(principal.tenantId);
-    if (!tenant?.isOperator) throw new OperatorOnlyError();
+  private assertOperatorOwner(principal: Principal): void {
+    if (principal.role !== 'owner' || principal.via !== 'jwt' || !principal.operator) throw new OperatorOnlyError();
   }
 }

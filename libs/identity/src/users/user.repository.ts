@@ -23,6 +23,18 @@ export class UserRepository {
     return this.users.existsBy({ email: email.toLowerCase() });
   }
 
+  /** The user and whether their tenant is the operator's, in one query (run on every authenticated request). */
+  async findForPrincipal(tenantId: string, id: string): Promise<{ user: UserEntity; isOperator: boolean } | null> {
+    const row = await this.users
+      .createQueryBuilder('u')
+      .innerJoin('tenants', 't', 't.id = u.tenant_id')
+      .addSelect('t.is_operator', 'is_operator')
+      .where('u.tenant_id = :tenantId AND u.id = :id', { tenantId, id })
+      .getRawAndEntities();
+    const user = row.entities[0];
+    return user ? { user, isOperator: Boolean((row.raw[0] as { is_operator: boolean }).is_operator) } : null;
+  }
+
   findById(tenantId: string, id: string): Promise<UserEntity | null> {
     return this.users.findOneBy({ tenantId, id });
   }

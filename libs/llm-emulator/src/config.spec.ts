@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyConfig, ConfigError, defaultConfig, DEFAULT_MODELS, findModel, loadConfigFile, parseConfigInput, resolveConfig } from './config';
-import { parseArgs } from './main';
+import { parseArgs } from './cli';
 
 describe('config', () => {
   it('ships the default model list', () => {

@@ -29,3 +29,4 @@ export type { JsonSchema } from './json-schema';
 export { countTokens, countPromptTokens, canonicalJson, CHARS_PER_TOKEN } from './tokens';
 export { RateLimiter, SlotPool, TokenBucket, formatResetDuration } from './rate-limit';
 export { generate, type GenerationRequest, type Generation, type OutputSpec } from './engine';
+export { parseArgs, runCli } from './cli';

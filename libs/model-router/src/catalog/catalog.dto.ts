@@ -1,0 +1,93 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { MODEL_TIERS, type ModelPriceView, type ModelTier, type ModelView, type UpdateModelRequest } from '@margin/contracts';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+
+const USD = { maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false };
+
+export class ModelPriceInputDto {
+  @ApiProperty({ example: 0.15, description: 'USD per million input tokens' })
+  @IsNumber(USD)
+  @Min(0)
+  @Max(100_000)
+  inputPerMTok!: number;
+
+  @ApiPropertyOptional({ example: 0.075, description: 'USD per million cached input tokens (default: the input price)' })
+  @IsOptional()
+  @IsNumber(USD)
+  @Min(0)
+  @Max(100_000)
+  cachedInputPerMTok?: number;
+
+  @ApiProperty({ example: 0.6, description: 'USD per million output tokens (reasoning tokens included)' })
+  @IsNumber(USD)
+  @Min(0)
+  @Max(100_000)
+  outputPerMTok!: number;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'When it takes effect (default now; never in the past)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  effectiveFrom?: string;
+}
+
+export class UpdateModelDto implements UpdateModelRequest {
+  @ApiPropertyOptional({ enum: MODEL_TIERS })
+  @IsOptional()
+  @IsIn(MODEL_TIERS)
+  tier?: ModelTier;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(256)
+  @Max(100_000_000)
+  contextWindow?: number;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Local models: USD per GPU-hour to amortize (null: $0)' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsNumber(USD)
+  @Min(0)
+  @Max(10_000)
+  gpuUsdPerHour?: number | null;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1024)
+  parallelSlots?: number;
+
+  @ApiPropertyOptional({ type: ModelPriceInputDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ModelPriceInputDto)
+  price?: ModelPriceInputDto;
+}
+
+export class ModelPriceDto implements ModelPriceView {
+  @ApiProperty() inputPerMTok!: number;
+  @ApiProperty() cachedInputPerMTok!: number;
+  @ApiProperty() outputPerMTok!: number;
+  @ApiProperty({ format: 'date-time' }) effectiveFrom!: string;
+}
+
+export class ModelDto implements ModelView {
+  @ApiProperty({ example: 'openai/gpt-4o-mini' }) id!: string;
+  @ApiProperty() providerId!: string;
+  @ApiProperty() name!: string;
+  @ApiProperty({ enum: MODEL_TIERS }) tier!: ModelTier;
+  @ApiProperty() contextWindow!: number;
+  @ApiProperty({ type: [String] }) capabilities!: string[];
+  @ApiProperty() enabled!: boolean;
+  @ApiProperty({ nullable: true, type: Number }) gpuUsdPerHour!: number | null;
+  @ApiProperty() parallelSlots!: number;
+  @ApiProperty({ type: ModelPriceDto, nullable: true }) price!: ModelPriceDto | null;
+  @ApiProperty({ type: [ModelPriceDto] }) priceHistory!: ModelPriceDto[];
+}

@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { ModelPriceEntity } from './model-price.entity';
+import { ModelEntity } from './model.entity';
+
+/** The catalog is installation-wide, so these queries are not tenant-scoped by design. */
+@Injectable()
+export class CatalogRepository {
+  constructor(
+    @InjectRepository(ModelEntity) private readonly models: Repository<ModelEntity>,
+    @InjectRepository(ModelPriceEntity) private readonly prices: Repository<ModelPriceEntity>,
+  ) {}
+
+  listModels(): Promise<ModelEntity[]> {
+    return this.models.find({ order: { tier: 'ASC', id: 'ASC' } });
+  }
+
+  findModel(id: string): Promise<ModelEntity | null> {
+    return this.models.findOneBy({ id });
+  }
+
+  async updateModel(id: string, patch: Partial<Pick<ModelEntity, 'tier' | 'enabled' | 'contextWindow' | 'gpuUsdPerHour' | 'parallelSlots'>>): Promise<void> {
+    if (Object.keys(patch).length) await this.models.update({ id }, patch);
+  }
+
+  /** Every price of every model, newest first (the catalog is small). */
+  listPrices(): Promise<ModelPriceEntity[]> {
+    return this.prices.find({ order: { effectiveFrom: 'DESC' } });
+  }
+
+  /** The price in force at `at`: the latest that took effect at or before it. */
+  priceAt(modelId: string, at: Date): Promise<ModelPriceEntity | null> {
+    return this.prices
+      .createQueryBuilder('p')
+      .where('p.model_id = :modelId AND p.effective_from <= :at', { modelId, at })
+      .orderBy('p.effective_from', 'DESC')
+      .limit(1)
+      .getOne();
+  }
+
+  async addPrice(row: Pick<ModelPriceEntity, 'modelId' | 'inputUsdPerMTok' | 'cachedInputUsdPerMTok' | 'outputUsdPerMTok' | 'effectiveFrom'>): Promise<void> {
+    await this.prices.insert(row);
+  }
+}

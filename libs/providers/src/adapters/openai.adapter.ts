@@ -1,0 +1,177 @@
+// OpenAI and every OpenAI-compatible host (vLLM, LM Studio, OpenRouter, Groq, Ollama's /v1…) through the
+// `openai` SDK: chat.completions (plain and streamed with a final usage chunk), structured output through
+// `response_format: json_schema` (strict). The SDK never retries: Margin's router owns retries/fallback.
+import OpenAI from 'openai';
+import type { ProviderKind } from '@margin/contracts';
+import type {
+  CallOptions,
+  ChatRequest,
+  ChatResult,
+  ChatStreamEvent,
+  FinishReason,
+  LlmProvider,
+  ModelInfo,
+  ProviderConnection,
+  ProviderHealth,
+  TokenUsage,
+} from '../llm-provider';
+import { ProviderServerError } from '../provider-errors';
+import { buildResult, NO_API_KEY, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
+import { CallScope, scopedFetch, withScope } from './call-scope';
+
+type CompletionParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsBase;
+type FinishReasonWire = OpenAI.Chat.Completions.ChatCompletion.Choice['finish_reason'];
+
+/** The SDK's own deadline stays far behind ours (CallOptions.timeoutMs), which is the one that counts. */
+const SDK_TIMEOUT_MS = 60 * 60_000;
+
+function finishReason(reason: FinishReasonWire | null | undefined): FinishReason {
+  switch (reason) {
+    case 'stop':
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'tool_calls':
+    case 'function_call':
+      return 'tool_use';
+    case 'content_filter':
+      return 'content_filter';
+    case null:
+    case undefined:
+      return 'other';
+  }
+}
+
+function usageOf(usage: OpenAI.Completions.CompletionUsage | null | undefined): TokenUsage {
+  return {
+    inputTokens: tokens(usage?.prompt_tokens),
+    outputTokens: tokens(usage?.completion_tokens),
+    cachedInputTokens: tokens(usage?.prompt_tokens_details?.cached_tokens),
+    reasoningTokens: tokens(usage?.completion_tokens_details?.reasoning_tokens),
+  };
+}
+
+/** OpenAI-compatible hosts may describe the context window under one of these names. */
+function contextWindowOf(model: object): number | undefined {
+  const m = model as Record<string, unknown>;
+  const v = m['context_window'] ?? m['context_length'] ?? m['max_model_len'];
+  return typeof v === 'number' && v > 0 ? v : undefined;
+}
+
+export class OpenAiProvider implements LlmProvider {
+  readonly id: string;
+  readonly kind: ProviderKind = 'openai';
+  readonly baseUrl: string;
+  private readonly client: OpenAI;
+  /** api.openai.com wants `max_completion_tokens` (reasoning models refuse `max_tokens`); compatible hosts know `max_tokens`. */
+  private readonly officialApi: boolean;
+
+  constructor(connection: ProviderConnection, options: AdapterOptions = {}) {
+    this.id = connection.id;
+    this.baseUrl = trimTrailingSlash(connection.baseUrl);
+    this.officialApi = /^https:\/\/api\.openai\.com(\/|$)/.test(this.baseUrl);
+    this.client = new OpenAI({
+      apiKey: connection.apiKey ?? NO_API_KEY,
+      baseURL: this.baseUrl,
+      maxRetries: 0,
+      timeout: SDK_TIMEOUT_MS,
+      fetch: scopedFetch(options.fetch),
+      defaultHeaders: options.headers,
+    });
+  }
+
+  private params(request: ChatRequest, plan: StructuredPlan | undefined): CompletionParams {
+    const params: CompletionParams = {
+      model: request.model,
+      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+    };
+    if (request.temperature !== undefined) params.temperature = request.temperature;
+    if (request.maxTokens !== undefined) {
+      if (this.officialApi) params.max_completion_tokens = request.maxTokens;
+      else params.max_tokens = request.maxTokens;
+    }
+    if (plan) params.response_format = { type: 'json_schema', json_schema: { name: plan.name, schema: plan.wireSchema, strict: true } };
+    return params;
+  }
+
+  chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult> {
+    return withScope(this.id, options, async (scope) => {
+      const plan = planStructuredOutput(this.id, request, true);
+      const { data, response } = await this.client.chat.completions.create({ ...this.params(request, plan), stream: false }, { signal: scope.signal }).withResponse();
+      scope.response = response;
+      const choice = data.choices[0];
+      if (!choice) throw new ProviderServerError(this.id, 'the answer carried no choice');
+      const refused = choice.message.content == null && typeof choice.message.refusal === 'string';
+      const text = choice.message.content ?? choice.message.refusal ?? '';
+      return buildResult(scope, {
+        text,
+        json: plan ? plan.check(text) : undefined,
+        usage: usageOf(data.usage),
+        model: data.model,
+        finishReason: refused ? 'content_filter' : finishReason(choice.finish_reason),
+      });
+    });
+  }
+
+  async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
+    const scope = new CallScope(this.id, options);
+    try {
+      scope.throwIfAborted();
+      const plan = planStructuredOutput(this.id, request, true);
+      const { data: stream, response } = await scope.run(() =>
+        this.client.chat.completions
+          .create({ ...this.params(request, plan), stream: true, stream_options: { include_usage: true } }, { signal: scope.signal })
+          .withResponse(),
+      );
+      scope.response = response;
+      let text = '';
+      let model = request.model;
+      let reason: FinishReasonWire | undefined;
+      let usage: OpenAI.Completions.CompletionUsage | undefined;
+      for await (const chunk of stream) {
+        model = chunk.model || model;
+        if (chunk.usage) usage = chunk.usage;
+        const choice = chunk.choices[0];
+        if (!choice) continue;
+        const piece = choice.delta.content ?? choice.delta.refusal ?? '';
+        if (piece) {
+          text += piece;
+          yield { type: 'delta', text: piece };
+        }
+        if (choice.finish_reason) reason = choice.finish_reason;
+      }
+      // the SDK ends quietly when the connection drops before [DONE]: the finish reason and the usage
+      // chunk (stream_options.include_usage) are what prove the answer complete
+      if (reason === undefined || usage === undefined) {
+        throw scope.incomplete(`the stream ended without its ${reason === undefined ? 'finish reason' : 'usage chunk'}`);
+      }
+      const result = buildResult(scope, {
+        text,
+        json: plan ? plan.check(text) : undefined,
+        usage: usageOf(usage),
+        model,
+        finishReason: finishReason(reason),
+      });
+      yield { type: 'done', result };
+    } catch (e) {
+      throw scope.fail(e);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  listModels(options?: CallOptions): Promise<ModelInfo[]> {
+    return withScope(this.id, options, async (scope) => {
+      const models: ModelInfo[] = [];
+      for await (const m of this.client.models.list({ signal: scope.signal })) {
+        const contextWindow = contextWindowOf(m);
+        models.push(contextWindow !== undefined ? { id: m.id, contextWindow } : { id: m.id });
+      }
+      return models;
+    });
+  }
+
+  health(options?: CallOptions): Promise<ProviderHealth> {
+    return probeHealth(this.id, options, () => this.client.models.list());
+  }
+}

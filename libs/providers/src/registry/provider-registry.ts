@@ -1,0 +1,88 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { REDIS, SecretBox } from '@margin/core';
+import type Redis from 'ioredis';
+import { createProvider } from '../create-provider';
+import type { LlmProvider } from '../llm-provider';
+import type { ProviderConfigEntity } from './provider-config.entity';
+import { ProviderConfigRepository } from './provider-config.repository';
+
+const CHANGED_CHANNEL = 'margin:providers:changed';
+const REFRESH_MS = 30_000;
+
+export interface RegisteredProvider {
+  config: ProviderConfigEntity;
+  /** Absent when the stored key cannot be decrypted (ENCRYPTION_KEY changed): the provider is unusable. */
+  adapter: LlmProvider | null;
+  error: string | null;
+}
+
+/**
+ * The live set of provider adapters, built from the `providers` table. Every API and worker process holds
+ * one; a change anywhere is announced on Redis so that all of them rebuild at once.
+ */
+@Injectable()
+export class ProviderRegistry implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ProviderRegistry.name);
+  private providers = new Map<string, RegisteredProvider>();
+  private subscriber?: Redis;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly repo: ProviderConfigRepository,
+    private readonly secrets: SecretBox,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.reload();
+    this.subscriber = this.redis.duplicate();
+    this.subscriber.on('error', (err: Error) => this.logger.warn(`provider change feed: ${err.message}`));
+    this.subscriber.on('message', () => void this.reload().catch((err: Error) => this.logger.error(`reload failed: ${err.message}`)));
+    await this.subscriber.subscribe(CHANGED_CHANNEL);
+    // A missed message (Redis restart) heals within the refresh interval.
+    this.timer = setInterval(() => void this.reload().catch(() => undefined), REFRESH_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.subscriber?.disconnect();
+  }
+
+  async reload(): Promise<void> {
+    const rows = await this.repo.listWithKeys();
+    const next = new Map<string, RegisteredProvider>();
+    for (const row of rows) {
+      const { apiKeyEncrypted, ...config } = row;
+      try {
+        const apiKey = apiKeyEncrypted ? this.secrets.decrypt(apiKeyEncrypted) : undefined;
+        const adapter = createProvider({ id: row.id, kind: row.kind, baseUrl: row.baseUrl, apiKey, keepAlive: row.options?.keepAlive });
+        next.set(row.id, { config: config as ProviderConfigEntity, adapter, error: null });
+      } catch (err) {
+        this.logger.error(`provider ${row.id} is unusable: ${(err as Error).message}`);
+        next.set(row.id, { config: config as ProviderConfigEntity, adapter: null, error: (err as Error).message });
+      }
+    }
+    this.providers = next;
+  }
+
+  /** Rebuild here and tell every other process to do the same. */
+  async announceChange(): Promise<void> {
+    await this.reload();
+    await this.redis.publish(CHANGED_CHANNEL, String(Date.now()));
+  }
+
+  list(): RegisteredProvider[] {
+    return [...this.providers.values()];
+  }
+
+  find(id: string): RegisteredProvider | undefined {
+    return this.providers.get(id);
+  }
+
+  /** An enabled, usable adapter, or undefined. */
+  adapter(id: string): LlmProvider | undefined {
+    const entry = this.providers.get(id);
+    return entry?.config.enabled && entry.adapter ? entry.adapter : undefined;
+  }
+}
