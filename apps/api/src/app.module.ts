@@ -14,6 +14,7 @@ import {
   REDIS,
   RedisModule,
 } from '@margin/core';
+import { CostTrackingModule } from '@margin/cost-tracking';
 import { IdentityModule } from '@margin/identity';
 import { ModelRouterModule } from '@margin/model-router';
 import { ProvidersModule } from '@margin/providers';
@@ -48,6 +49,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
     IdentityModule,
     ProvidersModule,
     ModelRouterModule,
+    CostTrackingModule,
   ],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],

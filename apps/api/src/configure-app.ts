@@ -21,6 +21,9 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     exclude: [
       { path: 'health', method: RequestMethod.ALL },
       { path: 'metrics', method: RequestMethod.ALL },
+      // The OpenAI-compatible gateway lives at /v1, where OpenAI clients expect it.
+      { path: 'v1/chat/completions', method: RequestMethod.ALL },
+      { path: 'v1/models', method: RequestMethod.ALL },
     ],
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

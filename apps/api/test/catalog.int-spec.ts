@@ -51,8 +51,8 @@ describe('model catalog and exact pricing', () => {
 
     const catalog = t.app.get(CatalogService);
     const usage = { inputTokens: 1200, cachedInputTokens: 200, outputTokens: 300, reasoningTokens: 0 };
-    const old = await catalog.costOf('openai/gpt-4o-mini', usage, before);
-    const now = await catalog.costOf('openai/gpt-4o-mini', usage, new Date(Date.now() + 1000));
+    const old = catalog.costOf('openai/gpt-4o-mini', usage, before);
+    const now = catalog.costOf('openai/gpt-4o-mini', usage, new Date(Date.now() + 1000));
     expect(picoToDecimal(old.totalPico)).toBe('0.000345000000');
     expect(picoToDecimal(now.totalPico)).toBe('0.000460000000');
   });
@@ -74,7 +74,7 @@ describe('model catalog and exact pricing', () => {
   it('amortizes a local model’s GPU time once the operator sets a rate', async () => {
     const qwen = encodeURIComponent('ollama/qwen3:8b');
     await t.http.put(`/api/v1/router/models/${qwen}`).set(operator.auth).send({ gpuUsdPerHour: 1.8, parallelSlots: 4 }).expect(200);
-    const cost = await t.app.get(CatalogService).costOf('ollama/qwen3:8b', { inputTokens: 900, cachedInputTokens: 0, outputTokens: 400 }, new Date(), 2000);
+    const cost = t.app.get(CatalogService).costOf('ollama/qwen3:8b', { inputTokens: 900, cachedInputTokens: 0, outputTokens: 400 }, new Date(), 2000);
     expect(picoToDecimal(cost.totalPico)).toBe('0.000250000000');
   });
 

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './health';
 export * from './queues';
 export * from './providers';
+export * from './costs';

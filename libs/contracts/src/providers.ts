@@ -61,6 +61,10 @@ export interface ModelView {
   gpuUsdPerHour: number | null;
   /** Requests the GPU serves at once (divides the amortized GPU cost). */
   parallelSlots: number;
+  /** Global limits, enforced across every worker (null: none). */
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrency: number | null;
   /** The price in force now (null when none is in force yet). */
   price: ModelPriceView | null;
   /** Every price, newest first: scheduled ones included. */
@@ -73,6 +77,62 @@ export interface UpdateModelRequest {
   contextWindow?: number;
   gpuUsdPerHour?: number | null;
   parallelSlots?: number;
+  rpm?: number | null;
+  tpm?: number | null;
+  maxConcurrency?: number | null;
   /** A new price, in force from `effectiveFrom` (default: now; never in the past). */
   price?: { inputPerMTok: number; cachedInputPerMTok?: number; outputPerMTok: number; effectiveFrom?: string };
+}
+
+export const COMPLEXITIES = ['simple', 'medium', 'complex'] as const;
+export type Complexity = (typeof COMPLEXITIES)[number];
+
+export interface PolicyCell {
+  operation: string;
+  complexity: Complexity;
+  /** Model ids in order of preference; later ones are the fallback chain. */
+  candidates: string[];
+  /** Sends `share` (0..1) of this cell's traffic to `challenger` first. */
+  abTest?: { challenger: string; share: number } | null;
+}
+
+export interface RoutingPolicyView {
+  /** The installation-wide policy (the operator edits it). */
+  global: PolicyCell[];
+  /** This tenant's overrides, cell by cell. */
+  tenant: PolicyCell[];
+  /** What applies to this tenant: its overrides over the global policy. */
+  effective: PolicyCell[];
+}
+
+export interface UpdatePolicyRequest {
+  scope: 'global' | 'tenant';
+  /** Cells to set. For `tenant`, a cell with no candidates removes that override. */
+  cells: PolicyCell[];
+}
+
+export interface RouteRequest {
+  operation: string;
+  complexity?: Complexity;
+  inputTokens?: number;
+  maxTokens?: number;
+  budgetUsd?: number;
+}
+
+export interface RouteCandidateView {
+  model: string;
+  provider: string;
+  tier: ModelTier;
+  estimatedCostUsd: number;
+}
+
+export interface RouteDecisionView {
+  operation: string;
+  complexity: Complexity;
+  chosen: RouteCandidateView | null;
+  /** Usable candidates in the order they would be tried (the first is chosen). */
+  candidates: RouteCandidateView[];
+  skipped: Array<{ model: string; reason: 'disabled' | 'circuit-open' | 'context-window' | 'budget' | 'rate-limit' | 'unknown-model'; detail: string }>;
+  abTest: { challenger: string; share: number; challengerChosen: boolean } | null;
+  reason: string;
 }

@@ -13,3 +13,4 @@ export * from './crypto/password-hasher';
 export * from './crypto/api-key.format';
 export * from './crypto/secret-box';
 export * from './money';
+export * from './redis/change-feed';

@@ -1,6 +1,14 @@
 export * from './model-router.module';
 export * from './catalog/cost';
 export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalog.service';
+export { RoutingPolicyService } from './policy/routing-policy.service';
+export { RouterService, type RouteContext, type RoutePlan } from './routing/router.service';
+export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
+export { LlmCallFailedError, NoCandidateError } from './routing/execution.errors';
+export { DEFAULT_MAX_TOKENS, estimateInputTokens } from './routing/estimate';
+export { RateLimiter, RateLimiterService, Lease, type ModelLimits } from './limits/rate-limiter';
+export { CircuitBreaker, CircuitBreakerService, type CircuitState } from './limits/circuit-breaker';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
+import { Routing1763900000100 } from './migrations/1763900000100-routing';
 
-export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100];
+export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100];

@@ -1,23 +1,45 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { CostTrackingCoreModule } from '@margin/cost-tracking';
+import { ProvidersCoreModule } from '@margin/providers';
 import { CatalogController } from './catalog/catalog.controller';
 import { CatalogRepository } from './catalog/catalog.repository';
 import { CatalogService } from './catalog/catalog.service';
+import { CatalogSnapshot } from './catalog/catalog-snapshot';
 import { ModelPriceEntity } from './catalog/model-price.entity';
 import { ModelEntity } from './catalog/model.entity';
+import { OpenAiGatewayController } from './gateway/openai-gateway.controller';
+import { CircuitBreakerService } from './limits/circuit-breaker';
+import { RateLimiterService } from './limits/rate-limiter';
+import { RouterController } from './policy/router.controller';
+import { RoutingPolicyEntity } from './policy/routing-policy.entity';
+import { RoutingPolicyRepository } from './policy/routing-policy.repository';
+import { RoutingPolicyService } from './policy/routing-policy.service';
+import { LlmExecutor } from './routing/llm-executor';
+import { RouterService } from './routing/router.service';
 
-/** The catalog and pricing, for any process. */
+/** Catalog, pricing, policy, limits and the executor, for any process. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ModelEntity, ModelPriceEntity])],
-  providers: [CatalogRepository, CatalogService],
-  exports: [CatalogService],
+  imports: [TypeOrmModule.forFeature([ModelEntity, ModelPriceEntity, RoutingPolicyEntity]), ProvidersCoreModule, CostTrackingCoreModule],
+  providers: [
+    CatalogRepository,
+    CatalogSnapshot,
+    CatalogService,
+    RoutingPolicyRepository,
+    RoutingPolicyService,
+    RateLimiterService,
+    CircuitBreakerService,
+    RouterService,
+    LlmExecutor,
+  ],
+  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService, CostTrackingCoreModule, ProvidersCoreModule],
 })
 export class ModelRouterCoreModule {}
 
-/** HTTP side: the catalog endpoints. */
+/** HTTP side: catalog, policy and route explanation. */
 @Module({
   imports: [ModelRouterCoreModule],
-  controllers: [CatalogController],
+  controllers: [CatalogController, RouterController, OpenAiGatewayController],
   exports: [ModelRouterCoreModule],
 })
 export class ModelRouterModule {}

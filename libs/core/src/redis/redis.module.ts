@@ -1,9 +1,10 @@
 import { Global, Inject, Injectable, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import Redis from 'ioredis';
 import { AppConfig } from '../config/app-config';
+import { ChangeFeed } from './change-feed';
 
-/** Injection token for the shared ioredis connection (commands only; Bull opens its own). */
-export const REDIS = Symbol('REDIS');
+export { REDIS } from './redis.token';
+import { REDIS } from './redis.token';
 
 @Injectable()
 class RedisCloser implements OnApplicationShutdown {
@@ -35,7 +36,8 @@ class RedisCloser implements OnApplicationShutdown {
       },
     },
     RedisCloser,
+    ChangeFeed,
   ],
-  exports: [REDIS],
+  exports: [REDIS, ChangeFeed],
 })
 export class RedisModule {}

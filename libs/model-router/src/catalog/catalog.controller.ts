@@ -15,14 +15,14 @@ export class CatalogController {
   @Get()
   @ApiOperation({ summary: 'The model catalog: tier, context window, capabilities, price in force and price history' })
   @ApiOkResponse({ type: ModelDto, isArray: true })
-  list(): Promise<ModelView[]> {
+  list(): ModelView[] {
     return this.catalog.list();
   }
 
   @Get(':id')
   @ApiParam({ name: 'id', description: 'URL-encoded `<provider>/<model>`, e.g. openai%2Fgpt-4o-mini' })
   @ApiOkResponse({ type: ModelDto })
-  get(@Param('id') id: string): Promise<ModelView> {
+  get(@Param('id') id: string): ModelView {
     return this.catalog.get(id);
   }
 

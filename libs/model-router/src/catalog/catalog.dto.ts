@@ -64,6 +64,27 @@ export class UpdateModelDto implements UpdateModelRequest {
   @Max(1024)
   parallelSlots?: number;
 
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Requests per minute across all workers (null: no limit)' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  rpm?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Tokens per minute across all workers (null: no limit)' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  tpm?: number | null;
+
+  @ApiPropertyOptional({ nullable: true, type: Number, description: 'Requests in flight at once (null: no limit)' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  maxConcurrency?: number | null;
+
   @ApiPropertyOptional({ type: ModelPriceInputDto })
   @IsOptional()
   @ValidateNested()
@@ -88,6 +109,9 @@ export class ModelDto implements ModelView {
   @ApiProperty() enabled!: boolean;
   @ApiProperty({ nullable: true, type: Number }) gpuUsdPerHour!: number | null;
   @ApiProperty() parallelSlots!: number;
+  @ApiProperty({ nullable: true, type: Number }) rpm!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) tpm!: number | null;
+  @ApiProperty({ nullable: true, type: Number }) maxConcurrency!: number | null;
   @ApiProperty({ type: ModelPriceDto, nullable: true }) price!: ModelPriceDto | null;
   @ApiProperty({ type: [ModelPriceDto] }) priceHistory!: ModelPriceDto[];
 }

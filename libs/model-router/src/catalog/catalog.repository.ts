@@ -20,23 +20,16 @@ export class CatalogRepository {
     return this.models.findOneBy({ id });
   }
 
-  async updateModel(id: string, patch: Partial<Pick<ModelEntity, 'tier' | 'enabled' | 'contextWindow' | 'gpuUsdPerHour' | 'parallelSlots'>>): Promise<void> {
+  async updateModel(
+    id: string,
+    patch: Partial<Pick<ModelEntity, 'tier' | 'enabled' | 'contextWindow' | 'gpuUsdPerHour' | 'parallelSlots' | 'rpm' | 'tpm' | 'maxConcurrency'>>,
+  ): Promise<void> {
     if (Object.keys(patch).length) await this.models.update({ id }, patch);
   }
 
   /** Every price of every model, newest first (the catalog is small). */
   listPrices(): Promise<ModelPriceEntity[]> {
     return this.prices.find({ order: { effectiveFrom: 'DESC' } });
-  }
-
-  /** The price in force at `at`: the latest that took effect at or before it. */
-  priceAt(modelId: string, at: Date): Promise<ModelPriceEntity | null> {
-    return this.prices
-      .createQueryBuilder('p')
-      .where('p.model_id = :modelId AND p.effective_from <= :at', { modelId, at })
-      .orderBy('p.effective_from', 'DESC')
-      .limit(1)
-      .getOne();
   }
 
   async addPrice(row: Pick<ModelPriceEntity, 'modelId' | 'inputUsdPerMTok' | 'cachedInputUsdPerMTok' | 'outputUsdPerMTok' | 'effectiveFrom'>): Promise<void> {

@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ModelPriceView, ModelView, UpdateModelRequest } from '@margin/contracts';
+import { MODEL_TIERS, type ModelPriceView, type ModelView, type UpdateModelRequest } from '@margin/contracts';
+
+const TIER_ORDER: readonly string[] = MODEL_TIERS;
 import { Clock, DomainError, NotFoundError, usdToPico, picoToDecimal } from '@margin/core';
 import { CatalogRepository } from './catalog.repository';
+import { CatalogSnapshot } from './catalog-snapshot';
 import { costOf, type CostBreakdown, type CostUsage } from './cost';
 import type { ModelPriceEntity } from './model-price.entity';
 import type { ModelEntity } from './model.entity';
@@ -42,19 +45,33 @@ export class CatalogService {
 
   constructor(
     private readonly repo: CatalogRepository,
+    private readonly snapshot: CatalogSnapshot,
     private readonly clock: Clock,
   ) {}
 
-  async list(): Promise<ModelView[]> {
-    const [models, prices] = await Promise.all([this.repo.listModels(), this.repo.listPrices()]);
-    return models.map((m) => this.view(m, prices.filter((p) => p.modelId === m.id)));
+  list(): ModelView[] {
+    return this.snapshot
+      .allModels()
+      .sort((a, b) => TIER_ORDER.indexOf(a.tier) - TIER_ORDER.indexOf(b.tier) || a.id.localeCompare(b.id))
+      .map((m) => this.view(m, this.snapshot.priceHistory(m.id)));
   }
 
-  async get(id: string): Promise<ModelView> {
-    const model = await this.repo.findModel(id);
+  get(id: string): ModelView {
+    const model = this.snapshot.model(id);
     if (!model) throw new NotFoundError('Model');
-    const prices = (await this.repo.listPrices()).filter((p) => p.modelId === id);
-    return this.view(model, prices);
+    return this.view(model, this.snapshot.priceHistory(id));
+  }
+
+  model(id: string): ModelEntity | undefined {
+    return this.snapshot.model(id);
+  }
+
+  allModels(): ModelEntity[] {
+    return this.snapshot.allModels();
+  }
+
+  priceAt(id: string, at: Date): ModelPriceEntity | undefined {
+    return this.snapshot.priceAt(id, at);
   }
 
   async update(id: string, patch: UpdateModelRequest): Promise<ModelView> {
@@ -79,8 +96,12 @@ export class CatalogService {
       ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
       ...(patch.contextWindow !== undefined ? { contextWindow: patch.contextWindow } : {}),
       ...(patch.parallelSlots !== undefined ? { parallelSlots: patch.parallelSlots } : {}),
+      ...(patch.rpm !== undefined ? { rpm: patch.rpm } : {}),
+      ...(patch.tpm !== undefined ? { tpm: patch.tpm } : {}),
+      ...(patch.maxConcurrency !== undefined ? { maxConcurrency: patch.maxConcurrency } : {}),
       ...(patch.gpuUsdPerHour !== undefined ? { gpuUsdPerHour: patch.gpuUsdPerHour === null ? null : usdString(patch.gpuUsdPerHour) } : {}),
     });
+    await this.snapshot.announceChange();
     return this.get(id);
   }
 
@@ -88,8 +109,9 @@ export class CatalogService {
    * The exact cost of a call on `modelId` that ran at `at`, at the price in force then. Local models with a
    * GPU-hour rate also pay for the call's share of GPU time.
    */
-  async costOf(modelId: string, usage: CostUsage, at: Date, latencyMs = 0): Promise<CostBreakdown> {
-    const [model, price] = await Promise.all([this.repo.findModel(modelId), this.repo.priceAt(modelId, at)]);
+  costOf(modelId: string, usage: CostUsage, at: Date, latencyMs = 0): CostBreakdown {
+    const model = this.snapshot.model(modelId);
+    const price = this.snapshot.priceAt(modelId, at);
     if (!model) throw new NotFoundError('Model');
     if (!price) throw new NoPriceError(modelId, at);
     const gpu = model.tier === 'local' && model.gpuUsdPerHour !== null
@@ -112,6 +134,9 @@ export class CatalogService {
       enabled: m.enabled,
       gpuUsdPerHour: m.gpuUsdPerHour === null ? null : Number(m.gpuUsdPerHour),
       parallelSlots: m.parallelSlots,
+      rpm: m.rpm,
+      tpm: m.tpm,
+      maxConcurrency: m.maxConcurrency,
       price: current ? priceView(current) : null,
       priceHistory: sorted.map(priceView),
     };

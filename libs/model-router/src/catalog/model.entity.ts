@@ -34,6 +34,16 @@ export class ModelEntity {
   @Column({ name: 'parallel_slots', type: 'integer', default: 1 })
   parallelSlots!: number;
 
+  /** Global rate limits for this model (null: none), enforced across every worker through Redis. */
+  @Column({ type: 'integer', nullable: true })
+  rpm!: number | null;
+
+  @Column({ type: 'integer', nullable: true })
+  tpm!: number | null;
+
+  @Column({ name: 'max_concurrency', type: 'integer', nullable: true })
+  maxConcurrency!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

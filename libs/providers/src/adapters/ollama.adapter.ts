@@ -17,14 +17,9 @@ import { buildResult, planStructuredOutput, probeHealth, tokens, trimTrailingSla
 import { CallScope, scopedFetch, withScope } from './call-scope';
 
 function finishReason(doneReason: string | undefined): FinishReason {
-  switch (doneReason) {
-    case 'stop':
-      return 'stop';
-    case 'length':
-      return 'length';
-    default:
-      return 'other';
-  }
+  if (doneReason === 'stop') return 'stop';
+  if (doneReason === 'length') return 'length';
+  return 'other';
 }
 
 export class OllamaProvider implements LlmProvider {

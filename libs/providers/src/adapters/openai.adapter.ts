@@ -19,7 +19,7 @@ import { ProviderServerError } from '../provider-errors';
 import { buildResult, NO_API_KEY, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
 import { CallScope, scopedFetch, withScope } from './call-scope';
 
-type CompletionParams = OpenAI.Chat.Completions.ChatCompletionCreateParamsBase;
+type CompletionParams = Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'>;
 type FinishReasonWire = OpenAI.Chat.Completions.ChatCompletion.Choice['finish_reason'];
 
 /** The SDK's own deadline stays far behind ours (CallOptions.timeoutMs), which is the one that counts. */

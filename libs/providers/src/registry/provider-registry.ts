@@ -1,12 +1,11 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { REDIS, SecretBox } from '@margin/core';
-import type Redis from 'ioredis';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ChangeFeed, SecretBox } from '@margin/core';
 import { createProvider } from '../create-provider';
 import type { LlmProvider } from '../llm-provider';
 import type { ProviderConfigEntity } from './provider-config.entity';
 import { ProviderConfigRepository } from './provider-config.repository';
 
-const CHANGED_CHANNEL = 'margin:providers:changed';
+const TOPIC = 'providers';
 const REFRESH_MS = 30_000;
 
 export interface RegisteredProvider {
@@ -24,29 +23,24 @@ export interface RegisteredProvider {
 export class ProviderRegistry implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ProviderRegistry.name);
   private providers = new Map<string, RegisteredProvider>();
-  private subscriber?: Redis;
   private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly repo: ProviderConfigRepository,
     private readonly secrets: SecretBox,
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async onModuleInit(): Promise<void> {
     await this.reload();
-    this.subscriber = this.redis.duplicate();
-    this.subscriber.on('error', (err: Error) => this.logger.warn(`provider change feed: ${err.message}`));
-    this.subscriber.on('message', () => void this.reload().catch((err: Error) => this.logger.error(`reload failed: ${err.message}`)));
-    await this.subscriber.subscribe(CHANGED_CHANNEL);
+    await this.changes.subscribe(TOPIC, () => void this.reload().catch((err: Error) => this.logger.error(`reload failed: ${err.message}`)));
     // A missed message (Redis restart) heals within the refresh interval.
     this.timer = setInterval(() => void this.reload().catch(() => undefined), REFRESH_MS);
     this.timer.unref();
   }
 
-  async onModuleDestroy(): Promise<void> {
+  onModuleDestroy(): void {
     if (this.timer) clearInterval(this.timer);
-    this.subscriber?.disconnect();
   }
 
   async reload(): Promise<void> {
@@ -69,7 +63,7 @@ export class ProviderRegistry implements OnModuleInit, OnModuleDestroy {
   /** Rebuild here and tell every other process to do the same. */
   async announceChange(): Promise<void> {
     await this.reload();
-    await this.redis.publish(CHANGED_CHANNEL, String(Date.now()));
+    await this.changes.publish(TOPIC);
   }
 
   list(): RegisteredProvider[] {

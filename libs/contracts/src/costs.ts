@@ -1,0 +1,78 @@
+export interface LlmCallView {
+  id: string;
+  jobId: string | null;
+  itemId: string | null;
+  operation: string;
+  provider: string;
+  model: string;
+  inputTokens: number;
+  cachedInputTokens: number;
+  outputTokens: number;
+  reasoningTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  /** `success` or the error kind. */
+  outcome: string;
+  error: string | null;
+  routingReason: string | null;
+  fallbackFrom: string | null;
+  emulated: boolean;
+  createdAt: string;
+}
+
+export const COST_GROUP_BY = ['provider', 'model', 'operation', 'day', 'job'] as const;
+export type CostGroupBy = (typeof COST_GROUP_BY)[number];
+
+export interface CostSummaryRow {
+  key: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface CostSummary {
+  from: string;
+  to: string;
+  totalUsd: number;
+  /** What routing saved against the policy's premium candidate (and, later, what the cache avoided). */
+  savedUsd: number;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  rows: CostSummaryRow[];
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface BudgetView {
+  /** null: no monthly limit. */
+  monthlyLimitUsd: number | null;
+  alertThresholds: number[];
+  hardStop: boolean;
+  periodStart: string;
+  resetsAt: string;
+  spentUsd: number;
+  /** Reserved for calls in flight. */
+  reservedUsd: number;
+  alerts: Array<{ threshold: number; spentUsd: number; limitUsd: number; at: string }>;
+}
+
+export interface UpdateBudgetRequest {
+  monthlyLimitUsd: number | null;
+  alertThresholds?: number[];
+  hardStop?: boolean;
+}
+
+/** Published on Redis (and relayed to the progress feed) when spend crosses a threshold. */
+export interface BudgetAlertEvent {
+  tenantId: string;
+  threshold: number;
+  spentUsd: number;
+  limitUsd: number;
+}
+
+export const EVENTS_CHANNEL = 'margin:events';

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { CostGroupBy } from '@margin/contracts';
+import { Repository } from 'typeorm';
+import { LlmCallEntity } from './llm-call.entity';
+
+export interface SummaryTotals {
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Exact decimal strings. */
+  costUsd: string;
+  savedUsd: string;
+}
+
+export interface SummaryGroup {
+  key: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: string;
+}
+
+const GROUP_EXPR: Record<CostGroupBy, string> = {
+  provider: 'c.provider_id',
+  model: 'c.model_id',
+  operation: 'c.operation',
+  day: `to_char(c.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
+  job: `coalesce(c.job_id::text, 'none')`,
+};
+
+@Injectable()
+export class LedgerRepository {
+  constructor(@InjectRepository(LlmCallEntity) private readonly calls: Repository<LlmCallEntity>) {}
+
+  /** True when this attempt was booked now; false when it had been booked already. */
+  async insertOnce(row: Omit<LlmCallEntity, 'id'>): Promise<boolean> {
+    const result = await this.calls
+      .createQueryBuilder()
+      .insert()
+      .into(LlmCallEntity)
+      .values(row)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return (result.raw as unknown[]).length > 0;
+  }
+
+  /** Exact sum of cost (decimal string) in [from, to), optionally for one job. */
+  async sumCost(tenantId: string, range: { from?: Date; to?: Date; jobId?: string }): Promise<string> {
+    const qb = this.calls.createQueryBuilder('c').select('coalesce(sum(c.cost_usd), 0)::text', 'total').where('c.tenant_id = :tenantId', { tenantId });
+    if (range.from) qb.andWhere('c.created_at >= :from', { from: range.from });
+    if (range.to) qb.andWhere('c.created_at < :to', { to: range.to });
+    if (range.jobId) qb.andWhere('c.job_id = :jobId', { jobId: range.jobId });
+    const row = await qb.getRawOne<{ total: string }>();
+    return row?.total ?? '0';
+  }
+
+  async totals(tenantId: string, from: Date, to: Date): Promise<SummaryTotals> {
+    const row = await this.calls
+      .createQueryBuilder('c')
+      .select('count(*)::int', 'calls')
+      .addSelect('coalesce(sum(c.input_tokens), 0)::bigint::text', 'input')
+      .addSelect('coalesce(sum(c.output_tokens), 0)::bigint::text', 'output')
+      .addSelect('coalesce(sum(c.cost_usd), 0)::text', 'cost')
+      .addSelect(`coalesce(sum(greatest(c.premium_cost_usd - c.cost_usd, 0)) FILTER (WHERE c.outcome = 'success'), 0)::text`, 'saved')
+      .where('c.tenant_id = :tenantId AND c.created_at >= :from AND c.created_at < :to', { tenantId, from, to })
+      .getRawOne<{ calls: number; input: string; output: string; cost: string; saved: string }>();
+    return {
+      calls: row?.calls ?? 0,
+      inputTokens: Number(row?.input ?? 0),
+      outputTokens: Number(row?.output ?? 0),
+      costUsd: row?.cost ?? '0',
+      savedUsd: row?.saved ?? '0',
+    };
+  }
+
+  async groups(tenantId: string, from: Date, to: Date, groupBy: CostGroupBy): Promise<SummaryGroup[]> {
+    const expr = GROUP_EXPR[groupBy];
+    const rows = await this.calls
+      .createQueryBuilder('c')
+      .select(expr, 'key')
+      .addSelect('count(*)::int', 'calls')
+      .addSelect('coalesce(sum(c.input_tokens), 0)::bigint::text', 'input')
+      .addSelect('coalesce(sum(c.output_tokens), 0)::bigint::text', 'output')
+      .addSelect('coalesce(sum(c.cost_usd), 0)::text', 'cost')
+      .where('c.tenant_id = :tenantId AND c.created_at >= :from AND c.created_at < :to', { tenantId, from, to })
+      .groupBy(expr)
+      .orderBy(groupBy === 'day' ? expr : 'sum(c.cost_usd)', groupBy === 'day' ? 'ASC' : 'DESC')
+      .getRawMany<{ key: string; calls: number; input: string; output: string; cost: string }>();
+    return rows.map((r) => ({ key: r.key, calls: r.calls, inputTokens: Number(r.input), outputTokens: Number(r.output), costUsd: r.cost }));
+  }
+
+  /** Newest first, keyset-paginated on (created_at, id). */
+  async page(
+    tenantId: string,
+    options: { jobId?: string; limit: number; after?: { createdAt: Date; id: string } },
+  ): Promise<LlmCallEntity[]> {
+    const qb = this.calls.createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId });
+    if (options.jobId) qb.andWhere('c.job_id = :jobId', { jobId: options.jobId });
+    if (options.after) qb.andWhere('(c.created_at, c.id) < (:at, :id)', { at: options.after.createdAt, id: options.after.id });
+    return qb.orderBy('c.created_at', 'DESC').addOrderBy('c.id', 'DESC').limit(options.limit).getMany();
+  }
+}

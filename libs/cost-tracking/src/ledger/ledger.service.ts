@@ -1,0 +1,147 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { COST_GROUP_BY, type CostGroupBy, type CostSummary, type LlmCallView, type Page } from '@margin/contracts';
+import { Clock, DomainError, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { LedgerRepository } from './ledger.repository';
+import type { LlmCallEntity } from './llm-call.entity';
+
+export interface LedgerEntry {
+  /** Stable per provider attempt: the same attempt is never booked twice. */
+  attemptId: string;
+  tenantId: string;
+  apiKeyId?: string | null;
+  userId?: string | null;
+  jobId?: string | null;
+  itemId?: string | null;
+  operation: string;
+  providerId: string;
+  modelId: string;
+  usage: { inputTokens: number; cachedInputTokens: number; outputTokens: number; reasoningTokens: number };
+  costPico: PicoUsd;
+  /** What the policy's premium candidate would have cost for the same usage. */
+  premium?: { modelId: string; costPico: PicoUsd } | null;
+  latencyMs: number;
+  outcome: string;
+  errorMessage?: string | null;
+  routingReason?: string | null;
+  fallbackFrom?: string | null;
+  emulated?: boolean;
+  at: Date;
+}
+
+export class InvalidCursorError extends DomainError {
+  readonly code = 'invalid_cursor';
+  readonly httpStatus = 400;
+  constructor() {
+    super('cursor is not valid');
+  }
+}
+
+function toView(c: LlmCallEntity): LlmCallView {
+  return {
+    id: c.id,
+    jobId: c.jobId,
+    itemId: c.itemId,
+    operation: c.operation,
+    provider: c.providerId,
+    model: c.modelId,
+    inputTokens: c.inputTokens,
+    cachedInputTokens: c.cachedInputTokens,
+    outputTokens: c.outputTokens,
+    reasoningTokens: c.reasoningTokens,
+    costUsd: picoToUsd(usdToPico(c.costUsd)),
+    latencyMs: c.latencyMs,
+    outcome: c.outcome,
+    error: c.errorMessage,
+    routingReason: c.routingReason,
+    fallbackFrom: c.fallbackFrom,
+    emulated: c.emulated,
+    createdAt: c.createdAt.toISOString(),
+  };
+}
+
+export function encodeCursor(createdAt: Date, id: string): string {
+  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
+  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new InvalidCursorError();
+  return { createdAt, id };
+}
+
+@Injectable()
+export class LedgerService {
+  private readonly logger = new Logger(LedgerService.name);
+
+  constructor(
+    private readonly repo: LedgerRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Books one provider attempt; returns false when this attempt id was booked before. */
+  async record(entry: LedgerEntry): Promise<boolean> {
+    const booked = await this.repo.insertOnce({
+      attemptId: entry.attemptId,
+      tenantId: entry.tenantId,
+      apiKeyId: entry.apiKeyId ?? null,
+      userId: entry.userId ?? null,
+      jobId: entry.jobId ?? null,
+      itemId: entry.itemId ?? null,
+      operation: entry.operation,
+      providerId: entry.providerId,
+      modelId: entry.modelId,
+      inputTokens: entry.usage.inputTokens,
+      cachedInputTokens: entry.usage.cachedInputTokens,
+      outputTokens: entry.usage.outputTokens,
+      reasoningTokens: entry.usage.reasoningTokens,
+      costUsd: picoToDecimal(entry.costPico),
+      premiumModelId: entry.premium?.modelId ?? null,
+      premiumCostUsd: entry.premium ? picoToDecimal(entry.premium.costPico) : null,
+      latencyMs: Math.round(entry.latencyMs),
+      outcome: entry.outcome,
+      errorMessage: entry.errorMessage ?? null,
+      quality: null,
+      routingReason: entry.routingReason ?? null,
+      fallbackFrom: entry.fallbackFrom ?? null,
+      emulated: entry.emulated ?? false,
+      createdAt: entry.at,
+    });
+    if (!booked) this.logger.warn({ attemptId: entry.attemptId }, 'Attempt already in the ledger: not booked twice');
+    return booked;
+  }
+
+  /** Exact spend (pico) of a tenant in the calendar month containing `at`, or of one job. */
+  async spentPico(tenantId: string, scope: { monthOf: Date } | { jobId: string }): Promise<PicoUsd> {
+    if ('jobId' in scope) return usdToPico(await this.repo.sumCost(tenantId, { jobId: scope.jobId }));
+    const { start, end } = monthPeriodUtc(scope.monthOf);
+    return usdToPico(await this.repo.sumCost(tenantId, { from: start, to: end }));
+  }
+
+  async summary(tenantId: string, query: { from?: Date; to?: Date; groupBy?: CostGroupBy }): Promise<CostSummary> {
+    const { start } = monthPeriodUtc(this.clock.now());
+    const from = query.from ?? start;
+    const to = query.to ?? new Date(this.clock.now().getTime() + 1);
+    const groupBy = query.groupBy ?? 'model';
+    if (!COST_GROUP_BY.includes(groupBy)) throw new Error(`unknown groupBy ${groupBy}`);
+    const [totals, groups] = await Promise.all([this.repo.totals(tenantId, from, to), this.repo.groups(tenantId, from, to, groupBy)]);
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      totalUsd: picoToUsd(usdToPico(totals.costUsd)),
+      savedUsd: picoToUsd(usdToPico(totals.savedUsd)),
+      calls: totals.calls,
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      rows: groups.map((g) => ({ key: g.key, calls: g.calls, inputTokens: g.inputTokens, outputTokens: g.outputTokens, costUsd: picoToUsd(usdToPico(g.costUsd)) })),
+    };
+  }
+
+  async calls(tenantId: string, query: { jobId?: string; limit?: number; cursor?: string }): Promise<Page<LlmCallView>> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const rows = await this.repo.page(tenantId, { jobId: query.jobId, limit: limit + 1, after: query.cursor ? decodeCursor(query.cursor) : undefined });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { data: page.map(toView), nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null };
+  }
+}

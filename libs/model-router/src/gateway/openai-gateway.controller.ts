@@ -1,0 +1,185 @@
+import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { COMPLEXITIES, type Complexity } from '@margin/contracts';
+import { NotFoundError, picoToUsd } from '@margin/core';
+import { CurrentPrincipal, type Principal } from '@margin/identity';
+import type { ChatMessage, ChatResult, FinishReason } from '@margin/providers';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { CatalogService } from '../catalog/catalog.service';
+import { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from '../routing/llm-executor';
+import { ChatCompletionRequest } from './openai-gateway.dto';
+import { OpenAiErrorFilter } from './openai-error.filter';
+
+/** Aliases that route by policy (operation `chat`) at a complexity. */
+const ALIASES: Record<string, Complexity> = { 'margin/auto': 'medium', 'margin/fast': 'simple', 'margin/best': 'complex' };
+
+const FINISH: Record<FinishReason, string> = { stop: 'stop', length: 'length', tool_use: 'stop', content_filter: 'content_filter', other: 'stop' };
+
+function flatten(errors: ValidationError[], prefix = ''): string[] {
+  return errors.flatMap((e) => [
+    ...Object.values(e.constraints ?? {}).map((m) => (prefix ? `${prefix}.${m}` : m)),
+    ...flatten(e.children ?? [], prefix ? `${prefix}.${e.property}` : e.property),
+  ]);
+}
+
+function text(content: ChatCompletionRequest['messages'][number]['content']): string {
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
+  throw new BadRequestException('messages[].content must be a string or an array of text parts');
+}
+
+/**
+ * OpenAI-compatible endpoint: an OpenAI client pointed at Margin (base URL `<margin>/v1`, a Margin API key)
+ * works unchanged, streaming included, and every call is routed, rate-limited, budgeted and ledgered.
+ */
+@ApiTags('openai-compatible')
+@ApiBearerAuth()
+@UseFilters(OpenAiErrorFilter)
+@Controller('v1')
+export class OpenAiGatewayController {
+  constructor(
+    private readonly executor: LlmExecutor,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  @Get('models')
+  @ApiOperation({ summary: 'OpenAI-style model list: the routing aliases and every enabled catalog model' })
+  models(): { object: 'list'; data: Array<{ id: string; object: 'model'; created: number; owned_by: string }> } {
+    const created = Math.floor(Date.parse('2025-01-01T00:00:00Z') / 1000);
+    return {
+      object: 'list',
+      data: [
+        ...Object.keys(ALIASES).map((id) => ({ id, object: 'model' as const, created, owned_by: 'margin' })),
+        ...this.catalog.allModels().filter((m) => m.enabled).map((m) => ({ id: m.id, object: 'model' as const, created, owned_by: m.providerId })),
+      ],
+    };
+  }
+
+  @Post('chat/completions')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'OpenAI chat.completions (plain or stream): `model` is a catalog model or margin/auto|fast|best' })
+  async chat(@CurrentPrincipal() principal: Principal, @Body() raw: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    const body = plainToInstance(ChatCompletionRequest, raw ?? {});
+    const problems = flatten(validateSync(body, { whitelist: true, forbidNonWhitelisted: false }));
+    if (problems.length) throw new BadRequestException(problems);
+
+    const input = this.toInput(principal, body, req);
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    input.signal = abort.signal;
+    const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
+    const created = Math.floor(Date.now() / 1000);
+
+    if (!body.stream) {
+      const outcome = await this.executor.execute(input);
+      this.headers(res, outcome);
+      res.json({
+        id,
+        object: 'chat.completion',
+        created,
+        model: outcome.modelId,
+        choices: [{ index: 0, message: { role: 'assistant', content: outcome.result.text, refusal: null }, logprobs: null, finish_reason: FINISH[outcome.result.finishReason] }],
+        usage: this.usage(outcome.result),
+      });
+      return;
+    }
+
+    const stream = this.executor.stream(input);
+    let started = false;
+    const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) => ({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    });
+    const begin = (model: string) => {
+      if (started) return;
+      started = true;
+      res.status(200);
+      res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
+      res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('Connection', 'keep-alive');
+      res.flushHeaders();
+      res.write(`data: ${JSON.stringify(chunk(model, { role: 'assistant', content: '' }, null))}\n\n`);
+    };
+    const requested = body.model;
+    for await (const event of stream) {
+      if (event.type === 'delta') {
+        begin(requested);
+        res.write(`data: ${JSON.stringify(chunk(requested, { content: event.text }, null))}\n\n`);
+        continue;
+      }
+      const { outcome } = event;
+      if (!started) this.headers(res, outcome);
+      begin(outcome.modelId);
+      res.write(`data: ${JSON.stringify(chunk(outcome.modelId, {}, FINISH[outcome.result.finishReason]))}\n\n`);
+      if (body.stream_options?.include_usage) {
+        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: outcome.modelId, choices: [], usage: this.usage(outcome.result) })}\n\n`);
+      }
+      res.write('data: [DONE]\n\n');
+      res.end();
+    }
+  }
+
+  private toInput(principal: Principal, body: ChatCompletionRequest, req: Request): ExecuteInput {
+    const complexityHeader = req.headers['x-margin-complexity'];
+    const operationHeader = req.headers['x-margin-operation'];
+    const operation = typeof operationHeader === 'string' && /^[a-z][a-z0-9_-]{0,49}$/.test(operationHeader) ? operationHeader : 'chat';
+    let complexity: Complexity = typeof complexityHeader === 'string' && (COMPLEXITIES as readonly string[]).includes(complexityHeader) ? (complexityHeader as Complexity) : 'medium';
+    let models: string[] | undefined;
+    const alias = ALIASES[body.model];
+    if (alias) complexity = typeof complexityHeader === 'string' && (COMPLEXITIES as readonly string[]).includes(complexityHeader) ? complexity : alias;
+    else {
+      const model = this.catalog.model(body.model) ?? this.catalog.allModels().find((m) => m.name === body.model && m.enabled);
+      if (!model) throw new NotFoundError(`Model "${body.model}" (see GET /v1/models)`);
+      models = [model.id];
+    }
+    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
+    const format = body.response_format;
+    const outputSchema =
+      format?.type === 'json_schema' && format.json_schema?.schema
+        ? { name: format.json_schema.name ?? 'response', schema: format.json_schema.schema }
+        : format?.type === 'json_object'
+          ? { name: 'response', schema: { type: 'object' } }
+          : undefined;
+    return {
+      tenantId: principal.tenantId,
+      userId: principal.userId,
+      apiKeyId: principal.apiKeyId,
+      operation,
+      complexity,
+      models,
+      messages,
+      temperature: body.temperature,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens,
+      outputSchema,
+      attemptPrefix: `gw:${randomUUID()}`,
+      maxWaitMs: 5_000,
+      timeoutMs: 120_000,
+    };
+  }
+
+  private headers(res: Response, outcome: ExecuteOutcome): void {
+    res.setHeader('X-Margin-Model', outcome.modelId);
+    res.setHeader('X-Margin-Provider', outcome.providerId);
+    res.setHeader('X-Margin-Cost-Usd', picoToUsd(outcome.costPico).toFixed(6));
+    res.setHeader('X-Margin-Emulated', String(outcome.result.emulated));
+    if (outcome.fallbackFrom) res.setHeader('X-Margin-Fallback-From', outcome.fallbackFrom);
+  }
+
+  private usage(r: ChatResult) {
+    return {
+      prompt_tokens: r.usage.inputTokens,
+      completion_tokens: r.usage.outputTokens,
+      total_tokens: r.usage.inputTokens + r.usage.outputTokens,
+      prompt_tokens_details: { cached_tokens: r.usage.cachedInputTokens },
+      completion_tokens_details: { reasoning_tokens: r.usage.reasoningTokens },
+    };
+  }
+}

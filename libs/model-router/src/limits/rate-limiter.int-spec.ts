@@ -1,0 +1,332 @@
+import Redis from 'ioredis';
+import { performance } from 'node:perf_hooks';
+import { type AcquireResult, type Lease, RateLimiter } from './rate-limiter';
+
+const REDIS_URL = 'redis://127.0.0.1:6379/13';
+const T0 = 1_700_000_000_000;
+const KEY = 'openai/gpt-4o-mini';
+
+function lease(result: AcquireResult): Lease {
+  if (!result.ok) throw new Error(`expected a grant, got a refusal: ${result.reason} ${result.retryAfterMs}ms`);
+  return result.lease;
+}
+
+describe('RateLimiter (Redis)', () => {
+  let redis: Redis;
+  let t: number;
+  let limiter: RateLimiter;
+  const extra: Redis[] = [];
+
+  function connect(): Redis {
+    const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    extra.push(r);
+    return r;
+  }
+
+  beforeAll(() => {
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  });
+  beforeEach(async () => {
+    await redis.flushdb();
+    t = T0;
+    limiter = new RateLimiter(redis, () => t);
+  });
+  afterAll(async () => {
+    await Promise.all([redis, ...extra].map((r) => r.quit()));
+  });
+
+  it('refills smoothly: rpm 60 is one request per second, never more than the capacity', async () => {
+    const limits = { rpm: 60 };
+    for (let i = 0; i < 60; i++) lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toEqual({ ok: false, reason: 'rpm', retryAfterMs: 1000 });
+
+    t += 500;
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toEqual({ ok: false, reason: 'rpm', retryAfterMs: 500 });
+    t += 500;
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toMatchObject({ ok: false, retryAfterMs: 1000 });
+
+    t += 3000;
+    for (let i = 0; i < 3; i++) lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+    expect((await limiter.tryAcquire(KEY, limits, { tokens: 0 })).ok).toBe(false);
+
+    // a long idle period refills to the capacity, not beyond
+    t += 10 * 60_000;
+    let granted = 0;
+    while ((await limiter.tryAcquire(KEY, limits, { tokens: 0 })).ok) granted++;
+    expect(granted).toBe(60);
+
+    // other keys are independent
+    lease(await limiter.tryAcquire('anthropic/claude-haiku', limits, { tokens: 0 }));
+  });
+
+  it('charges all or nothing: a refusal by one limit charges none of the others', async () => {
+    const limits = { rpm: 10, tpm: 1000, maxConcurrency: 2 };
+    const first = lease(await limiter.tryAcquire(KEY, limits, { tokens: 800 }));
+    expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 9, tokens: 200, inFlight: 1 });
+
+    // tpm refuses: 300 more tokens at 1000/min
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 500 })).toEqual({ ok: false, reason: 'tpm', retryAfterMs: 18_000 });
+    expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 9, tokens: 200, inFlight: 1 });
+
+    // concurrency refuses: nothing charged either
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 100 }));
+    const refused = await limiter.tryAcquire(KEY, limits, { tokens: 10 });
+    expect(refused).toMatchObject({ ok: false, reason: 'concurrency' });
+    expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 8, tokens: 100, inFlight: 2 });
+
+    // the longest wait is reported when several limits refuse
+    await first.settle({ actualTokens: 500 }); // tokens back to 400, one slot free
+    for (let i = 0; i < 8; i++) lease(await limiter.tryAcquire(KEY, { rpm: 10 }, { tokens: 0 }));
+    // rpm needs 6 s for one request, tpm 36 s for 600 tokens
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 1000 })).toEqual({ ok: false, reason: 'tpm', retryAfterMs: 36_000 });
+    expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 0, tokens: 400, inFlight: 1 });
+  });
+
+  it('charges tokens at dispatch and refunds the unused part on settle (once)', async () => {
+    const limits = { tpm: 1000 };
+    const a = lease(await limiter.tryAcquire(KEY, limits, { tokens: 600 }));
+    expect(a.tokens).toBe(600);
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(400);
+
+    await a.settle({ actualTokens: 250 });
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(750);
+    await a.settle({ actualTokens: 0 });
+    await a.release();
+    expect(a.settled).toBe(true);
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(750);
+
+    // a failed call: all its tokens come back, the request stays counted
+    const b = lease(await limiter.tryAcquire(KEY, { ...limits, rpm: 5 }, { tokens: 300 }));
+    expect(await limiter.peek(KEY, { ...limits, rpm: 5 })).toMatchObject({ tokens: 450, requests: 4 });
+    await b.release();
+    expect(await limiter.peek(KEY, { ...limits, rpm: 5 })).toMatchObject({ tokens: 750, requests: 4 });
+
+    // refunds never lift the bucket above its capacity (it refilled meanwhile)
+    const c = lease(await limiter.tryAcquire(KEY, limits, { tokens: 500 }));
+    t += 60_000;
+    await c.settle({ actualTokens: 0 });
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(1000);
+
+    // concurrent double settle is still a single refund
+    const d = lease(await limiter.tryAcquire(KEY, limits, { tokens: 400 }));
+    await Promise.all([d.settle({ actualTokens: 100 }), d.settle({ actualTokens: 100 }), d.release()]);
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(900);
+  });
+
+  it('charges the excess when the call used more than estimated, and later calls wait for it', async () => {
+    const limits = { tpm: 1000 };
+    const a = lease(await limiter.tryAcquire(KEY, limits, { tokens: 500 }));
+    await a.settle({ actualTokens: 1700 });
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(-700);
+
+    // even a zero-token call waits until the bucket is back at zero: 700 tokens at 1000/min
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toEqual({ ok: false, reason: 'tpm', retryAfterMs: 42_000 });
+    t += 42_000 + 6_000;
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 200 })).toMatchObject({ ok: false, retryAfterMs: 6_000 });
+    t += 6_000;
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 200 }));
+
+    // a call larger than the whole bucket passes once the bucket is full, and drives it negative
+    t += 120_000;
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 1500 }));
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(-500);
+  });
+
+  it('holds concurrency leases, frees them on settle, and lets a crashed holder’s lease expire', async () => {
+    const limits = { maxConcurrency: 2 };
+    const a = lease(await limiter.tryAcquire(KEY, limits, { tokens: 0, leaseTtlMs: 5_000 }));
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 0, leaseTtlMs: 5_000 })); // this holder "crashes"
+    const refused = await limiter.tryAcquire(KEY, limits, { tokens: 0 });
+    expect(refused).toMatchObject({ ok: false, reason: 'concurrency' });
+    expect(refused.ok === false && refused.retryAfterMs).toBeLessThanOrEqual(250);
+
+    await a.settle({ actualTokens: 0 });
+    const c = lease(await limiter.tryAcquire(KEY, limits, { tokens: 0, leaseTtlMs: 5_000 }));
+    expect((await limiter.tryAcquire(KEY, limits, { tokens: 0 })).ok).toBe(false);
+
+    // c stays alive past its original expiry by extending it; the crashed lease does not
+    t += 4_000;
+    expect(await c.extend(10_000)).toBe(true);
+    t += 1_000; // the crashed lease's expiry
+    expect((await limiter.peek(KEY)).inFlight).toBe(1);
+    const d = lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+    expect((await limiter.tryAcquire(KEY, limits, { tokens: 0 })).ok).toBe(false);
+
+    // an expired lease cannot be extended; settling it is harmless
+    t += 20_000;
+    expect(await c.extend(10_000)).toBe(false);
+    await c.settle({ actualTokens: 0 });
+    await d.settle({ actualTokens: 0 });
+    expect((await limiter.peek(KEY)).inFlight).toBe(0);
+  });
+
+  it('tightens from provider headers: lowers, never raises, and derives the level from reset times', async () => {
+    const limits = { rpm: 100, tpm: 60_000 };
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 1000 }));
+    expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 99, tokens: 59_000 });
+
+    await limiter.tighten(KEY, { remainingRequests: 10, remainingTokens: 70_000 });
+    expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 10, tokens: 59_000 });
+    await limiter.tighten(KEY, { remainingRequests: 50 });
+    expect((await limiter.peek(KEY, limits)).requests).toBe(10);
+
+    // "tokens fully replenished in 30 s" at 1000 tokens/s means 30 000 left now
+    await limiter.tighten(KEY, { remainingTokens: 45_000, resetTokensMs: 30_000 });
+    expect((await limiter.peek(KEY, limits)).tokens).toBe(30_000);
+
+    // the lowered bucket refills at the normal rate from there
+    await limiter.tighten(KEY, { remainingRequests: 0 });
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toEqual({ ok: false, reason: 'rpm', retryAfterMs: 600 });
+    t += 600;
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+
+    // before a key's first acquire the capacity comes from the limits argument (without it: nothing to lower)
+    await limiter.tighten('openai/gpt-4o', { remainingRequests: 3 });
+    expect((await limiter.peek('openai/gpt-4o', limits)).requests).toBe(100);
+    await limiter.tighten('openai/gpt-4o', { remainingRequests: 3 }, limits);
+    expect((await limiter.peek('openai/gpt-4o', limits)).requests).toBe(3);
+  });
+
+  it('blocks the key on a retry-after until it has passed (a shorter one does not shorten it)', async () => {
+    const limits = { rpm: 100 };
+    await limiter.tighten(KEY, { retryAfterMs: 2_000 });
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toEqual({ ok: false, reason: 'blocked', retryAfterMs: 2_000 });
+    expect((await limiter.peek(KEY)).blockedUntil).toBe(T0 + 2_000);
+
+    t += 1_000;
+    await limiter.tighten(KEY, { retryAfterMs: 500 });
+    expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toEqual({ ok: false, reason: 'blocked', retryAfterMs: 1_000 });
+    t += 1_000;
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+    expect((await limiter.peek(KEY)).blockedUntil).toBeUndefined();
+    expect((await limiter.peek(KEY, limits)).requests).toBe(99); // refusals while blocked charged nothing
+  });
+
+  it('acquire sleeps for the suggested time (with jitter) and gives up when the wait would pass maxWaitMs', async () => {
+    const sleeps: number[] = [];
+    const waiting = new RateLimiter(redis, () => t, {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        t += ms;
+      },
+      random: () => 0.5,
+    });
+    const limits = { rpm: 60 };
+    for (let i = 0; i < 60; i++) lease(await waiting.tryAcquire(KEY, limits, { tokens: 0 }));
+
+    const granted = lease(await waiting.acquire(KEY, limits, { tokens: 0, maxWaitMs: 5_000 }));
+    expect(sleeps).toEqual([1_050]); // 1000 ms + jitter (half of min(100, 20% of 1000))
+    expect(granted.acquiredAt).toBe(T0 + 1_050);
+
+    sleeps.length = 0;
+    const start = t;
+    const refused = await waiting.acquire(KEY, limits, { tokens: 0, maxWaitMs: 500 });
+    expect(refused).toEqual({ ok: false, reason: 'rpm', retryAfterMs: 950 });
+    expect(sleeps).toEqual([]);
+    expect(t).toBe(start);
+
+    // zero wait = a single try
+    expect((await waiting.acquire(KEY, limits, { tokens: 0, maxWaitMs: 0 })).ok).toBe(false);
+  });
+
+  it('acquire rejects when its signal aborts', async () => {
+    const limits = { rpm: 1 };
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+    const controller = new AbortController();
+    const pending = limiter.acquire(KEY, limits, { tokens: 0, maxWaitMs: 120_000, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('cancelled')), 20);
+    await expect(pending).rejects.toThrow('cancelled');
+
+    const aborted = AbortSignal.abort(new Error('already'));
+    await expect(limiter.acquire(KEY, limits, { tokens: 0, maxWaitMs: 1_000, signal: aborted })).rejects.toThrow('already');
+  });
+
+  it('rejects invalid limits and token counts', async () => {
+    await expect(limiter.tryAcquire(KEY, { rpm: 0 }, { tokens: 0 })).rejects.toThrow(RangeError);
+    await expect(limiter.tryAcquire(KEY, { maxConcurrency: 1.5 }, { tokens: 0 })).rejects.toThrow(RangeError);
+    await expect(limiter.tryAcquire(KEY, {}, { tokens: -1 })).rejects.toThrow(RangeError);
+    await expect(limiter.tryAcquire('', {}, { tokens: 1 })).rejects.toThrow(RangeError);
+    // no limits at all: always granted
+    lease(await limiter.tryAcquire(KEY, { rpm: null }, { tokens: 1e9 }));
+  });
+
+  it('stores state under margin:rl:{key}:… with TTLs', async () => {
+    lease(await limiter.tryAcquire('odd/{model}', { rpm: 60, tpm: 6000, maxConcurrency: 1 }, { tokens: 600 }));
+    await limiter.tighten('odd/{model}', { retryAfterMs: 1000 });
+    const keys = (await redis.keys('margin:rl:*')).sort();
+    expect(keys).toEqual([
+      'margin:rl:{odd/%7Bmodel%7D}:block',
+      'margin:rl:{odd/%7Bmodel%7D}:leases',
+      'margin:rl:{odd/%7Bmodel%7D}:req',
+      'margin:rl:{odd/%7Bmodel%7D}:tok',
+    ]);
+    for (const k of keys) expect(await redis.pttl(k)).toBeGreaterThan(0);
+    // refill time (1 request at 60 rpm: 1 s; 600 tokens at 6000 tpm: 6 s) + the idle margin
+    expect(await redis.pttl('margin:rl:{odd/%7Bmodel%7D}:req')).toBeLessThanOrEqual(61_000);
+    expect(await redis.pttl('margin:rl:{odd/%7Bmodel%7D}:tok')).toBeGreaterThan(61_000);
+    expect(await redis.hget('margin:rl:{odd/%7Bmodel%7D}:tok', 'v')).toBe('5400');
+  });
+
+  describe('across connections (workers)', () => {
+    it('grants exactly the capacity to 20 simultaneous callers on 3 connections', async () => {
+      const limiters = [connect(), connect(), connect()].map((r) => new RateLimiter(r, () => t));
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.tryAcquire(KEY, { rpm: 7, tpm: 500 }, { tokens: 100 })),
+      );
+      expect(results.filter((r) => r.ok)).toHaveLength(5); // tpm binds: 5 × 100
+      const byRpm = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.tryAcquire('other/model', { rpm: 7, tpm: 500 }, { tokens: 1 })),
+      );
+      expect(byRpm.filter((r) => r.ok)).toHaveLength(7);
+    });
+
+    it('20 waiting acquirers on 3 connections never exceed the rate in any window', async () => {
+      // Virtual time runs 100× faster than real time: rpm 10 = one grant per 6 virtual s = 60 real ms.
+      const SCALE = 100;
+      const start = performance.now();
+      const now = (): number => T0 + (performance.now() - start) * SCALE;
+      let sleeps = 0;
+      const sleep = (ms: number): Promise<void> => {
+        sleeps++;
+        return new Promise((resolve) => setTimeout(resolve, ms / SCALE));
+      };
+      const limiters = [connect(), connect(), connect()].map((r) => new RateLimiter(r, now, { sleep }));
+      const rpm = 10;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.acquire(KEY, { rpm }, { tokens: 0, maxWaitMs: 10 * 60_000 })),
+      );
+      const times = results.map((r) => lease(r).acquiredAt).sort((a, b) => a - b);
+      expect(times).toHaveLength(20);
+      // token bucket bound: grants in [a, b] <= capacity + rate × (b - a) (+ a hair for in-flight clock reads)
+      const rate = rpm / 60_000;
+      for (let i = 0; i < times.length; i++) {
+        for (let j = i; j < times.length; j++) {
+          expect(j - i + 1).toBeLessThanOrEqual(rpm + rate * (times[j]! - times[i]!) + rate * 5 * SCALE);
+        }
+      }
+      // the 10 beyond the capacity were paced over ~10 × 6 s of virtual time, not bunched
+      expect(times[19]! - times[0]!).toBeGreaterThanOrEqual(10 * 6_000 - 5 * SCALE);
+      // waiters sleep; they do not spin (each retry waits for the next refill)
+      expect(sleeps).toBeLessThan(20 * 12);
+    });
+
+    it('never has more than maxConcurrency calls in flight across 3 connections', async () => {
+      const limiters = [connect(), connect(), connect()].map((r) => new RateLimiter(r, () => Date.now(), { concurrencyPollMs: 5 }));
+      let inFlight = 0;
+      let peak = 0;
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const l = lease(await limiters[i % 3]!.acquire(KEY, { maxConcurrency: 3 }, { tokens: 0, maxWaitMs: 5_000 }));
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          await new Promise((resolve) => setTimeout(resolve, 15));
+          inFlight--;
+          await l.settle({ actualTokens: 0 });
+        }),
+      );
+      expect(peak).toBe(3);
+      expect((await limiter.peek(KEY)).inFlight).toBe(0);
+    });
+  });
+});

@@ -1,0 +1,501 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Clock, REDIS } from '@margin/core';
+import type Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { LUA_PRELUDE, RedisScript, hashTag, replyNumber, replyString } from './redis-script';
+
+/**
+ * Global RPM / TPM / concurrency limits per `provider/model`, held in Redis so that every worker process on
+ * every machine draws from the same budget.
+ *
+ * Model: two token buckets and a lease set, all checked and charged in one Lua script (atomic, all or nothing).
+ *  - requests bucket: capacity `rpm`, refills continuously at rpm/60 000 per ms (smooth pacing, no windows);
+ *  - tokens bucket: capacity `tpm`, refills at tpm/60 000 per ms; a call is charged its estimate (input
+ *    estimate + maxTokens) at dispatch, and the difference to the actual usage is refunded (or charged) when
+ *    its lease is settled — so a bucket can go negative, and later calls then wait until it has refilled;
+ *  - concurrency: a sorted set of lease ids scored by expiry; expired leases (crashed workers) are purged by
+ *    the scripts themselves, so a slot always comes back.
+ *
+ * Time: `now` is passed to every script from the injected clock, never read inside Redis (TIME). Tests
+ * control time that way, and all workers agree to within their clock skew (keep hosts NTP-synced). A worker
+ * whose clock is behind a bucket's last update does not refill it and does not move it back in time.
+ * Key TTLs are Redis' own wall-clock expiries and only serve to drop idle state.
+ *
+ * Redis keys, `{…}` being a Redis Cluster hash tag so one script's keys share a slot:
+ *   margin:rl:{provider/model}:req    hash  v = level (requests, fractional), t = last update (ms), c = capacity
+ *   margin:rl:{provider/model}:tok    hash  v = level (tokens, fractional, may be negative), t, c
+ *   margin:rl:{provider/model}:leases zset  lease id → expiry (ms)
+ *   margin:rl:{provider/model}:block  string blocked-until (ms), set from a provider's retry-after (429)
+ * A missing bucket is a full one, so bucket keys expire once they would have refilled (plus an idle margin).
+ */
+
+/** Limits of one model, from the catalog. Absent / null = not limited on that dimension. */
+export interface ModelLimits {
+  rpm?: number | null;
+  tpm?: number | null;
+  maxConcurrency?: number | null;
+}
+
+/** Which limit refused. `blocked`: the provider told us to back off (retry-after), see `tighten`. */
+export type LimitReason = 'rpm' | 'tpm' | 'concurrency' | 'blocked';
+
+export interface LimitRefusal {
+  ok: false;
+  /** How long until the refusing limit would let this call through (for concurrency: a poll interval). */
+  retryAfterMs: number;
+  reason: LimitReason;
+}
+
+export type AcquireResult = { ok: true; lease: Lease } | LimitRefusal;
+
+export interface TryAcquireOptions {
+  /** Tokens to charge now: input estimate + maxTokens. */
+  tokens: number;
+  /** Concurrency lease lifetime; a lease not settled by then frees itself. Default: the limiter's leaseTtlMs. */
+  leaseTtlMs?: number;
+}
+
+export interface AcquireOptions extends TryAcquireOptions {
+  /** Give up (and return the refusal) when the wait would exceed this. 0 = behave like tryAcquire. */
+  maxWaitMs: number;
+  /** Aborting rejects the pending acquire with `signal.reason`. */
+  signal?: AbortSignal;
+}
+
+/** What a provider's response headers say about its own view of our limits. */
+export interface ProviderLimitInfo {
+  remainingRequests?: number;
+  remainingTokens?: number;
+  /** Time until the provider's request limit is fully replenished (OpenAI x-ratelimit-reset-requests, …). */
+  resetRequestsMs?: number;
+  /** Time until the provider's token limit is fully replenished. */
+  resetTokensMs?: number;
+  /** From a 429's retry-after: no call to this key until now + retryAfterMs. */
+  retryAfterMs?: number;
+}
+
+/** Current state of one key, refilled to now (read-only; for the admin API and tests). */
+export interface RateLimitSnapshot {
+  key: string;
+  /** Requests available now (fractional); undefined when no rpm is known for the key. */
+  requests?: number;
+  /** Tokens available now (fractional, may be negative); undefined when no tpm is known. */
+  tokens?: number;
+  /** Live (unexpired) concurrency leases. */
+  inFlight: number;
+  /** Set while a provider's retry-after is in force. */
+  blockedUntil?: number;
+}
+
+export interface RateLimiterOptions {
+  /** Default lease lifetime (crash safety net; keep above the longest call). Default 10 minutes. */
+  leaseTtlMs?: number;
+  /** Retry interval suggested when the concurrency limit refuses (a slot can free at any time). Default 250. */
+  concurrencyPollMs?: number;
+  /** How long idle state outlives the moment it stops mattering. Default 60 000. */
+  idleTtlMs?: number;
+  /** Upper bound of the random jitter added to each wait in `acquire`. Default 100 ms. */
+  maxJitterMs?: number;
+  /** Replaceable for tests; must honour the signal. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** Replaceable for tests; [0, 1). */
+  random?: () => number;
+}
+
+const BUCKET_LUA = `${LUA_PRELUDE}
+-- level and timestamp of a bucket, refilled to now (a missing bucket is full)
+local function bucket(key, cap, now)
+  local v = redis.call('HMGET', key, 'v', 't')
+  local level, ts = tonumber(v[1]), tonumber(v[2])
+  if level == nil or ts == nil then return cap, now end
+  if level > cap then level = cap end
+  if now > ts then
+    level = math.min(cap, level + (now - ts) * cap / 60000)
+    ts = now
+  end
+  return level, ts
+end
+local function save(key, cap, level, ts, idle)
+  redis.call('HSET', key, 'v', fmt(level), 't', fmt(ts), 'c', fmt(cap))
+  redis.call('PEXPIRE', key, math.ceil(math.max(0, cap - level) * 60000 / cap) + idle)
+end
+`;
+
+// KEYS: req, tok, leases, block. ARGV: now, rpm, tpm, maxConcurrency (0 = none), tokens, leaseId,
+// leaseExpiresAt, idleMs, concurrencyPollMs. Returns {1} or {0, reason, retryAfterMs}.
+const ACQUIRE = new RedisScript(`${BUCKET_LUA}
+local now = tonumber(ARGV[1])
+local rpm, tpm, maxc = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local cost = tonumber(ARGV[5])
+local leaseUntil, idle, poll = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+
+local reason, wait = nil, 0
+local function refuse(r, ms)
+  if reason == nil or ms > wait then reason, wait = r, ms end
+end
+
+local blocked = tonumber(redis.call('GET', KEYS[4]))
+if blocked ~= nil and blocked > now then refuse('blocked', blocked - now) end
+
+local rl, rts, tl, tts
+if rpm > 0 then
+  rl, rts = bucket(KEYS[1], rpm, now)
+  local need = math.min(1, rpm)
+  if rl < need then refuse('rpm', (need - rl) * 60000 / rpm) end
+end
+if tpm > 0 then
+  tl, tts = bucket(KEYS[2], tpm, now)
+  -- a call larger than the whole bucket goes through when the bucket is full (and drives it negative)
+  local need = math.min(cost, tpm)
+  if tl < need then refuse('tpm', (need - tl) * 60000 / tpm) end
+end
+if maxc > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+  if redis.call('ZCARD', KEYS[3]) >= maxc then
+    local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+    refuse('concurrency', math.min(poll, tonumber(first[2]) - now))
+  end
+end
+
+if reason ~= nil then return {0, reason, tostring(math.max(1, math.ceil(wait)))} end
+
+if rpm > 0 then save(KEYS[1], rpm, rl - 1, rts, idle) end
+if tpm > 0 then save(KEYS[2], tpm, tl - cost, tts, idle) end
+if maxc > 0 then
+  redis.call('ZADD', KEYS[3], leaseUntil, ARGV[6])
+  local last = redis.call('ZRANGE', KEYS[3], -1, -1, 'WITHSCORES')
+  redis.call('PEXPIRE', KEYS[3], math.ceil(tonumber(last[2]) - now) + idle)
+end
+return {1}
+`);
+
+// KEYS: tok, leases. ARGV: now, tpm (0 = none), delta tokens (+ refund / - extra charge), leaseId, idleMs.
+const SETTLE = new RedisScript(`${BUCKET_LUA}
+local now, tpm, delta, idle = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
+local removed = redis.call('ZREM', KEYS[2], ARGV[4])
+if tpm > 0 and delta ~= 0 then
+  local level, ts = bucket(KEYS[1], tpm, now)
+  save(KEYS[1], tpm, math.min(tpm, level + delta), ts, idle)
+end
+return removed
+`);
+
+// KEYS: leases. ARGV: now, leaseId, new expiry, idleMs. Returns 1 if the lease was still live.
+const EXTEND = new RedisScript(`
+local now, untilMs, idle = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local score = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]))
+if score == nil then return 0 end
+if score <= now then
+  redis.call('ZREM', KEYS[1], ARGV[2])
+  return 0
+end
+redis.call('ZADD', KEYS[1], 'XX', untilMs, ARGV[2])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(last[2]) - now) + idle)
+return 1
+`);
+
+// KEYS: req, tok, block. ARGV: now, remainingRequests, remainingTokens, resetRequestsMs, resetTokensMs,
+// retryAfterMs ('' = not given), rpm, tpm (0 = use the capacity stored by the last acquire), idleMs.
+const TIGHTEN = new RedisScript(`${BUCKET_LUA}
+local now, idle = tonumber(ARGV[1]), tonumber(ARGV[9])
+local function lower(key, capArg, remaining, reset)
+  if remaining == nil and reset == nil then return end
+  local cap = tonumber(capArg)
+  if cap == nil or cap <= 0 then cap = tonumber(redis.call('HGET', key, 'c')) end
+  if cap == nil or cap <= 0 then return end
+  local level, ts = bucket(key, cap, now)
+  local seen = level
+  if remaining ~= nil and remaining < seen then seen = remaining end
+  -- "fully replenished in reset ms" at our refill rate means this much is left now
+  if reset ~= nil then
+    local derived = cap - reset * cap / 60000
+    if derived < seen then seen = derived end
+  end
+  if seen < level then save(key, cap, seen, ts, idle) end
+end
+lower(KEYS[1], ARGV[7], tonumber(ARGV[2]), tonumber(ARGV[4]))
+lower(KEYS[2], ARGV[8], tonumber(ARGV[3]), tonumber(ARGV[5]))
+local ra = tonumber(ARGV[6])
+if ra ~= nil and ra > 0 then
+  local untilMs = now + ra
+  local cur = tonumber(redis.call('GET', KEYS[3]))
+  if cur == nil or untilMs > cur then
+    redis.call('SET', KEYS[3], fmt(untilMs), 'PX', math.ceil(ra) + idle)
+  end
+end
+return 1
+`);
+
+// KEYS: req, tok, leases, block. ARGV: now, rpm, tpm (0 = stored capacity). Read-only.
+const PEEK = new RedisScript(`${BUCKET_LUA}
+local now = tonumber(ARGV[1])
+local function level(key, capArg)
+  local cap = tonumber(capArg)
+  if cap == nil or cap <= 0 then cap = tonumber(redis.call('HGET', key, 'c')) end
+  if cap == nil or cap <= 0 then return '' end
+  local l = bucket(key, cap, now)
+  return fmt(l)
+end
+local blocked = tonumber(redis.call('GET', KEYS[4]))
+local blockedOut = ''
+if blocked ~= nil and blocked > now then blockedOut = fmt(blocked) end
+return {level(KEYS[1], ARGV[2]), level(KEYS[2], ARGV[3]),
+  tostring(redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf')), blockedOut}
+`);
+
+const DEFAULTS = {
+  leaseTtlMs: 10 * 60_000,
+  concurrencyPollMs: 250,
+  idleTtlMs: 60_000,
+  maxJitterMs: 100,
+} as const;
+
+interface RateKeys {
+  req: string;
+  tok: string;
+  leases: string;
+  block: string;
+}
+
+function rateKeys(key: string): RateKeys {
+  const base = `margin:rl:${hashTag(key)}`;
+  return { req: `${base}:req`, tok: `${base}:tok`, leases: `${base}:leases`, block: `${base}:block` };
+}
+
+function limitArg(name: string, value: number | null | undefined, integer = false): number {
+  if (value == null) return 0;
+  if (!Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new RangeError(`${name} must be a positive ${integer ? 'integer' : 'number'} (or absent for no limit), got ${value}`);
+  }
+  return value;
+}
+
+function optionalArg(name: string, value: number | undefined): string {
+  if (value == null) return '';
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a finite number >= 0, got ${value}`);
+  return String(value);
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Settles a lease in Redis: refunds `delta` tokens (negative: charges extra) and frees its slot. */
+type LeaseSettler = (lease: Lease, delta: number) => Promise<void>;
+type LeaseExtender = (lease: Lease, ttlMs: number) => Promise<boolean>;
+
+/**
+ * The right to make one call. Settle it once the call is done (`settle` with the actual usage, or `release`
+ * when the call failed); both free the concurrency slot, and a second settle/release is a no-op.
+ */
+export class Lease {
+  private done?: Promise<void>;
+
+  /** @internal created by RateLimiter */
+  constructor(
+    /** The `provider/model` key. */
+    readonly key: string,
+    readonly id: string,
+    /** Tokens charged at dispatch. */
+    readonly tokens: number,
+    /** Limits the lease was acquired under (settlement refills the bucket with these). */
+    readonly limits: Readonly<ModelLimits>,
+    /** The clock reading the grant was made at. */
+    readonly acquiredAt: number,
+    private readonly settler: LeaseSettler,
+    private readonly extender: LeaseExtender,
+  ) {}
+
+  get settled(): boolean {
+    return this.done !== undefined;
+  }
+
+  /**
+   * The call finished: refund `tokens - actualTokens` (or, when the call used more than its estimate, charge
+   * the excess, which can drive the bucket negative) and free the concurrency slot. The request stays counted.
+   */
+  settle(usage: { actualTokens: number }): Promise<void> {
+    const actual = Number.isFinite(usage.actualTokens) ? Math.max(0, usage.actualTokens) : this.tokens;
+    return this.finish(this.tokens - actual);
+  }
+
+  /** The call failed: by default it used no tokens, so all are refunded; the request stays counted. */
+  release(usage: { actualTokens?: number } = {}): Promise<void> {
+    return this.settle({ actualTokens: usage.actualTokens ?? 0 });
+  }
+
+  /** Keep the concurrency slot for `ttlMs` more (long streams). False if the lease had already expired or been settled. */
+  async extend(ttlMs: number): Promise<boolean> {
+    if (this.done) return false;
+    return this.extender(this, ttlMs);
+  }
+
+  private finish(delta: number): Promise<void> {
+    if (!this.done) {
+      this.done = this.settler(this, delta).catch((err: unknown) => {
+        this.done = undefined; // let the caller retry; the lease expiry is the safety net meanwhile
+        throw err;
+      });
+    }
+    return this.done;
+  }
+}
+
+/**
+ * Global rate limiter (see the file comment). Plain class: give it an ioredis connection and a millisecond
+ * clock. `RateLimiterService` is the Nest-injectable flavour.
+ */
+export class RateLimiter {
+  private readonly opts: Required<RateLimiterOptions>;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number,
+    options: RateLimiterOptions = {},
+  ) {
+    this.opts = {
+      leaseTtlMs: options.leaseTtlMs ?? DEFAULTS.leaseTtlMs,
+      concurrencyPollMs: options.concurrencyPollMs ?? DEFAULTS.concurrencyPollMs,
+      idleTtlMs: options.idleTtlMs ?? DEFAULTS.idleTtlMs,
+      maxJitterMs: options.maxJitterMs ?? DEFAULTS.maxJitterMs,
+      sleep: options.sleep ?? defaultSleep,
+      random: options.random ?? Math.random,
+    };
+  }
+
+  /** One atomic attempt: all limits pass and all are charged, or nothing is charged. */
+  async tryAcquire(key: string, limits: ModelLimits, options: TryAcquireOptions): Promise<AcquireResult> {
+    const rpm = limitArg('rpm', limits.rpm);
+    const tpm = limitArg('tpm', limits.tpm);
+    const maxConcurrency = limitArg('maxConcurrency', limits.maxConcurrency, true);
+    const tokens = options.tokens;
+    if (!Number.isFinite(tokens) || tokens < 0) throw new RangeError(`tokens must be a finite number >= 0, got ${tokens}`);
+    const ttl = options.leaseTtlMs ?? this.opts.leaseTtlMs;
+    if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`leaseTtlMs must be positive, got ${ttl}`);
+
+    const k = rateKeys(key);
+    const now = this.now();
+    const id = randomUUID();
+    const reply = await ACQUIRE.run(
+      this.redis,
+      [k.req, k.tok, k.leases, k.block],
+      [now, rpm, tpm, maxConcurrency, tokens, id, now + ttl, this.opts.idleTtlMs, this.opts.concurrencyPollMs],
+    );
+    if (replyNumber(reply, 0) === 1) {
+      const lease = new Lease(
+        key,
+        id,
+        tokens,
+        { rpm: limits.rpm, tpm: limits.tpm, maxConcurrency: limits.maxConcurrency },
+        now,
+        (l, delta) => this.settleLease(l, delta),
+        (l, ms) => this.extendLease(l, ms),
+      );
+      return { ok: true, lease };
+    }
+    const reason = replyString(reply, 1);
+    if (reason !== 'rpm' && reason !== 'tpm' && reason !== 'concurrency' && reason !== 'blocked') {
+      throw new TypeError(`unexpected limiter refusal reason: ${reason}`);
+    }
+    return { ok: false, reason, retryAfterMs: replyNumber(reply, 2) ?? 1 };
+  }
+
+  /**
+   * Waits for the limits (sleeping for the suggested retry time plus a little jitter, then trying again) up to
+   * `maxWaitMs`. Returns the refusal as soon as the wait it asks for would pass the deadline.
+   */
+  async acquire(key: string, limits: ModelLimits, options: AcquireOptions): Promise<AcquireResult> {
+    const deadline = this.now() + Math.max(0, options.maxWaitMs);
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const result = await this.tryAcquire(key, limits, options);
+      if (result.ok) return result;
+      const left = deadline - this.now();
+      if (result.retryAfterMs > left) return result;
+      const jitter = this.opts.random() * Math.min(this.opts.maxJitterMs, Math.max(1, result.retryAfterMs * 0.2));
+      await this.opts.sleep(Math.min(left, result.retryAfterMs + jitter), options.signal);
+    }
+  }
+
+  /**
+   * Learn from the provider's own rate-limit headers: lower our buckets when the provider says less remains
+   * than we think (never raise them), and on a retry-after (429) refuse every call to the key until
+   * now + retryAfterMs. `limits` is only needed before the key's first acquire (else the capacity the last
+   * acquire stored is used).
+   */
+  async tighten(key: string, info: ProviderLimitInfo, limits: ModelLimits = {}): Promise<void> {
+    const k = rateKeys(key);
+    await TIGHTEN.run(
+      this.redis,
+      [k.req, k.tok, k.block],
+      [
+        this.now(),
+        optionalArg('remainingRequests', info.remainingRequests),
+        optionalArg('remainingTokens', info.remainingTokens),
+        optionalArg('resetRequestsMs', info.resetRequestsMs),
+        optionalArg('resetTokensMs', info.resetTokensMs),
+        optionalArg('retryAfterMs', info.retryAfterMs),
+        limitArg('rpm', limits.rpm),
+        limitArg('tpm', limits.tpm),
+        this.opts.idleTtlMs,
+      ],
+    );
+  }
+
+  /** Read-only view of a key, refilled to now. */
+  async peek(key: string, limits: ModelLimits = {}): Promise<RateLimitSnapshot> {
+    const k = rateKeys(key);
+    const reply = await PEEK.run(
+      this.redis,
+      [k.req, k.tok, k.leases, k.block],
+      [this.now(), limitArg('rpm', limits.rpm), limitArg('tpm', limits.tpm)],
+    );
+    return {
+      key,
+      requests: replyNumber(reply, 0),
+      tokens: replyNumber(reply, 1),
+      inFlight: replyNumber(reply, 2) ?? 0,
+      blockedUntil: replyNumber(reply, 3),
+    };
+  }
+
+  private async settleLease(lease: Lease, delta: number): Promise<void> {
+    const k = rateKeys(lease.key);
+    await SETTLE.run(
+      this.redis,
+      [k.tok, k.leases],
+      [this.now(), limitArg('tpm', lease.limits.tpm), delta, lease.id, this.opts.idleTtlMs],
+    );
+  }
+
+  private async extendLease(lease: Lease, ttlMs: number): Promise<boolean> {
+    if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be positive, got ${ttlMs}`);
+    const k = rateKeys(lease.key);
+    const now = this.now();
+    const reply = await EXTEND.run(this.redis, [k.leases], [now, lease.id, now + ttlMs, this.opts.idleTtlMs]);
+    return Number(reply) === 1;
+  }
+}
+
+/** Nest-injectable RateLimiter on the shared Redis connection and the app Clock. */
+@Injectable()
+export class RateLimiterService extends RateLimiter {
+  constructor(@Inject(REDIS) redis: Redis, clock: Clock) {
+    super(redis, () => clock.now().getTime());
+  }
+}

@@ -1,0 +1,322 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Complexity } from '@margin/contracts';
+import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
+import { Clock, type PicoUsd } from '@margin/core';
+import {
+  InvalidOutputError,
+  ProviderError,
+  ProviderRateLimitedError,
+  type ChatMessage,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamEvent,
+  type JsonSchema,
+} from '@margin/providers';
+import { CatalogService } from '../catalog/catalog.service';
+import { CircuitBreakerService } from '../limits/circuit-breaker';
+import { RateLimiterService, type Lease } from '../limits/rate-limiter';
+import { RoutingPolicyService } from '../policy/routing-policy.service';
+import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
+import { LlmCallFailedError, NoCandidateError, type AttemptSummary } from './execution.errors';
+import { RouterService, type RouteCandidate } from './router.service';
+
+export interface ExecuteInput {
+  tenantId: string;
+  userId?: string | null;
+  apiKeyId?: string | null;
+  jobId?: string | null;
+  itemId?: string | null;
+  /** The job's own budget, when it has one. */
+  jobBudgetPico?: PicoUsd | null;
+  operation: string;
+  complexity: Complexity;
+  messages: ChatMessage[];
+  temperature?: number;
+  maxTokens?: number;
+  outputSchema?: { name: string; schema: JsonSchema };
+  /** Explicit models instead of the policy (tried in order). */
+  models?: string[];
+  /** Stable across retries of the same work: ledger rows are `<prefix>:<n>`, booked once each. */
+  attemptPrefix: string;
+  /** How long to wait for rate-limit headroom on a candidate before falling back. */
+  maxWaitMs?: number;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  abKey?: string;
+}
+
+export interface ExecuteOutcome {
+  result: ChatResult;
+  modelId: string;
+  providerId: string;
+  costPico: PicoUsd;
+  fallbackFrom: string | null;
+  attempts: AttemptSummary[];
+  routingReason: string;
+}
+
+/** Errors another candidate may fix; the rest (auth, bad request, caller abort) stop the call. */
+const FALLBACK_KINDS = new Set(['rate_limited', 'server_error', 'timeout', 'context_too_long', 'invalid_output', 'stream_interrupted', 'unavailable']);
+/** Errors that say something about the model's health (rate limits and the caller's own mistakes do not). */
+const BREAKER_KINDS = new Set(['server_error', 'timeout', 'stream_interrupted', 'unavailable', 'auth', 'invalid_output']);
+
+interface Prepared {
+  candidate: RouteCandidate;
+  lease: Lease;
+  reservation: Reservation;
+  request: ChatRequest;
+  inputTokens: number;
+}
+
+/**
+ * Runs one LLM operation the way every call in Margin runs: route → circuit → global rate limit → budget
+ * reservation → provider → settle (ledger row per attempt, exact cost at the price in force, budget, limiter,
+ * breaker) → fall back to the next candidate when another model can help.
+ */
+@Injectable()
+export class LlmExecutor {
+  private readonly logger = new Logger(LlmExecutor.name);
+
+  constructor(
+    private readonly router: RouterService,
+    private readonly catalog: CatalogService,
+    private readonly policy: RoutingPolicyService,
+    private readonly limiter: RateLimiterService,
+    private readonly breaker: CircuitBreakerService,
+    private readonly budgets: BudgetService,
+    private readonly ledger: LedgerService,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(input: ExecuteInput): Promise<ExecuteOutcome> {
+    let outcome: ExecuteOutcome | undefined;
+    for await (const event of this.run(input, false)) if (event.type === 'done') outcome = event.outcome;
+    if (!outcome) throw new Error('execution ended without a result');
+    return outcome;
+  }
+
+  /** Deltas as they come; fallback happens only before the first delta reaches the caller. */
+  async *stream(input: ExecuteInput): AsyncGenerator<{ type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome }> {
+    yield* this.run(input, true);
+  }
+
+  private async *run(input: ExecuteInput, streaming: boolean): AsyncGenerator<{ type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome }> {
+    const maxTokens = input.maxTokens ?? DEFAULT_MAX_TOKENS;
+    const inputTokens = estimateInputTokens(input.messages, input.outputSchema?.schema);
+    const plan = await this.router.plan({
+      tenantId: input.tenantId,
+      operation: input.operation,
+      complexity: input.complexity,
+      inputTokens,
+      maxTokens,
+      budgetRemainingPico: input.jobBudgetPico ?? null,
+      models: input.models,
+      abKey: input.abKey ?? input.itemId ?? undefined,
+    });
+    const attempts: AttemptSummary[] = plan.skipped.map((s) => ({ model: s.model, outcome: `skipped:${s.reason}`, detail: s.detail }));
+    const premiumId = this.policy.premiumCounterfactual(input.tenantId, input.operation);
+    let attemptNo = 0;
+    let budgetRefusal: BudgetExceededError | undefined;
+    let firstTried: string | null = null;
+    let shortestRetryMs: number | undefined;
+
+    for (let i = 0; i < plan.candidates.length; i++) {
+      const candidate = plan.candidates[i] as RouteCandidate;
+      const next = plan.candidates[i + 1];
+      let messages = input.messages;
+      let repaired = false;
+      let waitedForRetry = false;
+      // A candidate may be tried again: once to repair invalid JSON, once after a short retry-after.
+      for (;;) {
+        const gate = await this.breaker.canPass(candidate.model.id);
+        if (!gate.allowed) {
+          attempts.push({ model: candidate.model.id, outcome: 'skipped:circuit-open' });
+          break;
+        }
+        const prepared = await this.prepare(input, candidate, messages, maxTokens, inputTokens);
+        if ('skip' in prepared) {
+          if (prepared.budget) budgetRefusal = prepared.budget;
+          if (prepared.retryAfterMs !== undefined) shortestRetryMs = Math.min(shortestRetryMs ?? Infinity, prepared.retryAfterMs);
+          attempts.push({ model: candidate.model.id, outcome: `skipped:${prepared.skip}`, detail: prepared.detail });
+          break;
+        }
+        const attemptId = `${input.attemptPrefix}:${attemptNo++}`;
+        firstTried ??= candidate.model.id;
+        const fallbackFrom = firstTried !== candidate.model.id ? firstTried : null;
+        const started = this.clock.now();
+        const t0 = performance.now();
+        let emitted = false;
+        try {
+          let result: ChatResult | undefined;
+          if (streaming) {
+            for await (const event of candidate.provider.chatStream(prepared.request, { timeoutMs: input.timeoutMs, signal: input.signal }) as AsyncIterable<ChatStreamEvent>) {
+              if (event.type === 'delta') {
+                emitted = true;
+                yield event;
+              } else result = event.result;
+            }
+          } else {
+            result = await candidate.provider.chat(prepared.request, { timeoutMs: input.timeoutMs, signal: input.signal });
+          }
+          if (!result) throw new Error('provider returned no result');
+          const costPico = await this.settleSuccess(input, prepared, result, { attemptId, started, premiumId, fallbackFrom, reason: this.reason(input, candidate, attempts) });
+          attempts.push({ model: candidate.model.id, outcome: 'success' });
+          yield {
+            type: 'done',
+            outcome: { result, modelId: candidate.model.id, providerId: candidate.model.providerId, costPico, fallbackFrom, attempts, routingReason: this.reason(input, candidate, attempts) },
+          };
+          return;
+        } catch (err) {
+          const error = err instanceof ProviderError ? err : null;
+          await this.settleFailure(input, prepared, err, { attemptId, started, latencyMs: performance.now() - t0, fallbackFrom, reason: this.reason(input, candidate, attempts) });
+          attempts.push({ model: candidate.model.id, outcome: error?.kind ?? 'error', detail: (err as Error).message });
+          if (!error || emitted || !FALLBACK_KINDS.has(error.kind)) {
+            if (error && !emitted) throw new LlmCallFailedError(candidate.model.id, error);
+            throw err;
+          }
+          if (error instanceof InvalidOutputError && input.outputSchema && !repaired) {
+            repaired = true;
+            messages = [
+              ...input.messages,
+              { role: 'assistant', content: error.rawText.slice(0, 8000) },
+              { role: 'user', content: `That answer was not valid for the required JSON schema (${error.problems.slice(0, 5).join('; ') || error.message}). Reply again with only the corrected JSON.` },
+            ];
+            continue;
+          }
+          // Waiting is cheaper than falling back when the next candidate costs more (or there is none).
+          if (error instanceof ProviderRateLimitedError && !waitedForRetry && (error.retryAfterMs ?? Infinity) <= (input.maxWaitMs ?? 0) && (!next || next.estimatePico > candidate.estimatePico)) {
+            waitedForRetry = true;
+            await new Promise((r) => setTimeout(r, error.retryAfterMs));
+            continue;
+          }
+          break;
+        }
+      }
+    }
+    if (budgetRefusal && !attempts.some((a) => !a.outcome.startsWith('skipped'))) throw budgetRefusal;
+    const summary = attempts.map((a) => `${a.model}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ');
+    throw new NoCandidateError(
+      `No model could take this ${input.operation} call: ${summary || 'the policy has no candidates'}`,
+      attempts,
+      shortestRetryMs !== undefined && Number.isFinite(shortestRetryMs) ? Math.max(1, Math.ceil(shortestRetryMs / 1000)) : undefined,
+    );
+  }
+
+  private reason(input: ExecuteInput, candidate: RouteCandidate, attempts: AttemptSummary[]): string {
+    const base = input.models?.length ? `requested ${candidate.model.id}` : `policy ${input.operation}/${input.complexity} → ${candidate.model.id} (${candidate.model.tier})`;
+    const before = attempts.filter((a) => a.model !== candidate.model.id);
+    return before.length ? `${base} after ${before.map((a) => `${a.model} ${a.outcome}`).join(', ')}` : base;
+  }
+
+  private async prepare(
+    input: ExecuteInput,
+    candidate: RouteCandidate,
+    messages: ChatMessage[],
+    maxTokens: number,
+    inputTokens: number,
+  ): Promise<Prepared | { skip: string; detail: string; budget?: BudgetExceededError; retryAfterMs?: number }> {
+    const { model } = candidate;
+    const acquired = await this.limiter.acquire(model.id, { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency }, {
+      tokens: inputTokens + maxTokens,
+      maxWaitMs: input.maxWaitMs ?? 0,
+      signal: input.signal,
+    });
+    if (!acquired.ok) return { skip: 'rate-limit', detail: `${acquired.reason} limit, free in ${acquired.retryAfterMs} ms`, retryAfterMs: acquired.retryAfterMs };
+    let reservation: Reservation;
+    try {
+      reservation = await this.budgets.reserve({ tenantId: input.tenantId, job: input.jobId ? { id: input.jobId, limitPico: input.jobBudgetPico ?? null } : undefined }, candidate.estimatePico);
+    } catch (err) {
+      await acquired.lease.release();
+      if (err instanceof BudgetExceededError) return { skip: 'budget', detail: err.message, budget: err };
+      throw err;
+    }
+    return {
+      candidate,
+      lease: acquired.lease,
+      reservation,
+      inputTokens,
+      request: { model: model.name, messages, temperature: input.temperature, maxTokens, outputSchema: input.outputSchema },
+    };
+  }
+
+  private async settleSuccess(
+    input: ExecuteInput,
+    p: Prepared,
+    result: ChatResult,
+    meta: { attemptId: string; started: Date; premiumId: string | null; fallbackFrom: string | null; reason: string },
+  ): Promise<PicoUsd> {
+    const { model } = p.candidate;
+    const cost = this.catalog.costOf(model.id, result.usage, meta.started, result.latencyMs).totalPico;
+    let premium: { modelId: string; costPico: PicoUsd } | null = null;
+    if (meta.premiumId && this.catalog.priceAt(meta.premiumId, meta.started)) {
+      premium = { modelId: meta.premiumId, costPico: this.catalog.costOf(meta.premiumId, result.usage, meta.started).totalPico };
+    }
+    await this.ledger.record({
+      attemptId: meta.attemptId,
+      tenantId: input.tenantId,
+      apiKeyId: input.apiKeyId,
+      userId: input.userId,
+      jobId: input.jobId,
+      itemId: input.itemId,
+      operation: input.operation,
+      providerId: model.providerId,
+      modelId: model.id,
+      usage: result.usage,
+      costPico: cost,
+      premium,
+      latencyMs: result.latencyMs,
+      outcome: 'success',
+      routingReason: meta.reason,
+      fallbackFrom: meta.fallbackFrom,
+      emulated: result.emulated,
+      at: meta.started,
+    });
+    await Promise.all([
+      this.budgets.settle({ tenantId: input.tenantId }, p.reservation, cost),
+      p.lease.settle({ actualTokens: result.usage.inputTokens + result.usage.outputTokens }),
+      this.breaker.recordSuccess(model.id),
+      this.limiter.tighten(model.id, result.rateLimit, { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency }),
+    ]);
+    return cost;
+  }
+
+  private async settleFailure(
+    input: ExecuteInput,
+    p: Prepared,
+    err: unknown,
+    meta: { attemptId: string; started: Date; latencyMs: number; fallbackFrom: string | null; reason: string },
+  ): Promise<void> {
+    const { model } = p.candidate;
+    const error = err instanceof ProviderError ? err : null;
+    const kind = error?.kind ?? 'error';
+    // Failed attempts are booked at $0: providers do not bill requests they did not answer.
+    await this.ledger.record({
+      attemptId: meta.attemptId,
+      tenantId: input.tenantId,
+      apiKeyId: input.apiKeyId,
+      userId: input.userId,
+      jobId: input.jobId,
+      itemId: input.itemId,
+      operation: input.operation,
+      providerId: model.providerId,
+      modelId: model.id,
+      usage: { inputTokens: 0, cachedInputTokens: 0, outputTokens: 0, reasoningTokens: 0 },
+      costPico: 0n,
+      latencyMs: meta.latencyMs,
+      outcome: kind,
+      errorMessage: (err as Error).message?.slice(0, 2000) ?? String(err),
+      routingReason: meta.reason,
+      fallbackFrom: meta.fallbackFrom,
+      at: meta.started,
+    });
+    await Promise.all([
+      this.budgets.release(p.reservation),
+      p.lease.release(),
+      error && BREAKER_KINDS.has(kind) ? this.breaker.recordFailure(model.id) : Promise.resolve(),
+      error instanceof ProviderRateLimitedError
+        ? this.limiter.tighten(model.id, { retryAfterMs: error.retryAfterMs ?? 1000 }, { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency })
+        : Promise.resolve(),
+    ]);
+    this.logger.warn({ tenantId: input.tenantId, model: model.id, outcome: kind, attemptId: meta.attemptId }, `LLM attempt failed: ${(err as Error).message}`);
+  }
+}

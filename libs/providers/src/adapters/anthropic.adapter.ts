@@ -1,0 +1,235 @@
+// Anthropic through `@anthropic-ai/sdk`: /v1/messages (system messages go to `system`), streaming
+// (message_start / content_block_delta / message_delta / message_stop), structured output through a
+// forced tool call whose `input` is the answer. The SDK never retries: Margin's router does.
+import Anthropic from '@anthropic-ai/sdk';
+import type { ProviderKind } from '@margin/contracts';
+import type {
+  CallOptions,
+  ChatRequest,
+  ChatResult,
+  ChatStreamEvent,
+  FinishReason,
+  LlmProvider,
+  ModelInfo,
+  ProviderConnection,
+  ProviderHealth,
+  TokenUsage,
+} from '../llm-provider';
+import {
+  buildResult,
+  NO_API_KEY,
+  planStructuredOutput,
+  probeHealth,
+  systemText,
+  tokens,
+  trimTrailingSlash,
+  type AdapterOptions,
+  type StructuredPlan,
+} from './adapter-support';
+import { CallScope, scopedFetch, withScope } from './call-scope';
+
+type MessageParams = Omit<Anthropic.Messages.MessageCreateParamsNonStreaming, 'stream'>;
+type StopReason = Anthropic.Messages.StopReason;
+
+/** Anthropic requires `max_tokens`; this is used when the request has none. */
+export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
+
+/** The SDK's own deadline stays far behind ours (CallOptions.timeoutMs); setting it also lifts the SDK's
+ * refusal of long non-streaming calls. */
+const SDK_TIMEOUT_MS = 60 * 60_000;
+
+function finishReason(reason: StopReason | null | undefined, structured: boolean): FinishReason {
+  switch (reason) {
+    case 'end_turn':
+    case 'stop_sequence':
+      return 'stop';
+    case 'max_tokens':
+      return 'length';
+    case 'tool_use':
+      // the forced tool call *is* the structured answer
+      return structured ? 'stop' : 'tool_use';
+    case 'refusal':
+      return 'content_filter';
+    case 'pause_turn':
+    case null:
+    case undefined:
+      return 'other';
+  }
+}
+
+interface UsageFields {
+  input_tokens?: number | null;
+  output_tokens?: number | null;
+  cache_read_input_tokens?: number | null;
+  cache_creation_input_tokens?: number | null;
+}
+
+/** Anthropic's `input_tokens` excludes the cache reads and writes; Margin's inputTokens includes them. */
+function usageOf(u: UsageFields): TokenUsage {
+  const cacheRead = tokens(u.cache_read_input_tokens);
+  return {
+    inputTokens: tokens(u.input_tokens) + cacheRead + tokens(u.cache_creation_input_tokens),
+    outputTokens: tokens(u.output_tokens),
+    cachedInputTokens: cacheRead,
+    reasoningTokens: 0,
+  };
+}
+
+function contextWindowOf(model: object): number | undefined {
+  const m = model as Record<string, unknown>;
+  const v = m['max_input_tokens'] ?? m['context_window'];
+  return typeof v === 'number' && v > 0 ? v : undefined;
+}
+
+export class AnthropicProvider implements LlmProvider {
+  readonly id: string;
+  readonly kind: ProviderKind = 'anthropic';
+  readonly baseUrl: string;
+  private readonly client: Anthropic;
+
+  constructor(connection: ProviderConnection, options: AdapterOptions = {}) {
+    this.id = connection.id;
+    this.baseUrl = trimTrailingSlash(connection.baseUrl);
+    this.client = new Anthropic({
+      apiKey: connection.apiKey ?? NO_API_KEY,
+      authToken: null,
+      // the SDK adds /v1/... itself
+      baseURL: this.baseUrl.replace(/\/v1$/, ''),
+      maxRetries: 0,
+      timeout: SDK_TIMEOUT_MS,
+      fetch: scopedFetch(options.fetch),
+      defaultHeaders: options.headers,
+    });
+  }
+
+  private params(request: ChatRequest, plan: StructuredPlan | undefined): MessageParams {
+    const system = systemText(request.messages);
+    const params: MessageParams = {
+      model: request.model,
+      max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
+      messages: request.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content })),
+    };
+    if (system !== undefined) params.system = system;
+    if (request.temperature !== undefined) params.temperature = request.temperature;
+    if (plan) {
+      params.tools = [
+        {
+          name: plan.name,
+          description: `Give the answer by calling this tool: its input is the answer, as JSON matching the "${plan.name}" schema.`,
+          input_schema: { ...plan.wireSchema, type: 'object' },
+        },
+      ];
+      params.tool_choice = { type: 'tool', name: plan.name };
+    }
+    return params;
+  }
+
+  chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult> {
+    return withScope(this.id, options, async (scope) => {
+      const plan = planStructuredOutput(this.id, request, true);
+      const { data, response } = await this.client.messages.create({ ...this.params(request, plan), stream: false }, { signal: scope.signal }).withResponse();
+      scope.response = response;
+      let text = data.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      let json: unknown;
+      if (plan) {
+        const call = data.content.find((b): b is Anthropic.Messages.ToolUseBlock => b.type === 'tool_use' && b.name === plan.name);
+        if (call) {
+          text = JSON.stringify(call.input);
+          json = plan.check(text, { parsed: call.input });
+        } else json = plan.check(text);
+      }
+      return buildResult(scope, { text, json, usage: usageOf(data.usage), model: data.model, finishReason: finishReason(data.stop_reason, plan !== undefined) });
+    });
+  }
+
+  async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
+    const scope = new CallScope(this.id, options);
+    try {
+      scope.throwIfAborted();
+      const plan = planStructuredOutput(this.id, request, true);
+      const { data: stream, response } = await scope.run(() =>
+        this.client.messages.create({ ...this.params(request, plan), stream: true }, { signal: scope.signal }).withResponse(),
+      );
+      scope.response = response;
+      let text = '';
+      let toolJson = '';
+      let sawTool = false;
+      let model = request.model;
+      let usage: UsageFields | undefined;
+      let reason: StopReason | null | undefined;
+      let stopped = false;
+      for await (const event of stream) {
+        switch (event.type) {
+          case 'message_start':
+            model = event.message.model;
+            usage = { ...event.message.usage };
+            break;
+          case 'content_block_start':
+            if (event.content_block.type === 'tool_use') sawTool = true;
+            else if (event.content_block.type === 'text' && event.content_block.text) {
+              text += event.content_block.text;
+              yield { type: 'delta', text: event.content_block.text };
+            }
+            break;
+          case 'content_block_delta':
+            if (event.delta.type === 'text_delta' && event.delta.text) {
+              text += event.delta.text;
+              yield { type: 'delta', text: event.delta.text };
+            } else if (event.delta.type === 'input_json_delta' && event.delta.partial_json) {
+              toolJson += event.delta.partial_json;
+              yield { type: 'delta', text: event.delta.partial_json };
+            }
+            break;
+          case 'message_delta': {
+            reason = event.delta.stop_reason;
+            const u = event.usage;
+            // message_delta carries the final (cumulative) counts; fields it leaves null keep message_start's
+            usage = {
+              input_tokens: u.input_tokens ?? usage?.input_tokens,
+              cache_read_input_tokens: u.cache_read_input_tokens ?? usage?.cache_read_input_tokens,
+              cache_creation_input_tokens: u.cache_creation_input_tokens ?? usage?.cache_creation_input_tokens,
+              output_tokens: u.output_tokens,
+            };
+            break;
+          }
+          case 'message_stop':
+            stopped = true;
+            break;
+          case 'content_block_stop':
+            break;
+        }
+      }
+      if (!stopped || reason === undefined || usage === undefined) {
+        throw scope.incomplete(`the stream ended without its ${usage === undefined ? 'message_start' : reason === undefined ? 'message_delta' : 'message_stop'} event`);
+      }
+      const answer = plan && sawTool ? toolJson || '{}' : text;
+      const result = buildResult(scope, {
+        text: answer,
+        json: plan ? plan.check(answer) : undefined,
+        usage: usageOf(usage),
+        model,
+        finishReason: finishReason(reason, plan !== undefined),
+      });
+      yield { type: 'done', result };
+    } catch (e) {
+      throw scope.fail(e);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  listModels(options?: CallOptions): Promise<ModelInfo[]> {
+    return withScope(this.id, options, async (scope) => {
+      const models: ModelInfo[] = [];
+      for await (const m of this.client.models.list({ limit: 100 }, { signal: scope.signal })) {
+        const contextWindow = contextWindowOf(m);
+        models.push(contextWindow !== undefined ? { id: m.id, contextWindow } : { id: m.id });
+      }
+      return models;
+    });
+  }
+
+  health(options?: CallOptions): Promise<ProviderHealth> {
+    return probeHealth(this.id, options, () => this.client.models.list({ limit: 1 }));
+  }
+}
