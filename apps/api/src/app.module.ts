@@ -6,6 +6,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import {
   AppConfig,
+  Clock,
   ClockModule,
   ConfigModule,
   DatabaseModule,
@@ -29,7 +30,6 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
 
 @Module({
   imports: [
-    ClockModule,
     RedisModule,
     LoggingModule.forRoot('api'),
     DatabaseModule.forRoot({ migrations: MIGRATIONS }),
@@ -56,7 +56,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
 })
 export class AppModule {
   /** Validates the environment unless a config is given (tests pass their own). */
-  static forRoot(config?: AppConfig): DynamicModule {
-    return { module: AppModule, imports: [ConfigModule.forRoot(config)] };
+  static forRoot(config?: AppConfig, options: { clock?: Clock } = {}): DynamicModule {
+    return { module: AppModule, imports: [ConfigModule.forRoot(config), ClockModule.forRoot(options.clock)] };
   }
 }

@@ -17,7 +17,7 @@ import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
 @Module({
-  imports: [ConfigModule.forRoot(), ClockModule, RedisModule, DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityCoreModule],
+  imports: [ConfigModule.forRoot(), ClockModule.forRoot(), RedisModule, DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityCoreModule],
 })
 class CliModule {}
 

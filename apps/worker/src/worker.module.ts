@@ -1,17 +1,17 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { QUEUES } from '@margin/contracts';
-import { AppConfig, ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, RedisModule } from '@margin/core';
+import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, RedisModule } from '@margin/core';
 import { IdentityWorkerModule } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
-  imports: [ClockModule, RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, ModelRouterCoreModule],
+  imports: [RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, ModelRouterCoreModule],
   providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance] }, WorkerHeartbeatService],
 })
 export class WorkerModule {
-  static forRoot(config?: AppConfig): DynamicModule {
-    return { module: WorkerModule, imports: [ConfigModule.forRoot(config)] };
+  static forRoot(config?: AppConfig, options: { clock?: Clock } = {}): DynamicModule {
+    return { module: WorkerModule, imports: [ConfigModule.forRoot(config), ClockModule.forRoot(options.clock)] };
   }
 }

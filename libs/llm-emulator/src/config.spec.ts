@@ -49,7 +49,7 @@ describe('config', () => {
   });
 
   it('accepts the shipped example configuration', () => {
-    const c = applyConfig(defaultConfig(), loadConfigFile(join(__dirname, '..', 'llm-emulator.config.example.json')));
+    const c = applyConfig(defaultConfig(), loadConfigFile(join(__dirname, '../../../apps/llm-emulator/llm-emulator.config.example.json')));
     expect(findModel(c, 'my-finetune:3b')).toMatchObject({ protocol: 'ollama', parallel: 2 });
     expect(c.models).toHaveLength(9);
   });

@@ -1,7 +1,7 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { COMPLEXITIES, type Complexity } from '@margin/contracts';
-import { NotFoundError, picoToUsd } from '@margin/core';
+import { DomainError, picoToUsd } from '@margin/core';
 import { CurrentPrincipal, type Principal } from '@margin/identity';
 import type { ChatMessage, ChatResult, FinishReason } from '@margin/providers';
 import { plainToInstance } from 'class-transformer';
@@ -12,6 +12,14 @@ import { CatalogService } from '../catalog/catalog.service';
 import { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from '../routing/llm-executor';
 import { ChatCompletionRequest } from './openai-gateway.dto';
 import { OpenAiErrorFilter } from './openai-error.filter';
+
+class ModelNotFoundError extends DomainError {
+  readonly code = 'model_not_found';
+  readonly httpStatus = 404;
+  constructor(model: string) {
+    super(`The model "${model}" does not exist: GET /v1/models lists the routing aliases and catalog models`);
+  }
+}
 
 /** Aliases that route by policy (operation `chat`) at a complexity. */
 const ALIASES: Record<string, Complexity> = { 'margin/auto': 'medium', 'margin/fast': 'simple', 'margin/best': 'complex' };
@@ -137,7 +145,7 @@ export class OpenAiGatewayController {
     if (alias) complexity = typeof complexityHeader === 'string' && (COMPLEXITIES as readonly string[]).includes(complexityHeader) ? complexity : alias;
     else {
       const model = this.catalog.model(body.model) ?? this.catalog.allModels().find((m) => m.name === body.model && m.enabled);
-      if (!model) throw new NotFoundError(`Model "${body.model}" (see GET /v1/models)`);
+      if (!model) throw new ModelNotFoundError(body.model);
       models = [model.id];
     }
     const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));

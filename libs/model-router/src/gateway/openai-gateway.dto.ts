@@ -1,11 +1,11 @@
 import { Type } from 'class-transformer';
-import { ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { Allow, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 /** The subset of OpenAI's chat.completions request Margin understands; other fields are accepted and ignored. */
 export class GatewayMessage {
   @IsIn(['system', 'developer', 'user', 'assistant']) role!: 'system' | 'developer' | 'user' | 'assistant';
-  /** A string, or OpenAI's array of text parts. */
-  content!: string | Array<{ type: string; text?: string }>;
+  /** A string, or OpenAI's array of text parts (checked when the messages are read). */
+  @Allow() content!: string | Array<{ type: string; text?: string }>;
 }
 
 export class GatewayResponseFormat {

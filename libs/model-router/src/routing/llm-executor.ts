@@ -43,6 +43,11 @@ export interface ExecuteInput {
   timeoutMs?: number;
   signal?: AbortSignal;
   abKey?: string;
+  /**
+   * How `execute` talks to the provider: `plain` (one response) or `stream` (read as a stream and buffered,
+   * so that long generations keep the connection alive and a cut stream falls back). Default `plain`.
+   */
+  transport?: 'plain' | 'stream';
 }
 
 export interface ExecuteOutcome {
@@ -90,17 +95,17 @@ export class LlmExecutor {
 
   async execute(input: ExecuteInput): Promise<ExecuteOutcome> {
     let outcome: ExecuteOutcome | undefined;
-    for await (const event of this.run(input, false)) if (event.type === 'done') outcome = event.outcome;
+    for await (const event of this.run(input, input.transport === 'stream' ? 'buffered' : 'plain')) if (event.type === 'done') outcome = event.outcome;
     if (!outcome) throw new Error('execution ended without a result');
     return outcome;
   }
 
   /** Deltas as they come; fallback happens only before the first delta reaches the caller. */
   async *stream(input: ExecuteInput): AsyncGenerator<{ type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome }> {
-    yield* this.run(input, true);
+    yield* this.run(input, 'stream');
   }
 
-  private async *run(input: ExecuteInput, streaming: boolean): AsyncGenerator<{ type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome }> {
+  private async *run(input: ExecuteInput, mode: 'plain' | 'buffered' | 'stream'): AsyncGenerator<{ type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome }> {
     const maxTokens = input.maxTokens ?? DEFAULT_MAX_TOKENS;
     const inputTokens = estimateInputTokens(input.messages, input.outputSchema?.schema);
     const plan = await this.router.plan({
@@ -148,12 +153,13 @@ export class LlmExecutor {
         let emitted = false;
         try {
           let result: ChatResult | undefined;
-          if (streaming) {
+          if (mode !== 'plain') {
             for await (const event of candidate.provider.chatStream(prepared.request, { timeoutMs: input.timeoutMs, signal: input.signal }) as AsyncIterable<ChatStreamEvent>) {
-              if (event.type === 'delta') {
+              if (event.type === 'done') result = event.result;
+              else if (mode === 'stream') {
                 emitted = true;
                 yield event;
-              } else result = event.result;
+              }
             }
           } else {
             result = await candidate.provider.chat(prepared.request, { timeoutMs: input.timeoutMs, signal: input.signal });

@@ -72,6 +72,9 @@ export class OpenAiProvider implements LlmProvider {
     this.officialApi = /^https:\/\/api\.openai\.com(\/|$)/.test(this.baseUrl);
     this.client = new OpenAI({
       apiKey: connection.apiKey ?? NO_API_KEY,
+      // the connection is the whole configuration: no OPENAI_ORG_ID / OPENAI_PROJECT_ID from the environment
+      organization: null,
+      project: null,
       baseURL: this.baseUrl,
       maxRetries: 0,
       timeout: SDK_TIMEOUT_MS,

@@ -309,6 +309,32 @@ export function describeProviderContract(target: ContractTarget, extra?: (ctx: C
       expect(done[0]!.rateLimit.limitRequests).toBe(500);
     });
 
+    it('keeps concurrent calls on one provider apart (deadline, abort, headers)', async () => {
+      const provider = ctx.provider();
+      emu.setFault('hang', { model: 'llama3.1:8b', times: 1 });
+      const controller = new AbortController();
+      emu.setFault('hang', { model: 'mistral:7b', times: 1 });
+      const [hung, aborted, ok, streamed] = await Promise.allSettled([
+        provider.chat(request({ model: 'llama3.1:8b' }), { timeoutMs: 300 }),
+        provider.chat(request({ model: 'mistral:7b' }), { signal: controller.signal }),
+        provider.chat(request({ model: 'gpt-4o-mini' }), { timeoutMs: 5000 }),
+        collect(provider.chatStream(request({ model: 'qwen3:8b' }), { timeoutMs: 5000 })),
+        new Promise((resolve) => setTimeout(resolve, 50)).then(() => controller.abort()),
+      ]);
+      expect(hung.status === 'rejected' && hung.reason).toBeInstanceOf(ProviderTimeoutError);
+      expect(aborted.status === 'rejected' && aborted.reason).toBeInstanceOf(ProviderAbortedError);
+      expect(ok.status === 'fulfilled' && ok.value.rateLimit.limitRequests).toBe(500);
+      expect(streamed.status === 'fulfilled' && streamed.value.done[0]?.rateLimit).toEqual({});
+    });
+
+    it('lets the consumer stop a stream early without errors or leaks', async () => {
+      const provider = ctx.provider({ 'x-emulator-tokens-per-second': '200' });
+      for (let i = 0; i < 3; i++) {
+        for await (const e of provider.chatStream(request())) if (e.type === 'delta') break;
+      }
+      expect((await provider.chat(request())).text.length).toBeGreaterThan(0);
+    });
+
     it("lists the emulator's models", async () => {
       const models = await ctx.provider().listModels();
       const ids = models.map((m) => m.id.replace(/:latest$/, ''));

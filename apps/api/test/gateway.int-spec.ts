@@ -1,0 +1,105 @@
+import { makeApiKey, makeSession, startEmulator, startTestApp, type RunningEmulator, type TestApp } from '@margin/testing';
+import OpenAI from 'openai';
+import { createApp } from '../src/create-app';
+import { MIGRATIONS } from '../src/migrations';
+
+describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () => {
+  let emu: RunningEmulator;
+  let t: TestApp;
+  let key: string;
+  let tenantId: string;
+  let client: OpenAI;
+
+  beforeAll(async () => {
+    emu = await startEmulator();
+    t = await startTestApp(createApp, { env: emu.env, migrations: MIGRATIONS, listen: true });
+    const s = await makeSession(t.dataSource, t.http, { role: 'owner' });
+    tenantId = s.tenant.id;
+    key = (await makeApiKey(t.dataSource, s.tenant, { createdBy: s.user })).key;
+    client = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0 });
+  });
+  afterAll(async () => {
+    await t.close();
+    await emu.close();
+  });
+
+  const ledgerRows = async () =>
+    (await t.dataSource.query(`SELECT model_id, outcome, api_key_id, operation, input_tokens, output_tokens, cost_usd FROM llm_calls WHERE tenant_id = $1 ORDER BY created_at`, [tenantId])) as Array<{
+      model_id: string;
+      outcome: string;
+      input_tokens: number;
+      output_tokens: number;
+      cost_usd: string;
+      operation: string;
+      api_key_id: string;
+    }>;
+
+  it('answers a plain completion for a named model, with usage, and books it in the ledger', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Name three hymns.' }] })
+      .withResponse();
+    expect(data.object).toBe('chat.completion');
+    expect(data.model).toBe('openai/gpt-4o-mini');
+    expect(data.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
+    expect(response.headers.get('x-margin-emulated')).toBe('true');
+    expect(Number(response.headers.get('x-margin-cost-usd'))).toBeGreaterThan(0);
+    const rows = await ledgerRows();
+    expect(rows.at(-1)).toMatchObject({ model_id: 'openai/gpt-4o-mini', outcome: 'success', operation: 'chat', input_tokens: data.usage?.prompt_tokens, output_tokens: data.usage?.completion_tokens });
+    expect(rows.at(-1)?.api_key_id).toEqual(expect.any(String));
+  });
+
+  it('streams with usage at the end (include_usage), and the text matches the plain answer', async () => {
+    const request = { model: 'margin/fast', max_tokens: 40, messages: [{ role: 'user' as const, content: 'Describe a choir.' }] };
+    const stream = await client.chat.completions.create({ ...request, stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks++;
+      text += chunk.choices[0]?.delta?.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(chunks).toBeGreaterThan(2);
+    expect(usage?.completion_tokens).toBeGreaterThan(0);
+    const plain = await client.chat.completions.create(request);
+    expect(text).toBe(plain.choices[0]?.message.content);
+    expect((await ledgerRows()).at(-1)).toMatchObject({ model_id: 'ollama/qwen3:8b', cost_usd: '0.000000000000' });
+  });
+
+  it('margin/auto routes by policy (operation chat) and json_schema output is valid JSON', async () => {
+    const res = await client.chat.completions.create({
+      model: 'margin/auto',
+      messages: [{ role: 'user', content: 'Rate this lyric.' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'rating', schema: { type: 'object', properties: { score: { type: 'integer' } }, required: ['score'] } } },
+    });
+    expect(res.model).toBe('openai/gpt-4o-mini');
+    expect(JSON.parse(res.choices[0]?.message.content ?? '')).toEqual({ score: expect.any(Number) });
+  });
+
+  it('lists the aliases and catalog models', async () => {
+    const models = await client.models.list();
+    const ids = models.data.map((m) => m.id);
+    expect(ids).toEqual(expect.arrayContaining(['margin/auto', 'ollama/qwen3:8b', 'openai/gpt-4o', 'anthropic/claude-sonnet-4-5']));
+  });
+
+  it('answers errors in OpenAI’s shape: unknown model 404, bad body 400, bad key 401', async () => {
+    const unknown = await client.chat.completions.create({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((unknown as InstanceType<typeof OpenAI.APIError>).message).toMatch(/The model "gpt-9" does not exist/);
+    const bad = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [] }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect((bad as InstanceType<typeof OpenAI.APIError>).message).toMatch(/messages must contain at least 1 elements/);
+    const stranger = new OpenAI({ apiKey: 'mk_AAAAAAAA_' + 'z'.repeat(43), baseURL: `${t.url}/v1`, maxRetries: 0 });
+    await expect(stranger.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+  });
+
+  it('a spent budget answers 429 (rate_limit_error) naming the budget', async () => {
+    await t.dataSource.query(`INSERT INTO budgets (tenant_id, monthly_limit_usd, hard_stop) VALUES ($1, 0, true) ON CONFLICT (tenant_id) DO UPDATE SET monthly_limit_usd = 0, hard_stop = true`, [tenantId]);
+    const err = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/monthly tenant budget is exhausted/);
+    // A $0 local model still answers.
+    await expect(client.chat.completions.create({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'x' }] })).resolves.toMatchObject({ object: 'chat.completion' });
+  });
+});
