@@ -1,9 +1,7 @@
 import nx from '@nx/eslint-plugin';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-// Production code never imports the testing kit; test files may.
-function boundaries({ testCode }) {
-  const noTesting = testCode ? [] : ['type:testing'];
+function boundaries() {
   return {
     enforceBuildableLibDependency: false,
     allow: [],
@@ -14,8 +12,8 @@ function boundaries({ testCode }) {
       // The SPA talks to the API over HTTP: the only code it shares is the contracts.
       { sourceTag: 'scope:admin', onlyDependOnLibsWithTags: ['scope:admin', 'kind:contracts'] },
       { sourceTag: 'scope:e2e', onlyDependOnLibsWithTags: ['scope:shared', 'scope:e2e'] },
-      { sourceTag: 'type:feature', notDependOnLibsWithTags: ['type:app', ...noTesting] },
-      { sourceTag: 'type:util', notDependOnLibsWithTags: ['type:app', 'type:feature', ...noTesting] },
+      { sourceTag: 'type:feature', notDependOnLibsWithTags: ['type:app'] },
+      { sourceTag: 'type:util', notDependOnLibsWithTags: ['type:app', 'type:feature'] },
     ],
   };
 }
@@ -28,7 +26,9 @@ export default [
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs'],
     rules: {
-      '@nx/enforce-module-boundaries': ['error', boundaries({ testCode: false })],
+      '@nx/enforce-module-boundaries': ['error', boundaries()],
+      // Production code never imports the testing kit (Nx's graph counts spec files, so this is checked here).
+      'no-restricted-imports': ['error', { paths: [{ name: '@margin/testing', message: 'The testing kit is for tests only.' }] }],
       eqeqeq: ['error', 'always', { null: 'ignore' }],
       'no-console': 'error',
     },
@@ -57,7 +57,7 @@ export default [
     files: ['**/*.spec.ts', '**/*.spec.tsx', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/test/**/*.ts', 'libs/testing/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
-      '@nx/enforce-module-boundaries': ['error', boundaries({ testCode: true })],
+      'no-restricted-imports': 'off',
     },
   },
 ];
