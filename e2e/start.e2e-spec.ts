@@ -41,6 +41,38 @@ describe('npm start', () => {
     expect(body).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, redis: { status: 'up' }, workers: { status: 'up', count: 1 } } });
   });
 
+  it('stands the LLM emulator in for the missing model servers, and says so everywhere', async () => {
+    expect(stack.output()).toMatch(/LLM EMULATOR stands in for Ollama, OpenAI and Anthropic/);
+    const login = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }) });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const res = await fetch(`${stack.url}/api/v1/router/providers`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const providers = (await res.json()) as Array<{ id: string; healthy: boolean; emulated: boolean }>;
+    expect(providers.map((p) => [p.id, p.healthy, p.emulated]).sort()).toEqual([
+      ['anthropic', true, true],
+      ['ollama', true, true],
+      ['openai', true, true],
+    ]);
+    const health = (await (await fetch(`${stack.url}/health`)).json()) as { details: { providers: { providers: Record<string, { emulated: boolean }> } } };
+    expect(Object.values(health.details.providers.providers).every((p) => p.emulated)).toBe(true);
+  });
+
+  it('serves the OpenAI-compatible gateway to an API key, booked in the ledger', async () => {
+    const login = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }) });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const auth = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
+    const created = (await (await fetch(`${stack.url}/api/v1/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'gateway e2e' }) })).json()) as { key: string };
+    const completion = await fetch(`${stack.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'margin/auto', max_tokens: 30, messages: [{ role: 'user', content: 'Say hello to the choir.' }] }),
+    });
+    expect(completion.status).toBe(200);
+    const body = (await completion.json()) as { model: string; usage: { prompt_tokens: number } };
+    expect(body.usage.prompt_tokens).toBeGreaterThan(0);
+    const calls = (await (await fetch(`${stack.url}/api/v1/costs/calls`, { headers: auth })).json()) as { data: Array<{ model: string; outcome: string; emulated: boolean }> };
+    expect(calls.data[0]).toMatchObject({ model: body.model, outcome: 'success', emulated: true });
+  });
+
   it('serves the admin SPA at / and on deep links, with its assets', async () => {
     for (const route of ['/', '/login', '/api-keys']) {
       const res = await fetch(`${stack.url}${route}`);
