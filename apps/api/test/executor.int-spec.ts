@@ -213,7 +213,7 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
 
   it('a spent budget refuses paid calls with 429-class BudgetExceededError but never blocks $0 local models', async () => {
     const tenant = await makeTenant(t.dataSource);
-    await t.dataSource.query(`INSERT INTO budgets (tenant_id, monthly_limit_usd, hard_stop) VALUES ($1, 0, true)`, [tenant.id]);
+    await t.dataSource.query(`INSERT INTO budgets (tenant_id, monthly_limit_usd, hard_stop) VALUES ($1, 0, true)`, [tenant.id]); // a new tenant: nothing cached yet
     const paid = await executor.execute(input({ tenantId: tenant.id, models: ['openai/gpt-4o-mini'] })).catch((e: unknown) => e);
     expect(paid).toBeInstanceOf(BudgetExceededError);
     expect((paid as Error).message).toMatch(/monthly tenant budget is exhausted/);

@@ -9,12 +9,14 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
   let key: string;
   let tenantId: string;
   let client: OpenAI;
+  let ownerAuth: { Authorization: string };
 
   beforeAll(async () => {
     emu = await startEmulator();
     t = await startTestApp(createApp, { env: emu.env, migrations: MIGRATIONS, listen: true });
     const s = await makeSession(t.dataSource, t.http, { role: 'owner' });
     tenantId = s.tenant.id;
+    ownerAuth = s.auth;
     key = (await makeApiKey(t.dataSource, s.tenant, { createdBy: s.user })).key;
     client = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0 });
   });
@@ -23,7 +25,16 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     await emu.close();
   });
 
-  const ledgerRows = async () =>
+  // /v1 answers first and books right after: give the booking a moment to land.
+  const ledgerRows = async (count: number) => {
+    for (let i = 0; i < 50; i++) {
+      const rows = await query();
+      if (rows.length >= count) return rows;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return query();
+  };
+  const query = async () =>
     (await t.dataSource.query(`SELECT model_id, outcome, api_key_id, operation, input_tokens, output_tokens, cost_usd FROM llm_calls WHERE tenant_id = $1 ORDER BY created_at`, [tenantId])) as Array<{
       model_id: string;
       outcome: string;
@@ -44,7 +55,7 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     expect(data.usage?.prompt_tokens).toBeGreaterThan(0);
     expect(response.headers.get('x-margin-emulated')).toBe('true');
     expect(Number(response.headers.get('x-margin-cost-usd'))).toBeGreaterThan(0);
-    const rows = await ledgerRows();
+    const rows = await ledgerRows(1);
     expect(rows.at(-1)).toMatchObject({ model_id: 'openai/gpt-4o-mini', outcome: 'success', operation: 'chat', input_tokens: data.usage?.prompt_tokens, output_tokens: data.usage?.completion_tokens });
     expect(rows.at(-1)?.api_key_id).toEqual(expect.any(String));
   });
@@ -64,7 +75,7 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     expect(usage?.completion_tokens).toBeGreaterThan(0);
     const plain = await client.chat.completions.create(request);
     expect(text).toBe(plain.choices[0]?.message.content);
-    expect((await ledgerRows()).at(-1)).toMatchObject({ model_id: 'ollama/qwen3:8b', cost_usd: '0.000000000000' });
+    expect((await ledgerRows(3)).at(-1)).toMatchObject({ model_id: 'ollama/qwen3:8b', cost_usd: '0.000000000000' });
   });
 
   it('margin/auto routes by policy (operation chat) and json_schema output is valid JSON', async () => {
@@ -95,7 +106,7 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
   });
 
   it('a spent budget answers 429 (rate_limit_error) naming the budget', async () => {
-    await t.dataSource.query(`INSERT INTO budgets (tenant_id, monthly_limit_usd, hard_stop) VALUES ($1, 0, true) ON CONFLICT (tenant_id) DO UPDATE SET monthly_limit_usd = 0, hard_stop = true`, [tenantId]);
+    await t.http.put('/api/v1/budget').set(ownerAuth).send({ monthlyLimitUsd: 0, hardStop: true }).expect(200);
     const err = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/monthly tenant budget is exhausted/);

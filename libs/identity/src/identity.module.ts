@@ -11,6 +11,7 @@ import { ApiKeyTouchProcessor } from './api-keys/api-key-touch.processor';
 import { ApiKeyUsageRecorder } from './api-keys/api-key-usage';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
+import { VerifiedKeyCache } from './api-keys/verified-key-cache';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { AuthenticationGuard, RolesGuard } from './auth/guards';
@@ -38,12 +39,13 @@ import { UsersService } from './users/users.service';
     UserRepository,
     ApiKeyRepository,
     { provide: PasswordHasher, useFactory: () => new PasswordHasher() },
+    VerifiedKeyCache,
     ApiKeysService,
     UsersService,
     TenantsService,
     OwnerBootstrapService,
   ],
-  exports: [BullModule, TenantRepository, UserRepository, ApiKeyRepository, PasswordHasher, ApiKeysService, UsersService, TenantsService, OwnerBootstrapService],
+  exports: [BullModule, VerifiedKeyCache, TenantRepository, UserRepository, ApiKeyRepository, PasswordHasher, ApiKeysService, UsersService, TenantsService, OwnerBootstrapService],
 })
 export class IdentityCoreModule {}
 

@@ -23,12 +23,16 @@ export interface Reservation {
 const TTL_SECONDS = 45 * 24 * 3600;
 
 // KEYS: per scope, spent then reserved. ARGV: estimate, ttl, then per scope its limit (-1: none).
-// Refuses (returns the 1-based scope index) when spent + reserved + estimate would pass a limit; otherwise
-// reserves the estimate in every scope at once.
+// Returns -i when scope i's spend is not loaded yet (the caller loads it from the ledger and retries),
+// i when spent + reserved + estimate would pass scope i's limit; otherwise reserves the estimate in every
+// scope at once and returns 0.
 const RESERVE = `
 local estimate = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local n = #KEYS / 2
+for i = 1, n do
+  if redis.call('EXISTS', KEYS[2 * i - 1]) == 0 then return -i end
+end
 for i = 1, n do
   local limit = tonumber(ARGV[2 + i])
   if limit >= 0 and estimate > 0 then
@@ -73,20 +77,22 @@ export class BudgetReservations {
     return scopes.flatMap((s) => [`margin:budget:${s.key}:spent`, `margin:budget:${s.key}:reserved`]);
   }
 
-  private async ensureLoaded(scope: BudgetScope): Promise<void> {
-    const key = `margin:budget:${scope.key}:spent`;
-    if (await this.redis.exists(key)) return;
+  /** A budget's spend is loaded from the ledger the first time Redis has none (SET NX: the first loader wins). */
+  private async load(scope: BudgetScope): Promise<void> {
     const spent = await scope.loadSpent();
-    await this.redis.set(key, spent.toString(), 'EX', TTL_SECONDS, 'NX');
+    await this.redis.set(`margin:budget:${scope.key}:spent`, spent.toString(), 'EX', TTL_SECONDS, 'NX');
   }
 
-  /** The refusing scope, or a reservation to settle or release. */
+  /** The refusing scope, or a reservation to settle or release. One Redis round trip in the usual case. */
   async reserve(scopes: BudgetScope[], estimatePico: PicoUsd): Promise<{ ok: true; reservation: Reservation } | { ok: false; scope: BudgetScope }> {
-    await Promise.all(scopes.map((s) => this.ensureLoaded(s)));
     const limits = scopes.map((s) => (s.limitPico === null ? '-1' : s.limitPico.toString()));
-    const refused = (await this.redis.eval(RESERVE, scopes.length * 2, ...this.keys(scopes), estimatePico.toString(), TTL_SECONDS, ...limits)) as number;
-    if (refused > 0) return { ok: false, scope: scopes[refused - 1] as BudgetScope };
-    return { ok: true, reservation: { id: randomUUID(), scopes, estimatePico } };
+    for (let attempt = 0; ; attempt++) {
+      const answer = Number(await this.redis.eval(RESERVE, scopes.length * 2, ...this.keys(scopes), estimatePico.toString(), TTL_SECONDS, ...limits));
+      if (answer === 0) return { ok: true, reservation: { id: randomUUID(), scopes, estimatePico } };
+      if (answer > 0) return { ok: false, scope: scopes[answer - 1] as BudgetScope };
+      if (attempt > scopes.length) throw new Error('budget spend could not be loaded');
+      await this.load(scopes[-answer - 1] as BudgetScope);
+    }
   }
 
   /** Swaps the reservation for the real cost; returns each scope's spend after it. */
@@ -107,7 +113,7 @@ export class BudgetReservations {
   }
 
   async current(scope: BudgetScope): Promise<{ spentPico: PicoUsd; reservedPico: PicoUsd }> {
-    await this.ensureLoaded(scope);
+    if (!(await this.redis.exists(`margin:budget:${scope.key}:spent`))) await this.load(scope);
     const [spent, reserved] = await this.redis.mget(`margin:budget:${scope.key}:spent`, `margin:budget:${scope.key}:reserved`);
     return { spentPico: BigInt(spent ?? '0'), reservedPico: BigInt(reserved ?? '0') };
   }

@@ -1,8 +1,9 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EVENTS_CHANNEL, type BudgetAlertEvent, type BudgetView, type UpdateBudgetRequest } from '@margin/contracts';
-import { Clock, DomainError, monthPeriodUtc, picoToDecimal, picoToUsd, REDIS, usdToPico, type PicoUsd } from '@margin/core';
+import { ChangeFeed, Clock, DomainError, monthPeriodUtc, picoToDecimal, picoToUsd, REDIS, usdToPico, type PicoUsd } from '@margin/core';
 import type Redis from 'ioredis';
 import { LedgerService } from '../ledger/ledger.service';
+import type { BudgetEntity } from './budget.entity';
 import { BudgetRepository } from './budget.repository';
 import { BudgetReservations, type BudgetScope, type Reservation } from './budget-reservations';
 
@@ -26,13 +27,15 @@ export interface CallBudgetContext {
 }
 
 const DEFAULT_THRESHOLDS = ['0.5', '0.8', '1'];
+const TOPIC = 'budgets';
+const CACHE_MS = 30_000;
 
 function periodKey(at: Date): string {
   return at.toISOString().slice(0, 7);
 }
 
 @Injectable()
-export class BudgetService {
+export class BudgetService implements OnModuleInit {
   private readonly logger = new Logger(BudgetService.name);
 
   constructor(
@@ -41,10 +44,28 @@ export class BudgetService {
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly changes: ChangeFeed,
   ) {}
 
+  /** Budgets change rarely and are read on every call: kept in memory, dropped everywhere on change. */
+  private readonly cache = new Map<string, { budget: BudgetEntity | null; until: number }>();
+
+  async onModuleInit(): Promise<void> {
+    await this.changes.subscribe(TOPIC, () => this.cache.clear());
+  }
+
+  private async config(tenantId: string): Promise<BudgetEntity | null> {
+    const now = Date.now();
+    const hit = this.cache.get(tenantId);
+    if (hit && hit.until > now) return hit.budget;
+    const budget = await this.repo.find(tenantId);
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(tenantId, { budget, until: now + CACHE_MS });
+    return budget;
+  }
+
   private async scopes(ctx: CallBudgetContext, at: Date): Promise<BudgetScope[]> {
-    const budget = await this.repo.find(ctx.tenantId);
+    const budget = await this.config(ctx.tenantId);
     const monthly = budget?.monthlyLimitUsd ? usdToPico(budget.monthlyLimitUsd) : null;
     const scopes: BudgetScope[] = [
       {
@@ -89,7 +110,7 @@ export class BudgetService {
   async settle(ctx: CallBudgetContext, reservation: Reservation, actualPico: PicoUsd): Promise<void> {
     const spent = await this.reservations.settle(reservation, actualPico);
     const tenantSpent = spent[0];
-    if (tenantSpent !== undefined && actualPico > 0n) await this.checkAlerts(ctx.tenantId, tenantSpent);
+    if (tenantSpent !== undefined && actualPico > 0n) await this.checkAlerts(ctx.tenantId, tenantSpent, tenantSpent - actualPico);
   }
 
   async release(reservation: Reservation): Promise<void> {
@@ -124,14 +145,17 @@ export class BudgetService {
       hardStop: input.hardStop ?? current?.hardStop ?? false,
     });
     this.logger.log({ tenantId, monthlyLimitUsd: input.monthlyLimitUsd, hardStop: input.hardStop }, 'Budget updated');
+    this.cache.delete(tenantId);
+    await this.changes.publish(TOPIC);
     const view = await this.get(tenantId);
     // A lowered limit can put spend past thresholds already.
-    await this.checkAlerts(tenantId, usdToPico(view.spentUsd.toFixed(6)));
+    await this.checkAlerts(tenantId, usdToPico(view.spentUsd.toFixed(6)), -1n);
     return this.get(tenantId);
   }
 
-  private async checkAlerts(tenantId: string, spentPico: PicoUsd): Promise<void> {
-    const budget = await this.repo.find(tenantId);
+  /** Raises the alerts for thresholds that spend crossed going from `beforePico` to `spentPico` (once each per month). */
+  private async checkAlerts(tenantId: string, spentPico: PicoUsd, beforePico: PicoUsd): Promise<void> {
+    const budget = await this.config(tenantId);
     if (!budget?.monthlyLimitUsd) return;
     const limit = usdToPico(budget.monthlyLimitUsd);
     if (limit <= 0n) return;
@@ -140,7 +164,7 @@ export class BudgetService {
     for (const threshold of budget.alertThresholds) {
       // spent / limit >= threshold, in integers: spent * 10000 >= limit * threshold * 10000
       const t = usdToPico(threshold) / 100_000_000n; // threshold with 4 decimals → basis points
-      if (spentPico * 10_000n < limit * t) continue;
+      if (spentPico * 10_000n < limit * t || beforePico * 10_000n >= limit * t) continue;
       const inserted = await this.repo.insertAlertOnce(tenantId, { period, threshold, spentUsd: picoToDecimal(spentPico), limitUsd: budget.monthlyLimitUsd, at: now });
       if (!inserted) continue;
       const event: BudgetAlertEvent = { tenantId, threshold: Number(threshold), spentUsd: picoToUsd(spentPico), limitUsd: Number(budget.monthlyLimitUsd) };

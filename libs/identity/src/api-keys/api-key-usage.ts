@@ -21,7 +21,14 @@ export class ApiKeyUsageRecorder {
     private readonly clock: Clock,
   ) {}
 
+  /** This process's own memory of recent touches: most calls need no Redis round trip at all. */
+  private readonly recent = new Map<string, number>();
+
   async recordUse(tenantId: string, apiKeyId: string): Promise<void> {
+    const now = this.clock.now().getTime();
+    if ((this.recent.get(apiKeyId) ?? 0) > now - TOUCH_INTERVAL_SECONDS * 1000) return;
+    if (this.recent.size > 10_000) this.recent.clear();
+    this.recent.set(apiKeyId, now);
     try {
       const first = await this.redis.set(`margin:api-key-touch:${apiKeyId}`, '1', 'EX', TOUCH_INTERVAL_SECONDS, 'NX');
       if (first !== 'OK') return;

@@ -6,9 +6,11 @@ import { RoleTooHighError } from '../identity.errors';
 import type { ApiKeyEntity } from './api-key.entity';
 import type { ApiKeyRepository } from './api-key.repository';
 import { ApiKeysService } from './api-keys.service';
+import type { VerifiedKeyCache } from './verified-key-cache';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 const clock: Clock = { now: () => NOW };
+const keyCache = () => strictMock<VerifiedKeyCache>({ invalidateEverywhere: async () => undefined }, 'VerifiedKeyCache');
 const as = (role: Principal['role']): Principal => ({ tenantId: 't1', role, userId: 'u1', apiKeyId: null, via: 'jwt', operator: false });
 
 describe('ApiKeysService', () => {
@@ -16,7 +18,7 @@ describe('ApiKeysService', () => {
     const repo = strictMock<ApiKeyRepository>({
       create: async (tenantId, data) => ({ id: 'k1', tenantId, ...data, createdAt: NOW, lastUsedAt: null, revokedAt: null }) as ApiKeyEntity,
     });
-    const created = await new ApiKeysService(repo, clock).create(as('admin'), { name: 'app' });
+    const created = await new ApiKeysService(repo, clock, keyCache()).create(as('admin'), { name: 'app' });
     const [tenantId, stored] = repo.create.mock.calls[0];
     expect(tenantId).toBe('t1');
     expect(stored).toEqual({ name: 'app', prefix: created.prefix, keyHash: hashApiKey(created.key), role: 'member', createdByUserId: 'u1' });
@@ -24,7 +26,7 @@ describe('ApiKeysService', () => {
   });
 
   it('refuses a key with a role above the creator’s', async () => {
-    const service = new ApiKeysService(strictMock<ApiKeyRepository>({}), clock);
+    const service = new ApiKeysService(strictMock<ApiKeyRepository>({}), clock, keyCache());
     await expect(service.create(as('admin'), { name: 'x', role: 'owner' })).rejects.toBeInstanceOf(RoleTooHighError);
   });
 
@@ -33,7 +35,7 @@ describe('ApiKeysService', () => {
       findById: async (tenantId, id) => (id === 'mine' ? ({ id, tenantId, role: 'member' } as ApiKeyEntity) : null),
       revoke: async () => undefined,
     });
-    const service = new ApiKeysService(repo, clock);
+    const service = new ApiKeysService(repo, clock, keyCache());
     await service.revoke(as('admin'), 'mine');
     expect(repo.revoke).toHaveBeenCalledWith('t1', 'mine', NOW);
     await expect(service.revoke(as('admin'), 'theirs')).rejects.toBeInstanceOf(NotFoundError);

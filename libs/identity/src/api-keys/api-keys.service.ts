@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { RoleTooHighError } from '../identity.errors';
 import { toApiKeyView } from '../identity.mappers';
 import { ApiKeyRepository } from './api-key.repository';
+import { VerifiedKeyCache } from './verified-key-cache';
 
 @Injectable()
 export class ApiKeysService {
@@ -13,6 +14,7 @@ export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeyRepository,
     private readonly clock: Clock,
+    private readonly verifiedKeys: VerifiedKeyCache,
   ) {}
 
   async create(principal: Principal, input: { name: string; role?: Role }): Promise<CreatedApiKey> {
@@ -46,6 +48,7 @@ export class ApiKeysService {
     if (!key) throw new NotFoundError('API key');
     if (!roleAtLeast(principal.role, key.role)) throw new RoleTooHighError('revoke a key');
     await this.keys.revoke(principal.tenantId, id, this.clock.now());
+    await this.verifiedKeys.invalidateEverywhere();
     this.logger.log({ tenantId: principal.tenantId, apiKeyId: id }, 'API key revoked');
   }
 

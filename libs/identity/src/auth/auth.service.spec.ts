@@ -7,7 +7,9 @@ import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../
 import type { TenantRepository } from '../tenants/tenant.repository';
 import type { UserRepository, UserWithPassword } from '../users/user.repository';
 import { AuthService } from './auth.service';
+import type { VerifiedKeyCache } from '../api-keys/verified-key-cache';
 import type { LoginAttemptLimiter } from './login-attempts';
+import type { Principal } from './principal';
 
 const hasher = new PasswordHasher({ N: 1024, r: 8, p: 1 });
 const NOW = new Date('2026-12-31T23:59:00Z');
@@ -23,7 +25,9 @@ function setup(overrides: { users?: Partial<UserRepository>; tenants?: Partial<T
     'LoginAttemptLimiter',
   );
   const jwt = new JwtService({ secret: config.jwtSecret });
-  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock);
+  const cache = new Map<string, Principal>();
+  const verifiedKeys = strictMock<VerifiedKeyCache>({ get: (h) => cache.get(h), set: (h, p) => void cache.set(h, p) }, 'VerifiedKeyCache');
+  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock, verifiedKeys);
   return { service, users, tenants, apiKeys, attempts, jwt };
 }
 
@@ -131,6 +135,18 @@ describe('AuthService API keys and JWTs', () => {
     const forged = `${real.prefix}_${'A'.repeat(43)}`;
     expect(await service.principalFromApiKey(forged)).toBeNull();
     expect(await service.principalFromApiKey(real.key)).toEqual({ tenantId: 't1', role: 'member', userId: null, apiKeyId: 'k1', via: 'api-key', operator: false });
+  });
+
+  it('verifies a key against the database once, then from memory', async () => {
+    const real = generateApiKey();
+    const { service, apiKeys } = setup({
+      apiKeys: {
+        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false }),
+      },
+    });
+    await service.principalFromApiKey(real.key);
+    await service.principalFromApiKey(real.key);
+    expect(apiKeys.findActiveByPrefixWithHash).toHaveBeenCalledTimes(1);
   });
 
   it('reads the role fresh for a JWT and refuses a deleted user', async () => {

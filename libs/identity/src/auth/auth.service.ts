@@ -4,6 +4,7 @@ import type { LoginResponse, MeResponse, SignupResponse } from '@margin/contract
 import { apiKeyPrefix, AppConfig, Clock, hashApiKey, monthPeriodUtc, NotFoundError, PasswordHasher } from '@margin/core';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
+import { VerifiedKeyCache } from '../api-keys/verified-key-cache';
 import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../identity.errors';
 import { toApiKeyView, toTenantView, toUserView } from '../identity.mappers';
 import { TenantRepository } from '../tenants/tenant.repository';
@@ -32,6 +33,7 @@ export class AuthService {
     private readonly attempts: LoginAttemptLimiter,
     private readonly config: AppConfig,
     private readonly clock: Clock,
+    private readonly verifiedKeys: VerifiedKeyCache,
   ) {}
 
   async login(email: string, password: string): Promise<LoginResponse> {
@@ -99,12 +101,15 @@ export class AuthService {
   async principalFromApiKey(key: string): Promise<Principal | null> {
     const prefix = apiKeyPrefix(key);
     if (!prefix) return null;
+    const keyHash = hashApiKey(key);
+    const cached = this.verifiedKeys.get(keyHash);
+    if (cached) return cached;
     const stored = await this.apiKeys.findActiveByPrefixWithHash(prefix);
     if (!stored) return null;
     const expected = Buffer.from(stored.keyHash, 'hex');
-    const actual = Buffer.from(hashApiKey(key), 'hex');
+    const actual = Buffer.from(keyHash, 'hex');
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
-    return {
+    const principal: Principal = {
       tenantId: stored.tenantId,
       role: stored.role,
       userId: stored.createdByUserId,
@@ -112,6 +117,8 @@ export class AuthService {
       via: 'api-key',
       operator: stored.tenantIsOperator,
     };
+    this.verifiedKeys.set(keyHash, principal);
+    return principal;
   }
 
   private issue(user: UserEntity): LoginResponse {

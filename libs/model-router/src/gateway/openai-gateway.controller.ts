@@ -94,6 +94,7 @@ export class OpenAiGatewayController {
         choices: [{ index: 0, message: { role: 'assistant', content: outcome.result.text, refusal: null }, logprobs: null, finish_reason: FINISH[outcome.result.finishReason] }],
         usage: this.usage(outcome.result),
       });
+      await outcome.settled;
       return;
     }
 
@@ -132,6 +133,7 @@ export class OpenAiGatewayController {
       }
       res.write('data: [DONE]\n\n');
       res.end();
+      await outcome.settled;
     }
   }
 
@@ -168,6 +170,7 @@ export class OpenAiGatewayController {
       maxTokens: body.max_completion_tokens ?? body.max_tokens,
       outputSchema,
       attemptPrefix: `gw:${randomUUID()}`,
+      settleInBackground: true,
       maxWaitMs: 5_000,
       timeoutMs: 120_000,
     };

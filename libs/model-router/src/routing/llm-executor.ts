@@ -48,6 +48,11 @@ export interface ExecuteInput {
    * so that long generations keep the connection alive and a cut stream falls back). Default `plain`.
    */
   transport?: 'plain' | 'stream';
+  /**
+   * Book the call (ledger, budget, limiter, breaker) after returning, so the answer is not held up by it
+   * (the /v1 gateway). `outcome.settled` resolves once booked. Default: book before returning.
+   */
+  settleInBackground?: boolean;
 }
 
 export interface ExecuteOutcome {
@@ -58,6 +63,8 @@ export interface ExecuteOutcome {
   fallbackFrom: string | null;
   attempts: AttemptSummary[];
   routingReason: string;
+  /** Resolves when the call is booked (already resolved unless `settleInBackground`). */
+  settled: Promise<void>;
 }
 
 /** Errors another candidate may fix; the rest (auth, bad request, caller abort) stop the call. */
@@ -133,10 +140,13 @@ export class LlmExecutor {
       let waitedForRetry = false;
       // A candidate may be tried again: once to repair invalid JSON, once after a short retry-after.
       for (;;) {
-        const gate = await this.breaker.canPass(candidate.model.id);
-        if (!gate.allowed) {
-          attempts.push({ model: candidate.model.id, outcome: 'skipped:circuit-open' });
-          break;
+        // A circuit seen closed while planning needs no second look; a half-open one hands out one probe permit.
+        if (candidate.circuit.state !== 'closed' || candidate.circuit.failures > 0) {
+          const gate = await this.breaker.canPass(candidate.model.id);
+          if (!gate.allowed) {
+            attempts.push({ model: candidate.model.id, outcome: 'skipped:circuit-open' });
+            break;
+          }
         }
         const prepared = await this.prepare(input, candidate, messages, maxTokens, inputTokens);
         if ('skip' in prepared) {
@@ -165,11 +175,15 @@ export class LlmExecutor {
             result = await candidate.provider.chat(prepared.request, { timeoutMs: input.timeoutMs, signal: input.signal });
           }
           if (!result) throw new Error('provider returned no result');
-          const costPico = await this.settleSuccess(input, prepared, result, { attemptId, started, premiumId, fallbackFrom, reason: this.reason(input, candidate, attempts) });
+          const routingReason = this.reason(input, candidate, attempts);
+          const costPico = this.catalog.costOf(candidate.model.id, result.usage, started, result.latencyMs).totalPico;
+          const booking = this.settleSuccess(input, prepared, result, costPico, { attemptId, started, premiumId, fallbackFrom, reason: routingReason });
+          if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
+          else await booking;
           attempts.push({ model: candidate.model.id, outcome: 'success' });
           yield {
             type: 'done',
-            outcome: { result, modelId: candidate.model.id, providerId: candidate.model.providerId, costPico, fallbackFrom, attempts, routingReason: this.reason(input, candidate, attempts) },
+            outcome: { result, modelId: candidate.model.id, providerId: candidate.model.providerId, costPico, fallbackFrom, attempts, routingReason, settled: booking },
           };
           return;
         } catch (err) {
@@ -249,10 +263,10 @@ export class LlmExecutor {
     input: ExecuteInput,
     p: Prepared,
     result: ChatResult,
+    cost: PicoUsd,
     meta: { attemptId: string; started: Date; premiumId: string | null; fallbackFrom: string | null; reason: string },
-  ): Promise<PicoUsd> {
+  ): Promise<void> {
     const { model } = p.candidate;
-    const cost = this.catalog.costOf(model.id, result.usage, meta.started, result.latencyMs).totalPico;
     let premium: { modelId: string; costPico: PicoUsd } | null = null;
     if (meta.premiumId && this.catalog.priceAt(meta.premiumId, meta.started)) {
       premium = { modelId: meta.premiumId, costPico: this.catalog.costOf(meta.premiumId, result.usage, meta.started).totalPico };
@@ -280,10 +294,9 @@ export class LlmExecutor {
     await Promise.all([
       this.budgets.settle({ tenantId: input.tenantId }, p.reservation, cost),
       p.lease.settle({ actualTokens: result.usage.inputTokens + result.usage.outputTokens }),
-      this.breaker.recordSuccess(model.id),
+      p.candidate.circuit.state !== 'closed' || p.candidate.circuit.failures > 0 ? this.breaker.recordSuccess(model.id) : Promise.resolve(),
       this.limiter.tighten(model.id, result.rateLimit, { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency }),
     ]);
-    return cost;
   }
 
   private async settleFailure(

@@ -28,6 +28,8 @@ export interface RouteCandidate {
   provider: LlmProvider;
   /** Worst case: all input uncached, every allowed output token, GPU time at a slow pace. */
   estimatePico: PicoUsd;
+  /** The circuit as read when planning: a healthy one needs no further check before the call. */
+  circuit: { state: 'closed' | 'half-open'; failures: number };
 }
 
 export type SkipReason = RouteDecisionView['skipped'][number]['reason'];
@@ -113,7 +115,7 @@ export class RouterService {
         plan.skipped.push({ model: id, reason: 'budget', detail: `worst case $${picoToUsd(estimatePico)} exceeds the remaining $${picoToUsd(ctx.budgetRemainingPico)}` });
         continue;
       }
-      plan.candidates.push({ model, provider, estimatePico });
+      plan.candidates.push({ model, provider, estimatePico, circuit: { state: circuit?.state === 'half-open' ? 'half-open' : 'closed', failures: circuit?.failures ?? 0 } });
     }
     return plan;
   }
