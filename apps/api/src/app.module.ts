@@ -15,6 +15,7 @@ import {
   REDIS,
   RedisModule,
 } from '@margin/core';
+import { AnalysisModule } from '@margin/analysis';
 import { CostTrackingModule } from '@margin/cost-tracking';
 import { IdentityModule } from '@margin/identity';
 import { ModelRouterModule } from '@margin/model-router';
@@ -50,6 +51,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
     ProvidersModule,
     ModelRouterModule,
     CostTrackingModule,
+    AnalysisModule,
   ],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],

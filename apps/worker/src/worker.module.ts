@@ -1,14 +1,15 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { QUEUES } from '@margin/contracts';
 import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, RedisModule } from '@margin/core';
+import { AnalysisWorkerModule } from '@margin/analysis';
 import { IdentityWorkerModule } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
-  imports: [RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, ModelRouterCoreModule],
-  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance] }, WorkerHeartbeatService],
+  imports: [RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, ModelRouterCoreModule, AnalysisWorkerModule],
+  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis] }, WorkerHeartbeatService],
 })
 export class WorkerModule {
   static forRoot(config?: AppConfig, options: { clock?: Clock } = {}): DynamicModule {

@@ -63,6 +63,10 @@ export interface UsagePeriod {
   periodStart: string;
   /** Start of the next calendar month, UTC: when monthly quotas reset. */
   resetsAt: string;
+  /** Jobs and items submitted this month, and the plan's limits (null: unlimited). */
+  jobs?: number;
+  items?: number;
+  limits?: { maxJobsPerMonth: number | null; maxItemsPerMonth: number | null; maxItemsPerJob: number | null; allowedTiers: string[] };
 }
 
 export interface MeResponse {

@@ -4,3 +4,4 @@ export * from './health';
 export * from './queues';
 export * from './providers';
 export * from './costs';
+export * from './analysis';

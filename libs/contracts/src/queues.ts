@@ -2,7 +2,18 @@
 
 export const QUEUES = {
   maintenance: 'maintenance',
+  analysis: 'analysis',
 } as const;
+
+/** One Bull job per item; Bull's jobId is the item id, so an item is never queued twice. */
+export interface AnalysisItemPayload {
+  tenantId: string;
+  jobId: string;
+  itemId: string;
+}
+
+/** Bull priorities: lower runs first. */
+export const BULL_PRIORITY = { high: 1, medium: 5, low: 10 } as const;
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const MAINTENANCE_JOBS = {

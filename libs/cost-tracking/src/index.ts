@@ -3,5 +3,6 @@ export { LedgerService, type LedgerEntry } from './ledger/ledger.service';
 export { BudgetService, BudgetExceededError, type CallBudgetContext } from './budgets/budget.service';
 export type { Reservation } from './budgets/budget-reservations';
 import { CostLedger1763900000000 } from './migrations/1763900000000-cost-ledger';
+import { Savings1764000000200 } from './migrations/1764000000200-savings';
 
-export const COST_TRACKING_MIGRATIONS = [CostLedger1763900000000];
+export const COST_TRACKING_MIGRATIONS = [CostLedger1763900000000, Savings1764000000200];

@@ -1,11 +1,13 @@
 export * from './identity.module';
 export * from './auth/decorators';
 export * from './auth/principal';
+export * from './auth/tenant-usage';
 export * from './auth/strategies';
 export { AuthService } from './auth/auth.service';
 export * from './bootstrap/owner-bootstrap.service';
 export * from './identity.errors';
 export { TenantEntity } from './tenants/tenant.entity';
+export { TenantRepository } from './tenants/tenant.repository';
 export { UserEntity } from './users/user.entity';
 export { ApiKeyEntity } from './api-keys/api-key.entity';
 import { IdentitySchema1763700000000 } from './migrations/1763700000000-identity-schema';

@@ -3,6 +3,9 @@ import { ApiKeysPage } from '../modules/api-keys/components/ApiKeysPage';
 import { LoginPage } from '../modules/auth/components/LoginPage';
 import { RequireAuth } from '../modules/auth/components/RequireAuth';
 import { DashboardPage } from '../modules/dashboard/components/DashboardPage';
+import { CostsPage } from '../modules/costs/components/CostsPage';
+import { RouterPage } from '../modules/router/components/RouterPage';
+import { SettingsPage } from '../modules/settings/components/SettingsPage';
 import { AppShell } from '../modules/shell/components/AppShell';
 import { NotFoundPage } from '../modules/shell/components/NotFoundPage';
 
@@ -18,7 +21,10 @@ export const routes: RouteObject[] = [
     ),
     children: [
       { index: true, element: <DashboardPage /> },
+      { path: 'costs', element: <CostsPage /> },
+      { path: 'router', element: <RouterPage /> },
       { path: 'api-keys', element: <ApiKeysPage /> },
+      { path: 'settings', element: <SettingsPage /> },
       { path: '*', element: <NotFoundPage /> },
     ],
   },

@@ -91,6 +91,24 @@ export class LedgerRepository {
     return rows.map((r) => ({ key: r.key, calls: r.calls, inputTokens: Number(r.input), outputTokens: Number(r.output), costUsd: r.cost }));
   }
 
+  /** Idempotent per key: a replayed cache hit is not counted twice. */
+  async insertSavingOnce(row: { key: string; tenantId: string; jobId: string | null; itemId: string | null; kind: 'cache'; amountUsd: string; at: Date }): Promise<boolean> {
+    const rows: unknown[] = await this.calls.manager.query(
+      `INSERT INTO cost_savings (key, tenant_id, job_id, item_id, kind, amount_usd, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (key) DO NOTHING RETURNING id`,
+      [row.key, row.tenantId, row.jobId, row.itemId, row.kind, row.amountUsd, row.at],
+    );
+    return rows.length > 0;
+  }
+
+  async sumSavings(tenantId: string, from: Date, to: Date): Promise<string> {
+    const [row] = (await this.calls.manager.query(
+      `SELECT coalesce(sum(amount_usd), 0)::text AS total FROM cost_savings WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3`,
+      [tenantId, from, to],
+    )) as Array<{ total: string }>;
+    return row?.total ?? '0';
+  }
+
   /** Newest first, keyset-paginated on (created_at, id). */
   async page(
     tenantId: string,

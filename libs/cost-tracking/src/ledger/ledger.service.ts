@@ -111,6 +111,19 @@ export class LedgerService {
     return booked;
   }
 
+  /** Books what the cache saved (the item's original cost), once per key. */
+  async recordSaving(entry: { key: string; tenantId: string; jobId?: string | null; itemId?: string | null; amountPico: PicoUsd; at: Date }): Promise<void> {
+    await this.repo.insertSavingOnce({
+      key: entry.key,
+      tenantId: entry.tenantId,
+      jobId: entry.jobId ?? null,
+      itemId: entry.itemId ?? null,
+      kind: 'cache',
+      amountUsd: picoToDecimal(entry.amountPico),
+      at: entry.at,
+    });
+  }
+
   /** Exact spend (pico) of a tenant in the calendar month containing `at`, or of one job. */
   async spentPico(tenantId: string, scope: { monthOf: Date } | { jobId: string }): Promise<PicoUsd> {
     if ('jobId' in scope) return usdToPico(await this.repo.sumCost(tenantId, { jobId: scope.jobId }));
@@ -124,12 +137,16 @@ export class LedgerService {
     const to = query.to ?? new Date(this.clock.now().getTime() + 1);
     const groupBy = query.groupBy ?? 'model';
     if (!COST_GROUP_BY.includes(groupBy)) throw new Error(`unknown groupBy ${groupBy}`);
-    const [totals, groups] = await Promise.all([this.repo.totals(tenantId, from, to), this.repo.groups(tenantId, from, to, groupBy)]);
+    const [totals, groups, cacheSaved] = await Promise.all([
+      this.repo.totals(tenantId, from, to),
+      this.repo.groups(tenantId, from, to, groupBy),
+      this.repo.sumSavings(tenantId, from, to),
+    ]);
     return {
       from: from.toISOString(),
       to: to.toISOString(),
       totalUsd: picoToUsd(usdToPico(totals.costUsd)),
-      savedUsd: picoToUsd(usdToPico(totals.savedUsd)),
+      savedUsd: picoToUsd(usdToPico(totals.savedUsd) + usdToPico(cacheSaved)),
       calls: totals.calls,
       inputTokens: totals.inputTokens,
       outputTokens: totals.outputTokens,

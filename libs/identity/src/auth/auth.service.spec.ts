@@ -1,3 +1,4 @@
+import type { ModuleRef } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { PasswordHasher, generateApiKey } from '@margin/core';
 import type { AppConfig, Clock } from '@margin/core';
@@ -27,7 +28,8 @@ function setup(overrides: { users?: Partial<UserRepository>; tenants?: Partial<T
   const jwt = new JwtService({ secret: config.jwtSecret });
   const cache = new Map<string, Principal>();
   const verifiedKeys = strictMock<VerifiedKeyCache>({ get: (h) => cache.get(h), set: (h, p) => void cache.set(h, p) }, 'VerifiedKeyCache');
-  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock, verifiedKeys);
+  const moduleRef = strictMock<ModuleRef>({ get: () => { throw new Error('no usage source'); } }, 'ModuleRef');
+  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock, verifiedKeys, moduleRef);
   return { service, users, tenants, apiKeys, attempts, jwt };
 }
 

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import type { LoginResponse, MeResponse, SignupResponse } from '@margin/contracts';
 import { apiKeyPrefix, AppConfig, Clock, hashApiKey, monthPeriodUtc, NotFoundError, PasswordHasher } from '@margin/core';
@@ -12,6 +13,7 @@ import { UserRepository } from '../users/user.repository';
 import type { UserEntity } from '../users/user.entity';
 import { LoginAttemptLimiter } from './login-attempts';
 import type { Principal } from './principal';
+import { TenantUsageSource } from './tenant-usage';
 
 export interface JwtPayload {
   sub: string;
@@ -34,7 +36,17 @@ export class AuthService {
     private readonly config: AppConfig,
     private readonly clock: Clock,
     private readonly verifiedKeys: VerifiedKeyCache,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** Usage comes from the analysis module when the app has it (looked up lazily: it depends on identity). */
+  private usageSource(): TenantUsageSource | undefined {
+    try {
+      return this.moduleRef.get(TenantUsageSource, { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
 
   async login(email: string, password: string): Promise<LoginResponse> {
     await this.attempts.assertAllowed(email);
@@ -79,13 +91,23 @@ export class AuthService {
     if (!tenant) throw new NotFoundError('Tenant');
     const { start, end } = monthPeriodUtc(this.clock.now());
     const key = apiKey ? toApiKeyView(apiKey) : null;
+    const usage = await this.usageSource()?.usage(tenant.id, tenant.plan, { start, end });
     return {
       user: user ? toUserView(user) : null,
       apiKey: key ? { id: key.id, name: key.name, prefix: key.prefix, role: key.role } : null,
       tenant: toTenantView(tenant),
       authenticatedVia: principal.via,
-      usage: { periodStart: start.toISOString(), resetsAt: end.toISOString() },
+      usage: { periodStart: start.toISOString(), resetsAt: end.toISOString(), ...usage },
     };
+  }
+
+  /** For non-HTTP transports (the progress feed's handshake): a bearer JWT, or null when it is not valid. */
+  async principalFromAccessToken(token: string): Promise<Principal | null> {
+    try {
+      return await this.principalFromJwt(this.jwt.verify<JwtPayload>(token, { algorithms: ['HS256'] }));
+    } catch {
+      return null;
+    }
   }
 
   /** The JWT proves identity; the role is read fresh so that a change takes effect at once. */

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Complexity } from '@margin/contracts';
+import type { Complexity, ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
 import { Clock, type PicoUsd } from '@margin/core';
 import {
@@ -53,6 +53,8 @@ export interface ExecuteInput {
    * (the /v1 gateway). `outcome.settled` resolves once booked. Default: book before returning.
    */
   settleInBackground?: boolean;
+  /** Tiers the tenant's plan allows (free: local only). */
+  allowedTiers?: readonly ModelTier[];
 }
 
 export interface ExecuteOutcome {
@@ -121,9 +123,11 @@ export class LlmExecutor {
       complexity: input.complexity,
       inputTokens,
       maxTokens,
-      budgetRemainingPico: input.jobBudgetPico ?? null,
+      // Budgets are enforced by reservation below (a refused candidate is skipped, the next tried).
+      budgetRemainingPico: null,
       models: input.models,
       abKey: input.abKey ?? input.itemId ?? undefined,
+      allowedTiers: input.allowedTiers,
     });
     const attempts: AttemptSummary[] = plan.skipped.map((s) => ({ model: s.model, outcome: `skipped:${s.reason}`, detail: s.detail }));
     const premiumId = this.policy.premiumCounterfactual(input.tenantId, input.operation);

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Complexity, RouteCandidateView, RouteDecisionView } from '@margin/contracts';
+import type { Complexity, ModelTier, RouteCandidateView, RouteDecisionView } from '@margin/contracts';
 import { Clock, picoToUsd, type PicoUsd } from '@margin/core';
 import { ProviderRegistry, type LlmProvider } from '@margin/providers';
 import { createHash } from 'node:crypto';
@@ -21,6 +21,8 @@ export interface RouteContext {
   models?: string[];
   /** Stable key for the A/B split (e.g. an item id); random when absent. */
   abKey?: string;
+  /** Tiers the tenant's plan allows (absent: all). */
+  allowedTiers?: readonly ModelTier[];
 }
 
 export interface RouteCandidate {
@@ -94,6 +96,10 @@ export class RouterService {
       const model = this.catalog.model(id);
       if (!model) {
         plan.skipped.push({ model: id, reason: 'unknown-model', detail: 'not in the catalog' });
+        continue;
+      }
+      if (ctx.allowedTiers && !ctx.allowedTiers.includes(model.tier)) {
+        plan.skipped.push({ model: id, reason: 'plan', detail: `the plan allows ${ctx.allowedTiers.join(', ')} models, this one is ${model.tier}` });
         continue;
       }
       const provider = this.providers.adapter(model.providerId);

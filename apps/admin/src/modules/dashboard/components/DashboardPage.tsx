@@ -1,12 +1,20 @@
-import { roleAtLeast, type MeResponse } from '@margin/contracts';
+import type { MeResponse } from '@margin/contracts';
+import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
-import { Badge } from '../../../shared/components/Badge';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { LoadingState } from '../../../shared/components/LoadingState';
-import { formatDateTime, formatUtcDate } from '../../../shared/format/dates';
-import { planLabel, roleLabel } from '../../../shared/format/labels';
+import { formatUtcDate } from '../../../shared/format/dates';
 import { useMe } from '../../auth/hooks/useMe';
-import { callerOf } from '../../auth/types/caller';
+import { permissionsOf } from '../../auth/types/permissions';
+import { BudgetMeter } from '../../budget/components/BudgetMeter';
+import { useBudget } from '../../budget/hooks/useBudget';
+import { CostTotals } from '../../costs/components/CostTotals';
+import { useCostSummary } from '../../costs/hooks/useCosts';
+import { EmulatorNotice } from '../../health/components/EmulatorNotice';
+import { spendByDay } from '../types/spendByDay';
+import { AccountOverview } from './AccountOverview';
+import { SpendBreakdown } from './SpendBreakdown';
+import { SpendByDayChart } from './SpendByDayChart';
 
 export function DashboardPage() {
   const me = useMe();
@@ -15,109 +23,108 @@ export function DashboardPage() {
     <>
       <div className="page-header">
         <h1>Dashboard</h1>
-        <p className="muted">Your account, your tenant and the current usage period.</p>
+        <p className="muted">This month’s spend against your budget, where it went, and your account.</p>
       </div>
+
+      <EmulatorNotice />
 
       {me.isPending ? (
         <LoadingState label="Loading your account…" />
       ) : me.isError ? (
         <ErrorMessage error={me.error} title="Could not load your account." onRetry={() => void me.refetch()} />
       ) : (
-        <AccountOverview me={me.data} />
+        <>
+          <SpendOverview me={me.data} />
+          <AccountOverview me={me.data} />
+        </>
       )}
     </>
   );
 }
 
-function AccountOverview({ me }: { me: MeResponse }) {
-  const caller = callerOf(me);
-  const { user, tenant, usage } = me;
+interface QueryLike<T> {
+  isPending: boolean;
+  isError: boolean;
+  error: unknown;
+  data: T | undefined;
+  refetch: () => unknown;
+}
+
+/** Loading, error (with a retry) or the content, for one card. */
+function Loaded<T>({ query, what, children }: { query: QueryLike<T>; what: string; children: (data: T) => ReactNode }) {
+  if (query.isPending) return <LoadingState label={`Loading ${what}…`} />;
+  if (query.isError || query.data === undefined) {
+    return <ErrorMessage error={query.error} title={`Could not load ${what}.`} onRetry={() => void query.refetch()} />;
+  }
+  return <>{children(query.data)}</>;
+}
+
+function SpendOverview({ me }: { me: MeResponse }) {
+  const from = me.usage.periodStart;
+  const budget = useBudget();
+  const byDay = useCostSummary({ groupBy: 'day', from });
+  const byProvider = useCostSummary({ groupBy: 'provider', from });
+  const byModel = useCostSummary({ groupBy: 'model', from });
+  const canEditBudget = permissionsOf(me).isAdmin;
 
   return (
     <>
-      <div className="cards">
-        <section className="card" aria-labelledby="dash-user">
-          <h2 id="dash-user" className="card__title">
-            You
+      <section className="card" aria-labelledby="dash-month">
+        <h2 id="dash-month" className="card__title">
+          This month{' '}
+          <span className="muted card__subtitle">
+            since <time dateTime={from}>{formatUtcDate(from)}</time>
+          </span>
+        </h2>
+        <Loaded query={byDay} what="this month’s totals">
+          {(summary) => <CostTotals summary={summary} label="Totals this month" />}
+        </Loaded>
+      </section>
+
+      <div className="cards cards--wide">
+        <section className="card" aria-labelledby="dash-budget">
+          <h2 id="dash-budget" className="card__title">
+            Budget
           </h2>
-          <dl className="facts">
-            <dt>{user ? 'Email' : 'Signed in as'}</dt>
-            <dd>{caller.label}</dd>
-            <dt>Role</dt>
-            <dd>
-              <Badge>{roleLabel(caller.role)}</Badge>
-            </dd>
-            {user ? (
-              <>
-                <dt>Member since</dt>
-                <dd>{formatDateTime(user.createdAt)}</dd>
-                <dt>Last sign-in</dt>
-                <dd>{formatDateTime(user.lastLoginAt, 'Never')}</dd>
-              </>
-            ) : null}
-            <dt>Signed in with</dt>
-            <dd>{me.authenticatedVia === 'jwt' ? 'Email and password' : 'API key'}</dd>
-          </dl>
+          <Loaded query={budget} what="the budget">
+            {(data) => <BudgetMeter budget={data} />}
+          </Loaded>
+          <p className="small">
+            <Link to="/settings">{canEditBudget ? 'Change the budget' : 'Budget settings'}</Link>
+          </p>
         </section>
 
-        <section className="card" aria-labelledby="dash-tenant">
-          <h2 id="dash-tenant" className="card__title">
-            Tenant
+        <section className="card" aria-labelledby="dash-daily">
+          <h2 id="dash-daily" className="card__title">
+            Spend by day
           </h2>
-          <dl className="facts">
-            <dt>Name</dt>
-            <dd>{tenant.name}</dd>
-            <dt>Plan</dt>
-            <dd>
-              <Badge tone="accent">{planLabel(tenant.plan)}</Badge>
-              {tenant.isOperator ? (
-                <>
-                  {' '}
-                  <Badge tone="warning">Operator</Badge>
-                </>
-              ) : null}
-            </dd>
-            <dt>Created</dt>
-            <dd>{formatDateTime(tenant.createdAt)}</dd>
-            <dt>Tenant ID</dt>
-            <dd>
-              <code>{tenant.id}</code>
-            </dd>
-          </dl>
-        </section>
-
-        <section className="card" aria-labelledby="dash-usage">
-          <h2 id="dash-usage" className="card__title">
-            Usage period
-          </h2>
-          <dl className="facts">
-            <dt>Current period</dt>
-            <dd>
-              From <time dateTime={usage.periodStart}>{formatUtcDate(usage.periodStart)}</time>
-            </dd>
-            <dt>Quotas reset</dt>
-            <dd>
-              <time dateTime={usage.resetsAt}>{formatUtcDate(usage.resetsAt)}</time> (UTC)
-            </dd>
-          </dl>
-          <p className="muted small">Monthly quotas and budgets start again when the period resets.</p>
+          <Loaded query={byDay} what="spend by day">
+            {(summary) => <SpendByDayChart days={spendByDay(summary, from)} />}
+          </Loaded>
         </section>
       </div>
 
-      <section className="card card--inline" aria-labelledby="dash-next">
-        <h2 id="dash-next" className="card__title">
-          Call the API
-        </h2>
-        <p>
-          Integrations authenticate with an API key sent as <code>X-API-Key</code> or as a bearer token.{' '}
-          {roleAtLeast(caller.role, 'admin')
-            ? 'Create one per integration, so each can be revoked on its own.'
-            : 'An admin or owner of your tenant can create one for you.'}
-        </p>
-        <Link className="button button--secondary" to="/api-keys">
-          Go to API keys
-        </Link>
-      </section>
+      <div className="cards cards--wide">
+        <section className="card" aria-labelledby="dash-providers">
+          <h2 id="dash-providers" className="card__title">
+            Spend by provider
+          </h2>
+          <Loaded query={byProvider} what="spend by provider">
+            {(summary) => <SpendBreakdown summary={summary} keyLabel="Provider" label="Spend by provider" />}
+          </Loaded>
+        </section>
+        <section className="card" aria-labelledby="dash-models">
+          <h2 id="dash-models" className="card__title">
+            Spend by model
+          </h2>
+          <Loaded query={byModel} what="spend by model">
+            {(summary) => <SpendBreakdown summary={summary} keyLabel="Model" label="Spend by model" />}
+          </Loaded>
+          <p className="small">
+            <Link to="/costs">See every call</Link>
+          </p>
+        </section>
+      </div>
     </>
   );
 }

@@ -3,7 +3,10 @@ import { AccountSummary } from './AccountSummary';
 
 const NAV_ITEMS = [
   { to: '/', label: 'Dashboard', end: true },
+  { to: '/costs', label: 'Costs', end: false },
+  { to: '/router', label: 'Router', end: false },
   { to: '/api-keys', label: 'API keys', end: false },
+  { to: '/settings', label: 'Settings', end: false },
 ] as const;
 
 export function AppShell() {

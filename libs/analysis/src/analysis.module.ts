@@ -1,0 +1,68 @@
+import { BullModule } from '@nestjs/bull';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { QUEUES } from '@margin/contracts';
+import { IdentityCoreModule, IdentityModule, TenantUsageSource } from '@margin/identity';
+import { ModelRouterCoreModule } from '@margin/model-router';
+import { AnalysisCacheService } from './cache/analysis-cache.service';
+import { AnalysisProcessor } from './jobs/analysis.processor';
+import { AnalyzeService } from './jobs/analyze.service';
+import { ItemRunner } from './jobs/item-runner';
+import { JobItemEntity } from './jobs/job-item.entity';
+import { JobEntity } from './jobs/job.entity';
+import { JobsController } from './jobs/jobs.controller';
+import { JobsRepository } from './jobs/jobs.repository';
+import { JobsService } from './jobs/jobs.service';
+import { PriorityService } from './jobs/priority.service';
+import { PipelineRunner } from './pipeline/pipeline-runner';
+import { ProfileEntity } from './profiles/profile.entity';
+import { ProfileRepository } from './profiles/profile.repository';
+import { ProfilesController } from './profiles/profiles.controller';
+import { ProfilesService } from './profiles/profiles.service';
+import { AuthServiceAuthenticator } from './progress/auth-service.authenticator';
+import { JobCountersReader } from './progress/job-counters.reader';
+import { ProgressAuthenticator } from './progress/progress-authenticator';
+import { ProgressGateway } from './progress/progress.gateway';
+import { ProgressPublisher } from './progress/progress.publisher';
+import { PlansController } from './quotas/plans.controller';
+import { QuotaService } from './quotas/quota.service';
+
+/**
+ * A worker killed mid-item loses its lock within lockDuration; the stalled check (every stalledInterval)
+ * hands the item to another worker.
+ */
+const ANALYSIS_QUEUE = BullModule.registerQueue({
+  name: QUEUES.analysis,
+  settings: { lockDuration: 15_000, lockRenewTime: 5_000, stalledInterval: 5_000, maxStalledCount: 3 },
+});
+
+/** What the API and the worker both need to run items and pipelines. */
+@Module({
+  imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
+  providers: [JobsRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
+  exports: [JobsRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
+})
+export class AnalysisCoreModule {}
+
+/** API side: profiles, jobs, on-demand analysis, plans, and the progress feed. */
+@Module({
+  imports: [AnalysisCoreModule, IdentityModule],
+  controllers: [JobsController, ProfilesController, PlansController],
+  providers: [
+    JobsService,
+    AnalyzeService,
+    PriorityService,
+    ProgressGateway,
+    { provide: JobCountersReader, useExisting: JobsService },
+    { provide: ProgressAuthenticator, useClass: AuthServiceAuthenticator },
+    { provide: TenantUsageSource, useExisting: QuotaService },
+  ],
+})
+export class AnalysisModule {}
+
+/** Worker side: the analysis queue's processor. */
+@Module({
+  imports: [AnalysisCoreModule],
+  providers: [ItemRunner, AnalysisProcessor],
+})
+export class AnalysisWorkerModule {}

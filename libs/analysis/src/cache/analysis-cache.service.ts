@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { CacheScope } from '@margin/contracts';
+import { Clock, picoToDecimal, REDIS, usdToPico, type PicoUsd } from '@margin/core';
+import type Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
+
+export interface CacheKey {
+  profileKey: string;
+  profileVersion: number;
+  /** `global`, or `tenant:<id>` for tenant-scoped profiles. */
+  scope: string;
+  inputHash: string;
+}
+
+export interface CachedAnalysis {
+  output: unknown;
+  quality: number | null;
+  model: string | null;
+  provider: string | null;
+  /** What producing it cost the first time: what every hit saves. */
+  originalCostPico: PicoUsd;
+}
+
+export interface FreshAnalysis extends CachedAnalysis {
+  emulated?: boolean;
+}
+
+interface CacheRow {
+  output: unknown;
+  quality: string | null;
+  model: string | null;
+  provider: string | null;
+  cost: string;
+}
+
+export function cacheScope(scope: CacheScope, tenantId: string): string {
+  return scope === 'global' ? 'global' : `tenant:${tenantId}`;
+}
+
+const LOCK_TTL_MS = 120_000;
+const LOCK_REFRESH_MS = 30_000;
+const WAIT_POLL_MS = 100;
+
+// Deletes or extends the lock only if this caller still holds it.
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+
+/**
+ * The global content-hash cache: an item already analyzed (same profile version, same canonical input, same
+ * scope) is served from Postgres at $0. Misses go through single-flight: a Redis lock per key, so that
+ * identical items in any job, tenant (global scope) or worker cause exactly one LLM run while the others wait
+ * for its result.
+ */
+@Injectable()
+export class AnalysisCacheService {
+  private readonly logger = new Logger(AnalysisCacheService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly clock: Clock,
+  ) {}
+
+  async lookup(key: CacheKey, countHit = true): Promise<CachedAnalysis | null> {
+    const params = [key.profileKey, key.profileVersion, key.scope, key.inputHash];
+    const where = 'profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = $4';
+    const columns = 'output, quality::text AS quality, model, provider, original_cost_usd::text AS cost';
+    // The pg driver answers UPDATE … RETURNING as [rows, count] and SELECT as rows.
+    const rows: CacheRow[] = countHit
+      ? ((await this.db.query(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${where} RETURNING ${columns}`, [...params, this.clock.now()])) as [CacheRow[], number])[0]
+      : ((await this.db.query(`SELECT ${columns} FROM analysis_cache WHERE ${where}`, params)) as CacheRow[]);
+    const row = rows[0];
+    if (!row) return null;
+    return { output: row.output, quality: row.quality === null ? null : Number(row.quality), model: row.model, provider: row.provider, originalCostPico: usdToPico(row.cost) };
+  }
+
+  /** Which of these input hashes are cached already (estimates). */
+  async cachedHashes(key: Omit<CacheKey, 'inputHash'>, hashes: string[]): Promise<Set<string>> {
+    if (hashes.length === 0) return new Set();
+    const rows = (await this.db.query(
+      `SELECT input_hash FROM analysis_cache WHERE profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = ANY($4)`,
+      [key.profileKey, key.profileVersion, key.scope, hashes],
+    )) as Array<{ input_hash: string }>;
+    return new Set(rows.map((r) => r.input_hash));
+  }
+
+  private async store(key: CacheKey, value: FreshAnalysis): Promise<void> {
+    await this.db.query(
+      `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,
+      [key.profileKey, key.profileVersion, key.scope, key.inputHash, JSON.stringify(value.output), value.quality, value.model, value.provider, picoToDecimal(value.originalCostPico), this.clock.now()],
+    );
+  }
+
+  /**
+   * The cached analysis, or the one `compute` produces — computed by exactly one caller at a time per key
+   * across every process. `fromCache` tells the caller whether it ran the LLM (and pays) or reused a result.
+   */
+  async getOrCompute(key: CacheKey, compute: () => Promise<FreshAnalysis>, signal?: AbortSignal): Promise<{ value: CachedAnalysis; fromCache: boolean }> {
+    const hit = await this.lookup(key);
+    if (hit) return { value: hit, fromCache: true };
+    const lockKey = `margin:sf:${key.profileKey}:${key.profileVersion}:${key.scope}:${key.inputHash}`;
+    for (;;) {
+      const token = randomUUID();
+      const acquired = await this.redis.set(lockKey, token, 'PX', LOCK_TTL_MS, 'NX');
+      if (acquired === 'OK') {
+        // Someone may have finished between our lookup and the lock.
+        const late = await this.lookup(key);
+        if (late) {
+          await this.redis.eval(RELEASE, 1, lockKey, token);
+          return { value: late, fromCache: true };
+        }
+        const refresh = setInterval(() => void this.redis.eval(EXTEND, 1, lockKey, token, LOCK_TTL_MS).catch(() => undefined), LOCK_REFRESH_MS);
+        try {
+          const value = await compute();
+          await this.store(key, value);
+          return { value, fromCache: false };
+        } finally {
+          clearInterval(refresh);
+          await this.redis.eval(RELEASE, 1, lockKey, token).catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
+        }
+      }
+      // Another caller is computing it: wait for its result, or for its lock to go (it failed) and try again.
+      while (await this.redis.exists(lockKey)) {
+        if (signal?.aborted) throw signal.reason;
+        await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+        const ready = await this.lookup(key);
+        if (ready) return { value: ready, fromCache: true };
+      }
+      const ready = await this.lookup(key);
+      if (ready) return { value: ready, fromCache: true };
+    }
+  }
+}

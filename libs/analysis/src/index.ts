@@ -1,0 +1,9 @@
+export * from './analysis.module';
+export { RedisIoAdapter } from './progress/redis-io.adapter';
+export { inputHash, canonicalJson } from './cache/canonical';
+export type { ProfileDefinition, PipelineContext, PipelineResult } from './pipeline/pipeline.types';
+export { PipelineRunner } from './pipeline/pipeline-runner';
+import { Analysis1764000000000 } from './migrations/1764000000000-analysis';
+import { Profiles1764000000100 } from './migrations/1764000000100-profiles';
+
+export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100];

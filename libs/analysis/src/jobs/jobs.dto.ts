@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ITEM_STATUSES, JOB_STATUSES, PRIORITIES, type ItemStatus, type JobStatus, type Priority } from '@margin/contracts';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+
+export const MAX_ITEMS_PER_JOB = 100_000;
+
+const parseJson = ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value; // left as a string: @IsObject reports it
+  }
+};
+
+/** POST /jobs and /jobs/estimate, as JSON or as multipart fields next to a CSV/JSON `file`. */
+export class SubmitJobDto {
+  @ApiProperty({ example: 'song-analysis', description: 'A profile key, optionally with @version' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,99}(@\d+)?$/, { message: 'profile must be a profile key like song-analysis (optionally @version)' })
+  profile!: string;
+
+  @ApiPropertyOptional({ example: "Grace's liked songs" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  name?: string;
+
+  @ApiPropertyOptional({ enum: [...PRIORITIES, 'auto'], default: 'auto' })
+  @IsOptional()
+  @IsIn([...PRIORITIES, 'auto'])
+  priority?: Priority | 'auto';
+
+  @ApiPropertyOptional({ example: 2.5, description: 'The most this job may spend, in USD' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsNumber({ maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(1_000_000)
+  budgetUsd?: number;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: "Each item is the profile's input" })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_ITEMS_PER_JOB)
+  @IsObject({ each: true })
+  items?: Array<Record<string, unknown>>;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  @IsOptional()
+  @Transform(parseJson)
+  @IsObject()
+  metadata?: Record<string, unknown>;
+}
+
+export class ListJobsQueryDto {
+  @ApiPropertyOptional({ enum: JOB_STATUSES }) @IsOptional() @IsIn(JOB_STATUSES) status?: JobStatus;
+  @ApiPropertyOptional({ default: 20, maximum: 100 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(100) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() cursor?: string;
+}
+
+export class ListItemsQueryDto {
+  @ApiPropertyOptional({ enum: ITEM_STATUSES }) @IsOptional() @IsIn(ITEM_STATUSES) status?: ItemStatus;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ description: 'The last index of the previous page' }) @IsOptional() @Type(() => Number) @IsInt() @Min(-1) cursor?: number;
+}
+
+export class ResultsQueryDto {
+  @ApiPropertyOptional({ enum: ['json', 'jsonl', 'csv'], default: 'json' }) @IsOptional() @IsIn(['json', 'jsonl', 'csv']) format?: 'json' | 'jsonl' | 'csv';
+}
+
+export class AnalyzeDto {
+  @ApiProperty({ example: 'song-analysis' })
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,99}(@\d+)?$/, { message: 'profile must be a profile key like song-analysis (optionally @version)' })
+  profile!: string;
+
+  @ApiProperty({ type: 'object', additionalProperties: true })
+  @IsObject()
+  input!: Record<string, unknown>;
+}

@@ -1,0 +1,152 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { Complexity } from '@margin/contracts';
+import type { PicoUsd } from '@margin/core';
+import { LlmExecutor, type ExecuteOutcome } from '@margin/model-router';
+import type { ChatMessage } from '@margin/providers';
+import { compileSchema } from './json-schema';
+import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
+import type { PipelineContext, PipelineResult, PipelineStepResult, ProfileDefinition, ProfileStep } from './pipeline.types';
+import { composeGatedOutput, composesGatedOutput, escalate, finalStep, gateSteps, readScore } from './quality-gate';
+import { renderTemplate, type TemplateScope } from './template';
+
+const DEFAULT_STEP_MAX_TOKENS = 1024;
+const STEP_TIMEOUT_MS = 120_000;
+const MAX_RATE_WAIT_MS = 30_000;
+
+interface StepRun {
+  step: ProfileStep;
+  outcome: ExecuteOutcome;
+  output: unknown;
+}
+
+/** What the model is told besides the step's own prompts: the answer's shape. */
+export function jsonInstruction(step: ProfileStep): string {
+  return `Reply with JSON only (no prose, no Markdown code fence): one value that matches this JSON schema.\n${JSON.stringify(step.outputSchema)}`;
+}
+
+/** The chat messages for one step call: the rendered system prompt plus the JSON instruction, then the rendered prompt. */
+export function stepMessages(step: ProfileStep, scope: TemplateScope): ChatMessage[] {
+  const system = step.system === undefined ? '' : renderTemplate(step.system, scope).trim();
+  return [
+    { role: 'system', content: system ? `${system}\n\n${jsonInstruction(step)}` : jsonInstruction(step) },
+    { role: 'user', content: renderTemplate(step.prompt, scope) },
+  ];
+}
+
+/**
+ * Turns one item's input into its output through a profile's steps. Every call goes through the executor
+ * (routing, limits, budget, ledger, fallback, one JSON repair); this class owns the order of the steps,
+ * their prompts, the quality gate and the totals.
+ */
+@Injectable()
+export class PipelineRunner {
+  private readonly logger = new Logger(PipelineRunner.name);
+
+  constructor(private readonly executor: LlmExecutor) {}
+
+  async run(profile: ProfileDefinition, input: unknown, ctx: PipelineContext): Promise<PipelineResult> {
+    const inputProblems = compileSchema(profile.inputSchema).problems(input);
+    if (inputProblems.length > 0) throw new PipelineInputError(profile.key, inputProblems);
+
+    const gate = profile.qualityGate;
+    const gated = gate ? gateSteps(profile.steps, gate) : null;
+    // Tenant profiles are checked when saved and built-ins by their tests: this is a broken definition.
+    if (Array.isArray(gated)) throw new PipelineOutputError(profile.key, gated);
+
+    const scope: TemplateScope = { input, steps: {} };
+    const steps: PipelineStepResult[] = [];
+    let spent: PicoUsd = 0n;
+    let emulated = false;
+
+    const call = async (step: ProfileStep, round: number, complexity: Complexity): Promise<StepRun> => {
+      ctx.signal?.throwIfAborted();
+      const budget = ctx.jobBudgetPico == null ? ctx.jobBudgetPico : ctx.jobBudgetPico > spent ? ctx.jobBudgetPico - spent : 0n;
+      const outcome = await this.executor.execute({
+        tenantId: ctx.tenantId,
+        userId: ctx.userId,
+        apiKeyId: ctx.apiKeyId,
+        jobId: ctx.jobId,
+        itemId: ctx.itemId,
+        jobBudgetPico: budget,
+        operation: step.operation,
+        complexity,
+        messages: stepMessages(step, scope),
+        maxTokens: step.maxTokens ?? DEFAULT_STEP_MAX_TOKENS,
+        outputSchema: { name: step.name, schema: step.outputSchema },
+        attemptPrefix: `${ctx.attemptKey}:${step.name}:${round}`,
+        allowedTiers: ctx.allowedTiers,
+        signal: ctx.signal,
+        transport: 'stream',
+        timeoutMs: STEP_TIMEOUT_MS,
+        maxWaitMs: MAX_RATE_WAIT_MS,
+      });
+      spent += outcome.costPico;
+      emulated ||= outcome.result.emulated;
+      steps.push({ name: step.name, operation: step.operation, model: outcome.modelId, provider: outcome.providerId, costPico: outcome.costPico, round });
+      const output = outcome.result.json;
+      if (output === undefined) throw new PipelineOutputError(profile.key, [`step "${step.name}" returned no JSON`]);
+      scope.steps[step.name] = output;
+      return { step, outcome, output };
+    };
+
+    let last: StepRun | undefined;
+    let content: StepRun | undefined;
+    let assessment: unknown;
+    let quality: number | null = null;
+    let rounds = 0;
+    const finalName = finalStep(profile)?.name;
+
+    for (const step of profile.steps) {
+      // The refine step runs only when the gate asks for it, below.
+      if (gated && step === gated.refine) continue;
+      let run = await call(step, 0, step.complexity);
+      if (gated && step === gated.content) content = run;
+      if (gate && gated && step === gated.assess) {
+        let score = this.score(profile, run.output, gate.scoreField);
+        while (score < gate.threshold && rounds < gate.maxRounds) {
+          rounds++;
+          const complexity = escalate(gated.refine.complexity, rounds);
+          this.logger.debug({ profile: profile.key, itemId: ctx.itemId, score, round: rounds, complexity }, 'quality below threshold: refining');
+          content = await call(gated.refine, rounds, complexity);
+          // The refined version is the content from now on: the next assessment and refinement see it.
+          scope.steps[gated.content.name] = content.output;
+          run = await call(gated.assess, rounds, gated.assess.complexity);
+          score = this.score(profile, run.output, gate.scoreField);
+        }
+        quality = score;
+        assessment = run.output;
+      }
+      if (step.name === finalName) last = run;
+    }
+
+    let output: unknown;
+    let producer: StepRun | undefined;
+    if (composesGatedOutput(profile) && gated && content) {
+      output = composeGatedOutput(scope.steps[gated.content.name], assessment, rounds);
+      producer = content;
+    } else {
+      output = last?.output;
+      producer = last;
+    }
+    if (!producer) throw new PipelineOutputError(profile.key, ['the profile has no steps']);
+
+    const problems = compileSchema(profile.outputSchema).problems(output);
+    if (problems.length > 0) throw new PipelineOutputError(profile.key, problems);
+
+    return {
+      output,
+      costPico: spent,
+      model: producer.outcome.modelId,
+      provider: producer.outcome.providerId,
+      quality,
+      steps,
+      emulated,
+    };
+  }
+
+  private score(profile: ProfileDefinition, assessment: unknown, field: string): number {
+    const score = readScore(assessment, field);
+    if (score === undefined) throw new PipelineOutputError(profile.key, [`the assessment has no numeric "${field}"`]);
+    return score;
+  }
+}

@@ -1,0 +1,81 @@
+// The contract between the jobs side (which items to run, when, with what budget) and the pipeline side
+// (how one item's input becomes its output through a profile's steps).
+import type { CacheScope, Complexity, ModelTier } from '@margin/contracts';
+import type { PicoUsd } from '@margin/core';
+import type { JsonSchema } from '@margin/providers';
+
+export interface ProfileStep {
+  /** Unique within the profile; later templates refer to `steps.<name>`. */
+  name: string;
+  operation: string;
+  complexity: Complexity;
+  /** Optional system prompt template. */
+  system?: string;
+  /** Prompt template over `input.*` and earlier `steps.<name>.*` (mustache-like `{{path}}`). */
+  prompt: string;
+  outputSchema: JsonSchema;
+  maxTokens?: number;
+}
+
+/** Below `threshold` on the assess step's score, the refine step runs one tier up, then assess again, at most `maxRounds` times. */
+export interface QualityGate {
+  assessStep: string;
+  refineStep: string;
+  /** Path in the assess step's output, e.g. `overall`. */
+  scoreField: string;
+  threshold: number;
+  maxRounds: number;
+}
+
+export interface ProfileDefinition {
+  key: string;
+  version: number;
+  name: string;
+  description: string;
+  inputSchema: JsonSchema;
+  outputSchema: JsonSchema;
+  steps: ProfileStep[];
+  cacheScope: CacheScope;
+  qualityGate?: QualityGate;
+  builtIn: boolean;
+  /** Tenant profiles belong to one tenant; built-ins to everyone. */
+  tenantId: string | null;
+}
+
+export interface PipelineContext {
+  tenantId: string;
+  userId?: string | null;
+  apiKeyId?: string | null;
+  jobId?: string | null;
+  itemId?: string | null;
+  /** The job's own budget remaining, when it has one. */
+  jobBudgetPico?: PicoUsd | null;
+  /** Stable per (item, delivery attempt): ledger attempt ids derive from it, so a replay books nothing twice. */
+  attemptKey: string;
+  /** Model tiers the tenant's plan allows (free: local only). */
+  allowedTiers?: ModelTier[];
+  signal?: AbortSignal;
+}
+
+export interface PipelineStepResult {
+  name: string;
+  operation: string;
+  model: string;
+  provider: string;
+  costPico: PicoUsd;
+  /** Refinement round (0 for the first pass). */
+  round: number;
+}
+
+export interface PipelineResult {
+  /** Valid against the profile's outputSchema. */
+  output: unknown;
+  costPico: PicoUsd;
+  /** The model that produced the final answer. */
+  model: string;
+  provider: string;
+  /** The quality gate's final score, when the profile has one. */
+  quality: number | null;
+  steps: PipelineStepResult[];
+  emulated: boolean;
+}

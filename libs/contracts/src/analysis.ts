@@ -1,0 +1,148 @@
+import type { Complexity } from './providers';
+
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export const ITEM_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
+export type ItemStatus = (typeof ITEM_STATUSES)[number];
+
+export const PRIORITIES = ['high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export type CacheScope = 'global' | 'tenant';
+
+export interface ProfileStepView {
+  name: string;
+  operation: string;
+  complexity: Complexity;
+}
+
+export interface ProfileView {
+  key: string;
+  version: number;
+  name: string;
+  description: string;
+  inputSchema: Record<string, unknown>;
+  outputSchema: Record<string, unknown>;
+  steps: ProfileStepView[];
+  cacheScope: CacheScope;
+  builtIn: boolean;
+}
+
+/** The counters GET /jobs/:id, the progress feed and job.completed share. */
+export interface JobCounters {
+  jobId: string;
+  status: JobStatus;
+  total: number;
+  completed: number;
+  failed: number;
+  cached: number;
+  /** (completed + failed) / total × 100, one decimal. */
+  percentage: number;
+  etaSeconds: number | null;
+  costUsd: number;
+}
+
+export interface JobView {
+  id: string;
+  name: string | null;
+  profile: string;
+  profileVersion: number;
+  status: JobStatus;
+  priority: Priority;
+  totalItems: number;
+  completedItems: number;
+  failedItems: number;
+  cachedItems: number;
+  cancelledItems: number;
+  costUsd: number;
+  savedUsd: number;
+  budgetUsd: number | null;
+  etaSeconds: number | null;
+  metadata: Record<string, unknown> | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface JobItemView {
+  id: string;
+  index: number;
+  status: ItemStatus;
+  input: unknown;
+  result: unknown;
+  cached: boolean;
+  costUsd: number;
+  model: string | null;
+  error: string | null;
+  attempts: number;
+}
+
+export interface JobSubmitResponse {
+  id: string;
+  status: JobStatus;
+  totalItems: number;
+  priority: Priority;
+  estimate: { costUsd: number; seconds: number };
+}
+
+export interface JobEstimate {
+  costUsd: number;
+  seconds: number;
+  cacheHits: number;
+  steps: Array<{ operation: string; provider: string | null; model: string | null; calls: number; costUsd: number }>;
+}
+
+export interface AnalyzeResponse {
+  result: unknown;
+  cached: boolean;
+  costUsd: number;
+  provider: string | null;
+  model: string | null;
+  latencyMs: number;
+}
+
+// ---- Progress feed (socket.io namespace /progress) ----
+
+export const PROGRESS_NAMESPACE = '/progress';
+
+export type JobProgressEvent = JobCounters;
+
+export interface ItemCompletedEvent {
+  jobId: string;
+  itemId: string;
+  index: number;
+  status: ItemStatus;
+  cached: boolean;
+  costUsd: number;
+}
+
+export type JobCompletedEvent = JobCounters;
+
+export interface ProgressEvents {
+  'job.progress': JobProgressEvent;
+  'item.completed': ItemCompletedEvent;
+  'job.completed': JobCompletedEvent;
+  'budget.alert': { threshold: number; spentUsd: number; limitUsd: number };
+}
+
+/** Rooms: one per job, one per tenant (all of its jobs). */
+export const jobRoom = (jobId: string) => `job:${jobId}`;
+export const tenantRoom = (tenantId: string) => `tenant:${tenantId}`;
+
+// ---- Plans and quotas ----
+
+export interface PlanLimits {
+  plan: 'free' | 'pro' | 'unlimited';
+  /** null: no limit. */
+  maxJobsPerMonth: number | null;
+  maxItemsPerMonth: number | null;
+  maxItemsPerJob: number | null;
+  /** Model tiers the plan may use. */
+  allowedTiers: Array<'local' | 'cheap' | 'standard' | 'premium'>;
+}
+
+export interface UsageThisMonth {
+  jobs: number;
+  items: number;
+}
