@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cpuDelta, cpuSnapshot, summarizeProfile } from './lib/cpu.mjs';
+import { cpuDelta, cpuSnapshot, summarizeProfile, waitForQuiet } from './lib/cpu.mjs';
 import { startEmulator } from './lib/emulator.mjs';
 import { BENCH_MODEL, ownerSession, prepareMargin, setModelLimits, startApi } from './lib/margin.mjs';
 import { startPortkey } from './lib/portkey.mjs';
@@ -23,14 +23,19 @@ const num = (name, fallback) => {
 const MESSAGES = [{ role: 'user', content: 'Say hello to the benchmark in one short sentence.' }];
 const TARGETS = ['direct', 'portkey', 'margin'];
 const LABELS = { direct: 'direct (emulator)', portkey: 'Portkey', margin: 'Margin' };
+/** Before each target: wait (at most this long) until other work on the machine uses less than this share. */
+const QUIET_THRESHOLD_PCT = 10;
+const QUIET_MAX_WAIT_S = num('BENCH_QUIET_WAIT_SECONDS', 30);
+/** A measured window during which other processes used more than this share of the machine is flagged. */
+const FOREIGN_WARN_PCT = 10;
 
 /** Runs the open-loop load generator (a child process) through `phases`; `hooks` fire around each phase. */
 function runOpenLoop(target, phases, hooks = {}) {
   const proc = spawnNode('load-generator', ['bench/lib/open-loop.mjs'], { ipc: true });
   const done = new Promise((resolve, reject) => {
     proc.child.on('message', (msg) => {
-      if (msg.event === 'phase-start') hooks.onPhaseStart?.(msg.name);
-      else if (msg.event === 'phase-end') hooks.onPhaseEnd?.(msg.name);
+      if (msg.event === 'phase-start') hooks.onPhaseStart?.(msg.name, proc.pid);
+      else if (msg.event === 'phase-end') hooks.onPhaseEnd?.(msg.name, proc.pid);
       else if (msg.phases) resolve(msg.phases);
     });
     proc.exited.then(({ code, signal }) => reject(new Error(`load generator exited (${code ?? signal}) without results\n${proc.output()}`)));
@@ -62,19 +67,25 @@ function phasesFor(rates, warmupS, seconds) {
   ]);
 }
 
-/** Loads one target and samples CPU of `pids` around every phase. */
-async function measure(name, target, pids, rates, warmupS, seconds, extraHooks = {}) {
+/**
+ * Loads one target (after waiting for the rest of the machine to be quiet) and samples CPU of `pids` and the
+ * load generator around every phase.
+ */
+async function measure(name, target, pids, rates, warmupS, seconds) {
   const sanity = await sanityCheck(name, target);
+  const quiet = await waitForQuiet(Object.values(pids), {
+    thresholdPct: QUIET_THRESHOLD_PCT,
+    maxWaitS: QUIET_MAX_WAIT_S,
+    onWait: (pct) => log(`  other processes use ${pct.toFixed(0)}% of the machine: waiting up to ${QUIET_MAX_WAIT_S} s for them to finish…`),
+  });
   const cpu = {};
   let before;
   const phases = await runOpenLoop(target, phasesFor(rates, warmupS, seconds), {
-    onPhaseStart: (phase) => {
-      before = cpuSnapshot(pids);
-      extraHooks.onPhaseStart?.(phase);
+    onPhaseStart: (phase, loadPid) => {
+      before = cpuSnapshot({ ...pids, loadGenerator: loadPid });
     },
-    onPhaseEnd: (phase) => {
-      cpu[phase] = cpuDelta(before, cpuSnapshot(pids));
-      extraHooks.onPhaseEnd?.(phase);
+    onPhaseEnd: (phase, loadPid) => {
+      cpu[phase] = cpuDelta(before, cpuSnapshot({ ...pids, loadGenerator: loadPid }));
     },
   });
   const byRate = {};
@@ -85,6 +96,8 @@ async function measure(name, target, pids, rates, warmupS, seconds, extraHooks =
       cpu: c
         ? {
             machineBusyPct: round(c.machineBusyPct, 1),
+            foreignBusyPct: round(c.foreignBusyPct, 1),
+            servicesCpuMs: c.servicesCpuMs,
             processCpuMs: c.processCpuMs,
             targetCpuMsPerRequest: c.processCpuMs.target != null && p.sent ? round(c.processCpuMs.target / p.sent, 4) : null,
             emulatorCpuMsPerRequest: c.processCpuMs.emulator != null && p.sent ? round(c.processCpuMs.emulator / p.sent, 4) : null,
@@ -97,7 +110,7 @@ async function measure(name, target, pids, rates, warmupS, seconds, extraHooks =
       .map((r) => `${r} rps p50 ${fmtMs(byRate[r].latencyMs.p50)} ms p99 ${fmtMs(byRate[r].latencyMs.p99)} ms (${byRate[r].errors} errors)`)
       .join('; ')}`,
   );
-  return { sanity, byRate };
+  return { sanity, quietBefore: { foreignBusyPct: round(quiet.foreignBusyPct, 1), waitedS: round(quiet.waitedS, 1) }, byRate };
 }
 
 export async function gatewayBenchmark({ resultsDir }) {
@@ -241,7 +254,7 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
     const d = results.direct.byRate[rate].latencyMs;
     lines.push(
       table(
-        ['target', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'achieved req/s', 'errors', 'added p50 ms', 'added p99 ms', 'p50 / direct p50', 'gateway CPU ms/req', 'machine CPU busy'],
+        ['target', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'achieved req/s', 'errors', 'added p50 ms', 'added p99 ms', 'p50 / direct p50', 'gateway CPU ms/req', 'machine busy (other processes)'],
         TARGETS.map((name) => {
           const r = results[name].byRate[rate];
           const l = r.latencyMs;
@@ -258,7 +271,7 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
             name === 'direct' ? '–' : fmtMs(l.p99 - d.p99),
             name === 'direct' ? '1.00×' : fmtRatio(l.p50 / d.p50),
             r.cpu?.targetCpuMsPerRequest != null ? fmtMs(r.cpu.targetCpuMsPerRequest) : '–',
-            r.cpu?.machineBusyPct != null ? `${r.cpu.machineBusyPct}%` : '–',
+            r.cpu?.machineBusyPct != null ? `${r.cpu.machineBusyPct}% (${r.cpu.foreignBusyPct}%)` : '–',
           ];
         }),
       ),
@@ -268,6 +281,14 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
       `Margin added p50 / Portkey added p50 = **${fmtRatio(derived[rate].marginAddedP50OverPortkeyAddedP50)}**. ` +
         `Load-generator schedule lag p99: ${TARGETS.map((n) => `${n} ${fmtMs(results[n].byRate[rate].lagMs.p99)} ms`).join(', ')}.`,
     );
+    const noisy = TARGETS.filter((n) => (results[n].byRate[rate].cpu?.foreignBusyPct ?? 0) > FOREIGN_WARN_PCT);
+    if (noisy.length) {
+      lines.push('');
+      lines.push(
+        `⚠ Other processes on the machine used more than ${FOREIGN_WARN_PCT}% of it while ${noisy.map((n) => LABELS[n]).join(', ')} ` +
+          'was measured: those figures are skewed by foreign load; rerun on a quiet machine before drawing conclusions.',
+      );
+    }
     lines.push('');
   }
   lines.push('## Targets');
@@ -277,7 +298,9 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
   lines.push(
     'Definitions: latency is client-side, from `http.request()` to the last byte of the answer (process.hrtime.bigint()); ' +
       'added pX = target pX − direct pX (percentiles of two runs of the same client, so this is an estimate, not a per-request difference); ' +
-      'gateway CPU ms/req = CPU time (user+sys, /proc) of the gateway process during the measured window ÷ requests sent.',
+      'gateway CPU ms/req = CPU time (user+sys, /proc) of the gateway process during the measured window ÷ requests sent; ' +
+      'machine busy = all cores, and in brackets the share used by processes outside the bench (not its children, Redis, or PostgreSQL serving margin_bench). ' +
+      `Before each target the bench waits up to ${QUIET_MAX_WAIT_S} s for that share to fall below ${QUIET_THRESHOLD_PCT}%.`,
   );
   if (cpuProfile && !cpuProfile.error) {
     lines.push('');
@@ -285,7 +308,25 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
     lines.push('');
     lines.push(`Sampled ${cpuProfile.totalMs.toFixed(0)} ms, busy ${cpuProfile.busyMs.toFixed(0)} ms.`);
     lines.push('');
-    lines.push(table(['self time by package', 'ms', '% of busy'], cpuProfile.packages.slice(0, 15).map((p) => [p.name, p.ms.toFixed(0), p.pctOfBusy.toFixed(1)])));
+    lines.push(
+      'Self time is where the CPU was when sampled; "attributed" charges native and Node-core work (socket writes, promise hooks) ' +
+        'to the nearest library frame that caused it; "on stack" counts samples with that library anywhere on the synchronous stack.',
+    );
+    lines.push('');
+    const pct = (list, name) => list.find((x) => x.name === name);
+    const libs = cpuProfile.attributed.slice(0, 15).map((p) => p.name);
+    lines.push(
+      table(
+        ['library', 'self ms', 'attributed ms', 'attributed % of busy', 'on stack % of busy'],
+        libs.map((name) => [
+          name,
+          pct(cpuProfile.packages, name)?.ms.toFixed(0) ?? '–',
+          pct(cpuProfile.attributed, name).ms.toFixed(0),
+          pct(cpuProfile.attributed, name).pctOfBusy.toFixed(1),
+          pct(cpuProfile.inclusive, name)?.pctOfBusy.toFixed(1) ?? '–',
+        ]),
+      ),
+    );
     lines.push('');
     lines.push(table(['top self-time frames', 'ms', '% of busy'], cpuProfile.frames.slice(0, 25).map((p) => [`\`${p.name}\``, p.ms.toFixed(0), p.pctOfBusy.toFixed(1)])));
   }

@@ -5,7 +5,8 @@
 import os from 'node:os';
 import { startEmulator } from './lib/emulator.mjs';
 import { BENCH_MODEL, clearLimiterState, getModel, ownerSession, prepareMargin, setModelLimits, startApi } from './lib/margin.mjs';
-import { log, sleep, spawnNode } from './lib/procs.mjs';
+import { cpuDelta, cpuSnapshot, waitForQuiet } from './lib/cpu.mjs';
+import { log, spawnNode } from './lib/procs.mjs';
 import { fmtMs, fmtPct, round, table } from './lib/stats.mjs';
 
 const num = (name, fallback) => {
@@ -40,6 +41,7 @@ async function sizeRequest(emuUrl, rpm, tpm) {
   return { maxTokens, tokensPerRequest: check.total_tokens, promptTokens: check.prompt_tokens, bothBind: check.total_tokens === perRequest };
 }
 
+/** Starts one load process; `done` resolves with its counts. */
 function runClient(name, options) {
   const proc = spawnNode(name, ['bench/lib/limiter-client.mjs'], { ipc: true });
   const done = new Promise((resolve, reject) => {
@@ -47,7 +49,7 @@ function runClient(name, options) {
     proc.exited.then(({ code, signal }) => reject(new Error(`${name} exited (${code ?? signal}) without results\n${proc.output()}`)));
     proc.child.send(options);
   });
-  return done.finally(() => proc.stop());
+  return { pid: proc.pid, done: done.finally(() => proc.stop()) };
 }
 
 export async function limiterBenchmark() {
@@ -80,27 +82,33 @@ export async function limiterBenchmark() {
       const m = await getModel(api.url, session.token);
       if (m.rpm !== rpm || m.tpm !== tpm || m.maxConcurrency !== null) throw new Error(`${api.url} sees ${BENCH_MODEL} limits rpm ${m.rpm} tpm ${m.tpm}`);
     }
+    const pids = { emulator: emu.proc.pid, ...Object.fromEntries(apis.map((a, i) => [`api${i + 1}`, a.proc.pid])) };
+    const quiet = await waitForQuiet(Object.values(pids), {
+      thresholdPct: 10,
+      maxWaitS: num('BENCH_QUIET_WAIT_SECONDS', 30),
+      onWait: (pct) => log(`  other processes use ${pct.toFixed(0)}% of the machine: waiting for them to finish…`),
+    });
     await clearLimiterState();
-    await sleep(1000);
     const before = (await emu.stats())['gpt-4o-mini'] ?? { requests: 0, completed: 0, errors: {}, promptTokens: 0, completionTokens: 0 };
 
     const startAt = Date.now() + 1500;
     const durationMs = seconds * 1000;
     const body = { model: BENCH_MODEL, messages: [{ role: 'user', content: PROMPT }], max_tokens: sizing.maxTokens, stream: false };
     log(`  running ${seconds} s…`);
-    const clients = await Promise.all(
-      apis.map((api, i) => runClient(`limiter-load-${i + 1}`, { url: api.url, apiKey: session.apiKey, concurrency, startAt, durationMs, body })),
-    );
+    const runs = apis.map((api, i) => runClient(`limiter-load-${i + 1}`, { url: api.url, apiKey: session.apiKey, concurrency, startAt, durationMs, body }));
+    const cpuPids = { ...pids, ...Object.fromEntries(runs.map((r, i) => [`load${i + 1}`, r.pid])) };
+    const cpuBefore = cpuSnapshot(cpuPids);
+    const clients = await Promise.all(runs.map((r) => r.done));
+    const cpu = cpuDelta(cpuBefore, cpuSnapshot(cpuPids));
     const after = (await emu.stats())['gpt-4o-mini'];
-    const report = buildReport({ seconds, rpm, tpm, concurrency, sizing, clients, before, after, startedAt, loadBefore });
-    return report;
+    return buildReport({ seconds, rpm, tpm, concurrency, sizing, clients, before, after, startedAt, loadBefore, quiet, cpu });
   } finally {
     await Promise.all(apis.map((a) => a.proc.stop()));
     await emu.proc.stop();
   }
 }
 
-function buildReport({ seconds, rpm, tpm, concurrency, sizing, clients, before, after, startedAt, loadBefore }) {
+function buildReport({ seconds, rpm, tpm, concurrency, sizing, clients, before, after, startedAt, loadBefore, quiet, cpu }) {
   const sum = (f) => clients.reduce((n, c) => n + f(c), 0);
   const statusCounts = {};
   for (const c of clients) for (const [s, n] of Object.entries(c.statusCounts)) statusCounts[s] = (statusCounts[s] ?? 0) + n;
@@ -150,6 +158,7 @@ function buildReport({ seconds, rpm, tpm, concurrency, sizing, clients, before, 
     emulator,
     clients,
     okBySecond,
+    cpu: { quietBefore: quiet, machineBusyPct: round(cpu.machineBusyPct, 1), foreignBusyPct: round(cpu.foreignBusyPct, 1), processCpuMs: cpu.processCpuMs, servicesCpuMs: cpu.servicesCpuMs },
     verdicts,
   };
 
@@ -165,7 +174,8 @@ function buildReport({ seconds, rpm, tpm, concurrency, sizing, clients, before, 
       `\`${BENCH_MODEL}\` (no fallback), for ${seconds} s. The emulator's gpt-4o-mini enforces ${rpm} RPM / ${tpm} TPM; Margin's catalog entry has the same limits. ` +
       `Each call: prompt ${sizing.promptTokens ?? '?'} + max_tokens ${sizing.maxTokens} = ${sizing.tokensPerRequest} tokens ` +
       `(the completion is cut at max_tokens)${sizing.bothBind ? ', i.e. tpm/rpm, so the request and token limits bind together' : ''}. ` +
-      'Running concurrently on the same 2 cores: the emulator, PostgreSQL, Redis, the 3 API and 3 load processes.',
+      'Running concurrently on the same 2 cores: the emulator, PostgreSQL, Redis, the 3 API and 3 load processes ' +
+      `(machine busy ${round(cpu.machineBusyPct, 1)}% on average, of which processes outside the bench ${round(cpu.foreignBusyPct, 1)}%).`,
   );
   lines.push('');
   lines.push(

@@ -1,8 +1,11 @@
 // CPU accounting from /proc (Linux): per-process CPU time and machine-wide busy time, plus a summary of a
 // V8 .cpuprofile (self time by function and by package).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** Shared services the bench uses (their CPU is not counted as foreign load). */
+export const SERVICES = ['postgres', 'redis-server'];
 
 /** CPU time (user + system) a process has used so far, in ms; null if it is gone. */
 export function processCpuMs(pid) {
@@ -26,7 +29,12 @@ export function machineCpuMs() {
 
 /** Samples the given pids and the machine; `delta(previous)` gives CPU ms used since. */
 export function cpuSnapshot(pids) {
-  return { at: performance.now(), machine: machineCpuMs(), pids: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)])) };
+  return {
+    at: performance.now(),
+    machine: machineCpuMs(),
+    services: servicesCpuMs(),
+    pids: Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, processCpuMs(pid)])),
+  };
 }
 
 export function cpuDelta(before, after) {
@@ -38,7 +46,16 @@ export function cpuDelta(before, after) {
     const b = before.pids[k];
     procs[k] = v !== null && b !== null && b !== undefined ? v - b : null;
   }
-  return { wallMs, machineBusyPct: total > 0 ? (100 * busy) / total : null, processCpuMs: procs };
+  const services = after.services - before.services;
+  const own = Object.values(procs).reduce((n, v) => n + (v ?? 0), 0);
+  return {
+    wallMs,
+    machineBusyPct: total > 0 ? (100 * busy) / total : null,
+    /** Share of the machine used by processes outside the bench (not its children, Postgres or Redis). */
+    foreignBusyPct: total > 0 ? Math.max(0, (100 * (busy - own - services)) / total) : null,
+    servicesCpuMs: services,
+    processCpuMs: procs,
+  };
 }
 
 function packageOf(url) {
@@ -58,31 +75,60 @@ function packageOf(url) {
   return url.replace(/^file:\/\//, '');
 }
 
-/** Top self-time frames and packages of a .cpuprofile. */
+const SPECIAL = new Set(['(garbage collector)', '(program)', '(root)', '(idle)']);
+const isLibrary = (pkg) => !pkg.startsWith('node:') && !pkg.startsWith('(');
+
+/**
+ * Summary of a .cpuprofile: top self-time frames; self time by package; self time attributed to the nearest
+ * library frame on the stack (so that socket writes, promise hooks etc. count for the code that caused
+ * them); and inclusive time per library (samples with that library anywhere on the stack).
+ */
 export function summarizeProfile(file, top = 25) {
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
+  const onStack = (node, test) => {
+    for (let cur = node; cur; cur = byId.get(parent.get(cur.id))) if (test(cur.callFrame)) return true;
+    return false;
+  };
+  const pkgOf = (node) => (SPECIAL.has(node.callFrame.functionName) ? node.callFrame.functionName : packageOf(node.callFrame.url));
   const frames = new Map();
   const packages = new Map();
+  const attributed = new Map();
+  const inclusive = new Map();
+  const add = (m, k, us) => m.set(k, (m.get(k) ?? 0) + us);
   let totalUs = 0;
   let idleUs = 0;
   for (const [id, us] of selfUs) {
-    const { callFrame } = byId.get(id);
+    const node = byId.get(id);
+    const { callFrame } = node;
+    if (onStack(node, (f) => f.url.includes('cpu-profile-preload'))) continue; // the profiler's own start/stop
     totalUs += us;
     if (callFrame.functionName === '(idle)') {
       idleUs += us;
       continue;
     }
-    const file = callFrame.url ? callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/') : '';
-    const key = `${callFrame.functionName || '(anonymous)'} ${file ? `${file}:${callFrame.lineNumber + 1}` : ''}`.trim();
-    frames.set(key, (frames.get(key) ?? 0) + us);
-    const pkg = ['(garbage collector)', '(program)'].includes(callFrame.functionName) ? callFrame.functionName : packageOf(callFrame.url);
-    packages.set(pkg, (packages.get(pkg) ?? 0) + us);
+    const where = callFrame.url ? callFrame.url.replace(/^file:\/\/.*?\/(node_modules|dist)\//, '$1/') : '';
+    add(frames, `${callFrame.functionName || '(anonymous)'} ${where ? `${where}:${callFrame.lineNumber + 1}` : ''}`.trim(), us);
+    const own = pkgOf(node);
+    add(packages, own, us);
+    // walk up the stack: nearest library frame, and every library present
+    const seen = new Set();
+    let nearest = null;
+    for (let cur = node; cur; cur = byId.get(parent.get(cur.id))) {
+      const pkg = pkgOf(cur);
+      if (!isLibrary(pkg)) continue;
+      nearest ??= pkg;
+      seen.add(pkg);
+    }
+    add(attributed, SPECIAL.has(own) ? own : (nearest ?? own), us);
+    for (const pkg of seen) add(inclusive, pkg, us);
   }
   const busyUs = totalUs - idleUs;
   const rank = (m) =>
@@ -90,5 +136,77 @@ export function summarizeProfile(file, top = 25) {
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
       .map(([name, us]) => ({ name, ms: us / 1000, pctOfBusy: busyUs ? (100 * us) / busyUs : 0 }));
-  return { totalMs: totalUs / 1000, busyMs: busyUs / 1000, idleMs: idleUs / 1000, frames: rank(frames), packages: rank(packages) };
+  return {
+    totalMs: totalUs / 1000,
+    busyMs: busyUs / 1000,
+    idleMs: idleUs / 1000,
+    frames: rank(frames),
+    packages: rank(packages),
+    attributed: rank(attributed),
+    inclusive: rank(inclusive),
+  };
+}
+
+const BENCH_DB = /^postgres: \S+ margin_bench /;
+const PG_BACKEND = /^postgres: \S+ \S+ (\[local\]|\S+\(\d+\))/;
+
+/**
+ * CPU ms used so far by the shared services: Redis, and PostgreSQL except backends serving other databases
+ * (other people's tests on the same server count as foreign load, not as the bench's).
+ */
+export function servicesCpuMs() {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      if (!SERVICES.includes(comm)) continue;
+      if (comm === 'postgres') {
+        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        if (PG_BACKEND.test(cmdline) && !BENCH_DB.test(cmdline)) continue;
+      }
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+/**
+ * Share of the machine (0..100, all cores) used by processes that are not part of the bench over `ms`:
+ * everything except `ownPids` and the named services. Used to wait for a quiet machine and to flag
+ * measurements that other work on the machine skewed.
+ */
+export async function foreignBusyPct(ownPids, ms = 1000) {
+  const before = { m: machineCpuMs(), own: ownPids.map(processCpuMs), svc: servicesCpuMs() };
+  await new Promise((r) => setTimeout(r, ms));
+  const after = { m: machineCpuMs(), own: ownPids.map(processCpuMs), svc: servicesCpuMs() };
+  return foreignPct(before, after);
+}
+
+/**
+ * Waits (up to `maxWaitS`) until the rest of the machine uses less than `thresholdPct`; returns the last
+ * reading and how long it waited.
+ */
+export async function waitForQuiet(ownPids, { thresholdPct = 15, maxWaitS = 30, onWait } = {}) {
+  const t0 = Date.now();
+  let pct = await foreignBusyPct(ownPids);
+  let told = false;
+  while (pct !== null && pct >= thresholdPct && Date.now() - t0 < maxWaitS * 1000) {
+    if (!told) onWait?.(pct);
+    told = true;
+    pct = await foreignBusyPct(ownPids);
+  }
+  return { foreignBusyPct: pct, waitedS: (Date.now() - t0) / 1000 };
+}
+
+function foreignPct(before, after) {
+  const total = after.m.total - before.m.total;
+  if (total <= 0) return null;
+  const own = after.own.reduce((n, v, i) => n + (v !== null && before.own[i] !== null ? v - before.own[i] : 0), 0);
+  const busy = after.m.busy - before.m.busy - own - (after.svc - before.svc);
+  return Math.max(0, (100 * busy) / total);
 }

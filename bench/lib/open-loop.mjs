@@ -57,35 +57,40 @@ function runPhase(target, { name, rate, seconds }) {
         lagMs: summarize(lag.subarray(0, sent)),
       });
     };
-    const complete = (status, t0, sample) => {
+    const complete = (status, sample) => {
       const t1 = process.hrtime.bigint();
       if (t1 > lastEnd) lastEnd = t1;
       statusCounts[status] = (statusCounts[status] ?? 0) + 1;
       if (sample !== undefined && errorSamples.length < 5) errorSamples.push(`${status}: ${String(sample).slice(0, 300)}`);
       completed++;
       if (completed === total) finish();
-      return Number(t1 - t0) / 1e6;
     };
     const send = (idx, scheduled) => {
       const t0 = process.hrtime.bigint();
       lag[idx] = Number(t0 - scheduled) / 1e6;
       sent++;
+      let answered = false;
+      const once = (status, sample) => {
+        if (answered) return;
+        answered = true;
+        if (status === 200) {
+          ok++;
+          latency[idx] = Number(process.hrtime.bigint() - t0) / 1e6;
+        }
+        complete(status, sample);
+      };
       const req = http.request(options, (res) => {
         if (res.statusCode === 200) {
-          res.on('end', () => {
-            const ms = complete(200, t0);
-            latency[idx] = ms;
-            ok++;
-          });
+          res.on('end', () => once(200));
           res.resume();
         } else {
           const chunks = [];
           res.on('data', (c) => chunks.push(c));
-          res.on('end', () => complete(res.statusCode, t0, Buffer.concat(chunks).toString('utf8')));
+          res.on('end', () => once(res.statusCode, Buffer.concat(chunks).toString('utf8')));
         }
       });
       req.setTimeout(30_000, () => req.destroy(new Error('client timeout (30 s)')));
-      req.on('error', (err) => complete('error', t0, err.message));
+      req.on('error', (err) => once('error', err.message));
       req.end(body);
     };
     let next = 0;

@@ -1,6 +1,7 @@
 import { RequestMethod, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { RedisIoAdapter } from '@margin/analysis';
 import { AllExceptionsFilter, AppConfig } from '@margin/core';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -38,6 +39,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     } as never);
   });
   app.enableShutdownHooks();
+  // socket.io (the progress feed) on the API's own port, fanned out across API instances through Redis. The
+  // adapter works at once (ioredis queues until connected); connection errors are logged by the adapter.
+  const ws = new RedisIoAdapter(app, config.redisUrl);
+  ws.connectToRedis().catch(() => undefined);
+  app.useWebSocketAdapter(ws);
 
   const document = SwaggerModule.createDocument(
     app,

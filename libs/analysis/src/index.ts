@@ -3,6 +3,8 @@ export { RedisIoAdapter } from './progress/redis-io.adapter';
 export { inputHash, canonicalJson } from './cache/canonical';
 export type { ProfileDefinition, PipelineContext, PipelineResult } from './pipeline/pipeline.types';
 export { PipelineRunner } from './pipeline/pipeline-runner';
+export { ProfilesService, toProfileView, parseProfileRef } from './profiles/profiles.service';
+export { PipelineInputError, PipelineOutputError } from './pipeline/pipeline.errors';
 import { Analysis1764000000000 } from './migrations/1764000000000-analysis';
 import { Profiles1764000000100 } from './migrations/1764000000100-profiles';
 

@@ -6,10 +6,9 @@ import { randomUUID } from 'node:crypto';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { inputHash } from '../cache/canonical';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
-import { ProfilesService } from '../profiles/profiles.service';
+import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { QuotaService } from '../quotas/quota.service';
 import { InvalidItemsError, validateItems } from './item-input';
-import { parseProfileRef } from './jobs.service';
 
 /** POST /analyze: one item, on demand, answered in the request — from the cache when it can be. */
 @Injectable()
@@ -27,7 +26,7 @@ export class AnalyzeService {
     const started = performance.now();
     const { key, version } = parseProfileRef(ref);
     const profile = await this.profiles.resolve(principal.tenantId, key, version);
-    const problems = validateItems(`${profile.tenantId ?? 'built-in'}:${profile.key}@${profile.version}`, profile.inputSchema, [input]);
+    const problems = validateItems(profile.inputSchema, [input]);
     if (problems.length) throw new InvalidItemsError(problems.map((p) => p.replace(/^items\.0/, 'input')));
     const cacheKey = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, principal.tenantId), inputHash: inputHash(profile.key, profile.version, input) };
     const hit = await this.cache.lookup(cacheKey);

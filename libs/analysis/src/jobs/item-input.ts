@@ -1,8 +1,7 @@
 // Items arrive as JSON objects or as rows of an uploaded CSV/JSON file; each must match the profile's input schema.
 import { DomainError } from '@margin/core';
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { parse } from 'csv-parse/sync';
+import { compileSchema } from '../pipeline/json-schema';
 
 export class InvalidItemsError extends DomainError {
   readonly code = 'invalid_items';
@@ -12,33 +11,11 @@ export class InvalidItemsError extends DomainError {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const compiled = new Map<string, ValidateFunction>();
-
-function validatorFor(cacheKey: string, schema: Record<string, unknown>): ValidateFunction {
-  let v = compiled.get(cacheKey);
-  if (!v) {
-    v = ajv.compile(schema);
-    compiled.set(cacheKey, v);
-  }
-  return v;
-}
-
-function describe(prefix: string, e: ErrorObject): string {
-  const path = `${prefix}${e.instancePath.replace(/\//g, '.')}`;
-  if (e.keyword === 'required') return `${path}.${(e.params as { missingProperty: string }).missingProperty} is required`;
-  if (e.keyword === 'additionalProperties') return `${path}.${(e.params as { additionalProperty: string }).additionalProperty} is not allowed`;
-  return `${path} ${e.message ?? 'is invalid'}`;
-}
-
-/** Every problem of every item, by index and field (at most 100 listed); an empty list means all are valid. */
-export function validateItems(cacheKey: string, schema: Record<string, unknown>, items: unknown[], max = 100): string[] {
-  const validate = validatorFor(cacheKey, schema);
+/** Every problem of every item, by index and field (at most `max` listed); an empty list means all are valid. */
+export function validateItems(schema: Record<string, unknown>, items: unknown[], max = 100): string[] {
+  const validator = compileSchema(schema);
   const problems: string[] = [];
-  for (let i = 0; i < items.length && problems.length < max; i++) {
-    if (!validate(items[i])) for (const e of validate.errors ?? []) problems.push(describe(`items.${i}`, e));
-  }
+  for (let i = 0; i < items.length && problems.length < max; i++) problems.push(...validator.problems(items[i], `items.${i}`));
   return problems.slice(0, max);
 }
 

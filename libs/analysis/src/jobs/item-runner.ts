@@ -6,6 +6,7 @@ import { TenantRepository } from '@margin/identity';
 import { LlmCallFailedError } from '@margin/model-router';
 import { IsUUID } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
+import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
 import { ProfilesService } from '../profiles/profiles.service';
 import { ProgressPublisher } from '../progress/progress.publisher';
@@ -27,7 +28,7 @@ export interface Delivery {
 
 /** Errors another attempt cannot fix: the item fails at once. */
 function isFinal(err: unknown): boolean {
-  if (err instanceof BudgetExceededError) return true;
+  if (err instanceof BudgetExceededError || err instanceof PipelineInputError || err instanceof PipelineOutputError) return true;
   if (err instanceof LlmCallFailedError) return err.kind === 'auth' || err.kind === 'bad_request';
   return false;
 }

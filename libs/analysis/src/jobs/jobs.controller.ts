@@ -6,11 +6,11 @@ import { CurrentPrincipal, MinRole, OperatorOnly, type Principal } from '@margin
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsString, MaxLength, ValidateNested } from 'class-validator';
 import type { Response } from 'express';
-import { ProfilesService } from '../profiles/profiles.service';
+import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { AnalyzeService } from './analyze.service';
 import { itemsFromFile } from './item-input';
 import { AnalyzeDto, ListItemsQueryDto, ListJobsQueryDto, MAX_ITEMS_PER_JOB, ResultsQueryDto, SubmitJobDto } from './jobs.dto';
-import { JobsService, NoItemsError, parseProfileRef, type SubmitInput } from './jobs.service';
+import { JobsService, NoItemsError, type SubmitInput } from './jobs.service';
 import { PriorityService, type PriorityRule } from './priority.service';
 
 interface UploadedItemsFile {

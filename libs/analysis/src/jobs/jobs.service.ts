@@ -22,7 +22,7 @@ import { createHash } from 'node:crypto';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { canonicalJson, inputHash } from '../cache/canonical';
 import type { ProfileDefinition } from '../pipeline/pipeline.types';
-import { ProfilesService } from '../profiles/profiles.service';
+import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { JobCountersReader } from '../progress/job-counters.reader';
 import { ProgressPublisher } from '../progress/progress.publisher';
 import { QuotaService } from '../quotas/quota.service';
@@ -60,11 +60,6 @@ const ENQUEUE_BATCH = 1000;
 /** Assumed generation pace for time estimates before there is history. */
 const ESTIMATE_TOKENS_PER_SECOND = 50;
 
-export function parseProfileRef(ref: string): { key: string; version?: number } {
-  const [key, version] = ref.split('@');
-  return { key: key as string, version: version ? Number(version) : undefined };
-}
-
 @Injectable()
 export class JobsService extends JobCountersReader {
   private readonly logger = new Logger(JobsService.name);
@@ -93,7 +88,7 @@ export class JobsService extends JobCountersReader {
 
   private validate(profile: ProfileDefinition, items: Array<Record<string, unknown>>): void {
     if (items.length === 0) throw new NoItemsError();
-    const problems = validateItems(`${profile.tenantId ?? 'built-in'}:${profile.key}@${profile.version}`, profile.inputSchema, items);
+    const problems = validateItems(profile.inputSchema, items);
     if (problems.length) throw new InvalidItemsError(problems);
   }
 

@@ -70,6 +70,11 @@ class FakeJobs extends JobCountersReader {
   }
 }
 
+interface ConnectOptions {
+  auth?: Record<string, string>;
+  headers?: Record<string, string>;
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
@@ -119,7 +124,7 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
     return ctx.get(ProgressPublisher);
   }
 
-  function open(port: number, options: { auth?: Record<string, string>; headers?: Record<string, string> } = {}): Socket {
+  function open(port: number, options: ConnectOptions = {}): Socket {
     const socket = io(`http://127.0.0.1:${port}${PROGRESS_NAMESPACE}`, {
       transports: ['websocket'],
       reconnection: false,
@@ -131,7 +136,7 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
     return socket;
   }
 
-  function connect(port: number, options: { auth?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Socket> {
+  function connect(port: number, options: ConnectOptions = {}): Promise<Socket> {
     const socket = open(port, options);
     return new Promise((resolve, reject) => {
       socket.once('connect', () => resolve(socket));
@@ -139,7 +144,7 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
     });
   }
 
-  function connectError(port: number, options: { auth?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<string> {
+  function connectError(port: number, options: ConnectOptions = {}): Promise<string> {
     const socket = open(port, options);
     return new Promise((resolve, reject) => {
       socket.once('connect', () => reject(new Error('connected with bad credentials')));
@@ -150,15 +155,21 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
   const ack = (socket: Socket, event: 'subscribe' | 'unsubscribe', body?: unknown): Promise<unknown> =>
     socket.timeout(2000).emitWithAck(event, body ?? {});
 
+  const markers = new Set<string>();
+
+  /** The payloads of `event` this socket receives, with their arrival time (settle's markers left out). */
   function record<T>(socket: Socket, event: string): Array<T & { at: number }> {
     const seen: Array<T & { at: number }> = [];
-    socket.on(event, (payload: T) => seen.push({ ...payload, at: Date.now() }));
+    socket.on(event, (payload: T & { itemId?: string }) => {
+      if (!markers.has(payload.itemId ?? '')) seen.push({ ...payload, at: Date.now() });
+    });
     return seen;
   }
 
   /** Events from Redis arrive in order, so a marker sent last proves everything before it was delivered. */
   async function settle(socket: Socket, publisher: ProgressPublisher, tenantId: string, jobId: string): Promise<void> {
     const marker = randomUUID();
+    markers.add(marker);
     let seen = false;
     const onItem = (e: { itemId: string }) => {
       if (e.itemId === marker) seen = true;
@@ -195,13 +206,14 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
   it('accepts a JWT or an API key in the handshake auth, or in the Authorization / X-API-Key headers', async () => {
     const [port] = ports;
     const jobId = jobs.add(TENANT_A);
-    for (const options of [
+    const ways: ConnectOptions[] = [
       { auth: { token: 'jwt-a' } },
       { auth: { apiKey: 'mk_key-a' } },
       { headers: { authorization: 'Bearer jwt-a' } },
       { headers: { authorization: 'Bearer mk_key-a' } },
       { headers: { 'x-api-key': 'mk_key-a' } },
-    ]) {
+    ];
+    for (const options of ways) {
       const socket = await connect(port, options);
       // The principal found at the handshake is the one subscriptions are scoped by.
       expect(await ack(socket, 'subscribe', { jobId })).toMatchObject({ ok: true, job: { jobId } });

@@ -13,7 +13,7 @@ const small = new Intl.NumberFormat('en-US', {
   maximumFractionDigits: 6,
 });
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
-const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 });
+const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 0 });
 
 export function formatUsd(value: number | null | undefined, fallback = '—'): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return fallback;

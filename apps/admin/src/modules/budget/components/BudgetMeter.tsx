@@ -1,6 +1,6 @@
 import type { BudgetView } from '@margin/contracts';
 import { Badge } from '../../../shared/components/Badge';
-import { formatUtcDate } from '../../../shared/format/dates';
+import { formatDateTime, formatUtcDate } from '../../../shared/format/dates';
 import { formatPercent, formatUsd } from '../../../shared/format/money';
 
 interface BudgetMeterProps {
@@ -27,8 +27,8 @@ export function BudgetMeter({ budget }: BudgetMeterProps) {
   const reservedShare = limit > 0 ? reserved / limit : 0;
   const fill = Math.min(used, 1);
   const reservedFill = Math.max(0, Math.min(used + reservedShare, 1) - fill);
-  const reached = (threshold: number): boolean =>
-    budget.alerts.some((alert) => alert.threshold === threshold) || spent >= threshold * limit;
+  // Against today's limit: `alerts` is this month's history and may refer to an earlier limit.
+  const reached = (threshold: number): boolean => spent >= threshold * limit;
   const tone = used >= 1 ? 'over' : budget.alertThresholds.some((t) => t <= 1 && reached(t)) ? 'warn' : 'ok';
   const valueText = `${formatUsd(spent)} of ${formatUsd(limit)} (${formatPercent(used)})`;
 
@@ -83,6 +83,28 @@ export function BudgetMeter({ budget }: BudgetMeterProps) {
         {reserved > 0 ? `${formatUsd(reserved)} reserved for calls in flight. ` : ''}
         Resets <time dateTime={budget.resetsAt}>{formatUtcDate(budget.resetsAt)}</time>.
       </p>
+      <AlertHistory budget={budget} />
     </div>
+  );
+}
+
+/** The alerts sent this month, newest first. */
+function AlertHistory({ budget }: BudgetMeterProps) {
+  if (budget.alerts.length === 0) return null;
+  const alerts = [...budget.alerts].sort((a, b) => b.at.localeCompare(a.at));
+  return (
+    <details className="alert-history">
+      <summary>
+        {alerts.length} alert{alerts.length === 1 ? '' : 's'} sent this month
+      </summary>
+      <ul>
+        {alerts.map((alert) => (
+          <li key={`${alert.threshold}-${alert.at}`}>
+            <time dateTime={alert.at}>{formatDateTime(alert.at)}</time>: {formatPercent(alert.threshold)} of{' '}
+            {formatUsd(alert.limitUsd)} crossed at {formatUsd(alert.spentUsd)}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

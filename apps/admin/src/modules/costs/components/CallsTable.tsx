@@ -15,16 +15,12 @@ export function CallsTable({ calls }: CallsTableProps) {
           <tr>
             <th scope="col">Time</th>
             <th scope="col">Operation</th>
-            <th scope="col">Provider</th>
             <th scope="col">Model</th>
             <th scope="col" className="num">
-              Tokens in
-            </th>
-            <th scope="col" className="num">
-              Tokens out
-            </th>
-            <th scope="col" className="num">
               Cost
+            </th>
+            <th scope="col" className="num">
+              Tokens in / out
             </th>
             <th scope="col" className="num">
               Latency
@@ -41,18 +37,16 @@ export function CallsTable({ calls }: CallsTableProps) {
                 <time dateTime={call.createdAt}>{formatDateTime(call.createdAt)}</time>
               </td>
               <td>{call.operation}</td>
-              <td>{call.provider}</td>
               <td>
-                <code>{call.model}</code>
+                <code title={`Provider: ${call.provider}`}>{call.model}</code>
               </td>
+              <td className="num">{formatUsd(call.costUsd)}</td>
               <td className="num">
-                {formatCount(call.inputTokens)}
+                {formatCount(call.inputTokens)} / {formatCount(call.outputTokens)}
                 {call.cachedInputTokens > 0 ? (
-                  <span className="muted small"> ({formatCount(call.cachedInputTokens)} cached)</span>
+                  <span className="table__detail">{formatCount(call.cachedInputTokens)} input cached</span>
                 ) : null}
               </td>
-              <td className="num">{formatCount(call.outputTokens)}</td>
-              <td className="num">{formatUsd(call.costUsd)}</td>
               <td className="num">{formatCount(call.latencyMs)} ms</td>
               <td>
                 <span title={call.error ?? undefined}>

@@ -34,8 +34,10 @@ export function SpendBreakdown({ summary, keyLabel, label }: SpendBreakdownProps
             const share = summary.totalUsd > 0 ? row.costUsd / summary.totalUsd : 0;
             return (
               <tr key={row.key}>
-                <th scope="row" className="table__name">
-                  <code>{row.key}</code>
+                <th scope="row" className="table__name breakdown__key">
+                  <code>
+                    <BreakAfterSlash text={row.key} />
+                  </code>
                 </th>
                 <td className="num">{formatCount(row.calls)}</td>
                 <td className="num">{formatUsd(row.costUsd)}</td>
@@ -53,5 +55,18 @@ export function SpendBreakdown({ summary, keyLabel, label }: SpendBreakdownProps
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Lets `anthropic/claude-sonnet-4-5` wrap after the provider rather than overflow a narrow card. */
+function BreakAfterSlash({ text }: { text: string }) {
+  const slash = text.indexOf('/');
+  if (slash < 0) return text;
+  return (
+    <>
+      {text.slice(0, slash + 1)}
+      <wbr />
+      {text.slice(slash + 1)}
+    </>
   );
 }

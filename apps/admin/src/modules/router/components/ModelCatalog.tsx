@@ -17,13 +17,13 @@ export const TIER_TONES: Record<ModelTier, BadgeTone> = {
   premium: 'warning',
 };
 
-// Model, tier, context, three prices, limits, status and the actions column.
-const COLUMNS = 9;
+// Model, tier, context, three prices, limits and the actions column.
+const COLUMNS = 8;
 
 function limits(model: ModelView): string {
   const parts = [
     model.rpm !== null ? `${formatCount(model.rpm)} rpm` : null,
-    model.tpm !== null ? `${formatCount(model.tpm)} tpm` : null,
+    model.tpm !== null ? `${formatCompact(model.tpm)} tpm` : null,
     model.maxConcurrency !== null ? `${formatCount(model.maxConcurrency)} at once` : null,
   ].filter((part): part is string => part !== null);
   return parts.length ? parts.join(' · ') : 'None';
@@ -63,7 +63,7 @@ export function ModelCatalog({ models, canEdit }: ModelCatalogProps) {
         {savedMessage}
       </p>
       <div className="table-wrap" role="region" aria-label="Model catalog table" tabIndex={0}>
-        <table className="table">
+        <table className="table table--compact">
           <thead>
             <tr>
               <th scope="col">Model</th>
@@ -72,16 +72,15 @@ export function ModelCatalog({ models, canEdit }: ModelCatalogProps) {
                 Context
               </th>
               <th scope="col" className="num">
-                <abbr title="USD per million input tokens">Input /1M</abbr>
+                <abbr title="USD per million input tokens">In /1M</abbr>
               </th>
               <th scope="col" className="num">
                 <abbr title="USD per million cached input tokens">Cached /1M</abbr>
               </th>
               <th scope="col" className="num">
-                <abbr title="USD per million output tokens">Output /1M</abbr>
+                <abbr title="USD per million output tokens">Out /1M</abbr>
               </th>
               <th scope="col">Limits</th>
-              <th scope="col">Status</th>
               {canEdit ? (
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
@@ -97,6 +96,12 @@ export function ModelCatalog({ models, canEdit }: ModelCatalogProps) {
                   <tr className={model.enabled ? undefined : 'table__row--muted'}>
                     <th scope="row" className="table__name">
                       <code>{model.id}</code>
+                      {model.enabled ? null : (
+                        <>
+                          {' '}
+                          <Badge tone="danger">Disabled</Badge>
+                        </>
+                      )}
                     </th>
                     <td>
                       <Badge tone={TIER_TONES[model.tier]}>{model.tier}</Badge>
@@ -107,10 +112,7 @@ export function ModelCatalog({ models, canEdit }: ModelCatalogProps) {
                     <td className="num">{formatUsd(model.price?.inputPerMTok, 'No price')}</td>
                     <td className="num">{formatUsd(model.price?.cachedInputPerMTok, '—')}</td>
                     <td className="num">{formatUsd(model.price?.outputPerMTok, '—')}</td>
-                    <td className="small">{limits(model)}</td>
-                    <td>
-                      {model.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}
-                    </td>
+                    <td className="small table__limits">{limits(model)}</td>
                     {canEdit ? (
                       <td className="table__actions">
                         <button

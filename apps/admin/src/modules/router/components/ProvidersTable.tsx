@@ -13,8 +13,8 @@ interface ProvidersTableProps {
   canEdit: boolean;
 }
 
-// Provider, kind, base URL, health, models, status and the actions column.
-const COLUMNS = 7;
+// Provider, base URL, health, models, status and the actions column.
+const COLUMNS = 6;
 
 export function ProvidersTable({ providers, canEdit }: ProvidersTableProps) {
   const toggle = useUpdateProvider();
@@ -60,11 +60,10 @@ export function ProvidersTable({ providers, canEdit }: ProvidersTableProps) {
         {message}
       </p>
       <div className="table-wrap" role="region" aria-label="Providers table" tabIndex={0}>
-        <table className="table">
+        <table className="table table--compact">
           <thead>
             <tr>
               <th scope="col">Provider</th>
-              <th scope="col">Kind</th>
               <th scope="col">Base URL</th>
               <th scope="col">Health</th>
               <th scope="col">Models</th>
@@ -83,15 +82,15 @@ export function ProvidersTable({ providers, canEdit }: ProvidersTableProps) {
               return (
                 <Fragment key={provider.id}>
                   <tr className={provider.enabled ? undefined : 'table__row--muted'}>
-                    <th scope="row" className="table__name">
+                    <th scope="row" className="table__name table__provider">
                       {provider.name}
                       <span className="table__detail">
-                        <code>{provider.id}</code>
-                        {provider.managedBy === 'env' ? ' · from the environment' : ' · set by an admin'}
+                        <code>{provider.id}</code> · {provider.kind} API
+                        <br />
+                        {provider.managedBy === 'env' ? 'From the environment' : 'Set by an admin'}
                       </span>
                     </th>
-                    <td>{provider.kind}</td>
-                    <td>
+                    <td className="table__url">
                       <code>{provider.baseUrl}</code>
                     </td>
                     <td>

@@ -148,7 +148,7 @@ export function RouteTester({ operations }: RouteTesterProps) {
             {error('maxTokens')}
           </div>
           <div className="field field--narrow">
-            <label htmlFor={`${id}-budgetUsd`}>Budget for the call (USD)</label>
+            <label htmlFor={`${id}-budgetUsd`}>Call budget (USD)</label>
             <input
               {...field('budgetUsd')}
               type="text"
@@ -174,10 +174,8 @@ export function RouteTester({ operations }: RouteTesterProps) {
   );
 }
 
-type SkipReason = RouteDecisionView['skipped'][number]['reason'];
-
-// Partial: the API may add reasons before this list learns them; those show as sent.
-const SKIP_REASONS: Partial<Record<SkipReason, string>> = {
+// Keyed by string: the API may add reasons before this list learns them; those show as sent.
+const SKIP_REASONS: Record<string, string | undefined> = {
   disabled: 'Disabled',
   'circuit-open': 'Circuit open',
   'context-window': 'Context window too small',

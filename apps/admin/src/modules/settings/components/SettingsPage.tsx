@@ -5,13 +5,14 @@ import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { LoadingState } from '../../../shared/components/LoadingState';
 import { formatUtcDate } from '../../../shared/format/dates';
 import { planLabel } from '../../../shared/format/labels';
-import { formatUsd } from '../../../shared/format/money';
+import { formatCount, formatUsd } from '../../../shared/format/money';
 import { useMe } from '../../auth/hooks/useMe';
 import { permissionsOf, type Permissions } from '../../auth/types/permissions';
 import { BudgetForm } from '../../budget/components/BudgetForm';
 import { BudgetMeter } from '../../budget/components/BudgetMeter';
 import { useBudget } from '../../budget/hooks/useBudget';
 import { UsersSection } from '../../users/components/UsersSection';
+import type { PlanUsage } from '../types/planUsage';
 
 export function SettingsPage() {
   const me = useMe();
@@ -66,6 +67,7 @@ function SettingsSections({ me, permissions }: { me: MeResponse; permissions: Pe
             </dd>
             <dt>Spent this period</dt>
             <dd>{budget.data ? formatUsd(budget.data.spentUsd) : budget.isError ? 'Unavailable' : '…'}</dd>
+            <PlanUsageFacts usage={me.usage} />
           </dl>
           {me.tenant.isOperator ? (
             <p className="muted small">This tenant runs the installation: its owner manages every tenant’s plan.</p>
@@ -116,6 +118,33 @@ function SettingsSections({ me, permissions }: { me: MeResponse; permissions: Pe
           <p className="muted">Only admins and owners of your tenant can see and manage its users.</p>
         </section>
       )}
+    </>
+  );
+}
+
+function ofLimit(used: number | undefined, limit: number | null | undefined): string {
+  const count = used === undefined ? '—' : formatCount(used);
+  return limit === null || limit === undefined ? `${count} (no limit)` : `${count} of ${formatCount(limit)}`;
+}
+
+/** Jobs and items this month against the plan's limits, when the API reports them. */
+function PlanUsageFacts({ usage }: { usage: PlanUsage }) {
+  const { limits } = usage;
+  if (usage.jobs === undefined && usage.items === undefined && !limits) return null;
+  return (
+    <>
+      <dt>Jobs this month</dt>
+      <dd>{ofLimit(usage.jobs, limits?.maxJobsPerMonth)}</dd>
+      <dt>Items this month</dt>
+      <dd>{ofLimit(usage.items, limits?.maxItemsPerMonth)}</dd>
+      {limits ? (
+        <>
+          <dt>Items per job</dt>
+          <dd>{limits.maxItemsPerJob === null ? 'No limit' : `Up to ${formatCount(limits.maxItemsPerJob)}`}</dd>
+          <dt>Model tiers</dt>
+          <dd>{limits.allowedTiers.length ? limits.allowedTiers.join(', ') : 'None'}</dd>
+        </>
+      ) : null}
     </>
   );
 }

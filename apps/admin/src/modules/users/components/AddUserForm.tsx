@@ -62,7 +62,10 @@ export function AddUserForm({ creatorRole, onCreated }: AddUserFormProps) {
             value={email}
             aria-invalid={errors.email ? true : undefined}
             aria-describedby={errors.email ? `${id}-email-error` : undefined}
-            onChange={(event) => setEmail(event.target.value)}
+            onChange={(event) => {
+              setEmail(event.target.value);
+              mutation.reset();
+            }}
           />
           {errors.email ? (
             <p id={`${id}-email-error`} className="field__error">

@@ -1,0 +1,19 @@
+import { parseBudgetAlert } from './progress.types';
+
+describe('parseBudgetAlert', () => {
+  it('reads what cost-tracking publishes on EVENTS_CHANNEL', () => {
+    const message = JSON.stringify({ type: 'budget.alert', tenantId: 't1', threshold: 0.5, spentUsd: 5.000001, limitUsd: 10 });
+    expect(parseBudgetAlert(message)).toEqual({ tenantId: 't1', threshold: 0.5, spentUsd: 5.000001, limitUsd: 10 });
+  });
+
+  it.each([
+    ['not JSON', '{'],
+    ['not an object', '"budget.alert"'],
+    ['null', 'null'],
+    ['another event type', JSON.stringify({ type: 'provider.down', tenantId: 't1', threshold: 1, spentUsd: 1, limitUsd: 1 })],
+    ['no tenant', JSON.stringify({ type: 'budget.alert', threshold: 1, spentUsd: 1, limitUsd: 1 })],
+    ['a number as a string', JSON.stringify({ type: 'budget.alert', tenantId: 't1', threshold: '0.8', spentUsd: 1, limitUsd: 1 })],
+  ])('ignores %s', (_why, message) => {
+    expect(parseBudgetAlert(message)).toBeNull();
+  });
+});
