@@ -101,6 +101,7 @@ async function measure(name, target, pids, rates, warmupS, seconds) {
             processCpuMs: c.processCpuMs,
             targetCpuMsPerRequest: c.processCpuMs.target != null && p.sent ? round(c.processCpuMs.target / p.sent, 4) : null,
             emulatorCpuMsPerRequest: c.processCpuMs.emulator != null && p.sent ? round(c.processCpuMs.emulator / p.sent, 4) : null,
+            servicesCpuMsPerRequest: p.sent ? round(c.servicesCpuMs / p.sent, 4) : null,
           }
         : null,
     };
@@ -279,7 +280,9 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
     lines.push('');
     lines.push(
       `Margin added p50 / Portkey added p50 = **${fmtRatio(derived[rate].marginAddedP50OverPortkeyAddedP50)}**. ` +
-        `Load-generator schedule lag p99: ${TARGETS.map((n) => `${n} ${fmtMs(results[n].byRate[rate].lagMs.p99)} ms`).join(', ')}.`,
+        `Load-generator schedule lag p99: ${TARGETS.map((n) => `${n} ${fmtMs(results[n].byRate[rate].lagMs.p99)} ms`).join(', ')}. ` +
+        `CPU per request besides the gateway process: emulator ${TARGETS.map((n) => `${n} ${fmtMs(results[n].byRate[rate].cpu?.emulatorCpuMsPerRequest)}`).join(', ')} ms; ` +
+        `PostgreSQL + Redis ${TARGETS.map((n) => `${n} ${fmtMs(results[n].byRate[rate].cpu?.servicesCpuMsPerRequest)}`).join(', ')} ms.`,
     );
     const noisy = TARGETS.filter((n) => (results[n].byRate[rate].cpu?.foreignBusyPct ?? 0) > FOREIGN_WARN_PCT);
     if (noisy.length) {

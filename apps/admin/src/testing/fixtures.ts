@@ -1,6 +1,21 @@
-import type { ApiKeyView, MeResponse, Role } from '@margin/contracts';
+import type {
+  ApiKeyView,
+  BudgetView,
+  CostSummary,
+  HealthResponse,
+  LlmCallView,
+  MeResponse,
+  ModelView,
+  PolicyCell,
+  ProviderView,
+  Role,
+  RoutingPolicyView,
+  UserView,
+} from '@margin/contracts';
 
-export function makeMe(overrides: { role?: Role; email?: string; tenantName?: string } = {}): MeResponse {
+export function makeMe(
+  overrides: { role?: Role; email?: string; tenantName?: string; isOperator?: boolean } = {},
+): MeResponse {
   return {
     user: {
       id: 'user-1',
@@ -14,7 +29,7 @@ export function makeMe(overrides: { role?: Role; email?: string; tenantName?: st
       id: 'tenant-1',
       name: overrides.tenantName ?? 'Acme Records',
       plan: 'pro',
-      isOperator: false,
+      isOperator: overrides.isOperator ?? false,
       createdAt: '2025-01-10T09:00:00.000Z',
     },
     apiKey: null,
@@ -34,4 +49,152 @@ export function makeApiKey(overrides: Partial<ApiKeyView> = {}): ApiKeyView {
     revokedAt: null,
     ...overrides,
   };
+}
+
+export function makeModel(overrides: Partial<ModelView> = {}): ModelView {
+  const id = overrides.id ?? 'openai/gpt-4o-mini';
+  const price = { inputPerMTok: 0.15, cachedInputPerMTok: 0.075, outputPerMTok: 0.6, effectiveFrom: '2025-01-01T00:00:00.000Z' };
+  return {
+    id,
+    providerId: id.split('/')[0],
+    name: id.split('/').slice(1).join('/'),
+    tier: 'cheap',
+    contextWindow: 128_000,
+    capabilities: ['chat', 'json'],
+    enabled: true,
+    gpuUsdPerHour: null,
+    parallelSlots: 1,
+    rpm: 500,
+    tpm: 200_000,
+    maxConcurrency: 50,
+    price,
+    priceHistory: [price],
+    ...overrides,
+  };
+}
+
+/** A small catalog: a local model, a cheap one and a premium one. */
+export function makeCatalog(): ModelView[] {
+  const free = { inputPerMTok: 0, cachedInputPerMTok: 0, outputPerMTok: 0, effectiveFrom: '2025-01-01T00:00:00.000Z' };
+  const premium = { inputPerMTok: 3, cachedInputPerMTok: 0.3, outputPerMTok: 15, effectiveFrom: '2025-01-01T00:00:00.000Z' };
+  return [
+    makeModel({ id: 'ollama/qwen3:8b', tier: 'local', contextWindow: 40_960, rpm: null, tpm: null, maxConcurrency: 4, price: free, priceHistory: [free] }),
+    makeModel(),
+    makeModel({ id: 'anthropic/claude-sonnet-4-5', tier: 'premium', contextWindow: 200_000, price: premium, priceHistory: [premium] }),
+  ];
+}
+
+export function makeCell(operation: string, complexity: PolicyCell['complexity'], candidates: string[]): PolicyCell {
+  return { operation, complexity, candidates, abTest: null };
+}
+
+export function makePolicy(overrides: Partial<RoutingPolicyView> = {}): RoutingPolicyView {
+  const global = [
+    makeCell('draft', 'simple', ['ollama/qwen3:8b', 'openai/gpt-4o-mini']),
+    makeCell('draft', 'medium', ['openai/gpt-4o-mini', 'ollama/qwen3:8b']),
+    makeCell('draft', 'complex', ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o-mini']),
+    makeCell('assess', 'simple', ['ollama/qwen3:8b']),
+    makeCell('assess', 'medium', ['openai/gpt-4o-mini']),
+    makeCell('assess', 'complex', ['anthropic/claude-sonnet-4-5']),
+  ];
+  const tenant = overrides.tenant ?? [];
+  const effective = global.map(
+    (cell) => tenant.find((o) => o.operation === cell.operation && o.complexity === cell.complexity) ?? cell,
+  );
+  return { global, tenant, effective, ...overrides };
+}
+
+export function makeProvider(overrides: Partial<ProviderView> = {}): ProviderView {
+  return {
+    id: 'openai',
+    kind: 'openai',
+    name: 'OpenAI',
+    baseUrl: 'http://127.0.0.1:11500/v1',
+    enabled: true,
+    managedBy: 'env',
+    hasApiKey: true,
+    healthy: true,
+    emulated: true,
+    latencyMs: 21,
+    error: null,
+    models: ['gpt-4o-mini', 'gpt-4o'],
+    checkedAt: '2025-03-02T08:30:00.000Z',
+    ...overrides,
+  };
+}
+
+export function makeBudget(overrides: Partial<BudgetView> = {}): BudgetView {
+  return {
+    monthlyLimitUsd: 50,
+    alertThresholds: [0.5, 0.8, 1],
+    hardStop: false,
+    periodStart: '2025-03-01T00:00:00.000Z',
+    resetsAt: '2025-04-01T00:00:00.000Z',
+    spentUsd: 30,
+    reservedUsd: 0,
+    alerts: [],
+    ...overrides,
+  };
+}
+
+export function makeSummary(overrides: Partial<CostSummary> = {}): CostSummary {
+  return {
+    from: '2025-03-01T00:00:00.000Z',
+    to: '2025-03-04T12:00:00.000Z',
+    totalUsd: 0.000535,
+    savedUsd: 0.0021,
+    calls: 3,
+    inputTokens: 1200,
+    outputTokens: 800,
+    rows: [],
+    ...overrides,
+  };
+}
+
+let callSequence = 0;
+
+export function makeCall(overrides: Partial<LlmCallView> = {}): LlmCallView {
+  callSequence += 1;
+  return {
+    id: `call-${callSequence}`,
+    jobId: null,
+    itemId: null,
+    operation: 'draft',
+    provider: 'openai',
+    model: 'openai/gpt-4o-mini',
+    inputTokens: 120,
+    cachedInputTokens: 0,
+    outputTokens: 80,
+    reasoningTokens: 0,
+    costUsd: 0.000066,
+    latencyMs: 840,
+    outcome: 'success',
+    error: null,
+    routingReason: 'policy draft/medium → openai/gpt-4o-mini (cheap)',
+    fallbackFrom: null,
+    emulated: true,
+    createdAt: '2025-03-03T10:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function makeUser(overrides: Partial<UserView> = {}): UserView {
+  return {
+    id: 'user-2',
+    email: 'bob@example.com',
+    role: 'member',
+    tenantId: 'tenant-1',
+    createdAt: '2025-02-01T12:00:00.000Z',
+    lastLoginAt: null,
+    ...overrides,
+  };
+}
+
+/** GET /health as terminus sends it, with each provider's probe. */
+export function makeHealth(providers: Record<string, { healthy: boolean; emulated: boolean }>): HealthResponse {
+  const details = {
+    database: { status: 'up' as const },
+    providers: { status: 'up' as const, healthy: 1, total: 1, providers },
+  };
+  return { status: 'ok', info: details, error: {}, details };
 }

@@ -39,8 +39,9 @@ export function cacheScope(scope: CacheScope, tenantId: string): string {
   return scope === 'global' ? 'global' : `tenant:${tenantId}`;
 }
 
-const LOCK_TTL_MS = 120_000;
-const LOCK_REFRESH_MS = 30_000;
+// Short, refreshed while the holder lives: a holder that dies (a killed worker) frees the key within seconds.
+const LOCK_TTL_MS = 15_000;
+const LOCK_REFRESH_MS = 5_000;
 const WAIT_POLL_MS = 100;
 
 // Deletes or extends the lock only if this caller still holds it.

@@ -6,8 +6,8 @@ import { compileSchema } from '../pipeline/json-schema';
 export class InvalidItemsError extends DomainError {
   readonly code = 'invalid_items';
   readonly httpStatus = 400;
-  constructor(readonly problems: string[]) {
-    super(problems.join('; '));
+  constructor(override readonly details: string[]) {
+    super(details.join('; '));
   }
 }
 

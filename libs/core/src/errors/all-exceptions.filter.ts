@@ -58,7 +58,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return {
         status: exception.httpStatus,
-        body: { statusCode: exception.httpStatus, error: reasonPhrase(exception.httpStatus), message: exception.message },
+        body: { statusCode: exception.httpStatus, error: reasonPhrase(exception.httpStatus), message: exception.details ?? exception.message },
         retryAfter: exception.retryAfterSeconds,
       };
     }

@@ -7,6 +7,8 @@ export abstract class DomainError extends Error {
   abstract readonly httpStatus: number;
   /** Seconds a client should wait before retrying (sent as Retry-After). */
   readonly retryAfterSeconds?: number;
+  /** Several problems at once (e.g. every invalid item): sent as the `message` array, like validation errors. */
+  readonly details?: string[];
 
   constructor(message: string) {
     super(message);

@@ -162,7 +162,7 @@ function JobFilter({ jobId, onApply }: { jobId: string; onApply: (jobId: string)
   };
 
   return (
-    <form className="form form--inline" onSubmit={onSubmit} noValidate aria-label="Filter by job">
+    <form className="form form--inline toolbar__job" onSubmit={onSubmit} noValidate aria-label="Filter by job">
       <div className="field field--grow">
         <label htmlFor={inputId}>Job ID</label>
         <input

@@ -64,9 +64,9 @@ function BreakAfterSlash({ text }: { text: string }) {
   if (slash < 0) return text;
   return (
     <>
-      {text.slice(0, slash + 1)}
+      <span className="nowrap">{text.slice(0, slash + 1)}</span>
       <wbr />
-      {text.slice(slash + 1)}
+      <span className="nowrap">{text.slice(slash + 1)}</span>
     </>
   );
 }

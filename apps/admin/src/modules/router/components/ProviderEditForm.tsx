@@ -5,7 +5,7 @@ import { useUpdateProvider } from '../hooks/useRouter';
 
 interface ProviderEditFormProps {
   provider: ProviderView;
-  onSaved: () => void;
+  onSaved: (provider: ProviderView) => void;
   onCancel: () => void;
 }
 

@@ -160,7 +160,7 @@ export function ProvidersTable({ providers, canEdit }: ProvidersTableProps) {
                       <td colSpan={COLUMNS}>
                         <ProviderEditForm
                           provider={provider}
-                          onSaved={() => close(`${provider.name} saved.`)}
+                          onSaved={(saved) => close(`${saved.name} saved.`)}
                           onCancel={() => close()}
                         />
                       </td>
