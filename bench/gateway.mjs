@@ -185,7 +185,7 @@ async function profileMargin(emuUrl, resultsDir, body, rates, warmupS, seconds) 
     const target = { url: `${api.url}/v1/chat/completions`, headers: { authorization: `Bearer ${session.apiKey}` }, body: { ...body, model: BENCH_MODEL } };
     await sanityCheck('margin (profiled)', target);
     const signal = (phase) => {
-      if (phase.startsWith('measure@')) process.kill(api.proc.pid, 'SIGUSR2');
+      if (phase.startsWith('measure@')) process.kill(api.proc.pid, 'SIGWINCH');
     };
     await runOpenLoop(target, phasesFor([rate], warmupS, seconds), { onPhaseStart: signal, onPhaseEnd: signal });
     for (let i = 0; i < 50 && !existsSync(file); i++) await sleep(100);

@@ -1,4 +1,4 @@
-// `node --import ./bench/lib/cpu-profile-preload.mjs <app>`: the first SIGUSR2 starts V8's sampling CPU
+// `node --import ./bench/lib/cpu-profile-preload.mjs <app>`: the first SIGWINCH starts V8's sampling CPU
 // profiler, the second stops it and writes the profile to $BENCH_CPU_PROFILE (a .cpuprofile file, which
 // Chrome DevTools opens). Lets the bench profile only the measured phases, not start-up and warm-up.
 import { writeFileSync } from 'node:fs';
@@ -11,7 +11,7 @@ if (out) {
   let running = false;
   const post = (method, params) =>
     new Promise((resolve, reject) => session.post(method, params, (err, result) => (err ? reject(err) : resolve(result))));
-  process.on('SIGUSR2', () => {
+  process.on('SIGWINCH', () => {
     if (!running) {
       running = true;
       post('Profiler.enable')

@@ -14,6 +14,7 @@ import { JobsController } from './jobs/jobs.controller';
 import { JobsRepository } from './jobs/jobs.repository';
 import { JobsService } from './jobs/jobs.service';
 import { PriorityService } from './jobs/priority.service';
+import { QueueReconciler } from './jobs/queue-reconciler';
 import { PipelineRunner } from './pipeline/pipeline-runner';
 import { ProfileEntity } from './profiles/profile.entity';
 import { ProfileRepository } from './profiles/profile.repository';
@@ -63,6 +64,6 @@ export class AnalysisModule {}
 /** Worker side: the analysis queue's processor. */
 @Module({
   imports: [AnalysisCoreModule],
-  providers: [ItemRunner, AnalysisProcessor],
+  providers: [ItemRunner, AnalysisProcessor, QueueReconciler],
 })
 export class AnalysisWorkerModule {}

@@ -1,5 +1,6 @@
 export * from './analysis.module';
 export { RedisIoAdapter } from './progress/redis-io.adapter';
+export { QueueReconciler } from './jobs/queue-reconciler';
 export { inputHash, canonicalJson } from './cache/canonical';
 export type { ProfileDefinition, PipelineContext, PipelineResult } from './pipeline/pipeline.types';
 export { PipelineRunner } from './pipeline/pipeline-runner';
