@@ -1,6 +1,7 @@
 // `node --import ./bench/lib/cpu-profile-preload.mjs <app>`: the first SIGWINCH starts V8's sampling CPU
 // profiler, the second stops it and writes the profile to $BENCH_CPU_PROFILE (a .cpuprofile file, which
 // Chrome DevTools opens). Lets the bench profile only the measured phases, not start-up and warm-up.
+// SIGWINCH because Nest's enableShutdownHooks() closes the app on SIGUSR2 (and SIGUSR1 starts Node's inspector).
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 

@@ -33,17 +33,21 @@ const GROUP_EXPR: Record<CostGroupBy, string> = {
 export class LedgerRepository {
   constructor(@InjectRepository(LlmCallEntity) private readonly calls: Repository<LlmCallEntity>) {}
 
-  /** True when this attempt was booked now; false when it had been booked already. */
+  /** True when this attempt was booked now; false when it had been booked already. One plain statement: it runs on every call. */
   async insertOnce(row: Omit<LlmCallEntity, 'id'>): Promise<boolean> {
-    const result = await this.calls
-      .createQueryBuilder()
-      .insert()
-      .into(LlmCallEntity)
-      .values(row)
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    return (result.raw as unknown[]).length > 0;
+    const rows: unknown[] = await this.calls.manager.query(
+      `INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
+         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
+         latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
+       ON CONFLICT (attempt_id) DO NOTHING RETURNING id`,
+      [
+        row.attemptId, row.tenantId, row.apiKeyId, row.userId, row.jobId, row.itemId, row.operation, row.providerId, row.modelId,
+        row.inputTokens, row.cachedInputTokens, row.outputTokens, row.reasoningTokens, row.costUsd, row.premiumModelId, row.premiumCostUsd,
+        row.latencyMs, row.outcome, row.errorMessage, row.quality, row.routingReason, row.fallbackFrom, row.emulated, row.createdAt,
+      ],
+    );
+    return rows.length > 0;
   }
 
   /** Exact sum of cost (decimal string) in [from, to), optionally for one job. */

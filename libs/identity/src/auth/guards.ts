@@ -3,20 +3,30 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { roleAtLeast, type Role } from '@margin/contracts';
 import { IS_PUBLIC, MIN_ROLE, OPERATOR_ONLY } from './decorators';
+import type { Request } from 'express';
 import type { Principal } from './principal';
+import { apiKeyFromRequest } from './strategies';
 
-/** Global: every route needs a JWT or an API key unless marked @Public(). */
+class JwtGuard extends AuthGuard('jwt') {}
+class ApiKeyGuard extends AuthGuard('api-key') {}
+
+/**
+ * Global: every route needs a JWT or an API key unless marked @Public(). The credential's form picks the
+ * passport strategy (an API key is `X-API-Key` or a bearer starting with `mk_`), so each request runs one.
+ */
 @Injectable()
-export class AuthenticationGuard extends AuthGuard(['jwt', 'api-key']) {
-  constructor(private readonly reflector: Reflector) {
-    super();
-  }
+export class AuthenticationGuard implements CanActivate {
+  private readonly jwt = new JwtGuard();
+  private readonly apiKey = new ApiKeyGuard();
 
-  override canActivate(context: ExecutionContext) {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext) {
     if (context.getType() !== 'http') return true;
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()]);
     if (isPublic) return true;
-    return super.canActivate(context);
+    const request = context.switchToHttp().getRequest<Request>();
+    return (apiKeyFromRequest(request) ? this.apiKey : this.jwt).canActivate(context);
   }
 }
 
