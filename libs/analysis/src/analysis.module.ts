@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { QUEUES } from '@margin/contracts';
 import { IdentityCoreModule, IdentityModule, TenantUsageSource } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
+import { AnalysisCacheRepository } from './cache/analysis-cache.repository';
 import { AnalysisCacheService } from './cache/analysis-cache.service';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalyzeService } from './jobs/analyze.service';
@@ -14,6 +15,7 @@ import { JobsController } from './jobs/jobs.controller';
 import { JobsRepository } from './jobs/jobs.repository';
 import { JobsService } from './jobs/jobs.service';
 import { PriorityService } from './jobs/priority.service';
+import { PriorityRuleRepository } from './jobs/priority-rule.repository';
 import { QueueReconciler } from './jobs/queue-reconciler';
 import { PipelineRunner } from './pipeline/pipeline-runner';
 import { ProfileEntity } from './profiles/profile.entity';
@@ -26,6 +28,7 @@ import { ProgressAuthenticator } from './progress/progress-authenticator';
 import { ProgressGateway } from './progress/progress.gateway';
 import { ProgressPublisher } from './progress/progress.publisher';
 import { PlansController } from './quotas/plans.controller';
+import { PlanRepository } from './quotas/plan.repository';
 import { QuotaService } from './quotas/quota.service';
 
 /**
@@ -40,7 +43,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
-  providers: [JobsRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
+  providers: [JobsRepository, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
   exports: [JobsRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
 })
 export class AnalysisCoreModule {}
@@ -53,6 +56,7 @@ export class AnalysisCoreModule {}
     JobsService,
     AnalyzeService,
     PriorityService,
+    PriorityRuleRepository,
     ProgressGateway,
     { provide: JobCountersReader, useExisting: JobsService },
     { provide: ProgressAuthenticator, useClass: AuthServiceAuthenticator },

@@ -10,6 +10,9 @@ export interface MockRequest {
 export interface MockReply {
   status: number;
   body?: unknown;
+  /** A raw body instead of JSON (CSV, JSONL downloads). */
+  text?: string;
+  contentType?: string;
 }
 
 export type MockHandler = (request: MockRequest) => MockReply | Promise<MockReply>;
@@ -24,22 +27,27 @@ export interface FetchMock {
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
   201: 'Created',
+  202: 'Accepted',
   204: 'No Content',
   400: 'Bad Request',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  409: 'Conflict',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
 };
 
 function fakeResponse(reply: MockReply): Response {
-  const text = reply.body === undefined ? '' : JSON.stringify(reply.body);
-  const response: Pick<Response, 'ok' | 'status' | 'statusText' | 'text' | 'json'> = {
+  const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+  const type = reply.contentType ?? (reply.text === undefined ? 'application/json' : 'text/plain');
+  const response: Pick<Response, 'ok' | 'status' | 'statusText' | 'text' | 'json' | 'blob'> = {
     ok: reply.status >= 200 && reply.status < 300,
     status: reply.status,
     statusText: STATUS_TEXT[reply.status] ?? '',
     text: () => Promise.resolve(text),
     json: () => Promise.resolve(JSON.parse(text) as unknown),
+    blob: () => Promise.resolve(new Blob([text], { type })),
   };
   return response as Response;
 }

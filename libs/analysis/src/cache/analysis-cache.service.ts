@@ -3,8 +3,7 @@ import type { CacheScope } from '@margin/contracts';
 import { Clock, picoToDecimal, REDIS, usdToPico, type PicoUsd } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { AnalysisCacheRepository } from './analysis-cache.repository';
 
 export interface CacheKey {
   profileKey: string;
@@ -25,14 +24,6 @@ export interface CachedAnalysis {
 
 export interface FreshAnalysis extends CachedAnalysis {
   emulated?: boolean;
-}
-
-interface CacheRow {
-  output: unknown;
-  quality: string | null;
-  model: string | null;
-  provider: string | null;
-  cost: string;
 }
 
 export function cacheScope(scope: CacheScope, tenantId: string): string {
@@ -59,20 +50,13 @@ export class AnalysisCacheService {
   private readonly logger = new Logger(AnalysisCacheService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly repo: AnalysisCacheRepository,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
   ) {}
 
   async lookup(key: CacheKey, countHit = true): Promise<CachedAnalysis | null> {
-    const params = [key.profileKey, key.profileVersion, key.scope, key.inputHash];
-    const where = 'profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = $4';
-    const columns = 'output, quality::text AS quality, model, provider, original_cost_usd::text AS cost';
-    // The pg driver answers UPDATE … RETURNING as [rows, count] and SELECT as rows.
-    const rows: CacheRow[] = countHit
-      ? ((await this.db.query(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${where} RETURNING ${columns}`, [...params, this.clock.now()])) as [CacheRow[], number])[0]
-      : ((await this.db.query(`SELECT ${columns} FROM analysis_cache WHERE ${where}`, params)) as CacheRow[]);
-    const row = rows[0];
+    const row = countHit ? await this.repo.hit(key, this.clock.now()) : await this.repo.find(key);
     if (!row) return null;
     return { output: row.output, quality: row.quality === null ? null : Number(row.quality), model: row.model, provider: row.provider, originalCostPico: usdToPico(row.cost) };
   }
@@ -80,19 +64,11 @@ export class AnalysisCacheService {
   /** Which of these input hashes are cached already (estimates). */
   async cachedHashes(key: Omit<CacheKey, 'inputHash'>, hashes: string[]): Promise<Set<string>> {
     if (hashes.length === 0) return new Set();
-    const rows = (await this.db.query(
-      `SELECT input_hash FROM analysis_cache WHERE profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = ANY($4)`,
-      [key.profileKey, key.profileVersion, key.scope, hashes],
-    )) as Array<{ input_hash: string }>;
-    return new Set(rows.map((r) => r.input_hash));
+    return new Set(await this.repo.existingHashes(key, hashes));
   }
 
   private async store(key: CacheKey, value: FreshAnalysis): Promise<void> {
-    await this.db.query(
-      `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,
-      [key.profileKey, key.profileVersion, key.scope, key.inputHash, JSON.stringify(value.output), value.quality, value.model, value.provider, picoToDecimal(value.originalCostPico), this.clock.now()],
-    );
+    await this.repo.insert(key, { output: value.output, quality: value.quality, model: value.model, provider: value.provider, costUsd: picoToDecimal(value.originalCostPico) }, this.clock.now());
   }
 
   /**

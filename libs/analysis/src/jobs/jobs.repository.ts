@@ -82,6 +82,11 @@ export class JobsRepository {
     return manager.findOneBy(JobEntity, { tenantId, idempotencyKey: key });
   }
 
+  /** Jobs (of any tenant: the worker's safety net) that never started though created before `before`. */
+  unstartedJobs(before: Date, limit: number): Promise<JobEntity[]> {
+    return this.jobs.createQueryBuilder('j').where("j.status = 'queued' AND j.created_at < :before", { before }).orderBy('j.created_at', 'ASC').limit(limit).getMany();
+  }
+
   findJob(tenantId: string, id: string): Promise<JobEntity | null> {
     return this.jobs.findOneBy({ tenantId, id });
   }

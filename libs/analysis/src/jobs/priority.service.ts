@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Priority } from '@margin/contracts';
 import { DomainError } from '@margin/core';
-import type { DataSource } from 'typeorm';
+import { PriorityRuleRepository } from './priority-rule.repository';
 
 export interface PriorityRule {
   /** A regular expression (case-insensitive, PostgreSQL/JS word boundaries \\m \\M or \\b) over the job name and metadata values. */
@@ -23,10 +22,10 @@ function toJsRegex(pattern: string): RegExp {
 /** `auto` priority: the first rule whose pattern matches the job's name or a metadata value decides. */
 @Injectable()
 export class PriorityService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(private readonly repo: PriorityRuleRepository) {}
 
-  async rules(): Promise<PriorityRule[]> {
-    return (await this.db.query(`SELECT pattern, priority FROM priority_rules ORDER BY position`)) as PriorityRule[];
+  rules(): Promise<PriorityRule[]> {
+    return this.repo.list();
   }
 
   async replace(rules: PriorityRule[]): Promise<PriorityRule[]> {
@@ -37,10 +36,7 @@ export class PriorityService {
         throw new InvalidPriorityRuleError(`rules.${i}.pattern is not a valid regular expression`);
       }
     });
-    await this.db.transaction(async (m) => {
-      await m.query(`DELETE FROM priority_rules`);
-      for (const [i, r] of rules.entries()) await m.query(`INSERT INTO priority_rules (position, pattern, priority) VALUES ($1, $2, $3)`, [i + 1, r.pattern, r.priority]);
-    });
+    await this.repo.replace(rules);
     return this.rules();
   }
 

@@ -4,8 +4,7 @@ import { BULL_PRIORITY, QUEUES, type AnalysisItemPayload } from '@margin/contrac
 import { Clock, REDIS } from '@margin/core';
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
-import { DataSource } from 'typeorm';
-import { InjectDataSource } from '@nestjs/typeorm';
+import { JobsRepository } from './jobs.repository';
 
 const EVERY_MS = 60_000;
 const STALE_MS = 60_000;
@@ -22,7 +21,7 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   private timer?: NodeJS.Timeout;
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly jobs: JobsRepository,
     @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
@@ -38,20 +37,18 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async sweep(): Promise<number> {
-    const jobs = (await this.db.query(`SELECT id, tenant_id, priority FROM jobs WHERE status = 'queued' AND created_at < $1 LIMIT 100`, [
-      new Date(this.clock.now().getTime() - STALE_MS),
-    ])) as Array<{ id: string; tenant_id: string; priority: keyof typeof BULL_PRIORITY }>;
+    const jobs = await this.jobs.unstartedJobs(new Date(this.clock.now().getTime() - STALE_MS), 100);
     let requeued = 0;
     for (const job of jobs) {
       // One sweep per job every few minutes, across all workers.
       if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RECHECK_SECONDS, 'NX')) !== 'OK') continue;
-      const items = (await this.db.query(`SELECT id FROM job_items WHERE job_id = $1 AND status = 'queued' ORDER BY index`, [job.id])) as Array<{ id: string }>;
+      const items = await this.jobs.itemIds(job.tenantId, job.id, 'queued');
       for (let i = 0; i < items.length; i += 1000) {
         await this.queue.addBulk(
-          items.slice(i, i + 1000).map((it) => ({
+          items.slice(i, i + 1000).map((itemId) => ({
             name: 'item',
-            data: { tenantId: job.tenant_id, jobId: job.id, itemId: it.id },
-            opts: { jobId: it.id, priority: BULL_PRIORITY[job.priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
+            data: { tenantId: job.tenantId, jobId: job.id, itemId },
+            opts: { jobId: itemId, priority: BULL_PRIORITY[job.priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
           })),
         );
       }

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { MODEL_TIERS, type ModelTier, type Plan, type PlanLimits, type UsagePeriod } from '@margin/contracts';
 import { Clock, DomainError, ForbiddenError, monthPeriodUtc, NotFoundError } from '@margin/core';
 import { TenantUsageSource } from '@margin/identity';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { PlanRepository, type PlanRow } from './plan.repository';
 
 /** A monthly limit is used up: 429, with when it resets. */
 export class QuotaExceededError extends DomainError {
@@ -12,14 +12,6 @@ export class QuotaExceededError extends DomainError {
   constructor(message: string, override readonly retryAfterSeconds: number) {
     super(message);
   }
-}
-
-interface PlanRow {
-  key: Plan;
-  max_jobs_per_month: number | null;
-  max_items_per_month: number | null;
-  max_items_per_job: number | null;
-  allowed_tiers: string[];
 }
 
 const toLimits = (r: PlanRow): PlanLimits => ({
@@ -40,19 +32,18 @@ export class QuotaService extends TenantUsageSource {
   private readonly logger = new Logger(QuotaService.name);
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly plans: PlanRepository,
     private readonly clock: Clock,
   ) {
     super();
   }
 
   async list(): Promise<PlanLimits[]> {
-    const rows = (await this.db.query(`SELECT * FROM plans ORDER BY CASE key WHEN 'free' THEN 0 WHEN 'pro' THEN 1 ELSE 2 END`)) as PlanRow[];
-    return rows.map(toLimits);
+    return (await this.plans.list()).map(toLimits);
   }
 
-  async limits(plan: Plan, manager: EntityManager = this.db.manager): Promise<PlanLimits> {
-    const [row] = (await manager.query(`SELECT * FROM plans WHERE key = $1`, [plan])) as PlanRow[];
+  async limits(plan: Plan, manager?: EntityManager): Promise<PlanLimits> {
+    const row = await this.plans.find(plan, manager);
     if (!row) throw new NotFoundError('Plan');
     return toLimits(row);
   }
@@ -60,26 +51,20 @@ export class QuotaService extends TenantUsageSource {
   async update(plan: Plan, patch: Partial<Omit<PlanLimits, 'plan'>>): Promise<PlanLimits> {
     const current = await this.limits(plan);
     const next = { ...current, ...patch };
-    await this.db.query(
-      `UPDATE plans SET max_jobs_per_month = $2, max_items_per_month = $3, max_items_per_job = $4, allowed_tiers = $5, updated_at = now() WHERE key = $1`,
-      [plan, next.maxJobsPerMonth, next.maxItemsPerMonth, next.maxItemsPerJob, next.allowedTiers],
-    );
+    await this.plans.update(plan, next);
     this.logger.log({ plan, ...patch }, 'Plan limits changed');
     return this.limits(plan);
   }
 
-  async usage(tenantId: string, plan: Plan, period: { start: Date; end: Date }, manager: EntityManager = this.db.manager): Promise<Required<Pick<UsagePeriod, 'jobs' | 'items' | 'limits'>>> {
-    const [row] = (await manager.query(
-      `SELECT count(*)::int AS jobs, coalesce(sum(total_items), 0)::int AS items FROM jobs WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3`,
-      [tenantId, period.start, period.end],
-    )) as Array<{ jobs: number; items: number }>;
+  async usage(tenantId: string, plan: Plan, period: { start: Date; end: Date }, manager?: EntityManager): Promise<Required<Pick<UsagePeriod, 'jobs' | 'items' | 'limits'>>> {
+    const used = await this.plans.usage(tenantId, period, manager);
     const limits = await this.limits(plan, manager);
-    return { jobs: row?.jobs ?? 0, items: row?.items ?? 0, limits: { maxJobsPerMonth: limits.maxJobsPerMonth, maxItemsPerMonth: limits.maxItemsPerMonth, maxItemsPerJob: limits.maxItemsPerJob, allowedTiers: limits.allowedTiers } };
+    return { jobs: used.jobs, items: used.items, limits: { maxJobsPerMonth: limits.maxJobsPerMonth, maxItemsPerMonth: limits.maxItemsPerMonth, maxItemsPerJob: limits.maxItemsPerJob, allowedTiers: limits.allowedTiers } };
   }
 
   /** Throws 403 (the plan does not allow a job this big) or 429 (this month's quota is used up). Call inside the submission transaction. */
   async assertCanSubmit(manager: EntityManager, tenantId: string, plan: Plan, items: number): Promise<PlanLimits> {
-    await manager.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`quota:${tenantId}`]);
+    await this.plans.lockTenant(manager, tenantId);
     const now = this.clock.now();
     const period = monthPeriodUtc(now);
     const limits = await this.limits(plan, manager);

@@ -61,16 +61,16 @@ function errorMessages(status: number, statusText: string, body: unknown): strin
   return [`Request failed (${status}${reason}).`];
 }
 
-export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+/** Sends one request with the session's token; network failures become an ApiError with status 0. */
+async function send(path: string, options: RequestOptions, accept: string): Promise<Response> {
   const { method = 'GET', body, signal, anonymous = false } = options;
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const headers: Record<string, string> = { Accept: accept };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const token = anonymous ? null : getAccessToken();
   if (token) headers.Authorization = `Bearer ${token}`;
 
-  let response: Response;
   try {
-    response = await fetch(`${API_BASE}${path}`, {
+    return await fetch(`${API_BASE}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -81,16 +81,28 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     if (error instanceof DOMException && error.name === 'AbortError') throw error;
     throw new ApiError(0, ['Could not reach the server. Check your connection and try again.'], null);
   }
+}
 
+function failure(response: Response, data: unknown, anonymous: boolean): ApiError {
+  // The session is over (expired or revoked token): dropping the token sends the user to /login.
+  if (response.status === 401 && !anonymous) clearAccessToken();
+  return new ApiError(
+    response.status,
+    errorMessages(response.status, response.statusText, data),
+    isErrorBody(data) ? data : null,
+  );
+}
+
+export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const response = await send(path, options, 'application/json');
   const data = parseJson(await response.text());
-  if (!response.ok) {
-    // The session is over (expired or revoked token): dropping the token sends the user to /login.
-    if (response.status === 401 && !anonymous) clearAccessToken();
-    throw new ApiError(
-      response.status,
-      errorMessages(response.status, response.statusText, data),
-      isErrorBody(data) ? data : null,
-    );
-  }
+  if (!response.ok) throw failure(response, data, options.anonymous ?? false);
   return data as T;
+}
+
+/** A file the API streams (results, exports), with the same auth and errors as apiRequest. */
+export async function apiDownload(path: string, options: Pick<RequestOptions, 'signal'> = {}): Promise<Blob> {
+  const response = await send(path, options, '*/*');
+  if (!response.ok) throw failure(response, parseJson(await response.text()), false);
+  return response.blob();
 }

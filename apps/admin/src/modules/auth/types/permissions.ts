@@ -5,6 +5,8 @@ import { callerOf } from './caller';
 export interface Permissions {
   role: Role;
   isOperator: boolean;
+  /** Members and above: submit, cancel and retry jobs (viewers only read). */
+  canRunJobs: boolean;
   /** Admins and owners: router policy overrides, budgets, users. */
   isAdmin: boolean;
   /** Admins of the operator tenant: providers, the model catalog, the global routing policy. */
@@ -14,5 +16,11 @@ export interface Permissions {
 export function permissionsOf(me: MeResponse): Permissions {
   const { role } = callerOf(me);
   const isAdmin = roleAtLeast(role, 'admin');
-  return { role, isOperator: me.tenant.isOperator, isAdmin, isOperatorAdmin: isAdmin && me.tenant.isOperator };
+  return {
+    role,
+    isOperator: me.tenant.isOperator,
+    canRunJobs: roleAtLeast(role, 'member'),
+    isAdmin,
+    isOperatorAdmin: isAdmin && me.tenant.isOperator,
+  };
 }

@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+export interface CacheRow {
+  output: unknown;
+  quality: string | null;
+  model: string | null;
+  provider: string | null;
+  /** Exact decimal string. */
+  cost: string;
+}
+
+export interface CacheAddress {
+  profileKey: string;
+  profileVersion: number;
+  scope: string;
+  inputHash: string;
+}
+
+const WHERE = 'profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = $4';
+const COLUMNS = 'output, quality::text AS quality, model, provider, original_cost_usd::text AS cost';
+
+/** The content-hash cache is shared across tenants for `global` profiles, so it is addressed by scope, not by tenant. */
+@Injectable()
+export class AnalysisCacheRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  private params(a: CacheAddress): unknown[] {
+    return [a.profileKey, a.profileVersion, a.scope, a.inputHash];
+  }
+
+  /** The entry, counting the hit. */
+  async hit(a: CacheAddress, at: Date): Promise<CacheRow | null> {
+    // The pg driver answers UPDATE … RETURNING as [rows, count].
+    const [rows] = (await this.db.query(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${WHERE} RETURNING ${COLUMNS}`, [
+      ...this.params(a),
+      at,
+    ])) as [CacheRow[], number];
+    return rows[0] ?? null;
+  }
+
+  async find(a: CacheAddress): Promise<CacheRow | null> {
+    const rows = (await this.db.query(`SELECT ${COLUMNS} FROM analysis_cache WHERE ${WHERE}`, this.params(a))) as CacheRow[];
+    return rows[0] ?? null;
+  }
+
+  async existingHashes(a: Omit<CacheAddress, 'inputHash'>, hashes: string[]): Promise<string[]> {
+    const rows = (await this.db.query(`SELECT input_hash FROM analysis_cache WHERE profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = ANY($4)`, [
+      a.profileKey,
+      a.profileVersion,
+      a.scope,
+      hashes,
+    ])) as Array<{ input_hash: string }>;
+    return rows.map((r) => r.input_hash);
+  }
+
+  /** First writer wins: a concurrent identical result is dropped. */
+  async insert(a: CacheAddress, value: { output: unknown; quality: number | null; model: string | null; provider: string | null; costUsd: string }, at: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,
+      [...this.params(a), JSON.stringify(value.output), value.quality, value.model, value.provider, value.costUsd, at],
+    );
+  }
+}
