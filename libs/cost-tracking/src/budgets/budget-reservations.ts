@@ -85,6 +85,7 @@ export class BudgetReservations {
 
   /** The refusing scope, or a reservation to settle or release. One Redis round trip in the usual case. */
   async reserve(scopes: BudgetScope[], estimatePico: PicoUsd): Promise<{ ok: true; reservation: Reservation } | { ok: false; scope: BudgetScope }> {
+    if (scopes.length === 0) return { ok: true, reservation: { id: randomUUID(), scopes, estimatePico } };
     const limits = scopes.map((s) => (s.limitPico === null ? '-1' : s.limitPico.toString()));
     for (let attempt = 0; ; attempt++) {
       const answer = Number(await this.redis.eval(RESERVE, scopes.length * 2, ...this.keys(scopes), estimatePico.toString(), TTL_SECONDS, ...limits));
@@ -97,6 +98,7 @@ export class BudgetReservations {
 
   /** Swaps the reservation for the real cost; returns each scope's spend after it. */
   async settle(reservation: Reservation, actualPico: PicoUsd): Promise<PicoUsd[]> {
+    if (reservation.scopes.length === 0) return [];
     const spent = (await this.redis.eval(
       SETTLE,
       reservation.scopes.length * 2,
@@ -110,6 +112,11 @@ export class BudgetReservations {
 
   release(reservation: Reservation): Promise<PicoUsd[]> {
     return this.settle(reservation, 0n);
+  }
+
+  /** Drops a budget's running total so the next use reloads it from the ledger. */
+  async forget(key: string): Promise<void> {
+    await this.redis.del(`margin:budget:${key}:spent`);
   }
 
   async current(scope: BudgetScope): Promise<{ spentPico: PicoUsd; reservedPico: PicoUsd }> {

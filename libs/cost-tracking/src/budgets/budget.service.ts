@@ -64,17 +64,20 @@ export class BudgetService implements OnModuleInit {
     return budget;
   }
 
+  /** The tenant's monthly budget, counted in Redis only when it has a limit (alerts or a hard stop need the running total). */
+  private tenantScope(tenantId: string, at: Date, budget: BudgetEntity | null): BudgetScope | null {
+    if (!budget?.monthlyLimitUsd) return null;
+    return {
+      key: `t:${tenantId}:${periodKey(at)}`,
+      limitPico: budget.hardStop ? usdToPico(budget.monthlyLimitUsd) : null,
+      loadSpent: () => this.ledger.spentPico(tenantId, { monthOf: at }),
+      name: 'monthly tenant budget',
+    };
+  }
+
   private async scopes(ctx: CallBudgetContext, at: Date): Promise<BudgetScope[]> {
-    const budget = await this.config(ctx.tenantId);
-    const monthly = budget?.monthlyLimitUsd ? usdToPico(budget.monthlyLimitUsd) : null;
-    const scopes: BudgetScope[] = [
-      {
-        key: `t:${ctx.tenantId}:${periodKey(at)}`,
-        limitPico: budget?.hardStop && monthly !== null ? monthly : null,
-        loadSpent: () => this.ledger.spentPico(ctx.tenantId, { monthOf: at }),
-        name: 'monthly tenant budget',
-      },
-    ];
+    const tenant = this.tenantScope(ctx.tenantId, at, await this.config(ctx.tenantId));
+    const scopes: BudgetScope[] = tenant ? [tenant] : [];
     if (ctx.job) {
       const jobId = ctx.job.id;
       scopes.push({
@@ -109,7 +112,7 @@ export class BudgetService implements OnModuleInit {
   /** Books the real cost against the reservation and raises any threshold alert it crosses. */
   async settle(ctx: CallBudgetContext, reservation: Reservation, actualPico: PicoUsd): Promise<void> {
     const spent = await this.reservations.settle(reservation, actualPico);
-    const tenantSpent = spent[0];
+    const tenantSpent = reservation.scopes[0]?.key.startsWith('t:') ? spent[0] : undefined;
     if (tenantSpent !== undefined && actualPico > 0n) await this.checkAlerts(ctx.tenantId, tenantSpent, tenantSpent - actualPico);
   }
 
@@ -121,8 +124,8 @@ export class BudgetService implements OnModuleInit {
     const now = this.clock.now();
     const { start, end } = monthPeriodUtc(now);
     const budget = await this.repo.find(tenantId);
-    const [scope] = await this.scopes({ tenantId }, now);
-    const { spentPico, reservedPico } = await this.reservations.current(scope as BudgetScope);
+    const scope = this.tenantScope(tenantId, now, budget);
+    const { spentPico, reservedPico } = scope ? await this.reservations.current(scope) : { spentPico: await this.ledger.spentPico(tenantId, { monthOf: now }), reservedPico: 0n };
     const alerts = await this.repo.listAlerts(tenantId, start.toISOString().slice(0, 10));
     return {
       monthlyLimitUsd: budget?.monthlyLimitUsd ? Number(budget.monthlyLimitUsd) : null,
@@ -147,6 +150,8 @@ export class BudgetService implements OnModuleInit {
     this.logger.log({ tenantId, monthlyLimitUsd: input.monthlyLimitUsd, hardStop: input.hardStop }, 'Budget updated');
     this.cache.delete(tenantId);
     await this.changes.publish(TOPIC);
+    // Spend is not counted in Redis while a tenant has no limit: start again from the ledger.
+    await this.reservations.forget(`t:${tenantId}:${periodKey(this.clock.now())}`);
     const view = await this.get(tenantId);
     // A lowered limit can put spend past thresholds already.
     await this.checkAlerts(tenantId, usdToPico(view.spentUsd.toFixed(6)), -1n);
