@@ -25,9 +25,13 @@ const TARGETS = ['direct', 'portkey', 'margin'];
 const LABELS = { direct: 'direct (emulator)', portkey: 'Portkey', margin: 'Margin' };
 /** Before each target: wait (at most this long) until other work on the machine uses less than this share. */
 const QUIET_THRESHOLD_PCT = 10;
-const QUIET_MAX_WAIT_S = num('BENCH_QUIET_WAIT_SECONDS', 30);
+const QUIET_MAX_WAIT_S = num('BENCH_QUIET_WAIT_SECONDS', 20);
 /** A measured window during which other processes used more than this share of the machine is flagged. */
 const FOREIGN_WARN_PCT = 10;
+/** Extra passes per target when other processes disturbed a measurement. */
+/** …but only while the gateway benchmark has run for less than this (keeps `npm run bench` near 6 minutes). */
+const RETRY_BUDGET_S = 150;
+const RETRIES = Number.isInteger(Number(process.env.BENCH_RETRIES)) && Number(process.env.BENCH_RETRIES) >= 0 ? Number(process.env.BENCH_RETRIES) : 1;
 
 /** Runs the open-loop load generator (a child process) through `phases`; `hooks` fire around each phase. */
 function runOpenLoop(target, phases, hooks = {}) {
@@ -67,17 +71,8 @@ function phasesFor(rates, warmupS, seconds) {
   ]);
 }
 
-/**
- * Loads one target (after waiting for the rest of the machine to be quiet) and samples CPU of `pids` and the
- * load generator around every phase.
- */
-async function measure(name, target, pids, rates, warmupS, seconds) {
-  const sanity = await sanityCheck(name, target);
-  const quiet = await waitForQuiet(Object.values(pids), {
-    thresholdPct: QUIET_THRESHOLD_PCT,
-    maxWaitS: QUIET_MAX_WAIT_S,
-    onWait: (pct) => log(`  other processes use ${pct.toFixed(0)}% of the machine: waiting up to ${QUIET_MAX_WAIT_S} s for them to finish…`),
-  });
+/** One pass of the load generator over every rate, with CPU sampled around each measured window. */
+async function loadOnce(target, pids, rates, warmupS, seconds) {
   const cpu = {};
   let before;
   const phases = await runOpenLoop(target, phasesFor(rates, warmupS, seconds), {
@@ -106,12 +101,40 @@ async function measure(name, target, pids, rates, warmupS, seconds) {
         : null,
     };
   }
-  log(
-    `  ${name}: ${rates
-      .map((r) => `${r} rps p50 ${fmtMs(byRate[r].latencyMs.p50)} ms p99 ${fmtMs(byRate[r].latencyMs.p99)} ms (${byRate[r].errors} errors)`)
-      .join('; ')}`,
-  );
-  return { sanity, quietBefore: { foreignBusyPct: round(quiet.foreignBusyPct, 1), waitedS: round(quiet.waitedS, 1) }, byRate };
+  return byRate;
+}
+
+/**
+ * Loads one target after waiting for the rest of the machine to be quiet. When other processes still took
+ * more than FOREIGN_WARN_PCT of the machine during a measured window, the pass is repeated (at most
+ * BENCH_RETRIES times per target) and the quietest pass is kept; the summary flags it if none was quiet.
+ */
+async function measure(name, target, pids, rates, warmupS, seconds, benchStartedAt) {
+  const sanity = await sanityCheck(name, target);
+  const passes = [];
+  for (let attempt = 0; attempt <= RETRIES; attempt++) {
+    const quiet = await waitForQuiet(Object.values(pids), {
+      thresholdPct: QUIET_THRESHOLD_PCT,
+      maxWaitS: QUIET_MAX_WAIT_S,
+      onWait: (pct) => log(`  other processes use ${pct.toFixed(0)}% of the machine: waiting up to ${QUIET_MAX_WAIT_S} s for them to finish…`),
+    });
+    const byRate = await loadOnce(target, pids, rates, warmupS, seconds);
+    const foreign = Math.max(...rates.map((r) => byRate[r].cpu?.foreignBusyPct ?? 0));
+    passes.push({ quietBefore: { foreignBusyPct: round(quiet.foreignBusyPct, 1), waitedS: round(quiet.waitedS, 1) }, foreign, byRate });
+    log(
+      `  ${name}: ${rates
+        .map((r) => `${r} rps p50 ${fmtMs(byRate[r].latencyMs.p50)} ms p99 ${fmtMs(byRate[r].latencyMs.p99)} ms (${byRate[r].errors} errors)`)
+        .join('; ')}; other processes up to ${foreign.toFixed(0)}%`,
+    );
+    if (foreign <= FOREIGN_WARN_PCT) break;
+    if (Date.now() - benchStartedAt > RETRY_BUDGET_S * 1000) {
+      log(`  ${name}: other processes took ${foreign.toFixed(0)}% of the machine during the measurement (no time left to measure again)`);
+      break;
+    }
+    if (attempt < RETRIES) log(`  ${name}: other processes took ${foreign.toFixed(0)}% of the machine during the measurement: measuring again…`);
+  }
+  const best = passes.reduce((a, b) => (b.foreign < a.foreign ? b : a));
+  return { sanity, passes: passes.length, quietBefore: best.quietBefore, byRate: best.byRate };
 }
 
 export async function gatewayBenchmark({ resultsDir }) {
@@ -134,7 +157,7 @@ export async function gatewayBenchmark({ resultsDir }) {
     log(`gateway: ${LABELS[name]}…`);
     if (name === 'direct') {
       const target = { url: `${emu.url}/v1/chat/completions`, headers: { authorization: 'Bearer x' }, body };
-      results.direct = await measure(name, target, { emulator: emu.proc.pid }, rates, warmupS, seconds);
+      results.direct = await measure(name, target, { emulator: emu.proc.pid }, rates, warmupS, seconds, startedAt.getTime());
     } else if (name === 'portkey') {
       const pk = await startPortkey();
       portkeyAddresses = pk.addresses;
@@ -145,7 +168,7 @@ export async function gatewayBenchmark({ resultsDir }) {
           headers: { 'x-portkey-provider': 'openai', 'x-portkey-custom-host': `${emu.url}/v1`, authorization: 'Bearer x' },
           body,
         };
-        results.portkey = await measure(name, target, { target: pk.proc.pid, emulator: emu.proc.pid }, rates, warmupS, seconds);
+        results.portkey = await measure(name, target, { target: pk.proc.pid, emulator: emu.proc.pid }, rates, warmupS, seconds, startedAt.getTime());
       } finally {
         await pk.proc.stop();
       }
@@ -155,7 +178,7 @@ export async function gatewayBenchmark({ resultsDir }) {
         const session = await ownerSession(api.url);
         await setModelLimits(api.url, session.token, { rpm: null, tpm: null, maxConcurrency: null });
         const target = { url: `${api.url}/v1/chat/completions`, headers: { authorization: `Bearer ${session.apiKey}` }, body: { ...body, model: BENCH_MODEL } };
-        results.margin = await measure(name, target, { target: api.proc.pid, emulator: emu.proc.pid }, rates, warmupS, seconds);
+        results.margin = await measure(name, target, { target: api.proc.pid, emulator: emu.proc.pid }, rates, warmupS, seconds, startedAt.getTime());
       } finally {
         await api.proc.stop();
       }
@@ -245,8 +268,10 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
       'LLM emulator answering instantly (timeScale 0). Targets ran one after another, each started fresh and stopped after its turn; ' +
       'the same load-generator process design (node:http, keep-alive agent) drove every target. ' +
       'Running concurrently on the same 2 cores: the emulator (all targets), the load generator (its own process), and for Margin ' +
-      'its PostgreSQL and Redis (ledger rows, rate limiter, API-key checks); other services idle on the machine. ' +
-      `Portkey listened on ${portkeyAddresses.join(', ')} only (checked with ss -ltnp).`,
+      'its PostgreSQL and Redis (ledger rows, rate limiter, API-key checks); whatever else ran on the machine is measured ' +
+      'and shown in brackets in the last column. ' +
+      `Portkey listened on ${portkeyAddresses.join(', ')} only (checked with ss -ltnp). ` +
+      `Measurement passes per target (repeated when other processes disturbed one; the quietest is kept): ${TARGETS.map((n) => `${LABELS[n]} ${results[n].passes}`).join(', ')}.`,
   );
   lines.push('');
   for (const rate of rates) {

@@ -85,7 +85,7 @@ export async function limiterBenchmark() {
     const pids = { emulator: emu.proc.pid, ...Object.fromEntries(apis.map((a, i) => [`api${i + 1}`, a.proc.pid])) };
     const quiet = await waitForQuiet(Object.values(pids), {
       thresholdPct: 10,
-      maxWaitS: num('BENCH_QUIET_WAIT_SECONDS', 30),
+      maxWaitS: num('BENCH_QUIET_WAIT_SECONDS', 20),
       onWait: (pct) => log(`  other processes use ${pct.toFixed(0)}% of the machine: waiting for them to finish…`),
     });
     await clearLimiterState();
@@ -200,7 +200,9 @@ function buildReport({ seconds, rpm, tpm, concurrency, sizing, clients, before, 
   lines.push(`Client answers: ${Object.entries(statusCounts).map(([s, n]) => `${s}×${n}`).join(', ')} (${answered} in all; ${sum((c) => c.okAfterWindow)} 200s completed after the window and are not counted as used).`);
   lines.push(
     `Latency of 200s (includes the wait for headroom): p50 ${fmtMs(clients.map((c) => c.okLatencyMs.p50).sort((a, b) => a - b)[1], 0)} ms (median of the 3 processes), ` +
-      `worst p99 ${fmtMs(Math.max(...clients.map((c) => c.okLatencyMs.p99 ?? 0)), 0)} ms, max ${fmtMs(Math.max(...clients.map((c) => c.okLatencyMs.max ?? 0)), 0)} ms.`,
+      `worst p99 ${fmtMs(Math.max(...clients.map((c) => c.okLatencyMs.p99 ?? 0)), 0)} ms, max ${fmtMs(Math.max(...clients.map((c) => c.okLatencyMs.max ?? 0)), 0)} ms ` +
+      `(served in arrival order, every caller would wait about callers ÷ rate = ${INSTANCES * concurrency} ÷ ${(rpm / 60).toFixed(1)}/s = ${fmtMs((INSTANCES * concurrency * 60_000) / rpm, 0)} ms). ` +
+      (refused ? `Refusals came after p50 ${fmtMs(clients.map((c) => c.refusedLatencyMs.p50 ?? 0).sort((a, b) => a - b)[1], 0)} ms (median of the 3 processes).` : ''),
   );
   const samples = clients.flatMap((c) => c.errorSamples).slice(0, 3);
   if (samples.length) lines.push(`Refusal samples: ${samples.map((s) => `\`${s.replace(/`/g, "'").slice(0, 200)}\``).join('; ')}.`);

@@ -8,7 +8,7 @@ import { build } from '../scripts/lib/build.mjs';
 import { gatewayBenchmark } from './gateway.mjs';
 import { limiterBenchmark } from './limiter.mjs';
 import { dropDatabase, flushRedis } from './lib/margin.mjs';
-import { BENCH_DIR, installCleanup, log, stopAll } from './lib/procs.mjs';
+import { BENCH_DIR, installCleanup, interrupted, log, stopAll } from './lib/procs.mjs';
 
 const BENCHMARKS = { gateway: gatewayBenchmark, limiter: limiterBenchmark };
 const RESULTS_DIR = path.join(BENCH_DIR, 'results');
@@ -43,7 +43,7 @@ async function main() {
     }
   } catch (err) {
     failed = true;
-    process.stderr.write(`\nbenchmark failed: ${err.stack ?? err.message}\n`);
+    if (!interrupted()) process.stderr.write(`\nbenchmark failed: ${err.stack ?? err.message}\n`);
   } finally {
     await stopAll();
     await cleanUpServices();

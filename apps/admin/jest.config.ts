@@ -22,6 +22,8 @@ const config: Config = {
   moduleNameMapper: {
     '^@margin/contracts$': '<rootDir>/../../libs/contracts/src/index.ts',
     '\\.css$': '<rootDir>/src/testing/style-stub.ts',
+    // No real sockets in jsdom: tests drive the progress feed through a fake server.
+    '^socket\\.io-client$': '<rootDir>/src/testing/fakeSocketIo.ts',
   },
   setupFilesAfterEnv: ['<rootDir>/src/testing/setup-tests.ts'],
   clearMocks: true,

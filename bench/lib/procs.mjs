@@ -132,6 +132,10 @@ function killAllNow() {
 }
 
 let handlersInstalled = false;
+let interruptedBy = null;
+/** The signal that is stopping the run, if any (errors that follow from it are not worth reporting). */
+export const interrupted = () => interruptedBy;
+
 /** Kills the children on Ctrl-C / SIGTERM / crash; `onInterrupt` runs first (e.g. dropping the database). */
 export function installCleanup(onInterrupt) {
   if (handlersInstalled) return;
@@ -139,6 +143,7 @@ export function installCleanup(onInterrupt) {
   process.on('exit', killAllNow);
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.once(sig, () => {
+      interruptedBy = sig;
       log(`${sig}: stopping child processes…`);
       const hard = setTimeout(() => {
         killAllNow();

@@ -72,11 +72,14 @@ export async function startCluster(options: { workers: number; emulator: Record<
   const emulatorUrl = (JSON.parse(await waitForLine(emulator, /llm-emulator listening/, 'the emulator')) as { url: string }).url;
 
   const base = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_e2e';
-  const dbUrl = Object.assign(new URL(base), { pathname: '/margin_e2e_jobs' }).toString();
-  const admin = new Client({ connectionString: Object.assign(new URL(base), { pathname: '/postgres' }).toString() });
+  // A database of this test process's own, dropped at the end.
+  const dbName = `margin_e2e_c${process.pid}`;
+  const dbUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
+  const maintenanceUrl = Object.assign(new URL(base), { pathname: '/postgres' }).toString();
+  const admin = new Client({ connectionString: maintenanceUrl });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS margin_e2e_jobs WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE margin_e2e_jobs`);
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
 
   const redisBase = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
@@ -166,6 +169,10 @@ export async function startCluster(options: { workers: number; emulator: Record<
       await Promise.all([...workers.map((w) => stopChild(w)), stopChild(api)]);
       await stopChild(emulator);
       await db.end().catch(() => undefined);
+      const cleanup = new Client({ connectionString: maintenanceUrl });
+      await cleanup.connect();
+      await cleanup.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+      await cleanup.end();
     },
   };
   for (let i = 0; i < options.workers; i++) await cluster.startWorker();

@@ -9,6 +9,7 @@ import { AnalysisCacheService } from './cache/analysis-cache.service';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalyzeService } from './jobs/analyze.service';
 import { ItemRunner } from './jobs/item-runner';
+import { JobFeeder } from './jobs/job-feeder';
 import { JobItemEntity } from './jobs/job-item.entity';
 import { JobEntity } from './jobs/job.entity';
 import { JobsController } from './jobs/jobs.controller';
@@ -43,8 +44,8 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
-  providers: [JobsRepository, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
-  exports: [JobsRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
+  providers: [JobsRepository, JobFeeder, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
+  exports: [JobsRepository, JobFeeder, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
 })
 export class AnalysisCoreModule {}
 

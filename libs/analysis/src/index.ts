@@ -8,5 +8,6 @@ export { ProfilesService, toProfileView, parseProfileRef } from './profiles/prof
 export { PipelineInputError, PipelineOutputError } from './pipeline/pipeline.errors';
 import { Analysis1764000000000 } from './migrations/1764000000000-analysis';
 import { Profiles1764000000100 } from './migrations/1764000000100-profiles';
+import { Feeding1764000000300 } from './migrations/1764000000300-feeding';
 
-export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100];
+export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300];

@@ -4,6 +4,9 @@ import { LoginPage } from '../modules/auth/components/LoginPage';
 import { RequireAuth } from '../modules/auth/components/RequireAuth';
 import { DashboardPage } from '../modules/dashboard/components/DashboardPage';
 import { CostsPage } from '../modules/costs/components/CostsPage';
+import { JobDetailPage } from '../modules/jobs/components/JobDetailPage';
+import { JobsPage } from '../modules/jobs/components/JobsPage';
+import { NewJobPage } from '../modules/jobs/components/NewJobPage';
 import { RouterPage } from '../modules/router/components/RouterPage';
 import { SettingsPage } from '../modules/settings/components/SettingsPage';
 import { AppShell } from '../modules/shell/components/AppShell';
@@ -21,6 +24,9 @@ export const routes: RouteObject[] = [
     ),
     children: [
       { index: true, element: <DashboardPage /> },
+      { path: 'jobs', element: <JobsPage /> },
+      { path: 'jobs/new', element: <NewJobPage /> },
+      { path: 'jobs/:id', element: <JobDetailPage /> },
       { path: 'costs', element: <CostsPage /> },
       { path: 'router', element: <RouterPage /> },
       { path: 'api-keys', element: <ApiKeysPage /> },

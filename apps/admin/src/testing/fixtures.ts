@@ -3,10 +3,14 @@ import type {
   BudgetView,
   CostSummary,
   HealthResponse,
+  JobCounters,
+  JobItemView,
+  JobView,
   LlmCallView,
   MeResponse,
   ModelView,
   PolicyCell,
+  ProfileView,
   ProviderView,
   Role,
   RoutingPolicyView,
@@ -197,4 +201,108 @@ export function makeHealth(providers: Record<string, { healthy: boolean; emulate
     providers: { status: 'up' as const, healthy: 1, total: 1, providers },
   };
   return { status: 'ok', info: details, error: {}, details };
+}
+
+/** The built-in song-analysis profile as GET /profiles lists it (schemas trimmed to what the SPA reads). */
+export function makeSongProfile(overrides: Partial<ProfileView> = {}): ProfileView {
+  return {
+    key: 'song-analysis',
+    version: 1,
+    name: 'Song analysis',
+    description: "Reviews a song's lyrics.",
+    inputSchema: {
+      type: 'object',
+      properties: {
+        title: { type: 'string', minLength: 1, maxLength: 300 },
+        artist: { type: 'string', minLength: 1, maxLength: 300 },
+        lyrics: { type: 'string', minLength: 1, maxLength: 20_000 },
+        rubric: { type: 'string', minLength: 1, maxLength: 4_000, description: 'Your own review criteria' },
+      },
+      required: ['title', 'artist', 'lyrics'],
+      additionalProperties: false,
+    },
+    outputSchema: { type: 'object' },
+    steps: [{ name: 'analyze', operation: 'analyze', complexity: 'simple' }],
+    cacheScope: 'global',
+    builtIn: true,
+    ...overrides,
+  };
+}
+
+export function makeBlogProfile(): ProfileView {
+  return makeSongProfile({
+    key: 'blog-post',
+    name: 'Blog post',
+    description: 'Researches, outlines and drafts a post.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        topic: { type: 'string', minLength: 1 },
+        keywords: { type: 'array', items: { type: 'string' }, maxItems: 20 },
+      },
+      required: ['topic'],
+    },
+    steps: [
+      { name: 'research', operation: 'research', complexity: 'simple' },
+      { name: 'draft', operation: 'draft', complexity: 'medium' },
+    ],
+  });
+}
+
+export const JOB_ID = '7d0f3a52-1c2b-4e8f-9a6d-0b1c2d3e4f50';
+
+export function makeJob(overrides: Partial<JobView> = {}): JobView {
+  return {
+    id: JOB_ID,
+    name: 'Sunday playlist',
+    profile: 'song-analysis',
+    profileVersion: 1,
+    status: 'running',
+    priority: 'high',
+    totalItems: 12,
+    completedItems: 3,
+    failedItems: 0,
+    cachedItems: 1,
+    cancelledItems: 0,
+    costUsd: 0.000321,
+    savedUsd: 0.000107,
+    budgetUsd: null,
+    etaSeconds: 30,
+    metadata: null,
+    createdAt: '2025-03-03T10:00:00.000Z',
+    startedAt: '2025-03-03T10:00:01.000Z',
+    finishedAt: null,
+    ...overrides,
+  };
+}
+
+export function makeCounters(overrides: Partial<JobCounters> = {}): JobCounters {
+  return {
+    jobId: JOB_ID,
+    status: 'running',
+    total: 12,
+    completed: 3,
+    failed: 0,
+    cached: 1,
+    percentage: 25,
+    etaSeconds: 30,
+    costUsd: 0.000321,
+    ...overrides,
+  };
+}
+
+export function makeJobItem(index: number, overrides: Partial<JobItemView> = {}): JobItemView {
+  return {
+    id: `item-${index}`,
+    index,
+    status: 'completed',
+    input: { title: `Hymn ${index}`, artist: 'The Singers', lyrics: `Verse ${index}` },
+    result: { summary: `A hopeful hymn ${index}.`, themes: ['hope'], concerns: [], score: 90, verdict: 'approved' },
+    cached: false,
+    costUsd: 0.000107,
+    model: 'openai/gpt-4o-mini',
+    error: null,
+    attempts: 1,
+    ...overrides,
+  };
 }

@@ -1,5 +1,6 @@
 import '@testing-library/jest-dom';
 import { TextDecoder, TextEncoder } from 'node:util';
+import { fakeProgressServer } from './fakeSocketIo';
 
 // jsdom lacks these and react-router needs them at import time.
 if (typeof globalThis.TextEncoder === 'undefined') {
@@ -8,4 +9,5 @@ if (typeof globalThis.TextEncoder === 'undefined') {
 
 afterEach(() => {
   window.localStorage.clear();
+  fakeProgressServer.reset();
 });

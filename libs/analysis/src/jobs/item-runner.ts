@@ -11,6 +11,7 @@ import { PipelineRunner } from '../pipeline/pipeline-runner';
 import { ProfilesService } from '../profiles/profiles.service';
 import { ProgressPublisher } from '../progress/progress.publisher';
 import { QuotaService } from '../quotas/quota.service';
+import { JobFeeder } from './job-feeder';
 import { toCounters } from './job-views';
 import { JobsRepository, type ItemOutcome } from './jobs.repository';
 
@@ -51,6 +52,7 @@ export class ItemRunner {
     private readonly tenants: TenantRepository,
     private readonly ledger: LedgerService,
     private readonly progress: ProgressPublisher,
+    private readonly feeder: JobFeeder,
     private readonly clock: Clock,
   ) {}
 
@@ -117,7 +119,10 @@ export class ItemRunner {
       costUsd: picoToUsd(usdToPico(outcome.costUsd ?? '0')),
     });
     if (result.finished) await this.progress.jobCompleted(tenantId, toCounters(result.job, this.clock.now()));
-    else await this.progress.jobProgress(tenantId, jobId, async () => toCounters((await this.repo.findJob(tenantId, jobId)) ?? result.job, this.clock.now()));
+    else {
+      await this.progress.jobProgress(tenantId, jobId, async () => toCounters((await this.repo.findJob(tenantId, jobId)) ?? result.job, this.clock.now()));
+      if (result.job.status !== 'cancelled') await this.feeder.feed(tenantId, jobId, result.job.priority);
+    }
     return result;
   }
 }

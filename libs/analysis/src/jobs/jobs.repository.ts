@@ -82,9 +82,38 @@ export class JobsRepository {
     return manager.findOneBy(JobEntity, { tenantId, idempotencyKey: key });
   }
 
-  /** Jobs (of any tenant: the worker's safety net) that never started though created before `before`. */
-  unstartedJobs(before: Date, limit: number): Promise<JobEntity[]> {
-    return this.jobs.createQueryBuilder('j').where("j.status = 'queued' AND j.created_at < :before", { before }).orderBy('j.created_at', 'ASC').limit(limit).getMany();
+  /**
+   * Claims the job's next items for the queue (marking them enqueued) when fewer than `lowWater` of its
+   * enqueued items are still open; SKIP LOCKED lets several feeders run at once without claiming twice.
+   */
+  async claimForQueue(tenantId: string, jobId: string, window: number, lowWater: number): Promise<Array<{ id: string; attempts: number }>> {
+    return this.db.transaction(async (m) => {
+      const [{ open }] = (await m.query(
+        `SELECT count(*)::int AS open FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status IN ('queued', 'running')`,
+        [tenantId, jobId],
+      )) as [{ open: number }];
+      if (open >= lowWater) return [];
+      const [rows] = (await m.query(
+        `UPDATE job_items SET enqueued = true WHERE id IN (
+           SELECT id FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND NOT enqueued AND status = 'queued' ORDER BY index LIMIT $3 FOR UPDATE SKIP LOCKED
+         ) RETURNING id, attempts, index`,
+        [tenantId, jobId, window - open],
+      )) as [Array<{ id: string; attempts: number; index: number }>, number];
+      return rows.sort((a, b) => a.index - b.index).map(({ id, attempts }) => ({ id, attempts }));
+    });
+  }
+
+  /** Open jobs (of any tenant: the worker's safety net) created before `before`. */
+  openJobs(before: Date, limit: number): Promise<JobEntity[]> {
+    return this.jobs.createQueryBuilder('j').where("j.status IN ('queued', 'running') AND j.created_at < :before", { before }).orderBy('j.created_at', 'ASC').limit(limit).getMany();
+  }
+
+  /** Items handed to the queue but not finished, of a job that has not started: candidates for re-sending. */
+  async enqueuedOpenItems(tenantId: string, jobId: string): Promise<Array<{ id: string; attempts: number }>> {
+    return (await this.db.query(`SELECT id, attempts FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status = 'queued' ORDER BY index`, [
+      tenantId,
+      jobId,
+    ])) as Array<{ id: string; attempts: number }>;
   }
 
   findJob(tenantId: string, id: string): Promise<JobEntity | null> {
@@ -218,7 +247,7 @@ export class JobsRepository {
   async requeueFailed(tenantId: string, jobId: string): Promise<string[]> {
     return this.db.transaction(async (m) => {
       const [items] = (await m.query(
-        `UPDATE job_items SET status = 'queued', error = NULL, finished_at = NULL WHERE tenant_id = $1 AND job_id = $2 AND status = 'failed' RETURNING id`,
+        `UPDATE job_items SET status = 'queued', enqueued = false, error = NULL, finished_at = NULL WHERE tenant_id = $1 AND job_id = $2 AND status = 'failed' RETURNING id`,
         [tenantId, jobId],
       )) as [Array<{ id: string }>, number];
       if (items.length) {

@@ -1,7 +1,6 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import {
-  BULL_PRIORITY,
   QUEUES,
   type AnalysisItemPayload,
   type JobCounters,
@@ -28,6 +27,7 @@ import { ProgressPublisher } from '../progress/progress.publisher';
 import { QuotaService } from '../quotas/quota.service';
 import { InvalidItemsError, validateItems } from './item-input';
 import { toCounters, toItemView, toJobView } from './job-views';
+import { JobFeeder } from './job-feeder';
 import { JobsRepository } from './jobs.repository';
 import { PriorityService } from './priority.service';
 
@@ -56,7 +56,6 @@ export class InvalidCursorError extends DomainError {
   }
 }
 
-const ENQUEUE_BATCH = 1000;
 /** Assumed generation pace for time estimates before there is history. */
 const ESTIMATE_TOKENS_PER_SECOND = 50;
 
@@ -76,6 +75,7 @@ export class JobsService extends JobCountersReader {
     private readonly progress: ProgressPublisher,
     private readonly clock: Clock,
     private readonly config: AppConfig,
+    private readonly feeder: JobFeeder,
     @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
   ) {
     super();
@@ -144,7 +144,7 @@ export class JobsService extends JobCountersReader {
 
     const { job } = outcome;
     if (outcome.created) {
-      await this.enqueue(principal.tenantId, job.id, priority, await this.repo.itemIds(principal.tenantId, job.id, 'queued'));
+      await this.feeder.feed(principal.tenantId, job.id, priority, { force: true });
       this.logger.log({ tenantId: principal.tenantId, jobId: job.id, items: job.totalItems, priority, profile: `${profile.key}@${profile.version}` }, 'Job accepted');
     }
     const estimate = await this.estimateFor(principal.tenantId, profile, input.items.length, hashes, tenant.plan);
@@ -152,19 +152,6 @@ export class JobsService extends JobCountersReader {
       created: outcome.created,
       response: { id: job.id, status: job.status, totalItems: job.totalItems, priority: job.priority, estimate: { costUsd: estimate.costUsd, seconds: estimate.seconds } },
     };
-  }
-
-  /** One Bull job per item, addressed by the item id (and attempt), so an item is never queued twice. */
-  private async enqueue(tenantId: string, jobId: string, priority: Priority, itemIds: string[], suffix = ''): Promise<void> {
-    for (let i = 0; i < itemIds.length; i += ENQUEUE_BATCH) {
-      await this.queue.addBulk(
-        itemIds.slice(i, i + ENQUEUE_BATCH).map((itemId) => ({
-          name: 'item',
-          data: { tenantId, jobId, itemId },
-          opts: { jobId: `${itemId}${suffix}`, priority: BULL_PRIORITY[priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
-        })),
-      );
-    }
   }
 
   async estimate(principal: Principal, input: SubmitInput): Promise<JobEstimate> {
@@ -287,7 +274,7 @@ export class JobsService extends JobCountersReader {
     if (!job) throw new NotFoundError('Job');
     if (job.status === 'cancelled') throw new ConflictError('A cancelled job cannot be retried');
     const ids = await this.repo.requeueFailed(principal.tenantId, jobId);
-    await this.enqueue(principal.tenantId, jobId, job.priority, ids, `:retry:${Date.now()}`);
+    await this.feeder.feed(principal.tenantId, jobId, job.priority, { force: true });
     const after = await this.repo.findJob(principal.tenantId, jobId);
     return { ...toJobView(after ?? job, this.clock.now()), retriedItems: ids.length };
   }

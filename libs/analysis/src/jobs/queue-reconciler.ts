@@ -4,6 +4,7 @@ import { BULL_PRIORITY, QUEUES, type AnalysisItemPayload } from '@margin/contrac
 import { Clock, REDIS } from '@margin/core';
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
+import { JobFeeder } from './job-feeder';
 import { JobsRepository } from './jobs.repository';
 
 const EVERY_MS = 60_000;
@@ -11,9 +12,9 @@ const STALE_MS = 60_000;
 const RECHECK_SECONDS = 600;
 
 /**
- * Safety net for the gap between committing a job and queueing its items (Redis down at that moment, the API
- * killed in between): jobs that never started get their queued items added again. Bull ignores an add whose
- * job id (the item id) exists, so this never queues an item twice.
+ * Safety net, every minute in each worker: keeps open jobs' windows topped up (a feed missed while Redis was
+ * away), and re-sends the queue entries of jobs that never started (lost between commit and queue). Bull
+ * ignores an add whose id exists, so nothing is queued twice.
  */
 @Injectable()
 export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -22,6 +23,7 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
 
   constructor(
     private readonly jobs: JobsRepository,
+    private readonly feeder: JobFeeder,
     @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
@@ -36,25 +38,30 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.timer) clearInterval(this.timer);
   }
 
+  /** Tops up every open job's window, and re-sends the queue entries of jobs that never started. */
   async sweep(): Promise<number> {
-    const jobs = await this.jobs.unstartedJobs(new Date(this.clock.now().getTime() - STALE_MS), 100);
-    let requeued = 0;
+    const jobs = await this.jobs.openJobs(new Date(this.clock.now().getTime() - STALE_MS), 100);
+    let added = 0;
     for (const job of jobs) {
-      // One sweep per job every few minutes, across all workers.
-      if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RECHECK_SECONDS, 'NX')) !== 'OK') continue;
-      const items = await this.jobs.itemIds(job.tenantId, job.id, 'queued');
+      const fed = await this.feeder.feed(job.tenantId, job.id, job.priority);
+      added += fed;
+      if (job.status !== 'queued') continue;
+      // Never started a minute after submission: its entries may have been lost between commit and queue.
+      // Checked once every few minutes per job, and not right after feeding it.
+      if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RECHECK_SECONDS, 'NX')) !== 'OK' || fed > 0) continue;
+      const items = await this.jobs.enqueuedOpenItems(job.tenantId, job.id);
       for (let i = 0; i < items.length; i += 1000) {
         await this.queue.addBulk(
-          items.slice(i, i + 1000).map((itemId) => ({
+          items.slice(i, i + 1000).map((item) => ({
             name: 'item',
-            data: { tenantId: job.tenantId, jobId: job.id, itemId },
-            opts: { jobId: itemId, priority: BULL_PRIORITY[job.priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
+            data: { tenantId: job.tenantId, jobId: job.id, itemId: item.id },
+            opts: { jobId: `${item.id}:${item.attempts}`, priority: BULL_PRIORITY[job.priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
           })),
         );
       }
-      requeued += items.length;
+      added += items.length;
     }
-    if (requeued) this.logger.log({ requeued }, 'Queued items of jobs that had not started were added to the queue again');
-    return requeued;
+    if (added) this.logger.log({ added }, 'Items of open jobs handed to the queue');
+    return added;
   }
 }

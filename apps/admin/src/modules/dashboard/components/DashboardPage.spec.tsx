@@ -1,8 +1,9 @@
-import { screen, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import type { CostGroupBy } from '@margin/contracts';
 import { setAccessToken } from '../../../shared/api/tokenStore';
+import { fakeProgressServer, serverEmits } from '../../../testing/fakeSocketIo';
 import { installFetchMock, type MockReply } from '../../../testing/fetchMock';
-import { makeBudget, makeHealth, makeMe, makeSummary } from '../../../testing/fixtures';
+import { JOB_ID, makeBudget, makeCounters, makeHealth, makeJob, makeMe, makeSummary } from '../../../testing/fixtures';
 import { renderApp } from '../../../testing/renderApp';
 
 const FROM = '2025-03-01T00%3A00%3A00.000Z';
@@ -12,6 +13,7 @@ function installDashboardBackend(health: MockReply = { status: 200, body: makeHe
   return installFetchMock({
     'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role: 'member' }) }),
     'GET /health': () => health,
+    'GET /api/v1/jobs?status=running&limit=5': () => ({ status: 200, body: { data: [], nextCursor: null } }),
     'GET /api/v1/budget': () => ({
       status: 200,
       body: makeBudget({ monthlyLimitUsd: 50, spentUsd: 42, alertThresholds: [0.5, 0.8, 1] }),
@@ -121,5 +123,39 @@ describe('DashboardPage', () => {
 
     expect(await screen.findByText(/No monthly limit is set/)).toBeInTheDocument();
     expect(screen.queryByRole('meter')).not.toBeInTheDocument();
+  });
+
+  it('shows running jobs with live progress from the feed', async () => {
+    const fetchMock = installDashboardBackend();
+    fetchMock.on('GET /api/v1/jobs?status=running&limit=5', () => ({ status: 200, body: { data: [makeJob()], nextCursor: null } }));
+    renderApp('/');
+
+    const running = await screen.findByRole('region', { name: 'Running jobs' });
+    const bar = await within(running).findByRole('progressbar', { name: 'Progress of Sunday playlist' });
+    expect(bar).toHaveAttribute('aria-valuenow', '25');
+    expect(within(running).getByRole('link', { name: 'Sunday playlist' })).toHaveAttribute('href', `/jobs/${JOB_ID}`);
+    await within(running).findByText('Live: updates as items finish.');
+    expect(fakeProgressServer.sockets[0].emitted).toEqual([{ event: 'subscribe', payload: {} }]);
+
+    await serverEmits(act, 'job.progress', makeCounters({ completed: 6, percentage: 50, costUsd: 0.000642, etaSeconds: 12 }));
+    expect(bar).toHaveAttribute('aria-valuenow', '50');
+    expect(running).toHaveTextContent('50% · 6 of 12 · $0.000642 · about 12 s left');
+
+    // A finished job leaves the list: the running jobs are read again once.
+    fetchMock.on('GET /api/v1/jobs?status=running&limit=5', () => ({ status: 200, body: { data: [], nextCursor: null } }));
+    await serverEmits(act, 'job.completed', makeCounters({ status: 'completed', completed: 12, percentage: 100 }));
+    expect(await within(running).findByText('No job is running right now.')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(fetchMock.requests.filter((request) => request.path === '/api/v1/jobs?status=running&limit=5')).toHaveLength(2),
+    );
+  });
+
+  it('says when no job is running', async () => {
+    installDashboardBackend();
+    renderApp('/');
+
+    const running = await screen.findByRole('region', { name: 'Running jobs' });
+    expect(await within(running).findByText('No job is running right now.')).toBeInTheDocument();
+    expect(within(running).getByRole('link', { name: 'See all jobs' })).toHaveAttribute('href', '/jobs');
   });
 });

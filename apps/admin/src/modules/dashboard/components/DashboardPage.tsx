@@ -11,6 +11,7 @@ import { useBudget } from '../../budget/hooks/useBudget';
 import { CostTotals } from '../../costs/components/CostTotals';
 import { useCostSummary } from '../../costs/hooks/useCosts';
 import { EmulatorNotice } from '../../health/components/EmulatorNotice';
+import { RunningJobs } from '../../jobs/components/RunningJobs';
 import { spendByDay } from '../types/spendByDay';
 import { AccountOverview } from './AccountOverview';
 import { SpendBreakdown } from './SpendBreakdown';
@@ -23,10 +24,12 @@ export function DashboardPage() {
     <>
       <div className="page-header">
         <h1>Dashboard</h1>
-        <p className="muted">This month’s spend against your budget, where it went, and your account.</p>
+        <p className="muted">Jobs running now, this month’s spend against your budget, where it went, and your account.</p>
       </div>
 
       <EmulatorNotice />
+
+      <RunningJobs />
 
       {me.isPending ? (
         <LoadingState label="Loading your account…" />

@@ -15,7 +15,7 @@ export function ColumnMappingFields({ fields, columns, mapping, unused, onChange
   const id = useId();
   return (
     <fieldset className="fieldset">
-      <legend className="fieldset__legend">Column mapping</legend>
+      <legend className="visually-hidden">Which column feeds each input field</legend>
       <p className="muted small">
         Columns named like a field are matched for you. Change any of them, or leave an optional field without a column.
       </p>

@@ -116,7 +116,7 @@ export function JobItemsSection({ jobId }: { jobId: string }) {
                     <td>{item.cached ? 'Yes' : 'No'}</td>
                     <td>{item.model ? <code>{item.model}</code> : '—'}</td>
                     <td className="num">{formatUsd(item.costUsd)}</td>
-                    <td className="table__wrap-cell items-table__error">{item.error ?? '—'}</td>
+                    <td className={item.error ? 'table__wrap-cell items-table__error' : undefined}>{item.error ?? '—'}</td>
                     <td className="table__actions">
                       <button
                         type="button"

@@ -8,7 +8,7 @@ import { JobProgressBar, progressText } from './JobProgressBar';
 import { JobStatusBadge } from './JobStatusBadge';
 
 function etaText(job: JobState): string {
-  if (isTerminal(job.status)) return job.finishedAt ? `Finished ${formatDateTime(job.finishedAt)}` : 'Finished';
+  if (isTerminal(job.status)) return job.finishedAt ? formatDateTime(job.finishedAt) : 'Just now';
   if (job.status === 'queued' && job.etaSeconds === null) return 'Waiting for a worker';
   if (job.etaSeconds === null) return 'Estimating…';
   return job.etaSeconds === 0 ? 'Any moment now' : `About ${formatDuration(job.etaSeconds)} left`;
@@ -30,7 +30,7 @@ export function JobProgressCard({ job, feed }: { job: JobState; feed: FeedStatus
       <JobProgressBar job={job} label="Job progress" size="large" />
       <dl className="stats">
         <div className="stat">
-          <dt className="stat__label">Time left</dt>
+          <dt className="stat__label">{isTerminal(job.status) ? 'Finished' : 'Time left'}</dt>
           <dd className="stat__value stat__value--small">{etaText(job)}</dd>
         </div>
         <div className="stat">

@@ -1,10 +1,10 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { io } from 'socket.io-client';
-import { PROGRESS_NAMESPACE, type ItemCompletedEvent, type JobCounters } from '@margin/contracts';
+import type { ItemCompletedEvent, JobCounters } from '@margin/contracts';
 import { useAccessToken } from '../../../shared/api/useAccessToken';
 import { jobListsQueryKey, jobQueryKey } from '../api/jobsApi';
 import { applyCounters, listsShowJob } from '../api/jobsCache';
+import { acquireProgressSocket, holdRoom, letGoOfRoom, releaseProgressSocket } from '../api/progressSocket';
 import type { FeedStatus, SubscribeAck } from '../types/progressFeed';
 
 interface ProgressFeedOptions {
@@ -33,13 +33,16 @@ export function useProgressFeed({ jobId, onItemCompleted, onJobCompleted }: Prog
       setStatus('off');
       return undefined;
     }
-    setStatus('connecting');
-    const socket = io(PROGRESS_NAMESPACE, { auth: { token }, transports: ['websocket'] });
-    let connectedBefore = false;
+    const socket = acquireProgressSocket(queryClient, token);
+    const target = jobId ? { jobId } : {};
+    const room = jobId ?? '*';
+    holdRoom(queryClient, socket, room);
+    let subscribedBefore = false;
     // Jobs the tenant feed mentioned that no loaded list shows: the lists are refetched once for each.
     const unknownJobs = new Set<string>();
 
     const onCounters = (counters: JobCounters): void => {
+      if (jobId && counters.jobId !== jobId) return;
       applyCounters(queryClient, counters);
       if (!jobId && !unknownJobs.has(counters.jobId) && !listsShowJob(queryClient, counters.jobId)) {
         unknownJobs.add(counters.jobId);
@@ -47,50 +50,63 @@ export function useProgressFeed({ jobId, onItemCompleted, onJobCompleted }: Prog
       }
     };
 
-    socket.on('connect', () => {
-      const reconnected = connectedBefore;
-      connectedBefore = true;
-      // Rooms do not survive a reconnect: subscribe again every time.
-      socket.emit('subscribe', jobId ? { jobId } : {}, (ack: SubscribeAck) => {
+    // Rooms do not survive a reconnect: subscribe on every connect, and at once when the shared socket is up.
+    const subscribe = (): void => {
+      const resubscribed = subscribedBefore;
+      subscribedBefore = true;
+      socket.emit('subscribe', target, (ack: SubscribeAck) => {
         if (!ack.ok) {
           setStatus(ack.error === 'not found' ? 'not-found' : 'unavailable');
           return;
         }
         setStatus('live');
         if (ack.job) applyCounters(queryClient, ack.job);
-        if (reconnected) {
+        if (resubscribed) {
           // Whatever happened while the connection was down is read once from the API.
           void queryClient.invalidateQueries({ queryKey: jobId ? jobQueryKey(jobId) : jobListsQueryKey });
         }
       });
-    });
-    socket.on('disconnect', () => {
-      setStatus(socket.active ? 'reconnecting' : 'off');
-    });
-    socket.on('connect_error', (error: Error) => {
+    };
+    const onDisconnect = (): void => setStatus(socket.active ? 'reconnecting' : 'off');
+    const onConnectError = (error: Error): void => {
       if (error.message === 'unauthorized') setStatus('unauthorized');
       else setStatus(socket.active ? 'reconnecting' : 'unavailable');
-    });
-    socket.on('job.progress', onCounters);
-    socket.on('job.completed', (counters: JobCounters) => {
+    };
+    const onJobCompleted = (counters: JobCounters): void => {
+      if (jobId && counters.jobId !== jobId) return;
       onCounters(counters);
       // A finished job leaves the "running" filter and gains finishedAt and savings: read it once more.
       void queryClient.invalidateQueries({ queryKey: jobQueryKey(counters.jobId) });
       void queryClient.invalidateQueries({
         queryKey: jobListsQueryKey,
-        predicate: (query) => {
-          const filter = query.queryKey[2] as { status?: string } | undefined;
-          return filter?.status !== undefined;
-        },
+        predicate: (query) => (query.queryKey[2] as { status?: string } | undefined)?.status !== undefined,
       });
       handlers.current.onJobCompleted?.(counters);
-    });
-    socket.on('item.completed', (event: ItemCompletedEvent) => {
+    };
+    const onItemCompleted = (event: ItemCompletedEvent): void => {
+      if (jobId && event.jobId !== jobId) return;
       handlers.current.onItemCompleted?.(event);
-    });
+    };
+
+    setStatus('connecting');
+    socket.on('connect', subscribe);
+    socket.on('disconnect', onDisconnect);
+    socket.on('connect_error', onConnectError);
+    socket.on('job.progress', onCounters);
+    socket.on('job.completed', onJobCompleted);
+    socket.on('item.completed', onItemCompleted);
+    if (socket.connected) subscribe();
 
     return () => {
-      socket.disconnect();
+      socket.off('connect', subscribe);
+      socket.off('disconnect', onDisconnect);
+      socket.off('connect_error', onConnectError);
+      socket.off('job.progress', onCounters);
+      socket.off('job.completed', onJobCompleted);
+      socket.off('item.completed', onItemCompleted);
+      // The connection outlives this component: leave the room unless someone else still listens to it.
+      if (letGoOfRoom(queryClient, socket, room) && socket.connected) socket.emit('unsubscribe', target);
+      releaseProgressSocket(queryClient, socket);
     };
   }, [token, jobId, queryClient]);
 

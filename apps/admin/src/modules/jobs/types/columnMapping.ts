@@ -42,7 +42,6 @@ function fromCell(field: InputField, cell: string): unknown {
       return cell;
     case 'string':
     case 'object':
-    case 'null':
     case undefined:
       return cell;
   }

@@ -1,0 +1,47 @@
+import { InjectQueue } from '@nestjs/bull';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BULL_PRIORITY, QUEUES, type AnalysisItemPayload, type Priority } from '@margin/contracts';
+import { REDIS } from '@margin/core';
+import type { Queue } from 'bull';
+import type Redis from 'ioredis';
+import { JobsRepository } from './jobs.repository';
+
+/** Items of one job in the queue at most; more are added when fewer than LOW_WATER remain. */
+export const FEED_WINDOW = 2000;
+export const FEED_LOW_WATER = 1000;
+const BATCH = 1000;
+
+/**
+ * Hands a job's items to the queue a window at a time, instead of all at submission: a 100,000-item job is
+ * accepted without 100,000 queue writes, Redis holds a bounded number of entries per job, and a later
+ * high-priority job still goes ahead of everything waiting. Called at submission, after each finished item
+ * (at most once a second per job across processes) and by the reconciler's sweep.
+ */
+@Injectable()
+export class JobFeeder {
+  private readonly logger = new Logger(JobFeeder.name);
+
+  constructor(
+    private readonly repo: JobsRepository,
+    @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
+    @Inject(REDIS) private readonly redis: Redis,
+  ) {}
+
+  /** Adds the job's next items when its window runs low; returns how many were added. */
+  async feed(tenantId: string, jobId: string, priority: Priority, options: { force?: boolean } = {}): Promise<number> {
+    if (!options.force && (await this.redis.set(`margin:feed:${jobId}`, '1', 'PX', 1000, 'NX')) !== 'OK') return 0;
+    const items = await this.repo.claimForQueue(tenantId, jobId, FEED_WINDOW, FEED_LOW_WATER);
+    for (let i = 0; i < items.length; i += BATCH) {
+      await this.queue.addBulk(
+        items.slice(i, i + BATCH).map((item) => ({
+          name: 'item',
+          data: { tenantId, jobId, itemId: item.id },
+          // The attempt count in the id: a retried item is a new queue entry, a re-sent one is not.
+          opts: { jobId: `${item.id}:${item.attempts}`, priority: BULL_PRIORITY[priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
+        })),
+      );
+    }
+    if (items.length) this.logger.debug({ jobId, added: items.length }, 'Items handed to the queue');
+    return items.length;
+  }
+}
