@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
 import { collectPageErrors, launchBrowser, screenshot } from './support/browser';
 import { startCluster, type Cluster } from './support/cluster';
-import { ADMIN_DIST_DIR, buildAdmin, isolatedStores, overflowsHorizontally, signIn, songsCsv, usd, writeTempFile } from './support/admin-pages';
+import { ADMIN_DIST_DIR, buildAdmin, isolatedRedis, overflowsHorizontally, signIn, songsCsv, usd, writeTempFile } from './support/admin-pages';
 
 jest.setTimeout(300_000);
 
@@ -39,7 +39,7 @@ describe('admin SPA in the browser', () => {
       workers: 0,
       emulator: { defaults: fast, models },
       // Two items at a time: twelve songs take a few waves, so the bar visibly moves.
-      env: { ...(await isolatedStores()), ADMIN_DIST_DIR, WORKER_CONCURRENCY: '2' },
+      env: { ...isolatedRedis(), ADMIN_DIST_DIR, WORKER_CONCURRENCY: '2' },
     });
     // Song analysis (analyze/simple) goes to gpt-4o-mini first, so its price drives the estimate.
     const policy = await c.api('PUT', '/api/v1/router/policy', { scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: [MODEL] }] }, ownerAuth());

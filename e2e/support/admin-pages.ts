@@ -3,7 +3,6 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import type { Page } from 'playwright-core';
 import { ROOT } from './stack';
 
@@ -20,25 +19,12 @@ export function buildAdmin(): void {
 }
 
 /**
- * A database and a Redis db of the admin test's own, passed to startCluster as env overrides: another cluster
- * test running at the same time (they share margin_e2e_jobs and Redis db 13) cannot take this test's queued
- * items or flush its queue. (startCluster still recreates margin_e2e_jobs, which this test then leaves unused.)
+ * A Redis db of the admin test's own, passed to startCluster as an env override: clusters share Redis db 13,
+ * so another cluster test running at the same time could otherwise take this test's queued items or flush them.
  */
-export async function isolatedStores(): Promise<{ DATABASE_URL: string; REDIS_URL: string }> {
-  const base = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_e2e';
-  const admin = new Client({ connectionString: Object.assign(new URL(base), { pathname: '/postgres' }).toString() });
-  await admin.connect();
-  try {
-    await admin.query('DROP DATABASE IF EXISTS margin_e2e_admin WITH (FORCE)');
-    await admin.query('CREATE DATABASE margin_e2e_admin');
-  } finally {
-    await admin.end();
-  }
+export function isolatedRedis(): { REDIS_URL: string } {
   const redis = process.env.E2E_REDIS_URL ?? 'redis://127.0.0.1:6379/14';
-  return {
-    DATABASE_URL: Object.assign(new URL(base), { pathname: '/margin_e2e_admin' }).toString(),
-    REDIS_URL: Object.assign(new URL(redis), { pathname: '/12' }).toString(),
-  };
+  return { REDIS_URL: Object.assign(new URL(redis), { pathname: '/12' }).toString() };
 }
 
 /** Signs in through the login page and waits for the signed-in shell. */
