@@ -82,7 +82,7 @@ const S = {
   },
   profile: process.env.BENCH_JOBS_PROFILE !== '0',
   /** A measurement during which other processes used more than quietThresholdPct of the machine is taken again, once, while the run is younger than this. */
-  retryBudgetS: num('BENCH_JOBS_RETRY_BUDGET_SECONDS', 180),
+  retryBudgetS: num('BENCH_JOBS_RETRY_BUDGET_SECONDS', 150),
   quietWaitS: num('BENCH_QUIET_WAIT_SECONDS', 10),
   quietThresholdPct: 15,
 };
@@ -252,8 +252,9 @@ async function latencyBenchmark({ emu, api, session, db }) {
   });
 
   const pids = { orchestrator: process.pid, api: api.proc.pid, emulator: emu.proc.pid, ...Object.fromEntries(workers.map((w, i) => [`worker${i}`, w.pid])) };
-  const runOnce = async (label, n) => {
-    const quietBefore = await quiet(Object.values(pids), label);
+  const runOnce = async (label, n, { waitForQuiet = false } = {}) => {
+    // one wait for a quiet machine before the warm-up; measured runs follow at once (noisy ones are measured again)
+    const quietBefore = waitForQuiet ? await quiet(Object.values(pids), 'the latency benchmark') : null;
     const statsBefore = await emu.stats();
     const items = songs(label, n);
     const cpuBefore = cpuReading(pids, databaseName());
@@ -321,7 +322,7 @@ async function latencyBenchmark({ emu, api, session, db }) {
 
   try {
     log('  warm-up job…');
-    const warmup = await runOnce('latency-warmup', L.warmupItems);
+    const warmup = await runOnce('latency-warmup', L.warmupItems, { waitForQuiet: true });
     const runs = [];
     for (let r = 0; r < L.runs; r++) {
       const run = await quietest(
@@ -396,7 +397,7 @@ async function analyzeBenchmark(ctx) {
       return { results: res, cpu: cpuSplit(before, after) };
     },
     (x) => round(x.cpu.foreignBusyPct, 1),
-    (x) => x.results.analyze.latencyMs.p50,
+    (x) => round(x.results.analyze.latencyMs.p50, 3),
   );
   const { results, cpu, attempts } = measured;
   const a = results.analyze.latencyMs;
@@ -650,10 +651,12 @@ async function acceptOnce(ctx, { profileFile = null } = {}) {
   const afterS = profileFile ? 1 : A.afterS;
   try {
     const session = await MarginClient.session(api.url);
-    // warm-up: a 1,000-item job through the same path (cancelled, queue emptied)
-    const warm = await session.integrator.call('POST', '/api/v1/jobs', { profile: 'song-analysis', name: 'bench accept warm-up', priority: 'medium', items: songs(`accept-warm${profileFile ? 'p' : ''}`, 1000) });
-    await cancelJob(session.integrator, warm.id);
-    await emptyAnalysisQueue();
+    if (!profileFile) {
+      // warm-up: a 1,000-item job through the same path (cancelled, queue emptied)
+      const warm = await session.integrator.call('POST', '/api/v1/jobs', { profile: 'song-analysis', name: 'bench accept warm-up', priority: 'medium', items: songs('accept-warm', 1000) });
+      await cancelJob(session.integrator, warm.id);
+      await emptyAnalysisQueue();
+    }
     const body = Buffer.from(JSON.stringify({ profile: 'song-analysis', name: 'bench 100k', priority: 'medium', items: songs(`accept${profileFile ? 'p' : ''}`, A.items) }));
     const pids = { orchestrator: process.pid, api: api.proc.pid, emulator: ctx.emu.proc.pid };
     const quietBefore = profileFile ? null : await quiet(Object.values(pids), 'the 100,000-item submission');

@@ -117,6 +117,12 @@ describe('analysis jobs', () => {
     expect((await c.emulatorRequests()) - before).toBe(50);
     const cached = await c.db.query(`SELECT sum(cached_items)::int AS n FROM jobs WHERE id = ANY($1)`, [[ja.body.id, jb.body.id]]);
     expect(cached.rows[0].n).toBe(30);
+    // Each tenant's dashboard figures count its own items; together the cache served the 30 shared songs.
+    const statsA = await c.api<{ completed: number; cached: number; cacheHitRate: number }>('GET', '/api/v1/jobs/stats', undefined, auth());
+    const statsB = await c.api<{ completed: number; cached: number }>('GET', '/api/v1/jobs/stats', undefined, { authorization: `Bearer ${other.body.accessToken}` });
+    expect(statsB.body.completed).toBe(40);
+    expect(statsA.body.cached + statsB.body.cached).toBeGreaterThanOrEqual(30);
+    expect(statsA.body.cacheHitRate).toBeGreaterThanOrEqual(0);
   });
 
   it('a worker killed with SIGKILL mid-job: the job still completes, every item once, no ledger duplicates', async () => {

@@ -102,6 +102,19 @@ export interface AnalyzeResponse {
   latencyMs: number;
 }
 
+/** Items analyzed over a period (jobs created in it), and how many the cache served. */
+export interface JobStats {
+  from: string;
+  to: string;
+  jobs: number;
+  items: number;
+  completed: number;
+  failed: number;
+  cached: number;
+  /** cached / completed, 0..1 (0 when nothing completed). */
+  cacheHitRate: number;
+}
+
 // ---- Progress feed (socket.io namespace /progress) ----
 
 export const PROGRESS_NAMESPACE = '/progress';

@@ -35,8 +35,12 @@ export interface CostSummary {
   from: string;
   to: string;
   totalUsd: number;
-  /** What routing saved against the policy's premium candidate (and, later, what the cache avoided). */
+  /** Routing savings plus cache savings. */
   savedUsd: number;
+  /** What the same calls would have cost more on the policy's premium candidate. */
+  savedByRoutingUsd: number;
+  /** What items served from the cache cost when they were first analyzed. */
+  savedByCacheUsd: number;
   calls: number;
   inputTokens: number;
   outputTokens: number;

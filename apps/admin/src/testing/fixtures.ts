@@ -147,6 +147,8 @@ export function makeSummary(overrides: Partial<CostSummary> = {}): CostSummary {
     to: '2025-03-04T12:00:00.000Z',
     totalUsd: 0.000535,
     savedUsd: 0.0021,
+    savedByRoutingUsd: 0.0015,
+    savedByCacheUsd: 0.0006,
     calls: 3,
     inputTokens: 1200,
     outputTokens: 800,

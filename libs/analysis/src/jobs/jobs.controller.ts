@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { PRIORITIES, type AnalyzeResponse, type JobEstimate, type JobItemView, type JobView, type Page, type Priority } from '@margin/contracts';
+import { PRIORITIES, type AnalyzeResponse, type JobStats, type JobEstimate, type JobItemView, type JobView, type Page, type Priority } from '@margin/contracts';
 import { CurrentPrincipal, MinRole, OperatorOnly, type Principal } from '@margin/identity';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsString, MaxLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import type { Response } from 'express';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { AnalyzeService } from './analyze.service';
@@ -26,6 +26,11 @@ class PriorityRuleDto implements PriorityRule {
 
 class PriorityRulesDto {
   @IsArray() @ArrayMaxSize(50) @ValidateNested({ each: true }) @Type(() => PriorityRuleDto) rules!: PriorityRuleDto[];
+}
+
+class StatsQueryDto {
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
 }
 
 const UPLOAD = FileInterceptor('file', { limits: { fileSize: 200 * 1024 * 1024, files: 1 } });
@@ -86,6 +91,12 @@ export class JobsController {
   @ApiOperation({ summary: "The tenant's jobs, newest first" })
   list(@CurrentPrincipal() principal: Principal, @Query() q: ListJobsQueryDto): Promise<Page<JobView>> {
     return this.jobs.list(principal, q);
+  }
+
+  @Get('jobs/stats')
+  @ApiOperation({ summary: 'Items analyzed over a period (default: this month) and the cache hit rate' })
+  stats(@CurrentPrincipal() principal: Principal, @Query() q: StatsQueryDto): Promise<JobStats> {
+    return this.jobs.stats(principal, { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
   }
 
   @Get('jobs/priority-rules')

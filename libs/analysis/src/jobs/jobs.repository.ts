@@ -116,6 +116,16 @@ export class JobsRepository {
     ])) as Array<{ id: string; attempts: number }>;
   }
 
+  async stats(tenantId: string, from: Date, to: Date): Promise<{ jobs: number; items: number; completed: number; failed: number; cached: number }> {
+    const [row] = (await this.db.query(
+      `SELECT count(*)::int AS jobs, coalesce(sum(total_items), 0)::int AS items, coalesce(sum(completed_items), 0)::int AS completed,
+              coalesce(sum(failed_items), 0)::int AS failed, coalesce(sum(cached_items), 0)::int AS cached
+       FROM jobs WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3`,
+      [tenantId, from, to],
+    )) as Array<{ jobs: number; items: number; completed: number; failed: number; cached: number }>;
+    return row ?? { jobs: 0, items: 0, completed: 0, failed: 0, cached: 0 };
+  }
+
   findJob(tenantId: string, id: string): Promise<JobEntity | null> {
     return this.jobs.findOneBy({ tenantId, id });
   }

@@ -6,6 +6,7 @@ import {
   type JobCounters,
   type JobEstimate,
   type JobItemView,
+  type JobStats,
   type JobStatus,
   type JobSubmitResponse,
   type JobView,
@@ -13,7 +14,7 @@ import {
   type Page,
   type Priority,
 } from '@margin/contracts';
-import { AppConfig, Clock, ConflictError, DomainError, NotFoundError, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { AppConfig, Clock, ConflictError, monthPeriodUtc, DomainError, NotFoundError, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import { TenantRepository, type Principal } from '@margin/identity';
 import { CatalogService, costOf, DEFAULT_MAX_TOKENS, RouterService } from '@margin/model-router';
 import type { Queue } from 'bull';
@@ -221,6 +222,14 @@ export class JobsService extends JobCountersReader {
       data: page.map((j) => toJobView(j, now)),
       nextCursor: rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null,
     };
+  }
+
+  async stats(principal: Principal, range: { from?: Date; to?: Date }): Promise<JobStats> {
+    const now = this.clock.now();
+    const from = range.from ?? monthPeriodUtc(now).start;
+    const to = range.to ?? new Date(now.getTime() + 1);
+    const s = await this.repo.stats(principal.tenantId, from, to);
+    return { from: from.toISOString(), to: to.toISOString(), ...s, cacheHitRate: s.completed ? Math.round((s.cached / s.completed) * 1000) / 1000 : 0 };
   }
 
   async get(principal: Principal, id: string): Promise<JobView> {

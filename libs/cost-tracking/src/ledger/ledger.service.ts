@@ -147,6 +147,8 @@ export class LedgerService {
       to: to.toISOString(),
       totalUsd: picoToUsd(usdToPico(totals.costUsd)),
       savedUsd: picoToUsd(usdToPico(totals.savedUsd) + usdToPico(cacheSaved)),
+      savedByRoutingUsd: picoToUsd(usdToPico(totals.savedUsd)),
+      savedByCacheUsd: picoToUsd(usdToPico(cacheSaved)),
       calls: totals.calls,
       inputTokens: totals.inputTokens,
       outputTokens: totals.outputTokens,

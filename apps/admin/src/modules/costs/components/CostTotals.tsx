@@ -7,7 +7,7 @@ interface CostTotalsProps {
   label: string;
 }
 
-/** The headline numbers of a cost summary: spend, savings, calls and tokens. */
+/** The headline numbers of a cost summary: spend, savings (routing and cache), calls and tokens. */
 export function CostTotals({ summary, label }: CostTotalsProps) {
   return (
     <dl className="stats" aria-label={label}>
@@ -17,7 +17,11 @@ export function CostTotals({ summary, label }: CostTotalsProps) {
       </div>
       <div className="stat">
         <dt className="stat__label">Saved by routing</dt>
-        <dd className="stat__value stat__value--success">{formatUsd(summary.savedUsd)}</dd>
+        <dd className="stat__value stat__value--success">{formatUsd(summary.savedByRoutingUsd)}</dd>
+      </div>
+      <div className="stat">
+        <dt className="stat__label">Saved by the cache</dt>
+        <dd className="stat__value stat__value--success">{formatUsd(summary.savedByCacheUsd)}</dd>
       </div>
       <div className="stat">
         <dt className="stat__label">Calls</dt>

@@ -20,7 +20,8 @@ function installCostsBackend() {
     'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role: 'member' }) }),
     [`GET ${SUMMARY_PATH}`]: () => ({
       status: 200,
-      body: makeSummary({ totalUsd: 1234.5, savedUsd: 0.000535, calls: 75, inputTokens: 120_000, outputTokens: 8_000 }),
+      body: makeSummary({ totalUsd: 1234.5, savedUsd: 0.000535,
+        savedByRoutingUsd: 0.000535, calls: 75, inputTokens: 120_000, outputTokens: 8_000 }),
     }),
     'GET /api/v1/costs/calls?limit=50': () => ({ status: 200, body: { data: page(50, 1), nextCursor: 'cursor-2' } }),
     'GET /api/v1/costs/calls?limit=50&cursor=cursor-2': () => ({

@@ -23,6 +23,7 @@ function installDashboardBackend(health: MockReply = { status: 200, body: makeHe
       body: makeSummary({
         totalUsd: 42,
         savedUsd: 0.000535,
+        savedByRoutingUsd: 0.000535,
         calls: 1234,
         rows: [
           { key: '2025-03-01', calls: 1000, inputTokens: 1, outputTokens: 1, costUsd: 40 },

@@ -2,6 +2,7 @@ import type { MeResponse } from '@margin/contracts';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router-dom';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
+import { AnalysisStats } from './AnalysisStats';
 import { LoadingState } from '../../../shared/components/LoadingState';
 import { formatUtcDate } from '../../../shared/format/dates';
 import { useMe } from '../../auth/hooks/useMe';
@@ -82,6 +83,7 @@ function SpendOverview({ me }: { me: MeResponse }) {
         <Loaded query={byDay} what="this month’s totals">
           {(summary) => <CostTotals summary={summary} label="Totals this month" />}
         </Loaded>
+        <AnalysisStats from={from} />
       </section>
 
       <div className="cards cards--wide">

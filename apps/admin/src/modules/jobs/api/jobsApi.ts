@@ -1,4 +1,5 @@
 import type {
+  JobStats,
   ItemStatus,
   JobEstimate,
   JobItemView,
@@ -109,4 +110,11 @@ export function retryJob(id: string): Promise<RetryJobResponse> {
 
 export function downloadResults(id: string, format: ResultsFormat): Promise<Blob> {
   return apiDownload(`${jobPath(id)}/results${queryString({ format })}`);
+}
+
+export const jobStatsQueryKey = (from: string) => ['jobs', 'stats', from] as const;
+
+/** Items analyzed since `from` and the cache hit rate. */
+export function fetchJobStats(from: string, signal?: AbortSignal): Promise<JobStats> {
+  return apiRequest<JobStats>(`/jobs/stats${queryString({ from })}`, { signal });
 }
