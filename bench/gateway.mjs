@@ -25,12 +25,12 @@ const TARGETS = ['direct', 'portkey', 'margin'];
 const LABELS = { direct: 'direct (emulator)', portkey: 'Portkey', margin: 'Margin' };
 /** Before each target: wait (at most this long) until other work on the machine uses less than this share. */
 const QUIET_THRESHOLD_PCT = 10;
-const QUIET_MAX_WAIT_S = num('BENCH_QUIET_WAIT_SECONDS', 20);
+const QUIET_MAX_WAIT_S = num('BENCH_QUIET_WAIT_SECONDS', 15);
 /** A measured window during which other processes used more than this share of the machine is flagged. */
 const FOREIGN_WARN_PCT = 10;
 /** Extra passes per target when other processes disturbed a measurement. */
 /** …but only while the gateway benchmark has run for less than this (keeps `npm run bench` near 6 minutes). */
-const RETRY_BUDGET_S = 150;
+const RETRY_BUDGET_S = 120;
 const RETRIES = Number.isInteger(Number(process.env.BENCH_RETRIES)) && Number(process.env.BENCH_RETRIES) >= 0 ? Number(process.env.BENCH_RETRIES) : 1;
 
 /** Runs the open-loop load generator (a child process) through `phases`; `hooks` fire around each phase. */

@@ -1036,7 +1036,7 @@ function buildReport({ results, startedAt, loadBefore, only }) {
           ['', 'rss', 'heapTotal', 'heapUsed', 'external', 'arrayBuffers'],
           [
             row('before', m.memory.baseline),
-            row('peak', m.memory.peak),
+            row('peak (of these readings)', m.memory.peak),
             row(`settled (+${C.settings.afterS} s)`, m.memory.settled),
             ...(m.memory.afterForcedGc ? [row('after a forced full GC (diagnosis, after the measurement)', m.memory.afterForcedGc)] : []),
           ],

@@ -85,7 +85,7 @@ export async function limiterBenchmark() {
     const pids = { emulator: emu.proc.pid, ...Object.fromEntries(apis.map((a, i) => [`api${i + 1}`, a.proc.pid])) };
     const quiet = await waitForQuiet(Object.values(pids), {
       thresholdPct: 10,
-      maxWaitS: num('BENCH_QUIET_WAIT_SECONDS', 20),
+      maxWaitS: num('BENCH_QUIET_WAIT_SECONDS', 15),
       onWait: (pct) => log(`  other processes use ${pct.toFixed(0)}% of the machine: waiting for them to finish…`),
     });
     await clearLimiterState();

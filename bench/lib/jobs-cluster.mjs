@@ -114,6 +114,8 @@ export const flushRedis = () => withRedis((r) => r.flushdb());
 /** A pg client on the bench database (for reading item timestamps; the caller ends it). */
 export async function dbClient() {
   const client = new pg.Client({ connectionString: DATABASE_URL });
+  // dropping the database at the end (or on Ctrl-C) terminates this connection: not an error worth crashing for
+  client.on('error', () => undefined);
   await client.connect();
   return client;
 }

@@ -15,7 +15,7 @@ function usage(): string {
   ].join('\n');
 }
 
-export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
   const out: CliOptions = { port: DEFAULT_PORT, host: DEFAULT_HOST, config: env['LLM_EMULATOR_CONFIG'] || undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -51,8 +51,8 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
 }
 
 /** Runs the emulator as a command-line server until SIGINT/SIGTERM. */
-export async function runCli(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  const options = parseArgs(argv);
+export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const options = parseArgs(argv, env);
   const config: EmulatorConfigInput | undefined = options.config ? loadConfigFile(options.config) : undefined;
   const emulator = createEmulator(config);
   const { url } = await emulator.listen(options.port, options.host);

@@ -186,7 +186,7 @@ describe('emulator server (all protocols)', () => {
     const config = join(dir, 'emulator.json');
     writeFileSync(config, JSON.stringify({ timeScale: 0, models: [{ name: 'cli-model', protocol: 'ollama' }] }));
     const root = resolve(__dirname, '../../..');
-    const cli = `require(${JSON.stringify(join(__dirname, 'cli.ts'))}).runCli(['--port', '0'])`;
+    const cli = `require(${JSON.stringify(join(__dirname, 'cli.ts'))}).runCli(['--port', '0'], process.env)`;
     const child = spawn(process.execPath, ['-r', 'ts-node/register', '-e', cli], {
       cwd: root,
       env: { ...process.env, LLM_EMULATOR_CONFIG: config, TS_NODE_PROJECT: join(__dirname, '../tsconfig.json'), TS_NODE_TRANSPILE_ONLY: '1' },
