@@ -11,7 +11,17 @@
 //                GET /api/v1/auth/me with the same API key). Target p50 ≤ 2 ms.
 //   accept     — one 100,000-item job (JSON; BODY_LIMIT=200mb): time to the 202 and the API's RSS before,
 //                during and after. Targets ≤ 10 s and RSS back within BENCH_JOBS_RSS_TOLERANCE_PCT of before.
-// When a target fails, a separate CPU-profiled pass (its figures not used) shows where the time goes.
+// When a target fails, a separate CPU-profiled pass (its figures not used) shows where the time goes
+// (bench/results/jobs-*.cpuprofile; the latency benchmark's reading is its timeline table instead).
+//
+// Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and Redis at 127.0.0.1:6379; creates and finally
+// drops `margin_bench_jobs`, uses Redis db 10 (flushed at start and end); override with BENCH_JOBS_DATABASE_URL /
+// BENCH_JOBS_REDIS_URL. The built apps run from a copy under tmp/ (a rebuild of dist/ by someone else during
+// the run cannot break them). Every child process is killed at the end, on errors and on Ctrl-C. ~3–6 minutes.
+// Knobs: BENCH_JOBS_CONCURRENCY (20,50), BENCH_JOBS_THROUGHPUT_ITEMS (20000), BENCH_JOBS_THROUGHPUT_SECONDS (12),
+// BENCH_JOBS_RAW_ITEMS (50000), BENCH_JOBS_LATENCY_RUNS (3), BENCH_JOBS_ANALYZE_ROUNDS (4) / _PER_ROUND (500),
+// BENCH_JOBS_ACCEPT_ITEMS (100000), BENCH_JOBS_RSS_TOLERANCE_PCT (10), BENCH_JOBS_LYRICS_LINES (8),
+// BENCH_JOBS_PROFILE=0 (no profiled passes), BENCH_QUIET_WAIT_SECONDS (10), BENCH_JOBS_RETRY_BUDGET_SECONDS (150).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -195,11 +205,22 @@ async function latencyTimeline(db, jobId, submitWall, doneWall, slots) {
   const { rows } = await db.query(
     `SELECT i.started_at, i.finished_at, i.attempts,
             (SELECT coalesce(sum(c.latency_ms), 0)::int FROM llm_calls c WHERE c.item_id = i.id) AS llm_ms,
-            (SELECT count(*)::int FROM llm_calls c WHERE c.item_id = i.id) AS calls
+            (SELECT count(*)::int FROM llm_calls c WHERE c.item_id = i.id) AS calls,
+            (SELECT min(c.created_at) FROM llm_calls c WHERE c.item_id = i.id) AS call_started
        FROM job_items i WHERE i.job_id = $1 ORDER BY i.started_at`,
     [jobId],
   );
-  const items = rows.filter((r) => r.started_at && r.finished_at).map((r) => ({ start: new Date(r.started_at).getTime(), end: new Date(r.finished_at).getTime(), llm: r.llm_ms, calls: r.calls, attempts: r.attempts }));
+  const items = rows
+    .filter((r) => r.started_at && r.finished_at)
+    .map((r) => ({
+      start: new Date(r.started_at).getTime(),
+      end: new Date(r.finished_at).getTime(),
+      // the ledger's created_at is when the provider call started (after routing, limiter and budget)
+      callStart: r.call_started ? new Date(r.call_started).getTime() : null,
+      llm: r.llm_ms,
+      calls: r.calls,
+      attempts: r.attempts,
+    }));
   if (!items.length) return null;
   const free = Array.from({ length: slots }, () => submitWall);
   const gaps = [];
@@ -222,6 +243,8 @@ async function latencyTimeline(db, jobId, submitWall, doneWall, slots) {
     itemMs: s(items.map((i) => i.end - i.start)),
     llmMs: s(items.map((i) => i.llm)),
     nonLlmPerItemMs: s(items.map((i) => i.end - i.start - i.llm)),
+    beforeCallMs: s(items.filter((i) => i.callStart !== null).map((i) => i.callStart - i.start)),
+    afterCallMs: s(items.filter((i) => i.callStart !== null && i.calls === 1).map((i) => i.end - i.callStart - i.llm)),
     dispatchGapMs: s(gaps.slice(slots)),
     llmCallsPerItem: s(items.map((i) => i.calls)),
     attemptsMax: Math.max(...items.map((i) => i.attempts)),
@@ -760,12 +783,15 @@ async function acceptBenchmark(ctx) {
 export async function jobsBenchmark({ resultsDir, only = BENCHES } = {}) {
   const startedAt = new Date();
   runStarted = Date.now();
+  // profiles of an earlier run would be mistaken for this one's
+  for (const f of ['jobs-worker.cpuprofile', 'jobs-api-accept.cpuprofile', 'jobs-api-analyze.cpuprofile']) rmSync(path.join(resultsDir, f), { force: true });
   const loadBefore = os.loadavg();
   const results = {};
   const emulators = [];
   let api = null;
   let db = null;
   try {
+    log(`jobs: running the built apps from a snapshot: ${snapshotDist()}`);
     const slow = await startEmulator('emulator-jobs-latency', emulatorConfig({ latencyMs: S.latency.latencyMs, tokensPerSecond: 0, parallel: S.latency.slots, rpm: 0, tpm: 0, maxQueue: 512 }));
     const fast = await startEmulator('emulator-jobs-instant', { timeScale: 0, ...emulatorConfig({ latencyMs: 0, tokensPerSecond: 0, parallel: 256, rpm: 0, tpm: 0, maxQueue: 4096 }) });
     emulators.push(slow, fast);
@@ -794,12 +820,14 @@ export async function jobsBenchmark({ resultsDir, only = BENCHES } = {}) {
     await api?.proc.stop('SIGTERM', 5000);
     await Promise.all(emulators.map((e) => e.proc.stop()));
     await db?.end().catch(() => undefined);
-    await cleanUpServices();
+    await cleanUpJobsServices();
+    removeSnapshot();
   }
   return buildReport({ results, startedAt, loadBefore, only });
 }
 
-async function cleanUpServices() {
+/** Drops the bench database and flushes its Redis db (for a runner's Ctrl-C handler too). */
+export async function cleanUpJobsServices() {
   await dropDatabase().catch((err) => log(`could not drop ${databaseName()}: ${err.message}`));
   await flushRedis().catch((err) => log(`could not flush ${REDIS_URL}: ${err.message}`));
 }
@@ -892,17 +920,30 @@ function buildReport({ results, startedAt, loadBefore, only }) {
     lines.push('');
     lines.push(
       'Where the time went (server timestamps in `job_items`, provider latency from the ledger `llm_calls`; ms, p50 / p90 / max): ' +
-        '"non-LLM per item" = item started→finished minus its provider call; "dispatch gap" = idle time of a slot between one item finishing and the next starting ' +
+        '"non-LLM per item" = item started→finished minus its provider call, split into "before the call" (item marked running → provider call started: ' +
+        'job/item reads, profile, tenant, quotas, cache lookup, single-flight lock, routing, rate limiter, budget reservation) and "after the call" ' +
+        '(provider answered → item finished: ledger, settlements, cache store, lock release, the item/job update); "dispatch gap" = idle time of a slot between one item finishing and the next starting ' +
         `(the ${L.settings.slots}-slot schedule rebuilt from the timestamps, first wave excluded).`,
     );
     lines.push('');
     const tri = (x) => (x && x.p50 !== null ? `${x.p50} / ${x.p90} / ${x.max}` : '–');
     lines.push(
       table(
-        ['run', 'POST sent → first item started', 'first started → last finished', 'last finished → job.completed', 'item duration', 'provider call', 'non-LLM per item', 'dispatch gap'],
+        ['run', 'POST sent → first item started', 'first started → last finished', 'last finished → job.completed', 'item duration', 'provider call', 'non-LLM per item', 'before the call', 'after the call', 'dispatch gap'],
         [L.warmup, ...L.runs].map((r) => {
           const t = r.timeline;
-          return [r.label.replace('latency-', ''), t?.submitToFirstStartMs ?? '–', t?.firstStartToLastEndMs ?? '–', t?.lastEndToEventMs ?? '–', tri(t?.itemMs), tri(t?.llmMs), tri(t?.nonLlmPerItemMs), tri(t?.dispatchGapMs)];
+          return [
+            r.label.replace('latency-', ''),
+            t?.submitToFirstStartMs ?? '–',
+            t?.firstStartToLastEndMs ?? '–',
+            t?.lastEndToEventMs ?? '–',
+            tri(t?.itemMs),
+            tri(t?.llmMs),
+            tri(t?.nonLlmPerItemMs),
+            tri(t?.beforeCallMs),
+            tri(t?.afterCallMs),
+            tri(t?.dispatchGapMs),
+          ];
         }),
       ),
     );
@@ -1113,14 +1154,16 @@ async function main() {
     process.exit(64);
   }
   const only = args.length ? BENCHES.filter((b) => args.includes(b)) : BENCHES;
-  installCleanup(cleanUpServices);
+  installCleanup(cleanUpJobsServices);
+  // installCleanup reacts to the first signal; a second one must not kill the run before its clean-up is done
+  // (it has its own hard deadline)
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => undefined);
   const started = Date.now();
   const built = spawnSync(process.execPath, ['scripts/build.mjs', 'api', 'worker', 'llm-emulator'], { cwd: ROOT, stdio: 'inherit' });
   if (built.status !== 0) {
     process.stderr.write('build failed\n');
     process.exit(1);
   }
-  log(`running the built apps from a snapshot: ${snapshotDist()}`);
   const resultsDir = path.join(BENCH_DIR, 'results');
   mkdirSync(resultsDir, { recursive: true });
   let failed = false;
@@ -1135,7 +1178,6 @@ async function main() {
     if (!procs.interrupted?.()) process.stderr.write(`\nbenchmark failed: ${err.stack ?? err.message}\n`);
   } finally {
     await stopAll();
-    removeSnapshot();
   }
   if (report) process.stdout.write(`\n${report.markdown}\n`);
   log(`total ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -3,7 +3,7 @@
 // in their own process groups (bench/lib/procs.mjs kills them at the end, on errors and on Ctrl-C).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Bull from 'bull';
@@ -24,18 +24,32 @@ const main = (app) => path.join(appsDir, APPS[app]);
  * Removed by removeSnapshot() and on exit.
  */
 export function snapshotDist() {
+  if (snapshotRoot) return path.join(snapshotRoot, 'dist/apps');
+  mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
+  // snapshots left behind by runs that were killed outright
+  for (const entry of readdirSync(path.join(ROOT, 'tmp'), { withFileTypes: true })) {
+    const m = /^bench-jobs-(\d+)$/.exec(entry.name);
+    if (!m || !entry.isDirectory() || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0); // still running: leave it
+    } catch {
+      rmSync(path.join(ROOT, 'tmp', entry.name), { recursive: true, force: true });
+    }
+  }
   // keeps …/dist/apps/<app>/ in the path: the CPU-profile summary (cpu.mjs) groups Margin's frames by it
   snapshotRoot = path.join('tmp', `bench-jobs-${process.pid}`);
   const dir = path.join(snapshotRoot, 'dist/apps');
   for (const app of ['api', 'worker', 'llm-emulator']) cpSync(path.join(ROOT, 'dist/apps', app), path.join(ROOT, dir, app), { recursive: true });
   for (const app of Object.keys(APPS)) if (!existsSync(path.join(ROOT, dir, APPS[app]))) throw new Error(`dist snapshot: ${APPS[app]} missing (was dist/ being rebuilt?)`);
   appsDir = dir;
-  process.on('exit', removeSnapshot);
+  process.once('exit', removeSnapshot);
   return dir;
 }
 
 export function removeSnapshot() {
   if (snapshotRoot) rmSync(path.join(ROOT, snapshotRoot), { recursive: true, force: true });
+  snapshotRoot = null;
+  appsDir = 'dist/apps';
 }
 
 const configDir = mkdtempSync(path.join(os.tmpdir(), 'margin-bench-jobs-'));
