@@ -327,7 +327,7 @@ function buildReport({ rates, seconds, warmupS, results, startedAt, loadBefore, 
     'Definitions: latency is client-side, from `http.request()` to the last byte of the answer (process.hrtime.bigint()); ' +
       'added pX = target pX − direct pX (percentiles of two runs of the same client, so this is an estimate, not a per-request difference); ' +
       'gateway CPU ms/req = CPU time (user+sys, /proc) of the gateway process during the measured window ÷ requests sent; ' +
-      'machine busy = all cores, and in brackets the share used by processes outside the bench (not its children, Redis, or PostgreSQL serving margin_bench). ' +
+      'machine busy = all cores, and in brackets the share used by processes outside the bench (not its children, Redis, PostgreSQL serving margin_bench, or interrupt handling). ' +
       `Before each target the bench waits up to ${QUIET_MAX_WAIT_S} s for that share to fall below ${QUIET_THRESHOLD_PCT}%.`,
   );
   if (cpuProfile && !cpuProfile.error) {

@@ -18,13 +18,17 @@ export function processCpuMs(pid) {
   }
 }
 
-/** Machine-wide {busy, total} CPU time so far, in ms (all cores). */
+/**
+ * Machine-wide CPU time so far, in ms (all cores): `busy` (everything but idle and iowait), `total`, and
+ * `irq` (hard and soft interrupts: loopback networking, which no process is charged for and which the
+ * bench causes as much as anyone, so it is not counted as foreign load).
+ */
 export function machineCpuMs() {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = (v[3] ?? 0) + (v[4] ?? 0);
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { busy: (total - idle) * TICK_MS, total: total * TICK_MS };
+  return { busy: (total - idle) * TICK_MS, total: total * TICK_MS, irq: ((v[5] ?? 0) + (v[6] ?? 0)) * TICK_MS };
 }
 
 /** Samples the given pids and the machine; `delta(previous)` gives CPU ms used since. */
@@ -47,12 +51,13 @@ export function cpuDelta(before, after) {
     procs[k] = v !== null && b !== null && b !== undefined ? v - b : null;
   }
   const services = after.services - before.services;
+  const irq = after.machine.irq - before.machine.irq;
   const own = Object.values(procs).reduce((n, v) => n + (v ?? 0), 0);
   return {
     wallMs,
     machineBusyPct: total > 0 ? (100 * busy) / total : null,
     /** Share of the machine used by processes outside the bench (not its children, Postgres or Redis). */
-    foreignBusyPct: total > 0 ? Math.max(0, (100 * (busy - own - services)) / total) : null,
+    foreignBusyPct: total > 0 ? Math.max(0, (100 * (busy - irq - own - services)) / total) : null,
     servicesCpuMs: services,
     processCpuMs: procs,
   };
@@ -147,8 +152,9 @@ export function summarizeProfile(file, top = 25) {
   };
 }
 
-const BENCH_DB = /^postgres: \S+ margin_bench /;
-const PG_BACKEND = /^postgres: \S+ \S+ (\[local\]|\S+\(\d+\))/;
+const BENCH_DB = decodeURIComponent(new URL(process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_bench').pathname.slice(1));
+// "postgres: 15/main: <user> <database> <host>(<port>) <state>" (the cluster prefix depends on the version)
+const PG_BACKEND = /^postgres: (?:\S+: )?\S+ (\S+) (?:\[local\]|\S+\(\d+\))/;
 
 /**
  * CPU ms used so far by the shared services: Redis, and PostgreSQL except backends serving other databases
@@ -163,8 +169,8 @@ export function servicesCpuMs() {
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
       if (!SERVICES.includes(comm)) continue;
       if (comm === 'postgres') {
-        const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        if (PG_BACKEND.test(cmdline) && !BENCH_DB.test(cmdline)) continue;
+        const backend = PG_BACKEND.exec(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '));
+        if (backend && backend[1] !== BENCH_DB) continue;
       }
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
       total += (Number(fields[11]) + Number(fields[12])) * TICK_MS;
@@ -207,6 +213,6 @@ function foreignPct(before, after) {
   const total = after.m.total - before.m.total;
   if (total <= 0) return null;
   const own = after.own.reduce((n, v, i) => n + (v !== null && before.own[i] !== null ? v - before.own[i] : 0), 0);
-  const busy = after.m.busy - before.m.busy - own - (after.svc - before.svc);
+  const busy = after.m.busy - before.m.busy - (after.m.irq - before.m.irq) - own - (after.svc - before.svc);
   return Math.max(0, (100 * busy) / total);
 }

@@ -14,3 +14,4 @@ export * from './crypto/api-key.format';
 export * from './crypto/secret-box';
 export * from './money';
 export * from './redis/change-feed';
+export * from './validation/json-schema';

@@ -82,9 +82,10 @@ describe('structured output validation', () => {
     expect(invalid('["a", "b"]', legacy).problems).toEqual(['/1 must be number']);
   });
 
-  it('compiles each distinct schema once', () => {
-    expect(compileOutputSchema(SCHEMA)).toBe(compileOutputSchema(JSON.parse(JSON.stringify(SCHEMA)) as Record<string, unknown>));
-    expect(compileOutputSchema({ type: 'string' })).not.toBe(compileOutputSchema({ type: 'number' }));
+  it('validates the same way for equal schemas (compiled once, in core)', () => {
+    const copy = JSON.parse(JSON.stringify(SCHEMA)) as Record<string, unknown>;
+    expect(compileOutputSchema(copy).problems({})).toEqual(compileOutputSchema(SCHEMA).problems({}));
+    expect(compileOutputSchema({ type: 'string' }).problems(1)).not.toEqual(compileOutputSchema({ type: 'number' }).problems(1));
   });
 
   it('compiles different schemas that share an $id', () => {

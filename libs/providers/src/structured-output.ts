@@ -1,49 +1,12 @@
 // Structured output: the model's text must be JSON valid against the request's schema. Every adapter
 // compiles the schema before calling (a broken schema is the caller's bad request, found before any
 // token is spent), then parses and validates the answer here.
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import { compileJsonSchema, isJsonObject } from '@margin/core';
+import type { ErrorObject } from 'ajv';
 import type { JsonSchema } from './llm-provider';
 import { InvalidOutputError, ProviderBadRequestError } from './provider-errors';
 
-type AjvInstance = Ajv | Ajv2020;
-type Draft = 'draft-07' | '2020-12';
-
-const AJV_OPTIONS = { strict: false, allErrors: true, allowUnionTypes: true, validateFormats: true } as const;
-const MAX_CACHED = 500;
 const MAX_PROBLEMS = 20;
-
-function newAjv(draft: Draft): AjvInstance {
-  const ajv = draft === '2020-12' ? new Ajv2020(AJV_OPTIONS) : new Ajv(AJV_OPTIONS);
-  addFormats(ajv);
-  return ajv;
-}
-
-const shared: Partial<Record<Draft, AjvInstance>> = {};
-function sharedAjv(draft: Draft): AjvInstance {
-  return (shared[draft] ??= newAjv(draft));
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** Whether a schema uses draft-07 forms that 2020-12 dropped (array `items`, `additionalItems`, `dependencies`). */
-function usesDraft07Forms(node: unknown): boolean {
-  if (Array.isArray(node)) return node.some(usesDraft07Forms);
-  if (!isRecord(node)) return false;
-  if (Array.isArray(node['items']) || 'additionalItems' in node || isRecord(node['dependencies'])) return true;
-  return Object.values(node).some(usesDraft07Forms);
-}
-
-/** Draft 2020-12 unless the schema says (or shows) it is an older draft. */
-function draftOf(schema: JsonSchema): Draft {
-  const declared = typeof schema['$schema'] === 'string' ? schema['$schema'] : '';
-  if (/draft-0[4-7]/.test(declared)) return 'draft-07';
-  if (declared.includes('2020-12') || declared.includes('2019-09')) return '2020-12';
-  return usesDraft07Forms(schema) ? 'draft-07' : '2020-12';
-}
 
 /** One readable line per problem, e.g. "/themes/0 must be string". */
 export function formatSchemaErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
@@ -65,8 +28,6 @@ export interface OutputValidator {
   problems(value: unknown): string[];
 }
 
-const cache = new Map<string, OutputValidator>();
-
 /** Thrown by `compileOutputSchema` for a schema Ajv cannot compile. */
 export class InvalidSchemaError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -77,33 +38,13 @@ export class InvalidSchemaError extends Error {
 
 /** Compiles (once per distinct schema) a validator; throws InvalidSchemaError for a broken schema. */
 export function compileOutputSchema(schema: JsonSchema): OutputValidator {
-  const key = JSON.stringify(schema);
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const draft = draftOf(schema);
-  // `$schema` chooses the Ajv class above; leaving it in would make Ajv look for a meta-schema it lacks
-  const { $schema: _ignored, ...body } = schema;
-  let validate: ValidateFunction;
+  let validate: ReturnType<typeof compileJsonSchema>;
   try {
-    try {
-      validate = sharedAjv(draft).compile(body);
-    } catch (e) {
-      // two different schemas with the same `$id` cannot share one Ajv instance
-      if (!(e instanceof Error) || !/already exists/.test(e.message)) throw e;
-      validate = newAjv(draft).compile(body);
-    }
+    validate = compileJsonSchema(schema);
   } catch (e) {
     throw new InvalidSchemaError(`invalid output schema: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
   }
-  const validator: OutputValidator = {
-    problems: (value) => (validate(value) ? [] : formatSchemaErrors(validate.errors)),
-  };
-  if (cache.size >= MAX_CACHED) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
-  }
-  cache.set(key, validator);
-  return validator;
+  return { problems: (value) => (validate(value) ? [] : formatSchemaErrors(validate.errors)) };
 }
 
 /** Removes a Markdown code fence around the whole answer ("```json … ```"), which some models add. */
@@ -167,5 +108,5 @@ export function objectRootSchema(schema: JsonSchema): { schema: JsonSchema; unwr
     ...($defs !== undefined ? { $defs } : {}),
     ...(definitions !== undefined ? { definitions } : {}),
   };
-  return { schema: wrapped, unwrap: (v) => (isRecord(v) ? v['value'] : v) };
+  return { schema: wrapped, unwrap: (v) => (isJsonObject(v) ? v['value'] : v) };
 }
