@@ -22,6 +22,7 @@
 // BENCH_JOBS_RAW_ITEMS (50000), BENCH_JOBS_LATENCY_RUNS (3), BENCH_JOBS_ANALYZE_ROUNDS (4) / _PER_ROUND (500),
 // BENCH_JOBS_ACCEPT_ITEMS (100000), BENCH_JOBS_RSS_TOLERANCE_PCT (10), BENCH_JOBS_LYRICS_LINES (8),
 // BENCH_JOBS_PROFILE=0 (no profiled passes), BENCH_QUIET_WAIT_SECONDS (10), BENCH_JOBS_RETRY_BUDGET_SECONDS (150).
+// `node bench/jobs.mjs --report` re-renders bench/results/jobs.md from jobs.json without running anything.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -682,7 +683,7 @@ async function acceptOnce(ctx, { profileFile = null } = {}) {
     }
     const body = Buffer.from(JSON.stringify({ profile: 'song-analysis', name: 'bench 100k', priority: 'medium', items: songs(`accept${profileFile ? 'p' : ''}`, A.items) }));
     const pids = { orchestrator: process.pid, api: api.proc.pid, emulator: ctx.emu.proc.pid };
-    const quietBefore = profileFile ? null : await quiet(Object.values(pids), 'the 100,000-item submission');
+    const quietBefore = profileFile ? null : await quiet(Object.values(pids), `the ${A.items.toLocaleString('en')}-item submission`);
     const sampler = rssSampler(api.proc.pid, 100);
     await sleep(A.baselineS * 1000);
     sampler.mark('submit');
@@ -753,6 +754,7 @@ async function acceptOnce(ctx, { profileFile = null } = {}) {
     };
   } finally {
     await api.proc.stop('SIGTERM', 10_000);
+    rmSync(memoryLog, { force: true }); // after the API is gone: its preload would write the file again
   }
 }
 
@@ -771,7 +773,7 @@ async function acceptBenchmark(ctx) {
   if (S.profile && (!passTime || !passRss)) {
     const file = path.join(ctx.resultsDir, 'jobs-api-accept.cpuprofile');
     rmSync(file, { force: true });
-    log('  profiling the API during a second 100,000-item submission (separate pass, its figures not used)…');
+    log(`  profiling the API during a second ${A.items.toLocaleString('en')}-item submission (separate pass, its figures not used)…`);
     const p = await acceptOnce(ctx, { profileFile: file });
     profile = p.profiled ? profileJson(file, { acceptMsWhileProfiled: p.acceptMs, cpu: p.cpu }) : { error: 'no profile written' };
   }
@@ -920,9 +922,11 @@ function buildReport({ results, startedAt, loadBefore, only }) {
     lines.push('');
     lines.push(
       'Where the time went (server timestamps in `job_items`, provider latency from the ledger `llm_calls`; ms, p50 / p90 / max): ' +
-        '"non-LLM per item" = item started→finished minus its provider call, split into "before the call" (item marked running → provider call started: ' +
-        'job/item reads, profile, tenant, quotas, cache lookup, single-flight lock, routing, rate limiter, budget reservation) and "after the call" ' +
-        '(provider answered → item finished: ledger, settlements, cache store, lock release, the item/job update); "dispatch gap" = idle time of a slot between one item finishing and the next starting ' +
+        '"non-LLM per item" = item started→finished minus its provider call, split into "before the call" (`started_at`, taken just before the item is marked ' +
+        'running → the provider call started (the ledger row\'s created_at): the mark-running transaction, profile, tenant, quotas, cache lookup, single-flight lock, ' +
+        'routing, rate limiter, budget reservation) and "after the call" (provider answered → `finished_at`, taken before the item/job update: output validation, ' +
+        'ledger row, settlements, cache store, lock release); "dispatch gap" = idle time of a slot between one item\'s `finished_at` and the next item\'s `started_at` ' +
+        '(the item/job update transaction, progress publishing, Bull completing the job and handing over the next one, the next item\'s job/item reads) ' +
         `(the ${L.settings.slots}-slot schedule rebuilt from the timestamps, first wave excluded).`,
     );
     lines.push('');
@@ -1042,7 +1046,7 @@ function buildReport({ results, startedAt, loadBefore, only }) {
   const C = results.accept;
   if (C) {
     const m = C.measured;
-    lines.push('## 4. A 100,000-item job accepted');
+    lines.push(`## 4. A ${C.settings.items.toLocaleString('en')}-item job accepted`);
     lines.push('');
     lines.push(
       `A fresh API process (BODY_LIMIT=${C.settings.bodyLimit}: the default 10mb refuses this body with 413), no workers running, after a 1,000-item warm-up job (cancelled). ` +
@@ -1088,7 +1092,7 @@ function buildReport({ results, startedAt, loadBefore, only }) {
     lines.push(`RSS around the 202: ${traj.join(' · ')}. Bull held ${m.queuedInBull.waiting ?? '–'} waiting jobs after it; cancelling took ${m.cancel.ms} ms, emptying the queue ${m.emptyQueueMs} ms.`);
     lines.push('');
     flag('accept', m.cpu);
-    verdicts.push({ target: '100,000-item job accepted in ≤ 10 s', measured: `${m.acceptMs} ms (202)`, pass: C.passTime });
+    verdicts.push({ target: `${C.settings.items.toLocaleString('en')}-item job accepted in ≤ 10 s`, measured: `${m.acceptMs} ms (202)`, pass: C.passTime });
     verdicts.push({
       target: `API memory flat after acceptance (settled ≤ ${(1 + C.settings.rssTolerancePct / 100).toFixed(2)} × baseline)`,
       measured: `${MiB(m.rss.baselineBytes)} → peak ${MiB(m.rss.peakBytes)} → settled ${MiB(m.rss.settledBytes)} (${m.rss.settledOverBaseline}×)`,
@@ -1130,10 +1134,10 @@ function buildReport({ results, startedAt, loadBefore, only }) {
     }
     profileSection(lines, 'Worker (throughput)', T?.profile);
     if (C?.profile && !C.profile.error) {
-      lines.push(`100,000-item submission while profiled: 202 after ${C.profile.acceptMsWhileProfiled} ms; cores used during the request: ${cores(C.profile.cpu)}.`);
+      lines.push(`${C.settings.items.toLocaleString('en')}-item submission while profiled: 202 after ${C.profile.acceptMsWhileProfiled} ms; cores used during the request: ${cores(C.profile.cpu)}.`);
       lines.push('');
     }
-    profileSection(lines, 'API (100,000-item submission)', C?.profile);
+    profileSection(lines, `API (${C?.settings.items.toLocaleString('en')}-item submission)`, C?.profile);
     if (A?.profile && !A.profile.error) {
       lines.push(`Cache-hit pass: ${A.profile.calls} sequential POST /api/v1/analyze while profiled (p50 ${fmtMs(A.profile.p50WhileProfiled)} ms).`);
       lines.push('');
@@ -1147,13 +1151,24 @@ function buildReport({ results, startedAt, loadBefore, only }) {
 // ————————————————————————————————————————————— standalone —————————————————————————————————————————————
 
 async function main() {
-  const args = process.argv.slice(2);
+  const reportOnly = process.argv.includes('--report');
+  const args = process.argv.slice(2).filter((a) => a !== '--report');
   const unknown = args.filter((a) => !BENCHES.includes(a));
   if (unknown.length) {
     process.stderr.write(`unknown benchmark ${unknown.join(', ')}; choose from: ${BENCHES.join(', ')}\n`);
     process.exit(64);
   }
   const only = args.length ? BENCHES.filter((b) => args.includes(b)) : BENCHES;
+  const resultsDir = path.join(BENCH_DIR, 'results');
+  if (reportOnly) {
+    // re-renders jobs.md (and prints it) from jobs.json, with the settings that run used; nothing runs
+    const json = JSON.parse(readFileSync(path.join(resultsDir, 'jobs.json'), 'utf8'));
+    Object.assign(S, json.settings);
+    const report = buildReport({ results: json.results, startedAt: new Date(json.environment.startedAt), loadBefore: json.environment.loadAvgBefore, only: json.only });
+    writeFileSync(path.join(resultsDir, 'jobs.md'), report.markdown);
+    process.stdout.write(report.markdown);
+    return;
+  }
   installCleanup(cleanUpJobsServices);
   // installCleanup reacts to the first signal; a second one must not kill the run before its clean-up is done
   // (it has its own hard deadline)
@@ -1164,7 +1179,6 @@ async function main() {
     process.stderr.write('build failed\n');
     process.exit(1);
   }
-  const resultsDir = path.join(BENCH_DIR, 'results');
   mkdirSync(resultsDir, { recursive: true });
   let failed = false;
   let report = null;
