@@ -15,3 +15,4 @@ export * from './crypto/secret-box';
 export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
+export * from './validation/cursor';

@@ -11,6 +11,15 @@ export const FEED_WINDOW = 2000;
 export const FEED_LOW_WATER = 1000;
 const BATCH = 1000;
 
+/** The queue entry of one item: its id carries the attempt count, so a retried item is a new entry and a re-sent one is not. */
+export function itemQueueEntry(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number }) {
+  return {
+    name: 'item',
+    data: { tenantId, jobId, itemId: item.id },
+    opts: { jobId: `${item.id}:${item.attempts}`, priority: BULL_PRIORITY[priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
+  };
+}
+
 /**
  * Hands a job's items to the queue a window at a time, instead of all at submission: a 100,000-item job is
  * accepted without 100,000 queue writes, Redis holds a bounded number of entries per job, and a later
@@ -32,14 +41,7 @@ export class JobFeeder {
     if (!options.force && (await this.redis.set(`margin:feed:${jobId}`, '1', 'PX', 1000, 'NX')) !== 'OK') return 0;
     const items = await this.repo.claimForQueue(tenantId, jobId, FEED_WINDOW, FEED_LOW_WATER);
     for (let i = 0; i < items.length; i += BATCH) {
-      await this.queue.addBulk(
-        items.slice(i, i + BATCH).map((item) => ({
-          name: 'item',
-          data: { tenantId, jobId, itemId: item.id },
-          // The attempt count in the id: a retried item is a new queue entry, a re-sent one is not.
-          opts: { jobId: `${item.id}:${item.attempts}`, priority: BULL_PRIORITY[priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
-        })),
-      );
+      await this.queue.addBulk(items.slice(i, i + BATCH).map((item) => itemQueueEntry(tenantId, jobId, priority, item)));
     }
     if (items.length) this.logger.debug({ jobId, added: items.length }, 'Items handed to the queue');
     return items.length;

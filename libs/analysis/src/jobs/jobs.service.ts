@@ -14,7 +14,7 @@ import {
   type Page,
   type Priority,
 } from '@margin/contracts';
-import { AppConfig, Clock, ConflictError, monthPeriodUtc, DomainError, NotFoundError, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { AppConfig, Clock, ConflictError, decodeCursor, encodeCursor, monthPeriodUtc, DomainError, NotFoundError, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import { TenantRepository, type Principal } from '@margin/identity';
 import { CatalogService, costOf, DEFAULT_MAX_TOKENS, RouterService } from '@margin/model-router';
 import type { Queue } from 'bull';
@@ -49,13 +49,6 @@ export class NoItemsError extends DomainError {
   }
 }
 
-export class InvalidCursorError extends DomainError {
-  readonly code = 'invalid_cursor';
-  readonly httpStatus = 400;
-  constructor() {
-    super('cursor is not valid');
-  }
-}
 
 /** Assumed generation pace for time estimates before there is history. */
 const ESTIMATE_TOKENS_PER_SECOND = 50;
@@ -208,19 +201,14 @@ export class JobsService extends JobCountersReader {
 
   async list(principal: Principal, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<Page<JobView>> {
     const limit = query.limit ?? 20;
-    let after: { createdAt: Date; id: string } | undefined;
-    if (query.cursor) {
-      const [at, id] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
-      after = { createdAt: new Date(at ?? ''), id: id ?? '' };
-      if (Number.isNaN(after.createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(after.id)) throw new InvalidCursorError();
-    }
+    const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     const rows = await this.repo.listJobs(principal.tenantId, { status: query.status, limit: limit + 1, after });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     const now = this.clock.now();
     return {
       data: page.map((j) => toJobView(j, now)),
-      nextCursor: rows.length > limit && last ? Buffer.from(`${last.createdAt.toISOString()}|${last.id}`).toString('base64url') : null,
+      nextCursor: rows.length > limit && last ? encodeCursor(last.createdAt, last.id) : null,
     };
   }
 

@@ -1,10 +1,10 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { BULL_PRIORITY, QUEUES, type AnalysisItemPayload } from '@margin/contracts';
+import { QUEUES, type AnalysisItemPayload } from '@margin/contracts';
 import { Clock, REDIS } from '@margin/core';
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
-import { JobFeeder } from './job-feeder';
+import { itemQueueEntry, JobFeeder } from './job-feeder';
 import { JobsRepository } from './jobs.repository';
 
 const EVERY_MS = 60_000;
@@ -51,13 +51,7 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
       if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RECHECK_SECONDS, 'NX')) !== 'OK' || fed > 0) continue;
       const items = await this.jobs.enqueuedOpenItems(job.tenantId, job.id);
       for (let i = 0; i < items.length; i += 1000) {
-        await this.queue.addBulk(
-          items.slice(i, i + 1000).map((item) => ({
-            name: 'item',
-            data: { tenantId: job.tenantId, jobId: job.id, itemId: item.id },
-            opts: { jobId: `${item.id}:${item.attempts}`, priority: BULL_PRIORITY[job.priority], attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 },
-          })),
-        );
+        await this.queue.addBulk(items.slice(i, i + 1000).map((item) => itemQueueEntry(job.tenantId, job.id, job.priority, item)));
       }
       added += items.length;
     }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { COST_GROUP_BY, type CostGroupBy, type CostSummary, type LlmCallView, type Page } from '@margin/contracts';
-import { Clock, DomainError, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { Clock, decodeCursor, encodeCursor, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import { LedgerRepository } from './ledger.repository';
 import type { LlmCallEntity } from './llm-call.entity';
 
@@ -28,13 +28,6 @@ export interface LedgerEntry {
   at: Date;
 }
 
-export class InvalidCursorError extends DomainError {
-  readonly code = 'invalid_cursor';
-  readonly httpStatus = 400;
-  constructor() {
-    super('cursor is not valid');
-  }
-}
 
 function toView(c: LlmCallEntity): LlmCallView {
   return {
@@ -57,17 +50,6 @@ function toView(c: LlmCallEntity): LlmCallView {
     emulated: c.emulated,
     createdAt: c.createdAt.toISOString(),
   };
-}
-
-export function encodeCursor(createdAt: Date, id: string): string {
-  return Buffer.from(`${createdAt.toISOString()}|${id}`).toString('base64url');
-}
-
-export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new InvalidCursorError();
-  return { createdAt, id };
 }
 
 @Injectable()
