@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
 export interface CacheRow {
   output: unknown;
@@ -26,23 +28,24 @@ const COLUMNS = 'output, quality::text AS quality, model, provider, original_cos
 export class AnalysisCacheRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** Every item looks here: straight to the pg pool, without TypeORM's query runner per statement. */
+  private async sql<T>(text: string, values: unknown[]): Promise<T[]> {
+    return (await ((this.db.driver as PostgresDriver).master as Pool).query(text, values)).rows as T[];
+  }
+
   private params(a: CacheAddress): unknown[] {
     return [a.profileKey, a.profileVersion, a.scope, a.inputHash];
   }
 
   /** The entry, counting the hit. */
   async hit(a: CacheAddress, at: Date): Promise<CacheRow | null> {
-    // The pg driver answers UPDATE … RETURNING as [rows, count].
-    const [rows] = (await this.db.query(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${WHERE} RETURNING ${COLUMNS}`, [
-      ...this.params(a),
-      at,
-    ])) as [CacheRow[], number];
-    return rows[0] ?? null;
+    const [row] = await this.sql<CacheRow>(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${WHERE} RETURNING ${COLUMNS}`, [...this.params(a), at]);
+    return row ?? null;
   }
 
   async find(a: CacheAddress): Promise<CacheRow | null> {
-    const rows = (await this.db.query(`SELECT ${COLUMNS} FROM analysis_cache WHERE ${WHERE}`, this.params(a))) as CacheRow[];
-    return rows[0] ?? null;
+    const [row] = await this.sql<CacheRow>(`SELECT ${COLUMNS} FROM analysis_cache WHERE ${WHERE}`, this.params(a));
+    return row ?? null;
   }
 
   async existingHashes(a: Omit<CacheAddress, 'inputHash'>, hashes: string[]): Promise<string[]> {
@@ -57,7 +60,7 @@ export class AnalysisCacheRepository {
 
   /** First writer wins: a concurrent identical result is dropped. */
   async insert(a: CacheAddress, value: { output: unknown; quality: number | null; model: string | null; provider: string | null; costUsd: string }, at: Date): Promise<void> {
-    await this.db.query(
+    await this.sql(
       `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,
       [...this.params(a), JSON.stringify(value.output), value.quality, value.model, value.provider, value.costUsd, at],

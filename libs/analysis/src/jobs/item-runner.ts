@@ -1,19 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { AnalysisItemPayload } from '@margin/contracts';
 import { BudgetExceededError, LedgerService } from '@margin/cost-tracking';
-import { Clock, picoToDecimal, picoToUsd, usdToPico, validatePayload } from '@margin/core';
+import type { ModelTier } from '@margin/contracts';
+import { AppConfig, Clock, picoToDecimal, picoToUsd, usdToPico, validatePayload } from '@margin/core';
 import { TenantRepository } from '@margin/identity';
 import { LlmCallFailedError } from '@margin/model-router';
 import { IsUUID } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
+import type { PipelineResult } from '../pipeline/pipeline.types';
 import { ProfilesService } from '../profiles/profiles.service';
 import { ProgressPublisher } from '../progress/progress.publisher';
 import { QuotaService } from '../quotas/quota.service';
 import { JobFeeder } from './job-feeder';
 import { toCounters } from './job-views';
-import { JobsRepository, type ItemOutcome } from './jobs.repository';
+import { JobsRepository, type FinalOutcome } from './jobs.repository';
+import { RunSlots } from './run-slots';
 
 class AnalysisItemCommand implements AnalysisItemPayload {
   @IsUUID() tenantId!: string;
@@ -25,6 +28,8 @@ class AnalysisItemCommand implements AnalysisItemPayload {
 export interface Delivery {
   attemptsMade: number;
   maxAttempts: number;
+  /** Bull priority (1 highest): who gets the next model slot first. */
+  priority?: number;
 }
 
 /** Errors another attempt cannot fix: the item fails at once. */
@@ -34,14 +39,27 @@ function isFinal(err: unknown): boolean {
   return false;
 }
 
+/** The job was cancelled while the item waited for a model slot. */
+class CancelledWhileWaiting extends Error {}
+
+/** A plan's tiers change rarely (an operator's edit): read at most this often per tenant. */
+const TIERS_TTL_MS = 5_000;
+
 /**
  * One item's path (DESIGN.md): skip if cancelled → cache (hit: done at $0, saving recorded) → single-flight
  * → the profile's pipeline (routing, budgets, ledger per call) → cache the result → item done, job counters
  * updated atomically → progress published. Replays of a delivery never count or book twice.
+ *
+ * The queue hands a process more items than it runs at once (see RunSlots): an item is claimed and looked up
+ * in the cache while others are at the model, takes a slot only for its pipeline, and gives the slot back as
+ * soon as the model has answered — its bookkeeping (ledger, cache, counters, progress) runs while the next
+ * item is already at the model. The delivery is acknowledged only once all of it has committed.
  */
 @Injectable()
 export class ItemRunner {
   private readonly logger = new Logger(ItemRunner.name);
+  readonly slots: RunSlots;
+  private readonly tiers = new Map<string, { tiers: ModelTier[] | undefined; until: number }>();
 
   constructor(
     private readonly repo: JobsRepository,
@@ -54,35 +72,48 @@ export class ItemRunner {
     private readonly progress: ProgressPublisher,
     private readonly feeder: JobFeeder,
     private readonly clock: Clock,
-  ) {}
+    config: AppConfig,
+  ) {
+    this.slots = new RunSlots(config.workerConcurrency);
+  }
 
   async run(data: unknown, delivery: Delivery): Promise<void> {
     const { tenantId, jobId, itemId } = validatePayload(AnalysisItemCommand, data, 'analysis item payload');
-    const [job, item] = await Promise.all([this.repo.findJob(tenantId, jobId), this.repo.findItem(tenantId, itemId)]);
-    if (!job || !item || item.jobId !== jobId || this.repo.isTerminal(item.status)) return;
-    if (job.status === 'cancelled') {
-      await this.finish(tenantId, item.jobId, item.id, item.index, { status: 'cancelled', at: this.clock.now() });
+    const claimed = await this.repo.claimItem(tenantId, jobId, itemId, this.clock.now());
+    if (!claimed?.item || this.repo.isTerminal(claimed.item.status)) return;
+    const { job, item, run } = claimed;
+    if (!run) {
+      if (job.status === 'cancelled') await this.finish(tenantId, jobId, itemId, item.index, { status: 'cancelled', at: this.clock.now() });
       return;
     }
-    if (!(await this.repo.markRunning(tenantId, jobId, itemId, this.clock.now()))) return;
 
     try {
       const profile = await this.profiles.resolve(tenantId, job.profileKey, job.profileVersion);
-      const tenant = await this.tenants.findById(tenantId);
-      const limits = tenant ? await this.quotas.limits(tenant.plan) : undefined;
-      const key = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, tenantId), inputHash: item.inputHash };
+      const allowedTiers = await this.allowedTiers(tenantId);
+      const key = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, tenantId), inputHash: run.inputHash };
       let ranModel: string | null = null;
       const { value, fromCache } = await this.cache.getOrCompute(key, async () => {
-        const r = await this.pipeline.run(profile, item.input, {
-          tenantId,
-          jobId,
-          itemId,
-          userId: job.createdByUserId,
-          apiKeyId: job.createdByApiKeyId,
-          jobBudgetPico: job.budgetUsd === null ? null : usdToPico(job.budgetUsd),
-          attemptKey: `${itemId}:${delivery.attemptsMade}`,
-          allowedTiers: limits?.allowedTiers,
-        });
+        const slot = await this.slots.acquire(delivery.priority ?? 0);
+        let r: PipelineResult;
+        try {
+          // A cancel while this item waited must not cost anything.
+          if (slot.waited && (await this.repo.jobStatus(tenantId, jobId)) === 'cancelled') throw new CancelledWhileWaiting();
+          r = await this.pipeline.run(profile, run.input, {
+            tenantId,
+            jobId,
+            itemId,
+            userId: job.createdByUserId,
+            apiKeyId: job.createdByApiKeyId,
+            jobBudgetPico: job.budgetUsd === null ? null : usdToPico(job.budgetUsd),
+            attemptKey: `${itemId}:${delivery.attemptsMade}`,
+            allowedTiers,
+            settleInBackground: true,
+          });
+        } finally {
+          slot.release();
+        }
+        // Booked before the result is cached or the item counted: an unbooked call fails the attempt.
+        await r.settled;
         ranModel = r.model;
         return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
       });
@@ -100,6 +131,10 @@ export class ItemRunner {
         at: now,
       });
     } catch (err) {
+      if (err instanceof CancelledWhileWaiting) {
+        await this.finish(tenantId, jobId, itemId, item.index, { status: 'cancelled', at: this.clock.now() });
+        return;
+      }
       const last = delivery.attemptsMade + 1 >= delivery.maxAttempts || isFinal(err);
       this.logger.warn({ tenantId, jobId, itemId, attempt: delivery.attemptsMade + 1, final: last }, `Item failed: ${(err as Error).message}`);
       if (!last) throw err; // the queue retries it with backoff
@@ -107,9 +142,22 @@ export class ItemRunner {
     }
   }
 
-  private async finish(tenantId: string, jobId: string, itemId: string, index: number, outcome: Parameters<JobsRepository['finishItem']>[3]): Promise<ItemOutcome> {
+  /** The model tiers the tenant's plan allows (undefined: the tenant is gone, no restriction known). */
+  private async allowedTiers(tenantId: string): Promise<ModelTier[] | undefined> {
+    const now = Date.now();
+    const hit = this.tiers.get(tenantId);
+    if (hit && hit.until > now) return hit.tiers;
+    const tenant = await this.tenants.findById(tenantId);
+    const tiers = tenant ? (await this.quotas.limits(tenant.plan)).allowedTiers : undefined;
+    if (this.tiers.size > 10_000) this.tiers.clear();
+    this.tiers.set(tenantId, { tiers, until: now + TIERS_TTL_MS });
+    return tiers;
+  }
+
+  private async finish(tenantId: string, jobId: string, itemId: string, index: number, outcome: FinalOutcome): Promise<void> {
     const result = await this.repo.finishItem(tenantId, jobId, itemId, outcome);
-    if (!result.changed) return result;
+    const job = result.job;
+    if (!result.changed || !job) return;
     await this.progress.itemCompleted(tenantId, {
       jobId,
       itemId,
@@ -118,11 +166,10 @@ export class ItemRunner {
       cached: outcome.cached ?? false,
       costUsd: picoToUsd(usdToPico(outcome.costUsd ?? '0')),
     });
-    if (result.finished) await this.progress.jobCompleted(tenantId, toCounters(result.job, this.clock.now()));
+    if (result.finished) await this.progress.jobCompleted(tenantId, toCounters(job, this.clock.now()));
     else {
-      await this.progress.jobProgress(tenantId, jobId, async () => toCounters((await this.repo.findJob(tenantId, jobId)) ?? result.job, this.clock.now()));
-      if (result.job.status !== 'cancelled') await this.feeder.feed(tenantId, jobId, result.job.priority);
+      await this.progress.jobProgress(tenantId, jobId, async () => toCounters((await this.repo.findJob(tenantId, jobId)) ?? job, this.clock.now()));
+      if (job.status !== 'cancelled') await this.feeder.feed(tenantId, jobId, job.priority);
     }
-    return result;
   }
 }

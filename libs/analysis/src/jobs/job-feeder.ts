@@ -10,6 +10,8 @@ import { JobsRepository } from './jobs.repository';
 export const FEED_WINDOW = 2000;
 export const FEED_LOW_WATER = 1000;
 const BATCH = 1000;
+/** A process asks Redis for a job's feeding turn (once a second across processes) at most this often. */
+const LOCAL_THROTTLE_MS = 200;
 
 /** The queue entry of one item: its id carries the attempt count, so a retried item is a new entry and a re-sent one is not. */
 export function itemQueueEntry(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number }) {
@@ -36,9 +38,18 @@ export class JobFeeder {
     @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
+  /** When this process last asked Redis whether a job may be fed: items finish by the thousand per second. */
+  private readonly lastTry = new Map<string, number>();
+
   /** Adds the job's next items when its window runs low; returns how many were added. */
   async feed(tenantId: string, jobId: string, priority: Priority, options: { force?: boolean } = {}): Promise<number> {
-    if (!options.force && (await this.redis.set(`margin:feed:${jobId}`, '1', 'PX', 1000, 'NX')) !== 'OK') return 0;
+    if (!options.force) {
+      const now = Date.now();
+      if ((this.lastTry.get(jobId) ?? 0) > now - LOCAL_THROTTLE_MS) return 0;
+      if (this.lastTry.size > 10_000) this.lastTry.clear();
+      this.lastTry.set(jobId, now);
+      if ((await this.redis.set(`margin:feed:${jobId}`, '1', 'PX', 1000, 'NX')) !== 'OK') return 0;
+    }
     const items = await this.repo.claimForQueue(tenantId, jobId, FEED_WINDOW, FEED_LOW_WATER);
     for (let i = 0; i < items.length; i += BATCH) {
       await this.queue.addBulk(items.slice(i, i + BATCH).map((item) => itemQueueEntry(tenantId, jobId, priority, item)));

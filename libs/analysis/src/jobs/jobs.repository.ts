@@ -1,7 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { ItemStatus, JobStatus } from '@margin/contracts';
+import type { ItemStatus, JobStatus, Priority } from '@margin/contracts';
+import { GroupCommit } from '@margin/cost-tracking';
+import type { Pool } from 'pg';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { JobItemEntity } from './job-item.entity';
 import { JobEntity } from './job.entity';
 
@@ -29,15 +32,127 @@ export interface NewItem {
 /** Counters after an item reached a final state; `finished` when this was the job's last open item. */
 export interface ItemOutcome {
   changed: boolean;
-  job: JobEntity;
+  /** The job's row right after this item was counted; null when the item had been final already. */
+  job: JobEntity | null;
   finished: boolean;
+}
+
+export interface FinalOutcome {
+  status: 'completed' | 'failed' | 'cancelled';
+  result?: unknown;
+  error?: string | null;
+  cached?: boolean;
+  costUsd?: string;
+  savedUsd?: string;
+  model?: string | null;
+  at: Date;
+}
+
+/** What a worker needs to run an item, read and claimed in one statement (see claimItem). */
+export interface ClaimedItem {
+  job: {
+    status: JobStatus;
+    priority: Priority;
+    profileKey: string;
+    profileVersion: number;
+    budgetUsd: string | null;
+    createdByUserId: string | null;
+    createdByApiKeyId: string | null;
+  };
+  item: { index: number; status: ItemStatus } | null;
+  /** Set when the item is now running for this delivery. */
+  run: { input: unknown; inputHash: string } | null;
 }
 
 const TERMINAL: ItemStatus[] = ['completed', 'failed', 'cancelled'];
 const INSERT_BATCH = 1000;
+/** Item completions per statement (11 arrays of this length). */
+const FINISH_BATCH = 1000;
+
+interface Finish extends FinalOutcome {
+  tenantId: string;
+  jobId: string;
+  itemId: string;
+}
+
+const date = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+
+/** A jobs row as row_to_json gives it (numerics cast to text, timestamps as ISO strings). */
+function toJobEntity(r: Record<string, unknown>): JobEntity {
+  return Object.assign(new JobEntity(), {
+    id: r['id'],
+    tenantId: r['tenant_id'],
+    profileKey: r['profile_key'],
+    profileVersion: r['profile_version'],
+    name: r['name'],
+    status: r['status'],
+    priority: r['priority'],
+    budgetUsd: r['budget_usd'],
+    totalItems: r['total_items'],
+    completedItems: r['completed_items'],
+    failedItems: r['failed_items'],
+    cachedItems: r['cached_items'],
+    cancelledItems: r['cancelled_items'],
+    costUsd: r['cost_usd'],
+    savedUsd: r['saved_usd'],
+    metadata: r['metadata'],
+    idempotencyKey: r['idempotency_key'],
+    requestHash: r['request_hash'],
+    createdByUserId: r['created_by_user_id'],
+    createdByApiKeyId: r['created_by_api_key_id'],
+    createdAt: date(r['created_at']),
+    startedAt: date(r['started_at']),
+    finishedAt: date(r['finished_at']),
+  } as Partial<JobEntity>);
+}
+
+/**
+ * Finishes the given items of ONE job and counts them in its row, in one statement (one transaction): only
+ * items not final yet change and count, so a replayed delivery never counts twice; the job closes with its
+ * last item. One job per statement: a statement locks one jobs row, so two workers' batches cannot deadlock.
+ */
+const FINISH_SQL = `
+WITH input AS (
+  SELECT * FROM unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::numeric[], $9::numeric[], $10::text[], $11::timestamptz[])
+    AS t(id, status, result, error, cached, cost, saved, model, at)
+),
+done AS (
+  UPDATE job_items i SET status = t.status, result = t.result::jsonb, error = t.error, cached = t.cached, cost_usd = t.cost, saved_usd = t.saved,
+    model = t.model, finished_at = t.at
+  FROM input t
+  WHERE i.tenant_id = $1 AND i.job_id = $2 AND i.id = t.id AND i.status NOT IN ('completed', 'failed', 'cancelled')
+  RETURNING i.id, t.status, t.cached, t.cost, t.saved, t.at
+),
+agg AS (
+  SELECT count(*) FILTER (WHERE status = 'completed')::int AS c, count(*) FILTER (WHERE status = 'failed')::int AS f,
+         count(*) FILTER (WHERE status = 'cancelled')::int AS x, count(*) FILTER (WHERE cached)::int AS h,
+         coalesce(sum(cost), 0) AS cost, coalesce(sum(saved), 0) AS saved, max(at) AS at
+  FROM done HAVING count(*) > 0
+),
+counted AS (
+  UPDATE jobs j SET
+    completed_items = j.completed_items + a.c,
+    failed_items = j.failed_items + a.f,
+    cancelled_items = j.cancelled_items + a.x,
+    cached_items = j.cached_items + a.h,
+    cost_usd = j.cost_usd + a.cost,
+    saved_usd = j.saved_usd + a.saved,
+    status = CASE
+      WHEN j.status = 'cancelled' OR j.completed_items + a.c + j.failed_items + a.f + j.cancelled_items + a.x <> j.total_items THEN j.status
+      WHEN j.failed_items + a.f = 0 THEN 'completed'
+      WHEN j.completed_items + a.c = 0 THEN 'failed'
+      ELSE 'completed_with_errors' END,
+    finished_at = CASE WHEN j.completed_items + a.c + j.failed_items + a.f + j.cancelled_items + a.x = j.total_items THEN coalesce(j.finished_at, a.at) ELSE j.finished_at END
+  FROM agg a
+  WHERE j.tenant_id = $1 AND j.id = $2
+  RETURNING j.id, j.tenant_id, j.profile_key, j.profile_version, j.name, j.status, j.priority, j.budget_usd::text AS budget_usd, j.total_items,
+    j.completed_items, j.failed_items, j.cached_items, j.cancelled_items, j.cost_usd::text AS cost_usd, j.saved_usd::text AS saved_usd, j.metadata,
+    j.idempotency_key, j.request_hash, j.created_by_user_id, j.created_by_api_key_id, j.created_at, j.started_at, j.finished_at
+)
+SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM done) AS changed, (SELECT row_to_json(counted) FROM counted) AS job`;
 
 @Injectable()
-export class JobsRepository {
+export class JobsRepository implements OnApplicationShutdown {
   constructor(
     @InjectRepository(JobEntity) private readonly jobs: Repository<JobEntity>,
     @InjectRepository(JobItemEntity) private readonly items: Repository<JobItemEntity>,
@@ -154,83 +269,120 @@ export class JobsRepository {
     return rows.map((r) => r.id);
   }
 
-  /** Marks an item running (counting the attempt) and its job running when it was still queued. False when the item is already final. */
-  async markRunning(tenantId: string, jobId: string, itemId: string, at: Date): Promise<boolean> {
-    return this.db.transaction(async (m) => {
-      const [rows] = (await m.query(
-        `UPDATE job_items SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, $4)
-         WHERE tenant_id = $1 AND job_id = $2 AND id = $3 AND status IN ('queued', 'running') RETURNING id`,
-        [tenantId, jobId, itemId, at],
-      )) as [unknown[], number];
-      if (rows.length === 0) return false;
-      await m.query(`UPDATE jobs SET status = 'running', started_at = coalesce(started_at, $3) WHERE tenant_id = $1 AND id = $2 AND status = 'queued'`, [tenantId, jobId, at]);
-      return true;
-    });
+  /**
+   * Reads the item and its job and, unless the item is final or the job cancelled, marks the item running
+   * (counting the attempt) and the job running when it was still queued — one statement, one round trip.
+   * Null when the job does not exist.
+   */
+  async claimItem(tenantId: string, jobId: string, itemId: string, at: Date): Promise<ClaimedItem | null> {
+    const [row] = await this.sql<Record<string, unknown>>(
+      `WITH j AS (
+         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id
+         FROM jobs WHERE tenant_id = $1 AND id = $2
+       ),
+       cur AS (SELECT index, status FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND id = $3),
+       run AS (
+         UPDATE job_items i SET status = 'running', attempts = i.attempts + 1, started_at = coalesce(i.started_at, $4)
+         FROM j WHERE i.tenant_id = $1 AND i.job_id = $2 AND i.id = $3 AND i.status IN ('queued', 'running') AND j.status <> 'cancelled'
+         RETURNING i.input, i.input_hash
+       ),
+       started AS (
+         UPDATE jobs SET status = 'running', started_at = coalesce(started_at, $4)
+         WHERE tenant_id = $1 AND id = $2 AND status = 'queued' AND EXISTS (SELECT 1 FROM run) RETURNING id
+       )
+       SELECT j.*, cur.index, cur.status AS item_status, run.input, run.input_hash, (SELECT count(*) FROM started)::int AS started
+       FROM j LEFT JOIN cur ON true LEFT JOIN run ON true`,
+      [tenantId, jobId, itemId, at],
+    );
+    if (!row) return null;
+    const running = row['input_hash'] !== null && row['input_hash'] !== undefined;
+    return {
+      job: {
+        // The statement's snapshot predates its own update of a queued job.
+        status: (Number(row['started']) > 0 ? 'running' : row['status']) as JobStatus,
+        priority: row['priority'] as Priority,
+        profileKey: row['profile_key'] as string,
+        profileVersion: row['profile_version'] as number,
+        budgetUsd: (row['budget_usd'] as string | null) ?? null,
+        createdByUserId: (row['created_by_user_id'] as string | null) ?? null,
+        createdByApiKeyId: (row['created_by_api_key_id'] as string | null) ?? null,
+      },
+      item: row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },
+      run: running ? { input: row['input'], inputHash: row['input_hash'] as string } : null,
+    };
+  }
+
+  /** The job's status (a cheap look before spending on an item that waited). */
+  async jobStatus(tenantId: string, jobId: string): Promise<JobStatus | null> {
+    const [row] = await this.sql<{ status: JobStatus }>(`SELECT status FROM jobs WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId]);
+    return row?.status ?? null;
   }
 
   /**
-   * Moves an item to a final state and updates the job's counters in the same transaction — only if the item
-   * was not final already, so a replayed delivery never counts twice. Closes the job with its last item.
+   * Moves an item to a final state and updates the job's counters atomically — only if the item was not final
+   * already, so a replayed delivery never counts twice. Closes the job with its last item. Concurrent calls
+   * are written together (one statement per job, see FINISH_SQL); resolves once this item's statement has
+   * committed, rejects when it could not be written (the item stays open, its delivery is retried).
    */
-  async finishItem(
-    tenantId: string,
-    jobId: string,
-    itemId: string,
-    outcome: { status: 'completed' | 'failed' | 'cancelled'; result?: unknown; error?: string | null; cached?: boolean; costUsd?: string; savedUsd?: string; model?: string | null; at: Date },
-  ): Promise<ItemOutcome> {
-    return this.db.transaction(async (m) => {
-      const [changed] = (await m.query(
-        `UPDATE job_items SET status = $4, result = $5::jsonb, error = $6, cached = $7, cost_usd = $8, saved_usd = $9, model = $10, finished_at = $11
-         WHERE tenant_id = $1 AND job_id = $2 AND id = $3 AND status NOT IN ('completed', 'failed', 'cancelled') RETURNING id`,
-        [
-          tenantId,
-          jobId,
-          itemId,
-          outcome.status,
-          outcome.result === undefined ? null : JSON.stringify(outcome.result),
-          outcome.error ?? null,
-          outcome.cached ?? false,
-          outcome.costUsd ?? '0',
-          outcome.savedUsd ?? '0',
-          outcome.model ?? null,
-          outcome.at,
-        ],
-      )) as [unknown[], number];
-      if (changed.length === 0) {
-        const job = await m.findOneByOrFail(JobEntity, { tenantId, id: jobId });
-        return { changed: false, job, finished: false };
-      }
-      const [updated] = (await m.query(
-        `UPDATE jobs SET
-           completed_items = completed_items + $3,
-           failed_items = failed_items + $4,
-           cancelled_items = cancelled_items + $5,
-           cached_items = cached_items + $6,
-           cost_usd = cost_usd + $7,
-           saved_usd = saved_usd + $8
-         WHERE tenant_id = $1 AND id = $2 RETURNING *`,
-        [
-          tenantId,
-          jobId,
-          outcome.status === 'completed' ? 1 : 0,
-          outcome.status === 'failed' ? 1 : 0,
-          outcome.status === 'cancelled' ? 1 : 0,
-          outcome.cached ? 1 : 0,
-          outcome.costUsd ?? '0',
-          outcome.savedUsd ?? '0',
-        ],
-      )) as [Array<Record<string, unknown>>, number];
-      const row = updated[0] as { completed_items: number; failed_items: number; cancelled_items: number; total_items: number; status: JobStatus };
-      const done = row.completed_items + row.failed_items + row.cancelled_items === row.total_items;
-      if (done && row.status !== 'cancelled') {
-        const status: JobStatus = row.failed_items === 0 ? 'completed' : row.completed_items === 0 ? 'failed' : 'completed_with_errors';
-        await m.query(`UPDATE jobs SET status = $3, finished_at = $4 WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId, status, outcome.at]);
-      } else if (done) {
-        await m.query(`UPDATE jobs SET finished_at = coalesce(finished_at, $3) WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId, outcome.at]);
-      }
-      const job = await m.findOneByOrFail(JobEntity, { tenantId, id: jobId });
-      return { changed: true, job, finished: done };
+  finishItem(tenantId: string, jobId: string, itemId: string, outcome: FinalOutcome): Promise<ItemOutcome> {
+    return this.finishes.add({ ...outcome, tenantId, jobId, itemId });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.finishes.drain();
+  }
+
+  private readonly finishes = new GroupCommit<Finish, ItemOutcome>((rows) => this.writeFinishes(rows), { maxBatch: FINISH_BATCH, parallel: 2 });
+
+  private async writeFinishes(rows: Finish[]): Promise<ItemOutcome[]> {
+    const byJob = new Map<string, number[]>();
+    rows.forEach((r, i) => {
+      const k = `${r.tenantId}/${r.jobId}`;
+      const list = byJob.get(k);
+      if (list) list.push(i);
+      else byJob.set(k, [i]);
     });
+    const out: ItemOutcome[] = new Array<ItemOutcome>(rows.length);
+    // Jobs in a fixed order, one statement each.
+    for (const key of [...byJob.keys()].sort()) {
+      const at = byJob.get(key) ?? [];
+      const group = at.map((i) => rows[i] as Finish);
+      const first = group[0] as Finish;
+      const [res] = await this.sql<{ changed: string[]; job: Record<string, unknown> | null }>(FINISH_SQL, [
+        first.tenantId,
+        first.jobId,
+        group.map((r) => r.itemId),
+        group.map((r) => r.status),
+        group.map((r) => (r.result === undefined ? null : JSON.stringify(r.result))),
+        group.map((r) => r.error ?? null),
+        group.map((r) => r.cached ?? false),
+        group.map((r) => r.costUsd ?? '0'),
+        group.map((r) => r.savedUsd ?? '0'),
+        group.map((r) => r.model ?? null),
+        group.map((r) => r.at),
+      ]);
+      const fresh = new Set(res?.changed ?? []);
+      // A repeated item counts once: its first occurrence.
+      const changed = at.filter((i) => fresh.delete((rows[i] as Finish).itemId));
+      const jobRow = res?.job ? toJobEntity(res.job) : null;
+      const done = jobRow !== null && jobRow.completedItems + jobRow.failedItems + jobRow.cancelledItems === jobRow.totalItems;
+      // The job finished with this statement: the last changed item of it reports it (once).
+      const lastChanged = changed.at(-1);
+      for (const i of at) {
+        const isChanged = changed.includes(i);
+        out[i] = { changed: isChanged, job: isChanged ? jobRow : null, finished: done && i === lastChanged };
+      }
+    }
+    return out;
+  }
+
+  private get pool(): Pool {
+    // The pg pool TypeORM holds: the hot path skips TypeORM's query runner per statement.
+    return (this.db.driver as PostgresDriver).master as Pool;
+  }
+
+  private async sql<T>(text: string, values: unknown[]): Promise<T[]> {
+    return (await this.pool.query(text, values)).rows as T[];
   }
 
   /** Cancels the job and every item not started yet; running items finish (their cost is already incurred). */

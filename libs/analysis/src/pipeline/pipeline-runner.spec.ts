@@ -105,6 +105,7 @@ describe('PipelineRunner', () => {
         quality: null,
         steps: [{ name: 'analyze', operation: 'analyze', model: 'ollama/qwen3:8b', provider: 'ollama', costPico: 0n, round: 0 }],
         emulated: true,
+        settled: expect.any(Promise),
       });
       expect(calls).toHaveLength(1);
       expect(calls[0]).toMatchObject({

@@ -7,7 +7,7 @@ import type { ChatMessage } from '@margin/providers';
 import { compileSchema } from './json-schema';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
 import type { PipelineContext, PipelineResult, PipelineStepResult, ProfileDefinition, ProfileStep } from './pipeline.types';
-import { composeGatedOutput, composesGatedOutput, escalate, finalStep, gateSteps, readScore } from './quality-gate';
+import { composeGatedOutput, composesGatedOutput, escalate, finalStep, gateSteps, readScore, type GateSteps } from './quality-gate';
 import { renderTemplate, type TemplateScope } from './template';
 
 const DEFAULT_STEP_MAX_TOKENS = 1024;
@@ -72,6 +72,9 @@ export class PipelineRunner {
     const steps: PipelineStepResult[] = [];
     let spent: PicoUsd = 0n;
     let emulated = false;
+    const bookings: Array<Promise<void>> = [];
+    // Bookings still running when a later step throws must not go unobserved.
+    const settled = (): Promise<void> => Promise.all(bookings).then(() => undefined);
 
     const call = async (step: ProfileStep, round: number, complexity: Complexity): Promise<StepRun> => {
       ctx.signal?.throwIfAborted();
@@ -101,7 +104,9 @@ export class PipelineRunner {
             transport: 'stream',
             timeoutMs: STEP_TIMEOUT_MS,
             maxWaitMs: MAX_RATE_WAIT_MS,
+            ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
           });
+          bookings.push(outcome.settled);
           break;
         } catch (err) {
           // A lower tier the policy has no cell for says nothing new: report why the tier asked for failed.
@@ -122,6 +127,24 @@ export class PipelineRunner {
       return { step, outcome, output };
     };
 
+    try {
+      return await this.runSteps(profile, ctx, gate, gated, scope, call, () => ({ spent, emulated, steps, settled: settled() }));
+    } catch (err) {
+      // The answer is lost, but the calls made are still booked (or their failure logged by the executor).
+      void settled().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async runSteps(
+    profile: ProfileDefinition,
+    ctx: PipelineContext,
+    gate: ProfileDefinition['qualityGate'],
+    gated: GateSteps | null,
+    scope: TemplateScope,
+    call: (step: ProfileStep, round: number, complexity: Complexity) => Promise<StepRun>,
+    totals: () => { spent: PicoUsd; emulated: boolean; steps: PipelineStepResult[]; settled: Promise<void> },
+  ): Promise<PipelineResult> {
     let last: StepRun | undefined;
     let content: StepRun | undefined;
     let assessment: unknown;
@@ -166,6 +189,7 @@ export class PipelineRunner {
     const problems = compileSchema(profile.outputSchema).problems(output);
     if (problems.length > 0) throw new PipelineOutputError(profile.key, problems);
 
+    const { spent, emulated, steps, settled } = totals();
     return {
       output,
       costPico: spent,
@@ -174,6 +198,7 @@ export class PipelineRunner {
       quality,
       steps,
       emulated,
+      settled,
     };
   }
 

@@ -55,6 +55,11 @@ export interface PipelineContext {
   /** Model tiers the tenant's plan allows (free: local only). */
   allowedTiers?: ModelTier[];
   signal?: AbortSignal;
+  /**
+   * Return each step's answer before its call is booked (ledger, budget), freeing the model's concurrency slot
+   * at once; `PipelineResult.settled` then says when every call is booked. Default: booked before returning.
+   */
+  settleInBackground?: boolean;
 }
 
 export interface PipelineStepResult {
@@ -78,4 +83,6 @@ export interface PipelineResult {
   quality: number | null;
   steps: PipelineStepResult[];
   emulated: boolean;
+  /** Resolves when every call of the run is booked; rejects when one could not be (already settled unless `settleInBackground`). */
+  settled: Promise<void>;
 }

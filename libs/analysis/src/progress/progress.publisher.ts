@@ -75,6 +75,13 @@ export class ProgressPublisher implements OnApplicationShutdown {
   async jobProgress(tenantId: string, jobId: string, read: () => Promise<JobCounters>): Promise<void> {
     await this.safely(`job.progress for job ${jobId}`, async () => {
       if (this.closed) return;
+      const pending = this.trailing.get(jobId);
+      if (pending) {
+        // A trailing emission is due and will read the counters after this change: no need to ask Redis.
+        pending.tenantId = tenantId;
+        pending.read = read;
+        return;
+      }
       const waitMs = await this.takeSlot(jobId);
       if (waitMs === null) {
         // This read comes after every change a pending trailing emission was for.

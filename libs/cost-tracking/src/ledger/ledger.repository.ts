@@ -21,6 +21,10 @@ export interface SummaryGroup {
   costUsd: string;
 }
 
+const COLUMNS = 24;
+// Types pg cannot infer from a multi-row VALUES list of parameters (uuid columns take text fine).
+const CASTS: Record<number, string> = { 9: '::int', 10: '::int', 11: '::int', 12: '::int', 13: '::numeric', 15: '::numeric', 16: '::int', 19: '::numeric', 22: '::boolean', 23: '::timestamptz' };
+
 const GROUP_EXPR: Record<CostGroupBy, string> = {
   provider: 'c.provider_id',
   model: 'c.model_id',
@@ -33,21 +37,39 @@ const GROUP_EXPR: Record<CostGroupBy, string> = {
 export class LedgerRepository {
   constructor(@InjectRepository(LlmCallEntity) private readonly calls: Repository<LlmCallEntity>) {}
 
-  /** True when this attempt was booked now; false when it had been booked already. One plain statement: it runs on every call. */
+  /** True when this attempt was booked now; false when it had been booked already. */
   async insertOnce(row: Omit<LlmCallEntity, 'id'>): Promise<boolean> {
-    const rows: unknown[] = await this.calls.manager.query(
-      `INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
-         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
-         latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
-       ON CONFLICT (attempt_id) DO NOTHING RETURNING id`,
-      [
+    const [booked] = await this.insertMany([row]);
+    return booked ?? false;
+  }
+
+  /**
+   * Books many attempts in one statement (ON CONFLICT DO NOTHING: idempotent per attempt id); one flag per
+   * row, in order: true when that row was booked now. A repeated attempt id within the rows books once.
+   */
+  async insertMany(rows: Array<Omit<LlmCallEntity, 'id'>>): Promise<boolean[]> {
+    if (rows.length === 0) return [];
+    const values: unknown[] = [];
+    const tuples = rows.map((row) => {
+      const b = values.length;
+      values.push(
         row.attemptId, row.tenantId, row.apiKeyId, row.userId, row.jobId, row.itemId, row.operation, row.providerId, row.modelId,
         row.inputTokens, row.cachedInputTokens, row.outputTokens, row.reasoningTokens, row.costUsd, row.premiumModelId, row.premiumCostUsd,
         row.latencyMs, row.outcome, row.errorMessage, row.quality, row.routingReason, row.fallbackFrom, row.emulated, row.createdAt,
-      ],
-    );
-    return rows.length > 0;
+      );
+      return `(${Array.from({ length: COLUMNS }, (_, i) => `$${b + i + 1}${CASTS[i] ?? ''}`).join(', ')})`;
+    });
+    const inserted = (await this.calls.manager.query(
+      `INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
+         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
+         latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at)
+       VALUES ${tuples.join(', ')}
+       ON CONFLICT (attempt_id) DO NOTHING RETURNING attempt_id`,
+      values,
+    )) as Array<{ attempt_id: string }>;
+    const fresh = new Set(inserted.map((r) => r.attempt_id));
+    // The first row with an id gets the booking; a later one with the same id was booked already.
+    return rows.map((row) => fresh.delete(row.attemptId));
   }
 
   /** Exact sum of cost (decimal string) in [from, to), optionally for one job. */

@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { COST_GROUP_BY, type CostGroupBy, type CostSummary, type LlmCallView, type Page } from '@margin/contracts';
 import { Clock, decodeCursor, encodeCursor, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { GroupCommit } from './group-commit';
 import { LedgerRepository } from './ledger.repository';
 import type { LlmCallEntity } from './llm-call.entity';
 
@@ -52,18 +53,32 @@ function toView(c: LlmCallEntity): LlmCallView {
   };
 }
 
+/** Rows per ledger statement: 24 parameters each, well under Postgres' 65,535. */
+const LEDGER_BATCH = 500;
+
 @Injectable()
-export class LedgerService {
+export class LedgerService implements OnApplicationShutdown {
   private readonly logger = new Logger(LedgerService.name);
+  /** Every call books a row: concurrent calls share one multi-row INSERT (see GroupCommit). */
+  private readonly writes: GroupCommit<Omit<LlmCallEntity, 'id'>, boolean>;
 
   constructor(
     private readonly repo: LedgerRepository,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.writes = new GroupCommit((rows) => this.repo.insertMany(rows), { maxBatch: LEDGER_BATCH, parallel: 2 });
+  }
 
-  /** Books one provider attempt; returns false when this attempt id was booked before. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.writes.drain();
+  }
+
+  /**
+   * Books one provider attempt; resolves once its row is committed (with the rows of concurrent calls), false
+   * when this attempt id was booked before. Rejects when the row could not be written.
+   */
   async record(entry: LedgerEntry): Promise<boolean> {
-    const booked = await this.repo.insertOnce({
+    const booked = await this.writes.add({
       attemptId: entry.attemptId,
       tenantId: entry.tenantId,
       apiKeyId: entry.apiKeyId ?? null,

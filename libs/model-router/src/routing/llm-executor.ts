@@ -275,7 +275,10 @@ export class LlmExecutor {
     if (meta.premiumId && this.catalog.priceAt(meta.premiumId, meta.started)) {
       premium = { modelId: meta.premiumId, costPico: this.catalog.costOf(meta.premiumId, result.usage, meta.started).totalPico };
     }
-    await this.ledger.record({
+    // The concurrency slot goes back first (dispatched before this returns to a background caller), so the
+    // next call can start while the ledger row is written.
+    const freed = p.lease.settle({ actualTokens: result.usage.inputTokens + result.usage.outputTokens });
+    const booked = this.ledger.record({
       attemptId: meta.attemptId,
       tenantId: input.tenantId,
       apiKeyId: input.apiKeyId,
@@ -295,9 +298,9 @@ export class LlmExecutor {
       emulated: result.emulated,
       at: meta.started,
     });
+    await Promise.all([booked, freed]);
     await Promise.all([
       this.budgets.settle({ tenantId: input.tenantId }, p.reservation, cost),
-      p.lease.settle({ actualTokens: result.usage.inputTokens + result.usage.outputTokens }),
       p.candidate.circuit.state !== 'closed' || p.candidate.circuit.failures > 0 ? this.breaker.recordSuccess(model.id) : Promise.resolve(),
       this.limiter.tighten(model.id, result.rateLimit, { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency }),
     ]);
