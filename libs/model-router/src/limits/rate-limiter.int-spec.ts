@@ -2,13 +2,54 @@ import Redis from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { type AcquireResult, type Lease, RateLimiter } from './rate-limiter';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/13';
+// TEST_REDIS_URL picks a Redis database of one's own (this file flushes it).
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 const T0 = 1_700_000_000_000;
 const KEY = 'openai/gpt-4o-mini';
 
 function lease(result: AcquireResult): Lease {
   if (!result.ok) throw new Error(`expected a grant, got a refusal: ${result.reason} ${result.retryAfterMs}ms`);
   return result.lease;
+}
+
+/** Polls (real time) until `cond` holds; fails the test after 3 s. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const stop = Date.now() + 3_000;
+  while (!cond()) {
+    if (Date.now() > stop) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+}
+
+/**
+ * Sleeps that only end when the test says so: `wakeAll` ends every pending sleep at once, the latest
+ * sleeper first, so that callers who went to sleep later are the first to try again.
+ */
+function manualSleeps(): { sleep: (ms: number, signal?: AbortSignal) => Promise<void>; pending: () => number; wakeAll: () => void } {
+  const sleepers: Array<() => void> = [];
+  return {
+    sleep: (_ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        if (signal?.aborted) {
+          reject(signal.reason);
+          return;
+        }
+        const wake = (): void => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        };
+        const onAbort = (): void => {
+          sleepers.splice(sleepers.indexOf(wake), 1);
+          reject(signal?.reason);
+        };
+        sleepers.push(wake);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      }),
+    pending: () => sleepers.length,
+    wakeAll: () => {
+      for (const wake of sleepers.splice(0).reverse()) wake();
+    },
+  };
 }
 
 describe('RateLimiter (Redis)', () => {
@@ -266,6 +307,150 @@ describe('RateLimiter (Redis)', () => {
     expect(await redis.pttl('margin:rl:{odd/%7Bmodel%7D}:req')).toBeLessThanOrEqual(61_000);
     expect(await redis.pttl('margin:rl:{odd/%7Bmodel%7D}:tok')).toBeGreaterThan(61_000);
     expect(await redis.hget('margin:rl:{odd/%7Bmodel%7D}:tok', 'v')).toBe('5400');
+  });
+
+
+  describe('first come, first served', () => {
+    it('grants waiters on two connections in arrival order, whoever wakes first', async () => {
+      const limits = { rpm: 60 };
+      for (let i = 0; i < 60; i++) lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+      const sleeps = manualSleeps();
+      const workers = [connect(), connect()].map((r) => new RateLimiter(r, () => t, { sleep: sleeps.sleep }));
+      const order: number[] = [];
+      const waiters: Array<Promise<AcquireResult>> = [];
+      for (let i = 0; i < 6; i++) {
+        const pending = workers[i % 2]!.acquire(KEY, limits, { tokens: 0, maxWaitMs: 60_000 });
+        waiters.push(pending);
+        void pending.then((r) => r.ok && order.push(i));
+        await until(() => sleeps.pending() === i + 1, `waiter ${i} queued`);
+      }
+      expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 0, waiting: 6 });
+
+      // one request refills per second; every waiter wakes each time, the latest arrival first
+      for (let round = 1; round <= 6; round++) {
+        t += 1_000;
+        sleeps.wakeAll();
+        await until(() => order.length === round && sleeps.pending() === 6 - round, `grant ${round}`);
+      }
+      expect(order).toEqual([0, 1, 2, 3, 4, 5]);
+      for (const r of await Promise.all(waiters)) expect(r.ok).toBe(true);
+      expect(await limiter.peek(KEY, limits)).toMatchObject({ requests: 0, waiting: 0 });
+      expect(await redis.exists('margin:rl:{openai/gpt-4o-mini}:queue')).toBe(0);
+    });
+
+    it('a waiter that gives up (abort, deadline) takes its ticket with it and holds up no one', async () => {
+      const limits = { maxConcurrency: 1 };
+      const held = lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+      const sleeps = manualSleeps();
+      const [w1, w2] = [connect(), connect()].map((r) => new RateLimiter(r, () => t, { sleep: sleeps.sleep }));
+      const controller = new AbortController();
+      const aborted = w1!.acquire(KEY, limits, { tokens: 0, maxWaitMs: 60_000, signal: controller.signal });
+      await until(() => sleeps.pending() === 1, 'first waiter queued');
+      const timedOut = w2!.acquire(KEY, limits, { tokens: 0, maxWaitMs: 1_000 });
+      await until(() => sleeps.pending() === 2, 'second waiter queued');
+      let granted = false;
+      const last = w1!.acquire(KEY, limits, { tokens: 0, maxWaitMs: 60_000 }).then((r) => {
+        granted = r.ok;
+        return r;
+      });
+      await until(() => sleeps.pending() === 3, 'third waiter queued');
+      expect((await limiter.peek(KEY)).waiting).toBe(3);
+
+      controller.abort(new Error('client went away'));
+      await expect(aborted).rejects.toThrow('client went away');
+      expect((await limiter.peek(KEY)).waiting).toBe(2);
+
+      t += 1_000; // the second waiter's deadline
+      sleeps.wakeAll();
+      expect(await timedOut).toMatchObject({ ok: false, reason: 'concurrency' });
+      await until(() => sleeps.pending() === 1, 'third waiter asleep again');
+      expect((await limiter.peek(KEY)).waiting).toBe(1);
+      expect(granted).toBe(false);
+
+      // the slot frees: the last waiter is now first in line (the others' tickets would still count ahead of it)
+      await held.release();
+      t += 250;
+      sleeps.wakeAll();
+      expect(lease(await last).acquiredAt).toBe(t);
+      expect((await limiter.peek(KEY)).waiting).toBe(0);
+    });
+
+    it('the ticket of a crashed waiter expires shortly after its planned wake-up', async () => {
+      const limits = { maxConcurrency: 1 };
+      const held = lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+      // "crashes" while asleep: never wakes, never removes its ticket
+      const crashed = new RateLimiter(connect(), () => t, { sleep: () => new Promise<void>(() => undefined) });
+      void crashed.acquire(KEY, limits, { tokens: 0, maxWaitMs: 60_000 });
+      for (let i = 0; i < 300 && (await limiter.peek(KEY)).waiting < 1; i++) await new Promise((r) => setTimeout(r, 5));
+      const sleeps = manualSleeps();
+      const live = new RateLimiter(connect(), () => t, { sleep: sleeps.sleep });
+      let granted = false;
+      const next = live.acquire(KEY, limits, { tokens: 0, maxWaitMs: 60_000 }).then((r) => {
+        granted = r.ok;
+        return r;
+      });
+      await until(() => sleeps.pending() === 1, 'live waiter queued');
+      expect((await limiter.peek(KEY)).waiting).toBe(2);
+      await held.release();
+
+      // the crashed ticket (planned wake-up after the 250 ms concurrency poll, + 100 jitter + 2 000 grace) still counts
+      t += 2_000;
+      sleeps.wakeAll();
+      await until(() => sleeps.pending() === 1, 'live waiter asleep again');
+      expect(granted).toBe(false);
+
+      t += 400;
+      sleeps.wakeAll();
+      expect(lease(await next).acquiredAt).toBe(T0 + 2_400);
+      expect((await limiter.peek(KEY)).waiting).toBe(0);
+    });
+
+    it('refuses at once when the queue ahead cannot be served within maxWaitMs, and nobody jumps the queue', async () => {
+      const limits = { rpm: 60 };
+      for (let i = 0; i < 60; i++) lease(await limiter.tryAcquire(KEY, limits, { tokens: 0 }));
+      const sleeps = manualSleeps();
+      const worker = new RateLimiter(connect(), () => t, { sleep: sleeps.sleep });
+      const controller = new AbortController();
+      const waiters = Array.from({ length: 5 }, () => worker.acquire(KEY, limits, { tokens: 0, maxWaitMs: 60_000, signal: controller.signal }));
+      await until(() => sleeps.pending() === 5, 'five waiters queued');
+
+      // five ahead at one per second: this caller's turn comes in 6 s, past its 5 s
+      expect(await limiter.acquire(KEY, limits, { tokens: 0, maxWaitMs: 5_000 })).toEqual({ ok: false, reason: 'rpm', retryAfterMs: 6_000 });
+      expect((await limiter.peek(KEY)).waiting).toBe(5);
+
+      // three requests refill while the waiters sleep: they are theirs, not a newcomer's
+      t += 3_000;
+      expect(await limiter.tryAcquire(KEY, limits, { tokens: 0 })).toEqual({ ok: false, reason: 'rpm', retryAfterMs: 3_000 });
+      expect((await limiter.peek(KEY, limits)).requests).toBe(3);
+
+      // the first three in line take them, whatever order they wake in
+      sleeps.wakeAll();
+      await until(() => sleeps.pending() === 2, 'two waiters left');
+      const settled = await Promise.race([Promise.all(waiters.slice(0, 3)), new Promise((r) => setTimeout(r, 1_000, 'pending'))]);
+      expect(settled).not.toBe('pending');
+      expect((await limiter.peek(KEY, limits)).requests).toBe(0);
+      expect((await limiter.peek(KEY)).waiting).toBe(2);
+
+      controller.abort(new Error('shutdown'));
+      await Promise.all(waiters.slice(3).map((w) => expect(w).rejects.toThrow('shutdown')));
+      expect((await limiter.peek(KEY)).waiting).toBe(0);
+    });
+
+    it('tokens: a waiter needs room for the tokens of everyone ahead of it', async () => {
+      const limits = { tpm: 6_000 }; // 100 tokens per second
+      lease(await limiter.tryAcquire(KEY, limits, { tokens: 6_000 }));
+      const sleeps = manualSleeps();
+      const worker = new RateLimiter(connect(), () => t, { sleep: sleeps.sleep });
+      const big = worker.acquire(KEY, limits, { tokens: 1_000, maxWaitMs: 60_000 });
+      await until(() => sleeps.pending() === 1, 'big waiter queued');
+      // a small call would fit now-ish, but 1 000 tokens are promised to the waiter ahead: 1 000 + 100 = 11 s
+      expect(await limiter.tryAcquire(KEY, limits, { tokens: 100 })).toEqual({ ok: false, reason: 'tpm', retryAfterMs: 11_000 });
+      t += 10_000;
+      sleeps.wakeAll();
+      lease(await big);
+      t += 1_000;
+      lease(await limiter.tryAcquire(KEY, limits, { tokens: 100 }));
+    });
   });
 
   describe('across connections (workers)', () => {

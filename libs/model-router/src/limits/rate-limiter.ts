@@ -14,7 +14,16 @@ import { LUA_PRELUDE, RedisScript, hashTag, replyNumber, replyString } from './r
  *    estimate + maxTokens) at dispatch, and the difference to the actual usage is refunded (or charged) when
  *    its lease is settled — so a bucket can go negative, and later calls then wait until it has refilled;
  *  - concurrency: a sorted set of lease ids scored by expiry; expired leases (crashed workers) are purged by
- *    the scripts themselves, so a slot always comes back.
+ *    the scripts themselves, so a slot always comes back;
+ *  - waiters: a global first-come-first-served queue of tickets. A caller that has to wait takes a ticket and
+ *    from then on may only be granted when the buckets hold enough for every ticket ahead of it plus itself
+ *    (and the concurrency limit has a slot for each of them), so a later arrival never takes capacity an
+ *    earlier one is waiting for, whichever process either runs in. The refusal tells each waiter when its
+ *    turn comes at the current rate (the demand ahead of it included), so waiters sleep until then instead
+ *    of polling, and one that cannot be served within its maxWaitMs is refused at once with that time.
+ *    A ticket expires shortly after its holder's planned wake-up (a crashed waiter holds up the queue by
+ *    about `ticketGraceMs`), a waiter that gives up removes its ticket, and a plain tryAcquire queues
+ *    behind the tickets too.
  *
  * Time: `now` is passed to every script from the injected clock, never read inside Redis (TIME). Tests
  * control time that way, and all workers agree to within their clock skew (keep hosts NTP-synced). A worker
@@ -26,6 +35,9 @@ import { LUA_PRELUDE, RedisScript, hashTag, replyNumber, replyString } from './r
  *   margin:rl:{provider/model}:tok    hash  v = level (tokens, fractional, may be negative), t, c
  *   margin:rl:{provider/model}:leases zset  lease id → expiry (ms)
  *   margin:rl:{provider/model}:block  string blocked-until (ms), set from a provider's retry-after (429)
+ *   margin:rl:{provider/model}:queue  zset  ticket id → arrival number (first come, first served)
+ *   margin:rl:{provider/model}:qexp   zset  ticket id → expiry (ms)
+ *   margin:rl:{provider/model}:qtok   hash  ticket id → tokens the ticket's call will be charged
  * A missing bucket is a full one, so bucket keys expire once they would have refilled (plus an idle margin).
  */
 
@@ -85,6 +97,8 @@ export interface RateLimitSnapshot {
   inFlight: number;
   /** Set while a provider's retry-after is in force. */
   blockedUntil?: number;
+  /** Callers queued in `acquire` (live tickets, every process). */
+  waiting: number;
 }
 
 export interface RateLimiterOptions {
@@ -96,6 +110,12 @@ export interface RateLimiterOptions {
   idleTtlMs?: number;
   /** Upper bound of the random jitter added to each wait in `acquire`. Default 100 ms. */
   maxJitterMs?: number;
+  /**
+   * How long a waiter's ticket outlives its planned wake-up (plus jitter) before other waiters may pass it:
+   * covers event-loop lag and clock skew between hosts, and bounds how long a crashed waiter holds up the
+   * queue. A waiter that wakes after its ticket expired takes its old place again. Default 2 000.
+   */
+  ticketGraceMs?: number;
   /** Replaceable for tests; must honour the signal. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Replaceable for tests; [0, 1). */
@@ -121,13 +141,43 @@ local function save(key, cap, level, ts, idle)
 end
 `;
 
-// KEYS: req, tok, leases, block. ARGV: now, rpm, tpm, maxConcurrency (0 = none), tokens, leaseId,
-// leaseExpiresAt, idleMs, concurrencyPollMs. Returns {1} or {0, reason, retryAfterMs}.
+// KEYS: req, tok, leases, block, queue, qexp, qtok. ARGV: now, rpm, tpm, maxConcurrency (0 = none), tokens,
+// leaseId, leaseExpiresAt, idleMs, concurrencyPollMs, ticket ('' = do not queue), ticket's arrival number
+// ('' = new ticket), maxWaitMs (queue only when the wait fits in it), ticketHoldMs (expiry past the wait).
+// Returns {1} (granted; the ticket is gone) or {0, reason, retryAfterMs, arrival number ('' = not queued)}.
 const ACQUIRE = new RedisScript(`${BUCKET_LUA}
 local now = tonumber(ARGV[1])
 local rpm, tpm, maxc = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
 local leaseUntil, idle, poll = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local ticket, seqArg, maxWait, hold = ARGV[10], tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+
+-- drop the tickets of waiters that crashed or stalled
+local expired = redis.call('ZRANGEBYSCORE', KEYS[6], '-inf', now)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[5], id)
+  redis.call('HDEL', KEYS[7], id)
+end
+if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now) end
+
+-- the tickets ahead of this caller: all of them for a newcomer, those that arrived earlier for a waiter
+local queued = false
+local ahead
+if ticket ~= '' then
+  ahead = redis.call('ZRANK', KEYS[5], ticket)
+  if ahead ~= false then
+    queued = true
+  elseif seqArg ~= nil then
+    ahead = redis.call('ZCOUNT', KEYS[5], '-inf', '(' .. fmt(seqArg))
+  end
+end
+if ahead == nil or ahead == false then ahead = redis.call('ZCARD', KEYS[5]) end
+local aheadTokens = 0
+if ahead > 0 and tpm > 0 then
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[5], 0, ahead - 1)) do
+    aheadTokens = aheadTokens + (tonumber(redis.call('HGET', KEYS[7], id)) or 0)
+  end
+end
 
 local reason, wait = nil, 0
 local function refuse(r, ms)
@@ -137,28 +187,61 @@ end
 local blocked = tonumber(redis.call('GET', KEYS[4]))
 if blocked ~= nil and blocked > now then refuse('blocked', blocked - now) end
 
+-- enough must be left for everyone ahead (they are served first) and then for this call
 local rl, rts, tl, tts
 if rpm > 0 then
   rl, rts = bucket(KEYS[1], rpm, now)
-  local need = math.min(1, rpm)
+  local need = ahead + math.min(1, rpm)
   if rl < need then refuse('rpm', (need - rl) * 60000 / rpm) end
 end
 if tpm > 0 then
   tl, tts = bucket(KEYS[2], tpm, now)
   -- a call larger than the whole bucket goes through when the bucket is full (and drives it negative)
-  local need = math.min(cost, tpm)
+  local need = aheadTokens + math.min(cost, tpm)
   if tl < need then refuse('tpm', (need - tl) * 60000 / tpm) end
 end
 if maxc > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
-  if redis.call('ZCARD', KEYS[3]) >= maxc then
+  if redis.call('ZCARD', KEYS[3]) + ahead >= maxc then
     local first = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-    refuse('concurrency', math.min(poll, tonumber(first[2]) - now))
+    local ms = poll
+    if first[2] ~= nil then ms = math.min(poll, tonumber(first[2]) - now) end
+    refuse('concurrency', ms)
   end
 end
 
-if reason ~= nil then return {0, reason, tostring(math.max(1, math.ceil(wait)))} end
+local function dequeue()
+  redis.call('ZREM', KEYS[5], ticket)
+  redis.call('ZREM', KEYS[6], ticket)
+  redis.call('HDEL', KEYS[7], ticket)
+end
 
+if reason ~= nil then
+  wait = math.max(1, math.ceil(wait))
+  if ticket == '' or wait > maxWait then
+    if queued then dequeue() end
+    return {0, reason, tostring(wait), ''}
+  end
+  local seq = seqArg
+  if queued then
+    seq = tonumber(redis.call('ZSCORE', KEYS[5], ticket))
+  else
+    if seq == nil then
+      local last = redis.call('ZRANGE', KEYS[5], -1, -1, 'WITHSCORES')
+      seq = 1
+      if last[2] ~= nil then seq = tonumber(last[2]) + 1 end
+    end
+    redis.call('ZADD', KEYS[5], seq, ticket)
+    redis.call('HSET', KEYS[7], ticket, fmt(cost))
+  end
+  redis.call('ZADD', KEYS[6], now + wait + hold, ticket)
+  local lastExp = redis.call('ZRANGE', KEYS[6], -1, -1, 'WITHSCORES')
+  local ttl = math.ceil(tonumber(lastExp[2]) - now) + idle
+  for i = 5, 7 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  return {0, reason, tostring(wait), fmt(seq)}
+end
+
+if queued then dequeue() end
 if rpm > 0 then save(KEYS[1], rpm, rl - 1, rts, idle) end
 if tpm > 0 then save(KEYS[2], tpm, tl - cost, tts, idle) end
 if maxc > 0 then
@@ -167,6 +250,13 @@ if maxc > 0 then
   redis.call('PEXPIRE', KEYS[3], math.ceil(tonumber(last[2]) - now) + idle)
 end
 return {1}
+`);
+
+// KEYS: queue, qexp, qtok. ARGV: ticket. A waiter gave up (timeout, abort, error).
+const LEAVE = new RedisScript(`
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
+return redis.call('ZREM', KEYS[1], ARGV[1])
 `);
 
 // KEYS: tok, leases. ARGV: now, tpm (0 = none), delta tokens (+ refund / - extra charge), leaseId, idleMs.
@@ -227,7 +317,7 @@ end
 return 1
 `);
 
-// KEYS: req, tok, leases, block. ARGV: now, rpm, tpm (0 = stored capacity). Read-only.
+// KEYS: req, tok, leases, block, qexp. ARGV: now, rpm, tpm (0 = stored capacity). Read-only.
 const PEEK = new RedisScript(`${BUCKET_LUA}
 local now = tonumber(ARGV[1])
 local function level(key, capArg)
@@ -241,7 +331,8 @@ local blocked = tonumber(redis.call('GET', KEYS[4]))
 local blockedOut = ''
 if blocked ~= nil and blocked > now then blockedOut = fmt(blocked) end
 return {level(KEYS[1], ARGV[2]), level(KEYS[2], ARGV[3]),
-  tostring(redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf')), blockedOut}
+  tostring(redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf')), blockedOut,
+  tostring(redis.call('ZCOUNT', KEYS[5], '(' .. ARGV[1], '+inf'))}
 `);
 
 const DEFAULTS = {
@@ -249,6 +340,7 @@ const DEFAULTS = {
   concurrencyPollMs: 250,
   idleTtlMs: 60_000,
   maxJitterMs: 100,
+  ticketGraceMs: 2_000,
 } as const;
 
 interface RateKeys {
@@ -256,12 +348,34 @@ interface RateKeys {
   tok: string;
   leases: string;
   block: string;
+  queue: string;
+  qexp: string;
+  qtok: string;
 }
 
 function rateKeys(key: string): RateKeys {
   const base = `margin:rl:${hashTag(key)}`;
-  return { req: `${base}:req`, tok: `${base}:tok`, leases: `${base}:leases`, block: `${base}:block` };
+  return {
+    req: `${base}:req`,
+    tok: `${base}:tok`,
+    leases: `${base}:leases`,
+    block: `${base}:block`,
+    queue: `${base}:queue`,
+    qexp: `${base}:qexp`,
+    qtok: `${base}:qtok`,
+  };
 }
+
+/** A waiter's place in the queue: its ticket and, once queued, its arrival number. */
+interface Ticket {
+  id: string;
+  seq?: number;
+  /** The longest wait worth queueing for. */
+  maxWaitMs: number;
+}
+
+/** A refusal also says whether the ticket is (still) queued, and under which arrival number. */
+type Attempt = { ok: true; lease: Lease } | (LimitRefusal & { queuedAs?: number });
 
 function limitArg(name: string, value: number | null | undefined, integer = false): number {
   if (value == null) return 0;
@@ -373,62 +487,56 @@ export class RateLimiter {
       concurrencyPollMs: options.concurrencyPollMs ?? DEFAULTS.concurrencyPollMs,
       idleTtlMs: options.idleTtlMs ?? DEFAULTS.idleTtlMs,
       maxJitterMs: options.maxJitterMs ?? DEFAULTS.maxJitterMs,
+      ticketGraceMs: options.ticketGraceMs ?? DEFAULTS.ticketGraceMs,
       sleep: options.sleep ?? defaultSleep,
       random: options.random ?? Math.random,
     };
   }
 
-  /** One atomic attempt: all limits pass and all are charged, or nothing is charged. */
+  /**
+   * One atomic attempt: all limits pass and all are charged, or nothing is charged. Callers queued in
+   * `acquire` come first: while there are any, this is refused unless enough is left for all of them too.
+   */
   async tryAcquire(key: string, limits: ModelLimits, options: TryAcquireOptions): Promise<AcquireResult> {
-    const rpm = limitArg('rpm', limits.rpm);
-    const tpm = limitArg('tpm', limits.tpm);
-    const maxConcurrency = limitArg('maxConcurrency', limits.maxConcurrency, true);
-    const tokens = options.tokens;
-    if (!Number.isFinite(tokens) || tokens < 0) throw new RangeError(`tokens must be a finite number >= 0, got ${tokens}`);
-    const ttl = options.leaseTtlMs ?? this.opts.leaseTtlMs;
-    if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`leaseTtlMs must be positive, got ${ttl}`);
-
-    const k = rateKeys(key);
-    const now = this.now();
-    const id = randomUUID();
-    const reply = await ACQUIRE.run(
-      this.redis,
-      [k.req, k.tok, k.leases, k.block],
-      [now, rpm, tpm, maxConcurrency, tokens, id, now + ttl, this.opts.idleTtlMs, this.opts.concurrencyPollMs],
-    );
-    if (replyNumber(reply, 0) === 1) {
-      const lease = new Lease(
-        key,
-        id,
-        tokens,
-        { rpm: limits.rpm, tpm: limits.tpm, maxConcurrency: limits.maxConcurrency },
-        now,
-        (l, delta) => this.settleLease(l, delta),
-        (l, ms) => this.extendLease(l, ms),
-      );
-      return { ok: true, lease };
-    }
-    const reason = replyString(reply, 1);
-    if (reason !== 'rpm' && reason !== 'tpm' && reason !== 'concurrency' && reason !== 'blocked') {
-      throw new TypeError(`unexpected limiter refusal reason: ${reason}`);
-    }
-    return { ok: false, reason, retryAfterMs: replyNumber(reply, 2) ?? 1 };
+    const result = await this.attempt(key, limits, options);
+    return result.ok ? result : { ok: false, reason: result.reason, retryAfterMs: result.retryAfterMs };
   }
 
   /**
-   * Waits for the limits (sleeping for the suggested retry time plus a little jitter, then trying again) up to
-   * `maxWaitMs`. Returns the refusal as soon as the wait it asks for would pass the deadline.
+   * Waits for the limits up to `maxWaitMs`, first come first served across all processes: the first refusal
+   * queues a ticket, and the waiter sleeps until its turn at the current rate (plus a little jitter), then
+   * tries again. Returns the refusal at once when its turn would come after the deadline (so a long queue is
+   * refused early, with the time its turn would come as retryAfterMs), and removes its ticket whenever it
+   * gives up (deadline, abort, error).
    */
   async acquire(key: string, limits: ModelLimits, options: AcquireOptions): Promise<AcquireResult> {
     const deadline = this.now() + Math.max(0, options.maxWaitMs);
-    for (;;) {
+    if (!(options.maxWaitMs > 0)) {
       options.signal?.throwIfAborted();
-      const result = await this.tryAcquire(key, limits, options);
-      if (result.ok) return result;
-      const left = deadline - this.now();
-      if (result.retryAfterMs > left) return result;
-      const jitter = this.opts.random() * Math.min(this.opts.maxJitterMs, Math.max(1, result.retryAfterMs * 0.2));
-      await this.opts.sleep(Math.min(left, result.retryAfterMs + jitter), options.signal);
+      return this.tryAcquire(key, limits, options);
+    }
+    const ticket: Ticket = { id: randomUUID(), maxWaitMs: options.maxWaitMs };
+    let queued = false;
+    try {
+      for (;;) {
+        options.signal?.throwIfAborted();
+        ticket.maxWaitMs = Math.max(0, deadline - this.now());
+        const result = await this.attempt(key, limits, options, ticket);
+        if (result.ok) {
+          queued = false;
+          return result;
+        }
+        const refusal: LimitRefusal = { ok: false, reason: result.reason, retryAfterMs: result.retryAfterMs };
+        queued = result.queuedAs !== undefined;
+        if (!queued) return refusal;
+        ticket.seq = result.queuedAs;
+        const left = deadline - this.now();
+        if (result.retryAfterMs > left) return refusal;
+        const jitter = this.opts.random() * Math.min(this.opts.maxJitterMs, Math.max(1, result.retryAfterMs * 0.2));
+        await this.opts.sleep(Math.min(left, result.retryAfterMs + jitter), options.signal);
+      }
+    } finally {
+      if (queued) await this.leaveQueue(key, ticket.id);
     }
   }
 
@@ -462,7 +570,7 @@ export class RateLimiter {
     const k = rateKeys(key);
     const reply = await PEEK.run(
       this.redis,
-      [k.req, k.tok, k.leases, k.block],
+      [k.req, k.tok, k.leases, k.block, k.qexp],
       [this.now(), limitArg('rpm', limits.rpm), limitArg('tpm', limits.tpm)],
     );
     return {
@@ -471,7 +579,68 @@ export class RateLimiter {
       tokens: replyNumber(reply, 1),
       inFlight: replyNumber(reply, 2) ?? 0,
       blockedUntil: replyNumber(reply, 3),
+      waiting: replyNumber(reply, 4) ?? 0,
     };
+  }
+
+  private async attempt(key: string, limits: ModelLimits, options: TryAcquireOptions, ticket?: Ticket): Promise<Attempt> {
+    const rpm = limitArg('rpm', limits.rpm);
+    const tpm = limitArg('tpm', limits.tpm);
+    const maxConcurrency = limitArg('maxConcurrency', limits.maxConcurrency, true);
+    const tokens = options.tokens;
+    if (!Number.isFinite(tokens) || tokens < 0) throw new RangeError(`tokens must be a finite number >= 0, got ${tokens}`);
+    const ttl = options.leaseTtlMs ?? this.opts.leaseTtlMs;
+    if (!Number.isFinite(ttl) || ttl <= 0) throw new RangeError(`leaseTtlMs must be positive, got ${ttl}`);
+
+    const k = rateKeys(key);
+    const now = this.now();
+    const id = randomUUID();
+    const reply = await ACQUIRE.run(
+      this.redis,
+      [k.req, k.tok, k.leases, k.block, k.queue, k.qexp, k.qtok],
+      [
+        now,
+        rpm,
+        tpm,
+        maxConcurrency,
+        tokens,
+        id,
+        now + ttl,
+        this.opts.idleTtlMs,
+        this.opts.concurrencyPollMs,
+        ticket?.id ?? '',
+        ticket?.seq ?? '',
+        ticket?.maxWaitMs ?? 0,
+        this.opts.maxJitterMs + this.opts.ticketGraceMs,
+      ],
+    );
+    if (replyNumber(reply, 0) === 1) {
+      const lease = new Lease(
+        key,
+        id,
+        tokens,
+        { rpm: limits.rpm, tpm: limits.tpm, maxConcurrency: limits.maxConcurrency },
+        now,
+        (l, delta) => this.settleLease(l, delta),
+        (l, ms) => this.extendLease(l, ms),
+      );
+      return { ok: true, lease };
+    }
+    const reason = replyString(reply, 1);
+    if (reason !== 'rpm' && reason !== 'tpm' && reason !== 'concurrency' && reason !== 'blocked') {
+      throw new TypeError(`unexpected limiter refusal reason: ${reason}`);
+    }
+    return { ok: false, reason, retryAfterMs: replyNumber(reply, 2) ?? 1, queuedAs: replyNumber(reply, 3) };
+  }
+
+  /** Best effort: a ticket left behind (Redis unreachable) expires by itself. */
+  private async leaveQueue(key: string, ticket: string): Promise<void> {
+    const k = rateKeys(key);
+    try {
+      await LEAVE.run(this.redis, [k.queue, k.qexp, k.qtok], [ticket]);
+    } catch {
+      // the ticket expires ticketGraceMs after its holder's planned wake-up
+    }
   }
 
   private async settleLease(lease: Lease, delta: number): Promise<void> {
