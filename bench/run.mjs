@@ -7,6 +7,7 @@ import path from 'node:path';
 import { build } from '../scripts/lib/build.mjs';
 import { gatewayBenchmark } from './gateway.mjs';
 import { limiterBenchmark } from './limiter.mjs';
+import { snapshotDist } from './lib/dist.mjs';
 import { dropDatabase, flushRedis } from './lib/margin.mjs';
 import { BENCH_DIR, installCleanup, interrupted, log, stopAll } from './lib/procs.mjs';
 
@@ -29,6 +30,7 @@ async function main() {
   installCleanup(cleanUpServices);
   const started = Date.now();
   build(['api', 'worker', 'llm-emulator']);
+  snapshotDist('gateway');
   mkdirSync(RESULTS_DIR, { recursive: true });
   const summaries = [];
   let failed = false;

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { appMain } from './dist.mjs';
 import { spawnNode } from './procs.mjs';
 
-export const EMULATOR_MAIN = 'dist/apps/llm-emulator/apps/llm-emulator/src/main.js';
 
 const tmpDir = mkdtempSync(path.join(os.tmpdir(), 'margin-bench-'));
 process.on('exit', () => rmSync(tmpDir, { recursive: true, force: true }));
@@ -13,7 +13,7 @@ process.on('exit', () => rmSync(tmpDir, { recursive: true, force: true }));
 export async function startEmulator(name, config) {
   const file = path.join(tmpDir, `${name}.json`);
   writeFileSync(file, JSON.stringify(config, null, 2));
-  const proc = spawnNode(name, [EMULATOR_MAIN, '--port', '0', '--host', '127.0.0.1', '--config', file]);
+  const proc = spawnNode(name, [appMain('emulator'), '--port', '0', '--host', '127.0.0.1', '--config', file]);
   const line = await proc.waitForLine(/llm-emulator listening/, 20_000);
   const { url } = JSON.parse(line);
   return {

@@ -4,10 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import Redis from 'ioredis';
 import pg from 'pg';
+import { appMain } from './dist.mjs';
 import { freePort, ROOT, sleep, spawnNode } from './procs.mjs';
 
-export const API_MAIN = 'dist/apps/api/apps/api/src/main.js';
-export const API_CLI = 'dist/apps/api/apps/api/src/cli.js';
 
 export const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_bench';
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/12';
@@ -91,7 +90,7 @@ export function apiEnv(emuUrl, port) {
 }
 
 function cli(command, env) {
-  const r = spawnSync(process.execPath, [API_CLI, command], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [appMain('cli'), command], { cwd: ROOT, env, encoding: 'utf8', timeout: 120_000 });
   if (r.status !== 0) throw new Error(`cli ${command} failed (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').at(-1));
 }
@@ -108,7 +107,7 @@ export async function prepareMargin(emuUrl) {
 /** Starts one API process; resolves once it answers HTTP. `nodeArgs` go before the script (e.g. --import). */
 export async function startApi(name, emuUrl, { nodeArgs = [], extraEnv = {} } = {}) {
   const port = await freePort();
-  const proc = spawnNode(name, [...nodeArgs, API_MAIN], { env: { ...apiEnv(emuUrl, port), ...extraEnv } });
+  const proc = spawnNode(name, [...nodeArgs, appMain('api')], { env: { ...apiEnv(emuUrl, port), ...extraEnv } });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {

@@ -9,6 +9,7 @@ import { mapProviderError, type AbortCause } from '../error-mapping';
 import { EMULATOR_HEADER, type CallOptions, type RateLimitInfo } from '../llm-provider';
 import { StreamInterruptedError, type ProviderError } from '../provider-errors';
 import { parseRateLimitHeaders } from '../rate-limit-headers';
+import { fastFetch } from './http-transport';
 
 const current = new AsyncLocalStorage<CallScope>();
 
@@ -111,7 +112,7 @@ export async function withScope<T>(providerId: string, options: CallOptions | un
 }
 
 /** A fetch for the SDK clients that applies the current call's signal and records its response. */
-export function scopedFetch(base: typeof fetch = (input, init) => fetch(input, init)): typeof fetch {
+export function scopedFetch(base: typeof fetch = fastFetch): typeof fetch {
   return async (input, init) => {
     const scope = current.getStore();
     if (!scope) return base(input, init);

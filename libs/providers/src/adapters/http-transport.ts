@@ -1,0 +1,121 @@
+// The HTTP transport under the SDK clients (openai, @anthropic-ai/sdk, ollama): a `fetch` built on undici's
+// `request` over one keep-alive connection pool per process.
+//
+// Node's global fetch is the same undici underneath, but its WHATWG layers (Request/Headers objects, body
+// streams, per-request abort plumbing) cost about a millisecond of CPU per call — more than everything else
+// Margin does around a call (see bench/README.md, gateway). The SDKs only need a function with fetch's shape,
+// so they keep all their own behaviour (request building, SSE parsing, typed errors) on a cheaper transport.
+//
+// Behaves as fetch does where the SDKs can tell: network failures before the answer are
+// `TypeError('fetch failed', { cause })` (the cause keeps undici's code, e.g. ECONNREFUSED or UND_ERR_SOCKET,
+// which error-mapping.ts reads); a body cut after the headers fails while the SDK reads it (`TypeError
+// 'terminated'`), so a cut answer is still told apart from an unreachable host; an aborted signal rejects with
+// an `AbortError`; redirects are followed; gzip/deflate/br bodies are decoded. Event streams (SSE, NDJSON)
+// stay streams; any other body is read whole before the Response is handed back, which is what the SDKs do
+// with it next anyway. Request bodies that are not a string or bytes (FormData, streams) and Request objects
+// go to the global fetch unchanged.
+import { Readable, type Transform } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
+
+/** Deadlines are ours (CallOptions.timeoutMs, via the signal); these only stop a connection that hangs forever. */
+const IDLE_LIMIT_MS = 15 * 60_000;
+const STREAMING_TYPES = /event-stream|ndjson|jsonl|stream\+json/i;
+const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
+
+let shared: Dispatcher | undefined;
+function dispatcher(): Dispatcher {
+  shared ??= new Agent({ keepAliveTimeout: 30_000, headersTimeout: IDLE_LIMIT_MS, bodyTimeout: IDLE_LIMIT_MS }).compose(interceptors.redirect({ maxRedirections: 5 }));
+  return shared;
+}
+
+type HeaderInit = ConstructorParameters<typeof Headers>[0];
+
+function plainHeaders(init: HeaderInit | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!init) return out;
+  if (init instanceof Headers) init.forEach((v, k) => (out[k] = v));
+  else if (Array.isArray(init)) for (const [k, v] of init) out[k.toLowerCase()] = v as string;
+  else for (const [k, v] of Object.entries(init)) if (v !== undefined && v !== null) out[k.toLowerCase()] = String(v);
+  return out;
+}
+
+function responseHeaders(raw: Record<string, string | string[] | undefined>): Headers {
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(raw)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) headers.append(k, item);
+    else headers.set(k, v);
+  }
+  return headers;
+}
+
+function abortError(signal: AbortSignal): unknown {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error && reason.name === 'AbortError' ? reason : new DOMException('This operation was aborted', 'AbortError');
+}
+
+const DECODERS: Record<string, () => Transform> = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress };
+
+/** The body as the SDK should see it: decoded when the server compressed it (fetch does the same). */
+function decoded(body: Readable, headers: Headers): Readable {
+  const encoding = headers.get('content-encoding')?.trim().toLowerCase();
+  const decoder = encoding ? DECODERS[encoding] : undefined;
+  if (!decoder) return body;
+  headers.delete('content-encoding');
+  headers.delete('content-length');
+  const out = decoder();
+  body.on('error', (err) => out.destroy(err));
+  return body.pipe(out);
+}
+
+/** A body that fails when read, as fetch's does when the connection drops after the headers. */
+function failingBody(err: unknown): ReadableStream<Uint8Array> {
+  return new ReadableStream({ start: (c) => c.error(new TypeError('terminated', { cause: err })) });
+}
+
+async function readAll(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
+
+const passesThrough = (body: unknown): body is string | Uint8Array | undefined | null =>
+  body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
+
+/** A `fetch` for SDK clients on undici's pooled `request` (see the file comment). */
+export const fastFetch: typeof fetch = async (input, init) => {
+  if (typeof input !== 'string' && !(input instanceof URL)) return fetch(input, init);
+  if (!passesThrough(init?.body)) return fetch(input, init);
+  const signal = init?.signal ?? undefined;
+  if (signal?.aborted) throw abortError(signal);
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(input, {
+      method: (init?.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
+      headers: plainHeaders(init?.headers as HeaderInit | undefined),
+      body: (init?.body as string | Uint8Array | null | undefined) ?? null,
+      signal,
+      dispatcher: dispatcher(),
+    });
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    throw new TypeError('fetch failed', { cause: err });
+  }
+  const headers = responseHeaders(res.headers);
+  const status = res.statusCode;
+  if (NULL_BODY_STATUSES.has(status) || init?.method?.toUpperCase() === 'HEAD') {
+    res.body.resume();
+    return new Response(null, { status, headers });
+  }
+  const body = decoded(res.body, headers);
+  if (STREAMING_TYPES.test(headers.get('content-type') ?? '')) {
+    return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status, headers });
+  }
+  try {
+    return new Response(await readAll(body), { status, headers });
+  } catch (err) {
+    if (signal?.aborted) throw abortError(signal);
+    return new Response(failingBody(err), { status, headers });
+  }
+};
