@@ -161,4 +161,28 @@ describe('CircuitBreaker (Redis)', () => {
     expect(() => new CircuitBreaker(redis, () => t, { failureThreshold: 0 })).toThrow(RangeError);
     expect(() => new CircuitBreaker(redis, () => t, { openMs: Number.NaN })).toThrow(RangeError);
   });
+
+  it('routingSnapshot trusts a healthy reading for 250 ms, drops it on its own outcomes, and re-reads anything unhealthy', async () => {
+    const other = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    extra.push(other);
+    const elsewhere = new CircuitBreaker(other, () => t);
+    const reads = jest.spyOn(breaker, 'snapshot');
+    expect(await breaker.routingSnapshot([KEY])).toEqual([{ key: KEY, state: 'closed', failures: 0 }]);
+    // another process opens the circuit: within 250 ms this one still routes on its healthy reading…
+    for (let i = 0; i < 5; i++) await elsewhere.recordFailure(KEY);
+    expect((await breaker.routingSnapshot([KEY]))[0]?.state).toBe('closed');
+    expect(reads).toHaveBeenCalledTimes(1);
+    // …after that it reads Redis again
+    await new Promise((r) => setTimeout(r, 260));
+    expect((await breaker.routingSnapshot([KEY]))[0]).toMatchObject({ state: 'open', failures: 5 });
+    // an unhealthy circuit is read on every call
+    await breaker.routingSnapshot([KEY]);
+    expect(reads).toHaveBeenCalledTimes(3);
+    // this process's own failure is seen at once
+    t += 31_000;
+    await breaker.recordSuccess(KEY);
+    expect((await breaker.routingSnapshot([KEY]))[0]?.state).toBe('closed');
+    await breaker.recordFailure(KEY);
+    expect((await breaker.routingSnapshot([KEY]))[0]).toMatchObject({ state: 'closed', failures: 1 });
+  });
 });

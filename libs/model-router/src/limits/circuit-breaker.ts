@@ -145,8 +145,13 @@ function breakerKeys(key: string): { state: string; failures: string } {
   return { state: `${base}:state`, failures: `${base}:failures` };
 }
 
+/** How long a healthy circuit (closed, no failures) read from Redis is trusted by `routingSnapshot`. */
+const HEALTHY_VIEW_MS = 250;
+
 /** Global circuit breaker (see the file comment). `CircuitBreakerService` is the Nest-injectable flavour. */
 export class CircuitBreaker {
+  /** Keys last read as closed with no failures, and when (performance.now()). */
+  private readonly healthy = new Map<string, number>();
   readonly failureThreshold: number;
   readonly windowMs: number;
   readonly openMs: number;
@@ -169,6 +174,7 @@ export class CircuitBreaker {
 
   /** May a call go to this key now? In half-open, grants the single probe permit to the first caller. */
   async canPass(key: string): Promise<CircuitPass> {
+    this.healthy.delete(key);
     const k = breakerKeys(key);
     const reply = await CAN_PASS.run(this.redis, [k.state], [this.now(), this.openMs, this.probeTimeoutMs, IDLE_MS]);
     const allowed = replyNumber(reply, 0) === 1;
@@ -182,6 +188,7 @@ export class CircuitBreaker {
 
   /** A call succeeded: closes the circuit (from half-open) and resets the failure count. Ignored while open. */
   async recordSuccess(key: string): Promise<CircuitState> {
+    this.healthy.delete(key);
     const k = breakerKeys(key);
     return toState(replyOf(await SUCCESS.run(this.redis, [k.state, k.failures], [this.now(), this.openMs])));
   }
@@ -191,6 +198,7 @@ export class CircuitBreaker {
    * after retries — not invalid requests). Opens the circuit at the threshold; re-opens it from half-open.
    */
   async recordFailure(key: string): Promise<CircuitState> {
+    this.healthy.delete(key);
     const k = breakerKeys(key);
     const reply = await FAILURE.run(
       this.redis,
@@ -204,6 +212,28 @@ export class CircuitBreaker {
   async snapshot(keys: readonly string[]): Promise<CircuitSnapshot[]> {
     const now = this.now();
     return Promise.all(keys.map((key) => this.read(key, now)));
+  }
+
+  /**
+   * `snapshot` for routing each call: a circuit read as healthy (closed, no failures) within the last 250 ms is
+   * taken as still healthy without asking Redis again, so a busy gateway reads each model's circuit a few
+   * times a second rather than once per call. Anything else is read every time, and this process's own
+   * outcomes drop the cached view at once; failures seen by other processes count here within 250 ms — the
+   * calls dispatched in between are those the breaker already lets through while it opens.
+   */
+  async routingSnapshot(keys: readonly string[]): Promise<CircuitSnapshot[]> {
+    const at = performance.now();
+    const fresh = (key: string) => {
+      const seen = this.healthy.get(key);
+      return seen !== undefined && at - seen < HEALTHY_VIEW_MS;
+    };
+    if (keys.every(fresh)) return keys.map((key) => ({ key, state: 'closed', failures: 0 }));
+    const snaps = await this.snapshot(keys);
+    for (const s of snaps) {
+      if (s.state === 'closed' && s.failures === 0) this.healthy.set(s.key, at);
+      else this.healthy.delete(s.key);
+    }
+    return snaps;
   }
 
   private async read(key: string, now: number): Promise<CircuitSnapshot> {

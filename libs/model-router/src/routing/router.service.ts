@@ -89,7 +89,7 @@ export class RouterService {
         if (chosen) ids = [cell.abTest.challenger, ...ids.filter((id) => id !== cell.abTest?.challenger)];
       }
     }
-    const states = await this.breaker.snapshot(ids);
+    const states = await this.breaker.routingSnapshot(ids);
     const stateOf = new Map(states.map((s) => [s.key, s]));
     const plan: RoutePlan = { candidates: [], skipped: [], abTest };
     for (const id of ids) {
