@@ -97,7 +97,7 @@ export class AnthropicProvider implements LlmProvider {
       baseURL: this.baseUrl.replace(/\/v1$/, ''),
       maxRetries: 0,
       timeout: SDK_TIMEOUT_MS,
-      fetch: scopedFetch(options.fetch),
+      fetch: scopedFetch(options.fetch, { sdkFollowsCallSignal: true }),
       defaultHeaders: options.headers,
     });
   }
@@ -144,6 +144,7 @@ export class AnthropicProvider implements LlmProvider {
 
   async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
     const scope = new CallScope(this.id, options);
+    let completed = false;
     try {
       scope.throwIfAborted();
       const plan = planStructuredOutput(this.id, request, true);
@@ -210,11 +211,13 @@ export class AnthropicProvider implements LlmProvider {
         model,
         finishReason: finishReason(reason, plan !== undefined),
       });
+      completed = true;
       yield { type: 'done', result };
     } catch (e) {
       throw scope.fail(e);
     } finally {
-      scope.dispose();
+      if (completed) scope.complete();
+      else scope.dispose();
     }
   }
 
@@ -230,6 +233,6 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   health(options?: CallOptions): Promise<ProviderHealth> {
-    return probeHealth(this.id, options, () => this.client.models.list({ limit: 1 }));
+    return probeHealth(this.id, options, (signal) => this.client.models.list({ limit: 1 }, { signal }));
   }
 }

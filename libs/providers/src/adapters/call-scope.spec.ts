@@ -37,6 +37,20 @@ describe('CallScope', () => {
     expect(scope.signal.aborted).toBe(true);
   });
 
+  it('complete() ends a finished call without aborting it (withScope does so on success, aborts on failure)', async () => {
+    const caller = new AbortController();
+    let seen: AbortSignal | undefined;
+    await withScope('p1', { signal: caller.signal, timeoutMs: 10 }, (scope) => {
+      seen = scope.signal;
+      return Promise.resolve();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    caller.abort();
+    expect(seen?.aborted).toBe(false); // no deadline, no caller abort, no release abort after a completed call
+    await expect(withScope('p1', {}, (scope) => ((seen = scope.signal), Promise.reject(new Error('boom'))))).rejects.toThrow();
+    expect(seen?.aborted).toBe(true);
+  });
+
   it('incomplete() is StreamInterruptedError unless one of our aborts ended the stream', () => {
     const scope = new CallScope('p1');
     expect(scope.incomplete('no usage')).toBeInstanceOf(StreamInterruptedError);
@@ -64,6 +78,20 @@ describe('scopedFetch', () => {
 
     await wrapped('http://host/y');
     expect(seen[1]).toBeUndefined();
+  });
+
+  it("passes the SDK's own signal as is when the SDK already follows the call's signal", async () => {
+    let signal: AbortSignal | null | undefined;
+    const wrapped = scopedFetch(
+      (_input, init) => {
+        signal = init?.signal;
+        return Promise.resolve(okResponse());
+      },
+      { sdkFollowsCallSignal: true },
+    );
+    const own = new AbortController();
+    await withScope('p1', {}, () => wrapped('http://host/x', { signal: own.signal }));
+    expect(signal).toBe(own.signal);
   });
 
   it("combines the SDK's own signal with the call's", async () => {

@@ -92,9 +92,18 @@ export class CallScope {
 
   /** Ends the call: stops the timer, detaches from the caller's signal, drops any still-open response. */
   dispose(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.options.signal?.removeEventListener('abort', this.onCallerAbort);
+    this.complete();
     if (!this.controller.signal.aborted) this.controller.abort('released');
+  }
+
+  /**
+   * Ends a call whose answer was read to the end: stops the timer and detaches from the caller's signal,
+   * without aborting (nothing is left open, and an abort would wake every listener down the chain).
+   */
+  complete(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.options.signal?.removeEventListener('abort', this.onCallerAbort);
   }
 }
 
@@ -103,21 +112,26 @@ export async function withScope<T>(providerId: string, options: CallOptions | un
   const scope = new CallScope(providerId, options);
   try {
     scope.throwIfAborted();
-    return await scope.run(() => fn(scope));
+    const result = await scope.run(() => fn(scope));
+    scope.complete();
+    return result;
   } catch (e) {
-    throw scope.fail(e);
-  } finally {
     scope.dispose();
+    throw scope.fail(e);
   }
 }
 
-/** A fetch for the SDK clients that applies the current call's signal and records its response. */
-export function scopedFetch(base: typeof fetch = fastFetch): typeof fetch {
+/**
+ * A fetch for the SDK clients that applies the current call's signal and records its response.
+ * `sdkFollowsCallSignal`: the SDK is handed the call's signal and aborts its own request signal with it
+ * (openai, @anthropic-ai/sdk), so a signal it passes needs no combining with the call's.
+ */
+export function scopedFetch(base: typeof fetch = fastFetch, { sdkFollowsCallSignal = false } = {}): typeof fetch {
   return async (input, init) => {
     const scope = current.getStore();
     if (!scope) return base(input, init);
     const own = init?.signal;
-    const signal = own ? AbortSignal.any([own, scope.signal]) : scope.signal;
+    const signal = !own ? scope.signal : sdkFollowsCallSignal ? own : AbortSignal.any([own, scope.signal]);
     const response = await base(input, { ...init, signal });
     scope.response = response;
     return response;

@@ -85,6 +85,7 @@ export class OllamaProvider implements LlmProvider {
 
   async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
     const scope = new CallScope(this.id, options);
+    let completed = false;
     try {
       scope.throwIfAborted();
       const plan = planStructuredOutput(this.id, request, false);
@@ -100,11 +101,14 @@ export class OllamaProvider implements LlmProvider {
         if (part.done) final = part;
       }
       if (!final) throw scope.incomplete('the stream ended without its final (done) message');
-      yield { type: 'done', result: this.result(scope, final, text, plan) };
+      const result = this.result(scope, final, text, plan);
+      completed = true;
+      yield { type: 'done', result };
     } catch (e) {
       throw scope.fail(e);
     } finally {
-      scope.dispose();
+      if (completed) scope.complete();
+      else scope.dispose();
     }
   }
 

@@ -78,7 +78,7 @@ export class OpenAiProvider implements LlmProvider {
       baseURL: this.baseUrl,
       maxRetries: 0,
       timeout: SDK_TIMEOUT_MS,
-      fetch: scopedFetch(options.fetch),
+      fetch: scopedFetch(options.fetch, { sdkFollowsCallSignal: true }),
       defaultHeaders: options.headers,
     });
   }
@@ -118,6 +118,7 @@ export class OpenAiProvider implements LlmProvider {
 
   async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
     const scope = new CallScope(this.id, options);
+    let completed = false;
     try {
       scope.throwIfAborted();
       const plan = planStructuredOutput(this.id, request, true);
@@ -155,11 +156,13 @@ export class OpenAiProvider implements LlmProvider {
         model,
         finishReason: finishReason(reason),
       });
+      completed = true;
       yield { type: 'done', result };
     } catch (e) {
       throw scope.fail(e);
     } finally {
-      scope.dispose();
+      if (completed) scope.complete();
+      else scope.dispose();
     }
   }
 
@@ -175,6 +178,6 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   health(options?: CallOptions): Promise<ProviderHealth> {
-    return probeHealth(this.id, options, () => this.client.models.list());
+    return probeHealth(this.id, options, (signal) => this.client.models.list({ signal }));
   }
 }
