@@ -428,7 +428,9 @@ async function analyzeBenchmark(ctx) {
   const me = results.authMe.latencyMs;
   const h = results.health.latencyMs;
   for (const [name, r] of Object.entries(results)) log(`  ${name}: p50 ${fmtMs(r.latencyMs.p50)} ms, p99 ${fmtMs(r.latencyMs.p99)} ms (${r.ok} ok, ${r.errors} errors)`);
-  const sampleCached = /"cached":true/.test(results.analyze.sampleBody ?? '');
+  // The client keeps only the first 400 characters of a body, which a long result fills before `cached`: ask once more.
+  const after = await session.integrator.call('POST', '/api/v1/analyze', { profile: 'song-analysis', input });
+  const sampleCached = /"cached":true/.test(results.analyze.sampleBody ?? '') || after.cached === true;
   const pass = results.analyze.errors === 0 && sampleCached && a.p50 <= A.targetP50Ms;
   let profile = null;
   if (S.profile && !pass) profile = await profileAnalyze(emu, targets[0].body, ctx.resultsDir);

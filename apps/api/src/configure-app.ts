@@ -1,7 +1,7 @@
 import { RequestMethod, ValidationPipe } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { RedisIoAdapter } from '@margin/analysis';
+import { RedisIoAdapter, STREAMED_BODY_ROUTES } from '@margin/analysis';
 import { AllExceptionsFilter, AppConfig } from '@margin/core';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -16,7 +16,14 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
   app.use(helmet());
-  app.useBodyParser('json', { limit: config.bodyLimit });
+  // Job submissions stream their JSON body through the controller (a 100,000-item job is never in memory whole).
+  const streamed = new Set(STREAMED_BODY_ROUTES.map((r) => `/${API_PREFIX}/${r}`));
+  const streamsItsBody = (req: Request) => req.method === 'POST' && streamed.has((req.url.split('?')[0] ?? '').replace(/\/+$/, ''));
+  app.useBodyParser('json', {
+    limit: config.bodyLimit,
+    // body-parser's own default type, except on those routes
+    type: (req: Request) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '') && !streamsItsBody(req),
+  });
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: true });
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [

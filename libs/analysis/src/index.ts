@@ -2,6 +2,8 @@ export * from './analysis.module';
 export { RedisIoAdapter } from './progress/redis-io.adapter';
 export { QueueReconciler } from './jobs/queue-reconciler';
 export { JobsRepository } from './jobs/jobs.repository';
+export { STREAMED_BODY_ROUTES } from './jobs/jobs.controller';
+export { AnalyzeService } from './jobs/analyze.service';
 export { inputHash, canonicalJson } from './cache/canonical';
 export type { ProfileDefinition, PipelineContext, PipelineResult } from './pipeline/pipeline.types';
 export { PipelineRunner } from './pipeline/pipeline-runner';

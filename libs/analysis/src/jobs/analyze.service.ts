@@ -1,18 +1,28 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { AnalyzeResponse } from '@margin/contracts';
-import { Clock, NotFoundError, picoToUsd } from '@margin/core';
+import { Clock, NotFoundError, picoToDecimal, picoToUsd, REDIS } from '@margin/core';
+import type Redis from 'ioredis';
+import type { DataSource } from 'typeorm';
 import { TenantRepository, type Principal } from '@margin/identity';
 import { randomUUID } from 'node:crypto';
-import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
+import { AnalysisCacheService, cacheScope, type CacheKey, type CachedAnalysis } from '../cache/analysis-cache.service';
 import { inputHash } from '../cache/canonical';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { QuotaService } from '../quotas/quota.service';
+import { AnalyzeHitRecorder } from './analyze-hits';
 import { InvalidItemsError, validateItems } from './item-input';
 
-/** POST /analyze: one item, on demand, answered in the request — from the cache when it can be. */
+/**
+ * POST /analyze: one item, on demand, answered in the request — from the cache when it can be. A hit is one
+ * Redis GET (a copy of the Postgres entry, written through on first use); its hit count and saving are written
+ * to Postgres in batches, so a hit costs no database round trip.
+ */
 @Injectable()
-export class AnalyzeService {
+export class AnalyzeService implements OnApplicationShutdown {
+  private readonly hits: AnalyzeHitRecorder;
+
   constructor(
     private readonly profiles: ProfilesService,
     private readonly cache: AnalysisCacheService,
@@ -20,7 +30,21 @@ export class AnalyzeService {
     private readonly quotas: QuotaService,
     private readonly tenants: TenantRepository,
     private readonly clock: Clock,
-  ) {}
+    @Inject(REDIS) redis: Redis,
+    @InjectDataSource() db: DataSource,
+  ) {
+    this.hits = new AnalyzeHitRecorder(redis, db);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.hits.stop();
+    await this.hits.flush();
+  }
+
+  /** Writes the hits not recorded yet (tests, shutdown). */
+  flushHits(): Promise<void> {
+    return this.hits.flush();
+  }
 
   async analyze(principal: Principal, ref: string, input: Record<string, unknown>): Promise<AnalyzeResponse> {
     const started = performance.now();
@@ -29,8 +53,17 @@ export class AnalyzeService {
     const problems = validateItems(profile.inputSchema, [input]);
     if (problems.length) throw new InvalidItemsError(problems.map((p) => p.replace(/^items\.0/, 'input')));
     const cacheKey = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, principal.tenantId), inputHash: inputHash(profile.key, profile.version, input) };
-    const hit = await this.cache.lookup(cacheKey);
-    if (hit) return { result: hit.output, cached: true, costUsd: 0, provider: hit.provider, model: hit.model, latencyMs: Math.round(performance.now() - started) };
+    const hot = await this.hits.get(cacheKey).catch(() => null); // Redis trouble: Postgres answers
+    if (hot) {
+      this.hits.record(cacheKey, principal.tenantId, this.clock.now());
+      return { result: hot.output, cached: true, costUsd: 0, provider: hot.provider, model: hot.model, latencyMs: Math.round(performance.now() - started) };
+    }
+    const stored = await this.cache.lookup(cacheKey, false);
+    if (stored) {
+      this.hits.record(cacheKey, principal.tenantId, this.clock.now());
+      await this.remember(cacheKey, stored);
+      return { result: stored.output, cached: true, costUsd: 0, provider: stored.provider, model: stored.model, latencyMs: Math.round(performance.now() - started) };
+    }
     const tenant = await this.tenants.findById(principal.tenantId);
     if (!tenant) throw new NotFoundError('Tenant');
     const limits = await this.quotas.limits(tenant.plan);
@@ -44,6 +77,9 @@ export class AnalyzeService {
       });
       return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
     });
+    // a result another caller produced meanwhile: its hit is counted already, its saving is not
+    if (fromCache) this.hits.record(cacheKey, principal.tenantId, this.clock.now(), true);
+    await this.remember(cacheKey, value);
     return {
       result: value.output,
       cached: fromCache,
@@ -52,5 +88,10 @@ export class AnalyzeService {
       model: value.model,
       latencyMs: Math.round(performance.now() - started),
     };
+  }
+
+  /** The Redis copy of an entry Postgres has (a failure only costs the next caller a database read). */
+  private async remember(key: CacheKey, v: CachedAnalysis): Promise<void> {
+    await this.hits.put(key, { output: v.output, quality: v.quality, model: v.model, provider: v.provider, cost: picoToDecimal(v.originalCostPico) }).catch(() => undefined);
   }
 }

@@ -1,16 +1,19 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, Res, UnsupportedMediaTypeException, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBearerAuth, ApiConsumes, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { PRIORITIES, type AnalyzeResponse, type JobStats, type JobEstimate, type JobItemView, type JobView, type Page, type Priority } from '@margin/contracts';
 import { CurrentPrincipal, MinRole, OperatorOnly, type Principal } from '@margin/identity';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import type { Response } from 'express';
+import { AppConfig } from '@margin/core';
+import type { Request, Response } from 'express';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { AnalyzeService } from './analyze.service';
 import { itemsFromFile } from './item-input';
-import { AnalyzeDto, ListItemsQueryDto, ListJobsQueryDto, MAX_ITEMS_PER_JOB, ResultsQueryDto, SubmitJobDto } from './jobs.dto';
-import { JobsService, NoItemsError, type SubmitInput } from './jobs.service';
+import { jsonBodyEvents, parseByteSize, type BodyEvent } from './json-body-stream';
+import { AnalyzeDto, checkSubmitFields, ListItemsQueryDto, ListJobsQueryDto, ResultsQueryDto, SubmitJobDto } from './jobs.dto';
+import { JobsService, type SubmitSource } from './jobs.service';
 import { PriorityService, type PriorityRule } from './priority.service';
 
 interface UploadedItemsFile {
@@ -33,6 +36,60 @@ class StatsQueryDto {
   @IsOptional() @IsISO8601({ strict: true }) to?: string;
 }
 
+/** POST routes whose JSON body the controller streams itself (the global JSON body parser must skip them). */
+export const STREAMED_BODY_ROUTES = ['jobs', 'jobs/estimate'];
+
+/** The request body, inflated when it came compressed (as body-parser would). */
+function decodedBody(req: Request): AsyncIterable<Buffer> {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
+  switch (encoding) {
+    case 'identity':
+      return req;
+    case 'gzip':
+      return req.pipe(createGunzip());
+    case 'deflate':
+      return req.pipe(createInflate());
+    case 'br':
+      return req.pipe(createBrotliDecompress());
+    default:
+      throw new UnsupportedMediaTypeException(`unsupported content encoding "${encoding}"`);
+  }
+}
+
+/** A form's fields, then its items, as body events. */
+async function* formEvents(fields: Record<string, unknown>, items: unknown): AsyncGenerator<BodyEvent> {
+  for (const [key, value] of Object.entries(fields)) yield { kind: 'field', key, value };
+  if (items === undefined) return;
+  if (!Array.isArray(items)) {
+    yield { kind: 'field', key: 'items', value: items };
+    return;
+  }
+  for (const value of items) yield { kind: 'item', value: value as unknown };
+}
+
+/**
+ * When a submission fails before its body was read to the end (a parse error, a body too large), the rest is
+ * read and dropped before answering, so the client sees the error instead of a reset connection.
+ */
+async function drainOnError<T>(req: Request, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (err) {
+    if (!req.readableEnded && !req.destroyed) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 5000);
+        req.once('end', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        req.once('error', () => resolve());
+        req.resume();
+      });
+    }
+    throw err;
+  }
+}
+
 const UPLOAD = FileInterceptor('file', { limits: { fileSize: 200 * 1024 * 1024, files: 1 } });
 
 @ApiTags('jobs')
@@ -45,35 +102,47 @@ export class JobsController {
     private readonly analyzer: AnalyzeService,
     private readonly profiles: ProfilesService,
     private readonly priorities: PriorityService,
+    private readonly config: AppConfig,
   ) {}
 
-  private async input(principal: Principal, body: SubmitJobDto, file?: UploadedItemsFile): Promise<SubmitInput> {
-    let items = body.items;
+  /**
+   * The submission as it arrives. A JSON body is read here as a stream (the global JSON parser skips these
+   * routes, see STREAMED_BODY_ROUTES) so that its items are never all in memory; a multipart form has been read
+   * by multer (its fields, and the CSV/JSON `file` turned into items).
+   */
+  private async source(principal: Principal, req: Request, file?: UploadedItemsFile): Promise<SubmitSource> {
+    if (!req.is('multipart/form-data') && req.is('application/json')) {
+      return { events: jsonBodyEvents(decodedBody(req), { limitBytes: parseByteSize(this.config.bodyLimit) }), checkFields: checkSubmitFields };
+    }
+    const form = (req.body ?? {}) as Record<string, unknown>;
+    const { items: formItems, ...fields } = form;
+    let items: unknown = formItems;
     if (file) {
-      const { key, version } = parseProfileRef(body.profile);
+      const dto = await checkSubmitFields(fields, { notArray: false, tooMany: false, nonObject: false });
+      const { key, version } = parseProfileRef(dto.profile);
       const profile = await this.profiles.resolve(principal.tenantId, key, version);
       items = itemsFromFile(file, profile.inputSchema);
-      if (items.length > MAX_ITEMS_PER_JOB) items = items.slice(0, MAX_ITEMS_PER_JOB + 1);
     }
-    if (!items?.length) throw new NoItemsError();
-    return { profile: body.profile, name: body.name, priority: body.priority, budgetUsd: body.budgetUsd, metadata: body.metadata, items };
+    return { events: formEvents(fields, items), checkFields: checkSubmitFields };
   }
 
   @Post('jobs')
   @MinRole('member')
   @UseInterceptors(UPLOAD)
   @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({ type: SubmitJobDto })
   @ApiHeader({ name: 'Idempotency-Key', required: false, description: 'Same key + same body → the same job (200); different body → 409' })
   @ApiOperation({ summary: 'Submit a batch: 202 with the job, its priority and an estimate (200 when an Idempotency-Key replays it)' })
   async submit(
     @CurrentPrincipal() principal: Principal,
-    @Body() body: SubmitJobDto,
+    @Req() req: Request,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
     @UploadedFile() file?: UploadedItemsFile,
   ) {
     const key = idempotencyKey?.trim() ? idempotencyKey.trim().slice(0, 200) : undefined;
-    const { created, response } = await this.jobs.submit(principal, await this.input(principal, body, file), key);
+    const source = await this.source(principal, req, file);
+    const { created, response } = await drainOnError(req, this.jobs.submit(principal, source, key));
     res.status(created ? 202 : 200);
     return response;
   }
@@ -82,9 +151,10 @@ export class JobsController {
   @HttpCode(200)
   @UseInterceptors(UPLOAD)
   @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({ type: SubmitJobDto })
   @ApiOperation({ summary: 'What a batch would cost and take, and how many items the cache already has — nothing runs' })
-  async estimate(@CurrentPrincipal() principal: Principal, @Body() body: SubmitJobDto, @UploadedFile() file?: UploadedItemsFile): Promise<JobEstimate> {
-    return this.jobs.estimate(principal, await this.input(principal, body, file));
+  async estimate(@CurrentPrincipal() principal: Principal, @Req() req: Request, @UploadedFile() file?: UploadedItemsFile): Promise<JobEstimate> {
+    return drainOnError(req, this.jobs.estimate(principal, await this.source(principal, req, file)));
   }
 
   @Get('jobs')

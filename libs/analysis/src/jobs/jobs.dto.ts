@@ -1,9 +1,16 @@
+import { BadRequestException, ValidationPipe } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ITEM_STATUSES, JOB_STATUSES, PRIORITIES, type ItemStatus, type JobStatus, type Priority } from '@margin/contracts';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export const MAX_ITEMS_PER_JOB = 100_000;
+
+const PROFILE_REF = /^[a-z0-9][a-z0-9-]{0,99}(@\d+)?$/;
+const PROFILE_REF_MESSAGE = 'profile must be a profile key like song-analysis (optionally @version)';
+
+/** Whether a value can name a profile (the DTO's rule), so that it is worth looking up. */
+export const isProfileRef = (value: unknown): value is string => typeof value === 'string' && PROFILE_REF.test(value);
 
 const parseJson = ({ value }: { value: unknown }) => {
   if (typeof value !== 'string') return value;
@@ -18,7 +25,7 @@ const parseJson = ({ value }: { value: unknown }) => {
 export class SubmitJobDto {
   @ApiProperty({ example: 'song-analysis', description: 'A profile key, optionally with @version' })
   @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{0,99}(@\d+)?$/, { message: 'profile must be a profile key like song-analysis (optionally @version)' })
+  @Matches(PROFILE_REF, { message: PROFILE_REF_MESSAGE })
   profile!: string;
 
   @ApiPropertyOptional({ example: "Grace's liked songs" })
@@ -79,4 +86,29 @@ export class AnalyzeDto {
   @ApiProperty({ type: 'object', additionalProperties: true })
   @IsObject()
   input!: Record<string, unknown>;
+}
+
+/** The global pipe's rules, for a body the controller reads itself (streamed JSON, multipart fields). */
+const FIELDS_PIPE = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
+
+/**
+ * Validates a submission's fields other than `items` as the global ValidationPipe would, adding what is wrong
+ * with `items` as a whole (its elements are checked one by one as they stream): one 400 listing everything.
+ */
+export async function checkSubmitFields(fields: Record<string, unknown>, items: { notArray: boolean; tooMany: boolean; nonObject: boolean }): Promise<SubmitJobDto> {
+  const itemProblems = [
+    ...(items.notArray ? ['items must be an array'] : []),
+    ...(items.tooMany ? [`items must contain no more than ${MAX_ITEMS_PER_JOB} elements`] : []),
+    ...(items.nonObject || items.notArray ? ['each value in items must be an object'] : []),
+  ];
+  let dto: SubmitJobDto;
+  try {
+    dto = (await FIELDS_PIPE.transform({ ...fields }, { type: 'body', metatype: SubmitJobDto })) as SubmitJobDto;
+  } catch (err) {
+    if (!(err instanceof BadRequestException) || !itemProblems.length) throw err;
+    const message = (err.getResponse() as { message?: unknown }).message;
+    throw new BadRequestException([...(Array.isArray(message) ? (message as string[]) : [String(message)]), ...itemProblems]);
+  }
+  if (itemProblems.length) throw new BadRequestException(itemProblems);
+  return dto;
 }

@@ -26,7 +26,16 @@ export interface NewJob {
 export interface NewItem {
   index: number;
   input: unknown;
+  /** The item's JSON as received, when there is one: stored as is instead of serializing `input` again. */
+  raw?: string;
   inputHash: string;
+}
+
+/** A transaction held open across several awaits (a submission streamed in chunks); end it with commit or rollback. */
+export interface OpenTransaction {
+  manager: EntityManager;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
 }
 
 /** Counters after an item reached a final state; `finished` when this was the job's last open item. */
@@ -180,17 +189,78 @@ export class JobsRepository implements OnApplicationShutdown {
         finishedAt: null,
       }),
     );
-    for (let i = 0; i < items.length; i += INSERT_BATCH) {
-      const batch = items.slice(i, i + INSERT_BATCH);
-      const values: unknown[] = [];
-      const rows = batch.map((it, n) => {
-        values.push(saved.id, job.tenantId, it.index, JSON.stringify(it.input), it.inputHash);
-        const b = n * 5;
-        return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}::jsonb, $${b + 5}, 'queued')`;
-      });
-      await manager.query(`INSERT INTO job_items (job_id, tenant_id, index, input, input_hash, status) VALUES ${rows.join(', ')}`, values);
-    }
+    for (let i = 0; i < items.length; i += INSERT_BATCH) await this.insertItems(manager, job.tenantId, saved.id, items.slice(i, i + INSERT_BATCH));
     return saved;
+  }
+
+  async openTransaction(): Promise<OpenTransaction> {
+    const runner = this.db.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+    } catch (err) {
+      await runner.release();
+      throw err;
+    }
+    let ended = false;
+    const end = async (how: 'commit' | 'rollback') => {
+      if (ended) return;
+      ended = true;
+      try {
+        if (how === 'commit') await runner.commitTransaction();
+        else await runner.rollbackTransaction();
+      } finally {
+        await runner.release();
+      }
+    };
+    return { manager: runner.manager, commit: () => end('commit'), rollback: () => end('rollback') };
+  }
+
+  /**
+   * The job's row before its items are known (a streamed submission): counted by no quota and seen by nobody
+   * until `completeJob` dates it and the transaction commits. Fails with 23505 when the Idempotency-Key is taken.
+   */
+  async insertJobHead(manager: EntityManager, job: Pick<NewJob, 'tenantId' | 'profileKey' | 'profileVersion' | 'idempotencyKey' | 'createdByUserId' | 'createdByApiKeyId'>): Promise<string> {
+    const [row] = (await manager.query(
+      `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, created_by_user_id, created_by_api_key_id, created_at)
+       VALUES ($1, $2, $3, 'queued', 'medium', 1, $4, $5, $6, '-infinity') RETURNING id`,
+      [job.tenantId, job.profileKey, job.profileVersion, job.idempotencyKey, job.createdByUserId, job.createdByApiKeyId],
+    )) as Array<{ id: string }>;
+    if (!row) throw new Error('INSERT INTO jobs returned no row');
+    return row.id;
+  }
+
+  /** Fills in what a streamed submission learned by its end (call after the quota check, in the same transaction). */
+  async completeJob(
+    manager: EntityManager,
+    tenantId: string,
+    jobId: string,
+    job: Pick<NewJob, 'name' | 'priority' | 'budgetUsd' | 'metadata' | 'requestHash' | 'createdAt'> & { totalItems: number },
+  ): Promise<JobEntity> {
+    await manager.query(
+      `UPDATE jobs SET name = $3, priority = $4, budget_usd = $5, metadata = $6::jsonb, request_hash = $7, created_at = $8, total_items = $9 WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, jobId, job.name, job.priority, job.budgetUsd, job.metadata === null ? null : JSON.stringify(job.metadata), job.requestHash, job.createdAt, job.totalItems],
+    );
+    return manager.findOneByOrFail(JobEntity, { tenantId, id: jobId });
+  }
+
+  /** One multi-row insert of a job's items (arrays unnested server-side: three parameters whatever the count). */
+  async insertItems(manager: EntityManager, tenantId: string, jobId: string, items: NewItem[]): Promise<void> {
+    if (items.length === 0) return;
+    const indexes = new Array<number>(items.length);
+    const inputs = new Array<string>(items.length);
+    const hashes = new Array<string>(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i] as NewItem;
+      indexes[i] = it.index;
+      inputs[i] = it.raw ?? JSON.stringify(it.input);
+      hashes[i] = it.inputHash;
+    }
+    await manager.query(
+      `INSERT INTO job_items (job_id, tenant_id, index, input, input_hash, status)
+       SELECT $1, $2, t.index, t.input::jsonb, t.hash, 'queued' FROM unnest($3::int[], $4::text[], $5::text[]) AS t(index, input, hash)`,
+      [jobId, tenantId, indexes, inputs, hashes],
+    );
   }
 
   findByIdempotencyKey(manager: EntityManager, tenantId: string, key: string): Promise<JobEntity | null> {

@@ -18,18 +18,20 @@ import { AppConfig, Clock, ConflictError, decodeCursor, encodeCursor, monthPerio
 import { TenantRepository, type Principal } from '@margin/identity';
 import { CatalogService, costOf, DEFAULT_MAX_TOKENS, RouterService } from '@margin/model-router';
 import type { Queue } from 'bull';
-import { createHash } from 'node:crypto';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
-import { canonicalJson, inputHash } from '../cache/canonical';
 import type { ProfileDefinition } from '../pipeline/pipeline.types';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { JobCountersReader } from '../progress/job-counters.reader';
 import { ProgressPublisher } from '../progress/progress.publisher';
 import { QuotaService } from '../quotas/quota.service';
-import { InvalidItemsError, validateItems } from './item-input';
+import { InvalidItemsError } from './item-input';
+import { JobIntake, type IntakeOptions } from './job-intake';
+import type { JobEntity } from './job.entity';
+import type { BodyEvent } from './json-body-stream';
+import { isProfileRef, MAX_ITEMS_PER_JOB } from './jobs.dto';
 import { toCounters, toItemView, toJobView } from './job-views';
 import { JobFeeder } from './job-feeder';
-import { JobsRepository } from './jobs.repository';
+import { JobsRepository, type NewItem, type OpenTransaction } from './jobs.repository';
 import { PriorityService } from './priority.service';
 
 export interface SubmitInput {
@@ -40,6 +42,25 @@ export interface SubmitInput {
   items: Array<Record<string, unknown>>;
   metadata?: Record<string, unknown>;
 }
+
+export type SubmitFields = Omit<SubmitInput, 'items'>;
+
+/** What is wrong with `items` as a whole (reported with the other fields' validation errors). */
+export interface ItemsShapeProblems {
+  notArray: boolean;
+  tooMany: boolean;
+  nonObject: boolean;
+}
+
+/** A submission as it arrives: the body's events (a JSON body streamed, or a form's fields and file) and the fields' rules. */
+export interface SubmitSource {
+  events: AsyncIterable<BodyEvent>;
+  /** Validates the fields other than `items` (throws a 400 listing every problem, with those of `items`). */
+  checkFields(fields: Record<string, unknown>, items: ItemsShapeProblems): Promise<SubmitFields>;
+}
+
+/** Items inserted (and cache-checked) per round trip. */
+const ITEM_CHUNK = 1000;
 
 export class NoItemsError extends DomainError {
   readonly code = 'no_items';
@@ -80,97 +101,174 @@ export class JobsService extends JobCountersReader {
     return this.profiles.resolve(tenantId, key, version);
   }
 
-  private validate(profile: ProfileDefinition, items: Array<Record<string, unknown>>): void {
-    if (items.length === 0) throw new NoItemsError();
-    const problems = validateItems(profile.inputSchema, items);
-    if (problems.length) throw new InvalidItemsError(problems);
+  /** How many of these items the cache already has (duplicates counted each time). */
+  private async countCached(tenantId: string, profile: ProfileDefinition, items: NewItem[]): Promise<number> {
+    const scope = cacheScope(profile.cacheScope, tenantId);
+    const cached = await this.cache.cachedHashes({ profileKey: profile.key, profileVersion: profile.version, scope }, [...new Set(items.map((it) => it.inputHash))]);
+    let n = 0;
+    for (const it of items) if (cached.has(it.inputHash)) n++;
+    return n;
   }
 
-  async submit(principal: Principal, input: SubmitInput, idempotencyKey?: string): Promise<{ created: boolean; response: JobSubmitResponse }> {
-    const profile = await this.resolveProfile(principal.tenantId, input.profile);
-    this.validate(profile, input.items);
-    const tenant = await this.tenants.findById(principal.tenantId);
+  /** The checks that need the whole body, in the order they always ran: fields, items present, profile, items valid. */
+  private async finishIntake(source: SubmitSource, intake: JobIntake): Promise<{ fields: SubmitFields; profile: ProfileDefinition }> {
+    const fields = await source.checkFields(intake.fields, {
+      notArray: intake.itemsNotArray,
+      tooMany: intake.count > MAX_ITEMS_PER_JOB,
+      nonObject: intake.nonObject,
+    });
+    if (intake.count === 0) throw new NoItemsError();
+    if (intake.deferredError) throw intake.deferredError;
+    if (intake.problems.length) throw new InvalidItemsError(intake.problems);
+    if (!intake.profile) throw new NoItemsError(); // a well-formed profile with items is always resolved
+    return { fields, profile: intake.profile };
+  }
+
+  private intake(principal: Principal, onChunk: IntakeOptions['onChunk'], stopAfter: number | null = null, requestHashes = false): JobIntake {
+    return new JobIntake({
+      resolveProfile: (ref) => this.resolveProfile(principal.tenantId, ref),
+      isProfileRef: isProfileRef,
+      maxItems: MAX_ITEMS_PER_JOB,
+      chunkSize: ITEM_CHUNK,
+      onChunk,
+      stopAfter,
+      requestHashes,
+    });
+  }
+
+  /**
+   * Accepts a job while its body is still arriving: items are validated, hashed and inserted a chunk at a time
+   * inside one transaction, so a 100,000-item job is never in memory whole; any invalid item (or an exceeded
+   * quota) rolls everything back. An Idempotency-Key already used turns the pass into hashing only.
+   */
+  async submit(principal: Principal, source: SubmitSource, idempotencyKey?: string): Promise<{ created: boolean; response: JobSubmitResponse }> {
+    const tenantId = principal.tenantId;
+    const tenant = await this.tenants.findById(tenantId);
     if (!tenant) throw new NotFoundError('Tenant');
-    const requestHash = createHash('sha256').update(canonicalJson({ ...input, profile: `${profile.key}@${profile.version}` })).digest('hex');
-    const priority = await this.priorities.resolve(input.priority, input.name, input.metadata);
-    const now = this.clock.now();
-    const hashes = input.items.map((item) => inputHash(profile.key, profile.version, item));
+    const limits = await this.quotas.limits(tenant.plan);
+    let replay = idempotencyKey ? (await this.repo.transaction((m) => this.repo.findByIdempotencyKey(m, tenantId, idempotencyKey))) !== null : false;
+    let tx: OpenTransaction | null = null;
+    let jobId: string | null = null;
+    let cacheHits = 0;
 
-    const outcome = await this.repo
-      .transaction(async (m) => {
-        if (idempotencyKey) {
-          const existing = await this.repo.findByIdempotencyKey(m, principal.tenantId, idempotencyKey);
-          if (existing) {
-            if (existing.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was used with a different request body');
-            return { created: false, job: existing };
-          }
-        }
-        await this.quotas.assertCanSubmit(m, principal.tenantId, tenant.plan, input.items.length);
-        const job = await this.repo.insertJobWithItems(
-          m,
-          {
-            tenantId: principal.tenantId,
-            profileKey: profile.key,
-            profileVersion: profile.version,
-            name: input.name ?? null,
-            priority,
-            budgetUsd: input.budgetUsd === undefined ? null : picoToDecimal(usdToPico(input.budgetUsd.toFixed(6))),
-            metadata: input.metadata ?? null,
-            idempotencyKey: idempotencyKey ?? null,
-            requestHash,
-            createdByUserId: principal.userId,
-            createdByApiKeyId: principal.apiKeyId,
-            createdAt: now,
-          },
-          input.items.map((item, index) => ({ index, input: item, inputHash: hashes[index] as string })),
-        );
-        return { created: true, job };
-      })
-      .catch(async (err: unknown) => {
-        // Two requests with one Idempotency-Key raced: the unique index let one in; answer the other with it.
-        if (idempotencyKey && (err as { code?: string }).code === '23505') {
-          const existing = await this.repo.transaction((m) => this.repo.findByIdempotencyKey(m, principal.tenantId, idempotencyKey));
-          if (existing && existing.requestHash === requestHash) return { created: false, job: existing };
-          if (existing) throw new ConflictError('This Idempotency-Key was used with a different request body');
-        }
-        throw err;
-      });
+    /** The job's row, once: on a taken Idempotency-Key (a concurrent twin committed first) switches to replay. */
+    const ensureJobRow = async (profile: ProfileDefinition): Promise<void> => {
+      if (replay || tx) return;
+      const opened = await this.repo.openTransaction();
+      try {
+        jobId = await this.repo.insertJobHead(opened.manager, {
+          tenantId,
+          profileKey: profile.key,
+          profileVersion: profile.version,
+          idempotencyKey: idempotencyKey ?? null,
+          createdByUserId: principal.userId,
+          createdByApiKeyId: principal.apiKeyId,
+        });
+        tx = opened;
+      } catch (err) {
+        await opened.rollback().catch(() => undefined);
+        if (idempotencyKey && (err as { code?: string }).code === '23505') replay = true;
+        else throw err;
+      }
+    };
 
-    const { job } = outcome;
-    if (outcome.created) {
-      await this.feeder.feed(principal.tenantId, job.id, priority, { force: true });
-      this.logger.log({ tenantId: principal.tenantId, jobId: job.id, items: job.totalItems, priority, profile: `${profile.key}@${profile.version}` }, 'Job accepted');
+    // One chunk is written while the next is read and checked: the API and Postgres work at the same time.
+    let inFlight: Promise<void> = Promise.resolve();
+    const intake = this.intake(
+      principal,
+      async ({ items }, profile) => {
+        await inFlight;
+        await ensureJobRow(profile);
+        const open = tx as OpenTransaction | null;
+        const writing = Promise.all([
+          this.countCached(tenantId, profile, items).then((n) => {
+            cacheHits += n;
+          }),
+          open && jobId ? this.repo.insertItems(open.manager, tenantId, jobId, items) : undefined,
+        ]).then(() => undefined);
+        writing.catch(() => undefined); // awaited with the next chunk or at the end
+        inFlight = writing;
+      },
+      limits.maxItemsPerJob,
+      idempotencyKey !== undefined,
+    );
+
+    let created: { job: JobEntity; priority: Priority } | null = null;
+    let existing: JobEntity | null = null;
+    let profile: ProfileDefinition;
+    try {
+      await intake.consume(source.events);
+      await inFlight;
+      const done = await this.finishIntake(source, intake);
+      profile = done.profile;
+      const fields = { ...done.fields, profile: `${profile.key}@${profile.version}` };
+      const requestHash = idempotencyKey ? intake.requestHash(fields) : null;
+      const legacyHash = idempotencyKey ? intake.legacyRequestHash(fields) : null;
+      await ensureJobRow(profile);
+      const open = tx as OpenTransaction | null;
+      if (replay || !open || !jobId) {
+        await open?.rollback();
+        existing = idempotencyKey ? await this.repo.transaction((m) => this.repo.findByIdempotencyKey(m, tenantId, idempotencyKey)) : null;
+        if (!existing || (existing.requestHash !== requestHash && existing.requestHash !== legacyHash)) {
+          throw new ConflictError('This Idempotency-Key was used with a different request body');
+        }
+      } else {
+        await this.quotas.assertCanSubmit(open.manager, tenantId, tenant.plan, intake.count);
+        const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
+        const job = await this.repo.completeJob(open.manager, tenantId, jobId, {
+          name: fields.name ?? null,
+          priority,
+          budgetUsd: fields.budgetUsd === undefined ? null : picoToDecimal(usdToPico(fields.budgetUsd.toFixed(6))),
+          metadata: fields.metadata ?? null,
+          requestHash,
+          createdAt: this.clock.now(),
+          totalItems: intake.count,
+        });
+        await open.commit();
+        created = { job, priority };
+      }
+    } catch (err) {
+      await inFlight.catch(() => undefined);
+      await (tx as OpenTransaction | null)?.rollback().catch(() => undefined);
+      throw err;
     }
-    const estimate = await this.estimateFor(principal.tenantId, profile, input.items.length, hashes, tenant.plan);
+
+    const job = created?.job ?? (existing as JobEntity);
+    if (created) {
+      await this.feeder.feed(tenantId, job.id, created.priority, { force: true });
+      this.logger.log({ tenantId, jobId: job.id, items: job.totalItems, priority: created.priority, profile: `${profile.key}@${profile.version}` }, 'Job accepted');
+    }
+    const estimate = await this.estimateFor(tenantId, profile, intake.count, cacheHits, tenant.plan, null);
     return {
-      created: outcome.created,
+      created: created !== null,
       response: { id: job.id, status: job.status, totalItems: job.totalItems, priority: job.priority, estimate: { costUsd: estimate.costUsd, seconds: estimate.seconds } },
     };
   }
 
-  async estimate(principal: Principal, input: SubmitInput): Promise<JobEstimate> {
-    const profile = await this.resolveProfile(principal.tenantId, input.profile);
-    this.validate(profile, input.items);
+  async estimate(principal: Principal, source: SubmitSource): Promise<JobEstimate> {
     const tenant = await this.tenants.findById(principal.tenantId);
     if (!tenant) throw new NotFoundError('Tenant');
-    const hashes = input.items.map((item) => inputHash(profile.key, profile.version, item));
-    return this.estimateFor(principal.tenantId, profile, input.items.length, hashes, tenant.plan, input.items);
+    let cacheHits = 0;
+    const intake = this.intake(principal, async ({ items }, profile) => {
+      cacheHits += await this.countCached(principal.tenantId, profile, items);
+    });
+    await intake.consume(source.events);
+    const { profile } = await this.finishIntake(source, intake);
+    return this.estimateFor(principal.tenantId, profile, intake.count, cacheHits, tenant.plan, intake.inputChars / intake.count);
   }
 
   private async estimateFor(
     tenantId: string,
     profile: ProfileDefinition,
     count: number,
-    hashes: string[],
+    cacheHits: number,
     plan: Parameters<QuotaService['limits']>[0],
-    items?: Array<Record<string, unknown>>,
+    /** Mean canonical JSON length of an item, when known. */
+    meanInputChars: number | null,
   ): Promise<JobEstimate> {
-    const scope = cacheScope(profile.cacheScope, tenantId);
-    const cached = await this.cache.cachedHashes({ profileKey: profile.key, profileVersion: profile.version, scope }, [...new Set(hashes)]);
-    const cacheHits = hashes.filter((h) => cached.has(h)).length;
     const calls = count - cacheHits;
     const allowedTiers = (await this.quotas.limits(plan)).allowedTiers;
-    const inputChars = items ? items.reduce((n, it) => n + canonicalJson(it).length, 0) / Math.max(items.length, 1) : 2000;
+    const inputChars = meanInputChars ?? 2000;
     let totalPico: PicoUsd = 0n;
     let seconds = 0;
     const steps: JobEstimate['steps'] = [];

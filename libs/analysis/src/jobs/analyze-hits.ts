@@ -1,0 +1,147 @@
+// The on-demand endpoint's cache hits: answered from a Redis copy of the cache entry, counted in Postgres in batches.
+import { Logger } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import type { CacheKey } from '../cache/analysis-cache.service';
+
+/** A cache entry as kept in Redis (a copy: Postgres stays the source of truth). */
+export interface HotEntry {
+  output: unknown;
+  quality: number | null;
+  model: string | null;
+  provider: string | null;
+  /** Exact decimal USD: what producing it cost, what a hit saves. */
+  cost: string;
+}
+
+/** Entries never change once written (first writer wins), so a copy only needs a TTL to bound Redis' memory. */
+const HOT_TTL_SECONDS = 24 * 3600;
+export const FLUSH_EVERY_MS = 1000;
+/** Hits kept while Postgres is unreachable, at most; older ones are dropped (and logged) beyond it. */
+const MAX_PENDING_KEYS = 50_000;
+
+export function hotKey(k: CacheKey): string {
+  return `margin:ac:${k.profileKey}:${k.profileVersion}:${k.scope}:${k.inputHash}`;
+}
+
+interface PendingHit {
+  key: CacheKey;
+  tenantId: string;
+  /** Hits to add to the entry's hit_count (0 when already counted elsewhere). */
+  count: number;
+  /** Hits whose saving is to be booked. */
+  saved: number;
+  last: Date;
+}
+
+/**
+ * Counts hits and books what they saved a batch at a time (one UPDATE and one INSERT per second at most,
+ * whatever the request rate) instead of a database round trip in every request.
+ */
+export class AnalyzeHitRecorder {
+  private readonly logger = new Logger(AnalyzeHitRecorder.name);
+  private pending = new Map<string, PendingHit>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly db: DataSource,
+  ) {}
+
+  async get(key: CacheKey): Promise<HotEntry | null> {
+    const text = await this.redis.get(hotKey(key));
+    return text ? (JSON.parse(text) as HotEntry) : null;
+  }
+
+  async put(key: CacheKey, entry: HotEntry): Promise<void> {
+    await this.redis.set(hotKey(key), JSON.stringify(entry), 'EX', HOT_TTL_SECONDS);
+  }
+
+  /** Notes a hit of `tenantId` on the entry; `counted` when its hit_count was already incremented. */
+  record(key: CacheKey, tenantId: string, at: Date, counted = false): void {
+    const id = `${hotKey(key)}\u0000${tenantId}`;
+    const p = this.pending.get(id);
+    if (p) {
+      p.count += counted ? 0 : 1;
+      p.saved += 1;
+      p.last = at;
+    } else {
+      if (this.pending.size >= MAX_PENDING_KEYS) {
+        this.logger.warn('Too many unrecorded cache hits (is Postgres down?): this one is not counted');
+        return;
+      }
+      this.pending.set(id, { key, tenantId, count: counted ? 0 : 1, saved: 1, last: at });
+    }
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /** Writes the pending hits (also called at shutdown); on failure they are kept for the next try. */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    this.flushing = this.write(batch)
+      .catch((err: Error) => {
+        this.logger.warn(`Cache hits not recorded yet (${batch.length} entries), retrying: ${err.message}`);
+        for (const h of batch) {
+          const id = `${hotKey(h.key)}\u0000${h.tenantId}`;
+          const p = this.pending.get(id);
+          if (p) {
+            p.count += h.count;
+            p.saved += h.saved;
+            if (h.last > p.last) p.last = h.last;
+          } else if (this.pending.size < MAX_PENDING_KEYS) this.pending.set(id, h);
+        }
+        this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
+      })
+      .finally(() => {
+        this.flushing = null;
+      });
+    await this.flushing;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private async write(batch: PendingHit[]): Promise<void> {
+    const col = <T>(f: (h: PendingHit) => T) => batch.map(f);
+    const params = [
+      col((h) => h.key.profileKey),
+      col((h) => h.key.profileVersion),
+      col((h) => h.key.scope),
+      col((h) => h.key.inputHash),
+      col((h) => h.tenantId),
+      col((h) => h.count),
+      col((h) => h.saved),
+      col((h) => h.last.toISOString()),
+      col(() => `analyze:${randomUUID()}`),
+    ];
+    const hits = `unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::uuid[], $6::int[], $7::int[], $8::timestamptz[], $9::text[])
+                  AS h(profile_key, profile_version, scope, input_hash, tenant_id, count, saved, last_at, saving_key)`;
+    const match = 'c.profile_key = h.profile_key AND c.profile_version = h.profile_version AND c.scope = h.scope AND c.input_hash = h.input_hash';
+    await this.db.transaction(async (m) => {
+      // hit_count and last_hit_at of each entry, summed over tenants first (one row updated once)
+      await m.query(
+        `UPDATE analysis_cache c SET hit_count = c.hit_count + s.count, last_hit_at = greatest(coalesce(c.last_hit_at, s.last_at), s.last_at)
+         FROM (SELECT profile_key, profile_version, scope, input_hash, sum(count)::int AS count, max(last_at) AS last_at FROM ${hits}
+               GROUP BY profile_key, profile_version, scope, input_hash) s
+         WHERE c.profile_key = s.profile_key AND c.profile_version = s.profile_version AND c.scope = s.scope AND c.input_hash = s.input_hash AND s.count > 0`,
+        params,
+      );
+      // what the hits saved, priced from the entry itself
+      await m.query(
+        `INSERT INTO cost_savings (key, tenant_id, job_id, item_id, kind, amount_usd, created_at)
+         SELECT h.saving_key, h.tenant_id, NULL, NULL, 'cache', c.original_cost_usd * h.saved, h.last_at FROM ${hits} JOIN analysis_cache c ON ${match}
+         ON CONFLICT (key) DO NOTHING`,
+        params,
+      );
+    });
+  }
+}
