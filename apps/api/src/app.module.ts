@@ -3,7 +3,6 @@ import { APP_GUARD } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import {
   AppConfig,
   Clock,
@@ -24,7 +23,7 @@ import type Redis from 'ioredis';
 import { HealthController } from './health/health.controller';
 import { ProvidersHealthIndicator, RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
 import { MIGRATIONS } from './migrations';
-import { ClientThrottlerGuard } from './throttle';
+import { ClientThrottlerGuard, RedisThrottlerStorage } from './throttle';
 
 /** Routes the SPA must never shadow: unknown paths under them are JSON 404s. */
 export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metrics', '/socket.io/{*path}'];
@@ -40,7 +39,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
       inject: [AppConfig, REDIS],
       useFactory: (config: AppConfig, redis: Redis) => ({
         throttlers: [{ name: 'default', ttl: 60_000, limit: config.rateLimitPerMinute }],
-        storage: new ThrottlerStorageRedisService(redis),
+        storage: new RedisThrottlerStorage(redis),
       }),
     }),
     ServeStaticModule.forRootAsync({
