@@ -15,6 +15,11 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await createApp(config);
+  // Idle keep-alive connections stay open longer than the clients' and load balancers' own idle timeouts
+  // (60 s is the common default), so the server never closes a socket a client is about to reuse (ECONNRESET).
+  const server = app.getHttpServer() as import('node:http').Server;
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await app.listen(config.port, config.host);
   new Logger('Bootstrap').log({ url: `http://${config.host}:${config.port}` }, 'Margin API listening');
 }
