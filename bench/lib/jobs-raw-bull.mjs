@@ -4,10 +4,15 @@
 // addBulk (1,000), and a processor that does nothing. Measures how many jobs per second Bull itself moves
 // through wait → active → completed at the given concurrency.
 //
-// `node bench/lib/jobs-raw-bull.mjs` with env RAW_BULL_REDIS_URL, RAW_BULL_COUNT, RAW_BULL_CONCURRENCY;
-// prints one JSON line with the result on stdout.
+// With RAW_BULL_CALL (JSON: { host, model, system, format, numPredict, lyrics }), the processor instead makes
+// the one model call a Margin item makes — POST /api/chat streamed, through the same `ollama` client Margin's
+// adapter uses — and nothing else: the ceiling of any worker that calls the model once per job.
+//
+// `node bench/lib/jobs-raw-bull.mjs` with env RAW_BULL_REDIS_URL, RAW_BULL_COUNT, RAW_BULL_CONCURRENCY
+// (and optionally RAW_BULL_CALL); prints one JSON line with the result on stdout.
 import { randomUUID } from 'node:crypto';
 import Bull from 'bull';
+import { Ollama } from 'ollama';
 
 const redisUrl = process.env.RAW_BULL_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
 const count = Number(process.env.RAW_BULL_COUNT ?? 20_000);
@@ -15,6 +20,27 @@ const concurrency = Number(process.env.RAW_BULL_CONCURRENCY ?? 20);
 const BATCH = 1000;
 const SETTINGS = { lockDuration: 15_000, lockRenewTime: 5_000, stalledInterval: 5_000, maxStalledCount: 3 };
 const OPTS = { priority: 5, attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: true, removeOnFail: 1000 };
+
+const call = process.env.RAW_BULL_CALL ? JSON.parse(process.env.RAW_BULL_CALL) : null;
+const client = call ? new Ollama({ host: call.host }) : null;
+
+/** The model call of one item: a distinct song per job, the answer read to the end. */
+async function modelCall(job) {
+  const { itemId } = job.data;
+  const parts = await client.chat({
+    model: call.model,
+    stream: true,
+    format: call.format,
+    options: { num_predict: call.numPredict },
+    messages: [
+      { role: 'system', content: call.system },
+      { role: 'user', content: `Song: "ceiling ${itemId}" by The Ceiling Singers\n\nLyrics:\n<<<\n${call.lyrics} (${itemId})\n>>>\n\nGive a summary, themes, concerns, a score and a verdict.` },
+    ],
+  });
+  let done = false;
+  for await (const part of parts) if (part.done) done = true;
+  if (!done) throw new Error('the stream ended without its final message');
+}
 
 const queue = new Bull(`raw-${randomUUID().slice(0, 8)}`, redisUrl, { prefix: 'bench-raw', settings: SETTINGS });
 
@@ -47,7 +73,7 @@ async function main() {
     queue.on('failed', () => failed++);
   });
   const t0 = performance.now();
-  void queue.process('item', concurrency, async () => undefined);
+  void queue.process('item', concurrency, call ? modelCall : async () => undefined);
   await finished;
   const elapsedMs = stamps[count - 1] - t0;
   // Steady state: between the 10th and the 90th percentile of completions (start-up and drain left out).

@@ -13,6 +13,15 @@ export interface CacheRow {
   cost: string;
 }
 
+export interface CacheValue {
+  output: unknown;
+  quality: number | null;
+  model: string | null;
+  provider: string | null;
+  /** Exact decimal string. */
+  costUsd: string;
+}
+
 export interface CacheAddress {
   profileKey: string;
   profileVersion: number;
@@ -58,8 +67,31 @@ export class AnalysisCacheRepository {
     return rows.map((r) => r.input_hash);
   }
 
+  /** Many entries in one statement; first writer wins per address, as in `insert`. */
+  async insertMany(entries: Array<{ address: CacheAddress; value: CacheValue; at: Date }>): Promise<void> {
+    if (entries.length === 0) return;
+    const col = <T>(f: (e: (typeof entries)[number]) => T): T[] => entries.map(f);
+    await this.sql(
+      `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::numeric[], $7::text[], $8::text[], $9::numeric[], $10::timestamptz[])
+       ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,
+      [
+        col((e) => e.address.profileKey),
+        col((e) => e.address.profileVersion),
+        col((e) => e.address.scope),
+        col((e) => e.address.inputHash),
+        col((e) => JSON.stringify(e.value.output)),
+        col((e) => e.value.quality),
+        col((e) => e.value.model),
+        col((e) => e.value.provider),
+        col((e) => e.value.costUsd),
+        col((e) => e.at),
+      ],
+    );
+  }
+
   /** First writer wins: a concurrent identical result is dropped. */
-  async insert(a: CacheAddress, value: { output: unknown; quality: number | null; model: string | null; provider: string | null; costUsd: string }, at: Date): Promise<void> {
+  async insert(a: CacheAddress, value: CacheValue, at: Date): Promise<void> {
     await this.sql(
       `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,

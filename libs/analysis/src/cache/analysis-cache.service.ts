@@ -3,7 +3,8 @@ import type { CacheScope } from '@margin/contracts';
 import { Clock, picoToDecimal, REDIS, usdToPico, type PicoUsd } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { AnalysisCacheRepository } from './analysis-cache.repository';
+import { GroupCommit } from '@margin/cost-tracking';
+import { AnalysisCacheRepository, type CacheValue } from './analysis-cache.repository';
 
 export interface CacheKey {
   profileKey: string;
@@ -37,6 +38,12 @@ const WAIT_POLL_MS = 100;
 
 // Deletes or extends the lock only if this caller still holds it.
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+// After a successful store the key stays, saying "done", a little while: a caller whose lookup missed just
+// before the store cannot then take the lock and run it again, so the lock holder need not look a second time.
+const MARK_DONE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2]) else return 0 end`;
+const DONE_TTL_MS = 5_000;
+/** Cache entries per INSERT when many items finish at once. */
+const STORE_BATCH = 200;
 const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
 /**
@@ -49,11 +56,18 @@ const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call(
 export class AnalysisCacheService {
   private readonly logger = new Logger(AnalysisCacheService.name);
 
+  private readonly stores: GroupCommit<{ key: CacheKey; value: CacheValue; at: Date }, void>;
+
   constructor(
     private readonly repo: AnalysisCacheRepository,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.stores = new GroupCommit<{ key: CacheKey; value: CacheValue; at: Date }, void>(async (rows) => {
+      await this.repo.insertMany(rows.map((r) => ({ address: r.key, value: r.value, at: r.at })));
+      return rows.map(() => undefined);
+    }, { maxBatch: STORE_BATCH, parallel: 2 });
+  }
 
   async lookup(key: CacheKey, countHit = true): Promise<CachedAnalysis | null> {
     const row = countHit ? await this.repo.hit(key, this.clock.now()) : await this.repo.find(key);
@@ -67,8 +81,13 @@ export class AnalysisCacheService {
     return new Set(await this.repo.existingHashes(key, hashes));
   }
 
-  private async store(key: CacheKey, value: FreshAnalysis): Promise<void> {
-    await this.repo.insert(key, { output: value.output, quality: value.quality, model: value.model, provider: value.provider, costUsd: picoToDecimal(value.originalCostPico) }, this.clock.now());
+  /** Resolves once the entry is committed (concurrent stores share one INSERT). */
+  private store(key: CacheKey, value: FreshAnalysis): Promise<void> {
+    return this.stores.add({
+      key,
+      value: { output: value.output, quality: value.quality, model: value.model, provider: value.provider, costUsd: picoToDecimal(value.originalCostPico) },
+      at: this.clock.now(),
+    });
   }
 
   /**
@@ -83,20 +102,18 @@ export class AnalysisCacheService {
       const token = randomUUID();
       const acquired = await this.redis.set(lockKey, token, 'PX', LOCK_TTL_MS, 'NX');
       if (acquired === 'OK') {
-        // Someone may have finished between our lookup and the lock.
-        const late = await this.lookup(key);
-        if (late) {
-          await this.redis.eval(RELEASE, 1, lockKey, token);
-          return { value: late, fromCache: true };
-        }
+        // No second lookup: whoever stored it since ours left the key behind (MARK_DONE), so we would not hold it.
         const refresh = setInterval(() => void this.redis.eval(EXTEND, 1, lockKey, token, LOCK_TTL_MS).catch(() => undefined), LOCK_REFRESH_MS);
+        let stored = false;
         try {
           const value = await compute();
           await this.store(key, value);
+          stored = true;
           return { value, fromCache: false };
         } finally {
           clearInterval(refresh);
-          await this.redis.eval(RELEASE, 1, lockKey, token).catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
+          const done = stored ? this.redis.eval(MARK_DONE, 1, lockKey, token, DONE_TTL_MS) : this.redis.eval(RELEASE, 1, lockKey, token);
+          await done.catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
         }
       }
       // Another caller is computing it: wait for its result, or for its lock to go (it failed) and try again.

@@ -55,8 +55,19 @@ export function formatProblems(errors: readonly ErrorObject[] | null | undefined
   return lines;
 }
 
+/** Per schema object: profiles keep theirs, and every item validates against them (no JSON.stringify per lookup). */
+const bySchema = new WeakMap<object, SchemaValidator>();
+
 /** Compiles (once per distinct schema) a validator; throws SchemaCompileError for a schema Ajv refuses. */
 export function compileSchema(schema: JsonSchema): SchemaValidator {
+  const known = bySchema.get(schema);
+  if (known) return known;
+  const validator = compileFresh(schema);
+  bySchema.set(schema, validator);
+  return validator;
+}
+
+function compileFresh(schema: JsonSchema): SchemaValidator {
   let validate: ReturnType<typeof compileJsonSchema>;
   try {
     validate = compileJsonSchema(schema);
