@@ -38,8 +38,8 @@ export class AnalysisCacheRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** Every item looks here: straight to the pg pool, without TypeORM's query runner per statement. */
-  private async sql<T>(text: string, values: unknown[]): Promise<T[]> {
-    return (await ((this.db.driver as PostgresDriver).master as Pool).query(text, values)).rows as T[];
+  private async sql<T>(text: string, values: unknown[], name?: string): Promise<T[]> {
+    return (await ((this.db.driver as PostgresDriver).master as Pool).query({ text, values, ...(name ? { name } : {}) })).rows as T[];
   }
 
   private params(a: CacheAddress): unknown[] {
@@ -48,12 +48,12 @@ export class AnalysisCacheRepository {
 
   /** The entry, counting the hit. */
   async hit(a: CacheAddress, at: Date): Promise<CacheRow | null> {
-    const [row] = await this.sql<CacheRow>(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${WHERE} RETURNING ${COLUMNS}`, [...this.params(a), at]);
+    const [row] = await this.sql<CacheRow>(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${WHERE} RETURNING ${COLUMNS}`, [...this.params(a), at], 'worker:cache-hit');
     return row ?? null;
   }
 
   async find(a: CacheAddress): Promise<CacheRow | null> {
-    const [row] = await this.sql<CacheRow>(`SELECT ${COLUMNS} FROM analysis_cache WHERE ${WHERE}`, this.params(a));
+    const [row] = await this.sql<CacheRow>(`SELECT ${COLUMNS} FROM analysis_cache WHERE ${WHERE}`, this.params(a), 'worker:cache-find');
     return row ?? null;
   }
 
@@ -87,6 +87,7 @@ export class AnalysisCacheRepository {
         col((e) => e.value.costUsd),
         col((e) => e.at),
       ],
+      'worker:cache-insert-many',
     );
   }
 

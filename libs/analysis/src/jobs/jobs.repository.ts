@@ -363,6 +363,7 @@ export class JobsRepository implements OnApplicationShutdown {
        SELECT j.*, cur.index, cur.status AS item_status, run.input, run.input_hash, (SELECT count(*) FROM started)::int AS started
        FROM j LEFT JOIN cur ON true LEFT JOIN run ON true`,
       [tenantId, jobId, itemId, at],
+      'worker:jobs-claim-item',
     );
     if (!row) return null;
     const running = row['input_hash'] !== null && row['input_hash'] !== undefined;
@@ -384,7 +385,7 @@ export class JobsRepository implements OnApplicationShutdown {
 
   /** The job's status (a cheap look before spending on an item that waited). */
   async jobStatus(tenantId: string, jobId: string): Promise<JobStatus | null> {
-    const [row] = await this.sql<{ status: JobStatus }>(`SELECT status FROM jobs WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId]);
+    const [row] = await this.sql<{ status: JobStatus }>(`SELECT status FROM jobs WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId], 'worker:jobs-status');
     return row?.status ?? null;
   }
 
@@ -418,19 +419,23 @@ export class JobsRepository implements OnApplicationShutdown {
       const at = byJob.get(key) ?? [];
       const group = at.map((i) => rows[i] as Finish);
       const first = group[0] as Finish;
-      const [res] = await this.sql<{ changed: string[]; job: Record<string, unknown> | null }>(FINISH_SQL, [
-        first.tenantId,
-        first.jobId,
-        group.map((r) => r.itemId),
-        group.map((r) => r.status),
-        group.map((r) => (r.result === undefined ? null : JSON.stringify(r.result))),
-        group.map((r) => r.error ?? null),
-        group.map((r) => r.cached ?? false),
-        group.map((r) => r.costUsd ?? '0'),
-        group.map((r) => r.savedUsd ?? '0'),
-        group.map((r) => r.model ?? null),
-        group.map((r) => r.at),
-      ]);
+      const [res] = await this.sql<{ changed: string[]; job: Record<string, unknown> | null }>(
+        FINISH_SQL,
+        [
+          first.tenantId,
+          first.jobId,
+          group.map((r) => r.itemId),
+          group.map((r) => r.status),
+          group.map((r) => (r.result === undefined ? null : JSON.stringify(r.result))),
+          group.map((r) => r.error ?? null),
+          group.map((r) => r.cached ?? false),
+          group.map((r) => r.costUsd ?? '0'),
+          group.map((r) => r.savedUsd ?? '0'),
+          group.map((r) => r.model ?? null),
+          group.map((r) => r.at),
+        ],
+        'worker:jobs-finish-items',
+      );
       const fresh = new Set(res?.changed ?? []);
       // A repeated item counts once: its first occurrence.
       const changed = at.filter((i) => fresh.delete((rows[i] as Finish).itemId));
@@ -451,8 +456,9 @@ export class JobsRepository implements OnApplicationShutdown {
     return (this.db.driver as PostgresDriver).master as Pool;
   }
 
-  private async sql<T>(text: string, values: unknown[]): Promise<T[]> {
-    return (await this.pool.query(text, values)).rows as T[];
+  /** `name`: prepared once per connection (the hot statements: Postgres parses and plans them once). */
+  private async sql<T>(text: string, values: unknown[], name?: string): Promise<T[]> {
+    return (await this.pool.query({ text, values, ...(name ? { name } : {}) })).rows as T[];
   }
 
   /** Cancels the job and every item not started yet; running items finish (their cost is already incurred). */

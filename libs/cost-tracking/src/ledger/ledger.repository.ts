@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { CostGroupBy } from '@margin/contracts';
+import type { Pool } from 'pg';
 import { Repository } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { LlmCallEntity } from './llm-call.entity';
 
 export interface SummaryTotals {
@@ -21,9 +23,14 @@ export interface SummaryGroup {
   costUsd: string;
 }
 
-const COLUMNS = 24;
-// Types pg cannot infer from a multi-row VALUES list of parameters (uuid columns take text fine).
-const CASTS: Record<number, string> = { 9: '::int', 10: '::int', 11: '::int', 12: '::int', 13: '::numeric', 15: '::numeric', 16: '::int', 19: '::numeric', 22: '::boolean', 23: '::timestamptz' };
+const INSERT_MANY = `
+INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
+  input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
+  latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at)
+SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[],
+  $10::int[], $11::int[], $12::int[], $13::int[], $14::numeric[], $15::text[], $16::numeric[],
+  $17::int[], $18::text[], $19::text[], $20::numeric[], $21::text[], $22::text[], $23::boolean[], $24::timestamptz[])
+ON CONFLICT (attempt_id) DO NOTHING RETURNING attempt_id`;
 
 const GROUP_EXPR: Record<CostGroupBy, string> = {
   provider: 'c.provider_id',
@@ -46,27 +53,23 @@ export class LedgerRepository {
   /**
    * Books many attempts in one statement (ON CONFLICT DO NOTHING: idempotent per attempt id); one flag per
    * row, in order: true when that row was booked now. A repeated attempt id within the rows books once.
+   * One fixed, prepared statement whatever the count (columns as arrays), straight on the pg pool.
    */
   async insertMany(rows: Array<Omit<LlmCallEntity, 'id'>>): Promise<boolean[]> {
     if (rows.length === 0) return [];
-    const values: unknown[] = [];
-    const tuples = rows.map((row) => {
-      const b = values.length;
-      values.push(
-        row.attemptId, row.tenantId, row.apiKeyId, row.userId, row.jobId, row.itemId, row.operation, row.providerId, row.modelId,
-        row.inputTokens, row.cachedInputTokens, row.outputTokens, row.reasoningTokens, row.costUsd, row.premiumModelId, row.premiumCostUsd,
-        row.latencyMs, row.outcome, row.errorMessage, row.quality, row.routingReason, row.fallbackFrom, row.emulated, row.createdAt,
-      );
-      return `(${Array.from({ length: COLUMNS }, (_, i) => `$${b + i + 1}${CASTS[i] ?? ''}`).join(', ')})`;
+    const col = <T>(f: (r: Omit<LlmCallEntity, 'id'>) => T): T[] => rows.map(f);
+    const pool = (this.calls.manager.connection.driver as PostgresDriver).master as Pool;
+    const { rows: inserted } = await pool.query<{ attempt_id: string }>({
+      name: 'ledger:insert-many',
+      text: INSERT_MANY,
+      values: [
+        col((r) => r.attemptId), col((r) => r.tenantId), col((r) => r.apiKeyId), col((r) => r.userId), col((r) => r.jobId), col((r) => r.itemId),
+        col((r) => r.operation), col((r) => r.providerId), col((r) => r.modelId), col((r) => r.inputTokens), col((r) => r.cachedInputTokens),
+        col((r) => r.outputTokens), col((r) => r.reasoningTokens), col((r) => r.costUsd), col((r) => r.premiumModelId), col((r) => r.premiumCostUsd),
+        col((r) => r.latencyMs), col((r) => r.outcome), col((r) => r.errorMessage), col((r) => r.quality), col((r) => r.routingReason),
+        col((r) => r.fallbackFrom), col((r) => r.emulated), col((r) => r.createdAt),
+      ],
     });
-    const inserted = (await this.calls.manager.query(
-      `INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
-         input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
-         latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at)
-       VALUES ${tuples.join(', ')}
-       ON CONFLICT (attempt_id) DO NOTHING RETURNING attempt_id`,
-      values,
-    )) as Array<{ attempt_id: string }>;
     const fresh = new Set(inserted.map((r) => r.attempt_id));
     // The first row with an id gets the booking; a later one with the same id was booked already.
     return rows.map((row) => fresh.delete(row.attemptId));
