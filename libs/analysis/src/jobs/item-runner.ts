@@ -42,8 +42,8 @@ function isFinal(err: unknown): boolean {
 /** The job was cancelled while the item waited for a model slot. */
 class CancelledWhileWaiting extends Error {}
 
-/** A plan's tiers change rarely (an operator's edit): read at most this often per tenant. */
-const TIERS_TTL_MS = 5_000;
+/** A plan's tiers change rarely (an operator's edit): read at most this often per tenant, like budgets (30 s). */
+const TIERS_TTL_MS = 30_000;
 
 /**
  * One item's path (DESIGN.md): skip if cancelled → cache (hit: done at $0, saving recorded) → single-flight
