@@ -283,8 +283,15 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
     expect(await ack(socket, 'unsubscribe', {})).toEqual({ ok: true });
     expect(await ack(socket, 'unsubscribe', { jobId: one })).toEqual({ ok: true });
     items.length = 0;
-    await worker.itemCompleted(TENANT_A, item(one, 1));
-    await worker.itemCompleted(TENANT_A, item(two, 1));
+    // An observer on the same API instance, still subscribed to the tenant: once it has both events, that
+    // instance has handled them (one Redis subscription delivers to both sockets, in order).
+    const observer = await connect(ports[1], { auth: { token: 'jwt-a' } });
+    expect(await ack(observer, 'subscribe', {})).toEqual({ ok: true });
+    const observed = record<{ jobId: string; itemId: string }>(observer, 'item.completed');
+    const late = [item(one, 1), item(two, 1)];
+    await worker.itemCompleted(TENANT_A, late[0] as ReturnType<typeof item>);
+    await worker.itemCompleted(TENANT_A, late[1] as ReturnType<typeof item>);
+    await until('the observer got both', () => late.every((l) => observed.some((o) => o.itemId === l.itemId)));
     // Re-subscribe to one job only as a marker channel: nothing sent before it may arrive.
     expect(await ack(socket, 'subscribe', { jobId: two })).toMatchObject({ ok: true });
     await settle(socket, worker, TENANT_A, two);
