@@ -23,7 +23,7 @@ const num = (name, fallback) => {
 };
 
 const MESSAGES = [{ role: 'user', content: 'Say hello to the benchmark in one short sentence.' }];
-const TARGETS = (process.env.BENCH_TARGETS ?? 'direct,floor,portkey,margin').split(',');
+const TARGETS = ['direct', 'floor', 'portkey', 'margin'];
 const LABELS = { direct: 'direct (emulator)', floor: 'pass-through floor (bare Node proxy)', portkey: 'Portkey', margin: 'Margin' };
 /** Before each target: wait (at most this long) until other work on the machine uses less than this share. */
 const QUIET_THRESHOLD_PCT = 10;
