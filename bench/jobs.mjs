@@ -850,7 +850,7 @@ export async function jobsBenchmark({ resultsDir, only = BENCHES } = {}) {
   let api = null;
   let db = null;
   try {
-    log(`jobs: running the built apps from a snapshot: ${snapshotDist()}`);
+    log(`jobs: running the built apps from a snapshot: ${snapshotDist('jobs')}`);
     const slow = await startEmulator('emulator-jobs-latency', emulatorConfig({ latencyMs: S.latency.latencyMs, tokensPerSecond: 0, parallel: S.latency.slots, rpm: 0, tpm: 0, maxQueue: 512 }));
     const fast = await startEmulator('emulator-jobs-instant', { timeScale: 0, ...emulatorConfig({ latencyMs: 0, tokensPerSecond: 0, parallel: 256, rpm: 0, tpm: 0, maxQueue: 4096 }) });
     emulators.push(slow, fast);

@@ -3,73 +3,17 @@
 // in their own process groups (bench/lib/procs.mjs kills them at the end, on errors and on Ctrl-C).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Bull from 'bull';
 import Redis from 'ioredis';
 import pg from 'pg';
+import { appMain } from './dist.mjs';
 import { freePort, ROOT, sleep, spawnNode } from './procs.mjs';
 
-const APPS = { api: 'api/apps/api/src/main.js', cli: 'api/apps/api/src/cli.js', worker: 'worker/apps/worker/src/main.js', emulator: 'llm-emulator/apps/llm-emulator/src/main.js' };
-/** Where the built apps are run from (relative to the repository): dist/apps, or the snapshot taken by snapshotDist(). */
-let appsDir = 'dist/apps';
-let snapshotRoot = null;
-const main = (app) => path.join(appsDir, APPS[app]);
+export { removeSnapshot, snapshotDist } from './dist.mjs';
+const main = appMain;
 
-/**
- * Copies the just-built API, worker and emulator out of dist/ (into the git-ignored tmp/, so that
- * node_modules still resolves) and runs them from there: a build started by someone else on the same
- * checkout during the run (tests, other benchmarks) cannot swap files under the processes the bench starts.
- * Removed by removeSnapshot() and on exit.
- */
-export function snapshotDist() {
-  if (snapshotRoot) return path.join(snapshotRoot, 'dist/apps');
-  mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
-  // snapshots left behind by runs that were killed outright
-  for (const entry of readdirSync(path.join(ROOT, 'tmp'), { withFileTypes: true })) {
-    const m = /^bench-jobs-(\d+)$/.exec(entry.name);
-    if (!m || !entry.isDirectory() || Number(m[1]) === process.pid) continue;
-    try {
-      process.kill(Number(m[1]), 0); // still running: leave it
-    } catch {
-      rmSync(path.join(ROOT, 'tmp', entry.name), { recursive: true, force: true });
-    }
-  }
-  // keeps …/dist/apps/<app>/ in the path: the CPU-profile summary (cpu.mjs) groups Margin's frames by it
-  snapshotRoot = path.join('tmp', `bench-jobs-${process.pid}`);
-  const dir = path.join(snapshotRoot, 'dist/apps');
-  for (const app of ['api', 'worker', 'llm-emulator']) cpSync(path.join(ROOT, 'dist/apps', app), path.join(ROOT, dir, app), { recursive: true });
-  for (const app of Object.keys(APPS)) if (!existsSync(path.join(ROOT, dir, APPS[app]))) throw new Error(`dist snapshot: ${APPS[app]} missing (was dist/ being rebuilt?)`);
-  appsDir = dir;
-  process.once('exit', removeSnapshot);
-  return dir;
-}
-
-export function removeSnapshot() {
-  if (snapshotRoot) rmSync(path.join(ROOT, snapshotRoot), { recursive: true, force: true });
-  snapshotRoot = null;
-  appsDir = 'dist/apps';
-}
-
-const configDir = mkdtempSync(path.join(os.tmpdir(), 'margin-bench-jobs-'));
-process.on('exit', () => rmSync(configDir, { recursive: true, force: true }));
-
-/** Starts the LLM emulator (file format of apps/llm-emulator/README.md); resolves once it listens. */
-export async function startEmulator(name, config) {
-  const file = path.join(configDir, `${name}.json`);
-  writeFileSync(file, JSON.stringify(config, null, 2));
-  const proc = spawnNode(name, [main('emulator'), '--port', '0', '--host', '127.0.0.1', '--config', file]);
-  const { url } = JSON.parse(await proc.waitForLine(/llm-emulator listening/, 20_000));
-  return {
-    proc,
-    url,
-    /** Per-model counters: requests, completed, failed, tokens, errors by HTTP status. */
-    async stats() {
-      return (await (await fetch(`${url}/_emulator/stats`)).json()).stats;
-    },
-  };
-}
+// the emulator is started the same way for every benchmark
+export { startEmulator } from './emulator.mjs';
 
 export const DATABASE_URL = process.env.BENCH_JOBS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_bench_jobs';
 export const REDIS_URL = process.env.BENCH_JOBS_REDIS_URL ?? 'redis://127.0.0.1:6379/10';
