@@ -1,7 +1,7 @@
 import { BudgetExceededError } from '@margin/cost-tracking';
 import { ManualClock, REDIS } from '@margin/core';
 import type Redis from 'ioredis';
-import { LlmCallFailedError, LlmExecutor, NoCandidateError, type ExecuteInput } from '@margin/model-router';
+import { LlmCallFailedError, LlmExecutor, NoCandidateError, Lease, type ExecuteInput } from '@margin/model-router';
 import { makeSession, makeTenant, startEmulator, startTestApp, type RunningEmulator, type TestApp } from '@margin/testing';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../src/create-app';
@@ -170,6 +170,48 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     const out = await executor.execute(input({ messages: [{ role: 'user', content: huge }] }));
     expect(out.modelId).toBe('ollama/llama3.1:8b');
     expect(out.attempts[0]).toMatchObject({ model: 'ollama/qwen3:8b', outcome: 'skipped:context-window' });
+  });
+
+  it('beforeDispatch refusing sends nothing and books nothing; its limiter slot and budget reservation come back', async () => {
+    const released = jest.spyOn(Lease.prototype, 'release');
+    const before = emu.emulator.stats()['qwen3:8b']?.requests ?? 0;
+    const budgetKeys = async () => t.app.get<Redis>(REDIS).keys('margin:budget:j:*');
+    const jobId = randomUUID();
+    let asked = 0;
+    let reservedWhileAsked: string | null = null;
+    const i = input({
+      jobId,
+      jobBudgetPico: 10_000_000_000n,
+      beforeDispatch: async () => {
+        asked++;
+        // held while the caller decides: the budget reservation is in place
+        reservedWhileAsked = await t.app.get<Redis>(REDIS).get(`margin:budget:j:${jobId}:reserved`);
+        throw new Error('job cancelled meanwhile');
+      },
+    });
+    await expect(executor.execute(i)).rejects.toThrow('job cancelled meanwhile');
+    expect(asked).toBe(1);
+    expect(emu.emulator.stats()['qwen3:8b']?.requests ?? 0).toBe(before);
+    expect(await ledger(i.attemptPrefix)).toEqual([]);
+    expect(released).toHaveBeenCalledTimes(1);
+    released.mockRestore();
+    expect(await budgetKeys()).toEqual(expect.arrayContaining([`margin:budget:j:${jobId}:reserved`]));
+    expect(reservedWhileAsked).not.toBeNull();
+    expect(await t.app.get<Redis>(REDIS).get(`margin:budget:j:${jobId}:reserved`)).toBe('0');
+    // and when it agrees, the call runs as usual
+    const ok = input({ beforeDispatch: () => undefined });
+    expect((await executor.execute(ok)).modelId).toBe('ollama/qwen3:8b');
+    expect(await ledger(ok.attemptPrefix)).toHaveLength(1);
+  });
+
+  it("a job without a budget of its own is not counted in Redis (nothing to refuse); one with a budget is", async () => {
+    const redis = t.app.get<Redis>(REDIS);
+    const free = randomUUID();
+    await executor.execute(input({ jobId: free, jobBudgetPico: null }));
+    expect(await redis.keys(`margin:budget:j:${free}:*`)).toEqual([]);
+    const capped = randomUUID();
+    await executor.execute(input({ jobId: capped, jobBudgetPico: 10_000_000_000n }));
+    expect((await redis.keys(`margin:budget:j:${capped}:*`)).sort()).toEqual([`margin:budget:j:${capped}:reserved`, `margin:budget:j:${capped}:spent`]);
   });
 
   it('books a retried attempt only once (idempotent per attempt id)', async () => {

@@ -75,6 +75,65 @@ describe('AnalysisCacheService single-flight', () => {
     expect(again).toMatchObject({ fromCache: false, value: { output: { n: 3 } } });
   });
 
+  describe('lockWithLookup (the lock tried with the lookup, one round trip less before a miss runs)', () => {
+    const eager = { lockWithLookup: true };
+
+    it('concurrent identical misses in two processes still run the computation once', async () => {
+      const k = key();
+      let runs = 0;
+      const compute = async () => {
+        runs++;
+        await new Promise((r) => setTimeout(r, 150));
+        return fresh(runs);
+      };
+      const results = await Promise.all([a, b, a, b, a, b].map((svc) => svc.getOrCompute(k, compute, undefined, eager)));
+      expect(runs).toBe(1);
+      expect(results.filter((r) => !r.fromCache)).toHaveLength(1);
+      expect(results.every((r) => (r.value.output as { n: number }).n === 1)).toBe(true);
+      expect(await redis.get(lockKey(k))).toBe('done');
+    });
+
+    it('a hit gives the lock it took straight back (the key is not held) and runs nothing', async () => {
+      const k = key();
+      await a.getOrCompute(k, async () => fresh(1));
+      await redis.del(lockKey(k)); // the "done" mark has expired
+      let ran = false;
+      const hit = await b.getOrCompute(k, async () => {
+        ran = true;
+        return fresh(2);
+      }, undefined, eager);
+      expect(ran).toBe(false);
+      expect(hit).toMatchObject({ fromCache: true, value: { output: { n: 1 } } });
+      for (let i = 0; i < 50 && (await redis.exists(lockKey(k))); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await redis.exists(lockKey(k))).toBe(0);
+    });
+
+    it('a miss while another process holds the lock waits for its result', async () => {
+      const k = key();
+      let release!: () => void;
+      const holding = a.getOrCompute(k, () => new Promise<FreshAnalysis>((r) => (release = () => r(fresh(7)))));
+      for (let i = 0; i < 50 && !(await redis.exists(lockKey(k))); i++) await new Promise((r) => setTimeout(r, 10));
+      let ran = false;
+      const waiting = b.getOrCompute(k, async () => {
+        ran = true;
+        return fresh(8);
+      }, undefined, eager);
+      await new Promise((r) => setTimeout(r, 50));
+      release();
+      expect(await waiting).toMatchObject({ fromCache: true, value: { output: { n: 7 } } });
+      expect(await holding).toMatchObject({ fromCache: false });
+      expect(ran).toBe(false);
+    });
+
+    it('a failed lookup frees the lock it took and rejects', async () => {
+      const k = key();
+      jest.spyOn(b, 'lookup').mockRejectedValueOnce(new Error('db down'));
+      await expect(b.getOrCompute(k, async () => fresh(1), undefined, eager)).rejects.toThrow('db down');
+      for (let i = 0; i < 50 && (await redis.exists(lockKey(k))); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(await redis.exists(lockKey(k))).toBe(0);
+    });
+  });
+
   it('many different keys finishing at once are all stored (one batched INSERT) and read back exactly', async () => {
     const keys = Array.from({ length: 40 }, key);
     await Promise.all(keys.map((k, i) => a.getOrCompute(k, async () => ({ ...fresh(i), originalCostPico: 123_456_789n, quality: 87.5 }))));

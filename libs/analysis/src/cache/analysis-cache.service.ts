@@ -93,29 +93,36 @@ export class AnalysisCacheService {
   /**
    * The cached analysis, or the one `compute` produces — computed by exactly one caller at a time per key
    * across every process. `fromCache` tells the caller whether it ran the LLM (and pays) or reused a result.
+   * `lockWithLookup`: try the single-flight lock at the same time as the lookup (one round trip less before a
+   * miss runs, for callers whose items mostly miss; a hit then gives the lock straight back).
    */
-  async getOrCompute(key: CacheKey, compute: () => Promise<FreshAnalysis>, signal?: AbortSignal): Promise<{ value: CachedAnalysis; fromCache: boolean }> {
-    const hit = await this.lookup(key);
-    if (hit) return { value: hit, fromCache: true };
+  async getOrCompute(
+    key: CacheKey,
+    compute: () => Promise<FreshAnalysis>,
+    signal?: AbortSignal,
+    options: { lockWithLookup?: boolean } = {},
+  ): Promise<{ value: CachedAnalysis; fromCache: boolean }> {
     const lockKey = `margin:sf:${key.profileKey}:${key.profileVersion}:${key.scope}:${key.inputHash}`;
+    if (options.lockWithLookup) {
+      const token = randomUUID();
+      const [looked, locked] = await Promise.allSettled([this.lookup(key), this.redis.set(lockKey, token, 'PX', LOCK_TTL_MS, 'NX')]);
+      const held = locked.status === 'fulfilled' && locked.value === 'OK';
+      if (looked.status === 'rejected' || looked.value) {
+        if (held) void this.redis.eval(RELEASE, 1, lockKey, token).catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
+        if (looked.status === 'rejected') throw looked.reason;
+        return { value: looked.value as CachedAnalysis, fromCache: true };
+      }
+      if (locked.status === 'rejected') throw locked.reason;
+      if (held) return this.computeHolding(key, lockKey, token, compute);
+    } else {
+      const hit = await this.lookup(key);
+      if (hit) return { value: hit, fromCache: true };
+    }
     for (;;) {
       const token = randomUUID();
       const acquired = await this.redis.set(lockKey, token, 'PX', LOCK_TTL_MS, 'NX');
-      if (acquired === 'OK') {
-        // No second lookup: whoever stored it since ours left the key behind (MARK_DONE), so we would not hold it.
-        const refresh = setInterval(() => void this.redis.eval(EXTEND, 1, lockKey, token, LOCK_TTL_MS).catch(() => undefined), LOCK_REFRESH_MS);
-        let stored = false;
-        try {
-          const value = await compute();
-          await this.store(key, value);
-          stored = true;
-          return { value, fromCache: false };
-        } finally {
-          clearInterval(refresh);
-          const done = stored ? this.redis.eval(MARK_DONE, 1, lockKey, token, DONE_TTL_MS) : this.redis.eval(RELEASE, 1, lockKey, token);
-          await done.catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
-        }
-      }
+      // No second lookup: whoever stored it since ours left the key behind (MARK_DONE), so we would not hold it.
+      if (acquired === 'OK') return this.computeHolding(key, lockKey, token, compute);
       // Another caller is computing it: wait for its result, or for its lock to go (it failed) and try again.
       while (await this.redis.exists(lockKey)) {
         if (signal?.aborted) throw signal.reason;
@@ -125,6 +132,22 @@ export class AnalysisCacheService {
       }
       const ready = await this.lookup(key);
       if (ready) return { value: ready, fromCache: true };
+    }
+  }
+
+  /** Runs `compute` while holding the single-flight lock, stores its result, then marks the key done (or frees it). */
+  private async computeHolding(key: CacheKey, lockKey: string, token: string, compute: () => Promise<FreshAnalysis>): Promise<{ value: CachedAnalysis; fromCache: boolean }> {
+    const refresh = setInterval(() => void this.redis.eval(EXTEND, 1, lockKey, token, LOCK_TTL_MS).catch(() => undefined), LOCK_REFRESH_MS);
+    let stored = false;
+    try {
+      const value = await compute();
+      await this.store(key, value);
+      stored = true;
+      return { value, fromCache: false };
+    } finally {
+      clearInterval(refresh);
+      const done = stored ? this.redis.eval(MARK_DONE, 1, lockKey, token, DONE_TTL_MS) : this.redis.eval(RELEASE, 1, lockKey, token);
+      await done.catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
     }
   }
 }

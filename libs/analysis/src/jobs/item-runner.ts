@@ -94,10 +94,16 @@ export class ItemRunner {
       let ranModel: string | null = null;
       const { value, fromCache } = await this.cache.getOrCompute(key, async () => {
         const slot = await this.slots.acquire(delivery.priority ?? 0);
+        // A cancel while this item waited must not cost anything: the job's status is read while the call is
+        // prepared (routing, limiter, budget) and the request is sent only once it says the job is still wanted.
+        const stillWanted = slot.waited
+          ? this.repo.jobStatus(tenantId, jobId).then((status) => {
+              if (status === 'cancelled') throw new CancelledWhileWaiting();
+            })
+          : null;
+        stillWanted?.catch(() => undefined); // observed by the pipeline's first call, or below
         let r: PipelineResult;
         try {
-          // A cancel while this item waited must not cost anything.
-          if (slot.waited && (await this.repo.jobStatus(tenantId, jobId)) === 'cancelled') throw new CancelledWhileWaiting();
           r = await this.pipeline.run(profile, run.input, {
             tenantId,
             jobId,
@@ -108,7 +114,12 @@ export class ItemRunner {
             attemptKey: `${itemId}:${delivery.attemptsMade}`,
             allowedTiers,
             settleInBackground: true,
+            ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),
           });
+        } catch (err) {
+          // Cancelled meanwhile: that is the outcome, whatever stopped the pipeline first.
+          if (stillWanted && (await stillWanted.then(() => false, (e: unknown) => e instanceof CancelledWhileWaiting))) throw new CancelledWhileWaiting();
+          throw err;
         } finally {
           slot.release();
         }
@@ -116,7 +127,7 @@ export class ItemRunner {
         await r.settled;
         ranModel = r.model;
         return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
-      });
+      }, undefined, { lockWithLookup: true });
       const now = this.clock.now();
       if (fromCache && value.originalCostPico > 0n) {
         await this.ledger.recordSaving({ key: `cache:${itemId}`, tenantId, jobId, itemId, amountPico: value.originalCostPico, at: now });

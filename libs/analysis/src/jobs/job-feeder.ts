@@ -51,6 +51,11 @@ export class JobFeeder {
       if ((await this.redis.set(`margin:feed:${jobId}`, '1', 'PX', 1000, 'NX')) !== 'OK') return 0;
     }
     const items = await this.repo.claimForQueue(tenantId, jobId, FEED_WINDOW, FEED_LOW_WATER);
+    return this.handOver(tenantId, jobId, priority, items);
+  }
+
+  /** Adds items already marked as handed to the queue (claimForQueue, claimFirstWindow) to it; returns how many. */
+  async handOver(tenantId: string, jobId: string, priority: Priority, items: Array<{ id: string; attempts: number }>): Promise<number> {
     for (let i = 0; i < items.length; i += BATCH) {
       await this.queue.addBulk(items.slice(i, i + BATCH).map((item) => itemQueueEntry(tenantId, jobId, priority, item)));
     }

@@ -288,6 +288,21 @@ export class JobsRepository implements OnApplicationShutdown {
     });
   }
 
+  /**
+   * Marks a new job's first `window` items as handed to the queue, inside its submission transaction (one
+   * statement instead of claimForQueue's own transaction after the commit): the caller adds them to the
+   * queue once committed. Should it die in between, the reconciler re-sends them (enqueuedOpenItems).
+   */
+  async claimFirstWindow(manager: EntityManager, tenantId: string, jobId: string, window: number): Promise<Array<{ id: string; attempts: number }>> {
+    const [rows] = (await manager.query(
+      `UPDATE job_items SET enqueued = true WHERE id IN (
+         SELECT id FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND NOT enqueued AND status = 'queued' ORDER BY index LIMIT $3
+       ) RETURNING id, attempts, index`,
+      [tenantId, jobId, window],
+    )) as [Array<{ id: string; attempts: number; index: number }>, number];
+    return rows.sort((a, b) => a.index - b.index).map(({ id, attempts }) => ({ id, attempts }));
+  }
+
   /** Open jobs (of any tenant: the worker's safety net) created before `before`. */
   openJobs(before: Date, limit: number): Promise<JobEntity[]> {
     return this.jobs.createQueryBuilder('j').where("j.status IN ('queued', 'running') AND j.created_at < :before", { before }).orderBy('j.created_at', 'ASC').limit(limit).getMany();

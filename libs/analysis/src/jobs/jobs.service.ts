@@ -30,7 +30,7 @@ import type { JobEntity } from './job.entity';
 import type { BodyEvent } from './json-body-stream';
 import { isProfileRef, MAX_ITEMS_PER_JOB } from './jobs.dto';
 import { toCounters, toItemView, toJobView } from './job-views';
-import { JobFeeder } from './job-feeder';
+import { FEED_WINDOW, JobFeeder } from './job-feeder';
 import { JobsRepository, type NewItem, type OpenTransaction } from './jobs.repository';
 import { PriorityService } from './priority.service';
 
@@ -193,7 +193,7 @@ export class JobsService extends JobCountersReader {
       idempotencyKey !== undefined,
     );
 
-    let created: { job: JobEntity; priority: Priority } | null = null;
+    let created: { job: JobEntity; priority: Priority; firstWindow: Array<{ id: string; attempts: number }> } | null = null;
     let existing: JobEntity | null = null;
     let profile: ProfileDefinition;
     try {
@@ -224,8 +224,10 @@ export class JobsService extends JobCountersReader {
           createdAt: this.clock.now(),
           totalItems: intake.count,
         });
+        // The first window goes to the queue the moment the job is committed: no feeding transaction after it.
+        const firstWindow = await this.repo.claimFirstWindow(open.manager, tenantId, jobId, FEED_WINDOW);
         await open.commit();
-        created = { job, priority };
+        created = { job, priority, firstWindow };
       }
     } catch (err) {
       await inFlight.catch(() => undefined);
@@ -235,7 +237,7 @@ export class JobsService extends JobCountersReader {
 
     const job = created?.job ?? (existing as JobEntity);
     if (created) {
-      await this.feeder.feed(tenantId, job.id, created.priority, { force: true });
+      await this.feeder.handOver(tenantId, job.id, created.priority, created.firstWindow);
       this.logger.log({ tenantId, jobId: job.id, items: job.totalItems, priority: created.priority, profile: `${profile.key}@${profile.version}` }, 'Job accepted');
     }
     const estimate = await this.estimateFor(tenantId, profile, intake.count, cacheHits, tenant.plan, null);

@@ -105,6 +105,7 @@ export class PipelineRunner {
             timeoutMs: STEP_TIMEOUT_MS,
             maxWaitMs: MAX_RATE_WAIT_MS,
             ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
+            ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
           });
           bookings.push(outcome.settled);
           break;

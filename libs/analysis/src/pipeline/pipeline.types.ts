@@ -60,6 +60,8 @@ export interface PipelineContext {
    * at once; `PipelineResult.settled` then says when every call is booked. Default: booked before returning.
    */
   settleInBackground?: boolean;
+  /** Awaited before each call is sent, once its limits and budget are held; throwing sends nothing (see ExecuteInput). */
+  beforeDispatch?: () => Promise<void> | void;
 }
 
 export interface PipelineStepResult {

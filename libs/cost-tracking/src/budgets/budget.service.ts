@@ -78,7 +78,10 @@ export class BudgetService implements OnModuleInit {
   private async scopes(ctx: CallBudgetContext, at: Date): Promise<BudgetScope[]> {
     const tenant = this.tenantScope(ctx.tenantId, at, await this.config(ctx.tenantId));
     const scopes: BudgetScope[] = tenant ? [tenant] : [];
-    if (ctx.job) {
+    // A job without a budget of its own has nothing to refuse and nobody reads its running total (its cost is
+    // the ledger's): not counting it spares every call of such a job a Redis round trip, and its first ones a
+    // ledger query.
+    if (ctx.job && ctx.job.limitPico !== null) {
       const jobId = ctx.job.id;
       scopes.push({
         key: `j:${jobId}`,

@@ -55,6 +55,12 @@ export interface ExecuteInput {
   settleInBackground?: boolean;
   /** Tiers the tenant's plan allows (free: local only). */
   allowedTiers?: readonly ModelTier[];
+  /**
+   * The caller's last word before a request is sent, awaited once the candidate's limiter lease and budget
+   * reservation are held (so it can run meanwhile, e.g. "is the job still wanted?"). Throwing gives both back
+   * and sends nothing: no attempt, no ledger row, the error is rethrown as is.
+   */
+  beforeDispatch?: () => Promise<void> | void;
 }
 
 export interface ExecuteOutcome {
@@ -158,6 +164,14 @@ export class LlmExecutor {
           if (prepared.retryAfterMs !== undefined) shortestRetryMs = Math.min(shortestRetryMs ?? Infinity, prepared.retryAfterMs);
           attempts.push({ model: candidate.model.id, outcome: `skipped:${prepared.skip}`, detail: prepared.detail });
           break;
+        }
+        if (input.beforeDispatch) {
+          try {
+            await input.beforeDispatch();
+          } catch (err) {
+            await Promise.all([prepared.lease.release(), this.budgets.release(prepared.reservation)]);
+            throw err;
+          }
         }
         const attemptId = `${input.attemptPrefix}:${attemptNo++}`;
         firstTried ??= candidate.model.id;
