@@ -26,7 +26,7 @@ import {
   type AdapterOptions,
   type StructuredPlan,
 } from './adapter-support';
-import { CallScope, scopedFetch, withScope } from './call-scope';
+import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 
 type MessageParams = Omit<Anthropic.Messages.MessageCreateParamsNonStreaming, 'stream'>;
 type StopReason = Anthropic.Messages.StopReason;
@@ -142,83 +142,76 @@ export class AnthropicProvider implements LlmProvider {
     });
   }
 
-  async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
-    const scope = new CallScope(this.id, options);
-    let completed = false;
-    try {
-      scope.throwIfAborted();
-      const plan = planStructuredOutput(this.id, request, true);
-      const { data: stream, response } = await scope.run(() =>
-        this.client.messages.create({ ...this.params(request, plan), stream: true }, { signal: scope.signal }).withResponse(),
-      );
-      scope.response = response;
-      let text = '';
-      let toolJson = '';
-      let sawTool = false;
-      let model = request.model;
-      let usage: UsageFields | undefined;
-      let reason: StopReason | null | undefined;
-      let stopped = false;
-      for await (const event of stream) {
-        switch (event.type) {
-          case 'message_start':
-            model = event.message.model;
-            usage = { ...event.message.usage };
-            break;
-          case 'content_block_start':
-            if (event.content_block.type === 'tool_use') sawTool = true;
-            else if (event.content_block.type === 'text' && event.content_block.text) {
-              text += event.content_block.text;
-              yield { type: 'delta', text: event.content_block.text };
-            }
-            break;
-          case 'content_block_delta':
-            if (event.delta.type === 'text_delta' && event.delta.text) {
-              text += event.delta.text;
-              yield { type: 'delta', text: event.delta.text };
-            } else if (event.delta.type === 'input_json_delta' && event.delta.partial_json) {
-              toolJson += event.delta.partial_json;
-              yield { type: 'delta', text: event.delta.partial_json };
-            }
-            break;
-          case 'message_delta': {
-            reason = event.delta.stop_reason;
-            const u = event.usage;
-            // message_delta carries the final (cumulative) counts; fields it leaves null keep message_start's
-            usage = {
-              input_tokens: u.input_tokens ?? usage?.input_tokens,
-              cache_read_input_tokens: u.cache_read_input_tokens ?? usage?.cache_read_input_tokens,
-              cache_creation_input_tokens: u.cache_creation_input_tokens ?? usage?.cache_creation_input_tokens,
-              output_tokens: u.output_tokens,
-            };
-            break;
+  chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
+    return streamWithScope(this.id, options, (scope) => this.streamed(scope, request));
+  }
+
+  /** The streamed call inside its scope: yields the deltas, returns the complete result. */
+  private async *streamed(scope: CallScope, request: ChatRequest): AsyncGenerator<{ type: 'delta'; text: string }, ChatResult> {
+    const plan = planStructuredOutput(this.id, request, true);
+    const { data: stream, response } = await scope.run(() =>
+      this.client.messages.create({ ...this.params(request, plan), stream: true }, { signal: scope.signal }).withResponse(),
+    );
+    scope.response = response;
+    let text = '';
+    let toolJson = '';
+    let sawTool = false;
+    let model = request.model;
+    let usage: UsageFields | undefined;
+    let reason: StopReason | null | undefined;
+    let stopped = false;
+    for await (const event of stream) {
+      switch (event.type) {
+        case 'message_start':
+          model = event.message.model;
+          usage = { ...event.message.usage };
+          break;
+        case 'content_block_start':
+          if (event.content_block.type === 'tool_use') sawTool = true;
+          else if (event.content_block.type === 'text' && event.content_block.text) {
+            text += event.content_block.text;
+            yield { type: 'delta', text: event.content_block.text };
           }
-          case 'message_stop':
-            stopped = true;
-            break;
-          case 'content_block_stop':
-            break;
+          break;
+        case 'content_block_delta':
+          if (event.delta.type === 'text_delta' && event.delta.text) {
+            text += event.delta.text;
+            yield { type: 'delta', text: event.delta.text };
+          } else if (event.delta.type === 'input_json_delta' && event.delta.partial_json) {
+            toolJson += event.delta.partial_json;
+            yield { type: 'delta', text: event.delta.partial_json };
+          }
+          break;
+        case 'message_delta': {
+          reason = event.delta.stop_reason;
+          const u = event.usage;
+          // message_delta carries the final (cumulative) counts; fields it leaves null keep message_start's
+          usage = {
+            input_tokens: u.input_tokens ?? usage?.input_tokens,
+            cache_read_input_tokens: u.cache_read_input_tokens ?? usage?.cache_read_input_tokens,
+            cache_creation_input_tokens: u.cache_creation_input_tokens ?? usage?.cache_creation_input_tokens,
+            output_tokens: u.output_tokens,
+          };
+          break;
         }
+        case 'message_stop':
+          stopped = true;
+          break;
+        case 'content_block_stop':
+          break;
       }
-      if (!stopped || reason === undefined || usage === undefined) {
-        throw scope.incomplete(`the stream ended without its ${usage === undefined ? 'message_start' : reason === undefined ? 'message_delta' : 'message_stop'} event`);
-      }
-      const answer = plan && sawTool ? toolJson || '{}' : text;
-      const result = buildResult(scope, {
-        text: answer,
-        json: plan ? plan.check(answer) : undefined,
-        usage: usageOf(usage),
-        model,
-        finishReason: finishReason(reason, plan !== undefined),
-      });
-      completed = true;
-      yield { type: 'done', result };
-    } catch (e) {
-      throw scope.fail(e);
-    } finally {
-      if (completed) scope.complete();
-      else scope.dispose();
     }
+    if (!stopped || reason === undefined || usage === undefined) {
+      throw scope.incomplete(`the stream ended without its ${usage === undefined ? 'message_start' : reason === undefined ? 'message_delta' : 'message_stop'} event`);
+    }
+    const answer = plan && sawTool ? toolJson || '{}' : text;
+    return buildResult(scope, {
+      text: answer,
+      json: plan ? plan.check(answer) : undefined,
+      usage: usageOf(usage),
+      model,
+      finishReason: finishReason(reason, plan !== undefined),
+    });
   }
 
   listModels(options?: CallOptions): Promise<ModelInfo[]> {

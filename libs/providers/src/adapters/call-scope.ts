@@ -6,7 +6,7 @@
 // none on non-streaming calls) and records the response as soon as its headers arrive.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { mapProviderError, type AbortCause } from '../error-mapping';
-import { EMULATOR_HEADER, type CallOptions, type RateLimitInfo } from '../llm-provider';
+import { EMULATOR_HEADER, type CallOptions, type ChatResult, type ChatStreamEvent, type RateLimitInfo } from '../llm-provider';
 import { StreamInterruptedError, type ProviderError } from '../provider-errors';
 import { parseRateLimitHeaders } from '../rate-limit-headers';
 import { fastFetch } from './http-transport';
@@ -118,6 +118,31 @@ export async function withScope<T>(providerId: string, options: CallOptions | un
   } catch (e) {
     scope.dispose();
     throw scope.fail(e);
+  }
+}
+
+/**
+ * Runs a whole streamed call in a scope: `body` yields the deltas and returns the complete result, which goes
+ * out as the final `done` event. Typed errors; a call read to its end is completed, any other (failed, or left
+ * by the consumer before the end) is disposed, which drops the open response.
+ */
+export async function* streamWithScope(
+  providerId: string,
+  options: CallOptions | undefined,
+  body: (scope: CallScope) => AsyncGenerator<{ type: 'delta'; text: string }, ChatResult>,
+): AsyncGenerator<ChatStreamEvent> {
+  const scope = new CallScope(providerId, options);
+  let completed = false;
+  try {
+    scope.throwIfAborted();
+    const result = yield* body(scope);
+    completed = true;
+    yield { type: 'done', result };
+  } catch (e) {
+    throw scope.fail(e);
+  } finally {
+    if (completed) scope.complete();
+    else scope.dispose();
   }
 }
 

@@ -14,7 +14,7 @@ import type {
   ProviderHealth,
 } from '../llm-provider';
 import { buildResult, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
-import { CallScope, scopedFetch, withScope } from './call-scope';
+import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 
 function finishReason(doneReason: string | undefined): FinishReason {
   if (doneReason === 'stop') return 'stop';
@@ -83,33 +83,26 @@ export class OllamaProvider implements LlmProvider {
     });
   }
 
-  async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
-    const scope = new CallScope(this.id, options);
-    let completed = false;
-    try {
-      scope.throwIfAborted();
-      const plan = planStructuredOutput(this.id, request, false);
-      const parts = await scope.run(() => this.client().chat({ ...this.body(request, plan), stream: true }));
-      let text = '';
-      let final: OllamaChatResponse | undefined;
-      for await (const part of parts) {
-        const piece = part.message.content;
-        if (piece) {
-          text += piece;
-          yield { type: 'delta', text: piece };
-        }
-        if (part.done) final = part;
+  chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
+    return streamWithScope(this.id, options, (scope) => this.streamed(scope, request));
+  }
+
+  /** The streamed call inside its scope: yields the deltas, returns the complete result. */
+  private async *streamed(scope: CallScope, request: ChatRequest): AsyncGenerator<{ type: 'delta'; text: string }, ChatResult> {
+    const plan = planStructuredOutput(this.id, request, false);
+    const parts = await scope.run(() => this.client().chat({ ...this.body(request, plan), stream: true }));
+    let text = '';
+    let final: OllamaChatResponse | undefined;
+    for await (const part of parts) {
+      const piece = part.message.content;
+      if (piece) {
+        text += piece;
+        yield { type: 'delta', text: piece };
       }
-      if (!final) throw scope.incomplete('the stream ended without its final (done) message');
-      const result = this.result(scope, final, text, plan);
-      completed = true;
-      yield { type: 'done', result };
-    } catch (e) {
-      throw scope.fail(e);
-    } finally {
-      if (completed) scope.complete();
-      else scope.dispose();
+      if (part.done) final = part;
     }
+    if (!final) throw scope.incomplete('the stream ended without its final (done) message');
+    return this.result(scope, final, text, plan);
   }
 
   listModels(options?: CallOptions): Promise<ModelInfo[]> {

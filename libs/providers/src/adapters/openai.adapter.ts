@@ -17,7 +17,7 @@ import type {
 } from '../llm-provider';
 import { ProviderServerError } from '../provider-errors';
 import { buildResult, NO_API_KEY, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
-import { CallScope, scopedFetch, withScope } from './call-scope';
+import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 
 type CompletionParams = Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'>;
 type FinishReasonWire = OpenAI.Chat.Completions.ChatCompletion.Choice['finish_reason'];
@@ -116,54 +116,47 @@ export class OpenAiProvider implements LlmProvider {
     });
   }
 
-  async *chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
-    const scope = new CallScope(this.id, options);
-    let completed = false;
-    try {
-      scope.throwIfAborted();
-      const plan = planStructuredOutput(this.id, request, true);
-      const { data: stream, response } = await scope.run(() =>
-        this.client.chat.completions
-          .create({ ...this.params(request, plan), stream: true, stream_options: { include_usage: true } }, { signal: scope.signal })
-          .withResponse(),
-      );
-      scope.response = response;
-      let text = '';
-      let model = request.model;
-      let reason: FinishReasonWire | undefined;
-      let usage: OpenAI.Completions.CompletionUsage | undefined;
-      for await (const chunk of stream) {
-        model = chunk.model || model;
-        if (chunk.usage) usage = chunk.usage;
-        const choice = chunk.choices[0];
-        if (!choice) continue;
-        const piece = choice.delta.content ?? choice.delta.refusal ?? '';
-        if (piece) {
-          text += piece;
-          yield { type: 'delta', text: piece };
-        }
-        if (choice.finish_reason) reason = choice.finish_reason;
+  chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
+    return streamWithScope(this.id, options, (scope) => this.streamed(scope, request));
+  }
+
+  /** The streamed call inside its scope: yields the deltas, returns the complete result. */
+  private async *streamed(scope: CallScope, request: ChatRequest): AsyncGenerator<{ type: 'delta'; text: string }, ChatResult> {
+    const plan = planStructuredOutput(this.id, request, true);
+    const { data: stream, response } = await scope.run(() =>
+      this.client.chat.completions
+        .create({ ...this.params(request, plan), stream: true, stream_options: { include_usage: true } }, { signal: scope.signal })
+        .withResponse(),
+    );
+    scope.response = response;
+    let text = '';
+    let model = request.model;
+    let reason: FinishReasonWire | undefined;
+    let usage: OpenAI.Completions.CompletionUsage | undefined;
+    for await (const chunk of stream) {
+      model = chunk.model || model;
+      if (chunk.usage) usage = chunk.usage;
+      const choice = chunk.choices[0];
+      if (!choice) continue;
+      const piece = choice.delta.content ?? choice.delta.refusal ?? '';
+      if (piece) {
+        text += piece;
+        yield { type: 'delta', text: piece };
       }
-      // the SDK ends quietly when the connection drops before [DONE]: the finish reason and the usage
-      // chunk (stream_options.include_usage) are what prove the answer complete
-      if (reason === undefined || usage === undefined) {
-        throw scope.incomplete(`the stream ended without its ${reason === undefined ? 'finish reason' : 'usage chunk'}`);
-      }
-      const result = buildResult(scope, {
-        text,
-        json: plan ? plan.check(text) : undefined,
-        usage: usageOf(usage),
-        model,
-        finishReason: finishReason(reason),
-      });
-      completed = true;
-      yield { type: 'done', result };
-    } catch (e) {
-      throw scope.fail(e);
-    } finally {
-      if (completed) scope.complete();
-      else scope.dispose();
+      if (choice.finish_reason) reason = choice.finish_reason;
     }
+    // the SDK ends quietly when the connection drops before [DONE]: the finish reason and the usage
+    // chunk (stream_options.include_usage) are what prove the answer complete
+    if (reason === undefined || usage === undefined) {
+      throw scope.incomplete(`the stream ended without its ${reason === undefined ? 'finish reason' : 'usage chunk'}`);
+    }
+    return buildResult(scope, {
+      text,
+      json: plan ? plan.check(text) : undefined,
+      usage: usageOf(usage),
+      model,
+      finishReason: finishReason(reason),
+    });
   }
 
   listModels(options?: CallOptions): Promise<ModelInfo[]> {
