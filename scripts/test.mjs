@@ -25,10 +25,11 @@ const redisDb = (n) => Object.assign(new URL(redisBase), { pathname: `/${n}` }).
 const testEnv = {
   ...env,
   NODE_ENV: 'test',
-  TEST_DATABASE_URL: databaseUrlFor(env.DATABASE_URL, 'margin_test'),
-  TEST_REDIS_URL: redisDb(15),
-  E2E_DATABASE_URL: databaseUrlFor(env.DATABASE_URL, 'margin_e2e'),
-  E2E_REDIS_URL: redisDb(14),
+  // Pre-set values win, so that several checkouts on one machine can test side by side.
+  TEST_DATABASE_URL: process.env.TEST_DATABASE_URL || databaseUrlFor(env.DATABASE_URL, 'margin_test'),
+  TEST_REDIS_URL: process.env.TEST_REDIS_URL || redisDb(15),
+  E2E_DATABASE_URL: process.env.E2E_DATABASE_URL || databaseUrlFor(env.DATABASE_URL, 'margin_e2e'),
+  E2E_REDIS_URL: process.env.E2E_REDIS_URL || redisDb(14),
   NX_DAEMON: 'false',
   NX_NO_CLOUD: 'true',
 };
