@@ -16,3 +16,6 @@ export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
+export * from './validation/hostile-input';
+export * from './validation/safe-validation-pipe';
+export * from './process/process-guard';

@@ -31,5 +31,5 @@ export class RouteRequestDto implements RouteRequest {
   @ApiPropertyOptional({ enum: COMPLEXITIES, default: 'medium' }) @IsOptional() @IsIn(COMPLEXITIES) complexity?: Complexity;
   @ApiPropertyOptional({ default: 1000 }) @IsOptional() @IsInt() @Min(0) @Max(10_000_000) inputTokens?: number;
   @ApiPropertyOptional({ default: 1024 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000) maxTokens?: number;
-  @ApiPropertyOptional({ description: 'The most this call may cost, in USD' }) @IsOptional() @IsNumber({ maxDecimalPlaces: 6 }) @Min(0) budgetUsd?: number;
+  @ApiPropertyOptional({ description: 'The most this call may cost, in USD', maximum: 1_000_000 }) @IsOptional() @IsNumber({ maxDecimalPlaces: 6 }) @Min(0) @Max(1_000_000) budgetUsd?: number;
 }

@@ -153,11 +153,13 @@ export class CreateProfileDto implements CreateProfileRequest {
 }
 
 export class ProfileVersionQueryDto {
-  @ApiPropertyOptional({ minimum: 1, description: 'Default: the latest' })
+  @ApiPropertyOptional({ minimum: 1, maximum: 2_147_483_647, description: 'Default: the latest' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  // The column is a PostgreSQL integer: a larger number is no version, not a database error.
+  @Max(2_147_483_647)
   version?: number;
 }
 
