@@ -17,6 +17,9 @@ export interface Cluster {
   emulatorUrl: string;
   owner: { email: string; password: string; token: string };
   workers: ChildProcess[];
+  /** The API process itself (to check it is still alive) and what it has logged so far (the last 20 MB). */
+  apiProcess: ChildProcess;
+  apiLog(): string;
   db: Client;
   env: NodeJS.ProcessEnv;
   api<T = unknown>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
@@ -89,7 +92,8 @@ export async function startCluster(options: { workers: number; emulator: Record<
     PATH: process.env.PATH,
     NODE_ENV: 'production',
     DATABASE_URL: dbUrl,
-    REDIS_URL: Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
+    // E2E_REDIS_URL's own database (13 by default), so that side-by-side runs never share queues
+    REDIS_URL: process.env.E2E_REDIS_URL ?? Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
     JWT_SECRET: 'e2e-jobs-jwt-secret-0123456789abcdef',
     ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     OLLAMA_BASE_URL: emulatorUrl,
@@ -115,6 +119,14 @@ export async function startCluster(options: { workers: number; emulator: Record<
   }
 
   const api = spawn(process.execPath, [API], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Always read the API's output: a pipe nobody drains fills up and then blocks the API's (synchronous) logging.
+  let apiLog = '';
+  const keep = (b: Buffer) => {
+    apiLog += b.toString();
+    if (apiLog.length > 20_000_000) apiLog = apiLog.slice(-10_000_000);
+  };
+  api.stdout?.on('data', keep);
+  api.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -152,6 +164,8 @@ export async function startCluster(options: { workers: number; emulator: Record<
     emulatorUrl,
     owner: { ...owner, token: login.body.accessToken },
     workers,
+    apiProcess: api,
+    apiLog: () => apiLog,
     db,
     env,
     api: call,

@@ -15,17 +15,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let app: INestApplication | undefined;
+  const running: { app?: INestApplication } = {};
   // Errors nobody handled: a request stream's are survived, anything else stops the process cleanly (see the guard).
   installProcessGuard({
     logger: new Logger('ProcessGuard'),
     exit: () => {
       const force = setTimeout(() => process.exit(1), 10_000);
       force.unref();
-      void (app ? app.close() : Promise.resolve()).finally(() => process.exit(1));
+      void (running.app ? running.app.close() : Promise.resolve()).finally(() => process.exit(1));
     },
   });
-  app = await createApp(config);
+  const app = await createApp(config);
+  running.app = app;
   // Idle keep-alive connections stay open longer than the clients' and load balancers' own idle timeouts
   // (60 s is the common default), so the server never closes a socket a client is about to reuse (ECONNRESET).
   const server = app.getHttpServer() as import('node:http').Server;

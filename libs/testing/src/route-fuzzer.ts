@@ -95,6 +95,8 @@ export interface FuzzOptions {
   bodyLimitBytes: number;
   /** Wrong values tried per declared body property and role (sampled by the seed). Default 3. */
   wrongValuesPerProperty?: number;
+  /** Odd values tried per declared query parameter and per path parameter (sampled by the seed). Default: all. */
+  valuesPerParam?: number;
   /** Extra operations not in the document (e.g. routes Swagger does not describe), same shape. */
   extraPaths?: OpenApiDocument['paths'];
 }
@@ -104,14 +106,14 @@ export const NESTING_LIMIT = 64;
 
 const WRONG: Record<string, unknown[]> = {
   string: [12345, -1, true, false, null, [], {}, ['x'], { $gt: '' }, 1.5],
-  number: ['1', 'abc', '', true, null, [], {}, [1], -1, 0, 1.5, -0.000001, 1e308, -1e308, 9007199254740993, 1e21],
+  number: ['1', 'abc', '', true, null, [], {}, [1], -1, 0, 1.5, -0.000001, 1e308, -1e308, 2 ** 53 + 2, 1e21],
   boolean: ['true', 'false', 1, 0, null, [], {}, 'yes'],
   array: ['x', 1, {}, null, true, [null], [[[]]], [{}], [1, 'x', null, {}], { length: 3, 0: 'x' }],
   object: ['x', 1, [], null, true, [{}], { __proto__: { polluted: true } }, { constructor: { prototype: { polluted: true } } }],
 };
 WRONG.integer = WRONG.number;
 /** Sent for every property of the type, whatever the sample: the values that reach a database column's range or a parser's edge. */
-const ALWAYS: Record<string, unknown[]> = { number: [1e308, 9007199254740993, -1e308, '1'], integer: [1e308, 9007199254740993, -1e308, 2147483648, '1'], string: [12345, null, ['x']] };
+const ALWAYS: Record<string, unknown[]> = { number: [1e308, 2 ** 53 + 2, -1e308, '1'], integer: [1e308, 2 ** 53 + 2, -1e308, 2147483648, '1'], string: [12345, null, ['x']] };
 
 const MALFORMED_JSON = ['{"a":', '{\'a\':1}', '[1,2', 'nul', '{"a":1}}', '{"a" 1}', '\u0000', '{"a":"\\ud800"}', '{"a":"\\x"}', '{"a":01}', '{"a":NaN}', '{"a":1e99999}', '\ufeff{}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}'];
 const NON_OBJECT_JSON = ['[]', '"text"', '123', 'null', 'true', '[{}]', '[[1]]'];
@@ -135,7 +137,7 @@ function sample(doc: OpenApiDocument, raw: SchemaObject | undefined, depth = 0):
   if (schema.example !== undefined) return schema.example;
   if (schema.enum?.length) return schema.enum[0];
   if (depth > 3) return undefined;
-  switch (schema.type) {
+  switch (schema.type ?? 'object') {
     case 'string':
       return schema.format === 'date-time' ? '2026-01-01T00:00:00.000Z' : schema.format === 'uuid' ? '00000000-0000-4000-8000-000000000000' : 'fuzz';
     case 'number':
@@ -233,7 +235,7 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
         add('baseline', { body: baseline === undefined ? undefined : jsonBody(baseline), headers: baseline === undefined ? {} : json });
 
         // Path params: odd values one at a time.
-        for (const name of pathParams) for (const value of PATH_VALUES) add(`path ${name}: ${value.slice(0, 40)}`, { target: fill({ [name]: value }), body: baseline === undefined ? undefined : jsonBody(baseline), headers: baseline === undefined ? {} : json });
+        for (const name of pathParams) for (const value of pick(rng, PATH_VALUES, options.valuesPerParam ?? PATH_VALUES.length)) add(`path ${name}: ${value.slice(0, 40)}`, { target: fill({ [name]: value }), body: baseline === undefined ? undefined : jsonBody(baseline), headers: baseline === undefined ? {} : json });
 
         // Query params: the declared ones get arrays, empties, huge and malformed values; every operation gets undeclared oddities.
         const queryValues = (name: string) => [
@@ -256,7 +258,7 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
         const declared = queryParams.map((p) => p.name);
         // Routes that Swagger does not describe a query for still get the common ones.
         const names = declared.length ? declared : pick(rng, ['limit', 'cursor', 'from', 'to', 'status', 'format', 'version', 'groupBy'], 2);
-        for (const name of names) for (const q of pick(rng, queryValues(name), declared.length ? 15 : 5)) add(`query ${name}: ${q.join('&').slice(0, 50)}`, { target: `${basePath}?${q.join('&')}` });
+        for (const name of names) for (const q of pick(rng, queryValues(name), declared.length ? (options.valuesPerParam ?? 15) : 5)) add(`query ${name}: ${q.join('&').slice(0, 50)}`, { target: `${basePath}?${q.join('&')}` });
         for (const q of ['__proto__=1', 'constructor[prototype][polluted]=1', Array.from({ length: 1500 }, (_, i) => `p${i}=${i}`).join('&'), '%=%', '&&&', 'a=%F0%9F%92%A9']) add(`query: ${q.slice(0, 40)}`, { target: `${basePath}?${q}` });
 
         // Headers.
@@ -277,8 +279,8 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
         }
 
         // Bodies: every operation (body parsing happens before routing), more for those that take one.
-        for (const text of takesBody ? MALFORMED_JSON : pick(rng, MALFORMED_JSON, 3)) add(`body: malformed ${JSON.stringify(text).slice(0, 40)}`, { body: Buffer.from(text), headers: json });
-        if (takesBody) for (const text of NON_OBJECT_JSON) add(`body: top-level ${text}`, { body: Buffer.from(text), headers: json });
+        for (const text of pick(rng, MALFORMED_JSON, takesBody ? 7 : 2)) add(`body: malformed ${JSON.stringify(text).slice(0, 40)}`, { body: Buffer.from(text), headers: json });
+        if (takesBody) for (const text of pick(rng, NON_OBJECT_JSON, 4)) add(`body: top-level ${text}`, { body: Buffer.from(text), headers: json });
         add(`body: nesting ${NESTING_LIMIT + 1} (arrays)`, { body: Buffer.from(nested(NESTING_LIMIT + 1, '1', '[', ']')), headers: json });
         add('body: nesting 100000 (arrays)', { body: Buffer.from(nested(100_000, '1', '[', ']')), headers: json });
         add('body: nesting 20000 (objects)', { body: Buffer.from(nested(20_000, '1')), headers: json });

@@ -1,4 +1,4 @@
-import type { FuzzCase } from '@margin/testing';
+import type { FuzzCase } from './route-fuzzer';
 
 /**
  * Cases on the job-submission routes whose body the jobs controller streams and decodes itself
