@@ -72,6 +72,9 @@ export class NoItemsError extends DomainError {
 }
 
 
+/** How long a count of the queue's workers is reused for estimates. */
+const WORKER_COUNT_TTL_MS = 5000;
+
 /** Assumed generation pace for time estimates before there is history. */
 const ESTIMATE_TOKENS_PER_SECOND = 50;
 
@@ -277,10 +280,17 @@ export class JobsService extends JobCountersReader {
     return { costUsd: picoToUsd(totalPico), seconds: Math.ceil(Math.ceil(calls / parallel) * seconds), cacheHits, steps };
   }
 
+  /** Workers connected to the queue, as last counted (CLIENT LIST is too heavy to ask for on every submission). */
+  private workersSeen: { count: number; at: number } | null = null;
+
   /** Items that can run at once: workers connected to the queue × WORKER_CONCURRENCY (at least one worker assumed). */
   private async parallelism(): Promise<number> {
-    const workers = await this.queue.getWorkers().catch(() => []);
-    return Math.max(1, workers.length) * this.config.workerConcurrency;
+    const now = Date.now();
+    if (!this.workersSeen || now - this.workersSeen.at > WORKER_COUNT_TTL_MS) {
+      const workers = await this.queue.getWorkers().catch(() => []);
+      this.workersSeen = { count: workers.length, at: now };
+    }
+    return Math.max(1, this.workersSeen.count) * this.config.workerConcurrency;
   }
 
   async list(principal: Principal, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<Page<JobView>> {
