@@ -117,6 +117,26 @@ describe('job submission under load and from bad clients', () => {
     await t.http.get('/api/v1/jobs?limit=1').set(s.auth).expect(200);
   }, 30_000);
 
+  it('text Postgres cannot store (NUL, a lone surrogate) in an item or a field is a 400 naming where, and nothing is stored', async () => {
+    const s = await makeSession(t.dataSource, t.http, { plan: 'unlimited' });
+    const post = (body: string) => {
+      const { req, answered } = rawRequest(t.url as string, s.auth);
+      req.end(body);
+      return answered;
+    };
+    const nul = await post(`{"profile":"song-analysis","items":[${JSON.stringify(song('n', 0))},{"title":"a","artist":"b","lyrics":"la\\u0000la"}]}`);
+    expect(nul.status).toBe(400);
+    expect(JSON.parse(nul.body).message).toEqual(['items.1.lyrics contains a NUL character']);
+    const surrogate = await post(`{"profile":"song-analysis","items":[{"title":"\\ud800","artist":"b","lyrics":"c"}]}`);
+    expect(surrogate.status).toBe(400);
+    expect(JSON.parse(surrogate.body).message).toEqual(['items.0.title contains an unpaired UTF-16 surrogate']);
+    const name = await post(`{"profile":"song-analysis","name":"bad\\u0000name","items":[${JSON.stringify(song('n', 1))}]}`);
+    expect(name.status).toBe(400);
+    expect(JSON.parse(name.body).message).toEqual(['name contains a NUL character']);
+    const [row] = (await t.dataSource.query(`SELECT count(*)::int AS n FROM jobs WHERE tenant_id = $1`, [s.tenant.id])) as Array<{ n: number }>;
+    expect(row?.n).toBe(0);
+  });
+
   it('when no pool connection frees up in time, requests get 503 with Retry-After instead of hanging', async () => {
     const s = await makeSession(t.dataSource, t.http, { plan: 'unlimited' });
     // every connection of the app's pool busy for longer than the acquire timeout

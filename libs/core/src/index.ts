@@ -17,3 +17,4 @@ export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
+export * from './validation/storable-text';
