@@ -14,3 +14,4 @@ import { IdentitySchema1763700000000 } from './migrations/1763700000000-identity
 
 /** Identity's schema history, in order; apps compose every module's list into one data source. */
 export const IDENTITY_MIGRATIONS = [IdentitySchema1763700000000];
+export { LoginAttemptLimiter } from './auth/login-attempts';

@@ -48,16 +48,17 @@ export class AuthService {
     }
   }
 
-  async login(email: string, password: string): Promise<LoginResponse> {
-    await this.attempts.assertAllowed(email);
+  /** `client`: the caller's address, so that failed guesses lock out that client only, never the account's owner. */
+  async login(email: string, password: string, client: string): Promise<LoginResponse> {
+    await this.attempts.assertAllowed(email, client);
     const user = await this.users.findByEmailWithPassword(email);
     this.decoyHash ??= this.hasher.hash('decoy password for timing');
     const ok = await this.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !ok) {
-      await this.attempts.recordFailure(email);
+      await this.attempts.recordFailure(email, client);
       throw new InvalidCredentialsError();
     }
-    await this.attempts.reset(email);
+    await this.attempts.reset(email, client);
     await this.users.update(user.tenantId, user.id, { lastLoginAt: this.clock.now() });
     this.logger.log({ userId: user.id, tenantId: user.tenantId }, 'User logged in');
     return this.issue(user);
