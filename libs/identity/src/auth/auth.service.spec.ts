@@ -131,7 +131,7 @@ describe('AuthService API keys and JWTs', () => {
     const real = generateApiKey();
     const { service } = setup({
       apiKeys: {
-        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false }),
+        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false, creatorRole: null }),
       },
     });
     const forged = `${real.prefix}_${'A'.repeat(43)}`;
@@ -143,7 +143,7 @@ describe('AuthService API keys and JWTs', () => {
     const real = generateApiKey();
     const { service, apiKeys } = setup({
       apiKeys: {
-        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false }),
+        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false, creatorRole: null }),
       },
     });
     await service.principalFromApiKey(real.key);
