@@ -3,7 +3,7 @@
 // owner (JWT). Fails on any 5xx, any request left without an answer, any error-level log line, or the API
 // process exiting; afterwards /health must still be 200. Seeded (FUZZ_SEED), so a failure reproduces; each
 // failure prints the request that caused it.
-import { describeFailure, fuzzCases, isLeadOwnedJobsCase, runFuzz, type FuzzRole, type OpenApiDocument } from '@margin/testing';
+import { describeFailure, fuzzCases, runFuzz, type FuzzRole, type OpenApiDocument } from '@margin/testing';
 import { startCluster, type Cluster } from './support/cluster';
 
 jest.setTimeout(300_000);
@@ -55,23 +55,18 @@ describe('route fuzzer against the built API', () => {
     expect(health.status).toBe(200);
 
     const failures = results.filter((r) => r.failure);
-    const known = failures.filter((r) => isLeadOwnedJobsCase(r.case));
-    const unexpected = failures.filter((r) => !isLeadOwnedJobsCase(r.case));
     // Client mistakes are warnings at most; an error line is a server fault (and a client hanging up is info).
     const errorLines = c
       .apiLog()
       .slice(logBefore)
       .split('\n')
-      .filter((line) => /"level":(50|60)/.test(line))
-      // The lead's pending jobs-route fix (see libs/testing/src/fuzz-known.ts): its stream errors and 500s.
-      .filter((line) => !(known.length && /(\/api\/v1\/jobs(\/estimate)?["?]|Unhandled stream error)/.test(line)));
+      .filter((line) => /"level":(50|60)/.test(line));
     const report = [
       `${results.length} cases over ${operations} operations × ${roles.length} roles in ${seconds} s, seed ${SEED}`,
-      ...unexpected.map((r) => describeFailure(r, SEED)),
+      ...failures.map((r) => describeFailure(r, SEED)),
       ...errorLines.slice(0, 20).map((l) => `✗ error logged: ${l.slice(0, 600)}`),
-      ...(known.length ? [`(${known.length} failures on the jobs route's own gzip handling, pending the lead's fix: ${[...new Set(known.map((r) => `${r.case.operation} ${r.case.kind}`))].join('; ')})`] : []),
     ].join('\n');
     process.stdout.write(`${report}\n`);
-    expect(unexpected.length + errorLines.length).toBe(0);
+    expect(failures.length + errorLines.length).toBe(0);
   });
 });

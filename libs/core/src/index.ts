@@ -1,6 +1,7 @@
 export * from './config/app-config';
 export * from './config/config.module';
 export * from './database/database.module';
+export * from './database/database-errors';
 export * from './redis/redis.module';
 export * from './errors/domain-error';
 export * from './errors/all-exceptions.filter';
@@ -16,6 +17,7 @@ export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
+export * from './validation/storable-text';
 export * from './validation/hostile-input';
 export * from './validation/safe-validation-pipe';
 export * from './process/process-guard';

@@ -4,4 +4,3 @@ export * from './factories';
 export * from './strict-mock';
 export * from './emulator';
 export * from './route-fuzzer';
-export * from './fuzz-known';

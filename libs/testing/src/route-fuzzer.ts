@@ -448,7 +448,7 @@ export function judge(result: FuzzResult): FuzzResult {
 export async function runFuzz(
   baseUrl: string,
   cases: FuzzCase[],
-  options: { concurrency?: number; timeoutMs?: number; onResult?: (r: FuzzResult) => void } = {},
+  options: { concurrency?: number; timeoutMs?: number; onStart?: (c: FuzzCase) => void; onResult?: (r: FuzzResult) => void } = {},
 ): Promise<FuzzResult[]> {
   const results: FuzzResult[] = new Array(cases.length);
   let next = 0;
@@ -457,6 +457,7 @@ export async function runFuzz(
       const index = next++;
       const c = cases[index];
       if (!c) return;
+      options.onStart?.(c);
       const r = judge(await sendCase(baseUrl, c, options.timeoutMs ?? 15_000));
       results[index] = r;
       options.onResult?.(r);

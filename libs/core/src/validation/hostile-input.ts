@@ -3,6 +3,7 @@
 // constructor, NUL characters PostgreSQL refuses to store, and lone UTF-16 surrogates that make validator.js
 // throw. Each is refused with a 400 naming the problem and where it is, before any of those layers sees it.
 import { BadRequestException } from '@nestjs/common';
+import { unstorableText } from './storable-text';
 
 /** How deep a request's JSON may nest: far beyond any real payload (a policy matrix is 4 levels, a JSON schema ~10). */
 export const MAX_JSON_DEPTH = 64;
@@ -20,7 +21,6 @@ function describePath(path: Array<string | number>, what: string): string {
   return path.length ? path.join('.') : what;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
  * Scans raw JSON text for nesting deeper than `maxDepth` without parsing it (linear, stops at the first
@@ -45,9 +45,7 @@ export function assertJsonDepth(raw: Buffer | string, maxDepth = MAX_JSON_DEPTH,
 }
 
 function stringProblem(s: string): string | undefined {
-  if (s.includes('\u0000')) return 'must not contain NUL characters (\\u0000)';
-  if (LONE_SURROGATE.test(s)) return 'must be valid Unicode (it contains a lone UTF-16 surrogate)';
-  return undefined;
+  return unstorableText(s) ?? undefined;
 }
 
 /**
