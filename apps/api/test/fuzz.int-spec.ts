@@ -47,7 +47,7 @@ describe('route fuzzer (every operation in /api/docs-json)', () => {
       { name: 'viewer (API key)', headers: { 'x-api-key': viewerKey } },
       { name: 'owner (JWT, operator)', headers: owner.auth },
     ];
-    let cases = fuzzCases(doc, { seed: SEED, roles, bodyLimitBytes: BODY_LIMIT_BYTES, wrongValuesPerProperty: 1, valuesPerParam: 6 });
+    let cases = fuzzCases(doc, { seed: SEED, roles, bodyLimitBytes: BODY_LIMIT_BYTES, wrongValuesPerProperty: 1, valuesPerParam: 6, hugeStringBytes: 64 * 1024 });
     expect(new Set(cases.map((c) => c.operation)).size).toBe(Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0));
     if (ONLY !== undefined) cases = cases.filter((c) => c.id === ONLY);
     if (MATCH) cases = cases.filter((c) => `${c.operation} — ${c.kind}`.includes(MATCH));

@@ -97,6 +97,8 @@ export interface FuzzOptions {
   wrongValuesPerProperty?: number;
   /** Odd values tried per declared query parameter and per path parameter (sampled by the seed). Default: all. */
   valuesPerParam?: number;
+  /** Length of the huge strings put in each string property. Default 256 KiB. */
+  hugeStringBytes?: number;
   /** Extra operations not in the document (e.g. routes Swagger does not describe), same shape. */
   extraPaths?: OpenApiDocument['paths'];
 }
@@ -259,10 +261,10 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
         // Routes that Swagger does not describe a query for still get the common ones.
         const names = declared.length ? declared : pick(rng, ['limit', 'cursor', 'from', 'to', 'status', 'format', 'version', 'groupBy'], 2);
         for (const name of names) for (const q of pick(rng, queryValues(name), declared.length ? (options.valuesPerParam ?? 15) : 5)) add(`query ${name}: ${q.join('&').slice(0, 50)}`, { target: `${basePath}?${q.join('&')}` });
-        for (const q of ['__proto__=1', 'constructor[prototype][polluted]=1', Array.from({ length: 1500 }, (_, i) => `p${i}=${i}`).join('&'), '%=%', '&&&', 'a=%F0%9F%92%A9']) add(`query: ${q.slice(0, 40)}`, { target: `${basePath}?${q}` });
+        for (const q of pick(rng, ['__proto__=1', 'constructor[prototype][polluted]=1', Array.from({ length: 1500 }, (_, i) => `p${i}=${i}`).join('&'), '%=%', '&&&', 'a=%F0%9F%92%A9'], 3)) add(`query: ${q.slice(0, 40)}`, { target: `${basePath}?${q}` });
 
         // Headers.
-        for (const [name, value] of [
+        for (const [name, value] of pick(rng, [
           ['authorization', 'Bearer not.a.jwt'],
           ['authorization', `Bearer ${'a'.repeat(6000)}`],
           ['authorization', 'Basic Og=='],
@@ -273,7 +275,7 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
           ['x-request-id', '../../etc'],
           ['x-margin-complexity', 'extreme'],
           ['accept', 'text/event-stream'],
-        ] as const) {
+        ] as const, 6)) {
           if (role.name !== options.roles[0]?.name && name !== 'idempotency-key' && name !== 'x-margin-complexity' && name !== 'accept') continue;
           add(`header ${name}: ${value.slice(0, 30)}`, { headers: { [name]: value } });
         }
@@ -299,7 +301,7 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
           }
           for (const { path } of stringProps) {
             const label = path.join('.');
-            add(`body ${label}: 256 KiB string`, { body: jsonBody(setAt(baseline, path, 'x'.repeat(256 * 1024))), headers: json });
+            add(`body ${label}: huge string`, { body: jsonBody(setAt(baseline, path, 'x'.repeat(options.hugeStringBytes ?? 256 * 1024))), headers: json });
             add(`body ${label}: NUL`, { body: jsonBody(setAt(baseline, path, 'a\u0000b')), headers: json });
             add(`body ${label}: lone surrogate`, { body: Buffer.from(JSON.stringify(setAt(baseline, path, '__S__')).replace('"__S__"', '"\\udc00x"')), headers: json });
             add(`body ${label}: control and emoji`, { body: jsonBody(setAt(baseline, path, '\u0001\u001f\u2028💩\uFFFE')), headers: json });
