@@ -114,8 +114,15 @@ const WRONG: Record<string, unknown[]> = {
   object: ['x', 1, [], null, true, [{}], { __proto__: { polluted: true } }, { constructor: { prototype: { polluted: true } } }],
 };
 WRONG.integer = WRONG.number;
-/** Sent for every property of the type, whatever the sample: the values that reach a database column's range or a parser's edge. */
-const ALWAYS: Record<string, unknown[]> = { number: [1e308, 2 ** 53 + 2, -1e308, '1'], integer: [1e308, 2 ** 53 + 2, -1e308, 2147483648, '1'], string: [12345, null, ['x']] };
+/** Sent for every property of the type, whatever the sample: null (which @IsOptional lets through as "absent"), and the values at a database column's range or a parser's edge. */
+const ALWAYS: Record<string, unknown[]> = {
+  number: [null, 1e308, 2 ** 53 + 2, -1e308, '1'],
+  integer: [null, 1e308, 2 ** 53 + 2, -1e308, 2147483648, '1'],
+  string: [null, 12345, ['x']],
+  boolean: [null],
+  array: [null],
+  object: [null],
+};
 
 const MALFORMED_JSON = ['{"a":', '{\'a\':1}', '[1,2', 'nul', '{"a":1}}', '{"a" 1}', '\u0000', '{"a":"\\ud800"}', '{"a":"\\x"}', '{"a":01}', '{"a":NaN}', '{"a":1e99999}', '\ufeff{}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}'];
 const NON_OBJECT_JSON = ['[]', '"text"', '123', 'null', 'true', '[{}]', '[[1]]'];
