@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { AppConfig, ConfigValidationError, loadConfig } from '@margin/core';
+import { AppConfig, ConfigValidationError, installGracefulShutdown, loadConfig } from '@margin/core';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const server = app.getHttpServer() as import('node:http').Server;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Before listening, so that a signal during start-up also stops within the deadline.
+  installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
   await app.listen(config.port, config.host);
   new Logger('Bootstrap').log({ url: `http://${config.host}:${config.port}` }, 'Margin API listening');
 }

@@ -16,3 +16,4 @@ export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
+export * from './lifecycle/graceful-shutdown';

@@ -163,6 +163,12 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   TRUST_PROXY?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  SHUTDOWN_TIMEOUT_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  SOCKET_REAUTH_INTERVAL_SECONDS?: number;
 }
 
 export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
@@ -195,6 +201,10 @@ export class AppConfig {
   readonly logLevel!: LogLevel;
   readonly adminDistDir!: string;
   readonly trustProxy!: boolean;
+  /** How long a process may take to stop gracefully (finish requests, items in hand) before it forces its exit. */
+  readonly shutdownTimeoutMs!: number;
+  /** How often each progress socket's credentials are checked again (revoked key, deleted user, expired token). */
+  readonly socketReauthIntervalMs!: number;
 }
 
 export class ConfigValidationError extends Error {
@@ -238,6 +248,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL ?? 'info',
     adminDistDir: path.resolve(vars.ADMIN_DIST_DIR ?? path.join(process.cwd(), 'dist/apps/admin')),
     trustProxy: vars.TRUST_PROXY ?? false,
+    shutdownTimeoutMs: (vars.SHUTDOWN_TIMEOUT_SECONDS ?? 10) * 1000,
+    socketReauthIntervalMs: (vars.SOCKET_REAUTH_INTERVAL_SECONDS ?? 5) * 1000,
   };
   return Object.freeze(Object.assign(new AppConfig(), config));
 }
