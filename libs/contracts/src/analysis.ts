@@ -137,6 +137,8 @@ export interface ProgressEvents {
   'item.completed': ItemCompletedEvent;
   'job.completed': JobCompletedEvent;
   'budget.alert': { threshold: number; spentUsd: number; limitUsd: number };
+  /** Sent just before the server disconnects a socket whose credentials no longer hold (key revoked, user deleted, token expired). */
+  'auth.revoked': { message: string };
 }
 
 /** Rooms: one per job, one per tenant (all of its jobs). */

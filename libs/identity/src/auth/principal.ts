@@ -11,3 +11,9 @@ export interface Principal {
   /** The caller belongs to the operator's tenant, which administers the installation (providers, catalog). */
   operator: boolean;
 }
+
+/**
+ * ChangeFeed topics published when a principal may have lost access (a key revoked; a user deleted or given
+ * another role), so that whoever holds long-lived credentials (progress sockets) checks them again at once.
+ */
+export const CREDENTIAL_CHANGE_TOPICS = ['api-keys', 'users'] as const;

@@ -1,11 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { roleAtLeast, type Role, type UserView } from '@margin/contracts';
-import { NotFoundError, PasswordHasher } from '@margin/core';
-import type { Principal } from '../auth/principal';
+import { ChangeFeed, NotFoundError, PasswordHasher } from '@margin/core';
+import { CREDENTIAL_CHANGE_TOPICS, type Principal } from '../auth/principal';
 import { EmailTakenError, LastOwnerError, RoleTooHighError } from '../identity.errors';
 import { toUserView } from '../identity.mappers';
 import type { UserEntity } from './user.entity';
 import { UserRepository } from './user.repository';
+
+const USERS_TOPIC = CREDENTIAL_CHANGE_TOPICS[1];
 
 /** Owners and admins manage their own tenant's users; nobody acts above their own role. */
 @Injectable()
@@ -15,6 +17,7 @@ export class UsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
+    private readonly changes: ChangeFeed,
   ) {}
 
   async list(principal: Principal): Promise<UserView[]> {
@@ -48,6 +51,8 @@ export class UsersService {
     });
     const updated = await this.users.findById(principal.tenantId, id);
     if (!updated) throw new NotFoundError('User');
+    // Open progress sockets re-check their principal now rather than at the next sweep.
+    if (patch.role !== undefined && patch.role !== user.role) await this.changes.publish(USERS_TOPIC);
     return toUserView(updated);
   }
 
@@ -55,6 +60,7 @@ export class UsersService {
     const user = await this.findManageable(principal, id);
     if (user.role === 'owner') await this.assertNotLastOwner(principal.tenantId);
     await this.users.delete(principal.tenantId, id);
+    await this.changes.publish(USERS_TOPIC);
     this.logger.log({ tenantId: principal.tenantId, userId: id }, 'User deleted');
   }
 
