@@ -37,6 +37,7 @@ export class Supervisor {
   adopt(spec, child) {
     const entry = { spec, child, startedAt: Date.now(), failures: 0 };
     this.entries.set(spec.name, entry);
+    this.say(`${spec.name} started (pid ${child.pid})`);
     this.watch(entry, child);
   }
 

@@ -304,8 +304,11 @@ export class JobsRepository implements OnApplicationShutdown {
   }
 
   /** Open jobs (of any tenant: the worker's safety net) created before `before`. */
-  openJobs(before: Date, limit: number): Promise<JobEntity[]> {
-    return this.jobs.createQueryBuilder('j').where("j.status IN ('queued', 'running') AND j.created_at < :before", { before }).orderBy('j.created_at', 'ASC').limit(limit).getMany();
+  /** Open jobs created before `before` (and after `after`, to page on), oldest first. Across tenants: maintenance only. */
+  openJobs(before: Date, limit: number, after?: Date): Promise<JobEntity[]> {
+    const qb = this.jobs.createQueryBuilder('j').where("j.status IN ('queued', 'running') AND j.created_at < :before", { before });
+    if (after) qb.andWhere('j.created_at > :after', { after });
+    return qb.orderBy('j.created_at', 'ASC').limit(limit).getMany();
   }
 
   /** Items handed to the queue but not finished, of a job that has not started: candidates for re-sending. */
@@ -314,6 +317,14 @@ export class JobsRepository implements OnApplicationShutdown {
       tenantId,
       jobId,
     ])) as Array<{ id: string; attempts: number }>;
+  }
+
+  /** Items handed to the queue and not finished (waiting or mid-run): what a Redis that lost its data no longer holds. */
+  async enqueuedUnfinishedItems(tenantId: string, jobId: string): Promise<Array<{ id: string; attempts: number }>> {
+    return (await this.db.query(
+      `SELECT id, attempts FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status IN ('queued', 'running') ORDER BY index`,
+      [tenantId, jobId],
+    )) as Array<{ id: string; attempts: number }>;
   }
 
   async stats(tenantId: string, from: Date, to: Date): Promise<{ jobs: number; items: number; completed: number; failed: number; cached: number }> {
