@@ -60,6 +60,11 @@ describe('npm start supervises its processes', () => {
   let token: string;
   let key: string;
   const auth = () => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+  /** Cleanups of the current test, run even when it fails (a poller left running would keep Jest alive). */
+  const afterThis: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const cleanup of afterThis.splice(0)) await cleanup();
+  });
 
   beforeAll(async () => {
     // Every model answers in ~250 ms, so a 40-song job is still running when the worker is killed.
@@ -93,6 +98,7 @@ describe('npm start supervises its processes', () => {
     await until('a few items done', async () => (await job()).completedItems >= 3, 60_000, 50);
 
     const health = pollHealth(stack.url);
+    afterThis.push(() => health.stop());
     process.kill(stack.pids.worker, 'SIGKILL');
     const restarted = await until('the worker restarted', () => /worker restarted \(pid (\d+)\)/.exec(stack.output()), 60_000);
     expect(stack.output()).toMatch(/worker exited unexpectedly \(SIGKILL\); restarting it in [\d.]+s \(restart #1\); the other processes keep running/);
