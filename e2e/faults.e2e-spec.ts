@@ -82,6 +82,9 @@ describe('faults mid-job (private Redis and Postgres)', () => {
     c = await startCluster({ workers: 0, emulator: { defaults: paced, models }, databaseUrl: pg.url, redisUrl: redis.url, env: { WORKER_CONCURRENCY: '4' } });
     c.db.on('error', () => undefined); // cut by the Postgres restart; the checks use their own connections
     dbUrl = c.env.DATABASE_URL as string;
+    // The faults below hit these servers only: the cluster must be on them.
+    expect(c.env.REDIS_URL).toBe(redis.url);
+    expect(new URL(dbUrl).port).toBe(String(pg.port));
     key = (await c.api<{ key: string }>('POST', '/api/v1/api-keys', { name: 'faults e2e' }, { authorization: `Bearer ${c.owner.token}` })).body.key;
   });
   afterAll(async () => {
@@ -108,6 +111,8 @@ describe('faults mid-job (private Redis and Postgres)', () => {
     const id = await submit('redis', 60);
     await waitFor(id, (j) => j.completedItems >= 5, 60_000);
     await redis.restart(2_000);
+    // really mid-job when the queue was lost
+    expect((await job(id)).completedItems).toBeLessThan(60);
     const final = await waitFor(id, finished, 150_000);
     expect(final).toMatchObject({ status: 'completed', completedItems: 60, failedItems: 0 });
     await expectConsistent(id, 60);
@@ -117,7 +122,19 @@ describe('faults mid-job (private Redis and Postgres)', () => {
   it('Postgres restarted mid-job: the job completes, every item once, ledger consistent', async () => {
     const id = await submit('postgres', 60);
     await waitFor(id, (j) => j.completedItems >= 5, 60_000);
+    const started = async () => {
+      const db = new Client({ connectionString: dbUrl });
+      await db.connect();
+      const { rows } = await db.query(`SELECT pg_postmaster_start_time()::text AS t, (SELECT completed_items FROM jobs WHERE id = $1) AS done`, [id]);
+      await db.end();
+      return rows[0] as { t: string; done: number };
+    };
+    const before = await started();
     await pg.restart(2_000);
+    const after = await started();
+    // really restarted, and really mid-job
+    expect(after.t).not.toBe(before.t);
+    expect(after.done).toBeLessThan(60);
     const final = await waitFor(id, finished, 150_000);
     expect(final).toMatchObject({ status: 'completed', completedItems: 60, failedItems: 0 });
     await expectConsistent(id, 60);

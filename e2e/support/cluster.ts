@@ -67,7 +67,7 @@ export interface ClusterOptions {
   env?: Record<string, string>;
   /** A PostgreSQL server of the test's own (its database is created there); default E2E_DATABASE_URL's. */
   databaseUrl?: string;
-  /** A Redis of the test's own, used as given; default E2E_REDIS_URL's server, database 13. */
+  /** A Redis of the test's own, used as given; default E2E_REDIS_URL. */
   redisUrl?: string;
 }
 
@@ -100,7 +100,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     NODE_ENV: 'production',
     DATABASE_URL: dbUrl,
     // E2E_REDIS_URL's own database (13 by default), so that side-by-side runs never share queues
-    REDIS_URL: process.env.E2E_REDIS_URL ?? Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
+    REDIS_URL: options.redisUrl ?? process.env.E2E_REDIS_URL ?? Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
     JWT_SECRET: 'e2e-jobs-jwt-secret-0123456789abcdef',
     ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     OLLAMA_BASE_URL: emulatorUrl,
