@@ -112,7 +112,7 @@ describe('faults mid-job (private Redis and Postgres)', () => {
     await waitFor(id, (j) => j.completedItems >= 5, 60_000);
     await redis.restart(2_000);
     // really mid-job when the queue was lost
-    expect((await job(id)).completedItems).toBeLessThan(60);
+    expect((await waitFor(id, () => true, 30_000)).completedItems).toBeLessThan(60);
     const final = await waitFor(id, finished, 150_000);
     expect(final).toMatchObject({ status: 'completed', completedItems: 60, failedItems: 0 });
     await expectConsistent(id, 60);
