@@ -22,6 +22,8 @@ async function main(): Promise<void> {
   server.headersTimeout = 66_000;
   // Before listening, so that a signal during start-up also stops within the deadline.
   installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
+  // The whole request must arrive within this (Node answers 408); streamed submissions enforce it themselves.
+  server.requestTimeout = Math.max(config.requestBodyTimeoutSeconds * 1000, server.headersTimeout + 1000);
   await app.listen(config.port, config.host);
   new Logger('Bootstrap').log({ url: `http://${config.host}:${config.port}` }, 'Margin API listening');
 }

@@ -1,6 +1,7 @@
 export * from './config/app-config';
 export * from './config/config.module';
 export * from './database/database.module';
+export * from './database/database-errors';
 export * from './redis/redis.module';
 export * from './errors/domain-error';
 export * from './errors/all-exceptions.filter';
@@ -17,3 +18,4 @@ export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
 export * from './lifecycle/graceful-shutdown';
+export * from './validation/storable-text';

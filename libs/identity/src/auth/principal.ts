@@ -13,7 +13,8 @@ export interface Principal {
 }
 
 /**
- * ChangeFeed topics published when a principal may have lost access (a key revoked; a user deleted or given
+ * ChangeFeed topics published when a principal may have lost access (a key revoked; a user deleted, given
  * another role), so that whoever holds long-lived credentials (progress sockets) checks them again at once.
+ * Identity publishes `api-keys` for all of these (VerifiedKeyCache.invalidateEverywhere).
  */
-export const CREDENTIAL_CHANGE_TOPICS = ['api-keys', 'users'] as const;
+export const CREDENTIAL_CHANGE_TOPICS = ['api-keys'] as const;
