@@ -12,5 +12,6 @@ export { PipelineInputError, PipelineOutputError } from './pipeline/pipeline.err
 import { Analysis1764000000000 } from './migrations/1764000000000-analysis';
 import { Profiles1764000000100 } from './migrations/1764000000100-profiles';
 import { Feeding1764000000300 } from './migrations/1764000000300-feeding';
+import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 
-export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300];
+export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300, Waiting1764000000510];
