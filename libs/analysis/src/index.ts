@@ -1,6 +1,7 @@
 export * from './analysis.module';
 export { RedisIoAdapter } from './progress/redis-io.adapter';
 export { QueueReconciler } from './jobs/queue-reconciler';
+export { ItemRunner } from './jobs/item-runner';
 export { JobsRepository } from './jobs/jobs.repository';
 export { STREAMED_BODY_ROUTES } from './jobs/jobs.controller';
 export { AnalyzeService } from './jobs/analyze.service';
