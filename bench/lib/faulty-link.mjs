@@ -34,7 +34,9 @@ export class FaultyLink {
   async refuse() {
     const server = this.#server;
     this.#server = null;
-    for (const s of this.#sockets) s.destroyed || (typeof s.resetAndDestroy === 'function' ? s.resetAndDestroy() : s.destroy());
+    for (const s of this.#sockets) {
+      if (!s.destroyed) s.resetAndDestroy();
+    }
     this.#sockets.clear();
     if (server) await new Promise((r) => server.close(() => r()));
   }
