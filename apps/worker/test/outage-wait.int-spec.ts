@@ -104,6 +104,13 @@ describe('items wait out a model server that refuses connections', () => {
     expect(dupes.n).toBe(0);
   });
 
+  it('attempts the item failed on its own before it waited go with it: its next entry carries them', async () => {
+    const { tenantId, jobId, itemId } = await makeJob(null);
+    await app.get(ItemRunner).run({ tenantId, jobId, itemId }, { attemptsMade: 2, maxAttempts: 3 });
+    expect((await item(itemId)).status).toBe('queued');
+    expect((await queue.getJob(`${itemId}:wait1`))?.data).toEqual({ tenantId, jobId, itemId, spentAttempts: 2 });
+  });
+
   it("past the job's patience the waiting item fails, saying why", async () => {
     const { tenantId, jobId, itemId } = await makeJob(60);
     const runner = app.get(ItemRunner);

@@ -5,7 +5,7 @@ import type { ModelTier } from '@margin/contracts';
 import { AppConfig, Clock, picoToDecimal, picoToUsd, usdToPico, validatePayload } from '@margin/core';
 import { TenantRepository } from '@margin/identity';
 import { LlmCallFailedError, ProvidersUnavailableError } from '@margin/model-router';
-import { IsUUID } from 'class-validator';
+import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
@@ -24,6 +24,7 @@ class AnalysisItemCommand implements AnalysisItemPayload {
   @IsUUID() tenantId!: string;
   @IsUUID() jobId!: string;
   @IsUUID() itemId!: string;
+  @IsOptional() @IsInt() @Min(0) spentAttempts?: number;
 }
 
 /** Delivery of one item by the queue: which attempt this is, and how many there can be. */
@@ -82,7 +83,7 @@ export class ItemRunner {
   }
 
   async run(data: unknown, delivery: Delivery): Promise<void> {
-    const { tenantId, jobId, itemId } = validatePayload(AnalysisItemCommand, data, 'analysis item payload');
+    const { tenantId, jobId, itemId, spentAttempts = 0 } = validatePayload(AnalysisItemCommand, data, 'analysis item payload');
     const claimed = await this.repo.claimItem(tenantId, jobId, itemId, this.clock.now());
     if (!claimed?.item || this.repo.isTerminal(claimed.item.status)) return;
     const { job, item, run } = claimed;
@@ -152,11 +153,11 @@ export class ItemRunner {
         return;
       }
       if (err instanceof ProvidersUnavailableError) {
-        await this.waitForProviders(tenantId, jobId, itemId, item.index, job, run, err);
+        await this.waitForProviders(tenantId, jobId, itemId, item.index, job, run, err, spentAttempts + delivery.attemptsMade);
         return;
       }
       // The item's own attempts, across the queue entries of its waits (a wait is not one).
-      const last = Math.max(delivery.attemptsMade + 1, run.attempts) >= delivery.maxAttempts || isFinal(err);
+      const last = spentAttempts + delivery.attemptsMade + 1 >= delivery.maxAttempts || isFinal(err);
       this.logger.warn({ tenantId, jobId, itemId, attempt: delivery.attemptsMade + 1, final: last }, `Item failed: ${(err as Error).message}`);
       if (!last) throw err; // the queue retries it with backoff
       await this.finish(tenantId, jobId, itemId, item.index, { status: 'failed', error: (err as Error).message.slice(0, 2000), at: this.clock.now() });
@@ -176,6 +177,8 @@ export class ItemRunner {
     job: ClaimedItem['job'],
     run: NonNullable<ClaimedItem['run']>,
     err: ProvidersUnavailableError,
+    /** Attempts the item failed on its own so far: the next entry carries them. */
+    spentAttempts: number,
   ): Promise<void> {
     const now = this.clock.now();
     const patienceSeconds = await this.settings.patienceSeconds(tenantId, job.maxWaitSeconds);
@@ -186,7 +189,7 @@ export class ItemRunner {
       return;
     }
     // Queued before it is marked: should this process die in between, the item still runs again.
-    await this.requeue.putBack(tenantId, jobId, job.priority, { id: itemId, attempts: run.attempts, waits: run.waits + 1 }, decision.delayMs);
+    await this.requeue.putBack(tenantId, jobId, job.priority, { id: itemId, attempts: run.attempts, waits: run.waits + 1, spentAttempts }, decision.delayMs);
     const waits = await this.repo.markWaiting(tenantId, jobId, itemId, { at: now, until: decision.until, reason: err.reason });
     if (waits === null) return;
     this.logger.log({ tenantId, jobId, itemId, waits, retryInMs: decision.delayMs }, `Item waits for a provider: ${err.reason}`);

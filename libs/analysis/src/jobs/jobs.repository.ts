@@ -539,7 +539,8 @@ export class JobsRepository implements OnApplicationShutdown {
   async requeueFailed(tenantId: string, jobId: string): Promise<string[]> {
     return this.db.transaction(async (m) => {
       const [items] = (await m.query(
-        `UPDATE job_items SET status = 'queued', enqueued = false, error = NULL, finished_at = NULL WHERE tenant_id = $1 AND job_id = $2 AND status = 'failed' RETURNING id`,
+        `UPDATE job_items SET status = 'queued', enqueued = false, error = NULL, finished_at = NULL, waiting_since = NULL
+         WHERE tenant_id = $1 AND job_id = $2 AND status = 'failed' RETURNING id`,
         [tenantId, jobId],
       )) as [Array<{ id: string }>, number];
       if (items.length) {

@@ -45,8 +45,9 @@ export function decideWait(input: { now: Date; waitingSince: Date | null; patien
 export class OutageRequeue {
   constructor(@InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>) {}
 
-  async putBack(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number; waits: number }, delayMs: number): Promise<void> {
+  async putBack(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number; waits: number; spentAttempts: number }, delayMs: number): Promise<void> {
     const entry = itemQueueEntry(tenantId, jobId, priority, item);
-    await this.queue.add(entry.name, entry.data, { ...entry.opts, jobId: `${item.id}:wait${item.waits}`, delay: Math.max(1, Math.round(delayMs)) });
+    const data: AnalysisItemPayload = item.spentAttempts > 0 ? { ...entry.data, spentAttempts: item.spentAttempts } : entry.data;
+    await this.queue.add(entry.name, data, { ...entry.opts, jobId: `${item.id}:wait${item.waits}`, delay: Math.max(1, Math.round(delayMs)) });
   }
 }
