@@ -10,6 +10,8 @@ export interface AnalysisItemPayload {
   tenantId: string;
   jobId: string;
   itemId: string;
+  /** Attempts the item's earlier queue entries failed (before it waited for a provider): they count toward its limit. */
+  spentAttempts?: number;
 }
 
 /** Bull priorities: lower runs first. */

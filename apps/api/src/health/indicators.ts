@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { WORKER_HEARTBEAT_FRESH_SECONDS, WORKER_HEARTBEAT_PREFIX, type WorkerHeartbeat } from '@margin/contracts';
 import { Clock, REDIS } from '@margin/core';
+import { CatalogService, CircuitBreakerService } from '@margin/model-router';
 import { ProviderHealthService, ProviderRegistry } from '@margin/providers';
 import type Redis from 'ioredis';
 
@@ -75,27 +76,48 @@ export class WorkersHealthIndicator {
 }
 
 /**
- * Each enabled provider's last probe (cached for a few seconds). Reported, not failed on: the router falls
- * back across providers, and a model host's outage must not take the API out of its load balancer.
+ * Each enabled provider's last probe (cached for a few seconds) and its models' open circuits: a provider is
+ * `down` when its probe fails or every one of its models' circuits is open, and `backInSeconds` says when the
+ * first circuit half-opens. Reported, not failed on: the router falls back across providers, waiting work
+ * resumes by itself, and a model host's outage must not take the API out of its load balancer.
  */
 @Injectable()
 export class ProvidersHealthIndicator {
   constructor(
     private readonly registry: ProviderRegistry,
     private readonly probes: ProviderHealthService,
+    private readonly catalog: CatalogService,
+    private readonly breaker: CircuitBreakerService,
     private readonly indicators: HealthIndicatorService,
   ) {}
 
   async check(key: string) {
     const indicator = this.indicators.check(key);
     const enabled = this.registry.list().filter((p) => p.config.enabled);
+    const models = this.catalog.allModels().filter((m) => m.enabled);
+    const circuits = await this.breaker.snapshot(models.map((m) => m.id)).catch(() => []);
     const states = await Promise.all(
       enabled.map(async (p) => {
         const s = await this.probes.status(p.config.id);
-        return [p.config.id, { healthy: s.healthy, emulated: s.emulated, latencyMs: s.latencyMs, ...(s.error ? { error: s.error } : {}) }] as const;
+        const own = circuits.filter((c) => models.find((m) => m.id === c.key)?.providerId === p.config.id);
+        const open = own.filter((c) => c.state === 'open');
+        const down = !s.healthy || (own.length > 0 && open.length === own.length);
+        const back = open.length ? Math.min(...open.map((c) => c.retryAfterMs ?? 0)) : null;
+        return [
+          p.config.id,
+          {
+            healthy: s.healthy,
+            down,
+            emulated: s.emulated,
+            latencyMs: s.latencyMs,
+            openCircuits: open.map((c) => c.key),
+            ...(back !== null ? { backInSeconds: Math.ceil(back / 1000) } : {}),
+            ...(s.error ? { error: s.error } : {}),
+          },
+        ] as const;
       }),
     );
-    return indicator.up({ healthy: states.filter(([, s]) => s.healthy).length, total: states.length, providers: Object.fromEntries(states) });
+    return indicator.up({ healthy: states.filter(([, s]) => s.healthy).length, total: states.length, down: states.filter(([, s]) => s.down).map(([id]) => id), providers: Object.fromEntries(states) });
   }
 }
 
