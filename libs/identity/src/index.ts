@@ -4,6 +4,7 @@ export * from './auth/principal';
 export * from './auth/tenant-usage';
 export * from './auth/strategies';
 export { AuthService } from './auth/auth.service';
+export { RateLimitIdentity } from './auth/rate-limit-identity';
 export * from './bootstrap/owner-bootstrap.service';
 export * from './identity.errors';
 export { TenantEntity } from './tenants/tenant.entity';
