@@ -73,6 +73,12 @@ describe('hostile input gets a 4xx that names the problem', () => {
     expect(JSON.stringify(res.body.message)).toContain('metadata.constructor is not an allowed property name');
   });
 
+  it('an array where a nested object is expected is a 400 (was a 500: "Cannot read properties of undefined (reading \'length\')")', async () => {
+    const res = await json('put', '/api/v1/router/policy', JSON.stringify({ scope: 'global', cells: [[[]]] }));
+    expect(res.status).toBe(400);
+    expect(res.body.message).toEqual(['each value in cells must be an object']);
+  });
+
   it('numbers past a column’s range are 400s, and null is "not given" (were 500s)', async () => {
     const version = await t.http.get('/api/v1/profiles/song-analysis?version=99999999999999999999').set(auth);
     expect(version.status).toBe(400);

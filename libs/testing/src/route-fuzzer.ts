@@ -120,8 +120,9 @@ const ALWAYS: Record<string, unknown[]> = {
   integer: [null, 1e308, 2 ** 53 + 2, -1e308, 2147483648, '1'],
   string: [null, 12345, ['x']],
   boolean: [null],
-  array: [null],
-  object: [null],
+  // [[…]]: ValidateNested alone validates an inner array's elements and lets the array through
+  array: [null, [[[]]]],
+  object: [null, [[]]],
 };
 
 const MALFORMED_JSON = ['{"a":', '{\'a\':1}', '[1,2', 'nul', '{"a":1}}', '{"a" 1}', '\u0000', '{"a":"\\ud800"}', '{"a":"\\x"}', '{"a":01}', '{"a":NaN}', '{"a":1e99999}', '\ufeff{}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}'];

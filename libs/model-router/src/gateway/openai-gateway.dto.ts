@@ -24,11 +24,11 @@ export class GatewayStreamOptions {
 
 export class ChatCompletionRequest {
   @ApiProperty({ description: 'A catalog model (e.g. openai/gpt-4o-mini) or margin/auto|fast|best', maxLength: 200, example: 'margin/auto' }) @IsString() @MaxLength(200) model!: string;
-  @ApiProperty({ type: [GatewayMessage] }) @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => GatewayMessage) messages!: GatewayMessage[];
+  @ApiProperty({ type: [GatewayMessage] }) @IsArray() @ArrayMinSize(1) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => GatewayMessage) messages!: GatewayMessage[];
   @ApiPropertyOptional({ minimum: 0, maximum: 2 }) @IsOptional() @IsNumber() @Min(0) @Max(2) temperature?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_tokens?: number;
   @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000) max_completion_tokens?: number;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() stream?: boolean;
-  @ApiPropertyOptional({ type: GatewayStreamOptions }) @IsOptional() @ValidateNested() @Type(() => GatewayStreamOptions) stream_options?: GatewayStreamOptions;
-  @ApiPropertyOptional({ type: GatewayResponseFormat }) @IsOptional() @ValidateNested() @Type(() => GatewayResponseFormat) response_format?: GatewayResponseFormat;
+  @ApiPropertyOptional({ type: GatewayStreamOptions }) @IsOptional() @IsObject() @ValidateNested() @Type(() => GatewayStreamOptions) stream_options?: GatewayStreamOptions;
+  @ApiPropertyOptional({ type: GatewayResponseFormat }) @IsOptional() @IsObject() @ValidateNested() @Type(() => GatewayResponseFormat) response_format?: GatewayResponseFormat;
 }

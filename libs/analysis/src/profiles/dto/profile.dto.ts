@@ -136,12 +136,15 @@ export class CreateProfileDto implements CreateProfileRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested alone lets [[…]] through (it validates the inner array's elements)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ProfileStepDto)
   steps!: ProfileStepDto[];
 
   @ApiPropertyOptional({ type: QualityGateDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => QualityGateDto)
   qualityGate?: QualityGateDto;
