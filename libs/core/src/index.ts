@@ -19,3 +19,4 @@ export * from './validation/json-schema';
 export * from './validation/cursor';
 export * from './lifecycle/graceful-shutdown';
 export * from './validation/storable-text';
+export * from './net/outbound-policy';
