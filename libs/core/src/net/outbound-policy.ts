@@ -23,23 +23,17 @@ export class OutboundUrlRefusedError extends DomainError {
 /** What an address is, for the policy: ipaddr.js's range names folded into the classes that decide. */
 type AddressClass = 'public' | 'loopback' | 'private' | 'never';
 
+const PRIVATE_RANGES = new Set(['private', 'uniqueLocal', 'carrierGradeNat']);
+
 function classify(address: string): AddressClass {
   if (!ipaddr.isValid(address)) return 'never';
   // ::ffff:127.0.0.1 and friends are judged as the IPv4 address they carry
   const range = ipaddr.process(address).range();
-  switch (range) {
-    case 'unicast':
-      return 'public';
-    case 'loopback':
-      return 'loopback';
-    case 'private':
-    case 'uniqueLocal':
-    case 'carrierGradeNat':
-      return 'private';
-    default:
-      // link-local (cloud metadata at 169.254.169.254), unspecified, multicast, broadcast, reserved, …
-      return 'never';
-  }
+  if (range === 'unicast') return 'public';
+  if (range === 'loopback') return 'loopback';
+  if (PRIVATE_RANGES.has(range)) return 'private';
+  // link-local (cloud metadata at 169.254.169.254), unspecified, multicast, broadcast, reserved, …
+  return 'never';
 }
 
 export class OutboundPolicy {
