@@ -22,3 +22,4 @@ export * from './validation/storable-text';
 export * from './validation/hostile-input';
 export * from './validation/safe-validation-pipe';
 export * from './process/process-guard';
+export * from './net/outbound-policy';
