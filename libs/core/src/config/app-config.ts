@@ -177,7 +177,7 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean()
   OUTBOUND_ALLOW_PRIVATE?: boolean;
 
-  @IsOptional() @IsString() @Matches(/^\s*([A-Za-z0-9.\-\[\]:]+\s*(,\s*|$))*$/, { message: 'OUTBOUND_ALLOW_HOSTS must be a comma-separated list of host or host:port' })
+  @IsOptional() @IsString() @Matches(/^\s*([A-Za-z0-9.\-[\]:]+\s*(,\s*|$))*$/, { message: 'OUTBOUND_ALLOW_HOSTS must be a comma-separated list of host or host:port' })
   OUTBOUND_ALLOW_HOSTS?: string;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(1000)
