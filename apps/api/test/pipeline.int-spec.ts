@@ -176,6 +176,26 @@ describe('Analysis pipeline against the emulator', () => {
       expect(badSchema.body.message[0]).toMatch(/^inputSchema is not a valid JSON schema/);
     });
 
+    it('a pattern that can backtrack for ever (ReDoS) is refused when the profile is saved, in any of its schemas; a safe one runs fast on a hostile input', async () => {
+      const admin = await makeSession(t.dataSource, t.http, { role: 'owner' });
+      const evil = { type: 'object', properties: { product: { type: 'string', pattern: '^(a+)+$' }, changes: { type: 'array', items: { type: 'string' } } }, required: ['product', 'changes'] };
+      const refused = await t.http.post('/api/v1/profiles').set(admin.auth).send({ ...TRIAGE, key: 'redos', inputSchema: evil }).expect(400);
+      expect(refused.body.message).toEqual([expect.stringMatching(/^inputSchema\.properties\.product\.pattern could take exponential time/)]);
+      const inProperties = await t.http
+        .post('/api/v1/profiles')
+        .set(admin.auth)
+        .send({ ...TRIAGE, key: 'redos2', inputSchema: { ...TRIAGE.inputSchema, patternProperties: { '^(x|x)*y$': { type: 'string' } } } })
+        .expect(400);
+      expect(inProperties.body.message.join(' ')).toMatch(/inputSchema\.patternProperties "\^\(x\|x\)\*y\$" could take/);
+      // a safe pattern, fed the input that would take the evil one minutes: answered at once
+      const safe = { ...evil, properties: { ...evil.properties, product: { type: 'string', pattern: '^a+$' } } };
+      await t.http.post('/api/v1/profiles').set(admin.auth).send({ ...TRIAGE, key: 'safe-pattern', inputSchema: safe }).expect(201);
+      const started = Date.now();
+      const est = await t.http.post('/api/v1/jobs/estimate').set(admin.auth).send({ profile: 'safe-pattern', items: [{ product: `${'a'.repeat(40)}!`, changes: [] }] });
+      expect(est.status).toBe(400);
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
     it('a tenant profile runs through the same pipeline, its gate included', async () => {
       const admin = await makeSession(t.dataSource, t.http, { role: 'owner' });
       await t.http.post('/api/v1/profiles').set(admin.auth).send(TRIAGE).expect(201);

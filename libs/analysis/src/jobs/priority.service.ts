@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Priority } from '@margin/contracts';
-import { DomainError } from '@margin/core';
+import { DomainError, unsafePatternProblem } from '@margin/core';
 import { PriorityRuleRepository } from './priority-rule.repository';
 
 export interface PriorityRule {
@@ -29,12 +29,10 @@ export class PriorityService {
   }
 
   async replace(rules: PriorityRule[]): Promise<PriorityRule[]> {
-    rules.forEach((r, i) => {
-      try {
-        toJsRegex(r.pattern);
-      } catch {
-        throw new InvalidPriorityRuleError(`rules.${i}.pattern is not a valid regular expression`);
-      }
+    // rules run on every submission's name and metadata: a pattern that can backtrack for ever is refused
+    const verdicts = await Promise.all(rules.map((r) => unsafePatternProblem(r.pattern.replace(/\\[mM]/g, '\\b'), 'i')));
+    verdicts.forEach((why, i) => {
+      if (why) throw new InvalidPriorityRuleError(`rules.${i}.pattern ${why}`);
     });
     await this.repo.replace(rules);
     return this.rules();

@@ -1,7 +1,7 @@
 // What makes a profile runnable, checked before a tenant's profile is saved (and by the built-ins' tests):
 // every schema compiles, step names are unique, templates refer only to what exists when they render, and
 // the quality gate names steps that can play their parts.
-import { DomainError } from '@margin/core';
+import { DomainError, unsafeSchemaPatterns } from '@margin/core';
 import { schemaCompileProblem } from '../pipeline/json-schema';
 import type { ProfileDefinition } from '../pipeline/pipeline.types';
 import { gateSteps, schemaAt } from '../pipeline/quality-gate';
@@ -36,6 +36,19 @@ function canonical(value: unknown): string {
       .join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Patterns that could freeze whoever runs them (ReDoS), in any of the profile's schemas: they run against
+ * tenants' inputs in the API and models' outputs in the workers. Analysed off the event loop, hence async.
+ */
+export async function unsafeProfilePatterns(profile: Pick<ProfileDefinition, 'inputSchema' | 'outputSchema' | 'steps'>): Promise<string[]> {
+  const lists = await Promise.all([
+    unsafeSchemaPatterns(profile.inputSchema, 'inputSchema'),
+    unsafeSchemaPatterns(profile.outputSchema, 'outputSchema'),
+    ...profile.steps.map((step, i) => unsafeSchemaPatterns(step.outputSchema, `steps.${i}.outputSchema`)),
+  ]);
+  return lists.flat();
 }
 
 /** Problems that keep a profile from running; empty when it can run. */

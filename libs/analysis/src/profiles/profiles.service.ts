@@ -8,7 +8,7 @@ import { BUILT_IN_PROFILES, builtInProfile } from './built-in/built-in-profiles'
 import type { CreateProfileRequest } from './dto/profile.dto';
 import type { ProfileEntity } from './profile.entity';
 import { ProfileRepository } from './profile.repository';
-import { InvalidProfileError, validateProfile } from './profile-validation';
+import { InvalidProfileError, unsafeProfilePatterns, validateProfile } from './profile-validation';
 
 const MAX_CACHED_VERSIONS = 1_000;
 
@@ -131,6 +131,7 @@ export class ProfilesService {
     if (!outputSchema) problems.push("outputSchema is required: it cannot be derived from these steps (under a quality gate, the assessed step's outputSchema must be an object schema with properties)");
     const profile: ProfileDefinition = { ...draft, outputSchema: outputSchema ?? {} };
     problems.push(...validateProfile(profile), ...this.routingProblems(tenantId, profile));
+    if (problems.length === 0) problems.push(...(await unsafeProfilePatterns(profile)));
     if (problems.length > 0) throw new InvalidProfileError([...new Set(problems)]);
 
     const row = await this.repo.insertNextVersion(tenantId, {

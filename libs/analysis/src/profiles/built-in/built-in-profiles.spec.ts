@@ -1,7 +1,7 @@
 import { compileSchema } from '../../pipeline/json-schema';
 import { stepMessages } from '../../pipeline/pipeline-runner';
 import { validateTemplates } from '../../pipeline/template';
-import { validateProfile } from '../profile-validation';
+import { unsafeProfilePatterns, validateProfile } from '../profile-validation';
 import { BLOG_POST } from './blog-post';
 import { BUILT_IN_PROFILES, builtInProfile } from './built-in-profiles';
 import { QUALITY_ASSESSMENT } from './quality-assessment';
@@ -31,6 +31,10 @@ describe('built-in profiles', () => {
     expect(validateProfile(profile)).toEqual([]);
     expect(validateTemplates(profile)).toEqual([]);
   });
+
+  it.each(BUILT_IN_PROFILES.map((p) => [p.key, p] as const))('%s: every pattern in its schemas runs in linear time (no ReDoS)', async (_key, profile) => {
+    expect(await unsafeProfilePatterns(profile)).toEqual([]);
+  }, 30_000);
 
   it.each(BUILT_IN_PROFILES.map((p) => [p.key, p] as const))('%s: sample inputs are valid and every template renders without leftovers', (key, profile) => {
     const input = compileSchema(profile.inputSchema);
