@@ -30,6 +30,7 @@ import { ProgressGateway } from './progress/progress.gateway';
 import { ProgressPublisher } from './progress/progress.publisher';
 import { PlansController } from './quotas/plans.controller';
 import { PlanRepository } from './quotas/plan.repository';
+import { FairShares } from './quotas/fair-shares';
 import { QuotaService } from './quotas/quota.service';
 
 /**
@@ -44,7 +45,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
-  providers: [JobsRepository, JobFeeder, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
+  providers: [JobsRepository, JobFeeder, FairShares, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
   exports: [JobsRepository, JobFeeder, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
 })
 export class AnalysisCoreModule {}

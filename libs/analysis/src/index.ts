@@ -12,5 +12,6 @@ export { PipelineInputError, PipelineOutputError } from './pipeline/pipeline.err
 import { Analysis1764000000000 } from './migrations/1764000000000-analysis';
 import { Profiles1764000000100 } from './migrations/1764000000100-profiles';
 import { Feeding1764000000300 } from './migrations/1764000000300-feeding';
+import { FairShares1764000000400 } from './migrations/1764000000400-fair-shares';
 
-export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300];
+export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300, FairShares1764000000400];

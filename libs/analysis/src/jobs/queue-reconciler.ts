@@ -1,20 +1,22 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { QUEUES, type AnalysisItemPayload } from '@margin/contracts';
 import { Clock, REDIS } from '@margin/core';
-import type { Queue } from 'bull';
 import type Redis from 'ioredis';
-import { itemQueueEntry, JobFeeder } from './job-feeder';
+import { JobFeeder } from './job-feeder';
 import { JobsRepository } from './jobs.repository';
 
 const EVERY_MS = 60_000;
 const STALE_MS = 60_000;
-const RECHECK_SECONDS = 600;
+/** A running item is re-sent only when it has run this long (one a live worker is on is left to it). */
+const RUNNING_GRACE_MS = 120_000;
+/** One process re-sends a job's lost items at a time, at most this often. */
+const RESEND_EVERY_SECONDS = 50;
 
 /**
  * Safety net, every minute in each worker: keeps open jobs' windows topped up (a feed missed while Redis was
- * away), and re-sends the queue entries of jobs that never started (lost between commit and queue). Bull
- * ignores an add whose id exists, so nothing is queued twice.
+ * away); re-sends the items Postgres says were handed to the queue but the fair queue does not hold (lost
+ * between commit and hand-over, or with Redis's data); and repairs in-flight entries whose Bull job is gone.
+ * Nothing runs twice: the fair queue holds an item once, Bull ignores an id it has, and a delivery of a
+ * finished item is a no-op.
  */
 @Injectable()
 export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -24,7 +26,6 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     private readonly jobs: JobsRepository,
     private readonly feeder: JobFeeder,
-    @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
   ) {}
@@ -38,23 +39,24 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Tops up every open job's window, and re-sends the queue entries of jobs that never started. */
+  /** Tops up every open job's window, re-sends what the fair queue lost, repairs stale in-flight entries; returns how many items were handed over. */
   async sweep(): Promise<number> {
-    const jobs = await this.jobs.openJobs(new Date(this.clock.now().getTime() - STALE_MS), 100);
+    const now = this.clock.now().getTime();
+    const jobs = await this.jobs.openJobs(new Date(now - STALE_MS), 100);
     let added = 0;
     for (const job of jobs) {
       const fed = await this.feeder.feed(job.tenantId, job.id, job.priority);
       added += fed;
-      if (job.status !== 'queued') continue;
-      // Never started a minute after submission: its entries may have been lost between commit and queue.
-      // Checked once every few minutes per job, and not right after feeding it.
-      if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RECHECK_SECONDS, 'NX')) !== 'OK' || fed > 0) continue;
-      const items = await this.jobs.enqueuedOpenItems(job.tenantId, job.id);
-      for (let i = 0; i < items.length; i += 1000) {
-        await this.queue.addBulk(items.slice(i, i + 1000).map((item) => itemQueueEntry(job.tenantId, job.id, job.priority, item)));
-      }
-      added += items.length;
+      if (fed > 0) continue;
+      const [expected, held] = await Promise.all([this.jobs.enqueuedOpenCount(job.tenantId, job.id), this.feeder.outstanding(job.id)]);
+      if (held >= expected) continue;
+      if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RESEND_EVERY_SECONDS, 'NX')) !== 'OK') continue;
+      const items = await this.jobs.enqueuedOpenItems(job.tenantId, job.id, new Date(now - RUNNING_GRACE_MS));
+      const resent = await this.feeder.handOver(job.tenantId, job.id, job.priority, items);
+      if (resent) this.logger.warn({ jobId: job.id, resent, expected, held }, 'Items the queue had lost handed to it again');
+      added += resent;
     }
+    await this.feeder.repairInFlight(STALE_MS);
     if (added) this.logger.log({ added }, 'Items of open jobs handed to the queue');
     return added;
   }
