@@ -89,7 +89,8 @@ export async function startCluster(options: { workers: number; emulator: Record<
     PATH: process.env.PATH,
     NODE_ENV: 'production',
     DATABASE_URL: dbUrl,
-    REDIS_URL: Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
+    // E2E_REDIS_URL's own database (13 by default), so that side-by-side runs never share queues
+    REDIS_URL: process.env.E2E_REDIS_URL ?? Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
     JWT_SECRET: 'e2e-jobs-jwt-secret-0123456789abcdef',
     ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     OLLAMA_BASE_URL: emulatorUrl,

@@ -31,6 +31,8 @@ export interface Dispatched {
   tenantId: string;
   jobId: string;
   priority: Priority;
+  /** The first item of a tenant that just joined the line: ahead of the items of its priority already in Bull. */
+  ahead: boolean;
 }
 
 const PRIORITIES: readonly Priority[] = ['high', 'medium', 'low'];
@@ -39,14 +41,16 @@ const asPriority = (p: string): Priority => (PRIORITIES as readonly string[]).in
 /**
  * The queue entry of one item: its id carries the attempt count, so a retried item is a new entry and a
  * re-sent one is not (`queueId`, when given, is the id the fair queue chose, e.g. for a delayed re-entry).
+ * `ahead` puts it before the other items of its priority in Bull (one Bull priority step, never past the
+ * next level: high stays first).
  */
-export function itemQueueEntry(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number; queueId?: string }) {
+export function itemQueueEntry(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number; queueId?: string; ahead?: boolean }) {
   return {
     name: 'item',
     data: { tenantId, jobId, itemId: item.id },
     opts: {
       jobId: item.queueId ?? `${item.id}:${item.attempts}`,
-      priority: BULL_PRIORITY[priority],
+      priority: item.ahead && priority !== 'high' ? BULL_PRIORITY[priority] - 1 : BULL_PRIORITY[priority],
       attempts: 3,
       backoff: { type: 'exponential', delay: 2000 },
       removeOnComplete: true,
@@ -55,12 +59,19 @@ export function itemQueueEntry(tenantId: string, jobId: string, priority: Priori
   };
 }
 
-/** Parses a script's {itemId, queueId, tenant, job, priority, ...} reply from `offset` on. */
+/** Parses a script's {itemId, queueId, tenant, job, priority, ahead, ...} reply from `offset` on. */
 function dispatchedFrom(reply: unknown, offset: number): Dispatched[] {
   const n = Array.isArray(reply) ? reply.length : 0;
   const out: Dispatched[] = [];
-  for (let i = offset; i + 4 < n; i += 5) {
-    out.push({ itemId: replyString(reply, i), queueId: replyString(reply, i + 1), tenantId: replyString(reply, i + 2), jobId: replyString(reply, i + 3), priority: asPriority(replyString(reply, i + 4)) });
+  for (let i = offset; i + 5 < n; i += 6) {
+    out.push({
+      itemId: replyString(reply, i),
+      queueId: replyString(reply, i + 1),
+      tenantId: replyString(reply, i + 2),
+      jobId: replyString(reply, i + 3),
+      priority: asPriority(replyString(reply, i + 4)),
+      ahead: replyNumber(reply, i + 5) === 1,
+    });
   }
   return out;
 }
@@ -201,7 +212,7 @@ export class JobFeeder implements OnApplicationShutdown {
   /** Bull ignores an add whose id exists: entries the script handed out are written, retried briefly, never twice. */
   private async toBull(dispatched: Dispatched[]): Promise<void> {
     if (dispatched.length === 0) return;
-    const entries = dispatched.map((d) => itemQueueEntry(d.tenantId, d.jobId, d.priority, { id: d.itemId, attempts: 0, queueId: d.queueId }));
+    const entries = dispatched.map((d) => itemQueueEntry(d.tenantId, d.jobId, d.priority, { id: d.itemId, attempts: 0, queueId: d.queueId, ahead: d.ahead }));
     for (let attempt = 0; ; attempt++) {
       try {
         await this.queue.addBulk(entries);

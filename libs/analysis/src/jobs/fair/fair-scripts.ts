@@ -11,7 +11,8 @@ import { RedisScript } from '@margin/model-router';
  *   jobs:<prio>:<t>   LIST  the tenant's jobs with ready items at that priority (served round-robin)
  *   ring:<prio>       LIST  tenants with ready items at that priority (served round-robin, weighted)
  *   ringset:<prio>    SET   the same tenants, for O(1) membership
- *   tenant:<t>        HASH  weight, cap (0: none), running (items in Bull), c:<prio> (credit used this turn)
+ *   tenant:<t>        HASH  weight, cap (0: none), running (items in Bull), c:<prio> (credit used this turn),
+ *                           new:<prio> (joined the line; its next item goes ahead)
  *   inflight          ZSET  itemId → when it was handed to Bull; its size is the lookahead in use
  *   delayed           ZSET  itemId → when it may run again (requeueLater)
  *   jobout            HASH  job → items the queue holds for it (the reconciler compares with Postgres)
@@ -47,14 +48,14 @@ local function join(t, job, prio)
   if not redis.call('LPOS', jr, job) then redis.call('RPUSH', jr, job) end
   if redis.call('SADD', P .. 'ringset:' .. prio, t) == 1 then
     redis.call('LPUSH', P .. 'ring:' .. prio, t)
-    redis.call('HSET', P .. 'tenant:' .. t, 'c:' .. prio, 0)
+    redis.call('HSET', P .. 'tenant:' .. t, 'c:' .. prio, 0, 'new:' .. prio, 1)
   end
 end
 
 local function leave_ring(ring, t, prio)
   redis.call('LPOP', ring)
   redis.call('SREM', P .. 'ringset:' .. prio, t)
-  redis.call('HDEL', P .. 'tenant:' .. t, 'c:' .. prio)
+  redis.call('HDEL', P .. 'tenant:' .. t, 'c:' .. prio, 'new:' .. prio)
 end
 
 -- The next ready item of tenant t at prio (its jobs round-robin); nil when it has none.
@@ -95,7 +96,9 @@ end
 
 -- Hands up to max items to Bull while fewer than lookahead are there: priorities strictly in order; within
 -- one, tenants round-robin, each taking up to its weight in a row, skipping those at their cap.
--- Returns {itemId, bullId, tenant, job, prio, ...}.
+-- The first item of a tenant that joined the line is marked 'ahead': it also goes before the few items of its
+-- priority already waiting in Bull (the lookahead's buffer), so that it starts at the next free model slot.
+-- Returns {itemId, bullId, tenant, job, prio, ahead, ...}.
 local function dispatch(lookahead, now, max)
   local free = lookahead - redis.call('ZCARD', P .. 'inflight')
   if free > max then free = max end
@@ -130,6 +133,7 @@ local function dispatch(lookahead, now, max)
               out[#out + 1] = f[1]
               out[#out + 1] = f[2]
               out[#out + 1] = f[3]
+              out[#out + 1] = redis.call('HDEL', th, 'new:' .. prio)
               got = true
             end
             if not more then
@@ -259,7 +263,7 @@ return #ids
 
 /**
  * ARGV: prefix, staleBefore, now, limit. In-flight entries handed to Bull before staleBefore, their score
- * moved to now (each is looked at once per sweep). Returns {itemId, bullId, tenant, job, prio, ...}.
+ * moved to now (each is looked at once per sweep). Returns {itemId, bullId, tenant, job, prio, 0, ...}.
  */
 export const STALE_SCRIPT = new RedisScript(`${LUA_COMMON}
 local ids = redis.call('ZRANGEBYSCORE', P .. 'inflight', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[4]))
@@ -274,6 +278,7 @@ for _, id in ipairs(ids) do
     out[#out + 1] = f[1]
     out[#out + 1] = f[2]
     out[#out + 1] = f[3]
+    out[#out + 1] = 0
   else
     redis.call('ZREM', P .. 'inflight', id)
   end
