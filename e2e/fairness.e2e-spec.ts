@@ -59,11 +59,19 @@ describe('fair shares between tenants', () => {
     // Warm the path, then one item's time: a 1-song job of a tenant alone on the cluster, submission to result.
     const warm = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', priority: 'medium', items: Array.from({ length: 20 }, (_, i) => song('warm', i)) }, owner());
     await waitForJob(warm.body.id, owner());
+    // (median of three 1-song jobs; the tenant is put on the pro plan, whose quota allows more than one job)
     const solo = await signup('solo');
-    const t1 = Date.now();
-    const alone = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', priority: 'medium', items: [song('alone', 1)] }, solo);
-    expect(alone.status).toBe(202);
-    const oneItemMs = await untilFirstResult(alone.body.id, solo, t1);
+    const me = await c.api<{ tenant: { id: string } }>('GET', '/api/v1/auth/me', undefined, solo);
+    expect((await c.api('PATCH', `/api/v1/tenants/${me.body.tenant.id}`, { plan: 'pro' }, owner())).status).toBe(200);
+    const singles: Array<{ id: string; t: number; ms: number }> = [];
+    for (let i = 0; i < 3; i++) {
+      const t = Date.now();
+      const alone = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', priority: 'medium', items: [song('alone', i)] }, solo);
+      expect(alone.status).toBe(202);
+      singles.push({ id: alone.body.id, t, ms: await untilFirstResult(alone.body.id, solo, t) });
+    }
+    const median = [...singles].sort((x, y) => x.ms - y.ms)[1] as { id: string; t: number; ms: number };
+    const oneItemMs = median.ms;
 
     // Tenant A (the operator's tenant, unlimited plan) queues 2,000 songs and keeps every slot busy.
     const backlog = await c.api<{ id: string; priority: string }>(
@@ -97,7 +105,7 @@ describe('fair shares between tenants', () => {
           [id, t],
         )
       ).rows[0];
-    process.stdout.write(`timeline alone ${JSON.stringify(await timeline(alone.body.id, t1))} behind ${JSON.stringify(await timeline(playlist.body.id, t2))}\n`);
+    process.stdout.write(`timeline alone ${JSON.stringify(await timeline(median.id, median.t))} behind ${JSON.stringify(await timeline(playlist.body.id, t2))}\n`);
 
     // Behind the whole backlog it would be ~200 items' time; B waits at most about one more item than alone.
     expect(firstResultMs).toBeLessThanOrEqual(2 * oneItemMs);
