@@ -27,7 +27,8 @@ function out(result: object): void {
 
 async function migrate(): Promise<void> {
   const config = loadConfig();
-  const dataSource = new DataSource({ ...postgresOptions(config.databaseUrl), migrations: MIGRATIONS, logging: ['error'] });
+  // a migration may rewrite a big table: no statement or idle-in-transaction limit for it
+  const dataSource = new DataSource({ ...postgresOptions(config.databaseUrl, { ...config.database, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 }), migrations: MIGRATIONS, logging: ['error'] });
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const server = app.getHttpServer() as import('node:http').Server;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // The whole request must arrive within this (Node answers 408); streamed submissions enforce it themselves.
+  server.requestTimeout = Math.max(config.requestBodyTimeoutSeconds * 1000, server.headersTimeout + 1000);
   await app.listen(config.port, config.host);
   new Logger('Bootstrap').log({ url: `http://${config.host}:${config.port}` }, 'Margin API listening');
 }

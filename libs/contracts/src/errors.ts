@@ -3,5 +3,7 @@ export interface ApiErrorBody {
   statusCode: number;
   error: string;
   message: string | string[];
+  /** Machine-readable reason for domain errors (e.g. `database_unavailable`, `quota_exceeded`). */
+  code?: string;
   errorId?: string;
 }

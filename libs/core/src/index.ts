@@ -1,6 +1,7 @@
 export * from './config/app-config';
 export * from './config/config.module';
 export * from './database/database.module';
+export * from './database/database-errors';
 export * from './redis/redis.module';
 export * from './errors/domain-error';
 export * from './errors/all-exceptions.filter';
@@ -16,3 +17,4 @@ export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
+export * from './validation/storable-text';

@@ -1,4 +1,5 @@
 // One submission's items, taken as they arrive: validated against the profile, hashed, and handed out in chunks.
+import { findUnstorableText } from '@margin/core';
 import { createHash, type Hash } from 'node:crypto';
 import { canonicalJson, inputHashOfCanonical } from '../cache/canonical';
 import type { ProfileDefinition } from '../pipeline/pipeline.types';
@@ -66,6 +67,7 @@ export class JobIntake {
             break;
           }
           if (e.key === 'budgetUsd' && this.count + this.pending.length > 0 && !this.legacyBudgetSeen) this.legacyBroken = true;
+          this.noteUnstorable(e.value, e.key);
           this.fields[e.key] = e.value;
           if (e.key === 'profile' && this.pending.length) await this.drainPending();
           break;
@@ -132,6 +134,7 @@ export class JobIntake {
     if (this.problems.length < MAX_LISTED_PROBLEMS) {
       const found = this.validator.problems(value, `items.${index}`);
       if (found.length) this.problems.push(...found.slice(0, MAX_LISTED_PROBLEMS - this.problems.length));
+      else this.noteUnstorable(value, `items.${index}`);
     }
     const canonical = canonicalJson(value);
     this.inputChars += canonical.length;
@@ -141,6 +144,13 @@ export class JobIntake {
     // the parsed value is not kept when its JSON text is: less to hold while the chunk waits for the database
     this.chunk.push({ index, input: raw === undefined ? value : undefined, raw, inputHash: hash });
     if (this.chunk.length >= this.o.chunkSize) await this.flush();
+  }
+
+  /** Text the database cannot store (NUL, a lone surrogate) is a problem of the field or item, not a 500 later. */
+  private noteUnstorable(value: unknown, path: string): void {
+    if (this.problems.length >= MAX_LISTED_PROBLEMS) return;
+    const found = findUnstorableText(value, path);
+    if (found) this.problems.push(found);
   }
 
   private hashForRequest(index: number, canonical: string, hash: string): void {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, Res, UnsupportedMediaTypeException, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, Res, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiHeader, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { PRIORITIES, type AnalyzeResponse, type JobStats, type JobEstimate, type JobItemView, type JobView, type Page, type Priority } from '@margin/contracts';
@@ -7,11 +7,11 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 import { AppConfig } from '@margin/core';
 import type { Request, Response } from 'express';
-import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { AnalyzeService } from './analyze.service';
 import { itemsFromFile } from './item-input';
 import { jsonBodyEvents, parseByteSize, type BodyEvent } from './json-body-stream';
+import { BodyTimeoutError, requestBody } from './request-body';
 import { AnalyzeDto, checkSubmitFields, ListItemsQueryDto, ListJobsQueryDto, ResultsQueryDto, SubmitJobDto } from './jobs.dto';
 import { JobsService, type SubmitSource } from './jobs.service';
 import { PriorityService, type PriorityRule } from './priority.service';
@@ -39,23 +39,6 @@ class StatsQueryDto {
 /** POST routes whose JSON body the controller streams itself (the global JSON body parser must skip them). */
 export const STREAMED_BODY_ROUTES = ['jobs', 'jobs/estimate'];
 
-/** The request body, inflated when it came compressed (as body-parser would). */
-function decodedBody(req: Request): AsyncIterable<Buffer> {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  switch (encoding) {
-    case 'identity':
-      return req;
-    case 'gzip':
-      return req.pipe(createGunzip());
-    case 'deflate':
-      return req.pipe(createInflate());
-    case 'br':
-      return req.pipe(createBrotliDecompress());
-    default:
-      throw new UnsupportedMediaTypeException(`unsupported content encoding "${encoding}"`);
-  }
-}
-
 /** A form's fields, then its items, as body events. */
 async function* formEvents(fields: Record<string, unknown>, items: unknown): AsyncGenerator<BodyEvent> {
   for (const [key, value] of Object.entries(fields)) yield { kind: 'field', key, value };
@@ -69,12 +52,17 @@ async function* formEvents(fields: Record<string, unknown>, items: unknown): Asy
 
 /**
  * When a submission fails before its body was read to the end (a parse error, a body too large), the rest is
- * read and dropped before answering, so the client sees the error instead of a reset connection.
+ * read and dropped before answering, so the client sees the error instead of a reset connection. A client too
+ * slow to send its body is not waited for again: it gets its 408 and the connection is closed.
  */
-async function drainOnError<T>(req: Request, work: Promise<T>): Promise<T> {
+async function drainOnError<T>(req: Request, res: Response, work: Promise<T>): Promise<T> {
   try {
     return await work;
   } catch (err) {
+    if (err instanceof BodyTimeoutError) {
+      res.setHeader('Connection', 'close');
+      throw err;
+    }
     if (!req.readableEnded && !req.destroyed) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, 5000);
@@ -112,7 +100,7 @@ export class JobsController {
    */
   private async source(principal: Principal, req: Request, file?: UploadedItemsFile): Promise<SubmitSource> {
     if (!req.is('multipart/form-data') && req.is('application/json')) {
-      return { events: jsonBodyEvents(decodedBody(req), { limitBytes: parseByteSize(this.config.bodyLimit) }), checkFields: checkSubmitFields };
+      return { events: jsonBodyEvents(requestBody(req, this.config.requestBodyTimeoutSeconds), { limitBytes: parseByteSize(this.config.bodyLimit) }), checkFields: checkSubmitFields };
     }
     const form = (req.body ?? {}) as Record<string, unknown>;
     const { items: formItems, ...fields } = form;
@@ -142,7 +130,7 @@ export class JobsController {
   ) {
     const key = idempotencyKey?.trim() ? idempotencyKey.trim().slice(0, 200) : undefined;
     const source = await this.source(principal, req, file);
-    const { created, response } = await drainOnError(req, this.jobs.submit(principal, source, key));
+    const { created, response } = await drainOnError(req, res, this.jobs.submit(principal, source, key));
     res.status(created ? 202 : 200);
     return response;
   }
@@ -153,8 +141,13 @@ export class JobsController {
   @ApiConsumes('application/json', 'multipart/form-data')
   @ApiBody({ type: SubmitJobDto })
   @ApiOperation({ summary: 'What a batch would cost and take, and how many items the cache already has — nothing runs' })
-  async estimate(@CurrentPrincipal() principal: Principal, @Req() req: Request, @UploadedFile() file?: UploadedItemsFile): Promise<JobEstimate> {
-    return drainOnError(req, this.jobs.estimate(principal, await this.source(principal, req, file)));
+  async estimate(
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res({ passthrough: true }) res: Response,
+    @UploadedFile() file?: UploadedItemsFile,
+  ): Promise<JobEstimate> {
+    return drainOnError(req, res, this.jobs.estimate(principal, await this.source(principal, req, file)));
   }
 
   @Get('jobs')

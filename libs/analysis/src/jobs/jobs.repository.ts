@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { ItemStatus, JobStatus, Priority } from '@margin/contracts';
+import { isUniqueViolation } from '@margin/core';
 import { GroupCommit } from '@margin/cost-tracking';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
@@ -31,11 +32,12 @@ export interface NewItem {
   inputHash: string;
 }
 
-/** A transaction held open across several awaits (a submission streamed in chunks); end it with commit or rollback. */
-export interface OpenTransaction {
-  manager: EntityManager;
-  commit(): Promise<void>;
-  rollback(): Promise<void>;
+/** Another submission with the same Idempotency-Key committed first. */
+export class IdempotencyKeyTakenError extends Error {
+  constructor() {
+    super('Idempotency-Key already used');
+    this.name = 'IdempotencyKeyTakenError';
+  }
 }
 
 /** Counters after an item reached a final state; `finished` when this was the job's last open item. */
@@ -193,39 +195,23 @@ export class JobsRepository implements OnApplicationShutdown {
     return saved;
   }
 
-  async openTransaction(): Promise<OpenTransaction> {
-    const runner = this.db.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-    } catch (err) {
-      await runner.release();
-      throw err;
-    }
-    let ended = false;
-    const end = async (how: 'commit' | 'rollback') => {
-      if (ended) return;
-      ended = true;
-      try {
-        if (how === 'commit') await runner.commitTransaction();
-        else await runner.rollbackTransaction();
-      } finally {
-        await runner.release();
-      }
-    };
-    return { manager: runner.manager, commit: () => end('commit'), rollback: () => end('rollback') };
-  }
-
   /**
-   * The job's row before its items are known (a streamed submission): counted by no quota and seen by nobody
-   * until `completeJob` dates it and the transaction commits. Fails with 23505 when the Idempotency-Key is taken.
+   * The job's row before its items are inserted: counted by no quota and seen by nobody until `completeJob`
+   * dates it and the transaction commits. Throws IdempotencyKeyTakenError when the key is taken.
    */
   async insertJobHead(manager: EntityManager, job: Pick<NewJob, 'tenantId' | 'profileKey' | 'profileVersion' | 'idempotencyKey' | 'createdByUserId' | 'createdByApiKeyId'>): Promise<string> {
-    const [row] = (await manager.query(
-      `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, created_by_user_id, created_by_api_key_id, created_at)
-       VALUES ($1, $2, $3, 'queued', 'medium', 1, $4, $5, $6, '-infinity') RETURNING id`,
-      [job.tenantId, job.profileKey, job.profileVersion, job.idempotencyKey, job.createdByUserId, job.createdByApiKeyId],
-    )) as Array<{ id: string }>;
+    let rows: Array<{ id: string }>;
+    try {
+      rows = (await manager.query(
+        `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, created_by_user_id, created_by_api_key_id, created_at)
+         VALUES ($1, $2, $3, 'queued', 'medium', 1, $4, $5, $6, '-infinity') RETURNING id`,
+        [job.tenantId, job.profileKey, job.profileVersion, job.idempotencyKey, job.createdByUserId, job.createdByApiKeyId],
+      )) as Array<{ id: string }>;
+    } catch (err) {
+      if (job.idempotencyKey !== null && isUniqueViolation(err, 'jobs_idempotency')) throw new IdempotencyKeyTakenError();
+      throw err;
+    }
+    const [row] = rows;
     if (!row) throw new Error('INSERT INTO jobs returned no row');
     return row.id;
   }
@@ -263,8 +249,9 @@ export class JobsRepository implements OnApplicationShutdown {
     );
   }
 
-  findByIdempotencyKey(manager: EntityManager, tenantId: string, key: string): Promise<JobEntity | null> {
-    return manager.findOneBy(JobEntity, { tenantId, idempotencyKey: key });
+  /** The committed job created with this Idempotency-Key, if any. */
+  findByIdempotencyKey(tenantId: string, key: string): Promise<JobEntity | null> {
+    return this.jobs.findOneBy({ tenantId, idempotencyKey: key });
   }
 
   /**

@@ -31,7 +31,8 @@ import type { BodyEvent } from './json-body-stream';
 import { isProfileRef, MAX_ITEMS_PER_JOB } from './jobs.dto';
 import { toCounters, toItemView, toJobView } from './job-views';
 import { FEED_WINDOW, JobFeeder } from './job-feeder';
-import { JobsRepository, type NewItem, type OpenTransaction } from './jobs.repository';
+import { IdempotencyKeyTakenError, JobsRepository, type NewItem } from './jobs.repository';
+import { ItemSpool } from './item-spool';
 import { PriorityService } from './priority.service';
 
 export interface SubmitInput {
@@ -70,6 +71,9 @@ export class NoItemsError extends DomainError {
   }
 }
 
+
+/** How long a count of the queue's workers is reused for estimates. */
+const WORKER_COUNT_TTL_MS = 5000;
 
 /** Assumed generation pace for time estimates before there is history. */
 const ESTIMATE_TOKENS_PER_SECOND = 50;
@@ -137,112 +141,95 @@ export class JobsService extends JobCountersReader {
   }
 
   /**
-   * Accepts a job while its body is still arriving: items are validated, hashed and inserted a chunk at a time
-   * inside one transaction, so a 100,000-item job is never in memory whole; any invalid item (or an exceeded
-   * quota) rolls everything back. An Idempotency-Key already used turns the pass into hashing only.
+   * Accepts a job in two phases. While the body arrives, items are validated, hashed and counted against the
+   * cache a chunk at a time and held in a spool (memory, or a temporary file past a budget): no database
+   * connection or transaction waits on the client. Once the body is in and every check passed, the job and
+   * its items are written in one short transaction (multi-row inserts), so any invalid item, an exceeded
+   * quota or a failure anywhere stores nothing.
    */
   async submit(principal: Principal, source: SubmitSource, idempotencyKey?: string): Promise<{ created: boolean; response: JobSubmitResponse }> {
     const tenantId = principal.tenantId;
     const tenant = await this.tenants.findById(tenantId);
     if (!tenant) throw new NotFoundError('Tenant');
     const limits = await this.quotas.limits(tenant.plan);
-    let replay = idempotencyKey ? (await this.repo.transaction((m) => this.repo.findByIdempotencyKey(m, tenantId, idempotencyKey))) !== null : false;
-    let tx: OpenTransaction | null = null;
-    let jobId: string | null = null;
+    // A key already used: the body is only hashed, to tell a replay (200) from a different request (409).
+    const earlier = idempotencyKey ? await this.repo.findByIdempotencyKey(tenantId, idempotencyKey) : null;
+    const spool = new ItemSpool();
     let cacheHits = 0;
-
-    /** The job's row, once: on a taken Idempotency-Key (a concurrent twin committed first) switches to replay. */
-    const ensureJobRow = async (profile: ProfileDefinition): Promise<void> => {
-      if (replay || tx) return;
-      const opened = await this.repo.openTransaction();
-      try {
-        jobId = await this.repo.insertJobHead(opened.manager, {
-          tenantId,
-          profileKey: profile.key,
-          profileVersion: profile.version,
-          idempotencyKey: idempotencyKey ?? null,
-          createdByUserId: principal.userId,
-          createdByApiKeyId: principal.apiKeyId,
-        });
-        tx = opened;
-      } catch (err) {
-        await opened.rollback().catch(() => undefined);
-        if (idempotencyKey && (err as { code?: string }).code === '23505') replay = true;
-        else throw err;
-      }
-    };
-
-    // One chunk is written while the next is read and checked: the API and Postgres work at the same time.
-    let inFlight: Promise<void> = Promise.resolve();
-    const intake = this.intake(
-      principal,
-      async ({ items }, profile) => {
-        await inFlight;
-        await ensureJobRow(profile);
-        const open = tx as OpenTransaction | null;
-        const writing = Promise.all([
-          this.countCached(tenantId, profile, items).then((n) => {
-            cacheHits += n;
-          }),
-          open && jobId ? this.repo.insertItems(open.manager, tenantId, jobId, items) : undefined,
-        ]).then(() => undefined);
-        writing.catch(() => undefined); // awaited with the next chunk or at the end
-        inFlight = writing;
-      },
-      limits.maxItemsPerJob,
-      idempotencyKey !== undefined,
-    );
-
-    let created: { job: JobEntity; priority: Priority; firstWindow: Array<{ id: string; attempts: number }> } | null = null;
-    let existing: JobEntity | null = null;
-    let profile: ProfileDefinition;
     try {
+      const intake = this.intake(
+        principal,
+        async ({ items }, profile) => {
+          if (!earlier) await spool.add(items);
+          cacheHits += await this.countCached(tenantId, profile, items);
+        },
+        limits.maxItemsPerJob,
+        idempotencyKey !== undefined,
+      );
       await intake.consume(source.events);
-      await inFlight;
-      const done = await this.finishIntake(source, intake);
-      profile = done.profile;
-      const fields = { ...done.fields, profile: `${profile.key}@${profile.version}` };
+      const { fields: checked, profile } = await this.finishIntake(source, intake);
+      const fields = { ...checked, profile: `${profile.key}@${profile.version}` };
       const requestHash = idempotencyKey ? intake.requestHash(fields) : null;
-      const legacyHash = idempotencyKey ? intake.legacyRequestHash(fields) : null;
-      await ensureJobRow(profile);
-      const open = tx as OpenTransaction | null;
-      if (replay || !open || !jobId) {
-        await open?.rollback();
-        existing = idempotencyKey ? await this.repo.transaction((m) => this.repo.findByIdempotencyKey(m, tenantId, idempotencyKey)) : null;
-        if (!existing || (existing.requestHash !== requestHash && existing.requestHash !== legacyHash)) {
+      const replayOf = async (job: JobEntity | null) => {
+        if (!job || (job.requestHash !== requestHash && job.requestHash !== (idempotencyKey ? intake.legacyRequestHash(fields) : null))) {
           throw new ConflictError('This Idempotency-Key was used with a different request body');
         }
-      } else {
-        await this.quotas.assertCanSubmit(open.manager, tenantId, tenant.plan, intake.count);
-        const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
-        const job = await this.repo.completeJob(open.manager, tenantId, jobId, {
-          name: fields.name ?? null,
-          priority,
-          budgetUsd: fields.budgetUsd === undefined ? null : picoToDecimal(usdToPico(fields.budgetUsd.toFixed(6))),
-          metadata: fields.metadata ?? null,
-          requestHash,
-          createdAt: this.clock.now(),
-          totalItems: intake.count,
-        });
-        // The first window goes to the queue the moment the job is committed: no feeding transaction after it.
-        const firstWindow = await this.repo.claimFirstWindow(open.manager, tenantId, jobId, FEED_WINDOW);
-        await open.commit();
-        created = { job, priority, firstWindow };
-      }
-    } catch (err) {
-      await inFlight.catch(() => undefined);
-      await (tx as OpenTransaction | null)?.rollback().catch(() => undefined);
-      throw err;
-    }
+        return this.submitResponse(tenantId, job, profile, intake.count, cacheHits, tenant.plan, false);
+      };
+      if (earlier) return await replayOf(earlier);
 
-    const job = created?.job ?? (existing as JobEntity);
-    if (created) {
-      await this.feeder.handOver(tenantId, job.id, created.priority, created.firstWindow);
-      this.logger.log({ tenantId, jobId: job.id, items: job.totalItems, priority: created.priority, profile: `${profile.key}@${profile.version}` }, 'Job accepted');
+      const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
+      let created: { job: JobEntity; firstWindow: Array<{ id: string; attempts: number }> };
+      try {
+        created = await this.repo.transaction(async (m) => {
+          const jobId = await this.repo.insertJobHead(m, {
+            tenantId,
+            profileKey: profile.key,
+            profileVersion: profile.version,
+            idempotencyKey: idempotencyKey ?? null,
+            createdByUserId: principal.userId,
+            createdByApiKeyId: principal.apiKeyId,
+          });
+          for await (const chunk of spool.chunks(ITEM_CHUNK)) await this.repo.insertItems(m, tenantId, jobId, chunk);
+          // the tenant's row lock (quota) is taken last, so concurrent submissions of one tenant queue on it only briefly
+          await this.quotas.assertCanSubmit(m, tenantId, tenant.plan, intake.count);
+          const job = await this.repo.completeJob(m, tenantId, jobId, {
+            name: fields.name ?? null,
+            priority,
+            budgetUsd: fields.budgetUsd === undefined ? null : picoToDecimal(usdToPico(fields.budgetUsd.toFixed(6))),
+            metadata: fields.metadata ?? null,
+            requestHash,
+            createdAt: this.clock.now(),
+            totalItems: intake.count,
+          });
+          // The first window goes to the queue the moment the job is committed: no feeding transaction after it.
+          return { job, firstWindow: await this.repo.claimFirstWindow(m, tenantId, jobId, FEED_WINDOW) };
+        });
+      } catch (err) {
+        // a concurrent twin with the same key committed first
+        if (err instanceof IdempotencyKeyTakenError && idempotencyKey) return await replayOf(await this.repo.findByIdempotencyKey(tenantId, idempotencyKey));
+        throw err;
+      }
+      await this.feeder.handOver(tenantId, created.job.id, priority, created.firstWindow);
+      this.logger.log({ tenantId, jobId: created.job.id, items: created.job.totalItems, priority, profile: fields.profile, spilled: spool.spilled }, 'Job accepted');
+      return await this.submitResponse(tenantId, created.job, profile, intake.count, cacheHits, tenant.plan, true);
+    } finally {
+      await spool.dispose();
     }
-    const estimate = await this.estimateFor(tenantId, profile, intake.count, cacheHits, tenant.plan, null);
+  }
+
+  private async submitResponse(
+    tenantId: string,
+    job: JobEntity,
+    profile: ProfileDefinition,
+    count: number,
+    cacheHits: number,
+    plan: Parameters<QuotaService['limits']>[0],
+    created: boolean,
+  ): Promise<{ created: boolean; response: JobSubmitResponse }> {
+    const estimate = await this.estimateFor(tenantId, profile, count, cacheHits, plan, null);
     return {
-      created: created !== null,
+      created,
       response: { id: job.id, status: job.status, totalItems: job.totalItems, priority: job.priority, estimate: { costUsd: estimate.costUsd, seconds: estimate.seconds } },
     };
   }
@@ -293,10 +280,17 @@ export class JobsService extends JobCountersReader {
     return { costUsd: picoToUsd(totalPico), seconds: Math.ceil(Math.ceil(calls / parallel) * seconds), cacheHits, steps };
   }
 
+  /** Workers connected to the queue, as last counted (CLIENT LIST is too heavy to ask for on every submission). */
+  private workersSeen: { count: number; at: number } | null = null;
+
   /** Items that can run at once: workers connected to the queue × WORKER_CONCURRENCY (at least one worker assumed). */
   private async parallelism(): Promise<number> {
-    const workers = await this.queue.getWorkers().catch(() => []);
-    return Math.max(1, workers.length) * this.config.workerConcurrency;
+    const now = Date.now();
+    if (!this.workersSeen || now - this.workersSeen.at > WORKER_COUNT_TTL_MS) {
+      const workers = await this.queue.getWorkers().catch(() => []);
+      this.workersSeen = { count: workers.length, at: now };
+    }
+    return Math.max(1, this.workersSeen.count) * this.config.workerConcurrency;
   }
 
   async list(principal: Principal, query: { status?: JobStatus; limit?: number; cursor?: string }): Promise<Page<JobView>> {

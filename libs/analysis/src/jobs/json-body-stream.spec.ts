@@ -1,12 +1,13 @@
-import { BodyTooLargeError, InvalidJsonBodyError, jsonBodyEvents, JsonBodyParser, parseByteSize, type BodyEvent } from './json-body-stream';
+import { BodyTooLargeError, InvalidJsonBodyError, jsonBodyEvents, MAX_JSON_DEPTH, parseByteSize, type BodyEvent } from './json-body-stream';
 
-/** Feeds `text` to the parser in pieces of `size` bytes (splitting multi-byte characters and escapes anywhere). */
-function parse(text: string, size: number): BodyEvent[] {
+/** Feeds `text` to the reader in pieces of `size` bytes (splitting multi-byte characters and escapes anywhere). */
+async function parse(text: string, size: number): Promise<BodyEvent[]> {
   const bytes = Buffer.from(text);
-  const p = new JsonBodyParser();
+  async function* pieces() {
+    for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  }
   const out: BodyEvent[] = [];
-  for (let i = 0; i < bytes.length; i += size) out.push(...p.push(bytes.subarray(i, i + size)));
-  p.end();
+  for await (const e of jsonBodyEvents(pieces(), { limitBytes: 10_000_000 })) out.push(e);
   return out;
 }
 
@@ -21,24 +22,34 @@ describe('the streamed JSON body', () => {
   };
   const text = JSON.stringify(body, null, 1);
 
-  it.each([1, 2, 3, 7, 64, 100_000])('gives every field and every item, in order, whatever the chunk size (%i)', (size) => {
-    const events = parse(text, size);
+  it.each([1, 2, 3, 7, 64, 100_000])('gives every field and every item, in order, whatever the chunk size (%i)', async (size) => {
+    const events = await parse(text, size);
     const fields = Object.fromEntries(events.flatMap((e) => (e.kind === 'field' ? [[e.key, e.value]] : [])));
     const items = events.flatMap((e) => (e.kind === 'item' ? [e.value] : []));
     expect(items).toEqual(body.items);
     expect(fields).toEqual({ profile: body.profile, name: body.name, budgetUsd: 2.5, metadata: body.metadata, priority: 'high' });
     expect(events.filter((e) => e.kind === 'itemsStart' || e.kind === 'itemsEnd').map((e) => e.kind)).toEqual(['itemsStart', 'itemsEnd']);
-    for (const e of events) if (e.kind === 'item') expect(JSON.parse(e.raw as string)).toEqual(e.value);
   });
 
-  it('hands over a non-array `items` as a field, and an empty array as no items', () => {
-    expect(parse('{"items":"nope"}', 3)).toEqual([{ kind: 'field', key: 'items', value: 'nope' }]);
-    expect(parse('{ "items" : [ ] }', 2)).toEqual([{ kind: 'itemsStart' }, { kind: 'itemsEnd' }]);
-    expect(parse('{}', 1)).toEqual([]);
+  it('hands over a non-array `items` as a field, and an empty array as no items', async () => {
+    expect(await parse('{"items":"nope"}', 3)).toEqual([{ kind: 'field', key: 'items', value: 'nope' }]);
+    expect(await parse('{ "items" : [ ] }', 2)).toEqual([{ kind: 'itemsStart' }, { kind: 'itemsEnd' }]);
+    expect(await parse('{}', 1)).toEqual([]);
   });
 
-  it.each(['', '[1]', '{"a":1', '{"a":1,}', '{"items":[1,]}', '{"items":[{"a":}]}', '{"a":1} x', '{"items":[1],"items":[2]}', '{"a" 1}'])('rejects malformed bodies: %s', (bad) => {
-    expect(() => parse(bad, 2)).toThrow(InvalidJsonBodyError);
+  it.each(['', '[1]', '"x"', '{"a":1', '{"a":1,}', '{"items":[1,]}', '{"items":[{"a":}]}', '{"a":1} x', '{"a":1}{}', '{"items":[1],"items":[2]}', '{"a" 1}', '{"items":[{"__proto__":{"x":1}}]}', '{"__proto__":1}'])(
+    'rejects malformed bodies: %s',
+    async (bad) => {
+      await expect(parse(bad, 2)).rejects.toBeInstanceOf(InvalidJsonBodyError);
+    },
+  );
+
+  it(`refuses nesting deeper than ${MAX_JSON_DEPTH} levels anywhere, naming where, and accepts it up to the limit`, async () => {
+    const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
+    // the body object is level 1 and the items array level 2
+    await expect(parse(`{"items":[${nested(MAX_JSON_DEPTH - 2)}]}`, 50)).resolves.toHaveLength(3);
+    await expect(parse(`{"items":[${nested(MAX_JSON_DEPTH - 1)}]}`, 50)).rejects.toThrow(/items\[0\]: nested deeper than 64 levels/);
+    await expect(parse(`{"metadata":${nested(100_000)}}`, 4096)).rejects.toThrow(/"metadata": nested deeper than 64 levels/);
   });
 
   it('stops at the size limit', async () => {

@@ -66,13 +66,15 @@ export class QuotaService extends TenantUsageSource {
 
   /** Throws 403 (the plan does not allow a job this big) or 429 (this month's quota is used up). Call inside the submission transaction. */
   async assertCanSubmit(manager: EntityManager, tenantId: string, plan: Plan, items: number): Promise<PlanLimits> {
-    await this.plans.lockTenant(manager, tenantId);
-    const now = this.clock.now();
-    const period = monthPeriodUtc(now);
     const limits = await this.limits(plan, manager);
     if (limits.maxItemsPerJob !== null && items > limits.maxItemsPerJob) {
       throw new ForbiddenError(`The ${plan} plan allows at most ${limits.maxItemsPerJob} items per job; this job has ${items}`);
     }
+    // no monthly limit: nothing to count, and no reason to make the tenant's submissions wait for each other
+    if (limits.maxJobsPerMonth === null && limits.maxItemsPerMonth === null) return limits;
+    await this.plans.lockTenant(manager, tenantId);
+    const now = this.clock.now();
+    const period = monthPeriodUtc(now);
     const used = await this.usage(tenantId, plan, period, manager);
     const resetsIn = Math.ceil((period.end.getTime() - now.getTime()) / 1000);
     const resets = period.end.toISOString();

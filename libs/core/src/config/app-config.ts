@@ -163,6 +163,21 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toBool) @IsBoolean()
   TRUST_PROXY?: boolean;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  DB_POOL_SIZE?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  DB_POOL_ACQUIRE_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  DB_STATEMENT_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  REQUEST_BODY_TIMEOUT_SECONDS?: number;
 }
 
 export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
@@ -195,7 +210,27 @@ export class AppConfig {
   readonly logLevel!: LogLevel;
   readonly adminDistDir!: string;
   readonly trustProxy!: boolean;
+  /** Postgres connections each process may hold, how long a request waits for one, and server-side limits. */
+  readonly database!: DatabasePoolSettings;
+  /** How long a client has to send a whole request (headers and body) before 408. */
+  readonly requestBodyTimeoutSeconds!: number;
 }
+
+export interface DatabasePoolSettings {
+  poolSize: number;
+  acquireTimeoutMs: number;
+  /** 0 = no limit. */
+  statementTimeoutMs: number;
+  /** 0 = no limit. */
+  idleInTransactionTimeoutMs: number;
+}
+
+export const DEFAULT_DATABASE_POOL: DatabasePoolSettings = Object.freeze({
+  poolSize: 20,
+  acquireTimeoutMs: 5000,
+  statementTimeoutMs: 30_000,
+  idleInTransactionTimeoutMs: 30_000,
+});
 
 export class ConfigValidationError extends Error {
   constructor(readonly problems: string[]) {
@@ -238,6 +273,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL ?? 'info',
     adminDistDir: path.resolve(vars.ADMIN_DIST_DIR ?? path.join(process.cwd(), 'dist/apps/admin')),
     trustProxy: vars.TRUST_PROXY ?? false,
+    database: Object.freeze({
+      poolSize: vars.DB_POOL_SIZE ?? DEFAULT_DATABASE_POOL.poolSize,
+      acquireTimeoutMs: vars.DB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULT_DATABASE_POOL.acquireTimeoutMs,
+      statementTimeoutMs: vars.DB_STATEMENT_TIMEOUT_MS ?? DEFAULT_DATABASE_POOL.statementTimeoutMs,
+      idleInTransactionTimeoutMs: vars.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? DEFAULT_DATABASE_POOL.idleInTransactionTimeoutMs,
+    }),
+    requestBodyTimeoutSeconds: vars.REQUEST_BODY_TIMEOUT_SECONDS ?? 120,
   };
   return Object.freeze(Object.assign(new AppConfig(), config));
 }

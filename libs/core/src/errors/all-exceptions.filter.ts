@@ -3,6 +3,7 @@ import type { ApiErrorBody } from '@margin/contracts';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Request, Response } from 'express';
+import { databaseUnavailable } from '../database/database-errors';
 import { DomainError } from './domain-error';
 
 /** Express/body-parser errors carry their HTTP status (413 too large, 400 bad JSON, 415 charset). */
@@ -58,9 +59,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return {
         status: exception.httpStatus,
-        body: { statusCode: exception.httpStatus, error: reasonPhrase(exception.httpStatus), message: exception.details ?? exception.message },
+        body: { statusCode: exception.httpStatus, error: reasonPhrase(exception.httpStatus), message: exception.details ?? exception.message, code: exception.code },
         retryAfter: exception.retryAfterSeconds,
       };
+    }
+    const db = databaseUnavailable(exception);
+    if (db) {
+      this.logger.warn({ method: req.method, path: req.path, reason: db.reason }, 'Database unavailable: answered 503');
+      const message = db.reason === 'pool-timeout' ? 'The service is busy: no database connection freed up in time; retry shortly' : 'The database is unavailable right now; retry shortly';
+      return { status: 503, body: { statusCode: 503, error: reasonPhrase(503), message, code: 'database_unavailable' }, retryAfter: db.retryAfterSeconds };
     }
     const httpish = exception as HttpishError | null;
     const status = httpish?.status ?? httpish?.statusCode;
