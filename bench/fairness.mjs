@@ -121,6 +121,14 @@ async function run() {
       const bDone = await waitFor(b, first.jobId, (v) => v.status === 'completed', `tenant B's playlist behind ${size}`);
       const aAfter = await session.owner.call('GET', `/api/v1/jobs/${backlog.id}`);
       const ratio = round(first.ms / oneItemMs, 2);
+      // where B's wait went (database clock, ms after B's job was created): first claim, first model call, first finish
+      const { rows: tl } = await db.query(
+        `SELECT round(extract(epoch FROM min(i.started_at) - j.created_at) * 1000) AS claimed,
+                round(extract(epoch FROM (SELECT min(l.created_at) FROM llm_calls l WHERE l.job_id = j.id) - j.created_at) * 1000) AS called,
+                round(extract(epoch FROM min(i.finished_at) - j.created_at) * 1000) AS finished
+           FROM jobs j JOIN job_items i ON i.job_id = j.id WHERE j.id = $1 GROUP BY j.id, j.created_at`,
+        [first.jobId],
+      );
       rows.push({
         size,
         acceptMs,
@@ -130,6 +138,7 @@ async function run() {
         backlogCompletedAtFirstResult: aAt.completedItems,
         backlogCompletedWhenPlaylistDone: aAfter.completedItems,
         playlistStatus: bDone.status,
+        timelineMs: { claimed: Number(tl[0]?.claimed), called: Number(tl[0]?.called), finished: Number(tl[0]?.finished) },
         bullBefore: { waiting: before.waiting, active: before.active },
         machineBusyPct: round(cpu.machineBusyPct, 1),
         foreignBusyPct: round(cpu.foreignBusyPct, 1),
@@ -168,19 +177,22 @@ function report(r) {
   lines.push('');
   lines.push(
     table(
-      ["A's backlog", "A's 202", "B's first result", '÷ one item', 'target ≤ 2', "A done by then", "A done when B's playlist finished", 'machine busy (others)'],
+      ["A's backlog", "A's 202", "B's first result", '÷ one item', 'target ≤ 2', "B's first item: claimed / at the model / done", "A done by then", "A done when B's playlist finished", 'machine busy (others)'],
       r.rows.map((x) => [
         x.size.toLocaleString('en'),
         `${x.acceptMs} ms`,
         `${x.firstResultMs} ms`,
         `${x.ratio}×`,
         x.pass ? '**PASS**' : '**FAIL**',
+        `+${x.timelineMs.claimed} / +${x.timelineMs.called} / +${x.timelineMs.finished} ms`,
         x.backlogCompletedAtFirstResult,
         x.backlogCompletedWhenPlaylistDone,
         `${x.machineBusyPct}% (${x.foreignBusyPct}%)`,
       ]),
     ),
   );
+  lines.push('');
+  lines.push("B's first item, on the database's clock, after B's job was committed: claimed by a worker, its model call started, finished.");
   lines.push('');
   lines.push('Without fair shares B would wait for the whole backlog: ≈ size ÷ slots × one item (100 s for 1,000 here).');
   return `${lines.join('\n')}\n`;

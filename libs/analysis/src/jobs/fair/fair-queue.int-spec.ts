@@ -17,7 +17,7 @@ describe('fair queue (Redis)', () => {
   let queue: Queue;
   const shares = new Map<string, FairShare>();
 
-  const ids = (n: number) => Array.from({ length: n }, () => ({ id: randomUUID(), attempts: 0 }));
+  const ids = (n: number) => Array.from({ length: n }, (): { id: string; attempts: number } => ({ id: randomUUID(), attempts: 0 }));
   /** A feeder whose lookahead is what one worker of `concurrency` gives (2 × concurrency + ⌈concurrency / 2⌉). */
   const feeder = async (concurrency: number) => {
     await redis.set(`${WORKER_HEARTBEAT_PREFIX}test`, JSON.stringify({ id: 'test', queues: ['analysis'], concurrency }), 'EX', 60);
