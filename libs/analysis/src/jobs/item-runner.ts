@@ -30,6 +30,12 @@ export interface Delivery {
   maxAttempts: number;
   /** Bull priority (1 highest): who gets the next model slot first. */
   priority?: number;
+  /**
+   * Bull's job id (the item, its attempt count, and a re-entry count after requeueLater): with attemptsMade it
+   * names this attempt in the ledger, so a re-delivery of the same attempt books nothing twice while a later
+   * attempt (a retry, a re-entry after an outage) is never mistaken for an earlier one.
+   */
+  queueId?: string;
 }
 
 /** Errors another attempt cannot fix: the item fails at once. */
@@ -111,7 +117,7 @@ export class ItemRunner {
             userId: job.createdByUserId,
             apiKeyId: job.createdByApiKeyId,
             jobBudgetPico: job.budgetUsd === null ? null : usdToPico(job.budgetUsd),
-            attemptKey: `${itemId}:${delivery.attemptsMade}`,
+            attemptKey: `${delivery.queueId ?? itemId}:${delivery.attemptsMade}`,
             allowedTiers,
             settleInBackground: true,
             ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),
