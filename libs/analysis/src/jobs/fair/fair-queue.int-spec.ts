@@ -18,7 +18,7 @@ describe('fair queue (Redis)', () => {
   const shares = new Map<string, FairShare>();
 
   const ids = (n: number) => Array.from({ length: n }, (): { id: string; attempts: number } => ({ id: randomUUID(), attempts: 0 }));
-  /** A feeder whose lookahead is what one worker of `concurrency` gives (2 × concurrency + ⌈concurrency / 2⌉). */
+  /** A feeder whose lookahead is what one worker of `concurrency` gives (2 × concurrency held + 2 × concurrency waiting). */
   const feeder = async (concurrency: number) => {
     await redis.set(`${WORKER_HEARTBEAT_PREFIX}test`, JSON.stringify({ id: 'test', queues: ['analysis'], concurrency }), 'EX', 60);
     const f = new JobFeeder(
@@ -70,31 +70,31 @@ describe('fair queue (Redis)', () => {
   });
 
   it('keeps only the lookahead in Bull and hands the next item over as each delivery finishes', async () => {
-    const f = await feeder(2); // lookahead 5
-    expect(await f.lookahead()).toBe(5);
+    const f = await feeder(2); // lookahead 8
+    expect(await f.lookahead()).toBe(8);
     const job = randomUUID();
     const items = ids(40);
     expect(await f.handOver('tenant-a', job, 'medium', items)).toBe(40);
-    expect(await inBull()).toHaveLength(5);
+    expect(await inBull()).toHaveLength(8);
     // The same items handed over again (a re-sent window) are held once.
     expect(await f.handOver('tenant-a', job, 'medium', items)).toBe(0);
     expect(await f.outstanding(job)).toBe(40);
     expect(await serve(f, 3)).toHaveLength(3);
-    expect(await inBull()).toHaveLength(5);
+    expect(await inBull()).toHaveLength(8);
     expect(await f.outstanding(job)).toBe(37);
     // A replayed release (the same delivery again) frees nothing more.
     const [head] = await inBull();
     if (!head) throw new Error('nothing in Bull');
     await f.release(head.item, `${head.item}:7`);
-    expect(await redis.zcard(`${FAIR_PREFIX}inflight`)).toBe(5);
+    expect(await redis.zcard(`${FAIR_PREFIX}inflight`)).toBe(8);
   });
 
   it('a tenant with nothing queued goes next, then tenants take turns at the same priority', async () => {
-    const f = await feeder(1); // lookahead 3
+    const f = await feeder(1); // lookahead 4
     await f.handOver('tenant-a', randomUUID(), 'medium', ids(100));
-    expect((await inBull()).map((x) => x.tenant)).toEqual(['tenant-a', 'tenant-a', 'tenant-a']);
+    expect((await inBull()).map((x) => x.tenant)).toEqual(['tenant-a', 'tenant-a', 'tenant-a', 'tenant-a']);
     await f.handOver('tenant-b', randomUUID(), 'medium', ids(5));
-    // Bull is full: B's first item is handed over at the very next release, ahead of A's 97 others; then
+    // Bull is full: B's first item is handed over at the very next release, ahead of A's 96 others; then
     // one each while both have items, and A alone once B's five are out.
     const order = (await serve(f, 11)).map((x) => x.tenant);
     expect(order).toEqual(['tenant-b', 'tenant-a', 'tenant-b', 'tenant-a', 'tenant-b', 'tenant-a', 'tenant-b', 'tenant-a', 'tenant-b', 'tenant-a', 'tenant-a']);
@@ -103,9 +103,13 @@ describe('fair queue (Redis)', () => {
   it('weights: a tenant of weight 3 gets three turns for each of a weight-1 tenant', async () => {
     shares.set('tenant-pro', { weight: 3, maxRunning: null });
     shares.set('tenant-free', { weight: 1, maxRunning: null });
+    // Both queued before any worker is there (nothing dispatched yet), then a worker's pump starts them.
+    await redis.del(`${WORKER_HEARTBEAT_PREFIX}test`);
+    const before = new JobFeeder(strictMock<JobsRepository>({}), queue as never, redis, strictMock<FairShares>({ of: async (t: string) => shares.get(t) as FairShare }));
+    await before.handOver('tenant-pro', randomUUID(), 'medium', ids(200));
+    await before.handOver('tenant-free', randomUUID(), 'medium', ids(200));
     const f = await feeder(1);
-    await f.handOver('tenant-pro', randomUUID(), 'medium', ids(200));
-    await f.handOver('tenant-free', randomUUID(), 'medium', ids(200));
+    expect(await f.pump()).toBe(4);
     const dispatched = (await serve(f, 80)).map((x) => x.tenant);
     expect(dispatched.slice(0, 8)).toEqual(['tenant-free', 'tenant-pro', 'tenant-pro', 'tenant-pro', 'tenant-free', 'tenant-pro', 'tenant-pro', 'tenant-pro']);
     expect(dispatched.filter((t) => t === 'tenant-pro')).toHaveLength(60);
@@ -114,7 +118,7 @@ describe('fair queue (Redis)', () => {
 
   it('caps: a tenant never has more than its plan allows in Bull; the others take the rest', async () => {
     shares.set('tenant-capped', { weight: 1, maxRunning: 2 });
-    const f = await feeder(4); // lookahead 10
+    const f = await feeder(4); // lookahead 16
     await f.handOver('tenant-capped', randomUUID(), 'medium', ids(50));
     await f.handOver('tenant-other', randomUUID(), 'medium', ids(50));
     for (let i = 0; i < 30; i++) {
@@ -123,7 +127,7 @@ describe('fair queue (Redis)', () => {
       await finishNext(f);
     }
     const now = await inBull();
-    expect(now).toHaveLength(10);
+    expect(now).toHaveLength(16);
     expect(now.filter((x) => x.tenant === 'tenant-capped').length).toBeGreaterThanOrEqual(1);
     // Alone, a capped tenant still gets only its cap.
     await redis.flushdb();
@@ -156,7 +160,7 @@ describe('fair queue (Redis)', () => {
     expect(handed.map((x) => fromSecond.has(x.item))).toEqual([false, true, false, true, false, true]);
     const order = first.map((i) => i.id);
     const ofFirst = handed.filter((x) => !fromSecond.has(x.item)).map((x) => order.indexOf(x.item));
-    expect(ofFirst).toEqual([3, 4, 5]);
+    expect(ofFirst).toEqual([4, 5, 6]);
   });
 
   it('requeueLater: the item leaves Bull’s lookahead, waits, then goes first in its job under a new id; the old delivery releases nothing', async () => {
@@ -172,7 +176,7 @@ describe('fair queue (Redis)', () => {
     await f.release(waiting.item, waiting.id);
     const during = await inBull();
     expect(during.map((x) => x.item)).not.toContain(waiting.item);
-    expect(during).toHaveLength(3);
+    expect(during).toHaveLength(4);
     expect(await f.outstanding(job)).toBe(10);
     await new Promise((r) => setTimeout(r, 400));
     await f.pump();
@@ -185,9 +189,9 @@ describe('fair queue (Redis)', () => {
     const f = await feeder(1);
     const job = randomUUID();
     await f.handOver('tenant-a', job, 'medium', ids(20));
-    expect(await f.drop(job)).toBe(17);
-    expect(await f.outstanding(job)).toBe(3);
-    await serve(f, 3);
+    expect(await f.drop(job)).toBe(16);
+    expect(await f.outstanding(job)).toBe(4);
+    await serve(f, 4);
     expect(await inBull()).toHaveLength(0);
     expect(await f.outstanding(job)).toBe(0);
   });
@@ -199,7 +203,7 @@ describe('fair queue (Redis)', () => {
     const [lost] = await inBull();
     if (!lost) throw new Error('nothing in Bull');
     await (await queue.getJob(lost.id))?.remove(); // as if the process died between the script and Bull's write
-    expect(await inBull()).toHaveLength(2);
+    expect(await inBull()).toHaveLength(3);
     expect(await f.repairInFlight(0)).toBe(1);
     expect((await inBull()).map((x) => x.id)).toContain(lost.id);
     // A healthy entry is left alone.
@@ -213,7 +217,7 @@ describe('fair queue (Redis)', () => {
     expect(await inBull()).toHaveLength(0);
     expect(await redis.zcard(`${FAIR_PREFIX}inflight`)).toBe(0);
     const g = await feeder(1);
-    expect(await g.pump()).toBe(3);
-    expect(await inBull()).toHaveLength(3);
+    expect(await g.pump()).toBe(4);
+    expect(await inBull()).toHaveLength(4);
   });
 });

@@ -4,15 +4,16 @@ import type { WorkerHeartbeat } from '@margin/contracts';
 export const PREFETCH_FACTOR = 2;
 
 /**
- * Items kept in Bull beyond what the workers hold, as a share of their model slots: enough that a process
- * finishing an item finds the next one waiting, small enough that an item handed over now (a new tenant's,
- * a high-priority one) waits behind only a fraction of one item's time of others.
+ * Items kept in Bull beyond what the workers hold, per model slot: enough that a process finishing an item
+ * finds the next one waiting even when many finish at once (a Bull queue that runs dry puts its consumers on
+ * one blocking connection, and throughput falls). It costs a new tenant nothing: its first item goes ahead of
+ * this buffer, and a high-priority one goes ahead by Bull's own priority order.
  */
-export const LOOKAHEAD_BUFFER = 0.5;
+export const LOOKAHEAD_BUFFER = 2;
 
 /**
  * How many items the fair queue keeps in Bull at once: what every live worker of the analysis queue holds
- * (WORKER_CONCURRENCY × PREFETCH_FACTOR) plus LOOKAHEAD_BUFFER of their slots. 0 without workers: items wait
+ * (WORKER_CONCURRENCY × PREFETCH_FACTOR) plus LOOKAHEAD_BUFFER × their slots. 0 without workers: items wait
  * in the fair queue, where later submissions can still be served fairly, until a worker comes.
  */
 export function lookaheadFor(workers: ReadonlyArray<Pick<WorkerHeartbeat, 'concurrency' | 'queues'>>, queue: string): number {
