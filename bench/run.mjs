@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm run bench` (both), `npm run bench -- gateway`, `npm run bench -- limiter`.
+// `npm run bench` (all three), `npm run bench -- gateway`, `npm run bench -- limiter`, `npm run bench -- outage`.
 // Builds the API, the worker and the emulator, runs the benchmarks one after another, writes
 // bench/results/<name>.json and <name>.md, and prints the summaries. See bench/README.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -7,16 +7,18 @@ import path from 'node:path';
 import { build } from '../scripts/lib/build.mjs';
 import { gatewayBenchmark } from './gateway.mjs';
 import { limiterBenchmark } from './limiter.mjs';
+import { cleanUpOutageServices, outageBenchmark } from './outage.mjs';
 import { snapshotDist } from './lib/dist.mjs';
 import { dropDatabase, flushRedis } from './lib/margin.mjs';
 import { BENCH_DIR, installCleanup, interrupted, log, stopAll } from './lib/procs.mjs';
 
-const BENCHMARKS = { gateway: gatewayBenchmark, limiter: limiterBenchmark };
+const BENCHMARKS = { gateway: gatewayBenchmark, limiter: limiterBenchmark, outage: outageBenchmark };
 const RESULTS_DIR = path.join(BENCH_DIR, 'results');
 
 async function cleanUpServices() {
   await dropDatabase().catch((err) => log(`could not drop the bench database: ${err.message}`));
   await flushRedis().catch((err) => log(`could not flush Redis db 12: ${err.message}`));
+  await cleanUpOutageServices();
 }
 
 async function main() {

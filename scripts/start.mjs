@@ -1,4 +1,4 @@
-// `npm start`: set up what is missing, then run the API and the worker until Ctrl-C.
+// `npm start`: set up what is missing, then run the API and the worker until Ctrl-C, restarting any that crashes.
 import { ensureDependencies, ROOT, say } from './lib/deps.mjs';
 
 ensureDependencies();
@@ -7,6 +7,7 @@ const { spawn } = await import('node:child_process');
 const { API_MAIN, WORKER_MAIN, build } = await import('./lib/build.mjs');
 const { cli, migrate, prepareEnvironment } = await import('./lib/stack.mjs');
 const { maybeStartEmulator } = await import('./lib/emulator.mjs');
+const { Supervisor } = await import('./lib/supervisor.mjs');
 
 const env = await prepareEnvironment({
   NODE_ENV: process.env.NODE_ENV ?? 'production',
@@ -21,60 +22,43 @@ const owner = cli('ensure-owner', env);
 const emulator = await maybeStartEmulator(env);
 if (emulator) Object.assign(env, emulator.env);
 
-const children = new Map();
-let stopping = false;
-
-function launch(name, script) {
-  // Own process group: Ctrl-C reaches only this script, which then stops each child exactly once.
-  const child = spawn(process.execPath, ['--enable-source-maps', script], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
-  say(`${name} started (pid ${child.pid})`);
-  return adopt(name, child);
-}
-
-function adopt(name, child) {
-  children.set(name, child);
-  child.on('exit', (code, signal) => {
-    children.delete(name);
-    if (!stopping) {
-      say(`${name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the rest`);
-      void stop(1);
-    } else if (children.size === 0) {
-      say('stopped');
-      process.exit(exitCode);
-    }
-  });
-  return child;
-}
-
-let exitCode = 0;
-function stop(code = 0) {
-  if (stopping) return;
-  stopping = true;
-  exitCode = code;
-  if (children.size === 0) process.exit(code);
-  say('stopping api and worker…');
-  for (const child of children.values()) child.kill('SIGTERM');
-  setTimeout(() => {
-    for (const child of children.values()) child.kill('SIGKILL');
-    process.exit(code || 1);
-  }, 20_000).unref();
-}
-
-process.on('SIGINT', () => stop(0));
-process.on('SIGTERM', () => stop(0));
-// Never leave children behind, whatever ends this process.
-process.on('exit', () => {
-  for (const child of children.values()) child.kill('SIGKILL');
+// Each process's own graceful-shutdown deadline (SHUTDOWN_TIMEOUT_SECONDS, validated by the processes),
+// plus a margin, before the supervisor kills what is left.
+const shutdownSeconds = Number(env.SHUTDOWN_TIMEOUT_SECONDS) > 0 ? Number(env.SHUTDOWN_TIMEOUT_SECONDS) : 10;
+const supervisor = new Supervisor({
+  say,
+  stopTimeoutMs: (shutdownSeconds + 5) * 1000,
+  onStopped: (code) => process.exit(code),
 });
 
-if (emulator) adopt('llm-emulator', emulator.child);
-launch('api', API_MAIN);
-launch('worker', WORKER_MAIN);
+function nodeProcess(script) {
+  // Own process group: Ctrl-C reaches only this script, which then stops each child exactly once.
+  return async () => spawn(process.execPath, ['--enable-source-maps', script], { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+}
+
+process.on('SIGINT', () => supervisor.stop(0));
+process.on('SIGTERM', () => supervisor.stop(0));
+// Never leave children behind, whatever ends this process.
+process.on('exit', () => supervisor.killAll());
+
+// The worker finishes the items in hand against the emulator: the emulator stops last.
+if (emulator) {
+  supervisor.adopt(
+    {
+      name: 'llm-emulator',
+      stopPhase: 1,
+      start: async () => (await emulator.respawn()).child,
+    },
+    emulator.child,
+  );
+}
+await supervisor.add({ name: 'api', start: nodeProcess(API_MAIN) });
+await supervisor.add({ name: 'worker', start: nodeProcess(WORKER_MAIN) });
 
 const url = `http://${env.HOST}:${env.PORT}`;
 const deadline = Date.now() + 60_000;
 for (;;) {
-  if (stopping) break;
+  if (supervisor.isStopping) break;
   try {
     const res = await fetch(`${url}/health`);
     if (res.ok) break;
@@ -83,13 +67,13 @@ for (;;) {
   }
   if (Date.now() > deadline) {
     say(`the API did not become healthy at ${url}/health within 60s`);
-    stop(1);
+    supervisor.stop(1);
     break;
   }
   await new Promise((r) => setTimeout(r, 300));
 }
 
-if (!stopping) {
+if (!supervisor.isStopping) {
   const password = owner.generatedPassword
     ? `${owner.generatedPassword}   (generated now and shown only this once: set ADMIN_PASSWORD to choose your own)`
     : env.ADMIN_PASSWORD

@@ -61,7 +61,17 @@ async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
   });
 }
 
-export async function startCluster(options: { workers: number; emulator: Record<string, unknown>; env?: Record<string, string> }): Promise<Cluster> {
+export interface ClusterOptions {
+  workers: number;
+  emulator: Record<string, unknown>;
+  env?: Record<string, string>;
+  /** A PostgreSQL server of the test's own (its database is created there); default E2E_DATABASE_URL's. */
+  databaseUrl?: string;
+  /** A Redis of the test's own, used as given; default E2E_REDIS_URL. */
+  redisUrl?: string;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const built = spawnSync(process.execPath, ['scripts/build.mjs', 'api', 'worker', 'llm-emulator'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NX_DAEMON: 'false' } });
   if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
 
@@ -71,7 +81,7 @@ export async function startCluster(options: { workers: number; emulator: Record<
   const emulator = spawn(process.execPath, [EMULATOR, '--port', '0', '--config', emulatorConfig], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const emulatorUrl = (JSON.parse(await waitForLine(emulator, /llm-emulator listening/, 'the emulator')) as { url: string }).url;
 
-  const base = process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_e2e';
+  const base = options.databaseUrl ?? process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_e2e';
   // A database of this test process's own, dropped at the end.
   const dbName = `margin_e2e_c${process.pid}`;
   const dbUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
@@ -90,7 +100,7 @@ export async function startCluster(options: { workers: number; emulator: Record<
     NODE_ENV: 'production',
     DATABASE_URL: dbUrl,
     // E2E_REDIS_URL's own database (13 by default), so that side-by-side runs never share queues
-    REDIS_URL: process.env.E2E_REDIS_URL ?? Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
+    REDIS_URL: options.redisUrl ?? process.env.E2E_REDIS_URL ?? Object.assign(new URL(redisBase), { pathname: '/13' }).toString(),
     JWT_SECRET: 'e2e-jobs-jwt-secret-0123456789abcdef',
     ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
     OLLAMA_BASE_URL: emulatorUrl,

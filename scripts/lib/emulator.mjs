@@ -35,6 +35,26 @@ export async function maybeStartEmulator(env) {
   }
   build(['llm-emulator']);
   const port = (await portFree(PREFERRED_PORT)) ? PREFERRED_PORT : 0;
+  const { child, url } = await spawnEmulator(port, env);
+  say(`no Ollama at ${ollama} and no cloud API keys: the LLM EMULATOR stands in for Ollama, OpenAI and Anthropic at ${url}`);
+  say('  (answers are synthetic; /api/v1/router/providers marks them emulated: true; set MARGIN_EMULATOR=off to disable)');
+  return {
+    child,
+    url,
+    // The API and the workers were told this URL: a restart must come back on the same port.
+    respawn: () => spawnEmulator(Number(new URL(url).port), env),
+    env: {
+      OLLAMA_BASE_URL: url,
+      OPENAI_BASE_URL: `${url}/v1`,
+      OPENAI_API_KEY: 'emulator',
+      ANTHROPIC_BASE_URL: url,
+      ANTHROPIC_API_KEY: 'emulator',
+    },
+  };
+}
+
+/** Starts the emulator on `port` (0: any) and resolves once it listens, with its URL. */
+export async function spawnEmulator(port, env) {
   const child = spawn(process.execPath, [EMULATOR_MAIN, '--port', String(port), '--host', '127.0.0.1'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -49,23 +69,13 @@ export async function maybeStartEmulator(env) {
       if (line) {
         child.stdout.off('data', onData);
         child.stdout.resume();
+        child.off('exit', onExit);
         resolve(JSON.parse(line).url);
       }
     };
+    const onExit = (code, signal) => reject(new Error(`the LLM emulator exited (${signal ?? code}) before listening`));
     child.stdout.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the LLM emulator exited (${code}) before listening`)));
+    child.once('exit', onExit);
   });
-  say(`no Ollama at ${ollama} and no cloud API keys: the LLM EMULATOR stands in for Ollama, OpenAI and Anthropic at ${url}`);
-  say('  (answers are synthetic; /api/v1/router/providers marks them emulated: true; set MARGIN_EMULATOR=off to disable)');
-  return {
-    child,
-    url,
-    env: {
-      OLLAMA_BASE_URL: url,
-      OPENAI_BASE_URL: `${url}/v1`,
-      OPENAI_API_KEY: 'emulator',
-      ANTHROPIC_BASE_URL: url,
-      ANTHROPIC_API_KEY: 'emulator',
-    },
-  };
+  return { child, url };
 }

@@ -45,7 +45,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       switchToHttp: () => ({ getRequest: () => req, getResponse: () => res, getNext: () => next }),
     } as never);
   });
-  app.enableShutdownHooks();
+  // Signals are handled by main.ts (installGracefulShutdown: close within a deadline, then exit), not by
+  // Nest's enableShutdownHooks, whose handler waits for close() forever: a hung API then ignored SIGTERM.
   // socket.io (the progress feed) on the API's own port, fanned out across API instances through Redis. The
   // adapter works at once (ioredis queues until connected); connection errors are logged by the adapter.
   const ws = new RedisIoAdapter(app, config.redisUrl);

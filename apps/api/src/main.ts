@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { AppConfig, ConfigValidationError, loadConfig } from '@margin/core';
+import { AppConfig, ConfigValidationError, installGracefulShutdown, loadConfig } from '@margin/core';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
@@ -20,6 +20,8 @@ async function main(): Promise<void> {
   const server = app.getHttpServer() as import('node:http').Server;
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
+  // Before listening, so that a signal during start-up also stops within the deadline.
+  installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
   // The whole request must arrive within this (Node answers 408); streamed submissions enforce it themselves.
   server.requestTimeout = Math.max(config.requestBodyTimeoutSeconds * 1000, server.headersTimeout + 1000);
   await app.listen(config.port, config.host);

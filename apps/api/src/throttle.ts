@@ -1,23 +1,36 @@
-import { Injectable } from '@nestjs/common';
-import { ThrottlerGuard, type ThrottlerStorage } from '@nestjs/throttler';
+import { Injectable, type ExecutionContext } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { Reflector } from '@nestjs/core';
+import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { RedisScript } from '@margin/model-router';
-import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import type Redis from 'ioredis';
-import { apiKeyFromRequest } from '@margin/identity';
+import { RateLimitIdentity } from '@margin/identity';
 
 /**
- * Rate limits per client: an API key or a bearer token counts as one client wherever it calls from;
- * anonymous callers are counted by IP. Counters live in Redis, so the limit is global across instances.
+ * Rate limits per client: one bucket per principal (a user, an API key) wherever and however it sends its
+ * credential; anonymous callers and unverified credentials by IP (see RateLimitIdentity). Counters live in
+ * Redis, so the limit is global across instances.
  */
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    private readonly identity: RateLimitIdentity,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected override async getTracker(req: Record<string, unknown>): Promise<string> {
-    const request = req as unknown as Request;
-    const credential = apiKeyFromRequest(request) ?? request.headers.authorization;
-    if (credential) return `cred:${createHash('sha256').update(credential).digest('hex').slice(0, 32)}`;
-    return `ip:${request.ip ?? 'unknown'}`;
+    return this.identity.trackerOf(req as unknown as Request);
+  }
+
+  /** One bucket per client for the whole API (the library's default keeps one per route: N routes, N × the limit). */
+  protected override generateKey(_context: ExecutionContext, tracker: string, name: string): string {
+    return createHash('sha256').update(`${name}\n${tracker}`).digest('hex').slice(0, 40);
   }
 }
 

@@ -45,7 +45,7 @@ describe('API keys', () => {
     const b = await makeSession(t.dataSource, t.http, { role: 'owner' });
     const bKey = await makeApiKey(t.dataSource, b.tenant);
     const read = await t.http.get(`/api/v1/api-keys/${bKey.entity.id}`).set(a.auth).expect(404);
-    expect(read.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'API key not found' });
+    expect(read.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'API key not found', code: 'not_found' });
     await t.http.delete(`/api/v1/api-keys/${bKey.entity.id}`).set(a.auth).expect(404);
     await t.http.get('/api/v1/auth/me').set('X-API-Key', bKey.key).expect(200);
     const aList = await t.http.get('/api/v1/api-keys').set(a.auth).expect(200);

@@ -1,4 +1,7 @@
 import { makeApiKey, makeSession, makeTenant, makeUser, startTestApp, type TestApp } from '@margin/testing';
+import { LoginAttemptLimiter } from '@margin/identity';
+import { REDIS } from '@margin/core';
+import type Redis from 'ioredis';
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
 
@@ -6,7 +9,8 @@ describe('auth (login, signup, me)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await startTestApp(createApp, { env: { LOGIN_MAX_FAILURES: '3' }, migrations: MIGRATIONS });
+    // behind a proxy that says who the client is, so that the test can speak from several addresses
+    t = await startTestApp(createApp, { env: { LOGIN_MAX_FAILURES: '3', TRUST_PROXY: 'true' }, migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 
@@ -27,7 +31,7 @@ describe('auth (login, signup, me)', () => {
     const wrong = await t.http.post('/api/v1/auth/login').send({ email: user.email, password: 'not-the-password' }).expect(401);
     const unknown = await t.http.post('/api/v1/auth/login').send({ email: 'nobody@example.com', password: 'not-the-password' }).expect(401);
     expect(wrong.body).toEqual(unknown.body);
-    expect(wrong.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password' });
+    expect(wrong.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid email or password', code: 'invalid_credentials' });
   });
 
   it('rejects malformed bodies with 400 naming the field', async () => {
@@ -39,15 +43,44 @@ describe('auth (login, signup, me)', () => {
     expect(broken.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
   });
 
-  it('locks an account out with 429 and Retry-After after repeated failures, even for the right password', async () => {
+  it('locks out the guessing client with 429 and Retry-After after repeated failures, never the account for anyone else', async () => {
     const tenant = await makeTenant(t.dataSource);
     const user = await makeUser(t.dataSource, tenant);
+    const attacker = { 'X-Forwarded-For': '203.0.113.7' };
     for (let i = 0; i < 3; i++) {
-      await t.http.post('/api/v1/auth/login').send({ email: user.email, password: 'wrong-password' }).expect(401);
+      await t.http.post('/api/v1/auth/login').set(attacker).send({ email: user.email, password: 'wrong-password' }).expect(401);
     }
-    const res = await t.http.post('/api/v1/auth/login').send({ email: user.email, password: user.password }).expect(429);
+    const res = await t.http.post('/api/v1/auth/login').set(attacker).send({ email: user.email, password: user.password }).expect(429);
     expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(30);
     expect(res.body.message).toMatch(/too many failed logins/i);
+    // the account's owner, from their own address, is not locked out
+    await t.http.post('/api/v1/auth/login').set({ 'X-Forwarded-For': '198.51.100.9' }).send({ email: user.email, password: user.password }).expect(200);
+  });
+
+  it('each further lock of the same client lasts twice as long (backoff), and a success clears it', async () => {
+    const limiter = t.app.get(LoginAttemptLimiter);
+    const redis = t.app.get<Redis>(REDIS);
+    const lockTtl = async () => {
+      const keys = await redis.keys('margin:login:lock:*');
+      const ttls = await Promise.all(keys.map((k) => redis.ttl(k)));
+      return Math.max(-1, ...ttls);
+    };
+    const email = 'backoff@example.com';
+    await redis.del(...(await redis.keys('margin:login:*')), 'margin:none');
+    for (let i = 0; i < 3; i++) await limiter.recordFailure(email, '192.0.2.1');
+    await expect(limiter.assertAllowed(email, '192.0.2.1')).rejects.toMatchObject({ httpStatus: 429 });
+    expect(await lockTtl()).toBeGreaterThan(25);
+    expect(await lockTtl()).toBeLessThanOrEqual(30);
+    // the lock runs out (as if 30 s passed); three more failures lock for 60 s
+    await redis.del(...(await redis.keys('margin:login:lock:*')));
+    await limiter.assertAllowed(email, '192.0.2.1');
+    for (let i = 0; i < 3; i++) await limiter.recordFailure(email, '192.0.2.1');
+    expect(await lockTtl()).toBeGreaterThan(55);
+    expect(await lockTtl()).toBeLessThanOrEqual(60);
+    await limiter.assertAllowed(email, '192.0.2.2');
+    await limiter.reset(email, '192.0.2.1');
+    await limiter.assertAllowed(email, '192.0.2.1');
   });
 
   it('GET /auth/me returns the user, tenant, plan and usage period for a JWT', async () => {

@@ -1,7 +1,7 @@
 import { BudgetExceededError } from '@margin/cost-tracking';
 import { ManualClock, REDIS } from '@margin/core';
 import type Redis from 'ioredis';
-import { LlmCallFailedError, LlmExecutor, NoCandidateError, Lease, type ExecuteInput } from '@margin/model-router';
+import { CircuitBreakerService, LlmCallFailedError, LlmExecutor, NoCandidateError, Lease, ProvidersUnavailableError, type ExecuteInput } from '@margin/model-router';
 import { makeSession, makeTenant, startEmulator, startTestApp, type RunningEmulator, type TestApp } from '@margin/testing';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../src/create-app';
@@ -159,10 +159,38 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
   });
 
   it('says why when no candidate can take the call', async () => {
-    emu.emulator.setFault('500', { times: 10 });
-    const err = await executor.execute(input({ models: ['ollama/qwen3:8b', 'ollama/llama3.1:8b'] })).catch((e: unknown) => e);
+    const err = await executor.execute(input({ models: ['ollama/no-such-model'] })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(NoCandidateError);
-    expect((err as Error).message).toMatch(/ollama\/qwen3:8b: server_error.*ollama\/llama3.1:8b: server_error/);
+    expect((err as Error).message).toMatch(/ollama\/no-such-model: skipped:unknown-model/);
+  });
+
+  it('every candidate failing for a passing reason (server errors, timeouts) is an outage to wait out, not a failure', async () => {
+    emu.emulator.setFault('500', { model: 'qwen3:8b', times: 10 });
+    emu.emulator.setFault('hang', { model: 'llama3.1:8b', times: 10 });
+    const err = await executor.execute(input({ models: ['ollama/qwen3:8b', 'ollama/llama3.1:8b'], timeoutMs: 300 })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProvidersUnavailableError);
+    const outage = err as ProvidersUnavailableError;
+    expect(outage.httpStatus).toBe(503);
+    expect(outage.reason).toMatch(/ollama\/qwen3:8b: server error 500.*ollama\/llama3.1:8b: timed out/);
+    expect(outage.retryAfterMs).toBeGreaterThan(0);
+    expect(outage.retryAt.getTime()).toBe(clock.now().getTime() + outage.retryAfterMs);
+  });
+
+  it('with every circuit open, says when the first one half-opens (retryAt), sending nothing', async () => {
+    const breaker = t.app.get(CircuitBreakerService);
+    for (const model of ['ollama/qwen3:8b', 'ollama/llama3.1:8b']) for (let n = 0; n < 5; n++) await breaker.recordFailure(model);
+    clock.advance(10_000);
+    const i = input({ models: ['ollama/qwen3:8b', 'ollama/llama3.1:8b'] });
+    const err = await executor.execute(i).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProvidersUnavailableError);
+    const outage = err as ProvidersUnavailableError;
+    // opened 10 s ago, open for 30 s: back in 20 s
+    expect(outage.retryAfterMs).toBe(20_000);
+    expect(outage.retryAfterSeconds).toBe(20);
+    expect(outage.attempts.map((a) => a.outcome)).toEqual(['skipped:circuit-open', 'skipped:circuit-open']);
+    expect(await ledger(i.attemptPrefix)).toEqual([]);
+    clock.advance(21_000);
+    expect((await executor.execute(input({ models: ['ollama/qwen3:8b', 'ollama/llama3.1:8b'] }))).modelId).toBe('ollama/qwen3:8b');
   });
 
   it('skips candidates whose context window is too small', async () => {

@@ -1,4 +1,4 @@
-import { startTestApp, testEnv, type TestApp } from '@margin/testing';
+import { makeSession, startTestApp, testEnv, type TestApp } from '@margin/testing';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -57,19 +57,36 @@ describe('platform behaviour', () => {
 describe('rate limiting per client', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startTestApp(createApp, { env: { RATE_LIMIT_PER_MINUTE: '5' }, migrations: MIGRATIONS });
+    // behind a proxy that names the client, so that the test can speak from several addresses
+    t = await startTestApp(createApp, { env: { RATE_LIMIT_PER_MINUTE: '5', TRUST_PROXY: 'true' }, migrations: MIGRATIONS });
   });
   afterAll(() => t.close());
 
-  it('answers 429 with Retry-After past the limit, counting each credential separately', async () => {
+  it('answers 429 with Retry-After past the limit; unverified credentials are charged to the address, so inventing keys buys no fresh bucket', async () => {
+    const from = { 'X-Forwarded-For': '203.0.113.5' };
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await t.http.get('/api/v1/auth/me').set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43))).status);
+    for (let i = 0; i < 7; i++) statuses.push((await t.http.get('/api/v1/auth/me').set(from).set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43))).status);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
-    const limited = await t.http.get('/api/v1/auth/me').set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43));
+    const limited = await t.http.get('/api/v1/auth/me').set(from).set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43));
     expect(limited.headers['retry-after']).toBeDefined();
-    // Another client is not affected.
-    await t.http.get('/api/v1/auth/me').set('X-API-Key', 'mk_client2b_' + 'b'.repeat(43)).expect(401);
+    // another invented key, junk Authorization on login: the same address, the same (spent) bucket
+    await t.http.get('/api/v1/auth/me').set(from).set('X-API-Key', 'mk_client2b_' + 'b'.repeat(43)).expect(429);
+    await t.http.post('/api/v1/auth/login').set(from).set('Authorization', 'Bearer junk.junk.junk').send({ email: 'a@b.co', password: 'x' }).expect(429);
+    // another address is not affected
+    await t.http.get('/api/v1/auth/me').set({ 'X-Forwarded-For': '198.51.100.20' }).set('X-API-Key', 'mk_client2b_' + 'b'.repeat(43)).expect(401);
+  });
+
+  it('one bucket per user whatever the spelling of the credential, and from any address', async () => {
+    const a = await makeSession(t.dataSource, t.http);
+    const b = await makeSession(t.dataSource, t.http);
+    const spellings = [`Bearer ${a.token}`, `bearer ${a.token}`, `BEARER ${a.token}`, `Bearer  ${a.token}`, `Bearer ${a.token}`];
+    for (const [i, authorization] of spellings.entries()) {
+      await t.http.get('/api/v1/auth/me').set({ Authorization: authorization, 'X-Forwarded-For': `192.0.2.${i + 1}` }).expect(200);
+    }
+    await t.http.get('/api/v1/auth/me').set({ Authorization: `bearer   ${a.token}`, 'X-Forwarded-For': '192.0.2.99' }).expect(429);
+    // another user is not affected
+    await t.http.get('/api/v1/auth/me').set(b.auth).expect(200);
   });
 });
 

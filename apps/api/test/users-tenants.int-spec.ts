@@ -59,6 +59,38 @@ describe('users and roles', () => {
     await t.http.get('/api/v1/auth/me').set(admin.auth).expect(401);
   });
 
+  it("an admin's API key never exceeds the admin's current role, and dies with the admin", async () => {
+    const owner = await makeSession(t.dataSource, t.http, { role: 'owner' });
+    const admin = await makeSession(t.dataSource, t.http, { role: 'admin', tenant: owner.tenant });
+    const minted = await t.http.post('/api/v1/api-keys').set(admin.auth).send({ name: 'admin key', role: 'admin' }).expect(201);
+    const key = { 'X-API-Key': minted.body.key as string };
+    await t.http.get('/api/v1/users').set(key).expect(200);
+    // demoted: the key acts as a member now (the cached verification is dropped at once)
+    await t.http.patch(`/api/v1/users/${admin.user.id}`).set(owner.auth).send({ role: 'member' }).expect(200);
+    await t.http.get('/api/v1/users').set(key).expect(403);
+    await t.http.post('/api/v1/api-keys').set(key).send({ name: 'escalate', role: 'admin' }).expect(403);
+    await t.http.get('/api/v1/jobs').set(key).expect(200);
+    // deleted: every key the admin made is revoked
+    await t.http.delete(`/api/v1/users/${admin.user.id}`).set(owner.auth).expect((r) => expect([200, 204]).toContain(r.status));
+    await t.http.get('/api/v1/jobs').set(key).expect(401);
+    const [row] = (await t.dataSource.query(`SELECT revoked_at FROM api_keys WHERE id = $1`, [minted.body.id])) as Array<{ revoked_at: Date | null }>;
+    expect(row?.revoked_at).toBeInstanceOf(Date);
+  });
+
+  it('a password change ends the sessions issued before it; a new login works', async () => {
+    const owner = await makeSession(t.dataSource, t.http, { role: 'owner' });
+    const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: owner.tenant });
+    await t.http.get('/api/v1/auth/me').set(member.auth).expect(200);
+    // the token's iat has whole seconds: the change must fall in a later second than the old session's issue
+    await new Promise((r) => setTimeout(r, 1100));
+    await t.http.patch(`/api/v1/users/${member.user.id}`).set(owner.auth).send({ password: 'a-brand-new-password' }).expect(200);
+    await t.http.get('/api/v1/auth/me').set(member.auth).expect(401);
+    const login = await t.http.post('/api/v1/auth/login').send({ email: member.user.email, password: 'a-brand-new-password' }).expect(200);
+    await t.http.get('/api/v1/auth/me').set({ Authorization: `Bearer ${login.body.accessToken as string}` }).expect(200);
+    // the owner's own session is untouched
+    await t.http.get('/api/v1/auth/me').set(owner.auth).expect(200);
+  });
+
   it("another tenant's users are not found (404) and untouched", async () => {
     const a = await makeSession(t.dataSource, t.http, { role: 'owner' });
     const b = await makeSession(t.dataSource, t.http, { role: 'owner' });

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigValidationError, loadConfig, type AppConfig } from '@margin/core';
+import { ConfigValidationError, installGracefulShutdown, loadConfig, type AppConfig } from '@margin/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
 
@@ -19,8 +19,9 @@ async function main(): Promise<void> {
   }
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config), { bufferLogs: true });
   app.useLogger(app.get(Logger));
-  // Closing the context closes Bull's queues, which wait for the jobs in hand to finish.
-  app.enableShutdownHooks(['SIGINT', 'SIGTERM']);
+  // Closing the context closes Bull's queues, which wait for the jobs in hand to finish, up to the deadline:
+  // an item cut off then is picked up again by another worker (its calls are not booked twice).
+  installGracefulShutdown(app, { timeoutMs: config.shutdownTimeoutMs });
   new NestLogger('Bootstrap').log({ concurrency: config.workerConcurrency }, 'Margin worker started');
 }
 

@@ -9,12 +9,16 @@ import { AnalysisCacheService } from './cache/analysis-cache.service';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalyzeService } from './jobs/analyze.service';
 import { ItemRunner } from './jobs/item-runner';
+import { JobSettingsController } from './job-settings/job-settings.controller';
+import { JobSettingsRepository } from './job-settings/job-settings.repository';
+import { JobSettingsService } from './job-settings/job-settings.service';
 import { JobFeeder } from './jobs/job-feeder';
 import { JobItemEntity } from './jobs/job-item.entity';
 import { JobEntity } from './jobs/job.entity';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsRepository } from './jobs/jobs.repository';
 import { JobsService } from './jobs/jobs.service';
+import { OutageRequeue } from './jobs/outage-wait';
 import { PriorityService } from './jobs/priority.service';
 import { PriorityRuleRepository } from './jobs/priority-rule.repository';
 import { QueueReconciler } from './jobs/queue-reconciler';
@@ -45,15 +49,29 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
-  providers: [JobsRepository, JobFeeder, FairShares, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher],
-  exports: [JobsRepository, JobFeeder, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
+  providers: [
+    JobsRepository,
+    JobFeeder,
+    FairShares,
+    JobSettingsRepository,
+    JobSettingsService,
+    AnalysisCacheRepository,
+    PlanRepository,
+    ProfileRepository,
+    ProfilesService,
+    PipelineRunner,
+    AnalysisCacheService,
+    QuotaService,
+    ProgressPublisher,
+  ],
+  exports: [JobsRepository, JobFeeder, JobSettingsService, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
 })
 export class AnalysisCoreModule {}
 
 /** API side: profiles, jobs, on-demand analysis, plans, and the progress feed. */
 @Module({
   imports: [AnalysisCoreModule, IdentityModule],
-  controllers: [JobsController, ProfilesController, PlansController],
+  controllers: [JobsController, JobSettingsController, ProfilesController, PlansController],
   providers: [
     JobsService,
     AnalyzeService,
@@ -70,6 +88,6 @@ export class AnalysisModule {}
 /** Worker side: the analysis queue's processor. */
 @Module({
   imports: [AnalysisCoreModule],
-  providers: [ItemRunner, AnalysisProcessor, QueueReconciler],
+  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue],
 })
 export class AnalysisWorkerModule {}

@@ -41,6 +41,15 @@ export interface JobCounters {
   percentage: number;
   etaSeconds: number | null;
   costUsd: number;
+  /**
+   * Items are waiting for a model provider to come back (an outage, rate limits): they run again at
+   * `waitingUntil`, without spending their attempts, until the job's patience (`maxWaitSeconds`) runs out.
+   */
+  waiting?: boolean;
+  /** Why, in words (per model), while `waiting`. */
+  waitingReason?: string | null;
+  /** When the earliest provider is expected back (ISO 8601), while `waiting`. */
+  waitingUntil?: string | null;
 }
 
 export interface JobView {
@@ -63,6 +72,23 @@ export interface JobView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /**
+   * Items are waiting for a model provider to come back (an outage, rate limits): they run again at
+   * `waitingUntil`, without spending their attempts, until the job's patience (`maxWaitSeconds`) runs out.
+   */
+  waiting?: boolean;
+  /** Why, in words (per model), while `waiting`. */
+  waitingReason?: string | null;
+  /** When the earliest provider is expected back (ISO 8601), while `waiting`. */
+  waitingUntil?: string | null;
+  /** How long items may wait for providers before they fail (null: the tenant's default, GET /api/v1/job-settings). */
+  maxWaitSeconds?: number | null;
+}
+
+/** A tenant's defaults for its jobs (GET/PUT /api/v1/job-settings). */
+export interface JobSettingsView {
+  /** How long a job's items may wait for model providers to come back before they fail, when the job does not say. */
+  maxWaitSeconds: number;
 }
 
 export interface JobItemView {
@@ -137,6 +163,8 @@ export interface ProgressEvents {
   'item.completed': ItemCompletedEvent;
   'job.completed': JobCompletedEvent;
   'budget.alert': { threshold: number; spentUsd: number; limitUsd: number };
+  /** Sent just before the server disconnects a socket whose credentials no longer hold (key revoked, user deleted, token expired). */
+  'auth.revoked': { message: string };
 }
 
 /** Rooms: one per job, one per tenant (all of its jobs). */

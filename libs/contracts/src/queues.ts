@@ -10,6 +10,8 @@ export interface AnalysisItemPayload {
   tenantId: string;
   jobId: string;
   itemId: string;
+  /** Attempts the item's earlier queue entries failed (before it waited for a provider): they count toward its limit. */
+  spentAttempts?: number;
 }
 
 /** Bull priorities: lower runs first. */
@@ -29,7 +31,9 @@ export interface TouchApiKeyPayload {
 
 /** Workers announce themselves here (a key per worker with a TTL) so /health can count them. */
 export const WORKER_HEARTBEAT_PREFIX = 'margin:workers:';
-export const WORKER_HEARTBEAT_TTL_SECONDS = 30;
+export const WORKER_HEARTBEAT_TTL_SECONDS = 15;
+/** A worker beats every TTL/3 s; /health counts it only while its last beat is younger than this (TTL plus clock-skew slack). */
+export const WORKER_HEARTBEAT_FRESH_SECONDS = 20;
 
 export interface WorkerHeartbeat {
   id: string;

@@ -17,4 +17,5 @@ export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
+export * from './lifecycle/graceful-shutdown';
 export * from './validation/storable-text';

@@ -2,7 +2,7 @@ export * from './cost-tracking.module';
 export { LedgerService, type LedgerEntry } from './ledger/ledger.service';
 export { GroupCommit, type GroupCommitOptions } from './ledger/group-commit';
 export { BudgetService, BudgetExceededError, type CallBudgetContext } from './budgets/budget.service';
-export type { Reservation } from './budgets/budget-reservations';
+export { BUDGET_RESERVATION_OPTIONS, type BudgetReservationOptions, type Reservation } from './budgets/budget-reservations';
 import { CostLedger1763900000000 } from './migrations/1763900000000-cost-ledger';
 import { Savings1764000000200 } from './migrations/1764000000200-savings';
 

@@ -16,6 +16,7 @@ import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { AuthenticationGuard, RolesGuard } from './auth/guards';
 import { LoginAttemptLimiter } from './auth/login-attempts';
+import { RateLimitIdentity } from './auth/rate-limit-identity';
 import { AppConfig, PasswordHasher } from '@margin/core';
 import { ApiKeyStrategy, JwtStrategy } from './auth/strategies';
 import { OwnerBootstrapService } from './bootstrap/owner-bootstrap.service';
@@ -63,6 +64,7 @@ export class IdentityCoreModule {}
   providers: [
     AuthService,
     LoginAttemptLimiter,
+    RateLimitIdentity,
     ApiKeyUsageRecorder,
     JwtStrategy,
     ApiKeyStrategy,
@@ -70,7 +72,7 @@ export class IdentityCoreModule {}
     { provide: APP_GUARD, useClass: AuthenticationGuard },
     { provide: APP_GUARD, useClass: RolesGuard },
   ],
-  exports: [AuthService, IdentityCoreModule],
+  exports: [AuthService, RateLimitIdentity, IdentityCoreModule],
 })
 export class IdentityModule {}
 

@@ -4,11 +4,12 @@ export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalo
 export { RoutingPolicyService } from './policy/routing-policy.service';
 export { RouterService, type RouteContext, type RoutePlan } from './routing/router.service';
 export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
-export { LlmCallFailedError, NoCandidateError } from './routing/execution.errors';
+export { LlmCallFailedError, NoCandidateError, ProvidersUnavailableError } from './routing/execution.errors';
+export { outageOf, blockerFromError, blockerFromSkip, blockerFromCircuit, type Blocker } from './routing/availability';
 export { DEFAULT_MAX_TOKENS, estimateInputTokens } from './routing/estimate';
 export { RateLimiter, RateLimiterService, Lease, type ModelLimits } from './limits/rate-limiter';
 export { CircuitBreaker, CircuitBreakerService, type CircuitState } from './limits/circuit-breaker';
-export { RedisScript, replyNumber, replyString } from './limits/redis-script';
+export { RedisScript, hashTag, replyNumber, replyString } from './limits/redis-script';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
 

@@ -8,11 +8,18 @@ import { TenantRepository, type Principal } from '@margin/identity';
 import { randomUUID } from 'node:crypto';
 import { AnalysisCacheService, cacheScope, type CacheKey, type CachedAnalysis } from '../cache/analysis-cache.service';
 import { inputHash } from '../cache/canonical';
+import { ProvidersUnavailableError } from '@margin/model-router';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { QuotaService } from '../quotas/quota.service';
 import { AnalyzeHitRecorder } from './analyze-hits';
 import { InvalidItemsError, validateItems } from './item-input';
+
+/**
+ * How long one POST /analyze waits for providers to come back (an outage, rate limits) before it answers 503
+ * with Retry-After: a request has a caller on the line, unlike a job item, which waits as long as its job allows.
+ */
+export const ANALYZE_MAX_WAIT_MS = 20_000;
 
 /**
  * POST /analyze: one item, on demand, answered in the request — from the cache when it can be. A hit is one
@@ -67,14 +74,17 @@ export class AnalyzeService implements OnApplicationShutdown {
     const tenant = await this.tenants.findById(principal.tenantId);
     if (!tenant) throw new NotFoundError('Tenant');
     const limits = await this.quotas.limits(tenant.plan);
+    const waitUntil = performance.now() + ANALYZE_MAX_WAIT_MS;
     const { value, fromCache } = await this.cache.getOrCompute(cacheKey, async () => {
-      const r = await this.pipeline.run(profile, input, {
-        tenantId: principal.tenantId,
-        userId: principal.userId,
-        apiKeyId: principal.apiKeyId,
-        attemptKey: `analyze:${randomUUID()}`,
-        allowedTiers: limits.allowedTiers,
-      });
+      const r = await this.waitingOut(waitUntil, () =>
+        this.pipeline.run(profile, input, {
+          tenantId: principal.tenantId,
+          userId: principal.userId,
+          apiKeyId: principal.apiKeyId,
+          attemptKey: `analyze:${randomUUID()}`,
+          allowedTiers: limits.allowedTiers,
+        }),
+      );
       return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
     });
     // a result another caller produced meanwhile: its hit is counted already, its saving is not
@@ -88,6 +98,18 @@ export class AnalyzeService implements OnApplicationShutdown {
       model: value.model,
       latencyMs: Math.round(performance.now() - started),
     };
+  }
+
+  /** Runs `work` again while providers are only away for a while and would be back before `until` (performance.now()). */
+  private async waitingOut<T>(until: number, work: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await work();
+      } catch (err) {
+        if (!(err instanceof ProvidersUnavailableError) || performance.now() + err.retryAfterMs > until) throw err;
+        await new Promise((r) => setTimeout(r, Math.max(250, err.retryAfterMs)));
+      }
+    }
   }
 
   /** The Redis copy of an entry Postgres has (a failure only costs the next caller a database read). */

@@ -4,8 +4,8 @@ import { BudgetExceededError, LedgerService } from '@margin/cost-tracking';
 import type { ModelTier } from '@margin/contracts';
 import { AppConfig, Clock, picoToDecimal, picoToUsd, usdToPico, validatePayload } from '@margin/core';
 import { TenantRepository } from '@margin/identity';
-import { LlmCallFailedError } from '@margin/model-router';
-import { IsUUID } from 'class-validator';
+import { LlmCallFailedError, ProvidersUnavailableError } from '@margin/model-router';
+import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
@@ -13,15 +13,18 @@ import type { PipelineResult } from '../pipeline/pipeline.types';
 import { ProfilesService } from '../profiles/profiles.service';
 import { ProgressPublisher } from '../progress/progress.publisher';
 import { QuotaService } from '../quotas/quota.service';
+import { JobSettingsService } from '../job-settings/job-settings.service';
 import { JobFeeder } from './job-feeder';
 import { toCounters } from './job-views';
-import { JobsRepository, type FinalOutcome } from './jobs.repository';
+import { JobsRepository, type ClaimedItem, type FinalOutcome } from './jobs.repository';
+import { decideWait, OutageRequeue } from './outage-wait';
 import { RunSlots } from './run-slots';
 
 class AnalysisItemCommand implements AnalysisItemPayload {
   @IsUUID() tenantId!: string;
   @IsUUID() jobId!: string;
   @IsUUID() itemId!: string;
+  @IsOptional() @IsInt() @Min(0) spentAttempts?: number;
 }
 
 /** Delivery of one item by the queue: which attempt this is, and how many there can be. */
@@ -30,12 +33,6 @@ export interface Delivery {
   maxAttempts: number;
   /** Bull priority (1 highest): who gets the next model slot first. */
   priority?: number;
-  /**
-   * Bull's job id (the item, its attempt count, and a re-entry count after requeueLater): with attemptsMade it
-   * names this attempt in the ledger, so a re-delivery of the same attempt books nothing twice while a later
-   * attempt (a retry, a re-entry after an outage) is never mistaken for an earlier one.
-   */
-  queueId?: string;
 }
 
 /** Errors another attempt cannot fix: the item fails at once. */
@@ -77,6 +74,8 @@ export class ItemRunner {
     private readonly ledger: LedgerService,
     private readonly progress: ProgressPublisher,
     private readonly feeder: JobFeeder,
+    private readonly settings: JobSettingsService,
+    private readonly requeue: OutageRequeue,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
@@ -84,7 +83,7 @@ export class ItemRunner {
   }
 
   async run(data: unknown, delivery: Delivery): Promise<void> {
-    const { tenantId, jobId, itemId } = validatePayload(AnalysisItemCommand, data, 'analysis item payload');
+    const { tenantId, jobId, itemId, spentAttempts = 0 } = validatePayload(AnalysisItemCommand, data, 'analysis item payload');
     const claimed = await this.repo.claimItem(tenantId, jobId, itemId, this.clock.now());
     if (!claimed?.item || this.repo.isTerminal(claimed.item.status)) return;
     const { job, item, run } = claimed;
@@ -117,7 +116,8 @@ export class ItemRunner {
             userId: job.createdByUserId,
             apiKeyId: job.createdByApiKeyId,
             jobBudgetPico: job.budgetUsd === null ? null : usdToPico(job.budgetUsd),
-            attemptKey: `${delivery.queueId ?? itemId}:${delivery.attemptsMade}`,
+            // Each wait is a new queue entry whose deliveries count from 0 again: its calls get ids of their own.
+            attemptKey: run.waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${run.waits}.${delivery.attemptsMade}`,
             allowedTiers,
             settleInBackground: true,
             ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),
@@ -152,11 +152,52 @@ export class ItemRunner {
         await this.finish(tenantId, jobId, itemId, item.index, { status: 'cancelled', at: this.clock.now() });
         return;
       }
-      const last = delivery.attemptsMade + 1 >= delivery.maxAttempts || isFinal(err);
+      if (err instanceof ProvidersUnavailableError) {
+        await this.waitForProviders(tenantId, jobId, itemId, item.index, job, run, err, spentAttempts + delivery.attemptsMade);
+        return;
+      }
+      // The item's own attempts, across the queue entries of its waits (a wait is not one).
+      const last = spentAttempts + delivery.attemptsMade + 1 >= delivery.maxAttempts || isFinal(err);
       this.logger.warn({ tenantId, jobId, itemId, attempt: delivery.attemptsMade + 1, final: last }, `Item failed: ${(err as Error).message}`);
       if (!last) throw err; // the queue retries it with backoff
       await this.finish(tenantId, jobId, itemId, item.index, { status: 'failed', error: (err as Error).message.slice(0, 2000), at: this.clock.now() });
     }
+  }
+
+  /**
+   * No provider can take the item's calls for now (outage, rate limits, open circuits): it runs again when
+   * the earliest may be back, its attempt given back, and the job says it waits — or, past the job's
+   * patience, it fails saying why.
+   */
+  private async waitForProviders(
+    tenantId: string,
+    jobId: string,
+    itemId: string,
+    index: number,
+    job: ClaimedItem['job'],
+    run: NonNullable<ClaimedItem['run']>,
+    err: ProvidersUnavailableError,
+    /** Attempts the item failed on its own so far: the next entry carries them. */
+    spentAttempts: number,
+  ): Promise<void> {
+    const now = this.clock.now();
+    const patienceSeconds = await this.settings.patienceSeconds(tenantId, job.maxWaitSeconds);
+    const decision = decideWait({ now, waitingSince: run.waitingSince, patienceSeconds, retryAt: err.retryAt, reason: err.reason });
+    if (decision.kind === 'give-up') {
+      this.logger.warn({ tenantId, jobId, itemId }, decision.message);
+      await this.finish(tenantId, jobId, itemId, index, { status: 'failed', error: decision.message.slice(0, 2000), at: now });
+      return;
+    }
+    // Queued before it is marked: should this process die in between, the item still runs again.
+    await this.requeue.putBack(tenantId, jobId, job.priority, { id: itemId, attempts: run.attempts, waits: run.waits + 1, spentAttempts }, decision.delayMs);
+    const waits = await this.repo.markWaiting(tenantId, jobId, itemId, { at: now, until: decision.until, reason: err.reason });
+    if (waits === null) return;
+    this.logger.log({ tenantId, jobId, itemId, waits, retryInMs: decision.delayMs }, `Item waits for a provider: ${err.reason}`);
+    await this.progress.jobProgress(tenantId, jobId, async () => {
+      const fresh = await this.repo.findJob(tenantId, jobId);
+      if (!fresh) throw new Error(`job ${jobId} is gone`);
+      return toCounters(fresh, this.clock.now());
+    });
   }
 
   /** The model tiers the tenant's plan allows (undefined: the tenant is gone, no restriction known). */

@@ -4,7 +4,7 @@ import { BULL_PRIORITY, QUEUES, WORKER_HEARTBEAT_PREFIX, type AnalysisItemPayloa
 import { REDIS } from '@margin/core';
 import { GroupCommit } from '@margin/cost-tracking';
 import { replyNumber, replyString } from '@margin/model-router';
-import type { Queue } from 'bull';
+import type { JobOptions, Queue } from 'bull';
 import type Redis from 'ioredis';
 import { FairShares } from '../quotas/fair-shares';
 import { ADD_SCRIPT, DROP_SCRIPT, FAIR_PREFIX, LATER_SCRIPT, PUMP_SCRIPT, STALE_SCRIPT } from './fair/fair-scripts';
@@ -33,6 +33,8 @@ export interface Dispatched {
   priority: Priority;
   /** The first item of a tenant that just joined the line: ahead of the items of its priority already in Bull. */
   ahead: boolean;
+  /** Attempts the item failed on its own before it waited for a provider (requeueLater): its delivery counts on from them. */
+  spentAttempts: number;
 }
 
 const PRIORITIES: readonly Priority[] = ['high', 'medium', 'low'];
@@ -44,10 +46,15 @@ const asPriority = (p: string): Priority => (PRIORITIES as readonly string[]).in
  * `ahead` puts it before the other items of its priority in Bull (one Bull priority step, never past the
  * next level: high stays first).
  */
-export function itemQueueEntry(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number; queueId?: string; ahead?: boolean }) {
+export function itemQueueEntry(
+  tenantId: string,
+  jobId: string,
+  priority: Priority,
+  item: { id: string; attempts: number; queueId?: string; ahead?: boolean; spentAttempts?: number },
+): { name: string; data: AnalysisItemPayload; opts: JobOptions & { jobId: string } } {
   return {
     name: 'item',
-    data: { tenantId, jobId, itemId: item.id },
+    data: item.spentAttempts ? { tenantId, jobId, itemId: item.id, spentAttempts: item.spentAttempts } : { tenantId, jobId, itemId: item.id },
     opts: {
       jobId: item.queueId ?? `${item.id}:${item.attempts}`,
       priority: item.ahead && priority !== 'high' ? BULL_PRIORITY[priority] - 1 : BULL_PRIORITY[priority],
@@ -59,11 +66,11 @@ export function itemQueueEntry(tenantId: string, jobId: string, priority: Priori
   };
 }
 
-/** Parses a script's {itemId, queueId, tenant, job, priority, ahead, ...} reply from `offset` on. */
+/** Parses a script's {itemId, queueId, tenant, job, priority, ahead, spent, ...} reply from `offset` on. */
 function dispatchedFrom(reply: unknown, offset: number): Dispatched[] {
   const n = Array.isArray(reply) ? reply.length : 0;
   const out: Dispatched[] = [];
-  for (let i = offset; i + 5 < n; i += 6) {
+  for (let i = offset; i + 6 < n; i += 7) {
     out.push({
       itemId: replyString(reply, i),
       queueId: replyString(reply, i + 1),
@@ -71,6 +78,7 @@ function dispatchedFrom(reply: unknown, offset: number): Dispatched[] {
       jobId: replyString(reply, i + 3),
       priority: asPriority(replyString(reply, i + 4)),
       ahead: replyNumber(reply, i + 5) === 1,
+      spentAttempts: replyNumber(reply, i + 6) ?? 0,
     });
   }
   return out;
@@ -139,13 +147,20 @@ export class JobFeeder implements OnApplicationShutdown {
 
   /**
    * Puts an item that cannot run now (a provider outage) back in the queue after `delayMs`, without holding a
-   * place in Bull meanwhile: it waits in Redis, then goes first among its job's ready items, under a new Bull
-   * id (the delivery that called this completes normally and releases nothing). `item.attempts` is the
-   * item's attempt count as stored.
+   * place in Bull meanwhile: it waits in Redis, then goes first among its job's ready items as Bull job
+   * `<item>:wait<waits>` (the delivery that called this completes normally and releases nothing), its payload
+   * carrying `spentAttempts`. `item.attempts` is the item's attempt count as stored; `waits` its wait count
+   * (0 or absent: one more than the fair queue has seen).
    */
-  async requeueLater(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number }, delayMs: number): Promise<void> {
+  async requeueLater(
+    tenantId: string,
+    jobId: string,
+    priority: Priority,
+    item: { id: string; attempts: number; waits?: number; spentAttempts?: number },
+    delayMs: number,
+  ): Promise<void> {
     const wait = Math.max(0, Math.ceil(delayMs));
-    await LATER_SCRIPT.run(this.redis, [], [FAIR_PREFIX, tenantId, jobId, priority, item.id, item.attempts, Date.now() + wait]);
+    await LATER_SCRIPT.run(this.redis, [], [FAIR_PREFIX, tenantId, jobId, priority, item.id, item.attempts, Date.now() + wait, item.waits ?? 0, item.spentAttempts ?? 0]);
     // This process pumps when it is due; every worker's one-second pump is the fallback.
     setTimeout(() => void this.pump().catch((err: Error) => this.logger.warn(`pump failed: ${err.message}`)), wait + 5).unref();
   }
@@ -212,7 +227,7 @@ export class JobFeeder implements OnApplicationShutdown {
   /** Bull ignores an add whose id exists: entries the script handed out are written, retried briefly, never twice. */
   private async toBull(dispatched: Dispatched[]): Promise<void> {
     if (dispatched.length === 0) return;
-    const entries = dispatched.map((d) => itemQueueEntry(d.tenantId, d.jobId, d.priority, { id: d.itemId, attempts: 0, queueId: d.queueId, ahead: d.ahead }));
+    const entries = dispatched.map((d) => itemQueueEntry(d.tenantId, d.jobId, d.priority, { id: d.itemId, attempts: 0, queueId: d.queueId, ahead: d.ahead, spentAttempts: d.spentAttempts }));
     for (let attempt = 0; ; attempt++) {
       try {
         await this.queue.addBulk(entries);

@@ -19,4 +19,8 @@ export class JobItemEntity {
   @Column({ type: 'varchar', length: 200, nullable: true }) model!: string | null;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  /** Times the item was put back to wait for a provider (these are not attempts). */
+  @Column({ type: 'integer' }) waits!: number;
+  /** When its current wait for providers began (the job's patience counts from here). */
+  @Column({ name: 'waiting_since', type: 'timestamptz', nullable: true }) waitingSince!: Date | null;
 }

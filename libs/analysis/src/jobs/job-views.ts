@@ -5,14 +5,23 @@ import type { JobEntity } from './job.entity';
 
 const usd = (decimal: string | null) => (decimal === null ? null : picoToUsd(usdToPico(decimal)));
 
-/** Seconds left at the pace so far (null until the first item is done). */
+/** Items wait for a provider: what for and until when (absent once a model answers or the job is over). */
+export function waitingOf(job: JobEntity): { waiting: boolean; waitingReason: string | null; waitingUntil: string | null } {
+  const open = job.status === 'queued' || job.status === 'running';
+  if (!open || !job.waitingUntil) return { waiting: false, waitingReason: null, waitingUntil: null };
+  return { waiting: true, waitingReason: job.waitingReason, waitingUntil: job.waitingUntil.toISOString() };
+}
+
+/** Seconds left at the pace so far (null until the first item is done); while waiting, at least until the provider is expected back. */
 export function etaSeconds(job: JobEntity, now: Date): number | null {
   const done = job.completedItems + job.failedItems + job.cancelledItems;
   const remaining = job.totalItems - done;
   if (remaining <= 0 || job.status === 'cancelled') return 0;
-  if (!job.startedAt || done === 0) return null;
+  const back = waitingOf(job).waiting && job.waitingUntil ? Math.max(0, Math.ceil((job.waitingUntil.getTime() - now.getTime()) / 1000)) : null;
+  if (!job.startedAt || done === 0) return back;
   const elapsed = (now.getTime() - job.startedAt.getTime()) / 1000;
-  return Math.max(0, Math.round((elapsed / done) * remaining));
+  const pace = Math.max(0, Math.round((elapsed / done) * remaining));
+  return back === null ? pace : Math.max(pace, back);
 }
 
 export function toCounters(job: JobEntity, now: Date): JobCounters {
@@ -27,6 +36,7 @@ export function toCounters(job: JobEntity, now: Date): JobCounters {
     percentage: Math.round((done / job.totalItems) * 1000) / 10,
     etaSeconds: etaSeconds(job, now),
     costUsd: usd(job.costUsd) ?? 0,
+    ...waitingOf(job),
   };
 }
 
@@ -51,6 +61,8 @@ export function toJobView(job: JobEntity, now: Date): JobView {
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
     finishedAt: job.finishedAt?.toISOString() ?? null,
+    ...waitingOf(job),
+    maxWaitSeconds: job.maxWaitSeconds ?? null,
   };
 }
 

@@ -26,4 +26,9 @@ export class JobEntity {
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'started_at', type: 'timestamptz', nullable: true }) startedAt!: Date | null;
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
+  /** Patience for provider outages; null: the tenant's default. */
+  @Column({ name: 'max_wait_seconds', type: 'integer', nullable: true }) maxWaitSeconds!: number | null;
+  /** Set while items wait for a provider (cleared by the next item a model answers). */
+  @Column({ name: 'waiting_reason', type: 'text', nullable: true }) waitingReason!: string | null;
+  @Column({ name: 'waiting_until', type: 'timestamptz', nullable: true }) waitingUntil!: Date | null;
 }

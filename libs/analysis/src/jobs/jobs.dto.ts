@@ -5,6 +5,8 @@ import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
 export const MAX_ITEMS_PER_JOB = 100_000;
+/** The longest patience a job or tenant may ask for: 30 days. */
+export const MAX_WAIT_SECONDS_LIMIT = 30 * 86_400;
 
 const PROFILE_REF = /^[a-z0-9][a-z0-9-]{0,99}(@\d+)?$/;
 const PROFILE_REF_MESSAGE = 'profile must be a profile key like song-analysis (optionally @version)';
@@ -46,6 +48,17 @@ export class SubmitJobDto {
   @Min(0)
   @Max(1_000_000)
   budgetUsd?: number;
+
+  @ApiPropertyOptional({
+    example: 86400,
+    description: "How long items may wait for model providers to come back (outages, rate limits) before they fail, in seconds; default: the tenant's (GET /api/v1/job-settings)",
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_WAIT_SECONDS_LIMIT)
+  maxWaitSeconds?: number;
 
   @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: "Each item is the profile's input" })
   @IsOptional()

@@ -22,6 +22,8 @@ export interface NewJob {
   createdByUserId: string | null;
   createdByApiKeyId: string | null;
   createdAt: Date;
+  /** Patience for provider outages (null or absent: the tenant's default). */
+  maxWaitSeconds?: number | null;
 }
 
 export interface NewItem {
@@ -69,10 +71,14 @@ export interface ClaimedItem {
     budgetUsd: string | null;
     createdByUserId: string | null;
     createdByApiKeyId: string | null;
+    maxWaitSeconds: number | null;
   };
   item: { index: number; status: ItemStatus } | null;
-  /** Set when the item is now running for this delivery. */
-  run: { input: unknown; inputHash: string } | null;
+  /**
+   * Set when the item is now running for this delivery: `attempts` counts this one (waits for providers are
+   * not attempts), `waits` how often it was put back to wait, `waitingSince` when its current wait began.
+   */
+  run: { input: unknown; inputHash: string; attempts: number; waits: number; waitingSince: Date | null } | null;
 }
 
 const TERMINAL: ItemStatus[] = ['completed', 'failed', 'cancelled'];
@@ -114,6 +120,9 @@ function toJobEntity(r: Record<string, unknown>): JobEntity {
     createdAt: date(r['created_at']),
     startedAt: date(r['started_at']),
     finishedAt: date(r['finished_at']),
+    maxWaitSeconds: r['max_wait_seconds'] ?? null,
+    waitingReason: r['waiting_reason'] ?? null,
+    waitingUntil: date(r['waiting_until']),
   } as Partial<JobEntity>);
 }
 
@@ -153,12 +162,16 @@ counted AS (
       WHEN j.failed_items + a.f = 0 THEN 'completed'
       WHEN j.completed_items + a.c = 0 THEN 'failed'
       ELSE 'completed_with_errors' END,
-    finished_at = CASE WHEN j.completed_items + a.c + j.failed_items + a.f + j.cancelled_items + a.x = j.total_items THEN coalesce(j.finished_at, a.at) ELSE j.finished_at END
+    finished_at = CASE WHEN j.completed_items + a.c + j.failed_items + a.f + j.cancelled_items + a.x = j.total_items THEN coalesce(j.finished_at, a.at) ELSE j.finished_at END,
+    -- A model answered (not the cache): whatever the job waited for is back.
+    waiting_reason = CASE WHEN a.c > a.h THEN NULL ELSE j.waiting_reason END,
+    waiting_until = CASE WHEN a.c > a.h THEN NULL ELSE j.waiting_until END
   FROM agg a
   WHERE j.tenant_id = $1 AND j.id = $2
   RETURNING j.id, j.tenant_id, j.profile_key, j.profile_version, j.name, j.status, j.priority, j.budget_usd::text AS budget_usd, j.total_items,
     j.completed_items, j.failed_items, j.cached_items, j.cancelled_items, j.cost_usd::text AS cost_usd, j.saved_usd::text AS saved_usd, j.metadata,
-    j.idempotency_key, j.request_hash, j.created_by_user_id, j.created_by_api_key_id, j.created_at, j.started_at, j.finished_at
+    j.idempotency_key, j.request_hash, j.created_by_user_id, j.created_by_api_key_id, j.created_at, j.started_at, j.finished_at,
+    j.max_wait_seconds, j.waiting_reason, j.waiting_until
 )
 SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM done) AS changed, (SELECT row_to_json(counted) FROM counted) AS job`;
 
@@ -221,11 +234,12 @@ export class JobsRepository implements OnApplicationShutdown {
     manager: EntityManager,
     tenantId: string,
     jobId: string,
-    job: Pick<NewJob, 'name' | 'priority' | 'budgetUsd' | 'metadata' | 'requestHash' | 'createdAt'> & { totalItems: number },
+    job: Pick<NewJob, 'name' | 'priority' | 'budgetUsd' | 'metadata' | 'requestHash' | 'createdAt' | 'maxWaitSeconds'> & { totalItems: number },
   ): Promise<JobEntity> {
     await manager.query(
-      `UPDATE jobs SET name = $3, priority = $4, budget_usd = $5, metadata = $6::jsonb, request_hash = $7, created_at = $8, total_items = $9 WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, jobId, job.name, job.priority, job.budgetUsd, job.metadata === null ? null : JSON.stringify(job.metadata), job.requestHash, job.createdAt, job.totalItems],
+      `UPDATE jobs SET name = $3, priority = $4, budget_usd = $5, metadata = $6::jsonb, request_hash = $7, created_at = $8, total_items = $9, max_wait_seconds = $10
+       WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, jobId, job.name, job.priority, job.budgetUsd, job.metadata === null ? null : JSON.stringify(job.metadata), job.requestHash, job.createdAt, job.totalItems, job.maxWaitSeconds ?? null],
     );
     return manager.findOneByOrFail(JobEntity, { tenantId, id: jobId });
   }
@@ -291,8 +305,11 @@ export class JobsRepository implements OnApplicationShutdown {
   }
 
   /** Open jobs (of any tenant: the worker's safety net) created before `before`. */
-  openJobs(before: Date, limit: number): Promise<JobEntity[]> {
-    return this.jobs.createQueryBuilder('j').where("j.status IN ('queued', 'running') AND j.created_at < :before", { before }).orderBy('j.created_at', 'ASC').limit(limit).getMany();
+  /** Open jobs created before `before` (and after `after`, to page on), oldest first. Across tenants: maintenance only. */
+  openJobs(before: Date, limit: number, after?: Date): Promise<JobEntity[]> {
+    const qb = this.jobs.createQueryBuilder('j').where("j.status IN ('queued', 'running') AND j.created_at < :before", { before });
+    if (after) qb.andWhere('j.created_at > :after', { after });
+    return qb.orderBy('j.created_at', 'ASC').limit(limit).getMany();
   }
 
   /** How many of the job's items were handed to the queue and are not final (what the fair queue should hold). */
@@ -313,6 +330,14 @@ export class JobsRepository implements OnApplicationShutdown {
     return (await this.db.query(
       `SELECT id, attempts FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND (status = 'queued' OR (status = 'running' AND started_at < $3)) ORDER BY index`,
       [tenantId, jobId, runningBefore],
+    )) as Array<{ id: string; attempts: number }>;
+  }
+
+  /** Items handed to the queue and not finished (waiting or mid-run): what a Redis that lost its data no longer holds. */
+  async enqueuedUnfinishedItems(tenantId: string, jobId: string): Promise<Array<{ id: string; attempts: number }>> {
+    return (await this.db.query(
+      `SELECT id, attempts FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status IN ('queued', 'running') ORDER BY index`,
+      [tenantId, jobId],
     )) as Array<{ id: string; attempts: number }>;
   }
 
@@ -362,20 +387,20 @@ export class JobsRepository implements OnApplicationShutdown {
   async claimItem(tenantId: string, jobId: string, itemId: string, at: Date): Promise<ClaimedItem | null> {
     const [row] = await this.sql<Record<string, unknown>>(
       `WITH j AS (
-         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id
+         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds
          FROM jobs WHERE tenant_id = $1 AND id = $2
        ),
        cur AS (SELECT index, status FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND id = $3),
        run AS (
          UPDATE job_items i SET status = 'running', attempts = i.attempts + 1, started_at = coalesce(i.started_at, $4)
          FROM j WHERE i.tenant_id = $1 AND i.job_id = $2 AND i.id = $3 AND i.status IN ('queued', 'running') AND j.status <> 'cancelled'
-         RETURNING i.input, i.input_hash
+         RETURNING i.input, i.input_hash, i.attempts, i.waits, i.waiting_since
        ),
        started AS (
          UPDATE jobs SET status = 'running', started_at = coalesce(started_at, $4)
          WHERE tenant_id = $1 AND id = $2 AND status = 'queued' AND EXISTS (SELECT 1 FROM run) RETURNING id
        )
-       SELECT j.*, cur.index, cur.status AS item_status, run.input, run.input_hash, (SELECT count(*) FROM started)::int AS started
+       SELECT j.*, cur.index, cur.status AS item_status, run.input, run.input_hash, run.attempts, run.waits, run.waiting_since, (SELECT count(*) FROM started)::int AS started
        FROM j LEFT JOIN cur ON true LEFT JOIN run ON true`,
       [tenantId, jobId, itemId, at],
       'worker:jobs-claim-item',
@@ -392,10 +417,35 @@ export class JobsRepository implements OnApplicationShutdown {
         budgetUsd: (row['budget_usd'] as string | null) ?? null,
         createdByUserId: (row['created_by_user_id'] as string | null) ?? null,
         createdByApiKeyId: (row['created_by_api_key_id'] as string | null) ?? null,
+        maxWaitSeconds: (row['max_wait_seconds'] as number | null) ?? null,
       },
       item: row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },
-      run: running ? { input: row['input'], inputHash: row['input_hash'] as string } : null,
+      run: running
+        ? { input: row['input'], inputHash: row['input_hash'] as string, attempts: row['attempts'] as number, waits: row['waits'] as number, waitingSince: date(row['waiting_since']) }
+        : null,
     };
+  }
+
+  /**
+   * Puts a running item back to wait for a provider: queued again, this delivery not counted as an attempt,
+   * one more wait, and the job says what it waits for and until when. Returns the item's wait count, or null
+   * when the item was not running any more (a replayed delivery: nothing to put back).
+   */
+  async markWaiting(tenantId: string, jobId: string, itemId: string, wait: { at: Date; until: Date; reason: string }): Promise<number | null> {
+    const [row] = await this.sql<{ waits: number }>(
+      `WITH it AS (
+         UPDATE job_items SET status = 'queued', attempts = greatest(attempts - 1, 0), waits = waits + 1, waiting_since = coalesce(waiting_since, $4)
+         WHERE tenant_id = $1 AND job_id = $2 AND id = $3 AND status = 'running' RETURNING waits
+       ),
+       j AS (
+         UPDATE jobs SET waiting_reason = $5, waiting_until = $6
+         WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running') AND EXISTS (SELECT 1 FROM it) RETURNING id
+       )
+       SELECT waits FROM it`,
+      [tenantId, jobId, itemId, wait.at, wait.reason.slice(0, 2000), wait.until],
+      'worker:jobs-mark-waiting',
+    );
+    return row?.waits ?? null;
   }
 
   /** The job's status (a cheap look before spending on an item that waited). */
@@ -500,7 +550,8 @@ export class JobsRepository implements OnApplicationShutdown {
   async requeueFailed(tenantId: string, jobId: string): Promise<string[]> {
     return this.db.transaction(async (m) => {
       const [items] = (await m.query(
-        `UPDATE job_items SET status = 'queued', enqueued = false, error = NULL, finished_at = NULL WHERE tenant_id = $1 AND job_id = $2 AND status = 'failed' RETURNING id`,
+        `UPDATE job_items SET status = 'queued', enqueued = false, error = NULL, finished_at = NULL, waiting_since = NULL
+         WHERE tenant_id = $1 AND job_id = $2 AND status = 'failed' RETURNING id`,
         [tenantId, jobId],
       )) as [Array<{ id: string }>, number];
       if (items.length) {

@@ -40,6 +40,7 @@ export interface SubmitInput {
   name?: string;
   priority?: Priority | 'auto';
   budgetUsd?: number;
+  maxWaitSeconds?: number;
   items: Array<Record<string, unknown>>;
   metadata?: Record<string, unknown>;
 }
@@ -198,6 +199,7 @@ export class JobsService extends JobCountersReader {
             priority,
             budgetUsd: fields.budgetUsd === undefined ? null : picoToDecimal(usdToPico(fields.budgetUsd.toFixed(6))),
             metadata: fields.metadata ?? null,
+            maxWaitSeconds: fields.maxWaitSeconds ?? null,
             requestHash,
             createdAt: this.clock.now(),
             totalItems: intake.count,

@@ -1,6 +1,6 @@
 import { DomainError } from '@margin/core';
 import { BudgetExceededError } from '@margin/cost-tracking';
-import { NoCandidateError, type ExecuteInput, type ExecuteOutcome, type LlmExecutor } from '@margin/model-router';
+import { NoCandidateError, ProvidersUnavailableError, type ExecuteInput, type ExecuteOutcome, type LlmExecutor } from '@margin/model-router';
 import { strictMock } from '@margin/testing';
 import { BLOG_POST } from '../profiles/built-in/blog-post';
 import { DEFAULT_SONG_RUBRIC, SONG_ANALYSIS } from '../profiles/built-in/song-analysis';
@@ -309,6 +309,26 @@ describe('PipelineRunner', () => {
       const profile: ProfileDefinition = { ...SONG_ANALYSIS, steps: SONG_ANALYSIS.steps.map((s) => ({ ...s, complexity: 'medium' as const })) };
       await new PipelineRunner(executor).run(profile, SONG, ctx());
       expect(calls.map((c) => c.complexity)).toEqual(['medium', 'simple']);
+    });
+
+    it('a tier only waiting for a provider steps down; when no lower tier answers either, the item waits (the outage is what it reports)', async () => {
+      const outage = new ProvidersUnavailableError('analyze', 'ollama/qwen3:8b: circuit open', 20_000, new Date(), [{ model: 'ollama/qwen3:8b', outcome: 'skipped:circuit-open' }]);
+      const { executor, calls } = fakeExecutor((i) => {
+        if (i.complexity === 'medium') throw outage;
+        throw skippedByPlan();
+      });
+      const profile: ProfileDefinition = { ...SONG_ANALYSIS, steps: SONG_ANALYSIS.steps.map((s) => ({ ...s, complexity: 'medium' as const })) };
+      await expect(new PipelineRunner(executor).run(profile, SONG, ctx())).rejects.toBe(outage);
+      expect(calls.map((c) => c.complexity)).toEqual(['medium', 'simple']);
+    });
+
+    it('an outage after a model was tried is reported as is, without stepping down (its attempts are booked)', async () => {
+      const outage = new ProvidersUnavailableError('analyze', 'ollama/qwen3:8b: unreachable', 5_000, new Date(), [{ model: 'ollama/qwen3:8b', outcome: 'unavailable' }]);
+      const { executor, calls } = fakeExecutor(() => {
+        throw outage;
+      });
+      await expect(new PipelineRunner(executor).run(SONG_ANALYSIS, SONG, ctx())).rejects.toBe(outage);
+      expect(calls).toHaveLength(1);
     });
 
     it('does not step down after a model was tried and failed: the ledger has its attempts', async () => {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { COMPLEXITIES, type Complexity } from '@margin/contracts';
 import { DomainError, type PicoUsd } from '@margin/core';
 import { BudgetExceededError } from '@margin/cost-tracking';
-import { LlmExecutor, NoCandidateError, type ExecuteOutcome } from '@margin/model-router';
+import { LlmExecutor, NoCandidateError, ProvidersUnavailableError, type ExecuteOutcome } from '@margin/model-router';
 import type { ChatMessage } from '@margin/providers';
 import { compileSchema } from './json-schema';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
@@ -26,7 +26,10 @@ interface StepRun {
  * attempt prefix can be used one tier down.
  */
 function unroutable(err: unknown): boolean {
-  return err instanceof BudgetExceededError || (err instanceof NoCandidateError && err.attempts.every((a) => a.outcome.startsWith('skipped')));
+  return (
+    err instanceof BudgetExceededError ||
+    ((err instanceof NoCandidateError || err instanceof ProvidersUnavailableError) && err.attempts.every((a) => a.outcome.startsWith('skipped')))
+  );
 }
 
 /** The tiers to try for a step, most capable first: the one asked for, then each one below it. */
@@ -81,6 +84,9 @@ export class PipelineRunner {
       const messages = stepMessages(step, scope);
       let outcome: ExecuteOutcome | undefined;
       let firstError: unknown;
+      // A tier that is only waiting for a provider to come back: the item waits rather than fails, when no lower
+      // tier answers either.
+      let outage: ProvidersUnavailableError | undefined;
       // A tier the tenant cannot use (a free plan's local-only models, a spent budget) is not a reason to fail
       // the item while a lower tier can answer.
       for (const tier of tiersFrom(complexity)) {
@@ -111,10 +117,11 @@ export class PipelineRunner {
           break;
         } catch (err) {
           // A lower tier the policy has no cell for says nothing new: report why the tier asked for failed.
-          if (tier !== complexity && err instanceof DomainError && err.code === 'unknown_operation') throw firstError;
+          if (tier !== complexity && err instanceof DomainError && err.code === 'unknown_operation') throw outage ?? firstError;
           firstError ??= err;
+          if (err instanceof ProvidersUnavailableError && (!outage || err.retryAfterMs < outage.retryAfterMs)) outage = err;
           if (!unroutable(err)) throw err;
-          if (tier === 'simple') throw firstError;
+          if (tier === 'simple') throw outage ?? firstError;
           this.logger.debug({ profile: profile.key, step: step.name, itemId: ctx.itemId, complexity: tier }, `no model can take ${step.operation}/${tier}: trying one tier down`);
         }
       }

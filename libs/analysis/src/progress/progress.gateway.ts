@@ -8,12 +8,12 @@ import {
   WebSocketServer,
 } from '@nestjs/websockets';
 import { EVENTS_CHANNEL, jobRoom, PROGRESS_NAMESPACE, tenantRoom } from '@margin/contracts';
-import { REDIS } from '@margin/core';
-import type { Principal } from '@margin/identity';
+import { AppConfig, ChangeFeed, REDIS } from '@margin/core';
+import { CREDENTIAL_CHANGE_TOPICS, type Principal } from '@margin/identity';
 import type Redis from 'ioredis';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import { JobCountersReader } from './job-counters.reader';
-import { credentialsFromHandshake, ProgressAuthenticator } from './progress-authenticator';
+import { credentialsFromHandshake, type HandshakeCredentials, ProgressAuthenticator } from './progress-authenticator';
 import { parseBudgetAlert, type ProgressEmitEvents, type ProgressSocketData, type SubscribeAck } from './progress.types';
 
 type ProgressNamespace = Namespace<DefaultEventsMap, ProgressEmitEvents, DefaultEventsMap, ProgressSocketData>;
@@ -34,21 +34,35 @@ function targetOf(body: unknown): Target {
   return { kind: 'job', jobId: jobId.toLowerCase() };
 }
 
+/** Distinct credentials checked at once during a sweep (each is a database lookup at worst). */
+const SWEEP_CONCURRENCY = 8;
+
 /**
  * The live progress feed (namespace /progress). Sockets authenticate at the handshake and join only the
  * rooms they ask for: one per job, or one per tenant for all of its jobs. Job events reach the rooms from
  * ProgressPublisher (any process) through the Redis adapter; budget alerts are relayed here from Redis.
+ *
+ * A socket lives for hours, so its credentials are checked again: every few seconds (a token that expired),
+ * and at once when identity says a key was revoked or a user deleted or given another role (ChangeFeed).
+ * A socket whose credentials no longer hold gets `auth.revoked` and is disconnected; one whose role changed
+ * carries the new role from then on. A check that fails for another reason (the database is down) keeps the
+ * socket: an outage must not cut every live feed.
  */
 @WebSocketGateway({ namespace: PROGRESS_NAMESPACE })
 export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ProgressGateway.name);
   @WebSocketServer() private readonly server?: ProgressNamespace;
   private subscriber?: Redis;
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping?: Promise<void>;
+  private sweepAgain = false;
 
   constructor(
     private readonly authenticator: ProgressAuthenticator,
     private readonly counters: JobCountersReader,
     @Inject(REDIS) private readonly redis: Redis,
+    private readonly config: AppConfig,
+    private readonly changes: ChangeFeed,
   ) {}
 
   afterInit(server: ProgressNamespace): void {
@@ -57,6 +71,7 @@ export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModu
         (principal) => {
           if (!principal) return next(new Error('unauthorized'));
           socket.data.principal = principal;
+          socket.data.credentials = credentialsFromHandshake(socket.handshake);
           next();
         },
         (err: Error) => {
@@ -65,6 +80,66 @@ export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModu
         },
       );
     });
+    this.sweepTimer = setInterval(() => void this.recheck(), this.config.socketReauthIntervalMs);
+    this.sweepTimer.unref();
+  }
+
+  /**
+   * Checks every local socket's credentials again (coalesced: a request during a sweep runs one more after
+   * it). Resolves when done; never rejects.
+   */
+  recheck(): Promise<void> {
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return this.sweeping;
+    }
+    this.sweeping = (async () => {
+      do {
+        this.sweepAgain = false;
+        await this.sweep();
+      } while (this.sweepAgain);
+    })()
+      .catch((err: Error) => this.logger.error(`Progress feed credential sweep failed: ${err.message}`))
+      .finally(() => (this.sweeping = undefined));
+    return this.sweeping;
+  }
+
+  private async sweep(): Promise<void> {
+    if (!this.server) return;
+    // Sockets sharing credentials (one user's tabs, one key's clients) are checked once.
+    const byCredential = new Map<string, { credentials: HandshakeCredentials; sockets: ProgressSocket[] }>();
+    for (const socket of this.server.sockets.values()) {
+      const credentials = socket.data.credentials;
+      if (!credentials) continue;
+      const id = `${credentials.token ?? ''}\u0000${credentials.apiKey ?? ''}`;
+      const group = byCredential.get(id) ?? { credentials, sockets: [] };
+      group.sockets.push(socket);
+      byCredential.set(id, group);
+    }
+    const groups = [...byCredential.values()];
+    for (let i = 0; i < groups.length; i += SWEEP_CONCURRENCY) {
+      await Promise.all(groups.slice(i, i + SWEEP_CONCURRENCY).map((g) => this.recheckGroup(g.credentials, g.sockets)));
+    }
+  }
+
+  private async recheckGroup(credentials: HandshakeCredentials, sockets: ProgressSocket[]): Promise<void> {
+    let principal: Principal | null;
+    try {
+      principal = await this.authenticator.authenticate(credentials);
+    } catch (err) {
+      this.logger.warn(`Progress feed: could not re-check a socket's credentials (${(err as Error).message}); kept until the next sweep`);
+      return;
+    }
+    for (const socket of sockets) {
+      const before = socket.data.principal;
+      if (!principal || (before && before.tenantId !== principal.tenantId)) {
+        this.logger.log({ tenantId: before?.tenantId, via: before?.via, apiKeyId: before?.apiKeyId, userId: before?.userId }, 'Progress socket disconnected: credentials no longer valid');
+        socket.emit('auth.revoked', { message: 'credentials revoked or expired' });
+        socket.disconnect(true);
+      } else {
+        socket.data.principal = principal;
+      }
+    }
   }
 
   /** Alerts are published once per installation on EVENTS_CHANNEL, which every API instance receives. */
@@ -74,9 +149,11 @@ export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModu
     subscriber.on('message', (_channel: string, message: string) => this.relay(message));
     this.subscriber = subscriber;
     await subscriber.subscribe(EVENTS_CHANNEL);
+    for (const topic of CREDENTIAL_CHANGE_TOPICS) await this.changes.subscribe(topic, () => void this.recheck());
   }
 
   async onModuleDestroy(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     const subscriber = this.subscriber;
     this.subscriber = undefined;
     await subscriber?.quit().catch(() => subscriber.disconnect());

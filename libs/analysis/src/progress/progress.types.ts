@@ -1,5 +1,6 @@
 import type { BudgetAlertEvent, JobCounters, ProgressEvents } from '@margin/contracts';
 import type { Principal } from '@margin/identity';
+import type { HandshakeCredentials } from './progress-authenticator';
 
 /** ProgressEvents as socket.io's typed-events map (event name → listener). */
 export type ProgressEmitEvents = { [K in keyof ProgressEvents]: (payload: ProgressEvents[K]) => void };
@@ -7,6 +8,8 @@ export type ProgressEmitEvents = { [K in keyof ProgressEvents]: (payload: Progre
 /** What the gateway keeps on `socket.data` after the handshake. */
 export interface ProgressSocketData {
   principal?: Principal;
+  /** The handshake's credentials, kept to check them again while the socket is open. */
+  credentials?: HandshakeCredentials;
 }
 
 export type SubscribeAck = { ok: true; job?: JobCounters } | { ok: false; error: string };

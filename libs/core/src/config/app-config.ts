@@ -164,6 +164,12 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean()
   TRUST_PROXY?: boolean;
 
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  SHUTDOWN_TIMEOUT_SECONDS?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  SOCKET_REAUTH_INTERVAL_SECONDS?: number;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(1000)
   DB_POOL_SIZE?: number;
 
@@ -210,6 +216,10 @@ export class AppConfig {
   readonly logLevel!: LogLevel;
   readonly adminDistDir!: string;
   readonly trustProxy!: boolean;
+  /** How long a process may take to stop gracefully (finish requests, items in hand) before it forces its exit. */
+  readonly shutdownTimeoutMs!: number;
+  /** How often each progress socket's credentials are checked again (revoked key, deleted user, expired token). */
+  readonly socketReauthIntervalMs!: number;
   /** Postgres connections each process may hold, how long a request waits for one, and server-side limits. */
   readonly database!: DatabasePoolSettings;
   /** How long a client has to send a whole request (headers and body) before 408. */
@@ -273,6 +283,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     logLevel: vars.LOG_LEVEL ?? 'info',
     adminDistDir: path.resolve(vars.ADMIN_DIST_DIR ?? path.join(process.cwd(), 'dist/apps/admin')),
     trustProxy: vars.TRUST_PROXY ?? false,
+    shutdownTimeoutMs: (vars.SHUTDOWN_TIMEOUT_SECONDS ?? 10) * 1000,
+    socketReauthIntervalMs: (vars.SOCKET_REAUTH_INTERVAL_SECONDS ?? 5) * 1000,
     database: Object.freeze({
       poolSize: vars.DB_POOL_SIZE ?? DEFAULT_DATABASE_POOL.poolSize,
       acquireTimeoutMs: vars.DB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULT_DATABASE_POOL.acquireTimeoutMs,

@@ -25,10 +25,10 @@ describe('AllExceptionsFilter', () => {
     const { h, res } = host();
     new AllExceptionsFilter().catch(new TooManyRequestsError('slow down', 30), h);
     expect(res.setHeader).toHaveBeenCalledWith('Retry-After', '30');
-    expect(res.json).toHaveBeenCalledWith({ statusCode: 429, error: 'Too Many Requests', message: 'slow down' });
+    expect(res.json).toHaveBeenCalledWith({ statusCode: 429, error: 'Too Many Requests', message: 'slow down', code: 'too_many_requests' });
     const other = host();
     new AllExceptionsFilter().catch(new NotFoundError('Job'), other.h);
-    expect(other.res.json).toHaveBeenCalledWith({ statusCode: 404, error: 'Not Found', message: 'Job not found' });
+    expect(other.res.json).toHaveBeenCalledWith({ statusCode: 404, error: 'Not Found', message: 'Job not found', code: 'not_found' });
   });
 
   it('hides unexpected errors behind a 500 whose errorId is logged with the cause', () => {

@@ -1,8 +1,8 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ChangeFeed, Clock } from '@margin/core';
-import type { Principal } from '../auth/principal';
+import { CREDENTIAL_CHANGE_TOPICS, type Principal } from '../auth/principal';
 
-const TOPIC = 'api-keys';
+const TOPIC = CREDENTIAL_CHANGE_TOPICS[0];
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
 

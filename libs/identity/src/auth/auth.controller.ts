@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiCreatedResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { LoginResponse, MeResponse, SignupResponse } from '@margin/contracts';
 import { LoginDto, LoginResponseDto, MeResponseDto, SignupDto, SignupResponseDto } from './auth.dto';
@@ -16,8 +16,8 @@ export class AuthController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in with email and password; 401 with one message for any bad pair' })
   @ApiOkResponse({ type: LoginResponseDto })
-  login(@Body() body: LoginDto): Promise<LoginResponse> {
-    return this.auth.login(body.email, body.password);
+  login(@Body() body: LoginDto, @Ip() ip: string | undefined): Promise<LoginResponse> {
+    return this.auth.login(body.email, body.password, ip ?? 'unknown');
   }
 
   @Public()

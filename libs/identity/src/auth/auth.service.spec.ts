@@ -52,31 +52,31 @@ describe('AuthService.login', () => {
     const { service, users, attempts, jwt } = setup({
       users: { findByEmailWithPassword: async () => user, update: async () => undefined },
     });
-    const res = await service.login('ada@example.com', 'right-password');
+    const res = await service.login('ada@example.com', 'right-password', '10.0.0.1');
     expect(res.user).toEqual({ id: 'u1', email: 'ada@example.com', role: 'admin', tenantId: 't1' });
     expect(res.expiresIn).toBe(3600);
     expect(jwt.verify(res.accessToken)).toMatchObject({ sub: 'u1', tid: 't1' });
     expect(users.update).toHaveBeenCalledWith('t1', 'u1', { lastLoginAt: NOW });
-    expect(attempts.reset).toHaveBeenCalledWith('ada@example.com');
+    expect(attempts.reset).toHaveBeenCalledWith('ada@example.com', '10.0.0.1');
   });
 
   it('gives the same error for an unknown email and a wrong password, and counts both failures', async () => {
     const user = await storedUser('right-password');
     const known = setup({ users: { findByEmailWithPassword: async () => user } });
     const unknown = setup({ users: { findByEmailWithPassword: async () => null } });
-    const a = await known.service.login('ada@example.com', 'wrong').catch((e: unknown) => e);
-    const b = await unknown.service.login('nobody@example.com', 'wrong').catch((e: unknown) => e);
+    const a = await known.service.login('ada@example.com', 'wrong', '10.0.0.1').catch((e: unknown) => e);
+    const b = await unknown.service.login('nobody@example.com', 'wrong', '10.0.0.2').catch((e: unknown) => e);
     expect(a).toBeInstanceOf(InvalidCredentialsError);
     expect(b).toBeInstanceOf(InvalidCredentialsError);
     expect((a as Error).message).toBe((b as Error).message);
-    expect(known.attempts.recordFailure).toHaveBeenCalledWith('ada@example.com');
-    expect(unknown.attempts.recordFailure).toHaveBeenCalledWith('nobody@example.com');
+    expect(known.attempts.recordFailure).toHaveBeenCalledWith('ada@example.com', '10.0.0.1');
+    expect(unknown.attempts.recordFailure).toHaveBeenCalledWith('nobody@example.com', '10.0.0.2');
   });
 
   it('does not look the user up when the account is locked out', async () => {
     const { service, attempts } = setup();
     attempts.assertAllowed.mockRejectedValueOnce(new Error('locked'));
-    await expect(service.login('ada@example.com', 'x')).rejects.toThrow('locked');
+    await expect(service.login('ada@example.com', 'x', '10.0.0.1')).rejects.toThrow('locked');
   });
 });
 
@@ -131,7 +131,7 @@ describe('AuthService API keys and JWTs', () => {
     const real = generateApiKey();
     const { service } = setup({
       apiKeys: {
-        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false }),
+        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false, creatorRole: null }),
       },
     });
     const forged = `${real.prefix}_${'A'.repeat(43)}`;
@@ -143,7 +143,7 @@ describe('AuthService API keys and JWTs', () => {
     const real = generateApiKey();
     const { service, apiKeys } = setup({
       apiKeys: {
-        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false }),
+        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false, creatorRole: null }),
       },
     });
     await service.principalFromApiKey(real.key);

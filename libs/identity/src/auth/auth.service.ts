@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import type { LoginResponse, MeResponse, SignupResponse } from '@margin/contracts';
+import { roleAtLeast, type LoginResponse, type MeResponse, type SignupResponse } from '@margin/contracts';
 import { apiKeyPrefix, AppConfig, Clock, hashApiKey, monthPeriodUtc, NotFoundError, PasswordHasher } from '@margin/core';
 import { timingSafeEqual } from 'node:crypto';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
@@ -18,6 +18,8 @@ import { TenantUsageSource } from './tenant-usage';
 export interface JwtPayload {
   sub: string;
   tid: string;
+  /** Issued at (seconds), set by the signer. */
+  iat?: number;
 }
 
 @Injectable()
@@ -48,16 +50,17 @@ export class AuthService {
     }
   }
 
-  async login(email: string, password: string): Promise<LoginResponse> {
-    await this.attempts.assertAllowed(email);
+  /** `client`: the caller's address, so that failed guesses lock out that client only, never the account's owner. */
+  async login(email: string, password: string, client: string): Promise<LoginResponse> {
+    await this.attempts.assertAllowed(email, client);
     const user = await this.users.findByEmailWithPassword(email);
     this.decoyHash ??= this.hasher.hash('decoy password for timing');
     const ok = await this.hasher.verify(password, user?.passwordHash ?? (await this.decoyHash));
     if (!user || !ok) {
-      await this.attempts.recordFailure(email);
+      await this.attempts.recordFailure(email, client);
       throw new InvalidCredentialsError();
     }
-    await this.attempts.reset(email);
+    await this.attempts.reset(email, client);
     await this.users.update(user.tenantId, user.id, { lastLoginAt: this.clock.now() });
     this.logger.log({ userId: user.id, tenantId: user.tenantId }, 'User logged in');
     return this.issue(user);
@@ -116,6 +119,8 @@ export class AuthService {
     const found = await this.users.findForPrincipal(payload.tid, payload.sub);
     if (!found) return null;
     const { user, isOperator } = found;
+    // a session from before the last password change is over (iat has whole seconds: compare in seconds)
+    if (user.sessionsValidAfter && (typeof payload.iat !== 'number' || payload.iat < Math.floor(user.sessionsValidAfter.getTime() / 1000))) return null;
     return { tenantId: user.tenantId, role: user.role, userId: user.id, apiKeyId: null, via: 'jwt', operator: isOperator };
   }
 
@@ -133,7 +138,8 @@ export class AuthService {
     if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return null;
     const principal: Principal = {
       tenantId: stored.tenantId,
-      role: stored.role,
+      // a key never acts above the current role of the user who made it (a demoted admin's keys are demoted too)
+      role: stored.creatorRole && !roleAtLeast(stored.creatorRole, stored.role) ? stored.creatorRole : stored.role,
       userId: stored.createdByUserId,
       apiKeyId: stored.id,
       via: 'api-key',

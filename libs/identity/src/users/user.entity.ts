@@ -28,4 +28,8 @@ export class UserEntity {
 
   @Column({ name: 'last_login_at', type: 'timestamptz', nullable: true })
   lastLoginAt!: Date | null;
+
+  /** Set when the password changes: sessions (JWTs) issued before it are refused. Loaded only where checked. */
+  @Column({ name: 'sessions_valid_after', type: 'timestamptz', nullable: true, select: false })
+  sessionsValidAfter?: Date | null;
 }

@@ -27,6 +27,7 @@ export class UserRepository {
   async findForPrincipal(tenantId: string, id: string): Promise<{ user: UserEntity; isOperator: boolean } | null> {
     const row = await this.users
       .createQueryBuilder('u')
+      .addSelect('u.sessionsValidAfter')
       .innerJoin('tenants', 't', 't.id = u.tenant_id')
       .addSelect('t.is_operator', 'is_operator')
       .where('u.tenant_id = :tenantId AND u.id = :id', { tenantId, id })
@@ -51,7 +52,7 @@ export class UserRepository {
     return this.users.save(this.users.create({ ...data, email: data.email.toLowerCase(), tenantId, lastLoginAt: null }));
   }
 
-  async update(tenantId: string, id: string, patch: Partial<Pick<UserEntity, 'role' | 'passwordHash' | 'lastLoginAt'>>): Promise<void> {
+  async update(tenantId: string, id: string, patch: Partial<Pick<UserEntity, 'role' | 'passwordHash' | 'lastLoginAt' | 'sessionsValidAfter'>>): Promise<void> {
     await this.users.update({ tenantId, id }, patch);
   }
 

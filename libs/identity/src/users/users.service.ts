@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { roleAtLeast, type Role, type UserView } from '@margin/contracts';
-import { NotFoundError, PasswordHasher } from '@margin/core';
+import { Clock, NotFoundError, PasswordHasher } from '@margin/core';
+import { ApiKeyRepository } from '../api-keys/api-key.repository';
+import { VerifiedKeyCache } from '../api-keys/verified-key-cache';
 import type { Principal } from '../auth/principal';
 import { EmailTakenError, LastOwnerError, RoleTooHighError } from '../identity.errors';
 import { toUserView } from '../identity.mappers';
@@ -15,6 +17,9 @@ export class UsersService {
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
+    private readonly apiKeys: ApiKeyRepository,
+    private readonly verifiedKeys: VerifiedKeyCache,
+    private readonly clock: Clock,
   ) {}
 
   async list(principal: Principal): Promise<UserView[]> {
@@ -44,18 +49,24 @@ export class UsersService {
     const passwordHash = patch.password ? await this.hasher.hash(patch.password) : undefined;
     await this.users.update(principal.tenantId, id, {
       ...(patch.role ? { role: patch.role } : {}),
-      ...(passwordHash ? { passwordHash } : {}),
+      // a new password ends the sessions issued before it
+      ...(passwordHash ? { passwordHash, sessionsValidAfter: this.clock.now() } : {}),
     });
     const updated = await this.users.findById(principal.tenantId, id);
     if (!updated) throw new NotFoundError('User');
+    // the user's keys act with at most the user's role: cached verifications must see a change of role now
+    if (patch.role !== undefined && patch.role !== user.role) await this.verifiedKeys.invalidateEverywhere();
     return toUserView(updated);
   }
 
   async remove(principal: Principal, id: string): Promise<void> {
     const user = await this.findManageable(principal, id);
     if (user.role === 'owner') await this.assertNotLastOwner(principal.tenantId);
+    // keys die with the user who made them (revoked first, so none outlives the user even for a moment)
+    const revoked = await this.apiKeys.revokeByCreator(principal.tenantId, id, this.clock.now());
     await this.users.delete(principal.tenantId, id);
-    this.logger.log({ tenantId: principal.tenantId, userId: id }, 'User deleted');
+    await this.verifiedKeys.invalidateEverywhere();
+    this.logger.log({ tenantId: principal.tenantId, userId: id, revokedKeys: revoked }, 'User deleted');
   }
 
   private async findManageable(principal: Principal, id: string): Promise<UserEntity> {

@@ -202,6 +202,26 @@ describe('RateLimiter (Redis)', () => {
     expect((await limiter.peek(KEY)).inFlight).toBe(0);
   });
 
+  it('renewLeases: a live holder keeps its slot past the short lifetime; a dead holder’s slot frees within one lifetime', async () => {
+    const renewing = new RateLimiter(redis, () => t, { leaseTtlMs: 300, renewLeases: true });
+    const limits = { maxConcurrency: 2 };
+    const live = lease(await renewing.tryAcquire(KEY, limits, { tokens: 0 }));
+    // the holder killed mid-call: same short lifetime, nobody renews it
+    lease(await limiter.tryAcquire(KEY, limits, { tokens: 0, leaseTtlMs: 300 }));
+    expect((await renewing.tryAcquire(KEY, limits, { tokens: 0 })).ok).toBe(false);
+    for (let i = 0; i < 4; i++) {
+      t += 200; // past both leases' first expiry by the second round
+      await new Promise((r) => setTimeout(r, 150)); // a renewal tick (every 100 ms of real time)
+    }
+    expect((await renewing.peek(KEY)).inFlight).toBe(1);
+    const next = lease(await renewing.tryAcquire(KEY, limits, { tokens: 0 }));
+    await live.settle({ actualTokens: 0 });
+    await next.settle({ actualTokens: 0 });
+    t += 1_000;
+    await new Promise((r) => setTimeout(r, 150)); // settled leases are no longer renewed
+    expect((await renewing.peek(KEY)).inFlight).toBe(0);
+  });
+
   it('tightens from provider headers: lowers, never raises, and derives the level from reset times', async () => {
     const limits = { rpm: 100, tpm: 60_000 };
     lease(await limiter.tryAcquire(KEY, limits, { tokens: 1000 }));

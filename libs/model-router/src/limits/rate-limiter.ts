@@ -102,8 +102,15 @@ export interface RateLimitSnapshot {
 }
 
 export interface RateLimiterOptions {
-  /** Default lease lifetime (crash safety net; keep above the longest call). Default 10 minutes. */
+  /** Default lease lifetime (crash safety net; keep above the longest call, unless `renewLeases`). Default 10 minutes. */
   leaseTtlMs?: number;
+  /**
+   * Renew each lease every third of its lifetime until it is settled, so the lifetime can be short: a holder
+   * killed mid-call (kill -9) stops renewing, and its concurrency slot frees within one lifetime instead of
+   * after the longest call could take. Renewal stops after an hour (a lease never settled must not live on).
+   * Default false.
+   */
+  renewLeases?: boolean;
   /** Retry interval suggested when the concurrency limit refuses (a slot can free at any time). Default 250. */
   concurrencyPollMs?: number;
   /** How long idle state outlives the moment it stops mattering. Default 60 000. */
@@ -459,7 +466,26 @@ export class Lease {
     return this.extender(this, ttlMs);
   }
 
+  private renewal?: NodeJS.Timeout;
+
+  /** @internal Renews the lease by `ttlMs` every third of it until settled (see RateLimiterOptions.renewLeases). */
+  keepRenewing(ttlMs: number, maxHoldMs = 60 * 60_000): void {
+    const until = Date.now() + maxHoldMs;
+    this.renewal = setInterval(() => {
+      if (this.done || Date.now() > until) return this.stopRenewing();
+      // A failed renewal (Redis away) is retried at the next tick; the lease lifetime is the safety net.
+      this.extend(ttlMs).catch(() => undefined);
+    }, Math.max(1, Math.floor(ttlMs / 3)));
+    this.renewal.unref();
+  }
+
+  private stopRenewing(): void {
+    if (this.renewal) clearInterval(this.renewal);
+    this.renewal = undefined;
+  }
+
   private finish(delta: number): Promise<void> {
+    this.stopRenewing();
     if (!this.done) {
       this.done = this.settler(this, delta).catch((err: unknown) => {
         this.done = undefined; // let the caller retry; the lease expiry is the safety net meanwhile
@@ -484,6 +510,7 @@ export class RateLimiter {
   ) {
     this.opts = {
       leaseTtlMs: options.leaseTtlMs ?? DEFAULTS.leaseTtlMs,
+      renewLeases: options.renewLeases ?? false,
       concurrencyPollMs: options.concurrencyPollMs ?? DEFAULTS.concurrencyPollMs,
       idleTtlMs: options.idleTtlMs ?? DEFAULTS.idleTtlMs,
       maxJitterMs: options.maxJitterMs ?? DEFAULTS.maxJitterMs,
@@ -624,6 +651,7 @@ export class RateLimiter {
         (l, delta) => this.settleLease(l, delta),
         (l, ms) => this.extendLease(l, ms),
       );
+      if (this.opts.renewLeases) lease.keepRenewing(ttl);
       return { ok: true, lease };
     }
     const reason = replyString(reply, 1);
@@ -665,6 +693,7 @@ export class RateLimiter {
 @Injectable()
 export class RateLimiterService extends RateLimiter {
   constructor(@Inject(REDIS) redis: Redis, clock: Clock) {
-    super(redis, () => clock.now().getTime());
+    // Short, renewed leases: a worker killed mid-call gives its model slots back within 30 s, not 10 minutes.
+    super(redis, () => clock.now().getTime(), { leaseTtlMs: 30_000, renewLeases: true });
   }
 }

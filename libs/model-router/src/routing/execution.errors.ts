@@ -35,3 +35,28 @@ export interface AttemptSummary {
   outcome: string;
   detail?: string;
 }
+
+/**
+ * Nothing can take the call right now, for reasons that pass on their own (every candidate's circuit open,
+ * rate-limited, timing out, refusing connections): retrying at `retryAt` may succeed, and failing the work
+ * would only be the outage's fault. Callers that can wait (job items) put the work back until then; callers
+ * that cannot (a request) answer 503 with Retry-After.
+ */
+export class ProvidersUnavailableError extends DomainError {
+  readonly code = 'providers_unavailable';
+  readonly httpStatus = 503;
+  override readonly retryAfterSeconds: number;
+  constructor(
+    readonly operation: string,
+    /** Why, per model, in words (e.g. "ollama/qwen3:8b: circuit open (half-opens in 23 s)"). */
+    readonly reason: string,
+    /** How long until the earliest candidate may take a call again. */
+    readonly retryAfterMs: number,
+    /** `now + retryAfterMs`. */
+    readonly retryAt: Date,
+    readonly attempts: AttemptSummary[],
+  ) {
+    super(`No model can take this ${operation} call right now (${reason}); the earliest may be back in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`);
+    this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  }
+}

@@ -17,7 +17,8 @@ import { CircuitBreakerService } from '../limits/circuit-breaker';
 import { RateLimiterService, type Lease } from '../limits/rate-limiter';
 import { RoutingPolicyService } from '../policy/routing-policy.service';
 import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
-import { LlmCallFailedError, NoCandidateError, type AttemptSummary } from './execution.errors';
+import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type Blocker } from './availability';
+import { LlmCallFailedError, NoCandidateError, ProvidersUnavailableError, type AttemptSummary } from './execution.errors';
 import { RouterService, type RouteCandidate } from './router.service';
 
 export interface ExecuteInput {
@@ -136,6 +137,8 @@ export class LlmExecutor {
       allowedTiers: input.allowedTiers,
     });
     const attempts: AttemptSummary[] = plan.skipped.map((s) => ({ model: s.model, outcome: `skipped:${s.reason}`, detail: s.detail }));
+    // Why each candidate could not take the call, typed: decides between waiting for an outage and failing.
+    const blockers: Blocker[] = plan.skipped.map((s) => blockerFromSkip(s.model, s.reason, s.detail, s.retryAfterMs));
     const premiumId = this.policy.premiumCounterfactual(input.tenantId, input.operation);
     let attemptNo = 0;
     let budgetRefusal: BudgetExceededError | undefined;
@@ -155,6 +158,7 @@ export class LlmExecutor {
           const gate = await this.breaker.canPass(candidate.model.id);
           if (!gate.allowed) {
             attempts.push({ model: candidate.model.id, outcome: 'skipped:circuit-open' });
+            blockers.push(blockerFromCircuit(candidate.model.id, gate));
             break;
           }
         }
@@ -163,6 +167,7 @@ export class LlmExecutor {
           if (prepared.budget) budgetRefusal = prepared.budget;
           if (prepared.retryAfterMs !== undefined) shortestRetryMs = Math.min(shortestRetryMs ?? Infinity, prepared.retryAfterMs);
           attempts.push({ model: candidate.model.id, outcome: `skipped:${prepared.skip}`, detail: prepared.detail });
+          blockers.push(blockerFromSkip(candidate.model.id, prepared.skip, prepared.detail, prepared.retryAfterMs));
           break;
         }
         if (input.beforeDispatch) {
@@ -227,9 +232,15 @@ export class LlmExecutor {
             await new Promise((r) => setTimeout(r, error.retryAfterMs));
             continue;
           }
+          blockers.push(blockerFromError(candidate.model.id, error));
           break;
         }
       }
+    }
+    // Every candidate is down, busy or cooling off: the call can run later, so say when rather than fail it.
+    const outage = outageOf(blockers);
+    if (outage) {
+      throw new ProvidersUnavailableError(input.operation, outage.reason, outage.retryAfterMs, new Date(this.clock.now().getTime() + outage.retryAfterMs), attempts);
     }
     if (budgetRefusal && !attempts.some((a) => !a.outcome.startsWith('skipped'))) throw budgetRefusal;
     const summary = attempts.map((a) => `${a.model}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ');
@@ -252,7 +263,7 @@ export class LlmExecutor {
     messages: ChatMessage[],
     maxTokens: number,
     inputTokens: number,
-  ): Promise<Prepared | { skip: string; detail: string; budget?: BudgetExceededError; retryAfterMs?: number }> {
+  ): Promise<Prepared | { skip: 'rate-limit' | 'budget'; detail: string; budget?: BudgetExceededError; retryAfterMs?: number }> {
     const { model } = candidate;
     const acquired = await this.limiter.acquire(model.id, { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency }, {
       tokens: inputTokens + maxTokens,

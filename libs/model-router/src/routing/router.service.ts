@@ -38,7 +38,8 @@ export type SkipReason = RouteDecisionView['skipped'][number]['reason'];
 
 export interface RoutePlan {
   candidates: RouteCandidate[];
-  skipped: Array<{ model: string; reason: SkipReason; detail: string }>;
+  /** `retryAfterMs`: when a skipped candidate (open circuit) may take calls again. */
+  skipped: Array<{ model: string; reason: SkipReason; detail: string; retryAfterMs?: number }>;
   abTest: RouteDecisionView['abTest'];
 }
 
@@ -109,7 +110,12 @@ export class RouterService {
       }
       const circuit = stateOf.get(id);
       if (circuit?.state === 'open') {
-        plan.skipped.push({ model: id, reason: 'circuit-open', detail: `circuit open after ${circuit.failures} failures; retry in ${Math.ceil((circuit.retryAfterMs ?? 0) / 1000)}s` });
+        plan.skipped.push({
+          model: id,
+          reason: 'circuit-open',
+          detail: `circuit open after ${circuit.failures} failures; retry in ${Math.ceil((circuit.retryAfterMs ?? 0) / 1000)}s`,
+          ...(circuit.retryAfterMs !== undefined ? { retryAfterMs: circuit.retryAfterMs } : {}),
+        });
         continue;
       }
       if (ctx.inputTokens + ctx.maxTokens > model.contextWindow) {
@@ -135,6 +141,6 @@ export class RouterService {
         (plan.skipped.length ? `, after skipping ${plan.skipped.map((s) => `${s.model} (${s.reason})`).join(', ')}` : '') +
         (plan.abTest?.challengerChosen ? ' [A/B challenger]' : '')
       : `no candidate can take this call: ${plan.skipped.map((s) => `${s.model} (${s.reason}: ${s.detail})`).join('; ')}`;
-    return { operation: ctx.operation, complexity: ctx.complexity, chosen: chosen ? view(chosen) : null, candidates: plan.candidates.map(view), skipped: plan.skipped, abTest: plan.abTest, reason };
+    return { operation: ctx.operation, complexity: ctx.complexity, chosen: chosen ? view(chosen) : null, candidates: plan.candidates.map(view), skipped: plan.skipped.map(({ model, reason, detail }) => ({ model, reason, detail })), abTest: plan.abTest, reason };
   }
 }

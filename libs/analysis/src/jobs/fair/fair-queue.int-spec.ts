@@ -181,7 +181,7 @@ describe('fair queue (Redis)', () => {
     await new Promise((r) => setTimeout(r, 400));
     await f.pump();
     const [back] = await serve(f, 1);
-    expect(back?.id).toBe(`${waiting.item}:1:w1`);
+    expect(back?.id).toBe(`${waiting.item}:wait1`);
     expect(await f.outstanding(job)).toBe(9);
   });
 

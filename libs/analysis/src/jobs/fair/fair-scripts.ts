@@ -5,7 +5,7 @@ import { RedisScript } from '@margin/model-router';
  * single Redis Cluster slot. Scripts build the per-job and per-tenant key names from ARGV[1] (this prefix):
  * the set of keys a dispatch touches depends on which tenant is next, which KEYS cannot say in advance.
  *
- *   items             HASH  itemId → "tenant|job|priority|attempts|reentries": every item the queue holds,
+ *   items             HASH  itemId → "tenant|job|priority|attempts|reentries|spent": every item the queue holds,
  *                           in whichever state (ready, in flight, delayed); its presence de-duplicates
  *   ready:<job>       ZSET  the job's items not yet handed to Bull (score: hand-over order; re-entries first)
  *   jobs:<prio>:<t>   LIST  the tenant's jobs with ready items at that priority (served round-robin)
@@ -29,16 +29,16 @@ local function split(e)
   local out = {}
   for part in string.gmatch(e, '([^|]*)|?') do
     out[#out + 1] = part
-    if #out == 5 then break end
+    if #out == 6 then break end
   end
   return out
 end
 
 -- The Bull job id of an entry: the attempt count keeps a retried item a new queue entry and a re-sent one
--- not; a delayed re-entry (requeueLater) adds its own counter so that it never collides with the run it replaces.
+-- not; a delayed re-entry (requeueLater) is '<item>:wait<n>', never the id of the run it replaces.
 local function bull_id(id, f)
   if f[5] == nil or f[5] == '' or f[5] == '0' then return id .. ':' .. f[4] end
-  return id .. ':' .. f[4] .. ':w' .. f[5]
+  return id .. ':wait' .. f[5]
 end
 
 -- A tenant that had nothing ready joins at the head of the ring (like a new flow in fq_codel): its first
@@ -98,7 +98,7 @@ end
 -- one, tenants round-robin, each taking up to its weight in a row, skipping those at their cap.
 -- The first item of a tenant that joined the line is marked 'ahead': it also goes before the few items of its
 -- priority already waiting in Bull (the lookahead's buffer), so that it starts at the next free model slot.
--- Returns {itemId, bullId, tenant, job, prio, ahead, ...}.
+-- Returns {itemId, bullId, tenant, job, prio, ahead, spent, ...}.
 local function dispatch(lookahead, now, max)
   local free = lookahead - redis.call('ZCARD', P .. 'inflight')
   if free > max then free = max end
@@ -134,6 +134,7 @@ local function dispatch(lookahead, now, max)
               out[#out + 1] = f[2]
               out[#out + 1] = f[3]
               out[#out + 1] = redis.call('HDEL', th, 'new:' .. prio)
+              out[#out + 1] = tonumber(f[6]) or 0
               got = true
             end
             if not more then
@@ -177,7 +178,7 @@ local added = 0
 local seq = tonumber(redis.call('HGET', P .. 'seq', job)) or 0
 for i = 10, #ARGV, 2 do
   local id = ARGV[i]
-  if redis.call('HSETNX', P .. 'items', id, t .. '|' .. job .. '|' .. prio .. '|' .. ARGV[i + 1] .. '|0') == 1 then
+  if redis.call('HSETNX', P .. 'items', id, t .. '|' .. job .. '|' .. prio .. '|' .. ARGV[i + 1] .. '|0|0') == 1 then
     seq = seq + 1
     redis.call('ZADD', P .. 'ready:' .. job, seq, id)
     added = added + 1
@@ -222,9 +223,10 @@ return out
 `);
 
 /**
- * ARGV: prefix, tenant, job, priority, itemId, attempts, dueAt. The item leaves Bull's lookahead (its current
- * delivery completes without releasing anything) and waits in `delayed` until dueAt, then re-enters its job's
- * ready set first in line, under a new Bull id. Returns 1 when it was already held, 0 when it was new.
+ * ARGV: prefix, tenant, job, priority, itemId, attempts, dueAt, waits, spentAttempts. The item leaves Bull's
+ * lookahead (its current delivery completes without releasing anything) and waits in `delayed` until dueAt,
+ * then re-enters its job's ready set first in line as '<item>:wait<waits>' (waits 0: one more than it had),
+ * carrying the attempts it spent. Returns 1 when it was already held, 0 when it was new.
  */
 export const LATER_SCRIPT = new RedisScript(`${LUA_COMMON}
 local t, job, prio, id, attempts = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -243,7 +245,8 @@ if e then
 else
   redis.call('HINCRBY', P .. 'jobout', job, 1)
 end
-redis.call('HSET', P .. 'items', id, t .. '|' .. job .. '|' .. prio .. '|' .. attempts .. '|' .. reentries)
+if (tonumber(ARGV[8]) or 0) > 0 then reentries = tonumber(ARGV[8]) end
+redis.call('HSET', P .. 'items', id, t .. '|' .. job .. '|' .. prio .. '|' .. attempts .. '|' .. reentries .. '|' .. (tonumber(ARGV[9]) or 0))
 redis.call('ZADD', P .. 'delayed', tonumber(ARGV[7]), id)
 return known
 `);
@@ -263,7 +266,7 @@ return #ids
 
 /**
  * ARGV: prefix, staleBefore, now, limit. In-flight entries handed to Bull before staleBefore, their score
- * moved to now (each is looked at once per sweep). Returns {itemId, bullId, tenant, job, prio, 0, ...}.
+ * moved to now (each is looked at once per sweep). Returns {itemId, bullId, tenant, job, prio, 0, spent, ...}.
  */
 export const STALE_SCRIPT = new RedisScript(`${LUA_COMMON}
 local ids = redis.call('ZRANGEBYSCORE', P .. 'inflight', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[4]))
@@ -279,6 +282,7 @@ for _, id in ipairs(ids) do
     out[#out + 1] = f[2]
     out[#out + 1] = f[3]
     out[#out + 1] = 0
+    out[#out + 1] = tonumber(f[6]) or 0
   else
     redis.call('ZREM', P .. 'inflight', id)
   end

@@ -83,6 +83,30 @@ describe('JobDetailPage', () => {
     expect(count(fetchMock.requests, JOB_PATH)).toBe(2);
   });
 
+  it('shows a banner while items wait for a model provider, from the job and from the feed, and drops it when they resume', async () => {
+    fakeProgressServer.onSubscribe = () => ({ ok: true, job: makeCounters({ completed: 3, percentage: 25 }) });
+    const fetchMock = installJobBackend();
+    fetchMock.on(`GET ${JOB_PATH}`, () => ({
+      status: 200,
+      body: makeJob({ waiting: true, waitingReason: 'ollama/qwen3:8b: circuit open (half-opens in 23 s)', waitingUntil: '2025-03-03T10:05:00.000Z', maxWaitSeconds: 86400 }),
+    }));
+    renderApp(`/jobs/${JOB_ID}`);
+
+    const banner = await screen.findByRole('status', { name: /Waiting for a model provider to come back/ });
+    expect(banner).toHaveTextContent('ollama/qwen3:8b: circuit open (half-opens in 23 s)');
+    expect(banner).toHaveTextContent('none fails meanwhile, unless the wait passes 1440 min');
+    expect(within(banner).getByText((_, el) => el?.tagName === 'TIME')).toHaveAttribute('dateTime', '2025-03-03T10:05:00.000Z');
+    await waitForLiveFeed();
+
+    // A model answered again: the feed says so, the banner goes.
+    await serverEmits(act, 'job.progress', makeCounters({ completed: 4, percentage: 33.3, waiting: false, waitingReason: null, waitingUntil: null }));
+    await waitFor(() => expect(screen.queryByRole('status', { name: /Waiting for a model provider/ })).not.toBeInTheDocument());
+
+    // And when items start waiting again with no new progress, the feed alone brings it back.
+    await serverEmits(act, 'job.progress', makeCounters({ completed: 4, percentage: 33.3, waiting: true, waitingReason: 'ollama/qwen3:8b: unreachable', waitingUntil: '2025-03-03T10:06:00.000Z' }));
+    expect(await screen.findByRole('status', { name: /Waiting for a model provider/ })).toHaveTextContent('ollama/qwen3:8b: unreachable');
+  });
+
   it('keeps newer feed counters over a slower first read of the job', async () => {
     fakeProgressServer.onSubscribe = () => ({ ok: true, job: makeCounters({ completed: 10, percentage: 83.3 }) });
     const fetchMock = installJobBackend();

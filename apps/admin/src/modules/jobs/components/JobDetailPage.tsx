@@ -15,6 +15,7 @@ import type { FeedStatus } from '../types/progressFeed';
 import { JobActions } from './JobActions';
 import { JobItemsSection } from './JobItemsSection';
 import { JobProgressCard } from './JobProgressCard';
+import { JobWaitingBanner } from './JobWaitingBanner';
 
 /** How often finished items may refresh the visible page of items, at most. */
 const ITEMS_REFRESH_MS = 1000;
@@ -76,6 +77,8 @@ function JobDetail({ job, feed }: { job: JobState; feed: FeedStatus }) {
           </span>
         </p>
       </div>
+
+      <JobWaitingBanner job={job} />
 
       <div className="cards cards--job">
         <JobProgressCard job={job} feed={feed} />

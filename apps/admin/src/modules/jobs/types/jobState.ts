@@ -33,6 +33,8 @@ export function mergeCounters(job: JobState, counters: JobCounters): JobState {
     costUsd: counters.costUsd,
     etaSeconds: counters.etaSeconds,
     percentage: counters.percentage,
+    // Counters from before the waiting fields existed say nothing about them: keep what is known.
+    ...(counters.waiting !== undefined ? { waiting: counters.waiting, waitingReason: counters.waitingReason ?? null, waitingUntil: counters.waitingUntil ?? null } : {}),
   };
 }
 
@@ -44,6 +46,8 @@ export function countersAhead(counters: JobCounters, job: JobState): boolean {
   const fromFeed = counters.completed + counters.failed;
   const fromHttp = job.completedItems + job.failedItems;
   if (fromFeed !== fromHttp) return fromFeed > fromHttp;
+  // Same progress, but items started or stopped waiting for a provider.
+  if (counters.waiting !== undefined && counters.waiting !== (job.waiting ?? false)) return true;
   return (isTerminal(counters.status) && !isTerminal(job.status)) || counters.percentage > job.percentage;
 }
 

@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import type { JobSettingsView } from '@margin/contracts';
+import { JobSettingsRepository } from './job-settings.repository';
+
+/** Items wait this long for providers to come back when neither the job nor its tenant says otherwise: a day. */
+export const DEFAULT_MAX_WAIT_SECONDS = 86_400;
+/** A worker reads a tenant's default at most this often (an owner's edit reaches running jobs within it). */
+const TTL_MS = 30_000;
+
+@Injectable()
+export class JobSettingsService {
+  private readonly cache = new Map<string, { seconds: number; until: number }>();
+
+  constructor(private readonly repo: JobSettingsRepository) {}
+
+  async get(tenantId: string): Promise<JobSettingsView> {
+    return { maxWaitSeconds: (await this.repo.maxWaitSeconds(tenantId)) ?? DEFAULT_MAX_WAIT_SECONDS };
+  }
+
+  async update(tenantId: string, patch: { maxWaitSeconds: number }): Promise<JobSettingsView> {
+    await this.repo.setMaxWaitSeconds(tenantId, patch.maxWaitSeconds);
+    this.cache.delete(tenantId);
+    return { maxWaitSeconds: patch.maxWaitSeconds };
+  }
+
+  /** The job's patience: its own, else its tenant's default (cached briefly: read on every wait). */
+  async patienceSeconds(tenantId: string, jobMaxWaitSeconds: number | null): Promise<number> {
+    if (jobMaxWaitSeconds !== null) return jobMaxWaitSeconds;
+    const now = Date.now();
+    const hit = this.cache.get(tenantId);
+    if (hit && hit.until > now) return hit.seconds;
+    const seconds = (await this.repo.maxWaitSeconds(tenantId)) ?? DEFAULT_MAX_WAIT_SECONDS;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(tenantId, { seconds, until: now + TTL_MS });
+    return seconds;
+  }
+}
