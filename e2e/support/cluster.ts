@@ -17,6 +17,9 @@ export interface Cluster {
   emulatorUrl: string;
   owner: { email: string; password: string; token: string };
   workers: ChildProcess[];
+  /** The API process itself (to check it is still alive) and what it has logged so far (the last 20 MB). */
+  apiProcess: ChildProcess;
+  apiLog(): string;
   db: Client;
   env: NodeJS.ProcessEnv;
   api<T = unknown>(method: string, route: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Headers }>;
@@ -126,6 +129,14 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
 
   const api = spawn(process.execPath, [API], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Always read the API's output: a pipe nobody drains fills up and then blocks the API's (synchronous) logging.
+  let apiLog = '';
+  const keep = (b: Buffer) => {
+    apiLog += b.toString();
+    if (apiLog.length > 20_000_000) apiLog = apiLog.slice(-10_000_000);
+  };
+  api.stdout?.on('data', keep);
+  api.stderr?.on('data', keep);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -163,6 +174,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     emulatorUrl,
     owner: { ...owner, token: login.body.accessToken },
     workers,
+    apiProcess: api,
+    apiLog: () => apiLog,
     db,
     env,
     api: call,

@@ -1,11 +1,12 @@
-import { RequestMethod, ValidationPipe } from '@nestjs/common';
+import { RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { RedisIoAdapter, STREAMED_BODY_ROUTES } from '@margin/analysis';
-import { AllExceptionsFilter, AppConfig } from '@margin/core';
+import { AppConfig, assertJsonDepth, SafeValidationPipe } from '@margin/core';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
+import { ApiExceptionFilter } from './http-errors';
 
 export const API_PREFIX = 'api/v1';
 
@@ -23,8 +24,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
     limit: config.bodyLimit,
     // body-parser's own default type, except on those routes
     type: (req: Request) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '') && !streamsItsBody(req),
+    // Before JSON.parse: nesting deeper than MAX_JSON_DEPTH is a 400, never a parse and a recursion that overflows.
+    verify: (_req: Request, _res: Response, raw: Buffer) => assertJsonDepth(raw),
   });
-  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: true });
+  // qs's own depth limit (32) keeps urlencoded nesting shallow; the global pipe checks what it built.
+  app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: true, depth: 32 });
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health', method: RequestMethod.ALL },
@@ -34,10 +38,11 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       { path: 'v1/models', method: RequestMethod.ALL },
     ],
   });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
-  const filter = new AllExceptionsFilter();
+  app.useGlobalPipes(new SafeValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  const filter = new ApiExceptionFilter();
   app.useGlobalFilters(filter);
-  // Body-parser failures (bad JSON, 413) happen before Nest's routing: give them the same JSON shape.
+  // Body-parser failures (bad JSON, corrupt or unknown Content-Encoding, 413) happen before Nest's routing: give
+  // them the same JSON shape (OpenAI's under /v1).
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
     filter.catch(err, {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { AppConfig, ConfigValidationError, installGracefulShutdown, loadConfig } from '@margin/core';
+import type { INestApplication } from '@nestjs/common';
+import { AppConfig, ConfigValidationError, installGracefulShutdown, installProcessGuard, loadConfig } from '@margin/core';
 import { createApp } from './create-app';
 
 async function main(): Promise<void> {
@@ -14,7 +15,18 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const running: { app?: INestApplication } = {};
+  // Errors nobody handled: a request stream's are survived, anything else stops the process cleanly (see the guard).
+  installProcessGuard({
+    logger: new Logger('ProcessGuard'),
+    exit: () => {
+      const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs);
+      force.unref();
+      void (running.app ? running.app.close() : Promise.resolve()).finally(() => process.exit(1));
+    },
+  });
   const app = await createApp(config);
+  running.app = app;
   // Idle keep-alive connections stay open longer than the clients' and load balancers' own idle timeouts
   // (60 s is the common default), so the server never closes a socket a client is about to reuse (ECONNRESET).
   const server = app.getHttpServer() as import('node:http').Server;

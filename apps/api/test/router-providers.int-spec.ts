@@ -9,7 +9,8 @@ describe('providers (GET/POST/PATCH /api/v1/router/providers)', () => {
 
   beforeAll(async () => {
     emu = await startEmulator();
-    t = await startTestApp(createApp, { env: emu.env, migrations: MIGRATIONS });
+    // a port nothing listens on, allowed so that tests can point a provider at a dead host
+    t = await startTestApp(createApp, { env: { ...emu.env, OUTBOUND_ALLOW_HOSTS: '127.0.0.1:9' }, migrations: MIGRATIONS });
     operator = await makeSession(t.dataSource, t.http, { role: 'admin', isOperator: true, plan: 'unlimited' });
   });
   afterAll(async () => {
@@ -66,6 +67,31 @@ describe('providers (GET/POST/PATCH /api/v1/router/providers)', () => {
   it('removes a key with null', async () => {
     const res = await t.http.patch('/api/v1/router/providers/groq').set(operator.auth).send({ apiKey: null }).expect(200);
     expect(res.body.hasApiKey).toBe(false);
+  });
+
+  it.each([
+    ['the cloud metadata address', 'http://169.254.169.254/latest/meta-data/', /link-local, metadata or reserved/],
+    ['Redis on this machine', 'http://127.0.0.1:6379/', /loopback/],
+    ['IPv6 loopback', 'http://[::1]:6379/', /loopback/],
+    ['a hex-encoded loopback', 'http://0x7f000001:5432/', /loopback/],
+    ['a private address', 'http://10.0.0.7:8000/v1', /private network/],
+    ['credentials in the URL', 'https://user:pass@api.example.com/v1', /credentials/],
+  ])('refuses %s as a provider URL (400 naming baseUrl), on create and on change', async (_what, baseUrl, why) => {
+    const res = await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'ssrf', kind: 'openai', name: 'SSRF', baseUrl }).expect(400);
+    expect(res.body.message).toMatch(/^baseUrl /);
+    expect(res.body.message).toMatch(why);
+    const patched = await t.http.patch('/api/v1/router/providers/openai').set(operator.auth).send({ baseUrl }).expect(400);
+    expect(patched.body.message).toMatch(why);
+    const [row] = (await t.dataSource.query(`SELECT count(*)::int AS n FROM providers WHERE id = 'ssrf' OR base_url = $1`, [baseUrl])) as Array<{ n: number }>;
+    expect(row?.n).toBe(0);
+  });
+
+  it('a provider an admin points at a dead host reports a generic failure, never the socket error', async () => {
+    const res = await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'closed', kind: 'openai', name: 'Closed', baseUrl: 'http://127.0.0.1:9/v1' }).expect(201);
+    expect(res.body).toMatchObject({ healthy: false, error: 'unreachable' });
+    expect(JSON.stringify(res.body)).not.toMatch(/ECONN|connect/);
+    // a port of the same host that is not on the allow-list is refused outright
+    await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'closed2', kind: 'openai', name: 'Closed', baseUrl: 'http://127.0.0.1:10/v1' }).expect(400);
   });
 
   it('members are refused; other tenants’ admins may look but not change', async () => {

@@ -19,3 +19,7 @@ export * from './validation/json-schema';
 export * from './validation/cursor';
 export * from './lifecycle/graceful-shutdown';
 export * from './validation/storable-text';
+export * from './validation/hostile-input';
+export * from './validation/safe-validation-pipe';
+export * from './process/process-guard';
+export * from './net/outbound-policy';

@@ -10,6 +10,7 @@ export { DEFAULT_MAX_TOKENS, estimateInputTokens } from './routing/estimate';
 export { RateLimiter, RateLimiterService, Lease, type ModelLimits } from './limits/rate-limiter';
 export { CircuitBreaker, CircuitBreakerService, type CircuitState } from './limits/circuit-breaker';
 export { RedisScript, hashTag, replyNumber, replyString } from './limits/redis-script';
+export { OpenAiErrorFilter } from './gateway/openai-error.filter';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
 

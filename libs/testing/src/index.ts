@@ -3,3 +3,4 @@ export * from './harness';
 export * from './factories';
 export * from './strict-mock';
 export * from './emulator';
+export * from './route-fuzzer';

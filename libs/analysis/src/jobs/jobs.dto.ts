@@ -1,6 +1,7 @@
-import { BadRequestException, ValidationPipe } from '@nestjs/common';
+import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ITEM_STATUSES, JOB_STATUSES, PRIORITIES, type ItemStatus, type JobStatus, type Priority } from '@margin/contracts';
+import { SafeValidationPipe } from '@margin/core';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 
@@ -102,7 +103,7 @@ export class AnalyzeDto {
 }
 
 /** The global pipe's rules, for a body the controller reads itself (streamed JSON, multipart fields). */
-const FIELDS_PIPE = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
+const FIELDS_PIPE = new SafeValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true });
 
 /**
  * Validates a submission's fields other than `items` as the global ValidationPipe would, adding what is wrong

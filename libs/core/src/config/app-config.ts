@@ -19,6 +19,7 @@ import {
   ValidationOptions,
 } from 'class-validator';
 import * as path from 'node:path';
+import type { OutboundPolicySettings } from '../net/outbound-policy';
 
 const toInt = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -170,6 +171,15 @@ export class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300)
   SOCKET_REAUTH_INTERVAL_SECONDS?: number;
 
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  OUTBOUND_ALLOW_LOOPBACK?: boolean;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  OUTBOUND_ALLOW_PRIVATE?: boolean;
+
+  @IsOptional() @IsString() @Matches(/^\s*([A-Za-z0-9.\-[\]:]+\s*(,\s*|$))*$/, { message: 'OUTBOUND_ALLOW_HOSTS must be a comma-separated list of host or host:port' })
+  OUTBOUND_ALLOW_HOSTS?: string;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(1000)
   DB_POOL_SIZE?: number;
 
@@ -222,6 +232,8 @@ export class AppConfig {
   readonly socketReauthIntervalMs!: number;
   /** Postgres connections each process may hold, how long a request waits for one, and server-side limits. */
   readonly database!: DatabasePoolSettings;
+  /** Where Margin may connect for URLs that admins and tenants give (the SSRF guard's settings). */
+  readonly outbound!: OutboundPolicySettings;
   /** How long a client has to send a whole request (headers and body) before 408. */
   readonly requestBodyTimeoutSeconds!: number;
 }
@@ -251,6 +263,21 @@ export class ConfigValidationError extends Error {
 
 function flatten(errors: ValidationError[]): string[] {
   return errors.flatMap((e) => Object.values(e.constraints ?? {}));
+}
+
+/** `host:port` of each URL given (the port spelled out), for the outbound allow-list. */
+function configuredHosts(urls: Array<string | undefined>): string[] {
+  const out: string[] = [];
+  for (const raw of urls) {
+    if (!raw) continue;
+    try {
+      const u = new URL(raw);
+      out.push(`${u.hostname.toLowerCase()}:${u.port || (u.protocol === 'https:' ? '443' : '80')}`);
+    } catch {
+      // validated above; an unparsable one is reported there
+    }
+  }
+  return out;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -292,6 +319,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       idleInTransactionTimeoutMs: vars.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS ?? DEFAULT_DATABASE_POOL.idleInTransactionTimeoutMs,
     }),
     requestBodyTimeoutSeconds: vars.REQUEST_BODY_TIMEOUT_SECONDS ?? 120,
+    outbound: Object.freeze({
+      allowLoopback: vars.OUTBOUND_ALLOW_LOOPBACK ?? false,
+      allowPrivate: vars.OUTBOUND_ALLOW_PRIVATE ?? false,
+      // the model hosts the operator configured here are trusted as given (a local Ollama is loopback)
+      allowHosts: Object.freeze([
+        ...(vars.OUTBOUND_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+        ...configuredHosts([vars.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434', vars.OPENAI_BASE_URL, vars.ANTHROPIC_BASE_URL, ...(parseHostList(vars.OPENAI_COMPATIBLE_HOSTS ?? '[]') ?? []).map((h) => h.baseUrl)]),
+      ]),
+    }),
   };
   return Object.freeze(Object.assign(new AppConfig(), config));
 }

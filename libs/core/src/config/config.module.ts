@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { SecretBox } from '../crypto/secret-box';
+import { OutboundPolicy } from '../net/outbound-policy';
 import { AppConfig, loadConfig } from './app-config';
 
 @Global()
@@ -9,8 +10,12 @@ export class ConfigModule {
   static forRoot(config?: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: AppConfig, useFactory: () => config ?? loadConfig() }, SecretBox],
-      exports: [AppConfig, SecretBox],
+      providers: [
+        { provide: AppConfig, useFactory: () => config ?? loadConfig() },
+        SecretBox,
+        { provide: OutboundPolicy, inject: [AppConfig], useFactory: (c: AppConfig) => new OutboundPolicy(c.outbound) },
+      ],
+      exports: [AppConfig, SecretBox, OutboundPolicy],
     };
   }
 }

@@ -40,8 +40,9 @@ export class LoggingModule {
                 res.setHeader('X-Request-Id', id);
                 return id;
               },
+              // A client that hung up before its answer is no fault of the server's: one info line, not an error.
               customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-                err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+                !err && !res.writableEnded ? 'info' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
               autoLogging: { ignore: (req: IncomingMessage) => req.url === '/health' },
               serializers: {
                 req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

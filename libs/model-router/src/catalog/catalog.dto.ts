@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MODEL_TIERS, type ModelPriceView, type ModelTier, type ModelView, type UpdateModelRequest } from '@margin/contracts';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsObject, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 
 const USD = { maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false };
 
@@ -87,6 +87,8 @@ export class UpdateModelDto implements UpdateModelRequest {
 
   @ApiPropertyOptional({ type: ModelPriceInputDto })
   @IsOptional()
+  // ValidateNested alone lets an array through (it validates its elements instead): [[]] would pass
+  @IsObject()
   @ValidateNested()
   @Type(() => ModelPriceInputDto)
   price?: ModelPriceInputDto;

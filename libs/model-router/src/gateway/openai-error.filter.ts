@@ -8,7 +8,10 @@ const TYPES: Record<number, string> = {
   401: 'authentication_error',
   403: 'permission_error',
   404: 'not_found_error',
+  408: 'invalid_request_error',
+  409: 'invalid_request_error',
   413: 'invalid_request_error',
+  415: 'invalid_request_error',
   422: 'invalid_request_error',
   429: 'rate_limit_error',
   502: 'api_error',
@@ -36,6 +39,14 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       message = exception.message;
       code = exception.code;
       retryAfter = exception.retryAfterSeconds;
+    } else {
+      // Express/body-parser errors (bad JSON, corrupt or unknown Content-Encoding, too large) carry their status.
+      const httpish = exception as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown } | null;
+      const s = httpish?.status ?? httpish?.statusCode;
+      if (typeof s === 'number' && s >= 400 && s < 500 && httpish?.expose !== false) {
+        status = s;
+        message = typeof httpish?.message === 'string' ? httpish.message : 'Bad request';
+      }
     }
     if (status >= 500 && !(exception instanceof DomainError)) {
       const errorId = randomUUID();

@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { COMPLEXITIES, type Complexity } from '@margin/contracts';
 import { DomainError, picoToUsd } from '@margin/core';
 import { CurrentPrincipal, type Principal } from '@margin/identity';
@@ -69,6 +69,7 @@ export class OpenAiGatewayController {
   @Post('chat/completions')
   @HttpCode(200)
   @ApiOperation({ summary: 'OpenAI chat.completions (plain or stream): `model` is a catalog model or margin/auto|fast|best' })
+  @ApiBody({ type: ChatCompletionRequest })
   async chat(@CurrentPrincipal() principal: Principal, @Body() raw: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
     const body = plainToInstance(ChatCompletionRequest, raw ?? {});
     const problems = flatten(validateSync(body, { whitelist: true, forbidNonWhitelisted: false }));
@@ -113,7 +114,6 @@ export class OpenAiGatewayController {
       res.status(200);
       res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
       res.setHeader('Cache-Control', 'no-cache');
-      res.setHeader('Connection', 'keep-alive');
       res.flushHeaders();
       res.write(`data: ${JSON.stringify(chunk(model, { role: 'assistant', content: '' }, null))}\n\n`);
     };

@@ -44,7 +44,8 @@ export class RouterController {
       const remaining = usdToPico(budget.monthlyLimitUsd.toFixed(6)) - usdToPico(budget.spentUsd.toFixed(6)) - usdToPico(budget.reservedUsd.toFixed(6));
       limits.push(remaining > 0n ? remaining : 0n);
     }
-    if (body.budgetUsd !== undefined) limits.push(usdToPico(body.budgetUsd.toFixed(6)));
+    // @IsOptional lets null through as "not given"
+    if (body.budgetUsd != null) limits.push(usdToPico(body.budgetUsd.toFixed(6)));
     return this.router.explain({
       tenantId: principal.tenantId,
       operation: body.operation,

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { COMPLEXITIES, type Complexity, type PolicyCell, type RouteRequest, type UpdatePolicyRequest } from '@margin/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
 const OPERATION = /^[a-z][a-z0-9_-]{0,49}$/;
 
@@ -18,12 +18,13 @@ export class PolicyCellDto implements PolicyCell {
   @ArrayMaxSize(10)
   @IsString({ each: true })
   candidates!: string[];
-  @ApiPropertyOptional({ type: AbTestDto, nullable: true }) @IsOptional() @ValidateNested() @Type(() => AbTestDto) abTest?: AbTestDto | null;
+  @ApiPropertyOptional({ type: AbTestDto, nullable: true }) @IsOptional() @IsObject() @ValidateNested() @Type(() => AbTestDto) abTest?: AbTestDto | null;
 }
 
 export class UpdatePolicyDto implements UpdatePolicyRequest {
   @ApiProperty({ enum: ['global', 'tenant'] }) @IsIn(['global', 'tenant']) scope!: 'global' | 'tenant';
-  @ApiProperty({ type: [PolicyCellDto] }) @IsArray() @ArrayMaxSize(200) @ValidateNested({ each: true }) @Type(() => PolicyCellDto) cells!: PolicyCellDto[];
+  // IsObject({each}): ValidateNested alone takes [[…]] (it validates the inner array's elements), a 500 later
+  @ApiProperty({ type: [PolicyCellDto] }) @IsArray() @ArrayMaxSize(200) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => PolicyCellDto) cells!: PolicyCellDto[];
 }
 
 export class RouteRequestDto implements RouteRequest {
@@ -31,5 +32,5 @@ export class RouteRequestDto implements RouteRequest {
   @ApiPropertyOptional({ enum: COMPLEXITIES, default: 'medium' }) @IsOptional() @IsIn(COMPLEXITIES) complexity?: Complexity;
   @ApiPropertyOptional({ default: 1000 }) @IsOptional() @IsInt() @Min(0) @Max(10_000_000) inputTokens?: number;
   @ApiPropertyOptional({ default: 1024 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000) maxTokens?: number;
-  @ApiPropertyOptional({ description: 'The most this call may cost, in USD' }) @IsOptional() @IsNumber({ maxDecimalPlaces: 6 }) @Min(0) budgetUsd?: number;
+  @ApiPropertyOptional({ description: 'The most this call may cost, in USD', maximum: 1_000_000 }) @IsOptional() @IsNumber({ maxDecimalPlaces: 6 }) @Min(0) @Max(1_000_000) budgetUsd?: number;
 }

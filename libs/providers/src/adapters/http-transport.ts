@@ -16,6 +16,7 @@
 // go to the global fetch unchanged.
 import { Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
+import type { OutboundPolicy } from '@margin/core';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 
 /** Deadlines are ours (CallOptions.timeoutMs, via the signal); these only stop a connection that hangs forever. */
@@ -83,25 +84,50 @@ async function readAll(body: Readable): Promise<Buffer> {
 const passesThrough = (body: unknown): body is string | Uint8Array | undefined | null =>
   body === undefined || body === null || typeof body === 'string' || body instanceof Uint8Array;
 
-/** A `fetch` for SDK clients on undici's pooled `request` (see the file comment). */
-export const fastFetch: typeof fetch = async (input, init) => {
-  if (typeof input !== 'string' && !(input instanceof URL)) return fetch(input, init);
-  if (!passesThrough(init?.body)) return fetch(input, init);
-  const signal = init?.signal ?? undefined;
-  if (signal?.aborted) throw abortError(signal);
-  let res: Dispatcher.ResponseData;
-  try {
-    res = await request(input, {
-      method: (init?.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
-      headers: plainHeaders(init?.headers as HeaderInit | undefined),
-      body: (init?.body as string | Uint8Array | null | undefined) ?? null,
-      signal,
-      dispatcher: dispatcher(),
-    });
-  } catch (err) {
+/** A `fetch` over `pool`; `refuse` may stop a request before it is sent (a reason, as a network failure). */
+function fetchOver(pool: () => Dispatcher, refuse?: (url: URL) => string | null): typeof fetch {
+  return async (input, init) => {
+    if (typeof input !== 'string' && !(input instanceof URL)) return fetch(input, init);
+    if (!passesThrough(init?.body)) return fetch(input, init);
+    const signal = init?.signal ?? undefined;
     if (signal?.aborted) throw abortError(signal);
-    throw new TypeError('fetch failed', { cause: err });
-  }
+    const why = refuse?.(new URL(input));
+    if (why) throw new TypeError('fetch failed', { cause: Object.assign(new Error(why), { code: 'EOUTBOUNDREFUSED' }) });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(input, {
+        method: (init?.method ?? 'GET').toUpperCase() as Dispatcher.HttpMethod,
+        headers: plainHeaders(init?.headers as HeaderInit | undefined),
+        body: (init?.body as string | Uint8Array | null | undefined) ?? null,
+        signal,
+        dispatcher: pool(),
+      });
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      throw new TypeError('fetch failed', { cause: err });
+    }
+    return toResponse(res, init, signal);
+  };
+}
+
+/** A `fetch` for SDK clients on undici's pooled `request` (see the file comment). */
+export const fastFetch: typeof fetch = fetchOver(dispatcher);
+
+/**
+ * fastFetch for URLs that an admin gave (not the operator's environment): each connection goes only where the
+ * outbound policy allows — literal addresses checked before sending, host names at DNS time (so a name cannot
+ * resolve its way to a private address), and no redirects (a redirect could point anywhere).
+ */
+export function guardedFetch(policy: OutboundPolicy): typeof fetch {
+  let pool: Dispatcher | undefined;
+  const lookup = policy.connectLookup();
+  return fetchOver(
+    () => (pool ??= new Agent({ keepAliveTimeout: 30_000, headersTimeout: IDLE_LIMIT_MS, bodyTimeout: IDLE_LIMIT_MS, connect: { lookup } })),
+    (url) => policy.refusal(url.toString()),
+  );
+}
+
+async function toResponse(res: Dispatcher.ResponseData, init: RequestInit | undefined, signal: AbortSignal | undefined): Promise<Response> {
   const headers = responseHeaders(res.headers);
   const status = res.statusCode;
   if (NULL_BODY_STATUSES.has(status) || init?.method?.toUpperCase() === 'HEAD') {
@@ -118,4 +144,4 @@ export const fastFetch: typeof fetch = async (input, init) => {
     if (signal?.aborted) throw abortError(signal);
     return new Response(failingBody(err), { status, headers });
   }
-};
+}

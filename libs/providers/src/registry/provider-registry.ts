@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ChangeFeed, SecretBox } from '@margin/core';
+import { ChangeFeed, OutboundPolicy, SecretBox } from '@margin/core';
+import { guardedFetch } from '../adapters/http-transport';
 import { createProvider } from '../create-provider';
 import type { LlmProvider } from '../llm-provider';
 import type { ProviderConfigEntity } from './provider-config.entity';
@@ -29,7 +30,13 @@ export class ProviderRegistry implements OnModuleInit, OnModuleDestroy {
     private readonly repo: ProviderConfigRepository,
     private readonly secrets: SecretBox,
     private readonly changes: ChangeFeed,
-  ) {}
+    outbound: OutboundPolicy,
+  ) {
+    this.adminFetch = guardedFetch(outbound);
+  }
+
+  /** Providers an admin added connect only where the outbound policy allows; the environment's are trusted as configured. */
+  private readonly adminFetch: typeof fetch;
 
   async onModuleInit(): Promise<void> {
     await this.reload();
@@ -50,7 +57,10 @@ export class ProviderRegistry implements OnModuleInit, OnModuleDestroy {
       const { apiKeyEncrypted, ...config } = row;
       try {
         const apiKey = apiKeyEncrypted ? this.secrets.decrypt(apiKeyEncrypted) : undefined;
-        const adapter = createProvider({ id: row.id, kind: row.kind, baseUrl: row.baseUrl, apiKey, keepAlive: row.options?.keepAlive });
+        const adapter = createProvider(
+          { id: row.id, kind: row.kind, baseUrl: row.baseUrl, apiKey, keepAlive: row.options?.keepAlive },
+          row.managedBy === 'env' ? {} : { fetch: this.adminFetch },
+        );
         next.set(row.id, { config: config as ProviderConfigEntity, adapter, error: null });
       } catch (err) {
         this.logger.error(`provider ${row.id} is unusable: ${(err as Error).message}`);

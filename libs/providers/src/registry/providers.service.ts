@@ -1,9 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { CreateProviderRequest, ProviderView, UpdateProviderRequest } from '@margin/contracts';
-import { ConflictError, NotFoundError, SecretBox } from '@margin/core';
+import { ConflictError, NotFoundError, OutboundPolicy, SecretBox } from '@margin/core';
 import { ProviderConfigRepository } from './provider-config.repository';
 import { ProviderHealthService } from './provider-health.service';
 import { ProviderRegistry } from './provider-registry';
+
+/** A probe's failure in a word or two (unreachable, timed out, HTTP 401…), whatever the network said. */
+export function probeFailure(error: string | null): string | null {
+  if (error === null || error === 'disabled') return error;
+  if (/EOUTBOUNDREFUSED|may not reach|not allowed/i.test(error)) return 'refused by the outbound policy';
+  if (/timed? ?out|timeout|ETIMEDOUT|aborted/i.test(error)) return 'timed out';
+  const http = /\b(?:HTTP|status)\s*(\d{3})\b/i.exec(error) ?? /^(\d{3})\b/.exec(error);
+  if (http) return `HTTP ${http[1]}`;
+  return 'unreachable';
+}
 
 @Injectable()
 export class ProvidersService {
@@ -14,6 +24,7 @@ export class ProvidersService {
     private readonly registry: ProviderRegistry,
     private readonly health: ProviderHealthService,
     private readonly secrets: SecretBox,
+    private readonly outbound: OutboundPolicy,
   ) {}
 
   async list(): Promise<ProviderView[]> {
@@ -39,13 +50,15 @@ export class ProvidersService {
       healthy: status.healthy,
       emulated: status.emulated,
       latencyMs: status.latencyMs,
-      error: status.error,
+      // what kind of failure, not the socket's own words: those would make the probe a port scanner
+      error: config.managedBy === 'env' ? status.error : probeFailure(status.error),
       models: status.models.map((m) => m.id),
       checkedAt: status.checkedAt?.toISOString() ?? null,
     };
   }
 
   async create(input: CreateProviderRequest): Promise<ProviderView> {
+    this.outbound.assertAllowed('baseUrl', input.baseUrl);
     const inserted = await this.repo.insertIfAbsent({
       id: input.id,
       kind: input.kind,
@@ -64,6 +77,7 @@ export class ProvidersService {
 
   async update(id: string, patch: UpdateProviderRequest): Promise<ProviderView> {
     if (!(await this.repo.findById(id))) throw new NotFoundError('Provider');
+    if (patch.baseUrl !== undefined) this.outbound.assertAllowed('baseUrl', patch.baseUrl);
     await this.repo.update(id, {
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.baseUrl !== undefined ? { baseUrl: patch.baseUrl } : {}),

@@ -136,12 +136,15 @@ export class CreateProfileDto implements CreateProfileRequest {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(MAX_STEPS)
+  // ValidateNested alone lets [[…]] through (it validates the inner array's elements)
+  @IsObject({ each: true })
   @ValidateNested({ each: true })
   @Type(() => ProfileStepDto)
   steps!: ProfileStepDto[];
 
   @ApiPropertyOptional({ type: QualityGateDto })
   @IsOptional()
+  @IsObject()
   @ValidateNested()
   @Type(() => QualityGateDto)
   qualityGate?: QualityGateDto;
@@ -153,11 +156,13 @@ export class CreateProfileDto implements CreateProfileRequest {
 }
 
 export class ProfileVersionQueryDto {
-  @ApiPropertyOptional({ minimum: 1, description: 'Default: the latest' })
+  @ApiPropertyOptional({ minimum: 1, maximum: 2_147_483_647, description: 'Default: the latest' })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  // The column is a PostgreSQL integer: a larger number is no version, not a database error.
+  @Max(2_147_483_647)
   version?: number;
 }
 
