@@ -21,11 +21,12 @@ export class UpdatePlanDto {
   @Min(1)
   @Max(1000)
   fairShareWeight?: number;
-  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1, description: 'Items of one tenant in the queue or running at once (null: no cap)' })
+  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1, maximum: 1_000_000, description: 'Items of one tenant in the queue or running at once (null: no cap)' })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @IsInt()
   @Min(1)
+  @Max(1_000_000)
   maxRunningItems?: number | null;
 }
 
