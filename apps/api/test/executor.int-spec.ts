@@ -281,6 +281,23 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     expect(bad.body.message).toMatch(/unknown model "nope\/model"/);
   });
 
+  it("a tenant's own policy pointing only at models its plan forbids: /analyze answers 403 naming the plan and the cell, not 503", async () => {
+    const admin = await makeSession(t.dataSource, t.http, { role: 'admin', plan: 'free' });
+    await t.http
+      .put('/api/v1/router/policy')
+      .set(admin.auth)
+      .send({ scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['openai/gpt-4o'] }] })
+      .expect(200);
+    const res = await t.http
+      .post('/api/v1/analyze')
+      .set(admin.auth)
+      .send({ profile: 'song-analysis', input: { title: 'Plan test', artist: 'Nobody', lyrics: 'a line that no cache has seen before, for the plan test' } });
+    expect(res.status).toBe(403);
+    expect(res.body).toMatchObject({ code: 'plan_forbids_model' });
+    expect(res.body.message).toMatch(/plan allows only local models/);
+    expect(res.body.message).toMatch(/analyze × simple/);
+  });
+
   it('a spent budget refuses paid calls with 429-class BudgetExceededError but never blocks $0 local models', async () => {
     const tenant = await makeTenant(t.dataSource);
     await t.dataSource.query(`INSERT INTO budgets (tenant_id, monthly_limit_usd, hard_stop) VALUES ($1, 0, true)`, [tenant.id]); // a new tenant: nothing cached yet

@@ -105,6 +105,29 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     await expect(stranger.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it("the plan's model tiers and the key's role hold on /v1: a free tenant gets 403 for premium models, a viewer's key 403", async () => {
+    const free = await makeSession(t.dataSource, t.http, { role: 'owner', plan: 'free' });
+    const freeKey = (await makeApiKey(t.dataSource, free.tenant, { createdBy: free.user })).key;
+    const freeClient = new OpenAI({ apiKey: freeKey, baseURL: `${t.url}/v1`, maxRetries: 0 });
+    for (const model of ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5', 'gpt-4o-mini']) {
+      const err = (await freeClient.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      expect(err).toBeInstanceOf(OpenAI.APIError);
+      expect(err.status).toBe(403);
+      expect(err.message).toMatch(/plan allows only local models/);
+    }
+    // an alias routes within the plan: local models only, at $0, or a 403 naming the plan — never a cloud bill
+    const best = await freeClient.chat.completions.create({ model: 'margin/best', messages: [{ role: 'user', content: 'hi' }] }).withResponse().catch((e: unknown) => e);
+    if (best instanceof OpenAI.APIError) expect(best.status).toBe(403);
+    else expect((best as { response: Response }).response.headers.get('x-margin-model')).toMatch(/^ollama\//);
+    const viewer = await makeSession(t.dataSource, t.http, { role: 'viewer', tenant: free.tenant });
+    const viewerKey = (await makeApiKey(t.dataSource, free.tenant, { createdBy: viewer.user, role: 'viewer' })).key;
+    const res = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${viewerKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'margin/fast', messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBeDefined();
+    const [row] = (await t.dataSource.query(`SELECT count(*)::int AS n, coalesce(sum(cost_usd), 0)::text AS usd FROM llm_calls WHERE tenant_id = $1 AND cost_usd > 0`, [free.tenant.id])) as Array<{ n: number }>;
+    expect(row?.n).toBe(0);
+  });
+
   it('a spent budget answers 429 (rate_limit_error) naming the budget', async () => {
     await t.http.put('/api/v1/budget').set(ownerAuth).send({ monthlyLimitUsd: 0, hardStop: true }).expect(200);
     const err = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] }).catch((e: unknown) => e);

@@ -1,3 +1,5 @@
+import { PlanTiersSource } from '@margin/model-router';
+import { PlanTiers } from './quotas/plan-tiers';
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -49,22 +51,8 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
-  providers: [
-    JobsRepository,
-    JobFeeder,
-    FairShares,
-    JobSettingsRepository,
-    JobSettingsService,
-    AnalysisCacheRepository,
-    PlanRepository,
-    ProfileRepository,
-    ProfilesService,
-    PipelineRunner,
-    AnalysisCacheService,
-    QuotaService,
-    ProgressPublisher,
-  ],
-  exports: [JobsRepository, JobFeeder, JobSettingsService, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
+  providers: [JobsRepository, JobFeeder, FairShares, JobSettingsRepository, JobSettingsService, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, { provide: PlanTiersSource, useClass: PlanTiers }],
+  exports: [JobsRepository, JobFeeder, JobSettingsService, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, PlanTiersSource, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
 })
 export class AnalysisCoreModule {}
 

@@ -4,7 +4,8 @@ export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalo
 export { RoutingPolicyService } from './policy/routing-policy.service';
 export { RouterService, type RouteContext, type RoutePlan } from './routing/router.service';
 export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
-export { LlmCallFailedError, NoCandidateError, ProvidersUnavailableError } from './routing/execution.errors';
+export { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './routing/execution.errors';
+export { PlanTiersSource } from './routing/plan-tiers';
 export { outageOf, blockerFromError, blockerFromSkip, blockerFromCircuit, type Blocker } from './routing/availability';
 export { DEFAULT_MAX_TOKENS, estimateInputTokens } from './routing/estimate';
 export { RateLimiter, RateLimiterService, Lease, type ModelLimits } from './limits/rate-limiter';

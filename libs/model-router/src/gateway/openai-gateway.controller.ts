@@ -1,15 +1,18 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { COMPLEXITIES, type Complexity } from '@margin/contracts';
+import { COMPLEXITIES, type Complexity, type ModelTier } from '@margin/contracts';
 import { DomainError, picoToUsd } from '@margin/core';
-import { CurrentPrincipal, type Principal } from '@margin/identity';
+import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
 import type { ChatMessage, ChatResult, FinishReason } from '@margin/providers';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { CatalogService } from '../catalog/catalog.service';
+import { PlanForbidsModelsError } from '../routing/execution.errors';
 import { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from '../routing/llm-executor';
+import { PlanTiersSource } from '../routing/plan-tiers';
 import { ChatCompletionRequest } from './openai-gateway.dto';
 import { OpenAiErrorFilter } from './openai-error.filter';
 
@@ -48,10 +51,27 @@ function text(content: ChatCompletionRequest['messages'][number]['content']): st
 @UseFilters(OpenAiErrorFilter)
 @Controller('v1')
 export class OpenAiGatewayController {
+  private readonly logger = new Logger(OpenAiGatewayController.name);
+  private planTiers: PlanTiersSource | null | undefined;
+
   constructor(
     private readonly executor: LlmExecutor,
     private readonly catalog: CatalogService,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** The tiers the caller's plan allows (from the module that owns plans; resolved once). */
+  private async allowedTiers(tenantId: string): Promise<readonly ModelTier[] | undefined> {
+    if (this.planTiers === undefined) {
+      try {
+        this.planTiers = this.moduleRef.get(PlanTiersSource, { strict: false });
+      } catch {
+        this.planTiers = null;
+        this.logger.warn('No plan source is registered: /v1 calls are not limited by plan');
+      }
+    }
+    return this.planTiers ? this.planTiers.allowedTiers(tenantId) : undefined;
+  }
 
   @Get('models')
   @ApiOperation({ summary: 'OpenAI-style model list: the routing aliases and every enabled catalog model' })
@@ -68,6 +88,8 @@ export class OpenAiGatewayController {
 
   @Post('chat/completions')
   @HttpCode(200)
+  // an LLM call spends money: viewers are read-only
+  @MinRole('member')
   @ApiOperation({ summary: 'OpenAI chat.completions (plain or stream): `model` is a catalog model or margin/auto|fast|best' })
   @ApiBody({ type: ChatCompletionRequest })
   async chat(@CurrentPrincipal() principal: Principal, @Body() raw: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
@@ -76,6 +98,11 @@ export class OpenAiGatewayController {
     if (problems.length) throw new BadRequestException(problems);
 
     const input = this.toInput(principal, body, req);
+    input.allowedTiers = await this.allowedTiers(principal.tenantId);
+    const pinned = input.models?.length ? this.catalog.model(input.models[0] as string) : undefined;
+    if (pinned && input.allowedTiers && !input.allowedTiers.includes(pinned.tier)) {
+      throw new PlanForbidsModelsError(`The tenant's plan allows only ${input.allowedTiers.join(', ')} models; ${pinned.id} is a ${pinned.tier} model`, []);
+    }
     const abort = new AbortController();
     res.on('close', () => {
       if (!res.writableFinished) abort.abort();

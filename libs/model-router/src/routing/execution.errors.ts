@@ -30,6 +30,18 @@ export class NoCandidateError extends DomainError {
   }
 }
 
+/** Every candidate was left out because the tenant's plan does not allow its tier: the caller's to fix (403), not an outage. */
+export class PlanForbidsModelsError extends DomainError {
+  readonly code = 'plan_forbids_model';
+  readonly httpStatus = 403;
+  constructor(
+    message: string,
+    readonly attempts: AttemptSummary[],
+  ) {
+    super(message);
+  }
+}
+
 export interface AttemptSummary {
   model: string;
   outcome: string;

@@ -18,7 +18,7 @@ import { RateLimiterService, type Lease } from '../limits/rate-limiter';
 import { RoutingPolicyService } from '../policy/routing-policy.service';
 import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
 import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type Blocker } from './availability';
-import { LlmCallFailedError, NoCandidateError, ProvidersUnavailableError, type AttemptSummary } from './execution.errors';
+import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, type AttemptSummary } from './execution.errors';
 import { RouterService, type RouteCandidate } from './router.service';
 
 export interface ExecuteInput {
@@ -243,6 +243,10 @@ export class LlmExecutor {
       throw new ProvidersUnavailableError(input.operation, outage.reason, outage.retryAfterMs, new Date(this.clock.now().getTime() + outage.retryAfterMs), attempts);
     }
     if (budgetRefusal && !attempts.some((a) => !a.outcome.startsWith('skipped'))) throw budgetRefusal;
+    if (plan.candidates.length === 0 && plan.skipped.length > 0 && plan.skipped.every((s) => s.reason === 'plan')) {
+      const cell = input.models?.length ? `the requested model ${input.models.join(', ')}` : `every candidate of the policy cell ${input.operation} × ${input.complexity} (${plan.skipped.map((s) => s.model).join(', ')})`;
+      throw new PlanForbidsModelsError(`The tenant's plan allows only ${(input.allowedTiers ?? []).join(', ') || 'no'} models, which rules out ${cell}`, attempts);
+    }
     const summary = attempts.map((a) => `${a.model}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ');
     throw new NoCandidateError(
       `No model could take this ${input.operation} call: ${summary || 'the policy has no candidates'}`,
