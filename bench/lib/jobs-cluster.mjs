@@ -102,7 +102,13 @@ export function analysisQueue() {
   return new Bull(ANALYSIS_QUEUE, REDIS_URL, { prefix: QUEUE_PREFIX, settings: ANALYSIS_QUEUE_SETTINGS });
 }
 
-/** Removes every job from the analysis queue (after a benchmark cancelled its job), so the next one starts empty. */
+/** The fair queue's keys in Redis (libs/analysis jobs/fair/fair-scripts.ts): the items waiting their turn in front of Bull. */
+const FAIR_KEYS = 'margin:{fair}:*';
+
+/**
+ * Removes every job from the analysis queue (after a benchmark cancelled its job), and the fair queue's state in
+ * front of it (its places in Bull would otherwise stay taken by the removed jobs), so the next one starts empty.
+ */
 export async function emptyAnalysisQueue() {
   const queue = analysisQueue();
   try {
@@ -111,6 +117,14 @@ export async function emptyAnalysisQueue() {
   } finally {
     await queue.close();
   }
+  await withRedis(async (redis) => {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', FAIR_KEYS, 'COUNT', 1000);
+      if (keys.length) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  });
 }
 
 /** Analysis-queue counts (waiting, active, delayed, failed…). */

@@ -1,7 +1,7 @@
 import { getQueueToken } from '@nestjs/bull';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { QueueReconciler } from '@margin/analysis';
+import { JobFeeder, QueueReconciler } from '@margin/analysis';
 import { QUEUES, WORKER_HEARTBEAT_PREFIX } from '@margin/contracts';
 import { ManualClock, REDIS } from '@margin/core';
 import { makeTenant, testConfig } from '@margin/testing';
@@ -52,10 +52,44 @@ describe('worker process', () => {
     const queue = app.get<Queue>(getQueueToken(QUEUES.analysis));
     await queue.pause(true); // keep them in the queue so the test can see them
     expect(await app.get(QueueReconciler).sweep()).toBe(2);
-    for (const id of items) expect(await queue.getJob(`${id}:0`)).not.toBeNull();
+    // Held by the fair queue (in Bull, or next in line while other open jobs fill the lookahead).
+    expect((await app.get<Redis>(REDIS).hmget('margin:{fair}:items', ...items)).every((e) => e !== null)).toBe(true);
     // A second sweep within the recheck window does nothing, and adding again never duplicates.
     expect(await app.get(QueueReconciler).sweep()).toBe(0);
-    expect(await queue.getWaitingCount()).toBe(2);
+    expect(await app.get(JobFeeder).outstanding(jobId)).toBe(2);
     await queue.resume(true);
+  });
+
+  it('re-sends, once, the items Postgres handed to the queue that Redis lost (a restart without its data)', async () => {
+    const db = app.get(DataSource);
+    const tenant = await makeTenant(db);
+    const jobId = randomUUID();
+    await db.query(
+      `INSERT INTO jobs (id, tenant_id, profile_key, profile_version, status, priority, total_items, created_at) VALUES ($1, $2, 'song-analysis', 1, 'running', 'medium', 3, $3)`,
+      [jobId, tenant.id, new Date(clock.now().getTime() - 5 * 60_000)],
+    );
+    const items = [randomUUID(), randomUUID(), randomUUID()];
+    for (const [i, id] of items.entries()) {
+      // Handed over (enqueued) long ago; one already finished.
+      await db.query(`INSERT INTO job_items (id, job_id, tenant_id, index, input, input_hash, status, enqueued) VALUES ($1, $2, $3, $4, '{}', $5, $6, true)`, [
+        id,
+        jobId,
+        tenant.id,
+        i,
+        'h'.repeat(64),
+        i === 2 ? 'completed' : 'queued',
+      ]);
+    }
+    const queue = app.get<Queue>(getQueueToken(QUEUES.analysis));
+    await queue.pause(true);
+    try {
+      expect(await app.get(QueueReconciler).sweep()).toBe(2);
+      // Held by the fair queue again (in Bull or next in line, as the lookahead allows); the finished one not.
+      const held = await app.get<Redis>(REDIS).hmget('margin:{fair}:items', ...items);
+      expect(held.map((e) => e !== null)).toEqual([true, true, false]);
+      expect(await app.get(QueueReconciler).sweep()).toBe(0);
+    } finally {
+      await queue.resume(true);
+    }
   });
 });

@@ -36,6 +36,7 @@ import { ProgressGateway } from './progress/progress.gateway';
 import { ProgressPublisher } from './progress/progress.publisher';
 import { PlansController } from './quotas/plans.controller';
 import { PlanRepository } from './quotas/plan.repository';
+import { FairShares } from './quotas/fair-shares';
 import { QuotaService } from './quotas/quota.service';
 
 /**
@@ -50,7 +51,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
-  providers: [JobsRepository, JobFeeder, JobSettingsRepository, JobSettingsService, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, { provide: PlanTiersSource, useClass: PlanTiers }],
+  providers: [JobsRepository, JobFeeder, FairShares, JobSettingsRepository, JobSettingsService, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, { provide: PlanTiersSource, useClass: PlanTiers }],
   exports: [JobsRepository, JobFeeder, JobSettingsService, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, PlanTiersSource, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
 })
 export class AnalysisCoreModule {}

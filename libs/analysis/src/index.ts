@@ -1,6 +1,7 @@
 export * from './analysis.module';
 export { RedisIoAdapter } from './progress/redis-io.adapter';
 export { QueueReconciler } from './jobs/queue-reconciler';
+export { JobFeeder } from './jobs/job-feeder';
 export { ItemRunner } from './jobs/item-runner';
 export { JobsRepository } from './jobs/jobs.repository';
 export { STREAMED_BODY_ROUTES } from './jobs/jobs.controller';
@@ -13,6 +14,7 @@ export { PipelineInputError, PipelineOutputError } from './pipeline/pipeline.err
 import { Analysis1764000000000 } from './migrations/1764000000000-analysis';
 import { Profiles1764000000100 } from './migrations/1764000000100-profiles';
 import { Feeding1764000000300 } from './migrations/1764000000300-feeding';
+import { FairShares1764000000400 } from './migrations/1764000000400-fair-shares';
 import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 
-export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300, Waiting1764000000510];
+export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300, FairShares1764000000400, Waiting1764000000510];

@@ -181,6 +181,10 @@ export interface PlanLimits {
   maxItemsPerJob: number | null;
   /** Model tiers the plan may use. */
   allowedTiers: Array<'local' | 'cheap' | 'standard' | 'premium'>;
+  /** The plan's weight when tenants of one priority take turns in the queue (1–1000; a weight of 2 gets twice the turns of 1). */
+  fairShareWeight: number;
+  /** How many of a tenant's items may be in the queue or running at once; null: no cap. */
+  maxRunningItems: number | null;
 }
 
 export interface UsageThisMonth {

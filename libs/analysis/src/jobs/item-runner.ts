@@ -98,7 +98,7 @@ export class ItemRunner {
       const key = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, tenantId), inputHash: run.inputHash };
       let ranModel: string | null = null;
       const { value, fromCache } = await this.cache.getOrCompute(key, async () => {
-        const slot = await this.slots.acquire(delivery.priority ?? 0);
+        const slot = await this.slots.acquire(delivery.priority ?? 0, tenantId);
         // A cancel while this item waited must not cost anything: the job's status is read while the call is
         // prepared (routing, limiter, budget) and the request is sent only once it says the job is still wanted.
         const stillWanted = slot.waited

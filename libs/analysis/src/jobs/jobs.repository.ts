@@ -312,12 +312,25 @@ export class JobsRepository implements OnApplicationShutdown {
     return qb.orderBy('j.created_at', 'ASC').limit(limit).getMany();
   }
 
-  /** Items handed to the queue but not finished, of a job that has not started: candidates for re-sending. */
-  async enqueuedOpenItems(tenantId: string, jobId: string): Promise<Array<{ id: string; attempts: number }>> {
-    return (await this.db.query(`SELECT id, attempts FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status = 'queued' ORDER BY index`, [
+  /** How many of the job's items were handed to the queue and are not final (what the fair queue should hold). */
+  async enqueuedOpenCount(tenantId: string, jobId: string): Promise<number> {
+    const [row] = (await this.db.query(`SELECT count(*)::int AS n FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status IN ('queued', 'running')`, [
       tenantId,
       jobId,
-    ])) as Array<{ id: string; attempts: number }>;
+    ])) as Array<{ n: number }>;
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Items handed to the queue and not final: candidates for re-sending when the queue lost them. A running
+   * item counts only once it has run longer than `runningBefore` allows (one in a live worker's hands is
+   * left to it).
+   */
+  async enqueuedOpenItems(tenantId: string, jobId: string, runningBefore: Date): Promise<Array<{ id: string; attempts: number }>> {
+    return (await this.db.query(
+      `SELECT id, attempts FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND (status = 'queued' OR (status = 'running' AND started_at < $3)) ORDER BY index`,
+      [tenantId, jobId, runningBefore],
+    )) as Array<{ id: string; attempts: number }>;
   }
 
   /** Items handed to the queue and not finished (waiting or mid-run): what a Redis that lost its data no longer holds. */

@@ -356,6 +356,8 @@ export class JobsService extends JobCountersReader {
   async cancel(principal: Principal, jobId: string): Promise<JobView> {
     const job = await this.repo.cancel(principal.tenantId, jobId, this.clock.now());
     if (!job) throw new NotFoundError('Job');
+    // Its items not in Bull yet leave the fair queue now (those in Bull finish as cancelled, at $0).
+    await this.feeder.drop(jobId).catch((err: Error) => this.logger.warn({ jobId, err: err.message }, 'Could not drop the job from the fair queue'));
     const counters = toCounters(job, this.clock.now());
     await this.progress.jobCompleted(principal.tenantId, counters);
     this.logger.log({ tenantId: principal.tenantId, jobId }, 'Job cancelled');

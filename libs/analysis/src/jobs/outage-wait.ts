@@ -1,10 +1,8 @@
 // An item that could not run because no provider could take its calls for now waits and runs again, without
 // spending an attempt, until the job's patience runs out.
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
-import { QUEUES, type AnalysisItemPayload, type Priority } from '@margin/contracts';
-import type { Queue } from 'bull';
-import { itemQueueEntry } from './job-feeder';
+import type { Priority } from '@margin/contracts';
+import { JobFeeder } from './job-feeder';
 
 /** A provider expected back "now" still gets this much room, so that a refused item does not spin. */
 export const MIN_WAIT_MS = 500;
@@ -37,17 +35,16 @@ export function decideWait(input: { now: Date; waitingSince: Date | null; patien
 }
 
 /**
- * Puts an item back in the analysis queue to run after `delayMs`. Its entry is new (`<item>:wait<n>`): the
- * running delivery completes, so the wait spends none of the queue's attempts, and the id is not one Bull
- * already holds. The one place a waiting item re-enters the queue.
+ * Puts an item back in the analysis queue to run after `delayMs`, through the fair queue (JobFeeder.requeueLater):
+ * it waits in Redis without holding a place in Bull, then re-enters first in its job's line as a new entry
+ * (`<item>:wait<n>`): the running delivery completes, so the wait spends none of the queue's attempts, and the id
+ * is not one Bull already holds. The one place a waiting item re-enters the queue.
  */
 @Injectable()
 export class OutageRequeue {
-  constructor(@InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>) {}
+  constructor(private readonly feeder: JobFeeder) {}
 
   async putBack(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number; waits: number; spentAttempts: number }, delayMs: number): Promise<void> {
-    const entry = itemQueueEntry(tenantId, jobId, priority, item);
-    const data: AnalysisItemPayload = item.spentAttempts > 0 ? { ...entry.data, spentAttempts: item.spentAttempts } : entry.data;
-    await this.queue.add(entry.name, data, { ...entry.opts, jobId: `${item.id}:wait${item.waits}`, delay: Math.max(1, Math.round(delayMs)) });
+    await this.feeder.requeueLater(tenantId, jobId, priority, item, Math.max(1, Math.round(delayMs)));
   }
 }

@@ -1,15 +1,15 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { QUEUES, type AnalysisItemPayload } from '@margin/contracts';
 import { Clock, REDIS } from '@margin/core';
-import type { Queue } from 'bull';
 import type Redis from 'ioredis';
-import { itemQueueEntry, JobFeeder } from './job-feeder';
+import { JobFeeder } from './job-feeder';
 import { JobsRepository } from './jobs.repository';
 
 const EVERY_MS = 60_000;
 const STALE_MS = 60_000;
-const RECHECK_SECONDS = 600;
+/** A running item is re-sent only when it has run this long (one a live worker is on is left to it). */
+const RUNNING_GRACE_MS = 120_000;
+/** One process re-sends a job's lost items at a time, at most this often. */
+const RESEND_EVERY_SECONDS = 50;
 /**
  * Present while Redis holds the queue's state. A Redis that restarted without its data (no persistence, a
  * new instance) no longer has it: whoever notices first re-sends every open job's unfinished items.
@@ -17,9 +17,12 @@ const RECHECK_SECONDS = 600;
 export const QUEUE_EPOCH_KEY = 'margin:queue-epoch';
 
 /**
- * Safety net, every minute in each worker: keeps open jobs' windows topped up (a feed missed while Redis was
- * away), and re-sends the queue entries of jobs that never started (lost between commit and queue). Bull
- * ignores an add whose id exists, so nothing is queued twice.
+ * Safety net in each worker. When Redis comes back without its data, the process that notices first re-sends
+ * every open job's unfinished items to the fair queue at once. Every minute: keeps open jobs' windows topped
+ * up (a feed missed while Redis was away); re-sends the items Postgres says were handed to the queue but the
+ * fair queue does not hold (lost between commit and hand-over, or with Redis's data); and repairs in-flight
+ * entries whose Bull job is gone. Nothing runs twice: the fair queue holds an item once, Bull ignores an id it
+ * has, the runner skips an item that already finished, and a call is booked once per attempt id.
  */
 @Injectable()
 export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -29,7 +32,6 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     private readonly jobs: JobsRepository,
     private readonly feeder: JobFeeder,
-    @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
   ) {}
@@ -51,9 +53,7 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * When Redis has no epoch marker, it lost the queue (or this is the first start): the process that sets the
-   * marker re-sends the unfinished items of every open job. Re-sending is safe: Bull ignores an entry whose id
-   * it still holds, the runner skips an item that already finished, and a call is booked once per attempt id.
-   * Returns how many entries were sent (0 when Redis still had its data or another process did it).
+   * marker re-sends the unfinished items of every open job to the fair queue. Returns how many it took.
    */
   async recoverLostQueue(): Promise<number> {
     if ((await this.redis.set(QUEUE_EPOCH_KEY, this.clock.now().toISOString(), 'NX')) !== 'OK') return 0;
@@ -61,11 +61,7 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     for (let after: Date | null = null, page = 0; page < 1000; page++) {
       const jobs = await this.jobs.openJobs(this.clock.now(), 100, after ?? undefined);
       for (const job of jobs) {
-        const items = await this.jobs.enqueuedUnfinishedItems(job.tenantId, job.id);
-        for (let i = 0; i < items.length; i += 1000) {
-          await this.queue.addBulk(items.slice(i, i + 1000).map((item) => itemQueueEntry(job.tenantId, job.id, job.priority, item)));
-        }
-        added += items.length;
+        added += await this.feeder.handOver(job.tenantId, job.id, job.priority, await this.jobs.enqueuedUnfinishedItems(job.tenantId, job.id));
       }
       if (jobs.length < 100) break;
       after = (jobs.at(-1) as (typeof jobs)[number]).createdAt;
@@ -74,23 +70,24 @@ export class QueueReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     return added;
   }
 
-  /** Tops up every open job's window, and re-sends the queue entries of jobs that never started. */
+  /** Tops up every open job's window, re-sends what the fair queue lost, repairs stale in-flight entries; returns how many items were handed over. */
   async sweep(): Promise<number> {
-    const jobs = await this.jobs.openJobs(new Date(this.clock.now().getTime() - STALE_MS), 100);
+    const now = this.clock.now().getTime();
+    const jobs = await this.jobs.openJobs(new Date(now - STALE_MS), 100);
     let added = 0;
     for (const job of jobs) {
       const fed = await this.feeder.feed(job.tenantId, job.id, job.priority);
       added += fed;
-      if (job.status !== 'queued') continue;
-      // Never started a minute after submission: its entries may have been lost between commit and queue.
-      // Checked once every few minutes per job, and not right after feeding it.
-      if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RECHECK_SECONDS, 'NX')) !== 'OK' || fed > 0) continue;
-      const items = await this.jobs.enqueuedOpenItems(job.tenantId, job.id);
-      for (let i = 0; i < items.length; i += 1000) {
-        await this.queue.addBulk(items.slice(i, i + 1000).map((item) => itemQueueEntry(job.tenantId, job.id, job.priority, item)));
-      }
-      added += items.length;
+      if (fed > 0) continue;
+      const [expected, held] = await Promise.all([this.jobs.enqueuedOpenCount(job.tenantId, job.id), this.feeder.outstanding(job.id)]);
+      if (held >= expected) continue;
+      if ((await this.redis.set(`margin:reconcile:${job.id}`, '1', 'EX', RESEND_EVERY_SECONDS, 'NX')) !== 'OK') continue;
+      const items = await this.jobs.enqueuedOpenItems(job.tenantId, job.id, new Date(now - RUNNING_GRACE_MS));
+      const resent = await this.feeder.handOver(job.tenantId, job.id, job.priority, items);
+      if (resent) this.logger.warn({ jobId: job.id, resent, expected, held }, 'Items the queue had lost handed to it again');
+      added += resent;
     }
+    await this.feeder.repairInFlight(STALE_MS);
     if (added) this.logger.log({ added }, 'Items of open jobs handed to the queue');
     return added;
   }

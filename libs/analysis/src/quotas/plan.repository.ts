@@ -9,6 +9,8 @@ export interface PlanRow {
   max_items_per_month: number | null;
   max_items_per_job: number | null;
   allowed_tiers: string[];
+  fair_share_weight: number;
+  max_running_items: number | null;
 }
 
 /** Plans (installation-wide data) and a tenant's monthly usage; methods take the submission's transaction when given. */
@@ -25,14 +27,15 @@ export class PlanRepository {
     return row ?? null;
   }
 
-  async update(plan: Plan, v: { maxJobsPerMonth: number | null; maxItemsPerMonth: number | null; maxItemsPerJob: number | null; allowedTiers: string[] }): Promise<void> {
-    await this.db.query(`UPDATE plans SET max_jobs_per_month = $2, max_items_per_month = $3, max_items_per_job = $4, allowed_tiers = $5, updated_at = now() WHERE key = $1`, [
-      plan,
-      v.maxJobsPerMonth,
-      v.maxItemsPerMonth,
-      v.maxItemsPerJob,
-      v.allowedTiers,
-    ]);
+  async update(
+    plan: Plan,
+    v: { maxJobsPerMonth: number | null; maxItemsPerMonth: number | null; maxItemsPerJob: number | null; allowedTiers: string[]; fairShareWeight: number; maxRunningItems: number | null },
+  ): Promise<void> {
+    await this.db.query(
+      `UPDATE plans SET max_jobs_per_month = $2, max_items_per_month = $3, max_items_per_job = $4, allowed_tiers = $5, fair_share_weight = $6, max_running_items = $7,
+         updated_at = now() WHERE key = $1`,
+      [plan, v.maxJobsPerMonth, v.maxItemsPerMonth, v.maxItemsPerJob, v.allowedTiers, v.fairShareWeight, v.maxRunningItems],
+    );
   }
 
   /** Jobs and items a tenant submitted in [start, end). */

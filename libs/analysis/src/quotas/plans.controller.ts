@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, ParseEnumPipe, Put } from '@nestjs/common
 import { ApiBearerAuth, ApiOperation, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { MODEL_TIERS, PLANS, type ModelTier, type Plan, type PlanLimits } from '@margin/contracts';
 import { MinRole, OperatorOnly } from '@margin/identity';
-import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Min, ValidateIf } from 'class-validator';
+import { ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { QuotaService } from './quota.service';
 
 export class UpdatePlanDto {
@@ -15,6 +15,19 @@ export class UpdatePlanDto {
   @ArrayMinSize(1)
   @IsIn(MODEL_TIERS, { each: true })
   allowedTiers?: ModelTier[];
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: 'Turns in the round-robin between tenants of one priority (a weight of 2 gets twice the turns of 1)' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  fairShareWeight?: number;
+  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1, maximum: 1_000_000, description: 'Items of one tenant in the queue or running at once (null: no cap)' })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  maxRunningItems?: number | null;
 }
 
 @ApiTags('plans')

@@ -20,6 +20,8 @@ const toLimits = (r: PlanRow): PlanLimits => ({
   maxItemsPerMonth: r.max_items_per_month,
   maxItemsPerJob: r.max_items_per_job,
   allowedTiers: r.allowed_tiers.filter((t): t is ModelTier => (MODEL_TIERS as readonly string[]).includes(t)),
+  fairShareWeight: r.fair_share_weight,
+  maxRunningItems: r.max_running_items,
 });
 
 /**
