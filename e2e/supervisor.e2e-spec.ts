@@ -128,8 +128,11 @@ describe('npm start supervises its processes', () => {
     expect(booked.rows[0].n).toBe(40);
 
     // /health counts the new worker (its fresh heartbeat), not the killed one's leftover key.
+    // the worker list (pids) is for the operator's admins only
+    const login = (await (await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }) })).json()) as { accessToken: string };
+    const operator = { authorization: `Bearer ${login.accessToken}` };
     const workers = await until('the new worker in /health', async () => {
-      const body = (await (await fetch(`${stack.url}/health`)).json()) as { details: { workers: { count: number; workers: Array<{ pid: number }> } } };
+      const body = (await (await fetch(`${stack.url}/health`, { headers: operator })).json()) as { details: { workers: { count: number; workers: Array<{ pid: number }> } } };
       const w = body.details.workers;
       return w.workers.some((x) => x.pid === newWorker) && !w.workers.some((x) => x.pid === stack.pids.worker) && w;
     }, 40_000, 500);

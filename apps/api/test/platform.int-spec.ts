@@ -1,3 +1,4 @@
+import { REDIS } from '@margin/core';
 import { makeSession, startTestApp, testEnv, type TestApp } from '@margin/testing';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,6 +18,22 @@ describe('platform behaviour', () => {
     const res = await t.http.get('/health').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, redis: { status: 'up' }, workers: { status: 'up' } } });
     expect(typeof res.body.details.workers.count).toBe('number');
+  });
+
+  it('GET /health shows no hosts, pids, queues, URLs or errors without the operator’s credentials; the operator’s admins see them', async () => {
+    // a live worker's heartbeat, so that there is something to hide
+    const redis = t.app.get<import('ioredis').default>(REDIS);
+    await redis.set('margin:workers:test-worker', JSON.stringify({ id: 'test-worker', host: 'gpu-box-7.internal', pid: 4242, queues: ['analysis'], concurrency: 4, startedAt: new Date().toISOString(), seenAt: new Date().toISOString() }), 'EX', 30);
+    const anonymous = await t.http.get('/health').expect(200);
+    const text = JSON.stringify(anonymous.body);
+    for (const secret of ['gpu-box-7', '4242', 'analysis', 'http://', 'concurrency']) expect(text).not.toContain(secret);
+    expect(anonymous.body.details.workers).toMatchObject({ status: 'up', count: 1 });
+    const tenantOwner = await makeSession(t.dataSource, t.http, { role: 'owner' });
+    expect(JSON.stringify((await t.http.get('/health').set(tenantOwner.auth).expect(200)).body)).not.toContain('gpu-box-7');
+    const operator = await makeSession(t.dataSource, t.http, { role: 'admin', isOperator: true, plan: 'unlimited' });
+    const full = await t.http.get('/health').set(operator.auth).expect(200);
+    expect(full.body.details.workers.workers).toEqual(expect.arrayContaining([expect.objectContaining({ host: 'gpu-box-7.internal', pid: 4242 })]));
+    await redis.del('margin:workers:test-worker');
   });
 
   it('unknown API routes are JSON 404s', async () => {

@@ -94,11 +94,12 @@ describe('providers (GET/POST/PATCH /api/v1/router/providers)', () => {
     await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'closed2', kind: 'openai', name: 'Closed', baseUrl: 'http://127.0.0.1:10/v1' }).expect(400);
   });
 
-  it('members are refused; other tenants’ admins may look but not change', async () => {
+  it('members are refused; other tenants’ owners neither see the installation’s providers nor change them', async () => {
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: operator.tenant });
     await t.http.get('/api/v1/router/providers').set(member.auth).expect(403);
     const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
-    await t.http.get('/api/v1/router/providers').set(outsider.auth).expect(200);
+    await t.http.get('/api/v1/router/providers').set(outsider.auth).expect(403);
+    await t.http.get('/api/v1/router/providers/openai').set(outsider.auth).expect(403);
     const res = await t.http.patch('/api/v1/router/providers/openai').set(outsider.auth).send({ enabled: false }).expect(403);
     expect(res.body.message).toMatch(/operator tenant/);
     await t.http.post('/api/v1/router/providers').set(outsider.auth).send({ id: 'mine', kind: 'openai', name: 'Mine', baseUrl: `${emu.url}/v1` }).expect(403);

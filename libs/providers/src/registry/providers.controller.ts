@@ -14,13 +14,16 @@ export class ProvidersController {
   constructor(private readonly providers: ProvidersService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Each provider with its health, models and whether it is the LLM emulator' })
+  // the installation's hosts, their health and errors: the operator's business, not any tenant's
+  @OperatorOnly()
+  @ApiOperation({ summary: 'Each provider with its health, models and whether it is the LLM emulator (operator)' })
   @ApiOkResponse({ type: ProviderDto, isArray: true })
   list(): Promise<ProviderView[]> {
     return this.providers.list();
   }
 
   @Get(':id')
+  @OperatorOnly()
   @ApiOkResponse({ type: ProviderDto })
   get(@Param('id') id: string): Promise<ProviderView> {
     return this.providers.view(id);

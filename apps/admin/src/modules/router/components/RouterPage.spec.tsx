@@ -125,7 +125,7 @@ describe('RouterPage', () => {
     expect(catalog).toHaveTextContent('$0.075');
     expect(await screen.findByRole('region', { name: 'Routing policy table' })).toBeInTheDocument();
 
-    expect(screen.getByText(/Provider details .* are visible to admins and owners only/)).toBeInTheDocument();
+    expect(screen.getByText(/Provider details .* are visible to the operator’s admins only/)).toBeInTheDocument();
     expect(screen.queryByRole('region', { name: 'Providers table' })).not.toBeInTheDocument();
     expect(fetchMock.requests.some((request) => request.path === '/api/v1/router/providers')).toBe(false);
 
@@ -185,8 +185,21 @@ describe('RouterPage', () => {
     expect(fetchMock.requests.some((request) => request.method === 'PUT')).toBe(false);
   });
 
-  it('shows providers to an admin of another tenant, without the operator’s controls', async () => {
-    installRouterBackend({ role: 'admin', isOperator: false, providers: [makeProvider(), makeProvider({ id: 'ollama', kind: 'ollama', name: 'Ollama', healthy: false, emulated: false })] });
+  it('an admin of another tenant sees no provider details (the installation’s hosts are the operator’s), but may override the policy', async () => {
+    const fetchMock = installRouterBackend({ role: 'admin', isOperator: false });
+    renderApp('/router');
+
+    await screen.findByRole('region', { name: 'Model catalog table' });
+    expect(screen.getByText(/Provider details .* are visible to the operator’s admins only/)).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Providers table' })).not.toBeInTheDocument();
+    expect(fetchMock.requests.some((request) => request.path === '/api/v1/router/providers')).toBe(false);
+    expect(screen.queryByRole('button', { name: /^Edit (ollama|openai|anthropic)\// })).not.toBeInTheDocument();
+    // Admins may still override the policy for their own tenant.
+    expect(screen.getAllByRole('button', { name: /^Edit (draft|assess), / })).toHaveLength(6);
+  });
+
+  it('shows the providers to an operator admin', async () => {
+    installRouterBackend({ role: 'admin', isOperator: true, providers: [makeProvider(), makeProvider({ id: 'ollama', kind: 'ollama', name: 'Ollama', healthy: false, emulated: false })] });
     renderApp('/router');
 
     const providers = await screen.findByRole('region', { name: 'Providers table' });
@@ -197,11 +210,6 @@ describe('RouterPage', () => {
     expect(rows[1]).toHaveTextContent('Emulated');
     expect(rows[2]).toHaveTextContent('Unhealthy');
     expect(rows[2]).not.toHaveTextContent('Emulated');
-    expect(within(providers).queryByRole('button')).not.toBeInTheDocument();
-    await screen.findByRole('region', { name: 'Model catalog table' });
-    expect(screen.queryByRole('button', { name: /^Edit (ollama|openai|anthropic)\// })).not.toBeInTheDocument();
-    // Admins may still override the policy for their own tenant.
-    expect(screen.getAllByRole('button', { name: /^Edit (draft|assess), / })).toHaveLength(6);
   });
 
   it('lets an operator admin disable a provider', async () => {

@@ -12,7 +12,9 @@ import { RouteTester } from './RouteTester';
 export function RouterPage() {
   const permissions = usePermissions();
   const isAdmin = permissions?.isAdmin ?? false;
-  const providers = useProviders({ enabled: isAdmin });
+  // hosts, health and keys of the installation's providers: the operator's admins only
+  const canSeeProviders = permissions?.isOperatorAdmin ?? false;
+  const providers = useProviders({ enabled: canSeeProviders });
   const models = useModels();
   const policy = usePolicy();
   const operations = useMemo(
@@ -33,9 +35,9 @@ export function RouterPage() {
         <h2 id="router-providers-title" className="section__title">
           Providers
         </h2>
-        {permissions === undefined ? null : !isAdmin || (providers.error instanceof ApiError && providers.error.status === 403) ? (
+        {permissions === undefined ? null : !canSeeProviders || (providers.error instanceof ApiError && providers.error.status === 403) ? (
           <p className="notice notice--info">
-            Provider details (hosts, health, keys) are visible to admins and owners only.
+            Provider details (hosts, health, keys) are visible to the operator’s admins only.
           </p>
         ) : providers.isPending ? (
           <LoadingState label="Loading providers…" />
