@@ -11,7 +11,6 @@ import { RouteTester } from './RouteTester';
 
 export function RouterPage() {
   const permissions = usePermissions();
-  const isAdmin = permissions?.isAdmin ?? false;
   // hosts, health and keys of the installation's providers: the operator's admins only
   const canSeeProviders = permissions?.isOperatorAdmin ?? false;
   const providers = useProviders({ enabled: canSeeProviders });
