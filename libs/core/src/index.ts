@@ -17,6 +17,7 @@ export * from './money';
 export * from './redis/change-feed';
 export * from './validation/json-schema';
 export * from './validation/cursor';
+export * from './validation/supported-time';
 export * from './lifecycle/graceful-shutdown';
 export * from './validation/storable-text';
 export * from './validation/safe-pattern';

@@ -1,3 +1,4 @@
+import { IsSupportedTime } from '@margin/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { COST_GROUP_BY, type CostGroupBy, type UpdateBudgetRequest } from '@margin/contracts';
 import { Type } from 'class-transformer';
@@ -6,12 +7,12 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsO
 export class CostSummaryQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: start of this month (UTC)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsISO8601({ strict: true }) @IsSupportedTime()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; default: now' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsISO8601({ strict: true }) @IsSupportedTime()
   to?: string;
 
   @ApiPropertyOptional({ enum: COST_GROUP_BY, default: 'model' })

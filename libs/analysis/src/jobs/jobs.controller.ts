@@ -5,7 +5,7 @@ import { PRIORITIES, type AnalyzeResponse, type JobStats, type JobEstimate, type
 import { CurrentPrincipal, MinRole, OperatorOnly, type Principal } from '@margin/identity';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsISO8601, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
-import { AppConfig } from '@margin/core';
+import { AppConfig, IsSupportedTime } from '@margin/core';
 import type { Request, Response } from 'express';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { AnalyzeService } from './analyze.service';
@@ -32,8 +32,8 @@ class PriorityRulesDto {
 }
 
 class StatsQueryDto {
-  @IsOptional() @IsISO8601({ strict: true }) from?: string;
-  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @IsOptional() @IsISO8601({ strict: true }) @IsSupportedTime() from?: string;
+  @IsOptional() @IsISO8601({ strict: true }) @IsSupportedTime() to?: string;
 }
 
 /** POST routes whose JSON body the controller streams itself (the global JSON body parser must skip them). */

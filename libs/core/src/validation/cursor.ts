@@ -1,4 +1,5 @@
 import { DomainError } from '../errors/domain-error';
+import { isSupportedTime } from './supported-time';
 
 export class InvalidCursorError extends DomainError {
   readonly code = 'invalid_cursor';
@@ -16,6 +17,6 @@ export function encodeCursor(createdAt: Date, id: string): string {
 export function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new InvalidCursorError();
+  if (!id || !isSupportedTime(createdAt) || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) throw new InvalidCursorError();
   return { createdAt, id };
 }

@@ -1,3 +1,4 @@
+import { IsSupportedTime } from '@margin/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MODEL_TIERS, type ModelPriceView, type ModelTier, type ModelView, type UpdateModelRequest } from '@margin/contracts';
 import { Type } from 'class-transformer';
@@ -27,7 +28,7 @@ export class ModelPriceInputDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When it takes effect (default now; never in the past)' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsISO8601({ strict: true }) @IsSupportedTime()
   effectiveFrom?: string;
 }
 
