@@ -1,3 +1,4 @@
+import { AnalyzeUsage1765000000100 } from './migrations/1765000000100-analyze-usage';
 export * from './analysis.module';
 export { RedisIoAdapter } from './progress/redis-io.adapter';
 export { QueueReconciler } from './jobs/queue-reconciler';
@@ -17,4 +18,5 @@ import { Feeding1764000000300 } from './migrations/1764000000300-feeding';
 import { FairShares1764000000400 } from './migrations/1764000000400-fair-shares';
 import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 
-export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300, FairShares1764000000400, Waiting1764000000510];
+export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300, FairShares1764000000400, Waiting1764000000510, AnalyzeUsage1765000000100];
+export { QuotaService, QuotaExceededError } from './quotas/quota.service';

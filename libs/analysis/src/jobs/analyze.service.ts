@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AnalyzeResponse } from '@margin/contracts';
-import { Clock, NotFoundError, picoToDecimal, picoToUsd, REDIS } from '@margin/core';
+import { Clock, picoToDecimal, picoToUsd, REDIS } from '@margin/core';
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { TenantRepository, type Principal } from '@margin/identity';
+import type { Principal } from '@margin/identity';
 import { randomUUID } from 'node:crypto';
 import { AnalysisCacheService, cacheScope, type CacheKey, type CachedAnalysis } from '../cache/analysis-cache.service';
 import { inputHash } from '../cache/canonical';
@@ -35,7 +35,6 @@ export class AnalyzeService implements OnApplicationShutdown {
     private readonly cache: AnalysisCacheService,
     private readonly pipeline: PipelineRunner,
     private readonly quotas: QuotaService,
-    private readonly tenants: TenantRepository,
     private readonly clock: Clock,
     @Inject(REDIS) redis: Redis,
     @InjectDataSource() db: DataSource,
@@ -59,6 +58,8 @@ export class AnalyzeService implements OnApplicationShutdown {
     const profile = await this.profiles.resolve(principal.tenantId, key, version);
     const problems = validateItems(profile.inputSchema, [input]);
     if (problems.length) throw new InvalidItemsError(problems.map((p) => p.replace(/^items\.0/, 'input')));
+    // one item of this month's quota, whether the cache answers or not (as a job's item counts)
+    await this.quotas.countAnalyzeItem(principal.tenantId);
     const cacheKey = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, principal.tenantId), inputHash: inputHash(profile.key, profile.version, input) };
     const hot = await this.hits.get(cacheKey).catch(() => null); // Redis trouble: Postgres answers
     if (hot) {
@@ -71,9 +72,7 @@ export class AnalyzeService implements OnApplicationShutdown {
       await this.remember(cacheKey, stored);
       return { result: stored.output, cached: true, costUsd: 0, provider: stored.provider, model: stored.model, latencyMs: Math.round(performance.now() - started) };
     }
-    const tenant = await this.tenants.findById(principal.tenantId);
-    if (!tenant) throw new NotFoundError('Tenant');
-    const limits = await this.quotas.limits(tenant.plan);
+    const limits = await this.quotas.limitsFor(principal.tenantId);
     const waitUntil = performance.now() + ANALYZE_MAX_WAIT_MS;
     const { value, fromCache } = await this.cache.getOrCompute(cacheKey, async () => {
       const r = await this.waitingOut(waitUntil, () =>

@@ -38,13 +38,29 @@ export class PlanRepository {
     );
   }
 
-  /** Jobs and items a tenant submitted in [start, end). */
+  /** Jobs and items a tenant submitted in [start, end): job items plus items analysed on demand that month. */
   async usage(tenantId: string, period: { start: Date; end: Date }, manager: EntityManager = this.db.manager): Promise<{ jobs: number; items: number }> {
     const [row] = (await manager.query(
-      `SELECT count(*)::int AS jobs, coalesce(sum(total_items), 0)::int AS items FROM jobs WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3`,
+      `SELECT j.jobs, j.items + coalesce((SELECT sum(items) FROM analyze_usage WHERE tenant_id = $1 AND period_start >= $2 AND period_start < $3), 0)::int AS items
+       FROM (SELECT count(*)::int AS jobs, coalesce(sum(total_items), 0)::int AS items FROM jobs WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3) j`,
       [tenantId, period.start, period.end],
     )) as Array<{ jobs: number; items: number }>;
     return { jobs: row?.jobs ?? 0, items: row?.items ?? 0 };
+  }
+
+  /** Adds on-demand items to each tenant's month (several tenants and months in one statement). */
+  async addAnalyzeItems(rows: Array<{ tenantId: string; periodStart: Date; items: number }>, manager: EntityManager = this.db.manager): Promise<void> {
+    if (rows.length === 0) return;
+    await manager.query(
+      `INSERT INTO analyze_usage (tenant_id, period_start, items)
+       SELECT t.tenant_id, t.period_start, sum(t.items) FROM unnest($1::uuid[], $2::timestamptz[], $3::int[]) AS t(tenant_id, period_start, items) GROUP BY 1, 2
+       ON CONFLICT (tenant_id, period_start) DO UPDATE SET items = analyze_usage.items + EXCLUDED.items`,
+      [rows.map((r) => r.tenantId), rows.map((r) => r.periodStart), rows.map((r) => r.items)],
+    );
+  }
+
+  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.db.transaction(work);
   }
 
   /** Serializes a tenant's submissions until the transaction ends, so quota checks cannot race. */

@@ -1,7 +1,9 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { MODEL_TIERS, type ModelTier, type Plan, type PlanLimits, type UsagePeriod } from '@margin/contracts';
 import { Clock, DomainError, ForbiddenError, monthPeriodUtc, NotFoundError } from '@margin/core';
-import { TenantUsageSource } from '@margin/identity';
+import { GroupCommit } from '@margin/cost-tracking';
+import { TenantRepository, TenantUsageSource } from '@margin/identity';
+import { LRUCache } from 'lru-cache';
 import type { EntityManager } from 'typeorm';
 import { PlanRepository, type PlanRow } from './plan.repository';
 
@@ -29,15 +31,74 @@ const toLimits = (r: PlanRow): PlanLimits => ({
  * the submission's transaction under a per-tenant advisory lock, so concurrent submissions cannot both slip
  * under a limit.
  */
+/** A tenant's plan limits are reused for this long on hot paths (/analyze, /v1): a plan change takes effect within it. */
+const TENANT_LIMITS_TTL_MS = 10_000;
+
 @Injectable()
-export class QuotaService extends TenantUsageSource {
+export class QuotaService extends TenantUsageSource implements OnApplicationShutdown {
   private readonly logger = new Logger(QuotaService.name);
+  private readonly tenantLimits = new LRUCache<string, PlanLimits>({ max: 10_000, ttl: TENANT_LIMITS_TTL_MS });
+  /** On-demand items of tenants without a monthly limit: counted in batches, off the request's path. */
+  private readonly analyzeCounts = new GroupCommit<{ tenantId: string; periodStart: Date; items: number }, void>(
+    async (rows) => {
+      await this.plans.addAnalyzeItems(rows);
+      return rows.map(() => undefined);
+    },
+    { maxBatch: 500 },
+  );
 
   constructor(
     private readonly plans: PlanRepository,
     private readonly clock: Clock,
+    private readonly tenants: TenantRepository,
   ) {
     super();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.analyzeCounts.drain();
+  }
+
+  /** The limits of a tenant's plan (cached briefly: read on every /analyze and /v1 call). */
+  async limitsFor(tenantId: string): Promise<PlanLimits> {
+    const cached = this.tenantLimits.get(tenantId);
+    if (cached) return cached;
+    const tenant = await this.tenants.findById(tenantId);
+    if (!tenant) throw new NotFoundError('Tenant');
+    const limits = await this.limits(tenant.plan);
+    this.tenantLimits.set(tenantId, limits);
+    return limits;
+  }
+
+  /**
+   * Counts one item analysed on demand against this month's items, like a job's item; 429 when the plan's monthly
+   * items are used up. Plans without a monthly limit are counted in the background (for usage, not enforcement).
+   */
+  async countAnalyzeItem(tenantId: string): Promise<void> {
+    const limits = await this.limitsFor(tenantId);
+    const now = this.clock.now();
+    const period = monthPeriodUtc(now);
+    const max = limits.maxItemsPerMonth;
+    if (max === null) {
+      this.analyzeCounts.add({ tenantId, periodStart: period.start, items: 1 }).catch((err: Error) => this.logger.warn({ tenantId, err: err.message }, 'An on-demand item could not be counted'));
+      return;
+    }
+    await this.plans.transaction(async (m) => {
+      await this.plans.lockTenant(m, tenantId);
+      const used = await this.plans.usage(tenantId, period, m);
+      if (used.items + 1 > max) {
+        throw new QuotaExceededError(
+          `The ${limits.plan} plan allows ${max} items a month, analysed on demand or in jobs: ${used.items} used; the quota resets at ${period.end.toISOString()}`,
+          Math.ceil((period.end.getTime() - now.getTime()) / 1000),
+        );
+      }
+      await this.plans.addAnalyzeItems([{ tenantId, periodStart: period.start, items: 1 }], m);
+    });
+  }
+
+  /** Writes the on-demand counts not written yet (tests, shutdown). */
+  flushAnalyzeCounts(): Promise<void> {
+    return this.analyzeCounts.drain();
   }
 
   async list(): Promise<PlanLimits[]> {
