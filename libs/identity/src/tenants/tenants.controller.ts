@@ -2,7 +2,7 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Patch } from '@nestjs/comm
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { TenantView } from '@margin/contracts';
 import { TenantDto } from '../auth/auth.dto';
-import { CurrentPrincipal, MinRole } from '../auth/decorators';
+import { CurrentPrincipal, MinRole, OperatorOnly } from '../auth/decorators';
 import type { Principal } from '../auth/principal';
 import { UpdateTenantDto } from './tenants.dto';
 import { TenantsService } from './tenants.service';
@@ -10,6 +10,8 @@ import { TenantsService } from './tenants.service';
 @ApiTags('tenants')
 @ApiBearerAuth()
 @MinRole('owner')
+// the guard refuses other tenants before anything is read; the service also requires a person's session
+@OperatorOnly()
 @Controller('tenants')
 export class TenantsController {
   constructor(private readonly tenants: TenantsService) {}
