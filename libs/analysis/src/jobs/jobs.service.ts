@@ -150,9 +150,8 @@ export class JobsService extends JobCountersReader {
    */
   async submit(principal: Principal, source: SubmitSource, idempotencyKey?: string): Promise<{ created: boolean; response: JobSubmitResponse }> {
     const tenantId = principal.tenantId;
-    const tenant = await this.tenants.findById(tenantId);
-    if (!tenant) throw new NotFoundError('Tenant');
-    const limits = await this.quotas.limits(tenant.plan);
+    // the plan's limits as of a few seconds ago at most (no two lookups per submission)
+    const limits = await this.quotas.limitsFor(tenantId);
     // A key already used: the body is only hashed, to tell a replay (200) from a different request (409).
     const earlier = idempotencyKey ? await this.repo.findByIdempotencyKey(tenantId, idempotencyKey) : null;
     const spool = new ItemSpool();
@@ -175,7 +174,7 @@ export class JobsService extends JobCountersReader {
         if (!job || (job.requestHash !== requestHash && job.requestHash !== (idempotencyKey ? intake.legacyRequestHash(fields) : null))) {
           throw new ConflictError('This Idempotency-Key was used with a different request body');
         }
-        return this.submitResponse(tenantId, job, profile, intake.count, cacheHits, tenant.plan, false);
+        return this.submitResponse(tenantId, job, profile, intake.count, cacheHits, false);
       };
       if (earlier) return await replayOf(earlier);
 
@@ -193,7 +192,7 @@ export class JobsService extends JobCountersReader {
           });
           for await (const chunk of spool.chunks(ITEM_CHUNK)) await this.repo.insertItems(m, tenantId, jobId, chunk);
           // the tenant's row lock (quota) is taken last, so concurrent submissions of one tenant queue on it only briefly
-          await this.quotas.assertCanSubmit(m, tenantId, tenant.plan, intake.count);
+          await this.quotas.assertCanSubmit(m, tenantId, limits.plan, intake.count, limits);
           const job = await this.repo.completeJob(m, tenantId, jobId, {
             name: fields.name ?? null,
             priority,
@@ -214,7 +213,7 @@ export class JobsService extends JobCountersReader {
       }
       await this.feeder.handOver(tenantId, created.job.id, priority, created.firstWindow);
       this.logger.log({ tenantId, jobId: created.job.id, items: created.job.totalItems, priority, profile: fields.profile, spilled: spool.spilled }, 'Job accepted');
-      return await this.submitResponse(tenantId, created.job, profile, intake.count, cacheHits, tenant.plan, true);
+      return await this.submitResponse(tenantId, created.job, profile, intake.count, cacheHits, true);
     } finally {
       await spool.dispose();
     }
@@ -226,10 +225,9 @@ export class JobsService extends JobCountersReader {
     profile: ProfileDefinition,
     count: number,
     cacheHits: number,
-    plan: Parameters<QuotaService['limits']>[0],
     created: boolean,
   ): Promise<{ created: boolean; response: JobSubmitResponse }> {
-    const estimate = await this.estimateFor(tenantId, profile, count, cacheHits, plan, null);
+    const estimate = await this.estimateFor(tenantId, profile, count, cacheHits, null);
     return {
       created,
       response: { id: job.id, status: job.status, totalItems: job.totalItems, priority: job.priority, estimate: { costUsd: estimate.costUsd, seconds: estimate.seconds } },
@@ -237,15 +235,13 @@ export class JobsService extends JobCountersReader {
   }
 
   async estimate(principal: Principal, source: SubmitSource): Promise<JobEstimate> {
-    const tenant = await this.tenants.findById(principal.tenantId);
-    if (!tenant) throw new NotFoundError('Tenant');
     let cacheHits = 0;
     const intake = this.intake(principal, async ({ items }, profile) => {
       cacheHits += await this.countCached(principal.tenantId, profile, items);
     });
     await intake.consume(source.events);
     const { profile } = await this.finishIntake(source, intake);
-    return this.estimateFor(principal.tenantId, profile, intake.count, cacheHits, tenant.plan, intake.inputChars / intake.count);
+    return this.estimateFor(principal.tenantId, profile, intake.count, cacheHits, intake.inputChars / intake.count);
   }
 
   private async estimateFor(
@@ -253,12 +249,11 @@ export class JobsService extends JobCountersReader {
     profile: ProfileDefinition,
     count: number,
     cacheHits: number,
-    plan: Parameters<QuotaService['limits']>[0],
     /** Mean canonical JSON length of an item, when known. */
     meanInputChars: number | null,
   ): Promise<JobEstimate> {
     const calls = count - cacheHits;
-    const allowedTiers = (await this.quotas.limits(plan)).allowedTiers;
+    const allowedTiers = (await this.quotas.limitsFor(tenantId)).allowedTiers;
     const inputChars = meanInputChars ?? 2000;
     let totalPico: PicoUsd = 0n;
     let seconds = 0;

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { Priority } from '@margin/contracts';
-import { DomainError, unsafePatternProblem } from '@margin/core';
+import { ChangeFeed, DomainError, unsafePatternProblem } from '@margin/core';
 import { PriorityRuleRepository } from './priority-rule.repository';
 
 export interface PriorityRule {
@@ -20,12 +20,35 @@ function toJsRegex(pattern: string): RegExp {
 }
 
 /** `auto` priority: the first rule whose pattern matches the job's name or a metadata value decides. */
+const RULES_TOPIC = 'priority-rules';
+/** The rules are read for every `auto` submission: kept in memory this long, or until they change anywhere. */
+const RULES_TTL_MS = 30_000;
+
 @Injectable()
-export class PriorityService {
-  constructor(private readonly repo: PriorityRuleRepository) {}
+export class PriorityService implements OnModuleInit {
+  private cached: { rules: Promise<PriorityRule[]>; at: number } | null = null;
+
+  constructor(
+    private readonly repo: PriorityRuleRepository,
+    private readonly changes: ChangeFeed,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.changes.subscribe(RULES_TOPIC, () => {
+      this.cached = null;
+    });
+  }
 
   rules(): Promise<PriorityRule[]> {
-    return this.repo.list();
+    const now = Date.now();
+    if (!this.cached || now - this.cached.at > RULES_TTL_MS) {
+      const rules = this.repo.list();
+      this.cached = { rules, at: now };
+      rules.catch(() => {
+        this.cached = null;
+      });
+    }
+    return this.cached.rules;
   }
 
   async replace(rules: PriorityRule[]): Promise<PriorityRule[]> {
@@ -35,6 +58,8 @@ export class PriorityService {
       if (why) throw new InvalidPriorityRuleError(`rules.${i}.pattern ${why}`);
     });
     await this.repo.replace(rules);
+    this.cached = null;
+    await this.changes.publish(RULES_TOPIC);
     return this.rules();
   }
 

@@ -126,8 +126,8 @@ export class QuotaService extends TenantUsageSource implements OnApplicationShut
   }
 
   /** Throws 403 (the plan does not allow a job this big) or 429 (this month's quota is used up). Call inside the submission transaction. */
-  async assertCanSubmit(manager: EntityManager, tenantId: string, plan: Plan, items: number): Promise<PlanLimits> {
-    const limits = await this.limits(plan, manager);
+  async assertCanSubmit(manager: EntityManager, tenantId: string, plan: Plan, items: number, known?: PlanLimits): Promise<PlanLimits> {
+    const limits = known ?? (await this.limits(plan, manager));
     if (limits.maxItemsPerJob !== null && items > limits.maxItemsPerJob) {
       throw new ForbiddenError(`The ${plan} plan allows at most ${limits.maxItemsPerJob} items per job; this job has ${items}`);
     }
