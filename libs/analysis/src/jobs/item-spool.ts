@@ -67,7 +67,10 @@ export class ItemSpool {
       this.file = null;
       const lines = createInterface({ input: createReadStream(path.join(this.dir, 'items.jsonl'), { encoding: 'utf8' }), crlfDelay: Infinity });
       for await (const line of lines) {
-        take(JSON.parse(line) as SpooledItem);
+        // `<index>\t<hash>\t<json>`: JSON text never holds a raw tab or newline, so the line splits safely
+        const a = line.indexOf('\t');
+        const b = line.indexOf('\t', a + 1);
+        take({ index: Number(line.slice(0, a)), inputHash: line.slice(a + 1, b), json: line.slice(b + 1) });
         if (chunk.length >= size) {
           yield chunk;
           chunk = [];
@@ -104,6 +107,6 @@ export class ItemSpool {
 
   private async writeLine(it: SpooledItem): Promise<void> {
     const file = this.file as WriteStream;
-    if (!file.write(`${JSON.stringify(it)}\n`)) await once(file, 'drain');
+    if (!file.write(`${it.index}\t${it.inputHash}\t${it.json}\n`)) await once(file, 'drain');
   }
 }

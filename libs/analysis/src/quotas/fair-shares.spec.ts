@@ -1,5 +1,5 @@
 import type { PlanLimits } from '@margin/contracts';
-import type { TenantRepository } from '@margin/identity';
+import { NotFoundError } from '@margin/core';
 import { strictMock } from '@margin/testing';
 import { FairShares } from './fair-shares';
 import type { QuotaService } from './quota.service';
@@ -15,18 +15,22 @@ describe('FairShares', () => {
     maxRunningItems,
   });
 
-  it('reads the weight and cap from the tenant’s plan, once per tenant for a while', async () => {
-    const tenants = strictMock<TenantRepository>({ findById: async (id: string) => ({ id, plan: id === 'pro-tenant' ? 'pro' : 'free' }) as never });
-    const quotas = strictMock<QuotaService>({ limits: async (plan) => (plan === 'pro' ? limits('pro', 2, 100) : limits('free', 1, 10)) });
-    const shares = new FairShares(tenants, quotas);
+  it('reads the weight and cap from the tenant’s plan', async () => {
+    const quotas = strictMock<QuotaService>({ limitsFor: async (id: string) => (id === 'pro-tenant' ? limits('pro', 2, 100) : limits('free', 1, 10)) });
+    const shares = new FairShares(quotas);
     expect(await shares.of('pro-tenant')).toEqual({ weight: 2, maxRunning: 100 });
     expect(await shares.of('free-tenant')).toEqual({ weight: 1, maxRunning: 10 });
-    expect(await shares.of('pro-tenant')).toEqual({ weight: 2, maxRunning: 100 });
-    expect(tenants.findById).toHaveBeenCalledTimes(2);
+    expect(quotas.limitsFor).toHaveBeenCalledWith('pro-tenant');
   });
 
   it('a tenant that is gone is served like the smallest plan, never blocked', async () => {
-    const shares = new FairShares(strictMock<TenantRepository>({ findById: async () => null }), strictMock<QuotaService>({}));
+    const shares = new FairShares(
+      strictMock<QuotaService>({
+        limitsFor: async () => {
+          throw new NotFoundError('Tenant');
+        },
+      }),
+    );
     expect(await shares.of('gone')).toEqual({ weight: 1, maxRunning: null });
   });
 });

@@ -115,6 +115,8 @@ export class QuotaService extends TenantUsageSource implements OnApplicationShut
     const current = await this.limits(plan);
     const next = { ...current, ...patch };
     await this.plans.update(plan, next);
+    // this process sees the change at once; the others within TENANT_LIMITS_TTL_MS
+    this.tenantLimits.clear();
     this.logger.log({ plan, ...patch }, 'Plan limits changed');
     return this.limits(plan);
   }
