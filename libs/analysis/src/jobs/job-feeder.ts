@@ -126,7 +126,7 @@ export class JobFeeder implements OnApplicationShutdown {
   }
 
   /**
-   * Adds items already marked as handed to the queue (claimForQueue, claimFirstWindow) to the tenant's ready
+   * Adds items already marked as handed to the queue (claimForQueue, or insertItems for a new job's first window) to the tenant's ready
    * set, then dispatches what the lookahead allows; returns how many were new to the fair queue.
    */
   async handOver(tenantId: string, jobId: string, priority: Priority, items: Array<{ id: string; attempts: number }>): Promise<number> {

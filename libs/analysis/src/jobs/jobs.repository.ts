@@ -209,16 +209,32 @@ export class JobsRepository implements OnApplicationShutdown {
   }
 
   /**
-   * The job's row before its items are inserted: counted by no quota and seen by nobody until `completeJob`
-   * dates it and the transaction commits. Throws IdempotencyKeyTakenError when the key is taken.
+   * A submitted job's row, whole (its body has been read and checked by now), in the caller's transaction: seen
+   * by nobody until that commits. Throws IdempotencyKeyTakenError when the Idempotency-Key is taken.
    */
-  async insertJobHead(manager: EntityManager, job: Pick<NewJob, 'tenantId' | 'profileKey' | 'profileVersion' | 'idempotencyKey' | 'createdByUserId' | 'createdByApiKeyId'>): Promise<string> {
+  async insertJob(manager: EntityManager, job: NewJob & { totalItems: number }): Promise<string> {
     let rows: Array<{ id: string }>;
     try {
       rows = (await manager.query(
-        `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, created_by_user_id, created_by_api_key_id, created_at)
-         VALUES ($1, $2, $3, 'queued', 'medium', 1, $4, $5, $6, '-infinity') RETURNING id`,
-        [job.tenantId, job.profileKey, job.profileVersion, job.idempotencyKey, job.createdByUserId, job.createdByApiKeyId],
+        `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, request_hash, name, budget_usd, metadata,
+                           max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at)
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14) RETURNING id`,
+        [
+          job.tenantId,
+          job.profileKey,
+          job.profileVersion,
+          job.priority,
+          job.totalItems,
+          job.idempotencyKey,
+          job.requestHash,
+          job.name,
+          job.budgetUsd,
+          job.metadata === null ? null : JSON.stringify(job.metadata),
+          job.maxWaitSeconds ?? null,
+          job.createdByUserId,
+          job.createdByApiKeyId,
+          job.createdAt,
+        ],
       )) as Array<{ id: string }>;
     } catch (err) {
       if (job.idempotencyKey !== null && isUniqueViolation(err, 'jobs_idempotency')) throw new IdempotencyKeyTakenError();
@@ -229,24 +245,14 @@ export class JobsRepository implements OnApplicationShutdown {
     return row.id;
   }
 
-  /** Fills in what a streamed submission learned by its end (call after the quota check, in the same transaction). */
-  async completeJob(
-    manager: EntityManager,
-    tenantId: string,
-    jobId: string,
-    job: Pick<NewJob, 'name' | 'priority' | 'budgetUsd' | 'metadata' | 'requestHash' | 'createdAt' | 'maxWaitSeconds'> & { totalItems: number },
-  ): Promise<JobEntity> {
-    await manager.query(
-      `UPDATE jobs SET name = $3, priority = $4, budget_usd = $5, metadata = $6::jsonb, request_hash = $7, created_at = $8, total_items = $9, max_wait_seconds = $10
-       WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, jobId, job.name, job.priority, job.budgetUsd, job.metadata === null ? null : JSON.stringify(job.metadata), job.requestHash, job.createdAt, job.totalItems, job.maxWaitSeconds ?? null],
-    );
-    return manager.findOneByOrFail(JobEntity, { tenantId, id: jobId });
-  }
-
-  /** One multi-row insert of a job's items (arrays unnested server-side: three parameters whatever the count). */
-  async insertItems(manager: EntityManager, tenantId: string, jobId: string, items: NewItem[]): Promise<void> {
-    if (items.length === 0) return;
+  /**
+   * One multi-row insert of a job's items (arrays unnested server-side: a few parameters whatever the count).
+   * Items whose index is below `enqueueBelow` are marked handed to the queue in the same statement (a new job's
+   * first window); those come back, in index order, for the caller to add to the queue once committed. Should
+   * it die in between, the reconciler re-sends them (enqueuedOpenItems).
+   */
+  async insertItems(manager: EntityManager, tenantId: string, jobId: string, items: NewItem[], enqueueBelow = 0): Promise<Array<{ id: string; attempts: number }>> {
+    if (items.length === 0) return [];
     const indexes = new Array<number>(items.length);
     const inputs = new Array<string>(items.length);
     const hashes = new Array<string>(items.length);
@@ -256,11 +262,14 @@ export class JobsRepository implements OnApplicationShutdown {
       inputs[i] = it.raw ?? JSON.stringify(it.input);
       hashes[i] = it.inputHash;
     }
-    await manager.query(
-      `INSERT INTO job_items (job_id, tenant_id, index, input, input_hash, status)
-       SELECT $1, $2, t.index, t.input::jsonb, t.hash, 'queued' FROM unnest($3::int[], $4::text[], $5::text[]) AS t(index, input, hash)`,
-      [jobId, tenantId, indexes, inputs, hashes],
-    );
+    return (await manager.query(
+      `WITH added AS (
+         INSERT INTO job_items (job_id, tenant_id, index, input, input_hash, status, enqueued)
+         SELECT $1, $2, t.index, t.input::jsonb, t.hash, 'queued', t.index < $6 FROM unnest($3::int[], $4::text[], $5::text[]) AS t(index, input, hash)
+         RETURNING id, attempts, index, enqueued
+       ) SELECT id, attempts FROM added WHERE enqueued ORDER BY index`,
+      [jobId, tenantId, indexes, inputs, hashes, enqueueBelow],
+    )) as Array<{ id: string; attempts: number }>;
   }
 
   /** The committed job created with this Idempotency-Key, if any. */
@@ -287,21 +296,6 @@ export class JobsRepository implements OnApplicationShutdown {
       )) as [Array<{ id: string; attempts: number; index: number }>, number];
       return rows.sort((a, b) => a.index - b.index).map(({ id, attempts }) => ({ id, attempts }));
     });
-  }
-
-  /**
-   * Marks a new job's first `window` items as handed to the queue, inside its submission transaction (one
-   * statement instead of claimForQueue's own transaction after the commit): the caller adds them to the
-   * queue once committed. Should it die in between, the reconciler re-sends them (enqueuedOpenItems).
-   */
-  async claimFirstWindow(manager: EntityManager, tenantId: string, jobId: string, window: number): Promise<Array<{ id: string; attempts: number }>> {
-    const [rows] = (await manager.query(
-      `UPDATE job_items SET enqueued = true WHERE id IN (
-         SELECT id FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND NOT enqueued AND status = 'queued' ORDER BY index LIMIT $3
-       ) RETURNING id, attempts, index`,
-      [tenantId, jobId, window],
-    )) as [Array<{ id: string; attempts: number; index: number }>, number];
-    return rows.sort((a, b) => a.index - b.index).map(({ id, attempts }) => ({ id, attempts }));
   }
 
   /** Open jobs (of any tenant: the worker's safety net) created before `before`. */

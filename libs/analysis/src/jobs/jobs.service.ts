@@ -61,6 +61,9 @@ export interface SubmitSource {
   checkFields(fields: Record<string, unknown>, items: ItemsShapeProblems): Promise<SubmitFields>;
 }
 
+/** What the answer to a submission tells of its job (a new one, or the one an Idempotency-Key replays). */
+type SubmittedJob = Pick<JobEntity, 'id' | 'status' | 'totalItems' | 'priority'>;
+
 /** Items inserted (and cache-checked) per round trip. */
 const ITEM_CHUNK = 1000;
 
@@ -179,32 +182,31 @@ export class JobsService extends JobCountersReader {
       if (earlier) return await replayOf(earlier);
 
       const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
-      let created: { job: JobEntity; firstWindow: Array<{ id: string; attempts: number }> };
+      let created: { job: SubmittedJob; firstWindow: Array<{ id: string; attempts: number }> };
       try {
+        // one short transaction: the quota (for plans with monthly limits, under the tenant's lock), the job, its items
         created = await this.repo.transaction(async (m) => {
-          const jobId = await this.repo.insertJobHead(m, {
+          await this.quotas.assertCanSubmit(m, tenantId, limits.plan, intake.count, limits);
+          const jobId = await this.repo.insertJob(m, {
             tenantId,
             profileKey: profile.key,
             profileVersion: profile.version,
-            idempotencyKey: idempotencyKey ?? null,
-            createdByUserId: principal.userId,
-            createdByApiKeyId: principal.apiKeyId,
-          });
-          for await (const chunk of spool.chunks(ITEM_CHUNK)) await this.repo.insertItems(m, tenantId, jobId, chunk);
-          // the tenant's row lock (quota) is taken last, so concurrent submissions of one tenant queue on it only briefly
-          await this.quotas.assertCanSubmit(m, tenantId, limits.plan, intake.count, limits);
-          const job = await this.repo.completeJob(m, tenantId, jobId, {
             name: fields.name ?? null,
             priority,
             budgetUsd: fields.budgetUsd === undefined ? null : picoToDecimal(usdToPico(fields.budgetUsd.toFixed(6))),
             metadata: fields.metadata ?? null,
             maxWaitSeconds: fields.maxWaitSeconds ?? null,
+            idempotencyKey: idempotencyKey ?? null,
             requestHash,
+            createdByUserId: principal.userId,
+            createdByApiKeyId: principal.apiKeyId,
             createdAt: this.clock.now(),
             totalItems: intake.count,
           });
-          // The first window goes to the queue the moment the job is committed: no feeding transaction after it.
-          return { job, firstWindow: await this.repo.claimFirstWindow(m, tenantId, jobId, FEED_WINDOW) };
+          // the first window is marked handed to the queue as it is inserted, and goes there once committed
+          const firstWindow: Array<{ id: string; attempts: number }> = [];
+          for await (const chunk of spool.chunks(ITEM_CHUNK)) firstWindow.push(...(await this.repo.insertItems(m, tenantId, jobId, chunk, FEED_WINDOW)));
+          return { job: { id: jobId, status: 'queued' as const, totalItems: intake.count, priority }, firstWindow };
         });
       } catch (err) {
         // a concurrent twin with the same key committed first
@@ -221,7 +223,7 @@ export class JobsService extends JobCountersReader {
 
   private async submitResponse(
     tenantId: string,
-    job: JobEntity,
+    job: SubmittedJob,
     profile: ProfileDefinition,
     count: number,
     cacheHits: number,
