@@ -48,7 +48,7 @@ export class JobIntake {
   private validator: SchemaValidator | null = null;
   private chunk: NewItem[] = [];
   /** Items that arrived before `profile` (a body with `items` first): kept until the profile is known. */
-  private pending: Array<{ value: unknown; raw?: string }> = [];
+  private pending: unknown[] = [];
   private profileTried = false;
   private readonly itemsDigest = createHash('sha256');
   /** The pre-streaming request hash, computable when `budgetUsd` (the only key sorting before `items`) came first. */
@@ -73,8 +73,8 @@ export class JobIntake {
           break;
         case 'item':
           if (!this.profileTried && this.o.isProfileRef(this.fields.profile)) await this.loadProfile(this.fields.profile);
-          if (!this.profileTried) this.pending.push({ value: e.value, raw: e.raw });
-          else await this.take(e.value, e.raw);
+          if (!this.profileTried) this.pending.push(e.value);
+          else await this.take(e.value);
           break;
         case 'itemsStart':
         case 'itemsEnd':
@@ -120,10 +120,10 @@ export class JobIntake {
     if (!this.profileTried) return;
     const items = this.pending;
     this.pending = [];
-    for (const it of items) await this.take(it.value, it.raw);
+    for (const value of items) await this.take(value);
   }
 
-  private async take(value: unknown, raw: string | undefined): Promise<void> {
+  private async take(value: unknown): Promise<void> {
     const index = this.count++;
     if (this.count > this.o.maxItems) return;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
@@ -141,8 +141,7 @@ export class JobIntake {
     const hash = inputHashOfCanonical(this.profile.key, this.profile.version, canonical);
     if (this.o.requestHashes) this.hashForRequest(index, canonical, hash);
     if (!this.handingOut()) return;
-    // the parsed value is not kept when its JSON text is: less to hold while the chunk waits for the database
-    this.chunk.push({ index, input: raw === undefined ? value : undefined, raw, inputHash: hash });
+    this.chunk.push({ index, input: value, inputHash: hash });
     if (this.chunk.length >= this.o.chunkSize) await this.flush();
   }
 

@@ -29,7 +29,7 @@ export interface NewJob {
 export interface NewItem {
   index: number;
   input: unknown;
-  /** The item's JSON as received, when there is one: stored as is instead of serializing `input` again. */
+  /** The input already as JSON text (an item read back from the submission spool): stored as is. */
   raw?: string;
   inputHash: string;
 }

@@ -15,7 +15,7 @@ import {
   type Priority,
 } from '@margin/contracts';
 import { AppConfig, Clock, ConflictError, decodeCursor, encodeCursor, monthPeriodUtc, DomainError, NotFoundError, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
-import { TenantRepository, type Principal } from '@margin/identity';
+import type { Principal } from '@margin/identity';
 import { CatalogService, costOf, DEFAULT_MAX_TOKENS, RouterService } from '@margin/model-router';
 import type { Queue } from 'bull';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
@@ -94,7 +94,6 @@ export class JobsService extends JobCountersReader {
     private readonly cache: AnalysisCacheService,
     private readonly router: RouterService,
     private readonly catalog: CatalogService,
-    private readonly tenants: TenantRepository,
     private readonly progress: ProgressPublisher,
     private readonly clock: Clock,
     private readonly config: AppConfig,

@@ -19,7 +19,7 @@ export class BodyTooLargeError extends DomainError {
 }
 
 /** A top-level field other than the streamed one, parsed; or one element of the streamed array, parsed. */
-export type BodyEvent = { kind: 'field'; key: string; value: unknown } | { kind: 'item'; value: unknown; raw?: string } | { kind: 'itemsStart' } | { kind: 'itemsEnd' };
+export type BodyEvent = { kind: 'field'; key: string; value: unknown } | { kind: 'item'; value: unknown } | { kind: 'itemsStart' } | { kind: 'itemsEnd' };
 
 /** "10mb", "200kb", "1gb", "512b" or a plain number of bytes (body-parser's notation, 1024-based). */
 export function parseByteSize(limit: string | number): number {
