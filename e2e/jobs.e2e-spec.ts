@@ -125,6 +125,38 @@ describe('analysis jobs', () => {
     expect(statsA.body.cacheHitRate).toBeGreaterThanOrEqual(0);
   });
 
+  it('cacheScope "tenant": a job with private inputs neither reads nor feeds the cache shared between tenants', async () => {
+    const signup = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', { email: 'private@e2e.test', password: 'private-tenant-pw', tenantName: 'Private' });
+    const priv = { authorization: `Bearer ${signup.body.accessToken}` };
+    const public5 = Array.from({ length: 5 }, (_, i) => song('public', i));
+    const private5 = Array.from({ length: 5 }, (_, i) => song('confidential', i));
+    // The operator's tenant analyses five public songs: they are in the shared cache.
+    const pub = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', items: public5 }, auth());
+    expect((await waitForJob(pub.body.id, auth())).status).toBe('completed');
+    const estimate = (headers: Record<string, string>, items: unknown[], cacheScope?: string) =>
+      c.api<{ cacheHits: number }>('POST', '/api/v1/jobs/estimate', { profile: 'song-analysis', items, ...(cacheScope ? { cacheScope } : {}) }, headers);
+    expect((await estimate(priv, public5)).body.cacheHits).toBe(5);
+    expect((await estimate(priv, public5, 'tenant')).body.cacheHits).toBe(0);
+
+    const before = await c.emulatorRequests();
+    const job = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', cacheScope: 'tenant', items: [...public5, ...private5] }, priv);
+    expect(job.status).toBe(202);
+    const done = await waitForJob(job.body.id, priv);
+    expect(done).toMatchObject({ status: 'completed', cachedItems: 0, cacheScope: 'tenant' });
+    expect((await c.emulatorRequests()) - before).toBe(10); // the public songs ran again, for this tenant only
+    // Its results are its own: another tenant's lookups miss them, its own next private job hits them.
+    expect((await estimate(auth(), private5)).body.cacheHits).toBe(0);
+    expect((await estimate(priv, private5, 'tenant')).body.cacheHits).toBe(5);
+    const analyzed = await c.api<{ cached: boolean }>('POST', '/api/v1/analyze', { profile: 'song-analysis', input: private5[0], cacheScope: 'tenant' }, priv);
+    expect(analyzed.body.cached).toBe(true);
+    const elsewhere = await c.api<{ cached: boolean }>('POST', '/api/v1/analyze', { profile: 'song-analysis', input: private5[1] }, auth());
+    expect(elsewhere.body.cached).toBe(false);
+    // A per-tenant profile cannot be shared by a job's say-so.
+    const refused = await c.api<{ message: string[]; code: string }>('POST', '/api/v1/jobs', { profile: 'blog-post', cacheScope: 'global', items: [{ topic: 'x' }] }, priv);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toMatchObject({ code: 'cache_scope_not_allowed', message: [expect.stringMatching(/^cacheScope "global" is not available for profile blog-post/)] });
+  });
+
   it('a worker killed with SIGKILL mid-job: the job still completes, every item once, no ledger duplicates', async () => {
     const submit = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', items: Array.from({ length: 60 }, (_, i) => song('crash', i)) }, { 'x-api-key': key });
     for (;;) {

@@ -9,7 +9,8 @@ export type ItemStatus = (typeof ITEM_STATUSES)[number];
 export const PRIORITIES = ['high', 'medium', 'low'] as const;
 export type Priority = (typeof PRIORITIES)[number];
 
-export type CacheScope = 'global' | 'tenant';
+export const CACHE_SCOPES = ['global', 'tenant'] as const;
+export type CacheScope = (typeof CACHE_SCOPES)[number];
 
 export interface ProfileStepView {
   name: string;
@@ -83,6 +84,8 @@ export interface JobView {
   waitingUntil?: string | null;
   /** How long items may wait for providers before they fail (null: the tenant's default, GET /api/v1/job-settings). */
   maxWaitSeconds?: number | null;
+  /** Where the job's results are cached and looked up: shared between tenants (`global`) or its own tenant's. */
+  cacheScope?: CacheScope;
 }
 
 /** A tenant's defaults for its jobs (GET/PUT /api/v1/job-settings). */

@@ -57,14 +57,13 @@ export class AnalysisCacheRepository {
     return row ?? null;
   }
 
-  async existingHashes(a: Omit<CacheAddress, 'inputHash'>, hashes: string[]): Promise<string[]> {
-    const rows = (await this.db.query(`SELECT input_hash FROM analysis_cache WHERE profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = ANY($4)`, [
-      a.profileKey,
-      a.profileVersion,
-      a.scope,
-      hashes,
-    ])) as Array<{ input_hash: string }>;
-    return rows.map((r) => r.input_hash);
+  /** Which of these hashes each of the scopes holds (one statement for all of them). */
+  async existingHashes(a: Omit<CacheAddress, 'inputHash' | 'scope'>, scopes: string[], hashes: string[]): Promise<Array<{ scope: string; inputHash: string }>> {
+    const rows = (await this.db.query(
+      `SELECT scope, input_hash FROM analysis_cache WHERE profile_key = $1 AND profile_version = $2 AND scope = ANY($3) AND input_hash = ANY($4)`,
+      [a.profileKey, a.profileVersion, scopes, hashes],
+    )) as Array<{ scope: string; input_hash: string }>;
+    return rows.map((r) => ({ scope: r.scope, inputHash: r.input_hash }));
   }
 
   /** Many entries in one statement; first writer wins per address, as in `insert`. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CacheScope } from '@margin/contracts';
-import { Clock, picoToDecimal, REDIS, usdToPico, type PicoUsd } from '@margin/core';
+import { Clock, DomainError, picoToDecimal, REDIS, usdToPico, type PicoUsd } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { GroupCommit } from '@margin/cost-tracking';
@@ -29,6 +29,27 @@ export interface FreshAnalysis extends CachedAnalysis {
 
 export function cacheScope(scope: CacheScope, tenantId: string): string {
   return scope === 'global' ? 'global' : `tenant:${tenantId}`;
+}
+
+export class CacheScopeNotAllowedError extends DomainError {
+  readonly code = 'cache_scope_not_allowed';
+  readonly httpStatus = 400;
+  override readonly details: string[];
+  constructor(profileKey: string) {
+    const message = `cacheScope "global" is not available for profile ${profileKey}: its results are cached per tenant`;
+    super(message);
+    this.details = [message];
+  }
+}
+
+/**
+ * The scope a job's (or an /analyze call's) items are cached in: its own request may narrow the profile's
+ * `global` to `tenant` (private inputs), never widen a per-tenant profile to `global`.
+ */
+export function requestedScope(profile: { key: string; cacheScope: CacheScope }, requested: CacheScope | undefined): CacheScope {
+  if (requested === undefined) return profile.cacheScope;
+  if (requested === 'global' && profile.cacheScope !== 'global') throw new CacheScopeNotAllowedError(profile.key);
+  return requested;
 }
 
 // Short, refreshed while the holder lives: a holder that dies (a killed worker) frees the key within seconds.
@@ -76,9 +97,25 @@ export class AnalysisCacheService {
   }
 
   /** Which of these input hashes are cached already (estimates). */
-  async cachedHashes(key: Omit<CacheKey, 'inputHash'>, hashes: string[]): Promise<Set<string>> {
-    if (hashes.length === 0) return new Set();
-    return new Set(await this.repo.existingHashes(key, hashes));
+  /**
+   * How many of these items (duplicates counted each time) the cache holds, for each scope the tenant's job
+   * could use: its own (`tenant`) and, when the profile is shared, `global` — counted while a body streams,
+   * before its `cacheScope` field may have arrived.
+   */
+  async countCached(tenantId: string, profile: { key: string; version: number; cacheScope: CacheScope }, hashes: string[]): Promise<Record<CacheScope, number>> {
+    const counts: Record<CacheScope, number> = { global: 0, tenant: 0 };
+    if (hashes.length === 0) return counts;
+    const own = cacheScope('tenant', tenantId);
+    const scopes = profile.cacheScope === 'global' ? ['global', own] : [own];
+    const held = { global: new Set<string>(), tenant: new Set<string>() };
+    for (const row of await this.repo.existingHashes({ profileKey: profile.key, profileVersion: profile.version }, scopes, [...new Set(hashes)])) {
+      held[row.scope === 'global' ? 'global' : 'tenant'].add(row.inputHash);
+    }
+    for (const hash of hashes) {
+      if (held.global.has(hash)) counts.global++;
+      if (held.tenant.has(hash)) counts.tenant++;
+    }
+    return counts;
   }
 
   /** Resolves once the entry is committed (concurrent stores share one INSERT). */

@@ -1,12 +1,12 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { AnalyzeResponse } from '@margin/contracts';
+import type { AnalyzeResponse, CacheScope } from '@margin/contracts';
 import { Clock, picoToDecimal, picoToUsd, REDIS } from '@margin/core';
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import type { Principal } from '@margin/identity';
 import { randomUUID } from 'node:crypto';
-import { AnalysisCacheService, cacheScope, type CacheKey, type CachedAnalysis } from '../cache/analysis-cache.service';
+import { AnalysisCacheService, cacheScope, requestedScope, type CacheKey, type CachedAnalysis } from '../cache/analysis-cache.service';
 import { inputHash } from '../cache/canonical';
 import { ProvidersUnavailableError } from '@margin/model-router';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
@@ -52,15 +52,16 @@ export class AnalyzeService implements OnApplicationShutdown {
     return this.hits.flush();
   }
 
-  async analyze(principal: Principal, ref: string, input: Record<string, unknown>): Promise<AnalyzeResponse> {
+  async analyze(principal: Principal, ref: string, input: Record<string, unknown>, options: { cacheScope?: CacheScope } = {}): Promise<AnalyzeResponse> {
     const started = performance.now();
     const { key, version } = parseProfileRef(ref);
     const profile = await this.profiles.resolve(principal.tenantId, key, version);
     const problems = validateItems(profile.inputSchema, [input]);
     if (problems.length) throw new InvalidItemsError(problems.map((p) => p.replace(/^items\.0/, 'input')));
+    const scope = requestedScope(profile, options.cacheScope);
     // one item of this month's quota, whether the cache answers or not (as a job's item counts)
     await this.quotas.countAnalyzeItem(principal.tenantId);
-    const cacheKey = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, principal.tenantId), inputHash: inputHash(profile.key, profile.version, input) };
+    const cacheKey = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(scope, principal.tenantId), inputHash: inputHash(profile.key, profile.version, input) };
     const hot = await this.hits.get(cacheKey).catch(() => null); // Redis trouble: Postgres answers
     if (hot) {
       this.hits.record(cacheKey, principal.tenantId, this.clock.now());

@@ -95,7 +95,7 @@ export class ItemRunner {
     try {
       const profile = await this.profiles.resolve(tenantId, job.profileKey, job.profileVersion);
       const allowedTiers = await this.allowedTiers(tenantId);
-      const key = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(profile.cacheScope, tenantId), inputHash: run.inputHash };
+      const key = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(job.cacheScope ?? profile.cacheScope, tenantId), inputHash: run.inputHash };
       let ranModel: string | null = null;
       const { value, fromCache } = await this.cache.getOrCompute(key, async () => {
         const slot = await this.slots.acquire(delivery.priority ?? 0, tenantId);

@@ -63,6 +63,7 @@ export function toJobView(job: JobEntity, now: Date): JobView {
     finishedAt: job.finishedAt?.toISOString() ?? null,
     ...waitingOf(job),
     maxWaitSeconds: job.maxWaitSeconds ?? null,
+    ...(job.cacheScope ? { cacheScope: job.cacheScope } : {}),
   };
 }
 

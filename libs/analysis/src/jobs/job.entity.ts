@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { JobStatus, Priority } from '@margin/contracts';
+import type { CacheScope, JobStatus, Priority } from '@margin/contracts';
 
 @Entity({ name: 'jobs' })
 export class JobEntity {
@@ -28,6 +28,8 @@ export class JobEntity {
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true }) finishedAt!: Date | null;
   /** Patience for provider outages; null: the tenant's default. */
   @Column({ name: 'max_wait_seconds', type: 'integer', nullable: true }) maxWaitSeconds!: number | null;
+  /** Where its items are cached (null for jobs from before: the profile's scope). */
+  @Column({ name: 'cache_scope', type: 'varchar', length: 10, nullable: true }) cacheScope!: CacheScope | null;
   /** Set while items wait for a provider (cleared by the next item a model answers). */
   @Column({ name: 'waiting_reason', type: 'text', nullable: true }) waitingReason!: string | null;
   @Column({ name: 'waiting_until', type: 'timestamptz', nullable: true }) waitingUntil!: Date | null;

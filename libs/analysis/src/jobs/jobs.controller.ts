@@ -235,6 +235,6 @@ export class JobsController {
   @MinRole('member')
   @ApiOperation({ summary: 'Analyze one item now and wait for the result (from the cache when it can be)' })
   analyze(@CurrentPrincipal() principal: Principal, @Body() body: AnalyzeDto): Promise<AnalyzeResponse> {
-    return this.analyzer.analyze(principal, body.profile, body.input);
+    return this.analyzer.analyze(principal, body.profile, body.input, { cacheScope: body.cacheScope });
   }
 }

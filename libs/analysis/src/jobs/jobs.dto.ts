@@ -1,6 +1,6 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ITEM_STATUSES, JOB_STATUSES, PRIORITIES, type ItemStatus, type JobStatus, type Priority } from '@margin/contracts';
+import { CACHE_SCOPES, ITEM_STATUSES, JOB_STATUSES, PRIORITIES, type CacheScope, type ItemStatus, type JobStatus, type Priority } from '@margin/contracts';
 import { SafeValidationPipe } from '@margin/core';
 import { Transform, Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
@@ -61,6 +61,15 @@ export class SubmitJobDto {
   @Max(MAX_WAIT_SECONDS_LIMIT)
   maxWaitSeconds?: number;
 
+  @ApiPropertyOptional({
+    enum: CACHE_SCOPES,
+    description:
+      'Where results are cached and looked up. `global` (the default for public content such as songs) shares the content-hash cache between tenants; `tenant` keeps this job\'s items to its own tenant, for private inputs. Default: the profile\'s scope; a profile cached per tenant cannot be made global.',
+  })
+  @IsOptional()
+  @IsIn(CACHE_SCOPES)
+  cacheScope?: CacheScope;
+
   @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: "Each item is the profile's input" })
   @IsOptional()
   @IsArray()
@@ -100,6 +109,11 @@ export class AnalyzeDto {
   @ApiProperty({ type: 'object', additionalProperties: true })
   @IsObject()
   input!: Record<string, unknown>;
+
+  @ApiPropertyOptional({ enum: CACHE_SCOPES, description: 'As for jobs: `tenant` keeps this input and its result out of the cache shared between tenants' })
+  @IsOptional()
+  @IsIn(CACHE_SCOPES)
+  cacheScope?: CacheScope;
 }
 
 /** The global pipe's rules, for a body the controller reads itself (streamed JSON, multipart fields). */

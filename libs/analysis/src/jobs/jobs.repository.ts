@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { ItemStatus, JobStatus, Priority } from '@margin/contracts';
+import type { CacheScope, ItemStatus, JobStatus, Priority } from '@margin/contracts';
 import { isUniqueViolation } from '@margin/core';
 import { GroupCommit } from '@margin/cost-tracking';
 import type { Pool } from 'pg';
@@ -24,6 +24,8 @@ export interface NewJob {
   createdAt: Date;
   /** Patience for provider outages (null or absent: the tenant's default). */
   maxWaitSeconds?: number | null;
+  /** Where its items are cached. */
+  cacheScope: CacheScope;
 }
 
 export interface NewItem {
@@ -72,6 +74,7 @@ export interface ClaimedItem {
     createdByUserId: string | null;
     createdByApiKeyId: string | null;
     maxWaitSeconds: number | null;
+    cacheScope: CacheScope | null;
   };
   item: { index: number; status: ItemStatus } | null;
   /**
@@ -121,6 +124,7 @@ function toJobEntity(r: Record<string, unknown>): JobEntity {
     startedAt: date(r['started_at']),
     finishedAt: date(r['finished_at']),
     maxWaitSeconds: r['max_wait_seconds'] ?? null,
+    cacheScope: r['cache_scope'] ?? null,
     waitingReason: r['waiting_reason'] ?? null,
     waitingUntil: date(r['waiting_until']),
   } as Partial<JobEntity>);
@@ -217,8 +221,8 @@ export class JobsRepository implements OnApplicationShutdown {
     try {
       rows = (await manager.query(
         `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, request_hash, name, budget_usd, metadata,
-                           max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at)
-         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14) RETURNING id`,
+                           max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope)
+         VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15) RETURNING id`,
         [
           job.tenantId,
           job.profileKey,
@@ -234,6 +238,7 @@ export class JobsRepository implements OnApplicationShutdown {
           job.createdByUserId,
           job.createdByApiKeyId,
           job.createdAt,
+          job.cacheScope,
         ],
       )) as Array<{ id: string }>;
     } catch (err) {
@@ -381,7 +386,7 @@ export class JobsRepository implements OnApplicationShutdown {
   async claimItem(tenantId: string, jobId: string, itemId: string, at: Date): Promise<ClaimedItem | null> {
     const [row] = await this.sql<Record<string, unknown>>(
       `WITH j AS (
-         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds
+         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds, cache_scope
          FROM jobs WHERE tenant_id = $1 AND id = $2
        ),
        cur AS (SELECT index, status FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND id = $3),
@@ -412,6 +417,7 @@ export class JobsRepository implements OnApplicationShutdown {
         createdByUserId: (row['created_by_user_id'] as string | null) ?? null,
         createdByApiKeyId: (row['created_by_api_key_id'] as string | null) ?? null,
         maxWaitSeconds: (row['max_wait_seconds'] as number | null) ?? null,
+        cacheScope: (row['cache_scope'] as CacheScope | null) ?? null,
       },
       item: row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },
       run: running

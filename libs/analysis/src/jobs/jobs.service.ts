@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   QUEUES,
   type AnalysisItemPayload,
+  type CacheScope,
   type JobCounters,
   type JobEstimate,
   type JobItemView,
@@ -18,7 +19,7 @@ import { AppConfig, Clock, ConflictError, decodeCursor, encodeCursor, monthPerio
 import type { Principal } from '@margin/identity';
 import { CatalogService, costOf, DEFAULT_MAX_TOKENS, RouterService } from '@margin/model-router';
 import type { Queue } from 'bull';
-import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
+import { AnalysisCacheService, requestedScope } from '../cache/analysis-cache.service';
 import type { ProfileDefinition } from '../pipeline/pipeline.types';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { JobCountersReader } from '../progress/job-counters.reader';
@@ -41,6 +42,7 @@ export interface SubmitInput {
   priority?: Priority | 'auto';
   budgetUsd?: number;
   maxWaitSeconds?: number;
+  cacheScope?: CacheScope;
   items: Array<Record<string, unknown>>;
   metadata?: Record<string, unknown>;
 }
@@ -108,17 +110,15 @@ export class JobsService extends JobCountersReader {
     return this.profiles.resolve(tenantId, key, version);
   }
 
-  /** How many of these items the cache already has (duplicates counted each time). */
-  private async countCached(tenantId: string, profile: ProfileDefinition, items: NewItem[]): Promise<number> {
-    const scope = cacheScope(profile.cacheScope, tenantId);
-    const cached = await this.cache.cachedHashes({ profileKey: profile.key, profileVersion: profile.version, scope }, [...new Set(items.map((it) => it.inputHash))]);
-    let n = 0;
-    for (const it of items) if (cached.has(it.inputHash)) n++;
-    return n;
+  /** How many of these items the cache already has, per scope the job may use (duplicates counted each time). */
+  private async countCached(tenantId: string, profile: ProfileDefinition, items: NewItem[], into: Record<CacheScope, number>): Promise<void> {
+    const counts = await this.cache.countCached(tenantId, profile, items.map((it) => it.inputHash));
+    into.global += counts.global;
+    into.tenant += counts.tenant;
   }
 
   /** The checks that need the whole body, in the order they always ran: fields, items present, profile, items valid. */
-  private async finishIntake(source: SubmitSource, intake: JobIntake): Promise<{ fields: SubmitFields; profile: ProfileDefinition }> {
+  private async finishIntake(source: SubmitSource, intake: JobIntake): Promise<{ fields: SubmitFields; profile: ProfileDefinition; scope: CacheScope }> {
     const fields = await source.checkFields(intake.fields, {
       notArray: intake.itemsNotArray,
       tooMany: intake.count > MAX_ITEMS_PER_JOB,
@@ -128,7 +128,7 @@ export class JobsService extends JobCountersReader {
     if (intake.deferredError) throw intake.deferredError;
     if (intake.problems.length) throw new InvalidItemsError(intake.problems);
     if (!intake.profile) throw new NoItemsError(); // a well-formed profile with items is always resolved
-    return { fields, profile: intake.profile };
+    return { fields, profile: intake.profile, scope: requestedScope(intake.profile, fields.cacheScope) };
   }
 
   private intake(principal: Principal, onChunk: IntakeOptions['onChunk'], stopAfter: number | null = null, requestHashes = false): JobIntake {
@@ -157,20 +157,21 @@ export class JobsService extends JobCountersReader {
     // A key already used: the body is only hashed, to tell a replay (200) from a different request (409).
     const earlier = idempotencyKey ? await this.repo.findByIdempotencyKey(tenantId, idempotencyKey) : null;
     const spool = new ItemSpool();
-    let cacheHits = 0;
+    const hits: Record<CacheScope, number> = { global: 0, tenant: 0 };
     try {
       const intake = this.intake(
         principal,
         async ({ items }, profile) => {
           if (!earlier) await spool.add(items);
-          cacheHits += await this.countCached(tenantId, profile, items);
+          await this.countCached(tenantId, profile, items, hits);
         },
         limits.maxItemsPerJob,
         idempotencyKey !== undefined,
       );
       await intake.consume(source.events);
-      const { fields: checked, profile } = await this.finishIntake(source, intake);
+      const { fields: checked, profile, scope } = await this.finishIntake(source, intake);
       const fields = { ...checked, profile: `${profile.key}@${profile.version}` };
+      const cacheHits = hits[scope];
       const requestHash = idempotencyKey ? intake.requestHash(fields) : null;
       const replayOf = async (job: JobEntity | null) => {
         if (!job || (job.requestHash !== requestHash && job.requestHash !== (idempotencyKey ? intake.legacyRequestHash(fields) : null))) {
@@ -195,6 +196,7 @@ export class JobsService extends JobCountersReader {
             budgetUsd: fields.budgetUsd === undefined ? null : picoToDecimal(usdToPico(fields.budgetUsd.toFixed(6))),
             metadata: fields.metadata ?? null,
             maxWaitSeconds: fields.maxWaitSeconds ?? null,
+            cacheScope: scope,
             idempotencyKey: idempotencyKey ?? null,
             requestHash,
             createdByUserId: principal.userId,
@@ -236,13 +238,13 @@ export class JobsService extends JobCountersReader {
   }
 
   async estimate(principal: Principal, source: SubmitSource): Promise<JobEstimate> {
-    let cacheHits = 0;
+    const hits: Record<CacheScope, number> = { global: 0, tenant: 0 };
     const intake = this.intake(principal, async ({ items }, profile) => {
-      cacheHits += await this.countCached(principal.tenantId, profile, items);
+      await this.countCached(principal.tenantId, profile, items, hits);
     });
     await intake.consume(source.events);
-    const { profile } = await this.finishIntake(source, intake);
-    return this.estimateFor(principal.tenantId, profile, intake.count, cacheHits, intake.inputChars / intake.count);
+    const { profile, scope } = await this.finishIntake(source, intake);
+    return this.estimateFor(principal.tenantId, profile, intake.count, hits[scope], intake.inputChars / intake.count);
   }
 
   private async estimateFor(
