@@ -25,6 +25,7 @@ const POLICY: Record<string, Access> = {
   'GET /health': { public: true },
   'POST /api/v1/auth/login': { public: true },
   'POST /api/v1/auth/signup': { public: true },
+  'POST /api/v1/auth/signup/confirm': { public: true },
   'GET /api/v1/auth/me': {},
   'POST /api/v1/api-keys': { min: 'admin' },
   'GET /api/v1/api-keys': {},

@@ -58,6 +58,15 @@ export interface SignupResponse {
   tenant: TenantView;
 }
 
+/**
+ * The answer to a sign-up when the email must be confirmed (SIGNUP_CONFIRM_EMAIL): the same whether or not
+ * the address already has an account; the mail it is sent says which, and carries the link to finish.
+ */
+export interface SignupPendingResponse {
+  status: 'confirmation_sent';
+  message: string;
+}
+
 export interface UsagePeriod {
   /** Start of the current calendar month, UTC. */
   periodStart: string;

@@ -25,3 +25,4 @@ export * from './validation/hostile-input';
 export * from './validation/safe-validation-pipe';
 export * from './process/process-guard';
 export * from './net/outbound-policy';
+export * from './mail/mailer';

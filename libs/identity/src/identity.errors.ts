@@ -48,3 +48,12 @@ export class OperatorOnlyError extends DomainError {
     super("Only the operator tenant's owner can manage tenants");
   }
 }
+
+export class InvalidSignupTokenError extends DomainError {
+  readonly code = 'invalid_signup_token';
+  readonly httpStatus = 400;
+  override readonly details = ['token is invalid, used or expired: sign up again for a new link'];
+  constructor() {
+    super('token is invalid, used or expired: sign up again for a new link');
+  }
+}

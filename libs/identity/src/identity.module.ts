@@ -17,7 +17,8 @@ import { AuthService } from './auth/auth.service';
 import { AuthenticationGuard, RolesGuard } from './auth/guards';
 import { LoginAttemptLimiter } from './auth/login-attempts';
 import { RateLimitIdentity } from './auth/rate-limit-identity';
-import { AppConfig, PasswordHasher } from '@margin/core';
+import { SignupRequestRepository } from './auth/signup-requests.repository';
+import { AppConfig, Mailer, PasswordHasher } from '@margin/core';
 import { ApiKeyStrategy, JwtStrategy } from './auth/strategies';
 import { OwnerBootstrapService } from './bootstrap/owner-bootstrap.service';
 import { TenantEntity } from './tenants/tenant.entity';
@@ -63,6 +64,8 @@ export class IdentityCoreModule {}
   controllers: [AuthController, ApiKeysController, UsersController, TenantsController],
   providers: [
     AuthService,
+    SignupRequestRepository,
+    Mailer,
     LoginAttemptLimiter,
     RateLimitIdentity,
     ApiKeyUsageRecorder,

@@ -1,5 +1,6 @@
 import type { RouteObject } from 'react-router-dom';
 import { ApiKeysPage } from '../modules/api-keys/components/ApiKeysPage';
+import { ConfirmSignupPage } from '../modules/auth/components/ConfirmSignupPage';
 import { LoginPage } from '../modules/auth/components/LoginPage';
 import { RequireAuth } from '../modules/auth/components/RequireAuth';
 import { DashboardPage } from '../modules/dashboard/components/DashboardPage';
@@ -15,6 +16,7 @@ import { NotFoundPage } from '../modules/shell/components/NotFoundPage';
 /** Every route of the admin SPA. */
 export const routes: RouteObject[] = [
   { path: '/login', element: <LoginPage /> },
+  { path: '/signup/confirm', element: <ConfirmSignupPage /> },
   {
     path: '/',
     element: (

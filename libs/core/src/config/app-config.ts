@@ -194,6 +194,18 @@ export class EnvironmentVariables {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
   REQUEST_BODY_TIMEOUT_SECONDS?: number;
+
+  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465' })
+  SMTP_URL?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsString() @MaxLength(320)
+  MAIL_FROM?: string;
+
+  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  PUBLIC_URL?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  SIGNUP_CONFIRM_EMAIL?: boolean;
 }
 
 export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
@@ -236,6 +248,16 @@ export class AppConfig {
   readonly outbound!: OutboundPolicySettings;
   /** How long a client has to send a whole request (headers and body) before 408. */
   readonly requestBodyTimeoutSeconds!: number;
+  /** Outgoing mail (sign-up confirmations); absent: Margin sends no mail. Holds credentials: never logged. */
+  readonly smtpUrl?: string;
+  readonly mailFrom!: string;
+  /** Where people reach Margin (links in mails). */
+  readonly publicUrl!: string;
+  /**
+   * Sign-up answers the same whether or not the email is taken and finishes from a link mailed to it, so the
+   * sign-up form cannot tell who has an account. Default: on when SMTP_URL is set.
+   */
+  readonly signupConfirmEmail!: boolean;
 }
 
 export interface DatabasePoolSettings {
@@ -328,6 +350,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ...configuredHosts([vars.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434', vars.OPENAI_BASE_URL, vars.ANTHROPIC_BASE_URL, ...(parseHostList(vars.OPENAI_COMPATIBLE_HOSTS ?? '[]') ?? []).map((h) => h.baseUrl)]),
       ]),
     }),
+    smtpUrl: vars.SMTP_URL,
+    mailFrom: vars.MAIL_FROM ?? 'Margin <no-reply@margin.local>',
+    publicUrl: (vars.PUBLIC_URL ?? `http://${vars.HOST ?? '127.0.0.1'}:${vars.PORT ?? 3000}`).replace(/\/+$/, ''),
+    signupConfirmEmail: vars.SIGNUP_CONFIRM_EMAIL ?? vars.SMTP_URL !== undefined,
   };
+  if (config.signupConfirmEmail && !config.smtpUrl) throw new ConfigValidationError(['SIGNUP_CONFIRM_EMAIL=true needs SMTP_URL (the confirmation links are mailed)']);
   return Object.freeze(Object.assign(new AppConfig(), config));
 }

@@ -6,12 +6,13 @@ import {
   type MeResponse,
   type Plan,
   type Role,
+  type SignupPendingResponse,
   type SignupResponse,
   type TenantView,
   type UserView,
 } from '@margin/contracts';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsString, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 
 const trimLower = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
@@ -78,6 +79,18 @@ export class LoginResponseDto implements LoginResponse {
 
 export class SignupResponseDto extends LoginResponseDto implements SignupResponse {
   @ApiProperty({ type: TenantDto }) tenant!: TenantDto;
+}
+
+export class SignupPendingResponseDto implements SignupPendingResponse {
+  @ApiProperty({ enum: ['confirmation_sent'] }) status!: 'confirmation_sent';
+  @ApiProperty() message!: string;
+}
+
+export class ConfirmSignupDto {
+  @ApiProperty({ description: 'The token from the sign-up mail' })
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{20,100}$/, { message: 'token must be the token from the sign-up mail' })
+  token!: string;
 }
 
 class UsagePeriodDto {

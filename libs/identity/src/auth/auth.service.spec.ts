@@ -1,15 +1,16 @@
 import type { ModuleRef } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { PasswordHasher, generateApiKey } from '@margin/core';
-import type { AppConfig, Clock } from '@margin/core';
+import type { AppConfig, Clock, Mailer, MailMessage } from '@margin/core';
 import { strictMock } from '@margin/testing';
 import type { ApiKeyRepository } from '../api-keys/api-key.repository';
-import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../identity.errors';
+import { EmailTakenError, InvalidCredentialsError, InvalidSignupTokenError, SignupClosedError } from '../identity.errors';
 import type { TenantRepository } from '../tenants/tenant.repository';
 import type { UserRepository, UserWithPassword } from '../users/user.repository';
 import { AuthService } from './auth.service';
 import type { VerifiedKeyCache } from '../api-keys/verified-key-cache';
 import type { LoginAttemptLimiter } from './login-attempts';
+import type { SignupRequest, SignupRequestRepository } from './signup-requests.repository';
 import type { Principal } from './principal';
 
 const hasher = new PasswordHasher({ N: 1024, r: 8, p: 1 });
@@ -17,7 +18,9 @@ const NOW = new Date('2026-12-31T23:59:00Z');
 const clock: Clock = { now: () => NOW };
 const config = { jwtSecret: 'unit-test-secret-unit-test-secret!!', jwtExpiresInSeconds: 3600, allowSignup: true } as AppConfig;
 
-function setup(overrides: { users?: Partial<UserRepository>; tenants?: Partial<TenantRepository>; apiKeys?: Partial<ApiKeyRepository>; config?: Partial<AppConfig> } = {}) {
+function setup(
+  overrides: { users?: Partial<UserRepository>; tenants?: Partial<TenantRepository>; apiKeys?: Partial<ApiKeyRepository>; config?: Partial<AppConfig>; signups?: Partial<SignupRequestRepository> } = {},
+) {
   const users = strictMock<UserRepository>(overrides.users, 'UserRepository');
   const tenants = strictMock<TenantRepository>(overrides.tenants, 'TenantRepository');
   const apiKeys = strictMock<ApiKeyRepository>(overrides.apiKeys, 'ApiKeyRepository');
@@ -29,8 +32,11 @@ function setup(overrides: { users?: Partial<UserRepository>; tenants?: Partial<T
   const cache = new Map<string, Principal>();
   const verifiedKeys = strictMock<VerifiedKeyCache>({ get: (h) => cache.get(h), set: (h, p) => void cache.set(h, p) }, 'VerifiedKeyCache');
   const moduleRef = strictMock<ModuleRef>({ get: () => { throw new Error('no usage source'); } }, 'ModuleRef');
-  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock, verifiedKeys, moduleRef);
-  return { service, users, tenants, apiKeys, attempts, jwt };
+  const signups = strictMock<SignupRequestRepository>(overrides.signups, 'SignupRequestRepository');
+  const mails: MailMessage[] = [];
+  const mailer = strictMock<Mailer>({ sendLater: (m) => void mails.push(m) }, 'Mailer');
+  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock, verifiedKeys, moduleRef, signups, mailer);
+  return { service, users, tenants, apiKeys, attempts, jwt, signups, mails };
 }
 
 async function storedUser(password: string): Promise<UserWithPassword> {
@@ -115,8 +121,64 @@ describe('AuthService.signup', () => {
     expect(input.owner.email).toBe('founder@acme.test');
     expect(input.owner.passwordHash).not.toContain('long-enough');
     expect(await hasher.verify('long-enough', input.owner.passwordHash)).toBe(true);
+    if ('status' in res) throw new Error('expected a created tenant');
     expect(res.tenant.plan).toBe('free');
     expect(res.user.role).toBe('owner');
+  });
+});
+
+describe('AuthService sign-up with a confirmation mail (SIGNUP_CONFIRM_EMAIL)', () => {
+  const confirmConfig = { signupConfirmEmail: true, publicUrl: 'https://margin.example' };
+  const createdFrom = async (input: Parameters<TenantRepository['createWithOwner']>[0]) => ({
+    tenant: { id: 't9', name: input.tenant.name, plan: input.tenant.plan, isOperator: false, createdAt: NOW, updatedAt: NOW },
+    owner: { id: 'u9', tenantId: 't9', email: input.owner.email, role: input.owner.role, passwordHash: input.owner.passwordHash, createdAt: NOW, updatedAt: NOW, lastLoginAt: null },
+  });
+
+  it('answers a new and a taken address alike; only the new one gets a link, the taken one a notice', async () => {
+    const stored: Array<{ tokenHash: string; request: SignupRequest; expiresAt: Date }> = [];
+    // (the strict mocks fail on any other call: no tenant is created)
+    const { service, mails } = setup({
+      config: confirmConfig,
+      users: { existsByEmail: async (email) => email === 'taken@acme.test' },
+      signups: { insert: async (tokenHash, request, _at, expiresAt) => void stored.push({ tokenHash, request, expiresAt }) },
+    });
+    const fresh = await service.signup({ email: 'New@Acme.test', password: 'long-enough', tenantName: 'Acme' });
+    const taken = await service.signup({ email: 'taken@acme.test', password: 'long-enough', tenantName: 'Acme' });
+    expect(taken).toEqual(fresh);
+    expect(fresh).toEqual({ status: 'confirmation_sent', message: expect.any(String) });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]?.request.email).toBe('new@acme.test');
+    expect(await hasher.verify('long-enough', stored[0]?.request.passwordHash ?? '')).toBe(true);
+    expect(stored[0]?.expiresAt.getTime()).toBe(NOW.getTime() + 24 * 3600_000);
+    expect(mails.map((m) => m.to)).toEqual(['new@acme.test', 'taken@acme.test']);
+    const token = /signup\/confirm\?token=([A-Za-z0-9_-]+)/.exec(mails[0]?.text ?? '')?.[1];
+    expect(token).toBeDefined();
+    expect(stored[0]?.tokenHash).not.toContain(token); // only a hash is kept
+    expect(mails[1]?.text).not.toMatch(/token=/);
+    expect(mails[1]?.text).toContain('https://margin.example/login');
+  });
+
+  it('the mailed token creates the tenant once; an unknown or used token is a 400', async () => {
+    const requests = new Map<string, SignupRequest>();
+    const { service, mails } = setup({
+      config: confirmConfig,
+      users: { existsByEmail: async () => false },
+      tenants: { createWithOwner: createdFrom },
+      signups: {
+        insert: async (tokenHash, request) => void requests.set(tokenHash, request),
+        take: async (tokenHash) => {
+          const r = requests.get(tokenHash) ?? null;
+          requests.delete(tokenHash);
+          return r;
+        },
+      },
+    });
+    await service.signup({ email: 'founder@acme.test', password: 'long-enough', tenantName: 'Acme' });
+    const token = /token=([A-Za-z0-9_-]+)/.exec(mails[0]?.text ?? '')?.[1] as string;
+    const done = await service.confirmSignup(token);
+    expect(done).toMatchObject({ user: { email: 'founder@acme.test', role: 'owner' }, tenant: { plan: 'free', name: 'Acme' } });
+    await expect(service.confirmSignup(token)).rejects.toBeInstanceOf(InvalidSignupTokenError);
+    await expect(service.confirmSignup('x'.repeat(43))).rejects.toBeInstanceOf(InvalidSignupTokenError);
   });
 });
 

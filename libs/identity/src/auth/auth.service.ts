@@ -1,17 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
-import { roleAtLeast, type LoginResponse, type MeResponse, type SignupResponse } from '@margin/contracts';
-import { apiKeyPrefix, AppConfig, Clock, hashApiKey, monthPeriodUtc, NotFoundError, PasswordHasher } from '@margin/core';
-import { timingSafeEqual } from 'node:crypto';
+import { roleAtLeast, type LoginResponse, type MeResponse, type SignupPendingResponse, type SignupResponse } from '@margin/contracts';
+import { apiKeyPrefix, AppConfig, Clock, hashApiKey, Mailer, monthPeriodUtc, NotFoundError, PasswordHasher } from '@margin/core';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiKeyRepository } from '../api-keys/api-key.repository';
 import { VerifiedKeyCache } from '../api-keys/verified-key-cache';
-import { EmailTakenError, InvalidCredentialsError, SignupClosedError } from '../identity.errors';
+import { EmailTakenError, InvalidCredentialsError, InvalidSignupTokenError, SignupClosedError } from '../identity.errors';
 import { toApiKeyView, toTenantView, toUserView } from '../identity.mappers';
 import { TenantRepository } from '../tenants/tenant.repository';
 import { UserRepository } from '../users/user.repository';
 import type { UserEntity } from '../users/user.entity';
 import { LoginAttemptLimiter } from './login-attempts';
+import { SignupRequestRepository, type SignupRequest } from './signup-requests.repository';
 import type { Principal } from './principal';
 import { TenantUsageSource } from './tenant-usage';
 
@@ -21,6 +22,11 @@ export interface JwtPayload {
   /** Issued at (seconds), set by the signer. */
   iat?: number;
 }
+
+/** How long a mailed sign-up link works. */
+const SIGNUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
+
+const signupTokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 @Injectable()
 export class AuthService {
@@ -39,6 +45,8 @@ export class AuthService {
     private readonly clock: Clock,
     private readonly verifiedKeys: VerifiedKeyCache,
     private readonly moduleRef: ModuleRef,
+    private readonly signups: SignupRequestRepository,
+    private readonly mailer: Mailer,
   ) {}
 
   /** Usage comes from the analysis module when the app has it (looked up lazily: it depends on identity). */
@@ -66,15 +74,53 @@ export class AuthService {
     return this.issue(user);
   }
 
-  async signup(input: { email: string; password: string; tenantName: string }): Promise<SignupResponse> {
+  /**
+   * A new tenant on the free plan, owned by this user. With SIGNUP_CONFIRM_EMAIL the answer is the same for a
+   * new and a taken address (so the form cannot tell who has an account): the mail says which, and a new
+   * address gets the link that finishes the sign-up (`confirmSignup`).
+   */
+  async signup(input: { email: string; password: string; tenantName: string }): Promise<SignupResponse | SignupPendingResponse> {
     if (!this.config.allowSignup) throw new SignupClosedError();
-    if (await this.users.existsByEmail(input.email)) throw new EmailTakenError();
-    const passwordHash = await this.hasher.hash(input.password);
+    const email = input.email.toLowerCase();
+    if (this.config.signupConfirmEmail) return this.requestSignup({ email, tenantName: input.tenantName, passwordHash: await this.hasher.hash(input.password) });
+    if (await this.users.existsByEmail(email)) throw new EmailTakenError();
+    return this.createTenant({ email, tenantName: input.tenantName, passwordHash: await this.hasher.hash(input.password) });
+  }
+
+  /** Finishes a sign-up from the token its mail carried (once, within 24 hours). */
+  async confirmSignup(token: string): Promise<SignupResponse> {
+    const request = await this.signups.take(signupTokenHash(token), this.clock.now());
+    if (!request) throw new InvalidSignupTokenError();
+    return this.createTenant(request);
+  }
+
+  private async requestSignup(request: SignupRequest): Promise<SignupPendingResponse> {
+    const login = `${this.config.publicUrl}/login`;
+    if (await this.users.existsByEmail(request.email)) {
+      this.mailer.sendLater({
+        to: request.email,
+        subject: 'Someone tried to sign up to Margin with your address',
+        text: `Someone (perhaps you) tried to create a Margin account with this address, which already has one.\n\nSign in at ${login}. If it was not you, you can ignore this mail: nothing was changed.\n`,
+      });
+    } else {
+      const token = randomBytes(32).toString('base64url');
+      const now = this.clock.now();
+      await this.signups.insert(signupTokenHash(token), request, now, new Date(now.getTime() + SIGNUP_LINK_TTL_MS));
+      this.mailer.sendLater({
+        to: request.email,
+        subject: 'Confirm your Margin sign-up',
+        text: `Finish creating your Margin account ("${request.tenantName}") within 24 hours:\n\n${this.config.publicUrl}/signup/confirm?token=${token}\n\nIf you did not sign up, ignore this mail: no account is created.\n`,
+      });
+    }
+    return { status: 'confirmation_sent', message: 'If this address can be used, a link to finish signing up has been mailed to it.' };
+  }
+
+  private async createTenant(request: SignupRequest): Promise<SignupResponse> {
     let created;
     try {
       created = await this.tenants.createWithOwner({
-        tenant: { name: input.tenantName, plan: 'free', isOperator: false },
-        owner: { email: input.email.toLowerCase(), passwordHash, role: 'owner' },
+        tenant: { name: request.tenantName, plan: 'free', isOperator: false },
+        owner: { email: request.email, passwordHash: request.passwordHash, role: 'owner' },
       });
     } catch (err) {
       // Two sign-ups racing for one email: the unique index decides, the loser gets the same 409.

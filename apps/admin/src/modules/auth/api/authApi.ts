@@ -1,4 +1,4 @@
-import type { LoginRequest, LoginResponse, MeResponse } from '@margin/contracts';
+import type { LoginRequest, LoginResponse, MeResponse, SignupResponse } from '@margin/contracts';
 import { apiRequest } from '../../../shared/api/client';
 
 export const meQueryKey = ['auth', 'me'] as const;
@@ -9,4 +9,9 @@ export function login(credentials: LoginRequest): Promise<LoginResponse> {
 
 export function fetchMe(signal?: AbortSignal): Promise<MeResponse> {
   return apiRequest<MeResponse>('/auth/me', { signal });
+}
+
+/** Finishes a sign-up from the token of its confirmation mail. */
+export function confirmSignup(token: string): Promise<SignupResponse> {
+  return apiRequest<SignupResponse>('/auth/signup/confirm', { method: 'POST', body: { token }, anonymous: true });
 }
