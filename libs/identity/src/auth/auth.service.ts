@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { JwtService } from '@nestjs/jwt';
 import { roleAtLeast, type LoginResponse, type MeResponse, type SignupPendingResponse, type SignupResponse } from '@margin/contracts';
@@ -29,7 +29,7 @@ const SIGNUP_LINK_TTL_MS = 24 * 60 * 60 * 1000;
 const signupTokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 @Injectable()
-export class AuthService {
+export class AuthService implements OnApplicationBootstrap {
   private readonly logger = new Logger(AuthService.name);
   /** Verified against when the email is unknown, so both failures take the same time. */
   private decoyHash?: Promise<string>;
@@ -48,6 +48,12 @@ export class AuthService {
     private readonly signups: SignupRequestRepository,
     private readonly mailer: Mailer,
   ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.allowSignup && !this.config.signupConfirmEmail) {
+      this.logger.warn('Sign-up is open without a confirmation mail: it answers 409 for a taken email. Set SMTP_URL (or ALLOW_SIGNUP=false) on a public installation.');
+    }
+  }
 
   /** Usage comes from the analysis module when the app has it (looked up lazily: it depends on identity). */
   private usageSource(): TenantUsageSource | undefined {
