@@ -116,8 +116,9 @@ const WRONG: Record<string, unknown[]> = {
 WRONG.integer = WRONG.number;
 /** Sent for every property of the type, whatever the sample: null (which @IsOptional lets through as "absent"), and the values at a database column's range or a parser's edge. */
 const ALWAYS: Record<string, unknown[]> = {
-  number: [null, 1e308, 2 ** 53 + 2, -1e308, '1'],
-  integer: [null, 1e308, 2 ** 53 + 2, -1e308, 2147483648, '1'],
+  // 1e-7: more decimals than a money field takes (class-validator's maxDecimalPlaces once threw on it); 1e21: no plain decimal form
+  number: [null, 1e308, 2 ** 53 + 2, -1e308, '1', 1e-7, 1e21],
+  integer: [null, 1e308, 2 ** 53 + 2, -1e308, 2147483648, '1', 1e-7],
   string: [null, 12345, ['x']],
   boolean: [null],
   // [[…]]: ValidateNested alone validates an inner array's elements and lets the array through
@@ -265,10 +266,26 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
           [`${name}=${Buffer.from('2026-01-01T00:00:00.000Z|not-a-uuid').toString('base64url')}`],
           [`${name}=${Buffer.from('garbage|00000000-0000-0000-0000-000000000000').toString('base64url')}`],
         ];
+        // Sent for every declared query parameter, whatever the sampling: the values that once gave 500s.
+        const edgeQueryValues = (name: string) => [
+          // cursors that decode to a well-formed pair with an impossible part: 36 dashes for a uuid, a year JavaScript's Date cannot go below
+          [`${name}=${Buffer.from(`2026-01-01T00:00:00.000Z|${'-'.repeat(36)}`).toString('base64url')}`],
+          [`${name}=${Buffer.from('-271821-04-20T00:00:00.000Z|00000000-0000-0000-0000-000000000000').toString('base64url')}`],
+          // dates at and past the edges of what Postgres and JavaScript hold
+          [`${name}=-4714-01-01T00:00:00Z`],
+          [`${name}=%2B275760-09-13T00:00:00.000Z`],
+          [`${name}=0000-01-01T00:00:00Z`],
+          [`${name}=9999-12-31T23:59:59.999Z`],
+          // a lone surrogate, UTF-8 encoded as a surrogate half would be (not valid UTF-8)
+          [`${name}=%ED%A0%80`],
+        ];
         const declared = queryParams.map((p) => p.name);
         // Routes that Swagger does not describe a query for still get the common ones.
         const names = declared.length ? declared : pick(rng, ['limit', 'cursor', 'from', 'to', 'status', 'format', 'version', 'groupBy'], 2);
-        for (const name of names) for (const q of pick(rng, queryValues(name), declared.length ? (options.valuesPerParam ?? 15) : 5)) add(`query ${name}: ${q.join('&').slice(0, 50)}`, { target: `${basePath}?${q.join('&')}` });
+        for (const name of names) {
+          const sampled = pick(rng, queryValues(name), declared.length ? (options.valuesPerParam ?? queryValues(name).length) : 5);
+          for (const q of [...(declared.length ? edgeQueryValues(name) : []), ...sampled]) add(`query ${name}: ${q.join('&').slice(0, 50)}`, { target: `${basePath}?${q.join('&')}` });
+        }
         for (const q of pick(rng, ['__proto__=1', 'constructor[prototype][polluted]=1', Array.from({ length: 1500 }, (_, i) => `p${i}=${i}`).join('&'), '%=%', '&&&', 'a=%F0%9F%92%A9'], 3)) add(`query: ${q.slice(0, 40)}`, { target: `${basePath}?${q}` });
 
         // Headers.
