@@ -769,6 +769,9 @@ async function acceptOnce(ctx, { profileFile = null } = {}) {
       memory = memoryBreakdown(memLog.filter((m) => !m.gc), submitWall, acceptedWall, endWall);
       const gc = memLog.find((m) => m.gc);
       if (memory) memory.afterForcedGc = gc ? { rss: gc.rss, heapTotal: gc.heapTotal, heapUsed: gc.heapUsed, external: gc.external, arrayBuffers: gc.arrayBuffers } : null;
+      // and 1.5 s later: V8 hands freed pages back to the OS after the collection, not during it
+      const later = memLog.at(-1);
+      if (memory && gc && later && !later.gc) memory.afterForcedGcLater = { rss: later.rss, heapTotal: later.heapTotal, heapUsed: later.heapUsed, external: later.external, arrayBuffers: later.arrayBuffers };
     }
     rmSync(memoryLog, { force: true });
     const profiled = profileFile ? await waitForFile(profileFile) : false;
@@ -1166,6 +1169,7 @@ function buildReport({ results, startedAt, loadBefore, only }) {
             row('peak (of these readings)', m.memory.peak),
             row(`settled (+${C.settings.afterS} s)`, m.memory.settled),
             ...(m.memory.afterForcedGc ? [row('after a forced full GC (diagnosis, after the measurement)', m.memory.afterForcedGc)] : []),
+            ...(m.memory.afterForcedGcLater ? [row('1.5 s after that GC', m.memory.afterForcedGcLater)] : []),
           ],
         ),
       );

@@ -72,6 +72,8 @@ export function benchStack({ databaseUrl, redisUrl, ownerEmail }) {
       LOG_LEVEL: 'warn',
       RATE_LIMIT_PER_MINUTE: '100000000',
       HOST: '127.0.0.1',
+      // V8/Node flags for the Margin processes under test (e.g. a heap setting being evaluated)
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
       ...extra,
     };
   }

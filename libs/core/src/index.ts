@@ -26,3 +26,4 @@ export * from './validation/safe-validation-pipe';
 export * from './process/process-guard';
 export * from './net/outbound-policy';
 export * from './mail/mailer';
+export * from './lifecycle/memory-compactor';

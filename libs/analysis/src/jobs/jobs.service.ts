@@ -15,7 +15,7 @@ import {
   type Page,
   type Priority,
 } from '@margin/contracts';
-import { AppConfig, Clock, ConflictError, decodeCursor, encodeCursor, monthPeriodUtc, DomainError, NotFoundError, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { AppConfig, Clock, ConflictError, MemoryCompactor, decodeCursor, encodeCursor, monthPeriodUtc, DomainError, NotFoundError, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import type { Principal } from '@margin/identity';
 import { CatalogService, costOf, DEFAULT_MAX_TOKENS, RouterService } from '@margin/model-router';
 import type { Queue } from 'bull';
@@ -33,7 +33,7 @@ import { isProfileRef, MAX_ITEMS_PER_JOB } from './jobs.dto';
 import { toCounters, toItemView, toJobView } from './job-views';
 import { FEED_WINDOW, JobFeeder } from './job-feeder';
 import { IdempotencyKeyTakenError, JobsRepository, type NewItem } from './jobs.repository';
-import { ItemSpool } from './item-spool';
+import { ItemSpool, SPOOL_MEMORY_BYTES } from './item-spool';
 import { PriorityService } from './priority.service';
 
 export interface SubmitInput {
@@ -101,6 +101,7 @@ export class JobsService extends JobCountersReader {
     private readonly config: AppConfig,
     private readonly feeder: JobFeeder,
     @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
+    private readonly memory: MemoryCompactor,
   ) {
     super();
   }
@@ -218,7 +219,9 @@ export class JobsService extends JobCountersReader {
       this.logger.log({ tenantId, jobId: created.job.id, items: created.job.totalItems, priority, profile: fields.profile, spilled: spool.spilled }, 'Job accepted');
       return await this.submitResponse(tenantId, created.job, profile, intake.count, cacheHits, true);
     } finally {
+      const spilled = spool.spilled;
       await spool.dispose();
+      if (spilled) this.memory.compactSoon(); // a body that big leaves its garbage in the old generation
     }
   }
 
@@ -242,7 +245,9 @@ export class JobsService extends JobCountersReader {
     const intake = this.intake(principal, async ({ items }, profile) => {
       await this.countCached(principal.tenantId, profile, items, hits);
     });
-    await intake.consume(source.events);
+    await intake.consume(source.events).finally(() => {
+      if (intake.inputChars > SPOOL_MEMORY_BYTES) this.memory.compactSoon();
+    });
     const { profile, scope } = await this.finishIntake(source, intake);
     return this.estimateFor(principal.tenantId, profile, intake.count, hits[scope], intake.inputChars / intake.count);
   }

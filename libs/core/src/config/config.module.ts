@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { SecretBox } from '../crypto/secret-box';
+import { MemoryCompactor } from '../lifecycle/memory-compactor';
 import { OutboundPolicy } from '../net/outbound-policy';
 import { AppConfig, loadConfig } from './app-config';
 
@@ -13,9 +14,10 @@ export class ConfigModule {
       providers: [
         { provide: AppConfig, useFactory: () => config ?? loadConfig() },
         SecretBox,
+        { provide: MemoryCompactor, useFactory: () => new MemoryCompactor() },
         { provide: OutboundPolicy, inject: [AppConfig], useFactory: (c: AppConfig) => new OutboundPolicy(c.outbound) },
       ],
-      exports: [AppConfig, SecretBox, OutboundPolicy],
+      exports: [AppConfig, SecretBox, OutboundPolicy, MemoryCompactor],
     };
   }
 }
