@@ -10,6 +10,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Agent } from 'undici';
+import { existsSync, rmSync } from 'node:fs';
+import { processCpuMs, servicesCpuMs, summarizeProfile } from './lib/cpu.mjs';
 import { snapshotDist } from './lib/dist.mjs';
 import { startEmulator } from './lib/emulator.mjs';
 import { BENCH_DIR, installCleanup, log, ROOT, sleep, stopAll } from './lib/procs.mjs';
@@ -65,8 +67,12 @@ async function main() {
   snapshotDist('submit');
   const emu = await startEmulator('bench-submit-emulator', { defaults: { latencyMs: 0, tokensPerSecond: 0 } });
   await stack.prepare(emu.url);
+  // the CPU profiler is loaded but idle until the profiled pass at the end (SIGWINCH starts and stops it)
+  const profileFile = path.join(BENCH_DIR, 'results', 'submit-api.cpuprofile');
+  rmSync(profileFile, { force: true });
   const api = await stack.startApi('margin-api-submit', emu.url, {
-    extraEnv: { DB_POOL_SIZE: String(S.poolSize), DB_POOL_ACQUIRE_TIMEOUT_MS: String(S.acquireTimeoutMs) },
+    nodeArgs: ['--import', path.join(BENCH_DIR, 'lib', 'cpu-profile-preload.mjs')],
+    extraEnv: { DB_POOL_SIZE: String(S.poolSize), DB_POOL_ACQUIRE_TIMEOUT_MS: String(S.acquireTimeoutMs), BENCH_CPU_PROFILE: profileFile },
   });
   const login = await (await fetch(`${api.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(stack.owner) })).json();
   const auth = { authorization: `Bearer ${login.accessToken}` };
@@ -91,6 +97,25 @@ async function main() {
       await sleep(500);
     }
   }
+  // Where the time goes: one more burst at the target's concurrency with the API under the CPU profiler
+  // (its latencies are not used), and the CPU the API and the services (Postgres, Redis) spent on it.
+  const profiled = await (async () => {
+    const n = S.targetAt;
+    const bodies = Array.from({ length: n }, () => {
+      const tag = `p${seq++}`;
+      return JSON.stringify({ profile: 'song-analysis', name: `bench ${tag}`, items: Array.from({ length: S.itemsPerJob }, (_, k) => song(tag, k)) });
+    });
+    process.kill(api.proc.pid, 'SIGWINCH');
+    await sleep(200);
+    const before = { api: processCpuMs(api.proc.pid), services: servicesCpuMs() };
+    const t0 = performance.now();
+    const r = await burst(n, (d, i) => call(d, `${api.url}/api/v1/jobs`, 'POST', bodies[i], headers));
+    const wallMs = performance.now() - t0;
+    const cpu = { apiMs: processCpuMs(api.proc.pid) - before.api, servicesMs: servicesCpuMs() - before.services };
+    process.kill(api.proc.pid, 'SIGWINCH');
+    for (let i = 0; i < 50 && !existsSync(profileFile); i++) await sleep(100);
+    return { n, wallMs, statuses: r.statuses, cpu, summary: existsSync(profileFile) ? summarizeProfile(profileFile, 15) : null };
+  })();
   await stopAll();
   await stack.dropDatabase().catch(() => undefined);
   await stack.flushRedis().catch(() => undefined);
@@ -124,10 +149,30 @@ async function main() {
     '| --- | --- | --- |',
     ...verdicts.map((v) => `| ${v.target} | ${v.measured ?? (v.pass ? 'yes' : 'no')} | ${v.pass ? 'PASS' : 'FAIL'} |`),
     '',
+    '## Where the time goes (a separate, CPU-profiled burst; its latencies are not used)',
+    '',
+    `${profiled.n} submissions at once: the last answered after ${fmtMs(profiled.wallMs, 0)} ms; CPU spent meanwhile: API ${fmtMs(profiled.cpu.apiMs, 0)} ms ` +
+      `(${fmtMs(profiled.cpu.apiMs / profiled.n, 1)} ms a submission), Postgres + Redis ${fmtMs(profiled.cpu.servicesMs, 0)} ms (${fmtMs(profiled.cpu.servicesMs / profiled.n, 1)} ms a submission), ` +
+      `on ${os.cpus().length} cores: the burst cannot end before (API + services CPU) ÷ cores = ${fmtMs((profiled.cpu.apiMs + profiled.cpu.servicesMs) / os.cpus().length, 0)} ms.`,
+    '',
+    ...(profiled.summary
+      ? [
+          `API profile \`bench/results/submit-api.cpuprofile\` (Chrome DevTools): busy ${fmtMs(profiled.summary.busyMs, 0)} ms of ${fmtMs(profiled.summary.totalMs, 0)} ms.`,
+          '',
+          '| library (nearest on the stack) | ms | % of busy |',
+          '| --- | --- | --- |',
+          ...profiled.summary.attributed.map((a) => `| ${a.name} | ${fmtMs(a.ms, 0)} | ${a.pctOfBusy.toFixed(1)} |`),
+          '',
+          '| function (self time) | ms | % of busy |',
+          '| --- | --- | --- |',
+          ...profiled.summary.frames.map((f) => `| \`${f.name.replace(/\|/g, '\\|')}\` | ${fmtMs(f.ms, 0)} | ${f.pctOfBusy.toFixed(1)} |`),
+          '',
+        ]
+      : []),
   ];
   const dir = path.join(BENCH_DIR, 'results');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'submit.json'), `${JSON.stringify({ settings: S, results, verdicts }, null, 2)}\n`);
+  writeFileSync(path.join(dir, 'submit.json'), `${JSON.stringify({ settings: S, results, verdicts, profiled }, null, 2)}\n`);
   writeFileSync(path.join(dir, 'submit.md'), `${lines.join('\n')}\n`);
   process.stdout.write(`\n${lines.join('\n')}\n`);
   process.exit(verdicts.every((v) => v.pass) ? 0 : 1);
