@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { COST_GROUP_BY, type CostGroupBy, type CostSummary, type LlmCallView, type Page } from '@margin/contracts';
-import { Clock, decodeCursor, encodeCursor, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
-import { GroupCommit } from './group-commit';
+import { Clock, decodeCursor, encodeCursor, GroupCommit, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import { LedgerRepository } from './ledger.repository';
 import type { LlmCallEntity } from './llm-call.entity';
 
