@@ -3,9 +3,9 @@ import { createHash } from 'node:crypto';
 import { Reflector } from '@nestjs/core';
 import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, type ThrottlerModuleOptions, type ThrottlerStorage } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { RedisScript } from '@margin/model-router';
 import type { Request } from 'express';
 import type Redis from 'ioredis';
+import { RedisScript, type ScriptCall } from '@margin/core';
 import { RateLimitIdentity } from '@margin/identity';
 
 /**
@@ -37,21 +37,21 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
 type ThrottlerRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /**
- * The Redis throttler storage of @nest-lab/throttler-storage-redis (its Lua script and key layout), run with
- * EVALSHA: the library sends the whole script with EVAL on every request, which Redis hashes and parses each
- * time — on every API call. The script travels once per server instead.
+ * The Redis throttler storage of @nest-lab/throttler-storage-redis (its Lua script and key layout), run as a
+ * script command (EVALSHA): the library sends the whole script with EVAL on every request, which Redis hashes
+ * and parses each time — on every API call. The script travels once per connection instead.
  */
 export class RedisThrottlerStorage extends ThrottlerStorageRedisService {
-  private readonly script: RedisScript;
+  private readonly script: ScriptCall;
 
-  constructor(private readonly client: Redis) {
+  constructor(client: Redis) {
     super(client);
-    this.script = new RedisScript(this.scriptSrc);
+    this.script = new RedisScript(this.scriptSrc, { keys: 2 }).defineOn(client);
   }
 
   override async increment(key: string, ttl: number, limit: number, blockDuration: number, throttlerName: string): Promise<ThrottlerRecord> {
     const keys = [`{${key}:${throttlerName}}:hits`, `{${key}:${throttlerName}}:blocked`];
-    const reply = await this.script.run(this.client, keys, [throttlerName, ttl, limit, blockDuration]);
+    const reply = await this.script(keys, [throttlerName, ttl, limit, blockDuration]);
     if (!Array.isArray(reply) || reply.length !== 4 || !reply.every((v) => typeof v === 'number')) {
       throw new TypeError(`unexpected throttler script reply: ${JSON.stringify(reply)}`);
     }

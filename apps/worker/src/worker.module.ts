@@ -2,13 +2,14 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { QUEUES } from '@margin/contracts';
 import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, RedisModule } from '@margin/core';
 import { AnalysisWorkerModule } from '@margin/analysis';
+import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { IdentityWorkerModule } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
-  imports: [RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, ModelRouterCoreModule, AnalysisWorkerModule],
+  imports: [RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, CostTrackingCoreModule, ModelRouterCoreModule, AnalysisWorkerModule],
   providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis] }, WorkerHeartbeatService],
 })
 export class WorkerModule {

@@ -4,6 +4,7 @@ import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { QUEUES } from '@margin/contracts';
+import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { IdentityCoreModule, IdentityModule, TenantUsageSource } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { AnalysisCacheRepository } from './cache/analysis-cache.repository';
@@ -52,13 +53,14 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
   providers: [JobsRepository, JobFeeder, FairShares, JobSettingsRepository, JobSettingsService, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, { provide: PlanTiersSource, useClass: PlanTiers }],
-  exports: [JobsRepository, JobFeeder, JobSettingsService, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, PlanTiersSource, ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
+  exports: [JobsRepository, JobFeeder, JobSettingsService, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, PlanTiersSource, ANALYSIS_QUEUE],
 })
 export class AnalysisCoreModule {}
 
 /** API side: profiles, jobs, on-demand analysis, plans, and the progress feed. */
 @Module({
-  imports: [AnalysisCoreModule, IdentityModule],
+  // IdentityModule: the feed authenticates with AuthService; the router prices estimates; the ledger books /analyze's cache savings.
+  imports: [AnalysisCoreModule, IdentityModule, ModelRouterCoreModule, CostTrackingCoreModule],
   controllers: [JobsController, JobSettingsController, ProfilesController, PlansController],
   providers: [
     JobsService,
@@ -75,7 +77,7 @@ export class AnalysisModule {}
 
 /** Worker side: the analysis queue's processor. */
 @Module({
-  imports: [AnalysisCoreModule],
+  imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule],
   providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue],
 })
 export class AnalysisWorkerModule {}

@@ -3,5 +3,6 @@ export * from './errors';
 export * from './health';
 export * from './queues';
 export * from './providers';
+export * from './chat';
 export * from './costs';
 export * from './analysis';

@@ -1,6 +1,5 @@
 export * from './cost-tracking.module';
-export { LedgerService, type LedgerEntry } from './ledger/ledger.service';
-export { GroupCommit, type GroupCommitOptions } from './ledger/group-commit';
+export { LedgerService, type LedgerEntry, type SavingEntry } from './ledger/ledger.service';
 export { BudgetService, BudgetExceededError, type CallBudgetContext } from './budgets/budget.service';
 export { BUDGET_RESERVATION_OPTIONS, type BudgetReservationOptions, type Reservation } from './budgets/budget-reservations';
 import { CostLedger1763900000000 } from './migrations/1763900000000-cost-ledger';

@@ -10,7 +10,7 @@ export { outageOf, blockerFromError, blockerFromSkip, blockerFromCircuit, type B
 export { DEFAULT_MAX_TOKENS, estimateInputTokens } from './routing/estimate';
 export { RateLimiter, RateLimiterService, Lease, type ModelLimits } from './limits/rate-limiter';
 export { CircuitBreaker, CircuitBreakerService, type CircuitState } from './limits/circuit-breaker';
-export { RedisScript, hashTag, replyNumber, replyString } from './limits/redis-script';
+export { hashTag } from './limits/script-helpers';
 export { OpenAiErrorFilter } from './gateway/openai-error.filter';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
 import { Routing1763900000100 } from './migrations/1763900000100-routing';

@@ -32,13 +32,13 @@ import { RouterService } from './routing/router.service';
     RouterService,
     LlmExecutor,
   ],
-  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService, CostTrackingCoreModule, ProvidersCoreModule],
+  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService],
 })
 export class ModelRouterCoreModule {}
 
-/** HTTP side: catalog, policy and route explanation. */
+/** HTTP side: catalog, policy and route explanation (within the tenant's budget). */
 @Module({
-  imports: [ModelRouterCoreModule],
+  imports: [ModelRouterCoreModule, CostTrackingCoreModule],
   controllers: [CatalogController, RouterController, OpenAiGatewayController],
   exports: [ModelRouterCoreModule],
 })

@@ -1,15 +1,5 @@
 // One interface for every model host: Ollama, OpenAI and OpenAI-compatible hosts, Anthropic.
-import type { ProviderKind } from '@margin/contracts';
-
-export type ChatRole = 'system' | 'user' | 'assistant';
-
-export interface ChatMessage {
-  role: ChatRole;
-  content: string;
-}
-
-/** A JSON Schema (draft 2020-12 subset) the answer must satisfy. */
-export type JsonSchema = Record<string, unknown>;
+import type { ChatMessage, JsonSchema, ProviderKind } from '@margin/contracts';
 
 export interface ChatRequest {
   model: string;

@@ -1,9 +1,9 @@
 // Structured output: the model's text must be JSON valid against the request's schema. Every adapter
 // compiles the schema before calling (a broken schema is the caller's bad request, found before any
 // token is spent), then parses and validates the answer here.
+import type { JsonSchema } from '@margin/contracts';
 import { compileJsonSchema, isJsonObject } from '@margin/core';
 import type { ErrorObject } from 'ajv';
-import type { JsonSchema } from './llm-provider';
 import { InvalidOutputError, ProviderBadRequestError } from './provider-errors';
 
 const MAX_PROBLEMS = 20;

@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CacheScope } from '@margin/contracts';
-import { Clock, DomainError, picoToDecimal, REDIS, usdToPico, type PicoUsd } from '@margin/core';
+import { Clock, DomainError, GroupCommit, picoToDecimal, REDIS, RedisScript, usdToPico, type PicoUsd, type ScriptCall } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { GroupCommit } from '@margin/cost-tracking';
 import { AnalysisCacheRepository, type CacheValue } from './analysis-cache.repository';
 
 export interface CacheKey {
@@ -58,14 +57,14 @@ const LOCK_REFRESH_MS = 5_000;
 const WAIT_POLL_MS = 100;
 
 // Deletes or extends the lock only if this caller still holds it.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`, { keys: 1 });
 // After a successful store the key stays, saying "done", a little while: a caller whose lookup missed just
 // before the store cannot then take the lock and run it again, so the lock holder need not look a second time.
-const MARK_DONE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2]) else return 0 end`;
+const MARK_DONE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2]) else return 0 end`, { keys: 1 });
 const DONE_TTL_MS = 5_000;
 /** Cache entries per INSERT when many items finish at once. */
 const STORE_BATCH = 200;
-const EXTEND = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const EXTEND = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`, { keys: 1 });
 
 /**
  * The global content-hash cache: an item already analyzed (same profile version, same canonical input, same
@@ -78,12 +77,14 @@ export class AnalysisCacheService {
   private readonly logger = new Logger(AnalysisCacheService.name);
 
   private readonly stores: GroupCommit<{ key: CacheKey; value: CacheValue; at: Date }, void>;
+  private readonly lock: Record<'release' | 'markDone' | 'extend', ScriptCall>;
 
   constructor(
     private readonly repo: AnalysisCacheRepository,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly clock: Clock,
   ) {
+    this.lock = { release: RELEASE.defineOn(redis), markDone: MARK_DONE.defineOn(redis), extend: EXTEND.defineOn(redis) };
     this.stores = new GroupCommit<{ key: CacheKey; value: CacheValue; at: Date }, void>(async (rows) => {
       await this.repo.insertMany(rows.map((r) => ({ address: r.key, value: r.value, at: r.at })));
       return rows.map(() => undefined);
@@ -145,7 +146,7 @@ export class AnalysisCacheService {
       const [looked, locked] = await Promise.allSettled([this.lookup(key), this.redis.set(lockKey, token, 'PX', LOCK_TTL_MS, 'NX')]);
       const held = locked.status === 'fulfilled' && locked.value === 'OK';
       if (looked.status === 'rejected' || looked.value) {
-        if (held) void this.redis.eval(RELEASE, 1, lockKey, token).catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
+        if (held) void this.lock.release([lockKey], [token]).catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
         if (looked.status === 'rejected') throw looked.reason;
         return { value: looked.value as CachedAnalysis, fromCache: true };
       }
@@ -174,7 +175,7 @@ export class AnalysisCacheService {
 
   /** Runs `compute` while holding the single-flight lock, stores its result, then marks the key done (or frees it). */
   private async computeHolding(key: CacheKey, lockKey: string, token: string, compute: () => Promise<FreshAnalysis>): Promise<{ value: CachedAnalysis; fromCache: boolean }> {
-    const refresh = setInterval(() => void this.redis.eval(EXTEND, 1, lockKey, token, LOCK_TTL_MS).catch(() => undefined), LOCK_REFRESH_MS);
+    const refresh = setInterval(() => void this.lock.extend([lockKey], [token, LOCK_TTL_MS]).catch(() => undefined), LOCK_REFRESH_MS);
     let stored = false;
     try {
       const value = await compute();
@@ -183,7 +184,7 @@ export class AnalysisCacheService {
       return { value, fromCache: false };
     } finally {
       clearInterval(refresh);
-      const done = stored ? this.redis.eval(MARK_DONE, 1, lockKey, token, DONE_TTL_MS) : this.redis.eval(RELEASE, 1, lockKey, token);
+      const done = stored ? this.lock.markDone([lockKey], [token, DONE_TTL_MS]) : this.lock.release([lockKey], [token]);
       await done.catch((err: Error) => this.logger.warn(`lock release failed: ${err.message}`));
     }
   }

@@ -1,5 +1,7 @@
 // The on-demand endpoint's cache hits: answered from a Redis copy of the cache entry, counted in Postgres in batches.
 import { Logger } from '@nestjs/common';
+import { usdToPico } from '@margin/core';
+import type { LedgerService, SavingEntry } from '@margin/cost-tracking';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -37,7 +39,8 @@ interface PendingHit {
 
 /**
  * Counts hits and books what they saved a batch at a time (one UPDATE and one INSERT per second at most,
- * whatever the request rate) instead of a database round trip in every request.
+ * whatever the request rate) instead of a database round trip in every request. The savings are the ledger's:
+ * booked through LedgerService.
  */
 export class AnalyzeHitRecorder {
   private readonly logger = new Logger(AnalyzeHitRecorder.name);
@@ -48,6 +51,7 @@ export class AnalyzeHitRecorder {
   constructor(
     private readonly redis: Redis,
     private readonly db: DataSource,
+    private readonly ledger: LedgerService,
   ) {}
 
   async get(key: CacheKey): Promise<HotEntry | null> {
@@ -89,6 +93,7 @@ export class AnalyzeHitRecorder {
       .catch((err: Error) => {
         this.logger.warn(`Cache hits not recorded yet (${batch.length} entries), retrying: ${err.message}`);
         for (const h of batch) {
+          if (h.count === 0 && h.saved === 0) continue;
           const id = `${hotKey(h.key)}\u0000${h.tenantId}`;
           const p = this.pending.get(id);
           if (p) {
@@ -110,6 +115,10 @@ export class AnalyzeHitRecorder {
     this.timer = null;
   }
 
+  /**
+   * Counts the hits (and reads what each entry cost) in one statement, then books the savings. The counts are
+   * zeroed once written, so when booking fails the retry books the savings without counting the hits again.
+   */
   private async write(batch: PendingHit[]): Promise<void> {
     const col = <T>(f: (h: PendingHit) => T) => batch.map(f);
     const params = [
@@ -117,31 +126,32 @@ export class AnalyzeHitRecorder {
       col((h) => h.key.profileVersion),
       col((h) => h.key.scope),
       col((h) => h.key.inputHash),
-      col((h) => h.tenantId),
       col((h) => h.count),
-      col((h) => h.saved),
       col((h) => h.last.toISOString()),
-      col(() => `analyze:${randomUUID()}`),
     ];
-    const hits = `unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::uuid[], $6::int[], $7::int[], $8::timestamptz[], $9::text[])
-                  AS h(profile_key, profile_version, scope, input_hash, tenant_id, count, saved, last_at, saving_key)`;
-    const match = 'c.profile_key = h.profile_key AND c.profile_version = h.profile_version AND c.scope = h.scope AND c.input_hash = h.input_hash';
-    await this.db.transaction(async (m) => {
-      // hit_count and last_hit_at of each entry, summed over tenants first (one row updated once)
-      await m.query(
-        `UPDATE analysis_cache c SET hit_count = c.hit_count + s.count, last_hit_at = greatest(coalesce(c.last_hit_at, s.last_at), s.last_at)
+    const hits = `unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
+                  AS h(profile_key, profile_version, scope, input_hash, count, last_at)`;
+    const entry = (t: string) => `c.profile_key = ${t}.profile_key AND c.profile_version = ${t}.profile_version AND c.scope = ${t}.scope AND c.input_hash = ${t}.input_hash`;
+    // hit_count and last_hit_at of each entry, summed over tenants first (one row updated once); the SELECT
+    // reads the entries as they were before (the cost never changes)
+    const costs = (await this.db.query(
+      `WITH counted AS (
+         UPDATE analysis_cache c SET hit_count = c.hit_count + s.count, last_hit_at = greatest(coalesce(c.last_hit_at, s.last_at), s.last_at)
          FROM (SELECT profile_key, profile_version, scope, input_hash, sum(count)::int AS count, max(last_at) AS last_at FROM ${hits}
                GROUP BY profile_key, profile_version, scope, input_hash) s
-         WHERE c.profile_key = s.profile_key AND c.profile_version = s.profile_version AND c.scope = s.scope AND c.input_hash = s.input_hash AND s.count > 0`,
-        params,
-      );
-      // what the hits saved, priced from the entry itself
-      await m.query(
-        `INSERT INTO cost_savings (key, tenant_id, job_id, item_id, kind, amount_usd, created_at)
-         SELECT h.saving_key, h.tenant_id, NULL, NULL, 'cache', c.original_cost_usd * h.saved, h.last_at FROM ${hits} JOIN analysis_cache c ON ${match}
-         ON CONFLICT (key) DO NOTHING`,
-        params,
-      );
-    });
+         WHERE ${entry('s')} AND s.count > 0)
+       SELECT c.profile_key, c.profile_version, c.scope, c.input_hash, c.original_cost_usd::text AS cost
+       FROM analysis_cache c JOIN (SELECT DISTINCT profile_key, profile_version, scope, input_hash FROM ${hits}) e ON ${entry('e')}`,
+      params,
+    )) as Array<{ profile_key: string; profile_version: number; scope: string; input_hash: string; cost: string }>;
+    for (const h of batch) h.count = 0;
+    const costOf = new Map(costs.map((r) => [hotKey({ profileKey: r.profile_key, profileVersion: r.profile_version, scope: r.scope, inputHash: r.input_hash }), r.cost]));
+    // what the hits saved, priced from the entry itself
+    const savings: SavingEntry[] = [];
+    for (const h of batch) {
+      const cost = costOf.get(hotKey(h.key));
+      if (h.saved > 0 && cost !== undefined) savings.push({ key: `analyze:${randomUUID()}`, tenantId: h.tenantId, amountPico: usdToPico(cost) * BigInt(h.saved), at: h.last });
+    }
+    await this.ledger.recordSavings(savings);
   }
 }

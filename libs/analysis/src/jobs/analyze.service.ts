@@ -4,6 +4,7 @@ import type { AnalyzeResponse, CacheScope } from '@margin/contracts';
 import { Clock, picoToDecimal, picoToUsd, REDIS } from '@margin/core';
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
+import { LedgerService } from '@margin/cost-tracking';
 import type { Principal } from '@margin/identity';
 import { randomUUID } from 'node:crypto';
 import { AnalysisCacheService, cacheScope, requestedScope, type CacheKey, type CachedAnalysis } from '../cache/analysis-cache.service';
@@ -38,8 +39,9 @@ export class AnalyzeService implements OnApplicationShutdown {
     private readonly clock: Clock,
     @Inject(REDIS) redis: Redis,
     @InjectDataSource() db: DataSource,
+    ledger: LedgerService,
   ) {
-    this.hits = new AnalyzeHitRecorder(redis, db);
+    this.hits = new AnalyzeHitRecorder(redis, db, ledger);
   }
 
   async onApplicationShutdown(): Promise<void> {

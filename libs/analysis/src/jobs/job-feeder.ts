@@ -1,9 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { BULL_PRIORITY, QUEUES, WORKER_HEARTBEAT_PREFIX, type AnalysisItemPayload, type Priority, type WorkerHeartbeat } from '@margin/contracts';
-import { REDIS } from '@margin/core';
-import { GroupCommit } from '@margin/cost-tracking';
-import { replyNumber, replyString } from '@margin/model-router';
+import { GroupCommit, REDIS, replyNumber, replyString, type ScriptCall } from '@margin/core';
 import type { JobOptions, Queue } from 'bull';
 import type Redis from 'ioredis';
 import { FairShares } from '../quotas/fair-shares';
@@ -104,13 +102,23 @@ export class JobFeeder implements OnApplicationShutdown {
   private lookaheadCache: { value: number; until: number } | null = null;
   /** Finished deliveries are released in batches (one script call and one Bull write per batch, not per item). */
   private readonly releases = new GroupCommit<{ itemId: string; queueId: string }, void>((rows) => this.releaseBatch(rows), { maxBatch: 500, parallel: 1 });
+  /** The fair queue's scripts (fair-scripts.ts) on the shared connection. */
+  private readonly fair: Record<'add' | 'pump' | 'later' | 'drop' | 'stale', ScriptCall>;
 
   constructor(
     private readonly repo: JobsRepository,
     @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly shares: FairShares,
-  ) {}
+  ) {
+    this.fair = {
+      add: ADD_SCRIPT.defineOn(redis),
+      pump: PUMP_SCRIPT.defineOn(redis),
+      later: LATER_SCRIPT.defineOn(redis),
+      drop: DROP_SCRIPT.defineOn(redis),
+      stale: STALE_SCRIPT.defineOn(redis),
+    };
+  }
 
   /** Claims the job's next window from Postgres when it runs low and hands it over; returns how many were added. */
   async feed(tenantId: string, jobId: string, priority: Priority, options: { force?: boolean } = {}): Promise<number> {
@@ -137,7 +145,7 @@ export class JobFeeder implements OnApplicationShutdown {
     for (let i = 0; i < items.length; i += BATCH) {
       const args: Array<string | number> = [FAIR_PREFIX, tenantId, jobId, priority, share.weight, share.maxRunning ?? 0, lookahead, Date.now(), DISPATCH_MAX];
       for (const item of items.slice(i, i + BATCH)) args.push(item.id, item.attempts);
-      const reply = await ADD_SCRIPT.run(this.redis, [], args);
+      const reply = await this.fair.add([], args);
       added += replyNumber(reply, 0) ?? 0;
       await this.toBull(dispatchedFrom(reply, 1));
     }
@@ -160,7 +168,7 @@ export class JobFeeder implements OnApplicationShutdown {
     delayMs: number,
   ): Promise<void> {
     const wait = Math.max(0, Math.ceil(delayMs));
-    await LATER_SCRIPT.run(this.redis, [], [FAIR_PREFIX, tenantId, jobId, priority, item.id, item.attempts, Date.now() + wait, item.waits ?? 0, item.spentAttempts ?? 0]);
+    await this.fair.later([], [FAIR_PREFIX, tenantId, jobId, priority, item.id, item.attempts, Date.now() + wait, item.waits ?? 0, item.spentAttempts ?? 0]);
     // This process pumps when it is due; every worker's one-second pump is the fallback.
     setTimeout(() => void this.pump().catch((err: Error) => this.logger.warn(`pump failed: ${err.message}`)), wait + 5).unref();
   }
@@ -172,7 +180,7 @@ export class JobFeeder implements OnApplicationShutdown {
 
   /** Promotes due re-entries and fills the lookahead (each worker, every second, and when a delay ends). */
   async pump(): Promise<number> {
-    const reply = await PUMP_SCRIPT.run(this.redis, [], [FAIR_PREFIX, await this.lookahead(), Date.now(), DISPATCH_MAX]);
+    const reply = await this.fair.pump([], [FAIR_PREFIX, await this.lookahead(), Date.now(), DISPATCH_MAX]);
     const dispatched = dispatchedFrom(reply, 1);
     await this.toBull(dispatched);
     return dispatched.length;
@@ -180,7 +188,7 @@ export class JobFeeder implements OnApplicationShutdown {
 
   /** Forgets a cancelled job's items that are not in Bull yet; returns how many. */
   async drop(jobId: string): Promise<number> {
-    return Number(await DROP_SCRIPT.run(this.redis, [], [FAIR_PREFIX, jobId]));
+    return Number(await this.fair.drop([], [FAIR_PREFIX, jobId]));
   }
 
   /** Items of the job the fair queue holds (ready, in Bull, or delayed). */
@@ -196,7 +204,7 @@ export class JobFeeder implements OnApplicationShutdown {
    */
   async repairInFlight(staleMs: number, limit = 500): Promise<number> {
     const now = Date.now();
-    const stale = dispatchedFrom(await STALE_SCRIPT.run(this.redis, [], [FAIR_PREFIX, now - staleMs, now, limit]), 0);
+    const stale = dispatchedFrom(await this.fair.stale([], [FAIR_PREFIX, now - staleMs, now, limit]), 0);
     const resend: Dispatched[] = [];
     let released = 0;
     for (const d of stale) {
@@ -219,7 +227,7 @@ export class JobFeeder implements OnApplicationShutdown {
   private async releaseBatch(rows: Array<{ itemId: string; queueId: string }>): Promise<void[]> {
     const args: Array<string | number> = [FAIR_PREFIX, await this.lookahead(), Date.now(), DISPATCH_MAX];
     for (const r of rows) args.push(r.itemId, r.queueId);
-    const reply = await PUMP_SCRIPT.run(this.redis, [], args);
+    const reply = await this.fair.pump([], args);
     await this.toBull(dispatchedFrom(reply, 1));
     return rows.map(() => undefined);
   }

@@ -1,8 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { CacheScope, ItemStatus, JobStatus, Priority } from '@margin/contracts';
-import { isUniqueViolation } from '@margin/core';
-import { GroupCommit } from '@margin/cost-tracking';
+import { GroupCommit, isUniqueViolation } from '@margin/core';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';

@@ -2,7 +2,7 @@
 // providers' structured-output check, so a schema that compiles here compiles there.
 import { compileJsonSchema, isJsonObject } from '@margin/core';
 import type { ErrorObject } from 'ajv';
-import type { JsonSchema } from '@margin/providers';
+import type { JsonSchema } from '@margin/contracts';
 
 const MAX_PROBLEMS = 20;
 

@@ -1,9 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { COMPLEXITIES, type Complexity } from '@margin/contracts';
+import { COMPLEXITIES, type ChatMessage, type Complexity } from '@margin/contracts';
 import { DomainError, type PicoUsd } from '@margin/core';
 import { BudgetExceededError } from '@margin/cost-tracking';
 import { LlmExecutor, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, type ExecuteOutcome } from '@margin/model-router';
-import type { ChatMessage } from '@margin/providers';
 import { compileSchema } from './json-schema';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
 import type { PipelineContext, PipelineResult, PipelineStepResult, ProfileDefinition, ProfileStep } from './pipeline.types';

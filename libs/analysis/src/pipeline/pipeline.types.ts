@@ -1,8 +1,7 @@
 // The contract between the jobs side (which items to run, when, with what budget) and the pipeline side
 // (how one item's input becomes its output through a profile's steps).
-import type { CacheScope, Complexity, ModelTier } from '@margin/contracts';
+import type { CacheScope, Complexity, JsonSchema, ModelTier } from '@margin/contracts';
 import type { PicoUsd } from '@margin/core';
-import type { JsonSchema } from '@margin/providers';
 
 export interface ProfileStep {
   /** Unique within the profile; later templates refer to `steps.<name>`. */

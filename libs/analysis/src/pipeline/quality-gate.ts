@@ -6,8 +6,7 @@
 // templates always means the latest version). When the profile's last step (refine aside) is the assess
 // step, the pipeline's output is the latest content with `scores` (the last assessment) and `rounds`
 // (refine rounds run) added.
-import { COMPLEXITIES, type Complexity } from '@margin/contracts';
-import type { JsonSchema } from '@margin/providers';
+import { COMPLEXITIES, type Complexity, type JsonSchema } from '@margin/contracts';
 import type { ProfileDefinition, ProfileStep, QualityGate } from './pipeline.types';
 
 export interface GateSteps {

@@ -4,7 +4,7 @@
 //   {{#input.rubric}}…{{/input.rubric}}   the block only when the value is present (not null, false, "" or [])
 //   {{^input.rubric}}…{{/input.rubric}}   the block only when it is not
 // Paths start at `input` or `steps.<name>`, then follow properties or array indexes (`steps.outline.sections.0`).
-import type { JsonSchema } from '@margin/providers';
+import type { JsonSchema } from '@margin/contracts';
 import type { ProfileDefinition } from './pipeline.types';
 
 export class TemplateError extends Error {

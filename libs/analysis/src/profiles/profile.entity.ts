@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
-import type { CacheScope } from '@margin/contracts';
-import type { JsonSchema } from '@margin/providers';
+import type { CacheScope, JsonSchema } from '@margin/contracts';
 import type { ProfileStep, QualityGate } from '../pipeline/pipeline.types';
 
 /** One version of a tenant's own profile (built-ins live in code). Rows are never updated. */

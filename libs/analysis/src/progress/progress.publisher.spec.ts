@@ -2,17 +2,24 @@ import type { JobCounters } from '@margin/contracts';
 import type Redis from 'ioredis';
 import { ProgressPublisher } from './progress.publisher';
 
-/** The one connection the publisher duplicates from the shared client; Redis itself is the int-spec's business. */
-function fakeRedis(overrides: Partial<Record<'eval' | 'publish', jest.Mock>> = {}) {
-  const connection = {
+/**
+ * The one connection the publisher duplicates from the shared client; Redis itself is the int-spec's business.
+ * `takeSlot` answers the slot script (the one command the publisher defines on it).
+ */
+function fakeRedis(overrides: Partial<Record<'takeSlot' | 'publish', jest.Mock>> = {}) {
+  const takeSlot = overrides.takeSlot ?? jest.fn(async () => -1);
+  const connection: Record<string, unknown> = {
     on: jest.fn(),
-    eval: overrides.eval ?? jest.fn(async () => -1),
+    autoPipelineQueueSize: 0,
+    defineCommand: jest.fn((name: string) => {
+      connection[name] = takeSlot;
+    }),
     publish: overrides.publish ?? jest.fn(async () => 1),
     quit: jest.fn(async () => 'OK'),
     disconnect: jest.fn(),
   };
   const shared = { duplicate: () => connection } as unknown as Redis;
-  return { shared, connection };
+  return { shared, connection, takeSlot };
 }
 
 const counters = (over: Partial<JobCounters> = {}): JobCounters => ({
@@ -55,7 +62,7 @@ describe('ProgressPublisher', () => {
   it('drops pending trailing emissions and closes its connection on shutdown', async () => {
     jest.useFakeTimers();
     try {
-      const { shared, connection } = fakeRedis({ eval: jest.fn(async () => 200) }); // always inside the interval
+      const { shared, connection, takeSlot } = fakeRedis({ takeSlot: jest.fn(async () => 200) }); // always inside the interval
       const publisher = new ProgressPublisher(shared);
       const read = jest.fn(async () => counters());
       await publisher.jobProgress('t1', counters().jobId, read);
@@ -64,7 +71,7 @@ describe('ProgressPublisher', () => {
       expect(read).not.toHaveBeenCalled();
       expect(connection.quit).toHaveBeenCalled();
       await publisher.jobProgress('t1', counters().jobId, read); // after shutdown: ignored
-      expect(connection.eval).toHaveBeenCalledTimes(1);
+      expect(takeSlot).toHaveBeenCalledTimes(1);
     } finally {
       jest.useRealTimers();
     }

@@ -6,7 +6,7 @@ import {
   PROGRESS_NAMESPACE,
   tenantRoom,
 } from '@margin/contracts';
-import { REDIS } from '@margin/core';
+import { REDIS, RedisScript, type ScriptCall } from '@margin/core';
 import { type BroadcastOperator, Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
 import { type ProgressEmitEvents, TERMINAL_JOB_STATUSES } from './progress.types';
@@ -15,11 +15,11 @@ import { type ProgressEmitEvents, TERMINAL_JOB_STATUSES } from './progress.types
 export const PROGRESS_INTERVAL_MS = 250;
 
 // Takes the job's progress slot, or says how long until it frees up: -1 taken, otherwise the remaining ms.
-const TAKE_SLOT = `
+const TAKE_SLOT = new RedisScript(`
 if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return -1 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then return 0 end
-return ttl`;
+return ttl`, { keys: 1 });
 
 const slotKey = (jobId: string) => `margin:progress:slot:${jobId}`;
 
@@ -38,6 +38,7 @@ interface Trailing {
 export class ProgressPublisher implements OnApplicationShutdown {
   private readonly logger = new Logger(ProgressPublisher.name);
   private readonly redis: Redis;
+  private readonly takeSlotScript: ScriptCall;
   private readonly emitter: Emitter<ProgressEmitEvents>;
   /** Publications started by the emit in progress (the emitter publishes without returning the promise). */
   private capture: Array<Promise<unknown>> | null = null;
@@ -49,6 +50,7 @@ export class ProgressPublisher implements OnApplicationShutdown {
 
   constructor(@Inject(REDIS) shared: Redis) {
     this.redis = shared.duplicate();
+    this.takeSlotScript = TAKE_SLOT.defineOn(this.redis);
     this.redis.on('error', (err: Error) => this.logger.warn(`Progress publisher Redis: ${err.message}`));
     const client = {
       publish: (channel: string, message: string | Buffer) => {
@@ -113,7 +115,7 @@ export class ProgressPublisher implements OnApplicationShutdown {
   }
 
   private async takeSlot(jobId: string): Promise<number | null> {
-    const result = Number(await this.redis.eval(TAKE_SLOT, 1, slotKey(jobId), PROGRESS_INTERVAL_MS));
+    const result = Number(await this.takeSlotScript([slotKey(jobId)], [PROGRESS_INTERVAL_MS]));
     return result < 0 ? null : result;
   }
 

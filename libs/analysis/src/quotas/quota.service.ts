@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { MODEL_TIERS, type ModelTier, type Plan, type PlanLimits, type UsagePeriod } from '@margin/contracts';
-import { Clock, DomainError, ForbiddenError, monthPeriodUtc, NotFoundError } from '@margin/core';
-import { GroupCommit } from '@margin/cost-tracking';
+import { Clock, DomainError, ForbiddenError, GroupCommit, monthPeriodUtc, NotFoundError } from '@margin/core';
 import { TenantRepository, TenantUsageSource } from '@margin/identity';
 import { LRUCache } from 'lru-cache';
 import type { EntityManager } from 'typeorm';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
-import { REDIS, type PicoUsd } from '@margin/core';
+import { REDIS, RedisScript, type PicoUsd, type ScriptCall } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 
@@ -69,7 +69,7 @@ end
 // Returns -i when scope i's spend is not loaded yet (the caller loads it from the ledger and retries),
 // i when spent + reserved + estimate would pass scope i's limit; otherwise reserves the estimate in every
 // scope at once and returns 0. A $0 estimate holds nothing (there is nothing to give back).
-const RESERVE = `${REAP}
+const RESERVE = new RedisScript(`${REAP}
 local estimate = tonumber(ARGV[1])
 local ttl = tonumber(ARGV[2])
 local id = ARGV[3]
@@ -101,13 +101,13 @@ for i = 1, n do
   end
 end
 return 0
-`;
+`);
 
 // KEYS: per scope, spent, reserved, holds, leases. ARGV: reservation id, actual, ttl. Gives the hold back
 // (only if it is still held: a lapsed one was given back already) and books the actual cost. Returns each
 // scope's new spend, or -1 for a scope whose spend is not in Redis (a Redis restart meanwhile): it is not
 // created from this one call, the next use loads it from the ledger, which has this call's row already.
-const SETTLE = `${REAP}
+const SETTLE = new RedisScript(`${REAP}
 local id = ARGV[1]
 local actual = tonumber(ARGV[2])
 local ttl = tonumber(ARGV[3])
@@ -129,10 +129,10 @@ for i = 1, #KEYS / 4 do
   end
 end
 return out
-`;
+`);
 
 // KEYS: per scope, leases. ARGV: reservation id, lease (ms). Returns how many scopes still held it.
-const RENEW = `
+const RENEW = new RedisScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local renewed = 0
@@ -140,13 +140,13 @@ for i = 1, #KEYS do
   renewed = renewed + redis.call('ZADD', KEYS[i], 'XX', 'CH', now + tonumber(ARGV[2]), ARGV[1])
 end
 return renewed
-`;
+`);
 
 // KEYS: spent, reserved, holds, leases. Returns {spent or false, reserved}, after dropping lapsed leases.
-const CURRENT = `${REAP}
+const CURRENT = new RedisScript(`${REAP}
 reap(KEYS[2], KEYS[3], KEYS[4], now_ms())
 return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
-`;
+`, { keys: 4 });
 
 /**
  * Atomic reserve-then-settle across every budget that applies to a call (tenant month, job), held in Redis
@@ -165,11 +165,19 @@ export class BudgetReservations implements OnModuleDestroy {
   private readonly maxHoldMs: number;
   /** Renewal timers of the reservations this process holds. */
   private readonly renewals = new Map<string, NodeJS.Timeout>();
+  private readonly scripts: Record<'reserve' | 'settle' | 'renew' | 'current', ScriptCall>;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Optional() @Inject(BUDGET_RESERVATION_OPTIONS) options: BudgetReservationOptions | null = null,
   ) {
+    // A call's scopes (tenant month, job) vary in number, so RESERVE, SETTLE and RENEW take their key count per call.
+    this.scripts = {
+      reserve: RESERVE.defineOn(redis),
+      settle: SETTLE.defineOn(redis),
+      renew: RENEW.defineOn(redis),
+      current: CURRENT.defineOn(redis),
+    };
     this.leaseMs = options?.leaseMs ?? 60_000;
     this.maxHoldMs = options?.maxHoldMs ?? 60 * 60_000;
     if (!(this.leaseMs > 0) || !(this.maxHoldMs > 0)) throw new RangeError('budget reservation leaseMs and maxHoldMs must be positive');
@@ -197,7 +205,7 @@ export class BudgetReservations implements OnModuleDestroy {
     const limits = scopes.map((s) => (s.limitPico === null ? '-1' : s.limitPico.toString()));
     for (let attempt = 0; ; attempt++) {
       const answer = Number(
-        await this.redis.eval(RESERVE, scopes.length * 4, ...this.keys(scopes), estimatePico.toString(), TTL_SECONDS, id, this.leaseMs, ...limits),
+        await this.scripts.reserve(this.keys(scopes), [estimatePico.toString(), TTL_SECONDS, id, this.leaseMs, ...limits]),
       );
       if (answer === 0) {
         const reservation = { id, scopes, estimatePico };
@@ -220,7 +228,7 @@ export class BudgetReservations implements OnModuleDestroy {
         return;
       }
       const leases = reservation.scopes.map((s) => `margin:budget:${s.key}:leases`);
-      this.redis.eval(RENEW, leases.length, ...leases, reservation.id, this.leaseMs).then(
+      this.scripts.renew(leases, [reservation.id, this.leaseMs]).then(
         (renewed) => {
           if (Number(renewed) === 0 && !warned) {
             warned = true;
@@ -245,14 +253,7 @@ export class BudgetReservations implements OnModuleDestroy {
   async settle(reservation: Reservation, actualPico: PicoUsd): Promise<PicoUsd[]> {
     this.stopRenewing(reservation.id);
     if (reservation.scopes.length === 0) return [];
-    const spent = (await this.redis.eval(
-      SETTLE,
-      reservation.scopes.length * 4,
-      ...this.keys(reservation.scopes),
-      reservation.id,
-      actualPico.toString(),
-      TTL_SECONDS,
-    )) as Array<number | string>;
+    const spent = (await this.scripts.settle(this.keys(reservation.scopes), [reservation.id, actualPico.toString(), TTL_SECONDS])) as Array<number | string>;
     return Promise.all(
       spent.map(async (v, i) => {
         if (Number(v) >= 0) return BigInt(v);
@@ -273,7 +274,7 @@ export class BudgetReservations implements OnModuleDestroy {
 
   async current(scope: BudgetScope): Promise<{ spentPico: PicoUsd; reservedPico: PicoUsd }> {
     for (let attempt = 0; ; attempt++) {
-      const [spent, reserved] = (await this.redis.eval(CURRENT, 4, ...this.scopeKeys(scope.key))) as [string | null, string];
+      const [spent, reserved] = (await this.scripts.current(this.scopeKeys(scope.key), [])) as [string | null, string];
       if (spent !== null || attempt > 0) return { spentPico: BigInt(spent ?? '0'), reservedPico: BigInt(reserved) };
       await this.load(scope);
     }

@@ -130,6 +130,18 @@ export class LedgerRepository {
     return rows.length > 0;
   }
 
+  /** Many savings in one statement, idempotent per key like insertSavingOnce. */
+  async insertSavings(rows: Array<{ key: string; tenantId: string; jobId: string | null; itemId: string | null; kind: 'cache'; amountUsd: string; at: Date }>): Promise<void> {
+    if (rows.length === 0) return;
+    const col = <T>(f: (r: (typeof rows)[number]) => T): T[] => rows.map(f);
+    await this.calls.manager.query(
+      `INSERT INTO cost_savings (key, tenant_id, job_id, item_id, kind, amount_usd, created_at)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::numeric[], $7::timestamptz[])
+       ON CONFLICT (key) DO NOTHING`,
+      [col((r) => r.key), col((r) => r.tenantId), col((r) => r.jobId), col((r) => r.itemId), col((r) => r.kind), col((r) => r.amountUsd), col((r) => r.at)],
+    );
+  }
+
   async sumSavings(tenantId: string, from: Date, to: Date): Promise<string> {
     const [row] = (await this.calls.manager.query(
       `SELECT coalesce(sum(amount_usd), 0)::text AS total FROM cost_savings WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3`,

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { COST_GROUP_BY, type CostGroupBy, type CostSummary, type LlmCallView, type Page } from '@margin/contracts';
-import { Clock, decodeCursor, encodeCursor, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
-import { GroupCommit } from './group-commit';
+import { Clock, decodeCursor, encodeCursor, GroupCommit, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import { LedgerRepository } from './ledger.repository';
 import type { LlmCallEntity } from './llm-call.entity';
 
@@ -29,6 +28,16 @@ export interface LedgerEntry {
   at: Date;
 }
 
+/** What serving an answer from the cache saved: the cost of producing it. */
+export interface SavingEntry {
+  /** Stable per saving: the same one is never booked twice. */
+  key: string;
+  tenantId: string;
+  jobId?: string | null;
+  itemId?: string | null;
+  amountPico: PicoUsd;
+  at: Date;
+}
 
 function toView(c: LlmCallEntity): LlmCallView {
   return {
@@ -109,7 +118,7 @@ export class LedgerService implements OnApplicationShutdown {
   }
 
   /** Books what the cache saved (the item's original cost), once per key. */
-  async recordSaving(entry: { key: string; tenantId: string; jobId?: string | null; itemId?: string | null; amountPico: PicoUsd; at: Date }): Promise<void> {
+  async recordSaving(entry: SavingEntry): Promise<void> {
     await this.repo.insertSavingOnce({
       key: entry.key,
       tenantId: entry.tenantId,
@@ -119,6 +128,13 @@ export class LedgerService implements OnApplicationShutdown {
       amountUsd: picoToDecimal(entry.amountPico),
       at: entry.at,
     });
+  }
+
+  /** Books many cache savings in one statement, each once per key (a replayed one is not counted twice). */
+  async recordSavings(entries: SavingEntry[]): Promise<void> {
+    await this.repo.insertSavings(
+      entries.map((e) => ({ key: e.key, tenantId: e.tenantId, jobId: e.jobId ?? null, itemId: e.itemId ?? null, kind: 'cache', amountUsd: picoToDecimal(e.amountPico), at: e.at })),
+    );
   }
 
   /** Exact spend (pico) of a tenant in the calendar month containing `at`, or of one job. */

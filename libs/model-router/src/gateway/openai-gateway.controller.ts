@@ -1,10 +1,10 @@
 import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { COMPLEXITIES, type Complexity, type ModelTier } from '@margin/contracts';
+import { COMPLEXITIES, type ChatMessage, type Complexity, type ModelTier } from '@margin/contracts';
 import { DomainError, picoToUsd } from '@margin/core';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
-import type { ChatMessage, ChatResult, FinishReason } from '@margin/providers';
+import type { ChatResult, FinishReason } from '@margin/providers';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { CircuitBreaker } from './circuit-breaker';
 
-const REDIS_URL = 'redis://127.0.0.1:6379/13';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/13';
 const T0 = 1_700_000_000_000;
 const KEY = 'openai/gpt-4o-mini';
 

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, REDIS } from '@margin/core';
+import { Clock, REDIS, RedisScript, replyNumber, replyString, type RedisClient, type ScriptCall } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { LUA_PRELUDE, RedisScript, hashTag, replyNumber, replyString } from './redis-script';
+import { LUA_PRELUDE, hashTag } from './script-helpers';
 
 /**
  * Global circuit breaker per `provider/model`, held in Redis so that all workers see the same state.
@@ -75,7 +75,7 @@ if probeUntil ~= nil and probeUntil > now then
   return {'half-open', tostring(failures), fmt(openedAt), tostring(math.ceil(probeUntil - now))}
 end
 return {'half-open', tostring(failures), fmt(openedAt), ''}
-`);
+`, { keys: 2 });
 
 // KEYS: state. ARGV: now, openMs, probeTimeoutMs, idleMs.
 // Returns {allowed 0|1, state, retryAfterMs|'', probe 0|1}.
@@ -91,7 +91,7 @@ end
 redis.call('HSET', KEYS[1], 'probeUntil', fmt(now + probeMs))
 redis.call('PEXPIRE', KEYS[1], math.ceil(probeMs) + idle)
 return {1, 'half-open', '', 1}
-`);
+`, { keys: 1 });
 
 // KEYS: state, failures. ARGV: now, openMs. Returns the state after.
 const SUCCESS = new RedisScript(`
@@ -100,7 +100,7 @@ local openedAt = tonumber(redis.call('HGET', KEYS[1], 'openedAt'))
 if openedAt ~= nil and now < openedAt + openMs then return 'open' end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 'closed'
-`);
+`, { keys: 2 });
 
 // KEYS: state, failures. ARGV: now, windowMs, threshold, openMs, failure id, idleMs. Returns the state after.
 const FAILURE = new RedisScript(`${LUA_PRELUDE}
@@ -122,7 +122,7 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now - windowMs))
 redis.call('PEXPIRE', KEYS[2], math.ceil(windowMs) + idle)
 if redis.call('ZCARD', KEYS[2]) >= threshold then return open() end
 return 'closed'
-`);
+`, { keys: 2 });
 
 function isState(s: string): s is CircuitState {
   return s === 'closed' || s === 'open' || s === 'half-open';
@@ -156,12 +156,19 @@ export class CircuitBreaker {
   readonly windowMs: number;
   readonly openMs: number;
   readonly probeTimeoutMs: number;
+  private readonly scripts: Record<'read' | 'canPass' | 'success' | 'failure', ScriptCall>;
 
   constructor(
-    private readonly redis: Redis,
+    redis: RedisClient,
     private readonly now: () => number,
     options: CircuitBreakerOptions = {},
   ) {
+    this.scripts = {
+      read: READ.defineOn(redis),
+      canPass: CAN_PASS.defineOn(redis),
+      success: SUCCESS.defineOn(redis),
+      failure: FAILURE.defineOn(redis),
+    };
     this.failureThreshold = positive('failureThreshold', options.failureThreshold ?? 5, true);
     this.windowMs = positive('windowMs', options.windowMs ?? 60_000);
     this.openMs = positive('openMs', options.openMs ?? 30_000);
@@ -176,7 +183,7 @@ export class CircuitBreaker {
   async canPass(key: string): Promise<CircuitPass> {
     this.healthy.delete(key);
     const k = breakerKeys(key);
-    const reply = await CAN_PASS.run(this.redis, [k.state], [this.now(), this.openMs, this.probeTimeoutMs, IDLE_MS]);
+    const reply = await this.scripts.canPass([k.state], [this.now(), this.openMs, this.probeTimeoutMs, IDLE_MS]);
     const allowed = replyNumber(reply, 0) === 1;
     const state = toState(replyString(reply, 1));
     const retryAfterMs = replyNumber(reply, 2);
@@ -190,7 +197,7 @@ export class CircuitBreaker {
   async recordSuccess(key: string): Promise<CircuitState> {
     this.healthy.delete(key);
     const k = breakerKeys(key);
-    return toState(replyOf(await SUCCESS.run(this.redis, [k.state, k.failures], [this.now(), this.openMs])));
+    return toState(replyOf(await this.scripts.success([k.state, k.failures], [this.now(), this.openMs])));
   }
 
   /**
@@ -200,11 +207,7 @@ export class CircuitBreaker {
   async recordFailure(key: string): Promise<CircuitState> {
     this.healthy.delete(key);
     const k = breakerKeys(key);
-    const reply = await FAILURE.run(
-      this.redis,
-      [k.state, k.failures],
-      [this.now(), this.windowMs, this.failureThreshold, this.openMs, randomUUID(), IDLE_MS],
-    );
+    const reply = await this.scripts.failure([k.state, k.failures], [this.now(), this.windowMs, this.failureThreshold, this.openMs, randomUUID(), IDLE_MS]);
     return toState(replyOf(reply));
   }
 
@@ -238,7 +241,7 @@ export class CircuitBreaker {
 
   private async read(key: string, now: number): Promise<CircuitSnapshot> {
     const k = breakerKeys(key);
-    const reply = await READ.run(this.redis, [k.state, k.failures], [now, this.windowMs, this.openMs]);
+    const reply = await this.scripts.read([k.state, k.failures], [now, this.windowMs, this.openMs]);
     const snap: CircuitSnapshot = { key, state: toState(replyString(reply, 0)), failures: replyNumber(reply, 1) ?? 0 };
     const openedAt = replyNumber(reply, 2);
     const retryAfterMs = replyNumber(reply, 3);

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Clock, REDIS } from '@margin/core';
+import { Clock, REDIS, RedisScript, replyNumber, replyString, type RedisClient, type ScriptCall } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { LUA_PRELUDE, RedisScript, hashTag, replyNumber, replyString } from './redis-script';
+import { LUA_PRELUDE, hashTag } from './script-helpers';
 
 /**
  * Global RPM / TPM / concurrency limits per `provider/model`, held in Redis so that every worker process on
@@ -257,14 +257,14 @@ if maxc > 0 then
   redis.call('PEXPIRE', KEYS[3], math.ceil(tonumber(last[2]) - now) + idle)
 end
 return {1}
-`);
+`, { keys: 7 });
 
 // KEYS: queue, qexp, qtok. ARGV: ticket. A waiter gave up (timeout, abort, error).
 const LEAVE = new RedisScript(`
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 return redis.call('ZREM', KEYS[1], ARGV[1])
-`);
+`, { keys: 3 });
 
 // KEYS: tok, leases. ARGV: now, tpm (0 = none), delta tokens (+ refund / - extra charge), leaseId, idleMs.
 const SETTLE = new RedisScript(`${BUCKET_LUA}
@@ -275,7 +275,7 @@ if tpm > 0 and delta ~= 0 then
   save(KEYS[1], tpm, math.min(tpm, level + delta), ts, idle)
 end
 return removed
-`);
+`, { keys: 2 });
 
 // KEYS: leases. ARGV: now, leaseId, new expiry, idleMs. Returns 1 if the lease was still live.
 const EXTEND = new RedisScript(`
@@ -290,7 +290,7 @@ redis.call('ZADD', KEYS[1], 'XX', untilMs, ARGV[2])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(last[2]) - now) + idle)
 return 1
-`);
+`, { keys: 1 });
 
 // KEYS: req, tok, block. ARGV: now, remainingRequests, remainingTokens, resetRequestsMs, resetTokensMs,
 // retryAfterMs ('' = not given), rpm, tpm (0 = use the capacity stored by the last acquire), idleMs.
@@ -322,7 +322,7 @@ if ra ~= nil and ra > 0 then
   end
 end
 return 1
-`);
+`, { keys: 3 });
 
 // KEYS: req, tok, leases, block, qexp. ARGV: now, rpm, tpm (0 = stored capacity). Read-only.
 const PEEK = new RedisScript(`${BUCKET_LUA}
@@ -340,7 +340,7 @@ if blocked ~= nil and blocked > now then blockedOut = fmt(blocked) end
 return {level(KEYS[1], ARGV[2]), level(KEYS[2], ARGV[3]),
   tostring(redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf')), blockedOut,
   tostring(redis.call('ZCOUNT', KEYS[5], '(' .. ARGV[1], '+inf'))}
-`);
+`, { keys: 5 });
 
 const DEFAULTS = {
   leaseTtlMs: 10 * 60_000,
@@ -502,12 +502,21 @@ export class Lease {
  */
 export class RateLimiter {
   private readonly opts: Required<RateLimiterOptions>;
+  private readonly scripts: Record<'acquire' | 'leave' | 'settle' | 'extend' | 'tighten' | 'peek', ScriptCall>;
 
   constructor(
-    private readonly redis: Redis,
+    redis: RedisClient,
     private readonly now: () => number,
     options: RateLimiterOptions = {},
   ) {
+    this.scripts = {
+      acquire: ACQUIRE.defineOn(redis),
+      leave: LEAVE.defineOn(redis),
+      settle: SETTLE.defineOn(redis),
+      extend: EXTEND.defineOn(redis),
+      tighten: TIGHTEN.defineOn(redis),
+      peek: PEEK.defineOn(redis),
+    };
     this.opts = {
       leaseTtlMs: options.leaseTtlMs ?? DEFAULTS.leaseTtlMs,
       renewLeases: options.renewLeases ?? false,
@@ -575,8 +584,7 @@ export class RateLimiter {
    */
   async tighten(key: string, info: ProviderLimitInfo, limits: ModelLimits = {}): Promise<void> {
     const k = rateKeys(key);
-    await TIGHTEN.run(
-      this.redis,
+    await this.scripts.tighten(
       [k.req, k.tok, k.block],
       [
         this.now(),
@@ -595,8 +603,7 @@ export class RateLimiter {
   /** Read-only view of a key, refilled to now. */
   async peek(key: string, limits: ModelLimits = {}): Promise<RateLimitSnapshot> {
     const k = rateKeys(key);
-    const reply = await PEEK.run(
-      this.redis,
+    const reply = await this.scripts.peek(
       [k.req, k.tok, k.leases, k.block, k.qexp],
       [this.now(), limitArg('rpm', limits.rpm), limitArg('tpm', limits.tpm)],
     );
@@ -622,8 +629,7 @@ export class RateLimiter {
     const k = rateKeys(key);
     const now = this.now();
     const id = randomUUID();
-    const reply = await ACQUIRE.run(
-      this.redis,
+    const reply = await this.scripts.acquire(
       [k.req, k.tok, k.leases, k.block, k.queue, k.qexp, k.qtok],
       [
         now,
@@ -665,7 +671,7 @@ export class RateLimiter {
   private async leaveQueue(key: string, ticket: string): Promise<void> {
     const k = rateKeys(key);
     try {
-      await LEAVE.run(this.redis, [k.queue, k.qexp, k.qtok], [ticket]);
+      await this.scripts.leave([k.queue, k.qexp, k.qtok], [ticket]);
     } catch {
       // the ticket expires ticketGraceMs after its holder's planned wake-up
     }
@@ -673,8 +679,7 @@ export class RateLimiter {
 
   private async settleLease(lease: Lease, delta: number): Promise<void> {
     const k = rateKeys(lease.key);
-    await SETTLE.run(
-      this.redis,
+    await this.scripts.settle(
       [k.tok, k.leases],
       [this.now(), limitArg('tpm', lease.limits.tpm), delta, lease.id, this.opts.idleTtlMs],
     );
@@ -684,7 +689,7 @@ export class RateLimiter {
     if (!Number.isFinite(ttlMs) || ttlMs <= 0) throw new RangeError(`ttlMs must be positive, got ${ttlMs}`);
     const k = rateKeys(lease.key);
     const now = this.now();
-    const reply = await EXTEND.run(this.redis, [k.leases], [now, lease.id, now + ttlMs, this.opts.idleTtlMs]);
+    const reply = await this.scripts.extend([k.leases], [now, lease.id, now + ttlMs, this.opts.idleTtlMs]);
     return Number(reply) === 1;
   }
 }

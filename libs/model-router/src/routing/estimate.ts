@@ -1,4 +1,4 @@
-import type { ChatMessage, JsonSchema } from '@margin/providers';
+import type { ChatMessage, JsonSchema } from '@margin/contracts';
 
 /** Default completion budget when a request sets none (also what is reserved against budgets). */
 export const DEFAULT_MAX_TOKENS = 1024;

@@ -1,16 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Complexity, ModelTier } from '@margin/contracts';
+import type { ChatMessage, Complexity, JsonSchema, ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
 import { Clock, type PicoUsd } from '@margin/core';
 import {
   InvalidOutputError,
   ProviderError,
   ProviderRateLimitedError,
-  type ChatMessage,
   type ChatRequest,
   type ChatResult,
   type ChatStreamEvent,
-  type JsonSchema,
 } from '@margin/providers';
 import { CatalogService } from '../catalog/catalog.service';
 import { CircuitBreakerService } from '../limits/circuit-breaker';

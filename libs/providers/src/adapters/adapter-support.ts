@@ -1,5 +1,6 @@
 // Small pieces the three adapters share.
-import type { CallOptions, ChatMessage, ChatRequest, ChatResult, FinishReason, JsonSchema, ProviderHealth, TokenUsage } from '../llm-provider';
+import type { ChatMessage, JsonSchema } from '@margin/contracts';
+import type { CallOptions, ChatRequest, ChatResult, FinishReason, ProviderHealth, TokenUsage } from '../llm-provider';
 import { ProviderAbortedError } from '../provider-errors';
 import { objectRootSchema, prepareStructuredOutput, type StructuredOutputCheck } from '../structured-output';
 import { CallScope } from './call-scope';

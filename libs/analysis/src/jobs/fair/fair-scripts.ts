@@ -1,4 +1,4 @@
-import { RedisScript } from '@margin/model-router';
+import { RedisScript } from '@margin/core';
 
 /**
  * The fair queue's state in Redis, every key under one hash tag (`{fair}`) so that each script touches a
@@ -192,7 +192,7 @@ end
 local out = dispatch(tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]))
 table.insert(out, 1, added)
 return out
-`);
+`, { keys: 0 });
 
 /**
  * ARGV: prefix, lookahead, now, max, then itemId, bullId pairs of finished deliveries. Releases the in-flight
@@ -220,7 +220,7 @@ promote(now)
 local out = dispatch(tonumber(ARGV[2]), now, tonumber(ARGV[4]))
 table.insert(out, 1, released)
 return out
-`);
+`, { keys: 0 });
 
 /**
  * ARGV: prefix, tenant, job, priority, itemId, attempts, dueAt, waits, spentAttempts. The item leaves Bull's
@@ -249,7 +249,7 @@ if (tonumber(ARGV[8]) or 0) > 0 then reentries = tonumber(ARGV[8]) end
 redis.call('HSET', P .. 'items', id, t .. '|' .. job .. '|' .. prio .. '|' .. attempts .. '|' .. reentries .. '|' .. (tonumber(ARGV[9]) or 0))
 redis.call('ZADD', P .. 'delayed', tonumber(ARGV[7]), id)
 return known
-`);
+`, { keys: 0 });
 
 /** ARGV: prefix, job. Forgets the job's ready items (a cancelled job); in-flight ones finish as cancelled. Returns how many. */
 export const DROP_SCRIPT = new RedisScript(`${LUA_COMMON}
@@ -262,7 +262,7 @@ end
 redis.call('DEL', P .. 'ready:' .. job)
 redis.call('HDEL', P .. 'seq', job)
 return #ids
-`);
+`, { keys: 0 });
 
 /**
  * ARGV: prefix, staleBefore, now, limit. In-flight entries handed to Bull before staleBefore, their score
@@ -288,4 +288,4 @@ for _, id in ipairs(ids) do
   end
 end
 return out
-`);
+`, { keys: 0 });

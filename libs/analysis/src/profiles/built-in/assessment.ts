@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@margin/providers';
+import type { JsonSchema } from '@margin/contracts';
 
 export const ASSESSMENT_CRITERIA = ['contentQuality', 'seo', 'relevance', 'tone', 'structure', 'originality', 'completeness'] as const;
 

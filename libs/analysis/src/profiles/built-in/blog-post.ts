@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@margin/providers';
+import type { JsonSchema } from '@margin/contracts';
 import type { ProfileDefinition, ProfileStep, QualityGate } from '../../pipeline/pipeline.types';
 import { deriveOutputSchema } from '../../pipeline/quality-gate';
 import { ASSESSMENT_SCHEMA, ASSESSOR_SYSTEM } from './assessment';

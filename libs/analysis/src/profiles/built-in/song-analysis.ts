@@ -1,4 +1,4 @@
-import type { JsonSchema } from '@margin/providers';
+import type { JsonSchema } from '@margin/contracts';
 import type { ProfileDefinition } from '../../pipeline/pipeline.types';
 
 export const CONCERN_CATEGORIES = ['profanity', 'violence', 'sexual', 'substance', 'occult', 'despair', 'other'] as const;

@@ -1,6 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { COMPLEXITIES, type CacheScope, type Complexity, type ProfileStepView, type ProfileView } from '@margin/contracts';
-import type { JsonSchema } from '@margin/providers';
+import { COMPLEXITIES, type CacheScope, type Complexity, type JsonSchema, type ProfileStepView, type ProfileView } from '@margin/contracts';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
