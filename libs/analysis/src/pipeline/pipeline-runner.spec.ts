@@ -270,7 +270,7 @@ describe('PipelineRunner', () => {
 
   describe('when no model can take a tier', () => {
     const input = { topic: 'Tea' };
-    const skippedByPlan = () => new NoCandidateError('No model could take this call', [{ model: 'anthropic/claude-sonnet-4-5', outcome: 'skipped:plan' }]);
+    const skippedByPlan = () => new NoCandidateError('No model could take this call', [{ model: 'anthropic/claude-sonnet-4-5', kind: 'skipped', reason: 'plan' }]);
 
     it('steps down one tier at a time, with the same attempt prefix (nothing was booked), until one answers', async () => {
       const answers = blogAnswers([40]);
@@ -312,7 +312,7 @@ describe('PipelineRunner', () => {
     });
 
     it('a tier only waiting for a provider steps down; when no lower tier answers either, the item waits (the outage is what it reports)', async () => {
-      const outage = new ProvidersUnavailableError('analyze', 'ollama/qwen3:8b: circuit open', 20_000, new Date(), [{ model: 'ollama/qwen3:8b', outcome: 'skipped:circuit-open' }]);
+      const outage = new ProvidersUnavailableError('analyze', 'ollama/qwen3:8b: circuit open', 20_000, new Date(), [{ model: 'ollama/qwen3:8b', kind: 'skipped', reason: 'circuit-open' }]);
       const { executor, calls } = fakeExecutor((i) => {
         if (i.complexity === 'medium') throw outage;
         throw skippedByPlan();
@@ -323,7 +323,7 @@ describe('PipelineRunner', () => {
     });
 
     it('an outage after a model was tried is reported as is, without stepping down (its attempts are booked)', async () => {
-      const outage = new ProvidersUnavailableError('analyze', 'ollama/qwen3:8b: unreachable', 5_000, new Date(), [{ model: 'ollama/qwen3:8b', outcome: 'unavailable' }]);
+      const outage = new ProvidersUnavailableError('analyze', 'ollama/qwen3:8b: unreachable', 5_000, new Date(), [{ model: 'ollama/qwen3:8b', kind: 'failed', error: 'unavailable', detail: 'connect ECONNREFUSED' }]);
       const { executor, calls } = fakeExecutor(() => {
         throw outage;
       });
@@ -332,7 +332,7 @@ describe('PipelineRunner', () => {
     });
 
     it('does not step down after a model was tried and failed: the ledger has its attempts', async () => {
-      const failed = new NoCandidateError('all failed', [{ model: 'openai/gpt-4o-mini', outcome: 'server_error' }]);
+      const failed = new NoCandidateError('all failed', [{ model: 'openai/gpt-4o-mini', kind: 'failed', error: 'server_error', detail: 'HTTP 500' }]);
       const { executor, calls } = fakeExecutor(() => {
         throw failed;
       });

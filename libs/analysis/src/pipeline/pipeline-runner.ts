@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { COMPLEXITIES, type Complexity } from '@margin/contracts';
 import { DomainError, type PicoUsd } from '@margin/core';
 import { BudgetExceededError } from '@margin/cost-tracking';
-import { LlmExecutor, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, type ExecuteOutcome } from '@margin/model-router';
+import { LlmExecutor, NoCandidateError, nothingSent, PlanForbidsModelsError, ProvidersUnavailableError, type ExecuteOutcome } from '@margin/model-router';
 import type { ChatMessage } from '@margin/providers';
 import { compileSchema } from './json-schema';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
@@ -29,7 +29,7 @@ function unroutable(err: unknown): boolean {
   return (
     err instanceof BudgetExceededError ||
     err instanceof PlanForbidsModelsError ||
-    ((err instanceof NoCandidateError || err instanceof ProvidersUnavailableError) && err.attempts.every((a) => a.outcome.startsWith('skipped')))
+    ((err instanceof NoCandidateError || err instanceof ProvidersUnavailableError) && nothingSent(err.attempts))
   );
 }
 

@@ -18,7 +18,8 @@ import { RateLimiterService, type Lease } from '../limits/rate-limiter';
 import { RoutingPolicyService } from '../policy/routing-policy.service';
 import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
 import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type Blocker } from './availability';
-import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, type AttemptSummary } from './execution.errors';
+import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, } from './execution.errors';
+import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
 import { RouterService, type RouteCandidate } from './router.service';
 
 export interface ExecuteInput {
@@ -70,7 +71,7 @@ export interface ExecuteOutcome {
   providerId: string;
   costPico: PicoUsd;
   fallbackFrom: string | null;
-  attempts: AttemptSummary[];
+  attempts: AttemptOutcome[];
   routingReason: string;
   /** Resolves when the call is booked (already resolved unless `settleInBackground`). */
   settled: Promise<void>;
@@ -136,7 +137,7 @@ export class LlmExecutor {
       abKey: input.abKey ?? input.itemId ?? undefined,
       allowedTiers: input.allowedTiers,
     });
-    const attempts: AttemptSummary[] = plan.skipped.map((s) => ({ model: s.model, outcome: `skipped:${s.reason}`, detail: s.detail }));
+    const attempts: AttemptOutcome[] = plan.skipped.map((s) => ({ kind: 'skipped', model: s.model, reason: s.reason, detail: s.detail }));
     // Why each candidate could not take the call, typed: decides between waiting for an outage and failing.
     const blockers: Blocker[] = plan.skipped.map((s) => blockerFromSkip(s.model, s.reason, s.detail, s.retryAfterMs));
     const premiumId = this.policy.premiumCounterfactual(input.tenantId, input.operation);
@@ -157,7 +158,7 @@ export class LlmExecutor {
         if (candidate.circuit.state !== 'closed' || candidate.circuit.failures > 0) {
           const gate = await this.breaker.canPass(candidate.model.id);
           if (!gate.allowed) {
-            attempts.push({ model: candidate.model.id, outcome: 'skipped:circuit-open' });
+            attempts.push({ kind: 'skipped', model: candidate.model.id, reason: 'circuit-open' });
             blockers.push(blockerFromCircuit(candidate.model.id, gate));
             break;
           }
@@ -166,7 +167,7 @@ export class LlmExecutor {
         if ('skip' in prepared) {
           if (prepared.budget) budgetRefusal = prepared.budget;
           if (prepared.retryAfterMs !== undefined) shortestRetryMs = Math.min(shortestRetryMs ?? Infinity, prepared.retryAfterMs);
-          attempts.push({ model: candidate.model.id, outcome: `skipped:${prepared.skip}`, detail: prepared.detail });
+          attempts.push({ kind: 'skipped', model: candidate.model.id, reason: prepared.skip, detail: prepared.detail });
           blockers.push(blockerFromSkip(candidate.model.id, prepared.skip, prepared.detail, prepared.retryAfterMs));
           break;
         }
@@ -203,7 +204,7 @@ export class LlmExecutor {
           const booking = this.settleSuccess(input, prepared, result, costPico, { attemptId, started, premiumId, fallbackFrom, reason: routingReason });
           if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
           else await booking;
-          attempts.push({ model: candidate.model.id, outcome: 'success' });
+          attempts.push({ kind: 'ok', model: candidate.model.id });
           yield {
             type: 'done',
             outcome: { result, modelId: candidate.model.id, providerId: candidate.model.providerId, costPico, fallbackFrom, attempts, routingReason, settled: booking },
@@ -212,7 +213,7 @@ export class LlmExecutor {
         } catch (err) {
           const error = err instanceof ProviderError ? err : null;
           await this.settleFailure(input, prepared, err, { attemptId, started, latencyMs: performance.now() - t0, fallbackFrom, reason: this.reason(input, candidate, attempts) });
-          attempts.push({ model: candidate.model.id, outcome: error?.kind ?? 'error', detail: (err as Error).message });
+          attempts.push({ kind: 'failed', model: candidate.model.id, error: error?.kind ?? 'error', detail: (err as Error).message });
           if (!error || emitted || !FALLBACK_KINDS.has(error.kind)) {
             if (error && !emitted) throw new LlmCallFailedError(candidate.model.id, error);
             throw err;
@@ -242,12 +243,12 @@ export class LlmExecutor {
     if (outage) {
       throw new ProvidersUnavailableError(input.operation, outage.reason, outage.retryAfterMs, new Date(this.clock.now().getTime() + outage.retryAfterMs), attempts);
     }
-    if (budgetRefusal && !attempts.some((a) => !a.outcome.startsWith('skipped'))) throw budgetRefusal;
+    if (budgetRefusal && nothingSent(attempts)) throw budgetRefusal;
     if (plan.candidates.length === 0 && plan.skipped.length > 0 && plan.skipped.every((s) => s.reason === 'plan')) {
       const cell = input.models?.length ? `the requested model ${input.models.join(', ')}` : `every candidate of the policy cell ${input.operation} × ${input.complexity} (${plan.skipped.map((s) => s.model).join(', ')})`;
       throw new PlanForbidsModelsError(`The tenant's plan allows only ${(input.allowedTiers ?? []).join(', ') || 'no'} models, which rules out ${cell}`, attempts);
     }
-    const summary = attempts.map((a) => `${a.model}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ');
+    const summary = describeOutcomes(attempts);
     throw new NoCandidateError(
       `No model could take this ${input.operation} call: ${summary || 'the policy has no candidates'}`,
       attempts,
@@ -255,10 +256,10 @@ export class LlmExecutor {
     );
   }
 
-  private reason(input: ExecuteInput, candidate: RouteCandidate, attempts: AttemptSummary[]): string {
+  private reason(input: ExecuteInput, candidate: RouteCandidate, attempts: AttemptOutcome[]): string {
     const base = input.models?.length ? `requested ${candidate.model.id}` : `policy ${input.operation}/${input.complexity} → ${candidate.model.id} (${candidate.model.tier})`;
     const before = attempts.filter((a) => a.model !== candidate.model.id);
-    return before.length ? `${base} after ${before.map((a) => `${a.model} ${a.outcome}`).join(', ')}` : base;
+    return before.length ? `${base} after ${before.map((a) => `${a.model} ${outcomeLabel(a)}`).join(', ')}` : base;
   }
 
   private async prepare(
