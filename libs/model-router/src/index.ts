@@ -1,7 +1,7 @@
 export * from './model-router.module';
 export * from './catalog/cost';
 export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalog.service';
-export { RoutingPolicyService } from './policy/routing-policy.service';
+export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
 export { RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
 export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
 export { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './routing/execution.errors';

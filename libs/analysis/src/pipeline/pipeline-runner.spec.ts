@@ -1,6 +1,5 @@
-import { DomainError } from '@margin/core';
 import { BudgetExceededError } from '@margin/cost-tracking';
-import { NoCandidateError, ProvidersUnavailableError, type ExecuteInput, type ExecuteOutcome, type LlmExecutor } from '@margin/model-router';
+import { NoCandidateError, ProvidersUnavailableError, UnknownOperationError, type ExecuteInput, type ExecuteOutcome, type LlmExecutor } from '@margin/model-router';
 import { strictMock } from '@margin/testing';
 import { BLOG_POST } from '../profiles/built-in/blog-post';
 import { DEFAULT_SONG_RUBRIC, SONG_ANALYSIS } from '../profiles/built-in/song-analysis';
@@ -8,12 +7,6 @@ import { PipelineRunner } from './pipeline-runner';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
 import type { PipelineContext, ProfileDefinition } from './pipeline.types';
 import { escalate } from './quality-gate';
-
-/** What the routing policy throws for an operation × complexity it has no cell for. */
-class UnknownCell extends DomainError {
-  readonly code = 'unknown_operation';
-  readonly httpStatus = 422;
-}
 
 type Answer = { json: unknown; model?: string; provider?: string; cost?: bigint; emulated?: boolean };
 
@@ -346,7 +339,7 @@ describe('PipelineRunner', () => {
       const { executor, calls } = fakeExecutor((i) => {
         if (i.complexity === 'complex') throw first;
         if (i.complexity === 'medium') throw skippedByPlan();
-        throw new UnknownCell('No routing policy for operation "analyze" at complexity "simple"');
+        throw new UnknownOperationError('analyze', 'simple');
       });
       const profile: ProfileDefinition = { ...SONG_ANALYSIS, steps: SONG_ANALYSIS.steps.map((s) => ({ ...s, complexity: 'complex' as const })) };
       await expect(new PipelineRunner(executor).run(profile, SONG, ctx())).rejects.toBe(first);

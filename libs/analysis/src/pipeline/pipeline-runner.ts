@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { COMPLEXITIES, type Complexity } from '@margin/contracts';
-import { DomainError, type PicoUsd } from '@margin/core';
+import type { PicoUsd } from '@margin/core';
 import { BudgetExceededError } from '@margin/cost-tracking';
-import { LlmExecutor, NoCandidateError, nothingSent, PlanForbidsModelsError, ProvidersUnavailableError, type ExecuteOutcome } from '@margin/model-router';
+import { LlmExecutor, NoCandidateError, nothingSent, PlanForbidsModelsError, ProvidersUnavailableError, UnknownOperationError, type ExecuteOutcome } from '@margin/model-router';
 import type { ChatMessage } from '@margin/providers';
 import { compileSchema } from './json-schema';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
@@ -118,7 +118,7 @@ export class PipelineRunner {
           break;
         } catch (err) {
           // A lower tier the policy has no cell for says nothing new: report why the tier asked for failed.
-          if (tier !== complexity && err instanceof DomainError && err.code === 'unknown_operation') throw outage ?? firstError;
+          if (tier !== complexity && err instanceof UnknownOperationError) throw outage ?? firstError;
           firstError ??= err;
           if (err instanceof ProvidersUnavailableError && (!outage || err.retryAfterMs < outage.retryAfterMs)) outage = err;
           if (!unroutable(err)) throw err;
