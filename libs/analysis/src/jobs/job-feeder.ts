@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { BULL_PRIORITY, QUEUES, WORKER_HEARTBEAT_PREFIX, type AnalysisItemPayload, type Priority, type WorkerHeartbeat } from '@margin/contracts';
-import { REDIS } from '@margin/core';
+import { REDIS, sleep } from '@margin/core';
 import { GroupCommit } from '@margin/cost-tracking';
 import { replyNumber, replyString } from '@margin/model-router';
 import type { JobOptions, Queue } from 'bull';
@@ -235,7 +235,7 @@ export class JobFeeder implements OnApplicationShutdown {
       } catch (err) {
         // Left in flight, they are found by repairInFlight.
         if (attempt >= 2) throw err;
-        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+        await sleep(50 * (attempt + 1));
       }
     }
   }

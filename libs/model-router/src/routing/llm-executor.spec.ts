@@ -208,6 +208,25 @@ describe('LlmExecutor', () => {
       expect(longWait[0]?.provider.chat).toHaveBeenCalledTimes(1);
     });
 
+    it('an abort during the retry-after wait ends it at once with the caller’s reason, sending nothing more', async () => {
+      const a = candidate('openai/gpt-4o-mini', [new ProviderRateLimitedError('openai', 'slow down', 10_000), answer()]);
+      const { executor, ledger } = setup({ plans: { simple: plan([a.candidate]) } });
+      const controller = new AbortController();
+      const reason = new Error('job cancelled');
+      ledger.record.mockImplementationOnce(async () => {
+        // The failed attempt is booked just before the wait begins.
+        setTimeout(() => controller.abort(reason), 20);
+        return true;
+      });
+      const t0 = performance.now();
+
+      await expect(executor.execute(input({ maxWaitMs: 30_000, signal: controller.signal }))).rejects.toBe(reason);
+
+      expect(performance.now() - t0).toBeLessThan(2_000);
+      expect(a.provider.chat).toHaveBeenCalledTimes(1);
+      expect(booked(ledger)).toEqual(['item-1:a0:analyze:0:0 openai/gpt-4o-mini rate_limited']);
+    });
+
     it('skips a candidate the limiter or the budget refuses, and tries the next', async () => {
       const a = candidate('openai/gpt-4o-mini', []);
       const b = candidate('anthropic/claude-haiku-4-5', [], { estimatePico: 5_000n });

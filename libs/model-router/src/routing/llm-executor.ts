@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { COMPLEXITIES, type Complexity, type ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
-import { Clock, type PicoUsd } from '@margin/core';
+import { Clock, sleep, type PicoUsd } from '@margin/core';
 import {
   InvalidOutputError,
   ProviderError,
@@ -267,7 +267,7 @@ export class LlmExecutor {
       }
       if (error instanceof ProviderRateLimitedError && !waitedForRetry && worthWaiting(call.input, error, candidate, next)) {
         waitedForRetry = true;
-        await new Promise((r) => setTimeout(r, error.retryAfterMs));
+        await sleep(error.retryAfterMs ?? 0, call.input.signal);
         continue;
       }
       tier.blockers.push(blockerFromError(candidate.model.id, error));
