@@ -7,6 +7,7 @@ import {
   ProviderAuthError,
   ProviderRateLimitedError,
   ProviderServerError,
+  ProviderTimeoutError,
   ProviderUnavailableError,
   StreamInterruptedError,
   type ChatRequest,
@@ -141,6 +142,34 @@ describe('LlmExecutor', () => {
       expect(out.routingReason).toBe('policy analyze/simple → anthropic/claude-haiku-4-5 (cheap) after openai/gpt-4o-mini server_error');
       expect(booked(ledger)).toEqual(['item-1:a0:analyze:0:0 openai/gpt-4o-mini server_error', 'item-1:a0:analyze:0:1 anthropic/claude-haiku-4-5 success']);
       expect(breaker.recordFailure).toHaveBeenCalledWith('openai/gpt-4o-mini');
+    });
+
+    it('asks the router for the call’s cell with its token estimate and the plan’s tiers, leaving the budget to reservations', async () => {
+      const { executor, router } = setup({ plans: { medium: plan([candidate('openai/gpt-4o-mini', [answer()]).candidate]) } });
+      await executor.execute(input({ complexity: 'medium', itemId: 'item-1', maxTokens: 300, allowedTiers: ['local', 'cheap'] }));
+      expect(router.plan).toHaveBeenCalledWith({
+        tenantId: 't1',
+        operation: 'analyze',
+        complexity: 'medium',
+        inputTokens: expect.any(Number),
+        maxTokens: 300,
+        budgetRemainingPico: null,
+        models: undefined,
+        abKey: 'item-1',
+        allowedTiers: ['local', 'cheap'],
+      });
+    });
+
+    it('a provider’s rate limit tightens the limiter and spares the breaker; a timeout counts against the breaker', async () => {
+      const limited = candidate('openai/gpt-4o-mini', [new ProviderRateLimitedError('openai', 'slow down', 4_000)]);
+      const slow = candidate('anthropic/claude-haiku-4-5', [new ProviderTimeoutError('anthropic', 'timed out')]);
+      const fine = candidate('ollama/qwen3:8b', [answer()]);
+      const { executor, limiter, breaker } = setup({ plans: { simple: plan([limited.candidate, slow.candidate, fine.candidate]) } });
+
+      await executor.execute(input());
+
+      expect(limiter.tighten).toHaveBeenCalledWith('openai/gpt-4o-mini', { retryAfterMs: 4_000 }, { rpm: null, tpm: null, maxConcurrency: null });
+      expect(breaker.recordFailure.mock.calls).toEqual([['anthropic/claude-haiku-4-5']]);
     });
 
     it('lists the router’s skips first and says why each candidate could not take the call, in one message', async () => {
