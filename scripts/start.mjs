@@ -4,6 +4,7 @@ import { ensureDependencies, ROOT, say } from './lib/deps.mjs';
 ensureDependencies();
 
 const { spawn } = await import('node:child_process');
+const { setTimeout: sleep } = await import('node:timers/promises');
 const { API_MAIN, WORKER_MAIN, build } = await import('./lib/build.mjs');
 const { cli, migrate, prepareEnvironment } = await import('./lib/stack.mjs');
 const { maybeStartEmulator } = await import('./lib/emulator.mjs');
@@ -70,7 +71,7 @@ for (;;) {
     supervisor.stop(1);
     break;
   }
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
 }
 
 if (!supervisor.isStopping) {

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { say } from './deps.mjs';
 
@@ -86,7 +87,7 @@ async function waitFor(check, seconds) {
   for (let i = 0; i < seconds * 4; i++) {
     const r = await check();
     if (r.ok) return r;
-    await new Promise((res) => setTimeout(res, 250));
+    await sleep(250);
   }
   return check();
 }

@@ -135,6 +135,15 @@ describe('auth (login, signup, me)', () => {
     const after = await t.dataSource.query('SELECT count(*)::int AS n FROM tenants');
     expect(after[0].n).toBe(before[0].n);
   });
+
+  it('sign-ups racing for one email: one wins, the others get the same 409 with its code, and no tenant is left without an owner', async () => {
+    const before = await t.dataSource.query('SELECT count(*)::int AS n FROM tenants');
+    const answers = await Promise.all([1, 2, 3].map((n) => t.http.post('/api/v1/auth/signup').send({ email: 'race@acme.test', password: 'long-enough-pw', tenantName: `Race ${n}` })));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
+    for (const lost of answers.filter((r) => r.status === 409)) expect(lost.body).toMatchObject({ code: 'email_taken', message: 'A user with this email already exists' });
+    const after = await t.dataSource.query('SELECT count(*)::int AS n FROM tenants');
+    expect(after[0].n).toBe(before[0].n + 1);
+  });
 });
 
 describe('auth with sign-up closed', () => {

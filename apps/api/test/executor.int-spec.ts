@@ -90,7 +90,7 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     ]);
     // Until retry-after passes, the model is skipped without a call.
     const next = await executor.execute(input({ models: ['anthropic/claude-haiku-4-5', 'ollama/llama3.1:8b'] }));
-    expect(next.attempts[0]).toMatchObject({ model: 'anthropic/claude-haiku-4-5', outcome: 'skipped:rate-limit' });
+    expect(next.attempts[0]).toMatchObject({ model: 'anthropic/claude-haiku-4-5', kind: 'skipped', reason: 'rate-limit' });
   });
 
   it('falls back when a stream is cut mid-way (stream interrupted) when the caller waits for the whole answer', async () => {
@@ -149,7 +149,7 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     const skipped = input({ models: ['ollama/mistral:7b', 'ollama/llama3.1:8b'] });
     const out = await executor.execute(skipped);
     expect(out.modelId).toBe('ollama/llama3.1:8b');
-    expect(out.attempts[0]).toMatchObject({ model: 'ollama/mistral:7b', outcome: 'skipped:circuit-open' });
+    expect(out.attempts[0]).toMatchObject({ model: 'ollama/mistral:7b', kind: 'skipped', reason: 'circuit-open' });
     expect((await ledger(skipped.attemptPrefix)).map((r) => r.model_id)).toEqual(['ollama/llama3.1:8b']);
 
     clock.advance(31_000);
@@ -187,7 +187,7 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     // opened 10 s ago, open for 30 s: back in 20 s
     expect(outage.retryAfterMs).toBe(20_000);
     expect(outage.retryAfterSeconds).toBe(20);
-    expect(outage.attempts.map((a) => a.outcome)).toEqual(['skipped:circuit-open', 'skipped:circuit-open']);
+    expect(outage.attempts.map((a) => (a.kind === 'skipped' ? a.reason : a.kind))).toEqual(['circuit-open', 'circuit-open']);
     expect(await ledger(i.attemptPrefix)).toEqual([]);
     clock.advance(21_000);
     expect((await executor.execute(input({ models: ['ollama/qwen3:8b', 'ollama/llama3.1:8b'] }))).modelId).toBe('ollama/qwen3:8b');
@@ -197,7 +197,7 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     const huge = 'word '.repeat(36_000); // ≈ 45k tokens: over qwen3's 40,960 window
     const out = await executor.execute(input({ messages: [{ role: 'user', content: huge }] }));
     expect(out.modelId).toBe('ollama/llama3.1:8b');
-    expect(out.attempts[0]).toMatchObject({ model: 'ollama/qwen3:8b', outcome: 'skipped:context-window' });
+    expect(out.attempts[0]).toMatchObject({ model: 'ollama/qwen3:8b', kind: 'skipped', reason: 'context-window' });
   });
 
   it('beforeDispatch refusing sends nothing and books nothing; its limiter slot and budget reservation come back', async () => {

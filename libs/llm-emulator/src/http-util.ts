@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout } from 'node:timers/promises';
 import { AbortedError } from './rate-limit';
 
 export const MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -42,20 +43,15 @@ export function header(req: IncomingMessage, name: string): string | undefined {
 }
 
 /** Resolves after `ms` milliseconds; rejects with AbortedError when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new AbortedError());
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AbortedError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) throw new AbortedError();
+  if (ms <= 0) return;
+  try {
+    await setTimeout(ms, undefined, signal ? { signal } : undefined);
+  } catch (err) {
+    if (signal?.aborted) throw new AbortedError();
+    throw err;
+  }
 }
 
 /** Number from a header, or undefined when absent/invalid. */

@@ -232,7 +232,7 @@ async function plainAnswer(res: ServerResponse, renderer: Renderer, g: Generatio
     // announce the full body, send half of it, then drop the connection
     res.writeHead(200, { ...o.headers, 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(body)) });
     res.write(body.slice(0, Math.floor(body.length / 2)));
-    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     res.destroy();
     return;
   }
@@ -275,7 +275,7 @@ async function streamAnswer(res: ServerResponse, renderer: Renderer, g: Generati
   if (buffer) res.write(buffer);
   if (o.cut) {
     // drop the connection without the final event / usage
-    await new Promise<void>((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     res.destroy();
     return;
   }

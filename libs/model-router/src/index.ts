@@ -1,10 +1,11 @@
 export * from './model-router.module';
 export * from './catalog/cost';
 export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalog.service';
-export { RoutingPolicyService } from './policy/routing-policy.service';
-export { RouterService, type RouteContext, type RoutePlan } from './routing/router.service';
+export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
+export { RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
 export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
 export { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './routing/execution.errors';
+export { outcomeLabel, describeOutcomes, nothingSent, type AttemptOutcome } from './routing/attempt-outcome';
 export { PlanTiersSource } from './routing/plan-tiers';
 export { outageOf, blockerFromError, blockerFromSkip, blockerFromCircuit, type Blocker } from './routing/availability';
 export { DEFAULT_MAX_TOKENS, estimateInputTokens } from './routing/estimate';

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { CacheScope } from '@margin/contracts';
-import { Clock, DomainError, GroupCommit, picoToDecimal, REDIS, RedisScript, usdToPico, type PicoUsd, type ScriptCall } from '@margin/core';
+import { Clock, DomainError, GroupCommit, picoToDecimal, REDIS, RedisScript, sleep, usdToPico, type PicoUsd, type ScriptCall } from '@margin/core';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { AnalysisCacheRepository, type CacheValue } from './analysis-cache.repository';
@@ -164,7 +164,7 @@ export class AnalysisCacheService {
       // Another caller is computing it: wait for its result, or for its lock to go (it failed) and try again.
       while (await this.redis.exists(lockKey)) {
         if (signal?.aborted) throw signal.reason;
-        await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+        await sleep(WAIT_POLL_MS, signal);
         const ready = await this.lookup(key);
         if (ready) return { value: ready, fromCache: true };
       }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AnalyzeResponse, CacheScope } from '@margin/contracts';
-import { Clock, picoToDecimal, picoToUsd, REDIS } from '@margin/core';
+import { Clock, picoToDecimal, picoToUsd, REDIS, sleep } from '@margin/core';
 import type Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { LedgerService } from '@margin/cost-tracking';
@@ -109,7 +109,7 @@ export class AnalyzeService implements OnApplicationShutdown {
         return await work();
       } catch (err) {
         if (!(err instanceof ProvidersUnavailableError) || performance.now() + err.retryAfterMs > until) throw err;
-        await new Promise((r) => setTimeout(r, Math.max(250, err.retryAfterMs)));
+        await sleep(Math.max(250, err.retryAfterMs));
       }
     }
   }

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { BULL_PRIORITY, QUEUES, WORKER_HEARTBEAT_PREFIX, type AnalysisItemPayload, type Priority, type WorkerHeartbeat } from '@margin/contracts';
-import { GroupCommit, REDIS, replyNumber, replyString, type ScriptCall } from '@margin/core';
+import { GroupCommit, REDIS, replyNumber, replyString, sleep, type ScriptCall } from '@margin/core';
 import type { JobOptions, Queue } from 'bull';
 import type Redis from 'ioredis';
 import { FairShares } from '../quotas/fair-shares';
@@ -243,7 +243,7 @@ export class JobFeeder implements OnApplicationShutdown {
       } catch (err) {
         // Left in flight, they are found by repairInFlight.
         if (attempt >= 2) throw err;
-        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+        await sleep(50 * (attempt + 1));
       }
     }
   }

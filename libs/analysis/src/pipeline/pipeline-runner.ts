@@ -1,8 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { COMPLEXITIES, type ChatMessage, type Complexity } from '@margin/contracts';
-import { DomainError, type PicoUsd } from '@margin/core';
-import { BudgetExceededError } from '@margin/cost-tracking';
-import { LlmExecutor, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, type ExecuteOutcome } from '@margin/model-router';
+import type { ChatMessage, Complexity } from '@margin/contracts';
+import type { PicoUsd } from '@margin/core';
+import { LlmExecutor, type ExecuteOutcome } from '@margin/model-router';
 import { compileSchema } from './json-schema';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
 import type { PipelineContext, PipelineResult, PipelineStepResult, ProfileDefinition, ProfileStep } from './pipeline.types';
@@ -17,24 +16,6 @@ interface StepRun {
   step: ProfileStep;
   outcome: ExecuteOutcome;
   output: unknown;
-}
-
-/**
- * Nothing could even be tried at this complexity: every candidate was skipped (the plan's tiers, the budget,
- * rate limits, open circuits) or the budget refused them all. No ledger row was written, so the same
- * attempt prefix can be used one tier down.
- */
-function unroutable(err: unknown): boolean {
-  return (
-    err instanceof BudgetExceededError ||
-    err instanceof PlanForbidsModelsError ||
-    ((err instanceof NoCandidateError || err instanceof ProvidersUnavailableError) && err.attempts.every((a) => a.outcome.startsWith('skipped')))
-  );
-}
-
-/** The tiers to try for a step, most capable first: the one asked for, then each one below it. */
-function tiersFrom(complexity: Complexity): Complexity[] {
-  return COMPLEXITIES.slice(0, COMPLEXITIES.indexOf(complexity) + 1).reverse();
 }
 
 /** What the model is told besides the step's own prompts: the answer's shape. */
@@ -82,50 +63,32 @@ export class PipelineRunner {
     const call = async (step: ProfileStep, round: number, complexity: Complexity): Promise<StepRun> => {
       ctx.signal?.throwIfAborted();
       const messages = stepMessages(step, scope);
-      let outcome: ExecuteOutcome | undefined;
-      let firstError: unknown;
-      // A tier that is only waiting for a provider to come back: the item waits rather than fails, when no lower
-      // tier answers either.
-      let outage: ProvidersUnavailableError | undefined;
-      // A tier the tenant cannot use (a free plan's local-only models, a spent budget) is not a reason to fail
-      // the item while a lower tier can answer.
-      for (const tier of tiersFrom(complexity)) {
-        try {
-          outcome = await this.executor.execute({
-            tenantId: ctx.tenantId,
-            userId: ctx.userId,
-            apiKeyId: ctx.apiKeyId,
-            jobId: ctx.jobId,
-            itemId: ctx.itemId,
-            // The job's whole budget: the budget service counts what the job has spent already.
-            jobBudgetPico: ctx.jobBudgetPico,
-            operation: step.operation,
-            complexity: tier,
-            messages,
-            maxTokens: step.maxTokens ?? DEFAULT_STEP_MAX_TOKENS,
-            outputSchema: { name: step.name, schema: step.outputSchema },
-            attemptPrefix: `${ctx.attemptKey}:${step.name}:${round}`,
-            allowedTiers: ctx.allowedTiers,
-            signal: ctx.signal,
-            transport: 'stream',
-            timeoutMs: STEP_TIMEOUT_MS,
-            maxWaitMs: MAX_RATE_WAIT_MS,
-            ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
-            ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
-          });
-          bookings.push(outcome.settled);
-          break;
-        } catch (err) {
-          // A lower tier the policy has no cell for says nothing new: report why the tier asked for failed.
-          if (tier !== complexity && err instanceof DomainError && err.code === 'unknown_operation') throw outage ?? firstError;
-          firstError ??= err;
-          if (err instanceof ProvidersUnavailableError && (!outage || err.retryAfterMs < outage.retryAfterMs)) outage = err;
-          if (!unroutable(err)) throw err;
-          if (tier === 'simple') throw outage ?? firstError;
-          this.logger.debug({ profile: profile.key, step: step.name, itemId: ctx.itemId, complexity: tier }, `no model can take ${step.operation}/${tier}: trying one tier down`);
-        }
-      }
-      if (!outcome) throw new PipelineOutputError(profile.key, [`step "${step.name}" got no answer`]);
+      // A tier the tenant cannot use (a free plan's local-only models, a spent budget, an outage) is not a reason
+      // to fail the item while a lower tier can answer: the executor steps down.
+      const outcome = await this.executor.execute({
+        tenantId: ctx.tenantId,
+        userId: ctx.userId,
+        apiKeyId: ctx.apiKeyId,
+        jobId: ctx.jobId,
+        itemId: ctx.itemId,
+        // The job's whole budget: the budget service counts what the job has spent already.
+        jobBudgetPico: ctx.jobBudgetPico,
+        operation: step.operation,
+        complexity,
+        stepDown: true,
+        messages,
+        maxTokens: step.maxTokens ?? DEFAULT_STEP_MAX_TOKENS,
+        outputSchema: { name: step.name, schema: step.outputSchema },
+        attemptPrefix: `${ctx.attemptKey}:${step.name}:${round}`,
+        allowedTiers: ctx.allowedTiers,
+        signal: ctx.signal,
+        transport: 'stream',
+        timeoutMs: STEP_TIMEOUT_MS,
+        maxWaitMs: MAX_RATE_WAIT_MS,
+        ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
+        ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
+      });
+      bookings.push(outcome.settled);
       spent += outcome.costPico;
       emulated ||= outcome.result.emulated;
       steps.push({ name: step.name, operation: step.operation, model: outcome.modelId, provider: outcome.providerId, costPico: outcome.costPico, round });

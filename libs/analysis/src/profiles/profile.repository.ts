@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { QueryFailedError, Repository } from 'typeorm';
+import { isUniqueViolation } from '@margin/core';
+import { Repository } from 'typeorm';
 import { ProfileEntity } from './profile.entity';
 
 export type NewProfileVersion = Pick<ProfileEntity, 'key' | 'name' | 'description' | 'inputSchema' | 'outputSchema' | 'steps' | 'qualityGate' | 'cacheScope'>;
 
-const UNIQUE_VIOLATION = '23505';
 const MAX_INSERT_TRIES = 5;
 
 @Injectable()
@@ -42,8 +42,7 @@ export class ProfileRepository {
       try {
         return await this.profiles.save(this.profiles.create({ ...data, tenantId, version: (latest?.max ?? 0) + 1 }));
       } catch (err) {
-        const code = err instanceof QueryFailedError ? (err.driverError as { code?: string }).code : undefined;
-        if (code !== UNIQUE_VIOLATION || attempt >= MAX_INSERT_TRIES) throw err;
+        if (!isUniqueViolation(err) || attempt >= MAX_INSERT_TRIES) throw err;
       }
     }
   }

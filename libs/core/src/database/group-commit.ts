@@ -5,6 +5,8 @@
  * A failed batch is tried again a few times (deadlocks, dropped connections), then every caller in it is
  * rejected: nothing is reported as written that was not.
  */
+import { setTimeout } from 'node:timers/promises';
+
 export interface GroupCommitOptions {
   /** Most rows per write. */
   maxBatch: number;
@@ -81,7 +83,7 @@ export class GroupCommit<T, R> {
           for (const p of batch) p.reject(err);
           return;
         }
-        await new Promise((r) => setTimeout(r, (this.options.retryDelayMs ?? 20) * (attempt + 1)));
+        await setTimeout((this.options.retryDelayMs ?? 20) * (attempt + 1));
       }
     }
   }

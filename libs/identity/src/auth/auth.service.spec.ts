@@ -97,12 +97,13 @@ describe('AuthService.signup', () => {
     await expect(service.signup({ email: 'a@b.co', password: 'long-enough', tenantName: 'A' })).rejects.toBeInstanceOf(EmailTakenError);
   });
 
-  it('turns a lost race on the unique email into the same 409', async () => {
+  it('passes a lost race on the unique email (the repository’s EmailTakenError) on as the same 409', async () => {
+    const lost = new EmailTakenError();
     const { service } = setup({
       users: { existsByEmail: async () => false },
-      tenants: { createWithOwner: async () => Promise.reject(Object.assign(new Error('dup'), { code: '23505' })) },
+      tenants: { createWithOwner: async () => Promise.reject(lost) },
     });
-    await expect(service.signup({ email: 'a@b.co', password: 'long-enough', tenantName: 'A' })).rejects.toBeInstanceOf(EmailTakenError);
+    await expect(service.signup({ email: 'a@b.co', password: 'long-enough', tenantName: 'A' })).rejects.toBe(lost);
   });
 
   it('creates a free tenant with the user as owner, storing only a hash of the password', async () => {

@@ -122,17 +122,11 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   private async createTenant(request: SignupRequest): Promise<SignupResponse> {
-    let created;
-    try {
-      created = await this.tenants.createWithOwner({
-        tenant: { name: request.tenantName, plan: 'free', isOperator: false },
-        owner: { email: request.email, passwordHash: request.passwordHash, role: 'owner' },
-      });
-    } catch (err) {
-      // Two sign-ups racing for one email: the unique index decides, the loser gets the same 409.
-      if ((err as { code?: string }).code === '23505') throw new EmailTakenError();
-      throw err;
-    }
+    // Two sign-ups racing for one email: the repository throws the same EmailTakenError to the loser (409).
+    const created = await this.tenants.createWithOwner({
+      tenant: { name: request.tenantName, plan: 'free', isOperator: false },
+      owner: { email: request.email, passwordHash: request.passwordHash, role: 'owner' },
+    });
     this.logger.log({ tenantId: created.tenant.id, userId: created.owner.id }, 'Tenant signed up');
     return { ...this.issue(created.owner), tenant: toTenantView(created.tenant) };
   }

@@ -3,6 +3,7 @@ import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import type { Plan, Role } from '@margin/contracts';
 import { DataSource, Repository } from 'typeorm';
 import { UserEntity } from '../users/user.entity';
+import { uniqueEmail } from '../users/user.repository';
 import { TenantEntity } from './tenant.entity';
 
 export interface NewTenantWithOwner {
@@ -35,12 +36,19 @@ export class TenantRepository {
     return this.findById(tenantId);
   }
 
-  /** A tenant and its first owner, in one transaction: never a tenant without an owner. */
-  createWithOwner(input: NewTenantWithOwner): Promise<{ tenant: TenantEntity; owner: UserEntity }> {
-    return this.dataSource.transaction(async (manager) => {
-      const tenant = await manager.save(manager.create(TenantEntity, input.tenant));
-      const owner = await manager.save(manager.create(UserEntity, { ...input.owner, tenantId: tenant.id, lastLoginAt: null }));
-      return { tenant, owner };
-    });
+  /**
+   * A tenant and its first owner, in one transaction: never a tenant without an owner. Throws EmailTakenError
+   * when the owner's email is taken (two sign-ups racing for one email: the unique index decides).
+   */
+  async createWithOwner(input: NewTenantWithOwner): Promise<{ tenant: TenantEntity; owner: UserEntity }> {
+    try {
+      return await this.dataSource.transaction(async (manager) => {
+        const tenant = await manager.save(manager.create(TenantEntity, input.tenant));
+        const owner = await manager.save(manager.create(UserEntity, { ...input.owner, tenantId: tenant.id, lastLoginAt: null }));
+        return { tenant, owner };
+      });
+    } catch (err) {
+      throw uniqueEmail(err);
+    }
   }
 }

@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Role } from '@margin/contracts';
+import { isUniqueViolation } from '@margin/core';
 import { Repository } from 'typeorm';
+import { EmailTakenError } from '../identity.errors';
 import { UserEntity } from './user.entity';
 
 export type UserWithPassword = UserEntity & { passwordHash: string };
@@ -48,8 +50,13 @@ export class UserRepository {
     return this.users.countBy({ tenantId, role });
   }
 
-  create(tenantId: string, data: { email: string; passwordHash: string; role: Role }): Promise<UserEntity> {
-    return this.users.save(this.users.create({ ...data, email: data.email.toLowerCase(), tenantId, lastLoginAt: null }));
+  /** Throws EmailTakenError when the email is taken (also by a concurrent insert: the unique index decides). */
+  async create(tenantId: string, data: { email: string; passwordHash: string; role: Role }): Promise<UserEntity> {
+    try {
+      return await this.users.save(this.users.create({ ...data, email: data.email.toLowerCase(), tenantId, lastLoginAt: null }));
+    } catch (err) {
+      throw uniqueEmail(err);
+    }
   }
 
   async update(tenantId: string, id: string, patch: Partial<Pick<UserEntity, 'role' | 'passwordHash' | 'lastLoginAt' | 'sessionsValidAfter'>>): Promise<void> {
@@ -60,4 +67,9 @@ export class UserRepository {
     const result = await this.users.delete({ tenantId, id });
     return (result.affected ?? 0) > 0;
   }
+}
+
+/** A unique violation on users.email as the domain's EmailTakenError; anything else as it is. */
+export function uniqueEmail(err: unknown): unknown {
+  return isUniqueViolation(err, 'users_email_key') ? new EmailTakenError() : err;
 }

@@ -30,14 +30,10 @@ export class UsersService {
     if (!roleAtLeast(principal.role, input.role)) throw new RoleTooHighError('create a user');
     if (await this.users.existsByEmail(input.email)) throw new EmailTakenError();
     const passwordHash = await this.hasher.hash(input.password);
-    try {
-      const user = await this.users.create(principal.tenantId, { email: input.email, passwordHash, role: input.role });
-      this.logger.log({ tenantId: principal.tenantId, userId: user.id }, 'User created');
-      return toUserView(user);
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new EmailTakenError();
-      throw err;
-    }
+    // A concurrent create of the same email: the repository throws the same EmailTakenError.
+    const user = await this.users.create(principal.tenantId, { email: input.email, passwordHash, role: input.role });
+    this.logger.log({ tenantId: principal.tenantId, userId: user.id }, 'User created');
+    return toUserView(user);
   }
 
   async update(principal: Principal, id: string, patch: { role?: Role; password?: string }): Promise<UserView> {

@@ -1,5 +1,6 @@
 import { DomainError } from '@margin/core';
 import type { ProviderError, ProviderErrorKind } from '@margin/providers';
+import type { AttemptOutcome } from './attempt-outcome';
 
 /** A provider refused in a way another model would not fix (auth, bad request): surfaced, never skipped silently. */
 export class LlmCallFailedError extends DomainError {
@@ -23,7 +24,7 @@ export class NoCandidateError extends DomainError {
   readonly httpStatus = 503;
   constructor(
     message: string,
-    readonly attempts: AttemptSummary[],
+    readonly attempts: AttemptOutcome[],
     override readonly retryAfterSeconds?: number,
   ) {
     super(message);
@@ -36,16 +37,10 @@ export class PlanForbidsModelsError extends DomainError {
   readonly httpStatus = 403;
   constructor(
     message: string,
-    readonly attempts: AttemptSummary[],
+    readonly attempts: AttemptOutcome[],
   ) {
     super(message);
   }
-}
-
-export interface AttemptSummary {
-  model: string;
-  outcome: string;
-  detail?: string;
 }
 
 /**
@@ -66,7 +61,7 @@ export class ProvidersUnavailableError extends DomainError {
     readonly retryAfterMs: number,
     /** `now + retryAfterMs`. */
     readonly retryAt: Date,
-    readonly attempts: AttemptSummary[],
+    readonly attempts: AttemptOutcome[],
   ) {
     super(`No model can take this ${operation} call right now (${reason}); the earliest may be back in ${Math.max(1, Math.ceil(retryAfterMs / 1000))} s`);
     this.retryAfterSeconds = Math.max(1, Math.ceil(retryAfterMs / 1000));

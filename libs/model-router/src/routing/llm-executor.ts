@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ChatMessage, Complexity, JsonSchema, ModelTier } from '@margin/contracts';
+import { COMPLEXITIES, type ChatMessage, type Complexity, type JsonSchema, type ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
-import { Clock, type PicoUsd } from '@margin/core';
+import { Clock, sleep, type PicoUsd } from '@margin/core';
 import {
   InvalidOutputError,
   ProviderError,
@@ -13,11 +13,12 @@ import {
 import { CatalogService } from '../catalog/catalog.service';
 import { CircuitBreakerService } from '../limits/circuit-breaker';
 import { RateLimiterService, type Lease } from '../limits/rate-limiter';
-import { RoutingPolicyService } from '../policy/routing-policy.service';
+import { RoutingPolicyService, UnknownOperationError } from '../policy/routing-policy.service';
 import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
 import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type Blocker } from './availability';
-import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, type AttemptSummary } from './execution.errors';
-import { RouterService, type RouteCandidate } from './router.service';
+import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, } from './execution.errors';
+import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
+import { RouterService, type RouteCandidate, type RoutePlan } from './router.service';
 
 export interface ExecuteInput {
   tenantId: string;
@@ -29,6 +30,11 @@ export interface ExecuteInput {
   jobBudgetPico?: PicoUsd | null;
   operation: string;
   complexity: Complexity;
+  /**
+   * When every candidate at `complexity` is skipped (the plan's tiers, the budget, rate limits, open circuits:
+   * nothing sent), try the policy cell one complexity down, and so on to `simple`. Default: `complexity` only.
+   */
+  stepDown?: boolean;
   messages: ChatMessage[];
   temperature?: number;
   maxTokens?: number;
@@ -68,7 +74,7 @@ export interface ExecuteOutcome {
   providerId: string;
   costPico: PicoUsd;
   fallbackFrom: string | null;
-  attempts: AttemptSummary[];
+  attempts: AttemptOutcome[];
   routingReason: string;
   /** Resolves when the call is booked (already resolved unless `settleInBackground`). */
   settled: Promise<void>;
@@ -87,10 +93,58 @@ interface Prepared {
   inputTokens: number;
 }
 
+type Mode = 'plain' | 'buffered' | 'stream';
+type ExecuteEvent = { type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome };
+
+/** One call across its tiers and candidates. */
+interface Call {
+  input: ExecuteInput;
+  mode: Mode;
+  maxTokens: number;
+  inputTokens: number;
+  premiumId: string | null;
+  /** Attempts sent so far: the next one's id is `<attemptPrefix>:<attemptNo>`. */
+  attemptNo: number;
+  firstTried: string | null;
+}
+
+/** One tier of the fallback: the policy cell's candidates at one complexity, and what became of them. */
+interface TierRun {
+  complexity: Complexity;
+  plan: RoutePlan;
+  attempts: AttemptOutcome[];
+  blockers: Blocker[];
+  /** The budget refused a candidate: what the caller hears when nothing was sent. */
+  budgetRefusal?: BudgetExceededError;
+  /** The soonest a rate-limited candidate frees up. */
+  shortestRetryMs?: number;
+}
+
+/** The complexities to try, in order: the one asked for, then with `stepDown` each one below it. */
+function complexitiesToTry(input: Pick<ExecuteInput, 'complexity' | 'stepDown'>): Complexity[] {
+  if (!input.stepDown) return [input.complexity];
+  return COMPLEXITIES.slice(0, COMPLEXITIES.indexOf(input.complexity) + 1).reverse();
+}
+
+/** Waiting is cheaper than falling back when the next candidate costs more (or there is none). */
+function worthWaiting(input: ExecuteInput, error: ProviderRateLimitedError, candidate: RouteCandidate, next: RouteCandidate | undefined): boolean {
+  return (error.retryAfterMs ?? Infinity) <= (input.maxWaitMs ?? 0) && (!next || next.estimatePico > candidate.estimatePico);
+}
+
+/** The conversation again, with the invalid answer and what was wrong with it, asking for corrected JSON. */
+function repairMessages(messages: ChatMessage[], error: InvalidOutputError): ChatMessage[] {
+  return [
+    ...messages,
+    { role: 'assistant', content: error.rawText.slice(0, 8000) },
+    { role: 'user', content: `That answer was not valid for the required JSON schema (${error.problems.slice(0, 5).join('; ') || error.message}). Reply again with only the corrected JSON.` },
+  ];
+}
+
 /**
  * Runs one LLM operation the way every call in Margin runs: route → circuit → global rate limit → budget
  * reservation → provider → settle (ledger row per attempt, exact cost at the price in force, budget, limiter,
- * breaker) → fall back to the next candidate when another model can help.
+ * breaker) → fall back to the next candidate when another model can help, and (with `stepDown`) to the next
+ * lower tier's candidates when none of a tier's could even be tried.
  */
 @Injectable()
 export class LlmExecutor {
@@ -115,148 +169,243 @@ export class LlmExecutor {
   }
 
   /** Deltas as they come; fallback happens only before the first delta reaches the caller. */
-  async *stream(input: ExecuteInput): AsyncGenerator<{ type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome }> {
+  async *stream(input: ExecuteInput): AsyncGenerator<ExecuteEvent> {
     yield* this.run(input, 'stream');
   }
 
-  private async *run(input: ExecuteInput, mode: 'plain' | 'buffered' | 'stream'): AsyncGenerator<{ type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome }> {
-    const maxTokens = input.maxTokens ?? DEFAULT_MAX_TOKENS;
-    const inputTokens = estimateInputTokens(input.messages, input.outputSchema?.schema);
-    const plan = await this.router.plan({
+  /** The one fallback loop: walks the candidates of every tier in order until one answers. */
+  private async *run(input: ExecuteInput, mode: Mode): AsyncGenerator<ExecuteEvent> {
+    const call: Call = {
+      input,
+      mode,
+      maxTokens: input.maxTokens ?? DEFAULT_MAX_TOKENS,
+      inputTokens: estimateInputTokens(input.messages, input.outputSchema?.schema),
+      premiumId: this.policy.premiumCounterfactual(input.tenantId, input.operation),
+      attemptNo: 0,
+      firstTried: null,
+    };
+    const tiers: TierRun[] = [];
+    for await (const { tier, candidate, next } of this.candidates(call, tiers)) {
+      const outcome = yield* this.tryCandidate(call, tier, candidate, next);
+      if (outcome) {
+        yield { type: 'done', outcome };
+        return;
+      }
+    }
+    throw this.failure(input, tiers);
+  }
+
+  /**
+   * The candidates in the order they are tried: the policy cell's at the complexity asked for, then (with
+   * `stepDown`) each lower complexity's, planned only once every candidate of the tier above was skipped
+   * (nothing sent, so nothing booked: the same attempt ids serve the lower tier). A lower complexity the policy
+   * has no cell for ends the walk.
+   */
+  private async *candidates(call: Call, tiers: TierRun[]): AsyncGenerator<{ tier: TierRun; candidate: RouteCandidate; next: RouteCandidate | undefined }> {
+    const { input } = call;
+    for (const complexity of complexitiesToTry(input)) {
+      const above = tiers.at(-1);
+      if (above) {
+        if (!nothingSent(above.attempts)) return;
+        this.logger.debug({ tenantId: input.tenantId, operation: input.operation, itemId: input.itemId, complexity: above.complexity }, `no model can take ${input.operation}/${above.complexity}: trying one tier down`);
+      }
+      let plan: RoutePlan;
+      try {
+        plan = await this.plan(call, complexity);
+      } catch (err) {
+        if (above && err instanceof UnknownOperationError) return;
+        throw err;
+      }
+      const tier: TierRun = {
+        complexity,
+        plan,
+        attempts: plan.skipped.map((s) => ({ kind: 'skipped', model: s.model, reason: s.reason, detail: s.detail })),
+        // Why each candidate could not take the call, typed: decides between waiting for an outage and failing.
+        blockers: plan.skipped.map((s) => blockerFromSkip(s.model, s.reason, s.detail, s.retryAfterMs)),
+      };
+      tiers.push(tier);
+      for (let i = 0; i < plan.candidates.length; i++) yield { tier, candidate: plan.candidates[i] as RouteCandidate, next: plan.candidates[i + 1] };
+    }
+  }
+
+  private plan(call: Call, complexity: Complexity): Promise<RoutePlan> {
+    const { input } = call;
+    return this.router.plan({
       tenantId: input.tenantId,
       operation: input.operation,
-      complexity: input.complexity,
-      inputTokens,
-      maxTokens,
-      // Budgets are enforced by reservation below (a refused candidate is skipped, the next tried).
+      complexity,
+      inputTokens: call.inputTokens,
+      maxTokens: call.maxTokens,
+      // Budgets are enforced by reservation (a refused candidate is skipped, the next tried).
       budgetRemainingPico: null,
       models: input.models,
       abKey: input.abKey ?? input.itemId ?? undefined,
       allowedTiers: input.allowedTiers,
     });
-    const attempts: AttemptSummary[] = plan.skipped.map((s) => ({ model: s.model, outcome: `skipped:${s.reason}`, detail: s.detail }));
-    // Why each candidate could not take the call, typed: decides between waiting for an outage and failing.
-    const blockers: Blocker[] = plan.skipped.map((s) => blockerFromSkip(s.model, s.reason, s.detail, s.retryAfterMs));
-    const premiumId = this.policy.premiumCounterfactual(input.tenantId, input.operation);
-    let attemptNo = 0;
-    let budgetRefusal: BudgetExceededError | undefined;
-    let firstTried: string | null = null;
-    let shortestRetryMs: number | undefined;
+  }
 
-    for (let i = 0; i < plan.candidates.length; i++) {
-      const candidate = plan.candidates[i] as RouteCandidate;
-      const next = plan.candidates[i + 1];
-      let messages = input.messages;
-      let repaired = false;
-      let waitedForRetry = false;
-      // A candidate may be tried again: once to repair invalid JSON, once after a short retry-after.
-      for (;;) {
-        // A circuit seen closed while planning needs no second look; a half-open one hands out one probe permit.
-        if (candidate.circuit.state !== 'closed' || candidate.circuit.failures > 0) {
-          const gate = await this.breaker.canPass(candidate.model.id);
-          if (!gate.allowed) {
-            attempts.push({ model: candidate.model.id, outcome: 'skipped:circuit-open' });
-            blockers.push(blockerFromCircuit(candidate.model.id, gate));
-            break;
-          }
-        }
-        const prepared = await this.prepare(input, candidate, messages, maxTokens, inputTokens);
-        if ('skip' in prepared) {
-          if (prepared.budget) budgetRefusal = prepared.budget;
-          if (prepared.retryAfterMs !== undefined) shortestRetryMs = Math.min(shortestRetryMs ?? Infinity, prepared.retryAfterMs);
-          attempts.push({ model: candidate.model.id, outcome: `skipped:${prepared.skip}`, detail: prepared.detail });
-          blockers.push(blockerFromSkip(candidate.model.id, prepared.skip, prepared.detail, prepared.retryAfterMs));
-          break;
-        }
-        if (input.beforeDispatch) {
-          try {
-            await input.beforeDispatch();
-          } catch (err) {
-            await Promise.all([prepared.lease.release(), this.budgets.release(prepared.reservation)]);
-            throw err;
-          }
-        }
-        const attemptId = `${input.attemptPrefix}:${attemptNo++}`;
-        firstTried ??= candidate.model.id;
-        const fallbackFrom = firstTried !== candidate.model.id ? firstTried : null;
-        const started = this.clock.now();
-        const t0 = performance.now();
-        let emitted = false;
-        try {
-          let result: ChatResult | undefined;
-          if (mode !== 'plain') {
-            for await (const event of candidate.provider.chatStream(prepared.request, { timeoutMs: input.timeoutMs, signal: input.signal }) as AsyncIterable<ChatStreamEvent>) {
-              if (event.type === 'done') result = event.result;
-              else if (mode === 'stream') {
-                emitted = true;
-                yield event;
-              }
-            }
-          } else {
-            result = await candidate.provider.chat(prepared.request, { timeoutMs: input.timeoutMs, signal: input.signal });
-          }
-          if (!result) throw new Error('provider returned no result');
-          const routingReason = this.reason(input, candidate, attempts);
-          const costPico = this.catalog.costOf(candidate.model.id, result.usage, started, result.latencyMs).totalPico;
-          const booking = this.settleSuccess(input, prepared, result, costPico, { attemptId, started, premiumId, fallbackFrom, reason: routingReason });
-          if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
-          else await booking;
-          attempts.push({ model: candidate.model.id, outcome: 'success' });
-          yield {
-            type: 'done',
-            outcome: { result, modelId: candidate.model.id, providerId: candidate.model.providerId, costPico, fallbackFrom, attempts, routingReason, settled: booking },
-          };
-          return;
-        } catch (err) {
-          const error = err instanceof ProviderError ? err : null;
-          await this.settleFailure(input, prepared, err, { attemptId, started, latencyMs: performance.now() - t0, fallbackFrom, reason: this.reason(input, candidate, attempts) });
-          attempts.push({ model: candidate.model.id, outcome: error?.kind ?? 'error', detail: (err as Error).message });
-          if (!error || emitted || !FALLBACK_KINDS.has(error.kind)) {
-            if (error && !emitted) throw new LlmCallFailedError(candidate.model.id, error);
-            throw err;
-          }
-          if (error instanceof InvalidOutputError && input.outputSchema && !repaired) {
-            repaired = true;
-            messages = [
-              ...input.messages,
-              { role: 'assistant', content: error.rawText.slice(0, 8000) },
-              { role: 'user', content: `That answer was not valid for the required JSON schema (${error.problems.slice(0, 5).join('; ') || error.message}). Reply again with only the corrected JSON.` },
-            ];
-            continue;
-          }
-          // Waiting is cheaper than falling back when the next candidate costs more (or there is none).
-          if (error instanceof ProviderRateLimitedError && !waitedForRetry && (error.retryAfterMs ?? Infinity) <= (input.maxWaitMs ?? 0) && (!next || next.estimatePico > candidate.estimatePico)) {
-            waitedForRetry = true;
-            await new Promise((r) => setTimeout(r, error.retryAfterMs));
-            continue;
-          }
-          blockers.push(blockerFromError(candidate.model.id, error));
-          break;
+  /**
+   * One candidate, tried again at most once to repair invalid JSON and once after a short retry-after. The
+   * outcome when it answered; undefined when it was skipped or failed in a way the next candidate may fix.
+   */
+  private async *tryCandidate(call: Call, tier: TierRun, candidate: RouteCandidate, next: RouteCandidate | undefined): AsyncGenerator<ExecuteEvent, ExecuteOutcome | undefined> {
+    let messages = call.input.messages;
+    let repaired = false;
+    let waitedForRetry = false;
+    for (;;) {
+      const prepared = await this.admit(call, tier, candidate, messages);
+      if (!prepared) return undefined;
+      const sent = yield* this.attempt(call, tier, prepared);
+      if (sent.kind === 'ok') return sent.outcome;
+      const { error } = sent;
+      if (error instanceof InvalidOutputError && call.input.outputSchema && !repaired) {
+        repaired = true;
+        messages = repairMessages(call.input.messages, error);
+        continue;
+      }
+      if (error instanceof ProviderRateLimitedError && !waitedForRetry && worthWaiting(call.input, error, candidate, next)) {
+        waitedForRetry = true;
+        await sleep(error.retryAfterMs ?? 0, call.input.signal);
+        continue;
+      }
+      tier.blockers.push(blockerFromError(candidate.model.id, error));
+      return undefined;
+    }
+  }
+
+  /**
+   * The circuit, the rate limit and the budget, in that order: the lease and the reservation for one attempt,
+   * or null when one of them refused (recorded as the candidate's skip).
+   */
+  private async admit(call: Call, tier: TierRun, candidate: RouteCandidate, messages: ChatMessage[]): Promise<Prepared | null> {
+    const modelId = candidate.model.id;
+    // A circuit seen closed while planning needs no second look; a half-open one hands out one probe permit.
+    if (candidate.circuit.state !== 'closed' || candidate.circuit.failures > 0) {
+      const gate = await this.breaker.canPass(modelId);
+      if (!gate.allowed) {
+        tier.attempts.push({ kind: 'skipped', model: modelId, reason: 'circuit-open' });
+        tier.blockers.push(blockerFromCircuit(modelId, gate));
+        return null;
+      }
+    }
+    const prepared = await this.prepare(call.input, candidate, messages, call.maxTokens, call.inputTokens);
+    if ('skip' in prepared) {
+      if (prepared.budget) tier.budgetRefusal = prepared.budget;
+      if (prepared.retryAfterMs !== undefined) tier.shortestRetryMs = Math.min(tier.shortestRetryMs ?? Infinity, prepared.retryAfterMs);
+      tier.attempts.push({ kind: 'skipped', model: modelId, reason: prepared.skip, detail: prepared.detail });
+      tier.blockers.push(blockerFromSkip(modelId, prepared.skip, prepared.detail, prepared.retryAfterMs));
+      return null;
+    }
+    return prepared;
+  }
+
+  /**
+   * Sends one attempt and books it. Resolves with the outcome, or with the provider error when another try or
+   * candidate may help; throws when none can (auth, bad request, abort, or a cut stream the caller already saw).
+   */
+  private async *attempt(call: Call, tier: TierRun, prepared: Prepared): AsyncGenerator<ExecuteEvent, { kind: 'ok'; outcome: ExecuteOutcome } | { kind: 'failed'; error: ProviderError }> {
+    const { input } = call;
+    const { candidate } = prepared;
+    await this.beforeDispatch(input, prepared);
+    const attemptId = `${input.attemptPrefix}:${call.attemptNo++}`;
+    call.firstTried ??= candidate.model.id;
+    const fallbackFrom = call.firstTried !== candidate.model.id ? call.firstTried : null;
+    const started = this.clock.now();
+    const t0 = performance.now();
+    const progress = { emitted: false };
+    try {
+      const result = yield* this.send(call, prepared, progress);
+      const routingReason = this.reason(input, tier, candidate);
+      const costPico = this.catalog.costOf(candidate.model.id, result.usage, started, result.latencyMs).totalPico;
+      const booking = this.settleSuccess(input, prepared, result, costPico, { attemptId, started, premiumId: call.premiumId, fallbackFrom, reason: routingReason });
+      if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
+      else await booking;
+      tier.attempts.push({ kind: 'ok', model: candidate.model.id });
+      return {
+        kind: 'ok',
+        outcome: { result, modelId: candidate.model.id, providerId: candidate.model.providerId, costPico, fallbackFrom, attempts: tier.attempts, routingReason, settled: booking },
+      };
+    } catch (err) {
+      const error = err instanceof ProviderError ? err : null;
+      await this.settleFailure(input, prepared, err, { attemptId, started, latencyMs: performance.now() - t0, fallbackFrom, reason: this.reason(input, tier, candidate) });
+      tier.attempts.push({ kind: 'failed', model: candidate.model.id, error: error?.kind ?? 'error', detail: (err as Error).message });
+      if (!error || progress.emitted || !FALLBACK_KINDS.has(error.kind)) {
+        if (error && !progress.emitted) throw new LlmCallFailedError(candidate.model.id, error);
+        throw err;
+      }
+      return { kind: 'failed', error };
+    }
+  }
+
+  /** The caller's last word before sending: refusing gives the lease and the reservation back and sends nothing. */
+  private async beforeDispatch(input: ExecuteInput, prepared: Prepared): Promise<void> {
+    if (!input.beforeDispatch) return;
+    try {
+      await input.beforeDispatch();
+    } catch (err) {
+      await Promise.all([prepared.lease.release(), this.budgets.release(prepared.reservation)]);
+      throw err;
+    }
+  }
+
+  /** The provider's answer, read plainly or as a stream (deltas passed on in `stream` mode). */
+  private async *send(call: Call, prepared: Prepared, progress: { emitted: boolean }): AsyncGenerator<ExecuteEvent, ChatResult> {
+    const { provider } = prepared.candidate;
+    const options = { timeoutMs: call.input.timeoutMs, signal: call.input.signal };
+    let result: ChatResult | undefined;
+    if (call.mode === 'plain') result = await provider.chat(prepared.request, options);
+    else {
+      for await (const event of provider.chatStream(prepared.request, options) as AsyncIterable<ChatStreamEvent>) {
+        if (event.type === 'done') result = event.result;
+        else if (call.mode === 'stream') {
+          progress.emitted = true;
+          yield event;
         }
       }
     }
+    if (!result) throw new Error('provider returned no result');
+    return result;
+  }
+
+  /**
+   * Why no candidate of any tier answered, as the error its caller can act on: the last tier's when a model
+   * was tried there (its attempts are booked); else, nothing having been sent anywhere, the earliest outage
+   * when a tier is only waiting for a provider, or why the tier asked for failed.
+   */
+  private failure(input: ExecuteInput, tiers: readonly TierRun[]): Error {
+    const errors = tiers.map((tier) => this.tierFailure(input, tier));
+    const last = tiers[tiers.length - 1];
+    if (last && !nothingSent(last.attempts)) return errors[errors.length - 1] as Error;
+    let outage: ProvidersUnavailableError | undefined;
+    for (const err of errors) if (err instanceof ProvidersUnavailableError && (!outage || err.retryAfterMs < outage.retryAfterMs)) outage = err;
+    return outage ?? (errors[0] as Error);
+  }
+
+  /** Why no candidate of one tier answered. */
+  private tierFailure(input: ExecuteInput, tier: TierRun): Error {
+    const { attempts, plan } = tier;
     // Every candidate is down, busy or cooling off: the call can run later, so say when rather than fail it.
-    const outage = outageOf(blockers);
+    const outage = outageOf(tier.blockers);
     if (outage) {
-      throw new ProvidersUnavailableError(input.operation, outage.reason, outage.retryAfterMs, new Date(this.clock.now().getTime() + outage.retryAfterMs), attempts);
+      return new ProvidersUnavailableError(input.operation, outage.reason, outage.retryAfterMs, new Date(this.clock.now().getTime() + outage.retryAfterMs), attempts);
     }
-    if (budgetRefusal && !attempts.some((a) => !a.outcome.startsWith('skipped'))) throw budgetRefusal;
+    if (tier.budgetRefusal && nothingSent(attempts)) return tier.budgetRefusal;
     if (plan.candidates.length === 0 && plan.skipped.length > 0 && plan.skipped.every((s) => s.reason === 'plan')) {
-      const cell = input.models?.length ? `the requested model ${input.models.join(', ')}` : `every candidate of the policy cell ${input.operation} × ${input.complexity} (${plan.skipped.map((s) => s.model).join(', ')})`;
-      throw new PlanForbidsModelsError(`The tenant's plan allows only ${(input.allowedTiers ?? []).join(', ') || 'no'} models, which rules out ${cell}`, attempts);
+      const cell = input.models?.length ? `the requested model ${input.models.join(', ')}` : `every candidate of the policy cell ${input.operation} × ${tier.complexity} (${plan.skipped.map((s) => s.model).join(', ')})`;
+      return new PlanForbidsModelsError(`The tenant's plan allows only ${(input.allowedTiers ?? []).join(', ') || 'no'} models, which rules out ${cell}`, attempts);
     }
-    const summary = attempts.map((a) => `${a.model}: ${a.outcome}${a.detail ? ` (${a.detail})` : ''}`).join('; ');
-    throw new NoCandidateError(
-      `No model could take this ${input.operation} call: ${summary || 'the policy has no candidates'}`,
+    const retryMs = tier.shortestRetryMs;
+    return new NoCandidateError(
+      `No model could take this ${input.operation} call: ${describeOutcomes(attempts) || 'the policy has no candidates'}`,
       attempts,
-      shortestRetryMs !== undefined && Number.isFinite(shortestRetryMs) ? Math.max(1, Math.ceil(shortestRetryMs / 1000)) : undefined,
+      retryMs !== undefined && Number.isFinite(retryMs) ? Math.max(1, Math.ceil(retryMs / 1000)) : undefined,
     );
   }
 
-  private reason(input: ExecuteInput, candidate: RouteCandidate, attempts: AttemptSummary[]): string {
-    const base = input.models?.length ? `requested ${candidate.model.id}` : `policy ${input.operation}/${input.complexity} → ${candidate.model.id} (${candidate.model.tier})`;
-    const before = attempts.filter((a) => a.model !== candidate.model.id);
-    return before.length ? `${base} after ${before.map((a) => `${a.model} ${a.outcome}`).join(', ')}` : base;
+  private reason(input: ExecuteInput, tier: TierRun, candidate: RouteCandidate): string {
+    const base = input.models?.length ? `requested ${candidate.model.id}` : `policy ${input.operation}/${tier.complexity} → ${candidate.model.id} (${candidate.model.tier})`;
+    const before = tier.attempts.filter((a) => a.model !== candidate.model.id);
+    return before.length ? `${base} after ${before.map((a) => `${a.model} ${outcomeLabel(a)}`).join(', ')}` : base;
   }
 
   private async prepare(
