@@ -49,7 +49,7 @@ class CancelledWhileWaiting extends Error {}
 const TIERS_TTL_MS = 30_000;
 
 /**
- * One item's path (DESIGN.md): skip if cancelled → cache (hit: done at $0, saving recorded) → single-flight
+ * One item's path (docs/architecture.md): skip if cancelled → cache (hit: done at $0, saving recorded) → single-flight
  * → the profile's pipeline (routing, budgets, ledger per call) → cache the result → item done, job counters
  * updated atomically → progress published. Replays of a delivery never count or book twice.
  *
