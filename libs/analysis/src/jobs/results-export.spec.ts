@@ -72,4 +72,34 @@ describe('writeResults', () => {
     expect(lines.slice(0, -1).map((l) => (JSON.parse(l) as { index: number }).index)).toEqual([0, 1]);
     expect(await exportAs('json', [])).toBe('[]');
   });
+
+  it('stops reading the items when the client hangs up, without an error', async () => {
+    let read = 0;
+    async function* many(): AsyncGenerator<JobItemView> {
+      for (let index = 0; index < 10_000; index++) {
+        read++;
+        yield item({ index });
+      }
+    }
+    const out = new Writable({
+      highWaterMark: 16,
+      write(_chunk, _enc, done) {
+        setImmediate(() => {
+          out.destroy();
+          done();
+        });
+      },
+    });
+    await expect(writeResults(many(), 'csv', out)).resolves.toBeUndefined();
+    expect(read).toBeLessThan(10_000);
+  });
+
+  it('passes on a failure to read the items', async () => {
+    async function* broken(): AsyncGenerator<JobItemView> {
+      yield item({ index: 0 });
+      throw new Error('database gone');
+    }
+    const out = new Writable({ write: (_c, _e, done) => done() });
+    await expect(writeResults(broken(), 'jsonl', out)).rejects.toThrow('database gone');
+  });
 });

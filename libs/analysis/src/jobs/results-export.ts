@@ -60,8 +60,16 @@ async function* rows(items: AsyncIterable<JobItemView>): AsyncGenerator<ResultRo
   for await (const item of items) yield toRow(item);
 }
 
-/** Writes the job's results to `out` in `format`, reading the items only as fast as `out` takes them. */
+/**
+ * Writes the job's results to `out` in `format`, reading the items only as fast as `out` takes them. A client
+ * that hangs up mid-download only stops the reading: that is not an error of the server's.
+ */
 export async function writeResults(items: AsyncIterable<JobItemView>, format: ResultsFormat, out: NodeJS.WritableStream): Promise<void> {
-  if (format === 'csv') await pipeline(Readable.from(rows(items)), csvResults(), out);
-  else await pipeline(Readable.from(jsonText(items, format)), out);
+  try {
+    if (format === 'csv') await pipeline(Readable.from(rows(items)), csvResults(), out);
+    else await pipeline(Readable.from(jsonText(items, format)), out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    throw err;
+  }
 }
