@@ -9,6 +9,7 @@ export * from './errors/all-exceptions.filter';
 export * from './logging/logging.module';
 export * from './time/clock';
 export * from './time/sleep';
+export * from './cache/ttl-cache';
 export * from './queue/queue.module';
 export * from './time/clock.module';
 export * from './validation/validate-payload';

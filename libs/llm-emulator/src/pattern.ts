@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { Rng } from './rng';
 
 /**
@@ -229,7 +230,7 @@ class Parser {
   }
 }
 
-const astCache = new Map<string, Node>();
+const astCache = new LRUCache<string, Node>({ max: 1000 });
 
 function parse(pattern: string): Node {
   let ast = astCache.get(pattern);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { LRUCache } from 'lru-cache';
 import { findModel, isFaultKind, type EmulatorConfig, type FaultKind, type ResolvedModel } from './config';
 import { header } from './http-util';
 import { RateLimiter, SlotPool, type Clock } from './rate-limit';
@@ -32,11 +33,14 @@ export interface ScheduledFault {
 
 /** Remembers prompt prefixes to report cached prompt tokens (OpenAI automatic cache, Anthropic cache_control). */
 export class PromptCache {
-  private readonly entries = new Map<string, number>();
+  private readonly entries: LRUCache<string, true>;
   constructor(
     private ttlMs: number,
-    private readonly now: Clock,
-  ) {}
+    now: Clock,
+  ) {
+    // each entry gets the TTL in force when it is stored; the time is read at every lookup, so a test's clock can jump
+    this.entries = new LRUCache<string, true>({ max: 10_000, ttlResolution: 0, perf: { now } });
+  }
 
   setTtl(ms: number): void {
     this.ttlMs = ms;
@@ -44,13 +48,9 @@ export class PromptCache {
 
   /** true if `key` was seen within the TTL; always (re)stores it. */
   touch(key: string): boolean {
-    const t = this.now();
-    const expires = this.entries.get(key);
-    const hit = expires !== undefined && expires > t;
-    this.entries.set(key, t + this.ttlMs);
-    if (this.entries.size > 10_000) {
-      for (const [k, e] of this.entries) if (e <= t) this.entries.delete(k);
-    }
+    const hit = this.entries.has(key);
+    // a TTL of 0 caches nothing (to lru-cache it would mean "forever")
+    if (this.ttlMs > 0) this.entries.set(key, true, { ttl: this.ttlMs });
     return hit;
   }
 

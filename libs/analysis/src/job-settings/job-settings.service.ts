@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JobSettingsView } from '@margin/contracts';
+import { ttlCache } from '@margin/core';
 import { JobSettingsRepository } from './job-settings.repository';
 
 /** Items wait this long for providers to come back when neither the job nor its tenant says otherwise: a day. */
@@ -9,7 +10,7 @@ const TTL_MS = 30_000;
 
 @Injectable()
 export class JobSettingsService {
-  private readonly cache = new Map<string, { seconds: number; until: number }>();
+  private readonly cache = ttlCache<string, number>({ max: 10_000, ttlMs: TTL_MS });
 
   constructor(private readonly repo: JobSettingsRepository) {}
 
@@ -26,12 +27,10 @@ export class JobSettingsService {
   /** The job's patience: its own, else its tenant's default (cached briefly: read on every wait). */
   async patienceSeconds(tenantId: string, jobMaxWaitSeconds: number | null): Promise<number> {
     if (jobMaxWaitSeconds !== null) return jobMaxWaitSeconds;
-    const now = Date.now();
     const hit = this.cache.get(tenantId);
-    if (hit && hit.until > now) return hit.seconds;
+    if (hit !== undefined) return hit;
     const seconds = (await this.repo.maxWaitSeconds(tenantId)) ?? DEFAULT_MAX_WAIT_SECONDS;
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(tenantId, { seconds, until: now + TTL_MS });
+    this.cache.set(tenantId, seconds);
     return seconds;
   }
 }

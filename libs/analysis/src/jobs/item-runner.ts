@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { AnalysisItemPayload } from '@margin/contracts';
 import { BudgetExceededError, LedgerService } from '@margin/cost-tracking';
 import type { ModelTier } from '@margin/contracts';
-import { AppConfig, Clock, picoToDecimal, picoToUsd, usdToPico, validatePayload } from '@margin/core';
+import { AppConfig, Clock, picoToDecimal, picoToUsd, ttlCache, usdToPico, validatePayload } from '@margin/core';
 import { TenantRepository } from '@margin/identity';
 import { LlmCallFailedError, ProvidersUnavailableError } from '@margin/model-router';
 import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
@@ -49,7 +49,7 @@ class CancelledWhileWaiting extends Error {}
 const TIERS_TTL_MS = 30_000;
 
 /**
- * One item's path (DESIGN.md): skip if cancelled → cache (hit: done at $0, saving recorded) → single-flight
+ * One item's path (docs/architecture.md): skip if cancelled → cache (hit: done at $0, saving recorded) → single-flight
  * → the profile's pipeline (routing, budgets, ledger per call) → cache the result → item done, job counters
  * updated atomically → progress published. Replays of a delivery never count or book twice.
  *
@@ -62,7 +62,7 @@ const TIERS_TTL_MS = 30_000;
 export class ItemRunner {
   private readonly logger = new Logger(ItemRunner.name);
   readonly slots: RunSlots;
-  private readonly tiers = new Map<string, { tiers: ModelTier[] | undefined; until: number }>();
+  private readonly tiers = ttlCache<string, { tiers: ModelTier[] | undefined }>({ max: 10_000, ttlMs: TIERS_TTL_MS });
 
   constructor(
     private readonly repo: JobsRepository,
@@ -202,13 +202,11 @@ export class ItemRunner {
 
   /** The model tiers the tenant's plan allows (undefined: the tenant is gone, no restriction known). */
   private async allowedTiers(tenantId: string): Promise<ModelTier[] | undefined> {
-    const now = Date.now();
     const hit = this.tiers.get(tenantId);
-    if (hit && hit.until > now) return hit.tiers;
+    if (hit) return hit.tiers;
     const tenant = await this.tenants.findById(tenantId);
     const tiers = tenant ? (await this.quotas.limits(tenant.plan)).allowedTiers : undefined;
-    if (this.tiers.size > 10_000) this.tiers.clear();
-    this.tiers.set(tenantId, { tiers, until: now + TIERS_TTL_MS });
+    this.tiers.set(tenantId, { tiers });
     return tiers;
   }
 

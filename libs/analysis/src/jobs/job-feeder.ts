@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { BULL_PRIORITY, QUEUES, WORKER_HEARTBEAT_PREFIX, type AnalysisItemPayload, type Priority, type WorkerHeartbeat } from '@margin/contracts';
-import { GroupCommit, REDIS, replyNumber, replyString, sleep, type ScriptCall } from '@margin/core';
+import { GroupCommit, REDIS, replyNumber, replyString, sleep, ttlCache, type ScriptCall } from '@margin/core';
 import type { JobOptions, Queue } from 'bull';
 import type Redis from 'ioredis';
 import { FairShares } from '../quotas/fair-shares';
@@ -98,7 +98,7 @@ function dispatchedFrom(reply: unknown, offset: number): Dispatched[] {
 export class JobFeeder implements OnApplicationShutdown {
   private readonly logger = new Logger(JobFeeder.name);
   /** When this process last asked Redis whether a job may be fed: items finish by the thousand per second. */
-  private readonly lastTry = new Map<string, number>();
+  private readonly lastTry = ttlCache<string, true>({ max: 10_000, ttlMs: LOCAL_THROTTLE_MS });
   private lookaheadCache: { value: number; until: number } | null = null;
   /** Finished deliveries are released in batches (one script call and one Bull write per batch, not per item). */
   private readonly releases = new GroupCommit<{ itemId: string; queueId: string }, void>((rows) => this.releaseBatch(rows), { maxBatch: 500, parallel: 1 });
@@ -123,10 +123,8 @@ export class JobFeeder implements OnApplicationShutdown {
   /** Claims the job's next window from Postgres when it runs low and hands it over; returns how many were added. */
   async feed(tenantId: string, jobId: string, priority: Priority, options: { force?: boolean } = {}): Promise<number> {
     if (!options.force) {
-      const now = Date.now();
-      if ((this.lastTry.get(jobId) ?? 0) > now - LOCAL_THROTTLE_MS) return 0;
-      if (this.lastTry.size > 10_000) this.lastTry.clear();
-      this.lastTry.set(jobId, now);
+      if (this.lastTry.has(jobId)) return 0;
+      this.lastTry.set(jobId, true);
       if ((await this.redis.set(`margin:feed:${jobId}`, '1', 'PX', 1000, 'NX')) !== 'OK') return 0;
     }
     const items = await this.repo.claimForQueue(tenantId, jobId, FEED_WINDOW, FEED_LOW_WATER);

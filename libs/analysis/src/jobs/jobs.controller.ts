@@ -12,6 +12,7 @@ import { AnalyzeService } from './analyze.service';
 import { itemsFromFile } from './item-input';
 import { jsonBodyEvents, parseByteSize, type BodyEvent } from './json-body-stream';
 import { BodyTimeoutError, requestBody } from './request-body';
+import { RESULTS_CONTENT_TYPES, writeResults } from './results-export';
 import { AnalyzeDto, checkSubmitFields, ListItemsQueryDto, ListJobsQueryDto, ResultsQueryDto, SubmitJobDto } from './jobs.dto';
 import { JobsService, type SubmitSource } from './jobs.service';
 import { PriorityService, type PriorityRule } from './priority.service';
@@ -193,25 +194,9 @@ export class JobsController {
   async results(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Query() q: ResultsQueryDto, @Res() res: Response): Promise<void> {
     await this.jobs.assertJob(principal, id);
     const format = q.format ?? 'json';
-    const type = { json: 'application/json', jsonl: 'application/x-ndjson', csv: 'text/csv' }[format];
-    res.setHeader('Content-Type', `${type}; charset=utf-8`);
+    res.setHeader('Content-Type', `${RESULTS_CONTENT_TYPES[format]}; charset=utf-8`);
     res.setHeader('Content-Disposition', `attachment; filename="job-${id}.${format}"`);
-    const cell = (v: unknown) => {
-      const text = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-      return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-    };
-    let first = true;
-    if (format === 'json') res.write('[');
-    if (format === 'csv') res.write('index,status,cached,cost_usd,model,error,input,result\n');
-    for await (const item of this.jobs.results(principal, id)) {
-      const row = { index: item.index, status: item.status, cached: item.cached, costUsd: item.costUsd, model: item.model, error: item.error, input: item.input, result: item.result };
-      if (format === 'json') res.write(`${first ? '' : ','}${JSON.stringify(row)}`);
-      else if (format === 'jsonl') res.write(`${JSON.stringify(row)}\n`);
-      else res.write(`${[item.index, item.status, item.cached, item.costUsd, item.model, item.error, item.input, item.result].map(cell).join(',')}\n`);
-      first = false;
-    }
-    if (format === 'json') res.write(']');
-    res.end();
+    await writeResults(this.jobs.results(principal, id), format, res);
   }
 
   @Post('jobs/:id/cancel')

@@ -5,6 +5,7 @@
 //   {{^input.rubric}}…{{/input.rubric}}   the block only when it is not
 // Paths start at `input` or `steps.<name>`, then follow properties or array indexes (`steps.outline.sections.0`).
 import type { JsonSchema } from '@margin/contracts';
+import { LRUCache } from 'lru-cache';
 import type { ProfileDefinition } from './pipeline.types';
 
 export class TemplateError extends Error {
@@ -34,7 +35,7 @@ function toPath(raw: string): string[] {
   return path;
 }
 
-const parsed = new Map<string, TemplateNode[]>();
+const parsed = new LRUCache<string, TemplateNode[]>({ max: 1000 });
 
 /** Parses a template (memoized: profiles are few and their templates are rendered once per step call). */
 export function parseTemplate(source: string): TemplateNode[] {
@@ -74,7 +75,6 @@ export function parseTemplate(source: string): TemplateNode[] {
     // A stray "{{" is almost always a broken tag; literal double braces are not supported.
     throw new TemplateError('contains a "{{" that does not open a tag such as {{input.field}}');
   }
-  if (parsed.size > 1000) parsed.clear();
   parsed.set(source, root);
   return root;
 }

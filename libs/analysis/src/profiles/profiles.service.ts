@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ProfileView } from '@margin/contracts';
 import { ConflictError, NotFoundError } from '@margin/core';
+import { LRUCache } from 'lru-cache';
 import { RoutingPolicyService } from '@margin/model-router';
 import type { ProfileDefinition } from '../pipeline/pipeline.types';
 import { deriveOutputSchema, escalate } from '../pipeline/quality-gate';
@@ -52,7 +53,7 @@ export function parseProfileRef(ref: string): { key: string; version?: number } 
 @Injectable()
 export class ProfilesService {
   /** Versions never change once saved, so a resolved version can be kept. */
-  private readonly versions = new Map<string, ProfileDefinition>();
+  private readonly versions = new LRUCache<string, ProfileDefinition>({ max: MAX_CACHED_VERSIONS });
 
   constructor(
     private readonly repo: ProfileRepository,
@@ -76,7 +77,6 @@ export class ProfilesService {
       const row = await this.repo.findVersion(tenantId, key, version);
       if (!row) return null;
       const def = toDefinition(row);
-      if (this.versions.size >= MAX_CACHED_VERSIONS) this.versions.clear();
       this.versions.set(cacheKey, def);
       return def;
     }

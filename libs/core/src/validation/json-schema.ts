@@ -3,6 +3,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
+import { LRUCache } from 'lru-cache';
 
 export type JsonSchemaObject = Record<string, unknown>;
 
@@ -26,7 +27,7 @@ function newAjv(draft: Draft): AjvInstance {
 }
 
 const shared: Partial<Record<Draft, AjvInstance>> = {};
-const cache = new Map<string, ValidateFunction>();
+const cache = new LRUCache<string, ValidateFunction>({ max: MAX_CACHED });
 
 export function isJsonObject(v: unknown): v is JsonSchemaObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -67,10 +68,6 @@ export function compileJsonSchema(schema: JsonSchemaObject): ValidateFunction {
     }
   } catch (e) {
     throw new JsonSchemaCompileError(e instanceof Error ? e.message : String(e), { cause: e });
-  }
-  if (cache.size >= MAX_CACHED) {
-    const oldest = cache.keys().next();
-    if (!oldest.done) cache.delete(oldest.value);
   }
   cache.set(key, validate);
   return validate;

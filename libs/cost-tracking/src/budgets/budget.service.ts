@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { EVENTS_CHANNEL, type BudgetAlertEvent, type BudgetView, type UpdateBudgetRequest } from '@margin/contracts';
-import { ChangeFeed, Clock, DomainError, monthPeriodUtc, picoToDecimal, picoToUsd, REDIS, usdToPico, type PicoUsd } from '@margin/core';
+import { ChangeFeed, Clock, DomainError, monthPeriodUtc, picoToDecimal, picoToUsd, REDIS, ttlCache, usdToPico, type PicoUsd } from '@margin/core';
 import type Redis from 'ioredis';
 import { LedgerService } from '../ledger/ledger.service';
 import type { BudgetEntity } from './budget.entity';
@@ -48,19 +48,17 @@ export class BudgetService implements OnModuleInit {
   ) {}
 
   /** Budgets change rarely and are read on every call: kept in memory, dropped everywhere on change. */
-  private readonly cache = new Map<string, { budget: BudgetEntity | null; until: number }>();
+  private readonly cache = ttlCache<string, { budget: BudgetEntity | null }>({ max: 10_000, ttlMs: CACHE_MS });
 
   async onModuleInit(): Promise<void> {
     await this.changes.subscribe(TOPIC, () => this.cache.clear());
   }
 
   private async config(tenantId: string): Promise<BudgetEntity | null> {
-    const now = Date.now();
     const hit = this.cache.get(tenantId);
-    if (hit && hit.until > now) return hit.budget;
+    if (hit) return hit.budget;
     const budget = await this.repo.find(tenantId);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(tenantId, { budget, until: now + CACHE_MS });
+    this.cache.set(tenantId, { budget });
     return budget;
   }
 

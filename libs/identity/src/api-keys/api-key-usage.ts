@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { MAINTENANCE_JOBS, QUEUES, type TouchApiKeyPayload } from '@margin/contracts';
-import { Clock, REDIS } from '@margin/core';
+import { Clock, REDIS, ttlCache } from '@margin/core';
 import type { Queue } from 'bull';
 import type Redis from 'ioredis';
 
@@ -22,13 +22,11 @@ export class ApiKeyUsageRecorder {
   ) {}
 
   /** This process's own memory of recent touches: most calls need no Redis round trip at all. */
-  private readonly recent = new Map<string, number>();
+  private readonly recent = ttlCache<string, true>({ max: 10_000, ttlMs: TOUCH_INTERVAL_SECONDS * 1000, clock: this.clock });
 
   async recordUse(tenantId: string, apiKeyId: string): Promise<void> {
-    const now = this.clock.now().getTime();
-    if ((this.recent.get(apiKeyId) ?? 0) > now - TOUCH_INTERVAL_SECONDS * 1000) return;
-    if (this.recent.size > 10_000) this.recent.clear();
-    this.recent.set(apiKeyId, now);
+    if (this.recent.has(apiKeyId)) return;
+    this.recent.set(apiKeyId, true);
     try {
       const first = await this.redis.set(`margin:api-key-touch:${apiKeyId}`, '1', 'EX', TOUCH_INTERVAL_SECONDS, 'NX');
       if (first !== 'OK') return;

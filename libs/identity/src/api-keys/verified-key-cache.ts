@@ -1,5 +1,5 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { ChangeFeed, Clock } from '@margin/core';
+import { ChangeFeed, Clock, ttlCache, type TtlCache } from '@margin/core';
 import { CREDENTIAL_CHANGE_TOPICS, type Principal } from '../auth/principal';
 
 const TOPIC = CREDENTIAL_CHANGE_TOPICS[0];
@@ -13,30 +13,25 @@ const MAX_ENTRIES = 10_000;
  */
 @Injectable()
 export class VerifiedKeyCache implements OnModuleInit {
-  private readonly entries = new Map<string, { principal: Principal; expiresAt: number }>();
+  private readonly entries: TtlCache<string, Principal>;
 
   constructor(
     private readonly changes: ChangeFeed,
-    private readonly clock: Clock,
-  ) {}
+    clock: Clock,
+  ) {
+    this.entries = ttlCache<string, Principal>({ max: MAX_ENTRIES, ttlMs: TTL_MS, clock });
+  }
 
   async onModuleInit(): Promise<void> {
     await this.changes.subscribe(TOPIC, () => this.entries.clear());
   }
 
   get(keyHash: string): Principal | undefined {
-    const hit = this.entries.get(keyHash);
-    if (!hit) return undefined;
-    if (hit.expiresAt <= this.clock.now().getTime()) {
-      this.entries.delete(keyHash);
-      return undefined;
-    }
-    return hit.principal;
+    return this.entries.get(keyHash);
   }
 
   set(keyHash: string, principal: Principal): void {
-    if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(keyHash, { principal, expiresAt: this.clock.now().getTime() + TTL_MS });
+    this.entries.set(keyHash, principal);
   }
 
   async invalidateEverywhere(): Promise<void> {

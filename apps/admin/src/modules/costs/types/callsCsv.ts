@@ -1,4 +1,5 @@
 import type { LlmCallView } from '@margin/contracts';
+import Papa from 'papaparse';
 
 const COLUMNS: Array<[header: string, value: (call: LlmCallView) => string | number | boolean | null]> = [
   ['id', (c) => c.id],
@@ -21,19 +22,16 @@ const COLUMNS: Array<[header: string, value: (call: LlmCallView) => string | num
   ['emulated', (c) => c.emulated],
 ];
 
-function cell(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return '';
-  const text = String(value);
-  // Quote what would break the row, and defuse spreadsheet formulas in free text.
-  const safe = /^[=+\-@\t\r]/.test(text) && typeof value === 'string' ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** RFC 4180 CSV of ledger rows, one line per call, CRLF line ends. */
+/**
+ * RFC 4180 CSV of ledger rows (Papa Parse), one line per call, CRLF line ends. Free text that a spreadsheet
+ * would run as a formula (starting with =, +, -, @, a tab or a CR) gets a leading `'`; numbers stay numbers.
+ */
 export function callsToCsv(calls: LlmCallView[]): string {
-  const lines = [COLUMNS.map(([header]) => header).join(',')];
-  for (const call of calls) lines.push(COLUMNS.map(([, value]) => cell(value(call))).join(','));
-  return `${lines.join('\r\n')}\r\n`;
+  const csv = Papa.unparse(
+    { fields: COLUMNS.map(([header]) => header), data: calls.map((call) => COLUMNS.map(([, value]) => value(call))) },
+    { newline: '\r\n', escapeFormulae: /^[=+\-@\t\r]/ },
+  );
+  return `${csv}\r\n`;
 }
 
 /** Saves text as a file through a temporary Blob link. */

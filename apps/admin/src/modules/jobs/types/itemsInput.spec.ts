@@ -24,7 +24,13 @@ describe('parseItemsText', () => {
 
   it('reports broken quoting', () => {
     expect(parseItemsText('a,b\n"open,1')).toEqual({ ok: false, error: 'Line 2: a quoted cell is never closed.' });
-    expect(parseCsvRecords('a\nx"y"')).toEqual({ error: 'Line 2: a quote in the middle of a cell must be inside a quoted cell and doubled ("").' });
+    expect(parseCsvRecords('a\n"x"y')).toEqual({ error: 'Line 2: unexpected text after a closing quote.' });
+    expect(parseCsvRecords('a\n"one\ntwo"\n\n"three')).toEqual({ error: 'Line 5: a quoted cell is never closed.' });
+    // a quote inside an unquoted cell is text, as in a spreadsheet
+    expect(parseCsvRecords('a\nx"y"')).toEqual([
+      { line: 1, cells: ['a'] },
+      { line: 2, cells: ['x"y"'] },
+    ]);
   });
 
   it('reads a JSON array, {"items": [...]}, a single object and JSON lines', () => {

@@ -1,5 +1,6 @@
 // Reads pasted or uploaded items the way the API reads an uploaded file: a CSV with a header row, a JSON
 // array (or {"items": [...]}), or JSON lines. Everything happens in the browser, before anything is sent.
+import Papa from 'papaparse';
 
 export type ItemsFormat = 'csv' | 'json' | 'jsonl';
 
@@ -28,65 +29,35 @@ interface CsvRecord {
   cells: string[];
 }
 
-/** RFC 4180: quoted cells may hold commas, doubled quotes and line breaks; CRLF or LF line ends. */
-export function parseCsvRecords(text: string): CsvRecord[] | { error: string } {
+/**
+ * RFC 4180 (Papa Parse): quoted cells may hold commas, doubled quotes and line breaks; CRLF, LF or CR line
+ * ends. A quote inside an unquoted cell is kept as text, as spreadsheets do.
+ */
+export function parseCsvRecords(raw: string): CsvRecord[] | { error: string } {
+  // One line end everywhere, so that a file mixing them reads as one that does not.
+  const text = raw.replace(/\r\n?/g, '\n');
   const records: CsvRecord[] = [];
-  let cells: string[] = [];
-  let cell = '';
-  let quoted = false;
-  let afterQuote = false;
+  let error: string | null = null;
+  let start = 0;
   let line = 1;
-  let recordLine = 1;
-
-  const endCell = () => {
-    cells.push(cell);
-    cell = '';
-    afterQuote = false;
-  };
-  const endRecord = () => {
-    endCell();
-    // Blank lines are skipped, as the API's parser does.
-    if (!(cells.length === 1 && cells[0].trim() === '')) records.push({ line: recordLine, cells });
-    cells = [];
-  };
-
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (quoted) {
-      if (char === '"') {
-        if (text[i + 1] === '"') {
-          cell += '"';
-          i++;
-        } else {
-          quoted = false;
-          afterQuote = true;
-        }
-      } else {
-        if (char === '\n') line++;
-        cell += char;
+  Papa.parse<string[]>(text, {
+    delimiter: ',',
+    newline: '\n',
+    step: ({ data: cells, errors, meta }, parser) => {
+      const recordLine = line;
+      for (let i = start; i < meta.cursor; i++) if (text[i] === '\n') line++;
+      start = meta.cursor;
+      const problem = errors[0];
+      if (problem) {
+        error = problem.code === 'MissingQuotes' ? `Line ${recordLine}: a quoted cell is never closed.` : `Line ${recordLine}: unexpected text after a closing quote.`;
+        parser.abort();
+        return;
       }
-      continue;
-    }
-    if (char === '"') {
-      if (cell.trim() !== '' || afterQuote) return { error: `Line ${line}: a quote in the middle of a cell must be inside a quoted cell and doubled ("").` };
-      cell = '';
-      quoted = true;
-    } else if (char === ',') {
-      endCell();
-    } else if (char === '\n' || char === '\r') {
-      if (char === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-      line++;
-      recordLine = line;
-    } else if (afterQuote) {
-      if (char.trim() !== '') return { error: `Line ${line}: unexpected text after a closing quote.` };
-    } else {
-      cell += char;
-    }
-  }
-  if (quoted) return { error: `Line ${recordLine}: a quoted cell is never closed.` };
-  if (cell !== '' || cells.length > 0) endRecord();
-  return records;
+      // Blank lines are skipped, as the API's parser does.
+      if (!(cells.length === 1 && cells[0].trim() === '')) records.push({ line: recordLine, cells });
+    },
+  });
+  return error === null ? records : { error };
 }
 
 /** Column names as they appear, with repeats made unique ("name", "name (2)") so none is lost. */
