@@ -74,7 +74,7 @@ export class SubmitJob {
       });
       const fields = { ...read.fields, profile: `${read.profile.key}@${read.profile.version}` };
       const requestHash = idempotencyKey ? read.intake.requestHash(fields) : null;
-      if (earlier) return await this.replay(tenantId, earlier, requestHash, read, fields);
+      if (earlier) return await this.replay(tenantId, earlier, requestHash, read);
 
       const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
       const accepted: Accepted = { principal, read, limits, priority, idempotencyKey: idempotencyKey ?? null, requestHash };
@@ -83,7 +83,7 @@ export class SubmitJob {
         stored = await this.repo.transaction((m) => this.store(m, accepted, spool));
       } catch (err) {
         // a concurrent twin with the same key committed first
-        if (err instanceof IdempotencyKeyTakenError && idempotencyKey) return await this.replay(tenantId, await this.repo.findByIdempotencyKey(tenantId, idempotencyKey), requestHash, read, fields);
+        if (err instanceof IdempotencyKeyTakenError && idempotencyKey) return await this.replay(tenantId, await this.repo.findByIdempotencyKey(tenantId, idempotencyKey), requestHash, read);
         throw err;
       }
       await this.feeder.handOver(tenantId, stored.job.id, priority, stored.firstWindow);
@@ -124,8 +124,8 @@ export class SubmitJob {
   }
 
   /** The job an Idempotency-Key names, answered again (200) when the body is the same; a different body is a 409. */
-  private async replay(tenantId: string, job: JobEntity | null, requestHash: string | null, read: ReadSubmission, fields: Record<string, unknown>): Promise<SubmitResult> {
-    if (!job || (job.requestHash !== requestHash && job.requestHash !== read.intake.legacyRequestHash(fields))) throw new ConflictError('This Idempotency-Key was used with a different request body');
+  private async replay(tenantId: string, job: JobEntity | null, requestHash: string | null, read: ReadSubmission): Promise<SubmitResult> {
+    if (!job || job.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was used with a different request body');
     return this.answer(tenantId, job, read, false);
   }
 
