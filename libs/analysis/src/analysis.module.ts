@@ -20,11 +20,15 @@ import { JobItemEntity } from './jobs/job-item.entity';
 import { JobEntity } from './jobs/job.entity';
 import { JobsController } from './jobs/jobs.controller';
 import { JobsRepository } from './jobs/jobs.repository';
-import { JobsService } from './jobs/jobs.service';
 import { OutageRequeue } from './jobs/outage-wait';
 import { PriorityService } from './jobs/priority.service';
 import { PriorityRuleRepository } from './jobs/priority-rule.repository';
 import { QueueReconciler } from './jobs/queue-reconciler';
+import { ControlJob } from './jobs/usecases/control-job';
+import { EstimateJob } from './jobs/usecases/estimate-job';
+import { QueryJobs } from './jobs/usecases/query-jobs';
+import { SubmissionReader } from './jobs/usecases/submission-reader';
+import { SubmitJob } from './jobs/usecases/submit-job';
 import { PipelineRunner } from './pipeline/pipeline-runner';
 import { ProfileEntity } from './profiles/profile.entity';
 import { ProfileRepository } from './profiles/profile.repository';
@@ -63,12 +67,16 @@ export class AnalysisCoreModule {}
   imports: [AnalysisCoreModule, IdentityModule, ModelRouterCoreModule, CostTrackingCoreModule],
   controllers: [JobsController, JobSettingsController, ProfilesController, PlansController],
   providers: [
-    JobsService,
+    SubmissionReader,
+    SubmitJob,
+    EstimateJob,
+    QueryJobs,
+    ControlJob,
     AnalyzeService,
     PriorityService,
     PriorityRuleRepository,
     ProgressGateway,
-    { provide: JobCountersReader, useExisting: JobsService },
+    { provide: JobCountersReader, useExisting: QueryJobs },
     { provide: ProgressAuthenticator, useClass: AuthServiceAuthenticator },
     { provide: TenantUsageSource, useExisting: QuotaService },
   ],

@@ -7,7 +7,7 @@ export { ItemRunner } from './jobs/item-runner';
 export { JobsRepository } from './jobs/jobs.repository';
 export { STREAMED_BODY_ROUTES } from './jobs/jobs.controller';
 export { AnalyzeService } from './jobs/analyze.service';
-export { inputHash, canonicalJson } from './cache/canonical';
+export { inputHash } from './cache/canonical';
 export type { ProfileDefinition, PipelineContext, PipelineResult } from './pipeline/pipeline.types';
 export { PipelineRunner } from './pipeline/pipeline-runner';
 export { ProfilesService, toProfileView, parseProfileRef } from './profiles/profiles.service';

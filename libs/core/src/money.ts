@@ -45,9 +45,3 @@ export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
   if (denominator <= 0n) throw new RangeError('denominator must be positive');
   return numerator >= 0n ? (numerator * 2n + denominator) / (denominator * 2n) : -((-numerator * 2n + denominator) / (denominator * 2n));
 }
-
-export function sumPico(values: Iterable<PicoUsd>): PicoUsd {
-  let total = 0n;
-  for (const v of values) total += v;
-  return total;
-}

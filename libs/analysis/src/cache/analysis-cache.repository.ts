@@ -66,7 +66,7 @@ export class AnalysisCacheRepository {
     return rows.map((r) => ({ scope: r.scope, inputHash: r.input_hash }));
   }
 
-  /** Many entries in one statement; first writer wins per address, as in `insert`. */
+  /** Many entries in one statement; first writer wins per address (a concurrent identical result is dropped). */
   async insertMany(entries: Array<{ address: CacheAddress; value: CacheValue; at: Date }>): Promise<void> {
     if (entries.length === 0) return;
     const col = <T>(f: (e: (typeof entries)[number]) => T): T[] => entries.map(f);
@@ -87,15 +87,6 @@ export class AnalysisCacheRepository {
         col((e) => e.at),
       ],
       'worker:cache-insert-many',
-    );
-  }
-
-  /** First writer wins: a concurrent identical result is dropped. */
-  async insert(a: CacheAddress, value: CacheValue, at: Date): Promise<void> {
-    await this.sql(
-      `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,
-      [...this.params(a), JSON.stringify(value.output), value.quality, value.model, value.provider, value.costUsd, at],
     );
   }
 }

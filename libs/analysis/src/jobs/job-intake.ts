@@ -1,6 +1,6 @@
 // One submission's items, taken as they arrive: validated against the profile, hashed, and handed out in chunks.
 import { findUnstorableText } from '@margin/core';
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { canonicalJson, inputHashOfCanonical } from '../cache/canonical';
 import type { ProfileDefinition } from '../pipeline/pipeline.types';
 import { compileSchema, type SchemaValidator } from '../pipeline/json-schema';
@@ -51,10 +51,6 @@ export class JobIntake {
   private pending: unknown[] = [];
   private profileTried = false;
   private readonly itemsDigest = createHash('sha256');
-  /** The pre-streaming request hash, computable when `budgetUsd` (the only key sorting before `items`) came first. */
-  private legacy: Hash | null = null;
-  private legacyBudgetSeen = false;
-  private legacyBroken = false;
 
   constructor(private readonly o: IntakeOptions) {}
 
@@ -66,7 +62,6 @@ export class JobIntake {
             this.itemsNotArray = true;
             break;
           }
-          if (e.key === 'budgetUsd' && this.count + this.pending.length > 0 && !this.legacyBudgetSeen) this.legacyBroken = true;
           this.noteUnstorable(e.value, e.key);
           this.fields[e.key] = e.value;
           if (e.key === 'profile' && this.pending.length) await this.drainPending();
@@ -90,19 +85,10 @@ export class JobIntake {
     return this.profile !== null && this.deferredError === null && this.problems.length === 0 && !this.nonObject && this.count <= this.o.maxItems && (this.o.stopAfter == null || this.count <= this.o.stopAfter);
   }
 
-  /** The new request hash (stored with new jobs): the validated fields and the digest of every item, key order aside. */
+  /** The request hash stored with a job: the validated fields and the digest of every item, key order aside. */
   requestHash(fields: Record<string, unknown>): string {
     const digest = this.itemsDigest.copy().digest('hex');
     return createHash('sha256').update(canonicalJson({ ...fields, items: { sha256: digest, count: this.count } })).digest('hex');
-  }
-
-  /** The request hash jobs got before item streaming (sha256 of the canonical body), for replays of those jobs; null when it cannot be known. */
-  legacyRequestHash(fields: Record<string, unknown>): string | null {
-    if (!this.legacy || this.legacyBroken || (fields.budgetUsd !== undefined) !== this.legacyBudgetSeen) return null;
-    const h = this.legacy.copy();
-    h.update(']');
-    for (const k of ['metadata', 'name', 'priority', 'profile']) if (fields[k] !== undefined) h.update(`,${JSON.stringify(k)}:${canonicalJson(fields[k])}`);
-    return h.update('}').digest('hex');
   }
 
   private async loadProfile(ref: string): Promise<void> {
@@ -139,7 +125,7 @@ export class JobIntake {
     const canonical = canonicalJson(value);
     this.inputChars += canonical.length;
     const hash = inputHashOfCanonical(this.profile.key, this.profile.version, canonical);
-    if (this.o.requestHashes) this.hashForRequest(index, canonical, hash);
+    if (this.o.requestHashes) this.itemsDigest.update(hash);
     if (!this.handingOut()) return;
     this.chunk.push({ index, input: value, inputHash: hash });
     if (this.chunk.length >= this.o.chunkSize) await this.flush();
@@ -150,16 +136,6 @@ export class JobIntake {
     if (this.problems.length >= MAX_LISTED_PROBLEMS) return;
     const found = findUnstorableText(value, path);
     if (found) this.problems.push(found);
-  }
-
-  private hashForRequest(index: number, canonical: string, hash: string): void {
-    this.itemsDigest.update(hash);
-    if (index === 0) {
-      this.legacyBudgetSeen = this.fields.budgetUsd !== undefined;
-      const budget = typeof this.fields.budgetUsd === 'string' ? Number(this.fields.budgetUsd) : this.fields.budgetUsd;
-      this.legacy = createHash('sha256').update(this.legacyBudgetSeen ? `{"budgetUsd":${canonicalJson(budget)},"items":[` : '{"items":[');
-      this.legacy.update(canonical);
-    } else this.legacy?.update(`,${canonical}`);
   }
 
   private async flush(): Promise<void> {

@@ -14,8 +14,12 @@ import { jsonBodyEvents, parseByteSize, type BodyEvent } from './json-body-strea
 import { BodyTimeoutError, requestBody } from './request-body';
 import { RESULTS_CONTENT_TYPES, writeResults } from './results-export';
 import { AnalyzeDto, checkSubmitFields, ListItemsQueryDto, ListJobsQueryDto, ResultsQueryDto, SubmitJobDto } from './jobs.dto';
-import { JobsService, type SubmitSource } from './jobs.service';
 import { PriorityService, type PriorityRule } from './priority.service';
+import { ControlJob } from './usecases/control-job';
+import { EstimateJob } from './usecases/estimate-job';
+import { QueryJobs } from './usecases/query-jobs';
+import { SubmitJob } from './usecases/submit-job';
+import type { SubmitSource } from './usecases/submission';
 
 interface UploadedItemsFile {
   originalname: string;
@@ -87,7 +91,10 @@ const UPLOAD = FileInterceptor('file', { limits: { fileSize: 200 * 1024 * 1024, 
 @Controller()
 export class JobsController {
   constructor(
-    private readonly jobs: JobsService,
+    private readonly submitJob: SubmitJob,
+    private readonly estimateJob: EstimateJob,
+    private readonly queries: QueryJobs,
+    private readonly control: ControlJob,
     private readonly analyzer: AnalyzeService,
     private readonly profiles: ProfilesService,
     private readonly priorities: PriorityService,
@@ -131,7 +138,7 @@ export class JobsController {
   ) {
     const key = idempotencyKey?.trim() ? idempotencyKey.trim().slice(0, 200) : undefined;
     const source = await this.source(principal, req, file);
-    const { created, response } = await drainOnError(req, res, this.jobs.submit(principal, source, key));
+    const { created, response } = await drainOnError(req, res, this.submitJob.execute(principal, source, key));
     res.status(created ? 202 : 200);
     return response;
   }
@@ -148,19 +155,19 @@ export class JobsController {
     @Res({ passthrough: true }) res: Response,
     @UploadedFile() file?: UploadedItemsFile,
   ): Promise<JobEstimate> {
-    return drainOnError(req, res, this.jobs.estimate(principal, await this.source(principal, req, file)));
+    return drainOnError(req, res, this.estimateJob.execute(principal, await this.source(principal, req, file)));
   }
 
   @Get('jobs')
   @ApiOperation({ summary: "The tenant's jobs, newest first" })
   list(@CurrentPrincipal() principal: Principal, @Query() q: ListJobsQueryDto): Promise<Page<JobView>> {
-    return this.jobs.list(principal, q);
+    return this.queries.list(principal, q);
   }
 
   @Get('jobs/stats')
   @ApiOperation({ summary: 'Items analyzed over a period (default: this month) and the cache hit rate' })
   stats(@CurrentPrincipal() principal: Principal, @Query() q: StatsQueryDto): Promise<JobStats> {
-    return this.jobs.stats(principal, { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    return this.queries.stats(principal, { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
   }
 
   @Get('jobs/priority-rules')
@@ -180,23 +187,23 @@ export class JobsController {
   @Get('jobs/:id')
   @ApiOperation({ summary: 'A job with its counters, cost, savings and ETA' })
   get(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<JobView> {
-    return this.jobs.get(principal, id);
+    return this.queries.get(principal, id);
   }
 
   @Get('jobs/:id/items')
   @ApiOperation({ summary: 'Items in index order (cursor: the last index of the previous page)' })
   items(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Query() q: ListItemsQueryDto): Promise<Page<JobItemView>> {
-    return this.jobs.items(principal, id, q);
+    return this.queries.items(principal, id, q);
   }
 
   @Get('jobs/:id/results')
   @ApiOperation({ summary: 'Every item with its result, as json, jsonl or csv (streamed)' })
   async results(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Query() q: ResultsQueryDto, @Res() res: Response): Promise<void> {
-    await this.jobs.assertJob(principal, id);
+    await this.queries.assertJob(principal, id);
     const format = q.format ?? 'json';
     res.setHeader('Content-Type', `${RESULTS_CONTENT_TYPES[format]}; charset=utf-8`);
     res.setHeader('Content-Disposition', `attachment; filename="job-${id}.${format}"`);
-    await writeResults(this.jobs.results(principal, id), format, res);
+    await writeResults(this.queries.results(principal, id), format, res);
   }
 
   @Post('jobs/:id/cancel')
@@ -204,7 +211,7 @@ export class JobsController {
   @MinRole('member')
   @ApiOperation({ summary: 'Cancel: items not started yet are never run nor charged' })
   cancel(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<JobView> {
-    return this.jobs.cancel(principal, id);
+    return this.control.cancel(principal, id);
   }
 
   @Post('jobs/:id/retry')
@@ -212,7 +219,7 @@ export class JobsController {
   @MinRole('member')
   @ApiOperation({ summary: 'Queue the failed items again' })
   retry(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<JobView & { retriedItems: number }> {
-    return this.jobs.retry(principal, id);
+    return this.control.retry(principal, id);
   }
 
   @Post('analyze')

@@ -84,7 +84,6 @@ export interface ClaimedItem {
 }
 
 const TERMINAL: ItemStatus[] = ['completed', 'failed', 'cancelled'];
-const INSERT_BATCH = 1000;
 /** Item completions per statement (11 arrays of this length). */
 const FINISH_BATCH = 1000;
 
@@ -188,27 +187,6 @@ export class JobsRepository implements OnApplicationShutdown {
 
   transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.db.transaction(work);
-  }
-
-  /** Inserts the job and its items in the caller's transaction (multi-row inserts, a thousand at a time). */
-  async insertJobWithItems(manager: EntityManager, job: NewJob, items: NewItem[]): Promise<JobEntity> {
-    const saved = await manager.save(
-      manager.create(JobEntity, {
-        ...job,
-        status: 'queued',
-        totalItems: items.length,
-        completedItems: 0,
-        failedItems: 0,
-        cachedItems: 0,
-        cancelledItems: 0,
-        costUsd: '0',
-        savedUsd: '0',
-        startedAt: null,
-        finishedAt: null,
-      }),
-    );
-    for (let i = 0; i < items.length; i += INSERT_BATCH) await this.insertItems(manager, job.tenantId, saved.id, items.slice(i, i + INSERT_BATCH));
-    return saved;
   }
 
   /**
@@ -360,21 +338,12 @@ export class JobsRepository implements OnApplicationShutdown {
     return qb.orderBy('j.created_at', 'DESC').addOrderBy('j.id', 'DESC').limit(options.limit).getMany();
   }
 
-  findItem(tenantId: string, id: string): Promise<JobItemEntity | null> {
-    return this.items.findOneBy({ tenantId, id });
-  }
-
   /** Items of one job in index order, from `afterIndex` on. */
   async listItems(tenantId: string, jobId: string, options: { status?: ItemStatus; limit: number; afterIndex?: number }): Promise<JobItemEntity[]> {
     const qb = this.items.createQueryBuilder('i').where('i.tenant_id = :tenantId AND i.job_id = :jobId', { tenantId, jobId });
     if (options.status) qb.andWhere('i.status = :status', { status: options.status });
     if (options.afterIndex !== undefined) qb.andWhere('i.index > :after', { after: options.afterIndex });
     return qb.orderBy('i.index', 'ASC').limit(options.limit).getMany();
-  }
-
-  async itemIds(tenantId: string, jobId: string, status: ItemStatus): Promise<string[]> {
-    const rows = (await this.db.query(`SELECT id FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND status = $3 ORDER BY index`, [tenantId, jobId, status])) as Array<{ id: string }>;
-    return rows.map((r) => r.id);
   }
 
   /**

@@ -2,7 +2,7 @@ import type { JobCounters } from '@margin/contracts';
 
 /**
  * What the progress feed needs from the jobs side: a job's counters, scoped by tenant. The jobs module
- * provides it (`{ provide: JobCountersReader, useExisting: JobsService }`), so this folder does not depend
+ * provides it (`{ provide: JobCountersReader, useExisting: QueryJobs }`), so this folder does not depend
  * on the jobs implementation.
  */
 export abstract class JobCountersReader {

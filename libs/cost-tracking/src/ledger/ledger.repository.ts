@@ -44,12 +44,6 @@ const GROUP_EXPR: Record<CostGroupBy, string> = {
 export class LedgerRepository {
   constructor(@InjectRepository(LlmCallEntity) private readonly calls: Repository<LlmCallEntity>) {}
 
-  /** True when this attempt was booked now; false when it had been booked already. */
-  async insertOnce(row: Omit<LlmCallEntity, 'id'>): Promise<boolean> {
-    const [booked] = await this.insertMany([row]);
-    return booked ?? false;
-  }
-
   /**
    * Books many attempts in one statement (ON CONFLICT DO NOTHING: idempotent per attempt id); one flag per
    * row, in order: true when that row was booked now. A repeated attempt id within the rows books once.

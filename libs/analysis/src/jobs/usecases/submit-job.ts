@@ -1,0 +1,142 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { JobSubmitResponse, PlanLimits, Priority } from '@margin/contracts';
+import { Clock, ConflictError, MemoryCompactor, picoToDecimal, usdToPico } from '@margin/core';
+import type { Principal } from '@margin/identity';
+import type { EntityManager } from 'typeorm';
+import { QuotaService } from '../../quotas/quota.service';
+import { ItemSpool } from '../item-spool';
+import { FEED_WINDOW, JobFeeder } from '../job-feeder';
+import type { JobEntity } from '../job.entity';
+import { IdempotencyKeyTakenError, JobsRepository } from '../jobs.repository';
+import { PriorityService } from '../priority.service';
+import { EstimateJob } from './estimate-job';
+import type { SubmitSource } from './submission';
+import { ITEM_CHUNK, SubmissionReader, type ReadSubmission } from './submission-reader';
+
+/** What the answer to a submission tells of its job (a new one, or the one an Idempotency-Key replays). */
+type SubmittedJob = Pick<JobEntity, 'id' | 'status' | 'totalItems' | 'priority'>;
+
+export interface SubmitResult {
+  /** false: an Idempotency-Key replayed a job submitted before (200 instead of 202). */
+  created: boolean;
+  response: JobSubmitResponse;
+}
+
+/** A checked submission about to be stored. */
+interface Accepted {
+  principal: Principal;
+  read: ReadSubmission;
+  limits: PlanLimits;
+  priority: Priority;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+/** A new job, committed: its answer, and the first window of items for the queue. */
+interface Stored {
+  job: SubmittedJob;
+  firstWindow: Array<{ id: string; attempts: number }>;
+}
+
+/**
+ * Accepts a job in two phases. While the body arrives, items are validated, hashed and counted against the
+ * cache a chunk at a time and held in a spool (memory, or a temporary file past a budget): no database
+ * connection or transaction waits on the client. Once the body is in and every check passed, the job and
+ * its items are written in one short transaction (multi-row inserts), so any invalid item, an exceeded
+ * quota or a failure anywhere stores nothing.
+ */
+@Injectable()
+export class SubmitJob {
+  private readonly logger = new Logger(SubmitJob.name);
+
+  constructor(
+    private readonly reader: SubmissionReader,
+    private readonly estimates: EstimateJob,
+    private readonly repo: JobsRepository,
+    private readonly quotas: QuotaService,
+    private readonly priorities: PriorityService,
+    private readonly feeder: JobFeeder,
+    private readonly clock: Clock,
+    private readonly memory: MemoryCompactor,
+  ) {}
+
+  async execute(principal: Principal, source: SubmitSource, idempotencyKey?: string): Promise<SubmitResult> {
+    const tenantId = principal.tenantId;
+    // the plan's limits as of a few seconds ago at most (no two lookups per submission)
+    const limits = await this.quotas.limitsFor(tenantId);
+    // A key already used: the body is only hashed, to tell a replay (200) from a different request (409).
+    const earlier = idempotencyKey ? await this.repo.findByIdempotencyKey(tenantId, idempotencyKey) : null;
+    const spool = new ItemSpool();
+    try {
+      const read = await this.reader.read(principal, source, {
+        keep: earlier ? undefined : (items) => spool.add(items),
+        stopAfter: limits.maxItemsPerJob,
+        requestHashes: idempotencyKey !== undefined,
+      });
+      const fields = { ...read.fields, profile: `${read.profile.key}@${read.profile.version}` };
+      const requestHash = idempotencyKey ? read.intake.requestHash(fields) : null;
+      if (earlier) return await this.replay(tenantId, earlier, requestHash, read);
+
+      const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
+      const accepted: Accepted = { principal, read, limits, priority, idempotencyKey: idempotencyKey ?? null, requestHash };
+      let stored: Stored;
+      try {
+        stored = await this.repo.transaction((m) => this.store(m, accepted, spool));
+      } catch (err) {
+        // a concurrent twin with the same key committed first
+        if (err instanceof IdempotencyKeyTakenError && idempotencyKey) return await this.replay(tenantId, await this.repo.findByIdempotencyKey(tenantId, idempotencyKey), requestHash, read);
+        throw err;
+      }
+      await this.feeder.handOver(tenantId, stored.job.id, priority, stored.firstWindow);
+      this.logger.log({ tenantId, jobId: stored.job.id, items: stored.job.totalItems, priority, profile: fields.profile, spilled: spool.spilled }, 'Job accepted');
+      return await this.answer(tenantId, stored.job, read, true);
+    } finally {
+      const spilled = spool.spilled;
+      await spool.dispose();
+      if (spilled) this.memory.compactSoon(); // a body that big leaves its garbage in the old generation
+    }
+  }
+
+  /** One short transaction: the quota (for plans with monthly limits, under the tenant's lock), the job, its items. */
+  private async store(m: EntityManager, a: Accepted, spool: ItemSpool): Promise<Stored> {
+    const { principal, read } = a;
+    const tenantId = principal.tenantId;
+    const count = read.intake.count;
+    await this.quotas.assertCanSubmit(m, tenantId, a.limits.plan, count, a.limits);
+    const jobId = await this.repo.insertJob(m, {
+      tenantId,
+      profileKey: read.profile.key,
+      profileVersion: read.profile.version,
+      name: read.fields.name ?? null,
+      priority: a.priority,
+      budgetUsd: read.fields.budgetUsd === undefined ? null : picoToDecimal(usdToPico(read.fields.budgetUsd.toFixed(6))),
+      metadata: read.fields.metadata ?? null,
+      maxWaitSeconds: read.fields.maxWaitSeconds ?? null,
+      cacheScope: read.scope,
+      idempotencyKey: a.idempotencyKey,
+      requestHash: a.requestHash,
+      createdByUserId: principal.userId,
+      createdByApiKeyId: principal.apiKeyId,
+      createdAt: this.clock.now(),
+      totalItems: count,
+    });
+    // the first window is marked handed to the queue as it is inserted, and goes there once committed
+    const firstWindow: Stored['firstWindow'] = [];
+    for await (const chunk of spool.chunks(ITEM_CHUNK)) firstWindow.push(...(await this.repo.insertItems(m, tenantId, jobId, chunk, FEED_WINDOW)));
+    return { job: { id: jobId, status: 'queued', totalItems: count, priority: a.priority }, firstWindow };
+  }
+
+  /** The job an Idempotency-Key names, answered again (200) when the body is the same; a different body is a 409. */
+  private async replay(tenantId: string, job: JobEntity | null, requestHash: string | null, read: ReadSubmission): Promise<SubmitResult> {
+    if (!job || job.requestHash !== requestHash) throw new ConflictError('This Idempotency-Key was used with a different request body');
+    return this.answer(tenantId, job, read, false);
+  }
+
+  private async answer(tenantId: string, job: SubmittedJob, read: ReadSubmission, created: boolean): Promise<SubmitResult> {
+    const estimate = await this.estimates.forProfile(tenantId, read.profile, read.intake.count, read.cacheHits, null);
+    return {
+      created,
+      response: { id: job.id, status: job.status, totalItems: job.totalItems, priority: job.priority, estimate: { costUsd: estimate.costUsd, seconds: estimate.seconds } },
+    };
+  }
+}
