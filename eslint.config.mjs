@@ -1,4 +1,5 @@
 import nx from '@nx/eslint-plugin';
+import prettierRecommended from 'eslint-plugin-prettier/recommended';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 // What each layer may import, bottom up (docs/layers.md has the picture and the reasons). contracts, core and
@@ -95,4 +96,6 @@ export default [
     files: TEST_FILES,
     rules: { '@nx/enforce-module-boundaries': ['error', boundaries({ tests: true })] },
   },
+  // Formatting is Prettier's (.prettierrc.json), checked as a lint rule; it also turns off the style rules that would fight it.
+  prettierRecommended,
 ];

@@ -34,7 +34,10 @@ describe('admin SPA in the browser', () => {
     // Every model answers in ~120 ms with 10 parallel slots (the built-in models have slower defaults), as in
     // jobs.e2e-spec. No worker yet: the job test starts one once the page is watching.
     const fast = { latencyMs: 120, tokensPerSecond: 5000, parallel: 10, rpm: 0, tpm: 0 };
-    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({ name, ...fast }));
+    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({
+      name,
+      ...fast,
+    }));
     c = await startCluster({
       workers: 0,
       emulator: { defaults: fast, models },
@@ -42,7 +45,12 @@ describe('admin SPA in the browser', () => {
       env: { ...isolatedRedis(), ADMIN_DIST_DIR, WORKER_CONCURRENCY: '2' },
     });
     // Song analysis (analyze/simple) goes to gpt-4o-mini first, so its price drives the estimate.
-    const policy = await c.api('PUT', '/api/v1/router/policy', { scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: [MODEL] }] }, ownerAuth());
+    const policy = await c.api(
+      'PUT',
+      '/api/v1/router/policy',
+      { scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: [MODEL] }] },
+      ownerAuth(),
+    );
     expect(policy.status).toBe(200);
     const created = await c.api('POST', '/api/v1/users', { ...member, role: 'member' }, ownerAuth());
     expect(created.status).toBe(201);
@@ -121,11 +129,19 @@ describe('admin SPA in the browser', () => {
       const element = document.querySelector('[role="progressbar"][aria-label="Job progress"]');
       const seen: string[] = [element?.getAttribute('aria-valuenow') ?? ''];
       window.__progressSeen = seen;
-      if (element) new MutationObserver(() => seen.push(element.getAttribute('aria-valuenow') ?? '')).observe(element, { attributes: true, attributeFilter: ['aria-valuenow'] });
+      if (element)
+        new MutationObserver(() => seen.push(element.getAttribute('aria-valuenow') ?? '')).observe(element, {
+          attributes: true,
+          attributeFilter: ['aria-valuenow'],
+        });
     });
 
     await c.startWorker();
-    await page.waitForFunction(() => document.querySelector('[role="progressbar"][aria-label="Job progress"]')?.getAttribute('aria-valuenow') === '100', undefined, { timeout: 120_000 });
+    await page.waitForFunction(
+      () => document.querySelector('[role="progressbar"][aria-label="Job progress"]')?.getAttribute('aria-valuenow') === '100',
+      undefined,
+      { timeout: 120_000 },
+    );
 
     const seen = (await page.evaluate(() => window.__progressSeen ?? [])).map(Number);
     expect(seen[0]).toBe(0);

@@ -52,14 +52,23 @@ describe('chaos: the model server is unreachable or hung mid-job', () => {
       [jobId],
     );
     for (const row of perItem.rows as Array<{ cached: boolean; successes: number }>) expect(row.successes).toBe(row.cached ? 0 : 1);
-    const [sums] = (await c.db.query(`SELECT (SELECT cost_usd FROM jobs WHERE id = $1)::text AS job, (SELECT coalesce(sum(cost_usd), 0) FROM llm_calls WHERE job_id = $1)::text AS ledger`, [jobId]))
-      .rows as Array<{ job: string; ledger: string }>;
+    const [sums] = (
+      await c.db.query(
+        `SELECT (SELECT cost_usd FROM jobs WHERE id = $1)::text AS job, (SELECT coalesce(sum(cost_usd), 0) FROM llm_calls WHERE job_id = $1)::text AS ledger`,
+        [jobId],
+      )
+    ).rows as Array<{ job: string; ledger: string }>;
     expect(Number(sums?.ledger)).toBeCloseTo(Number(sums?.job), 9);
   };
 
   /** Submits 60 songs and waits until the job is under way (some done, most not). */
   const startJob = async (tag: string) => {
-    const submit = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', name: `${tag} outage`, items: Array.from({ length: 60 }, (_, i) => song(tag, i)) }, { 'x-api-key': key });
+    const submit = await c.api<{ id: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', name: `${tag} outage`, items: Array.from({ length: 60 }, (_, i) => song(tag, i)) },
+      { 'x-api-key': key },
+    );
     expect(submit.status).toBe(202);
     const running = await until(submit.body.id, (j) => j.completedItems >= 8, 60_000);
     expect(running.completedItems).toBeLessThan(50);
@@ -70,7 +79,10 @@ describe('chaos: the model server is unreachable or hung mid-job', () => {
     link = await FaultyLink.open();
     // ~1.5 s per item and 10 at once: a 60-song job runs for ~10 s, long enough to cut the link mid-way.
     const pace = { latencyMs: 1500, tokensPerSecond: 5000, parallel: 10, rpm: 0, tpm: 0 };
-    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({ name, ...pace }));
+    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({
+      name,
+      ...pace,
+    }));
     c = await startCluster({
       workers: 2,
       emulator: { defaults: pace, models },

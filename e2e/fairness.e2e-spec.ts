@@ -14,7 +14,11 @@ describe('fair shares between tenants', () => {
   const owner = () => ({ authorization: `Bearer ${c.owner.token}` });
 
   const signup = async (name: string) => {
-    const res = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', { email: `${name}@fair.e2e.test`, password: `${name}-tenant-pw`, tenantName: name });
+    const res = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', {
+      email: `${name}@fair.e2e.test`,
+      password: `${name}-tenant-pw`,
+      tenantName: name,
+    });
     expect(res.status).toBe(201);
     return { authorization: `Bearer ${res.body.accessToken}` };
   };
@@ -45,7 +49,10 @@ describe('fair shares between tenants', () => {
   beforeAll(async () => {
     // One item is one model call of ~300 ms; the cluster runs 10 at once (2 workers × WORKER_CONCURRENCY 5).
     const behaviour = { latencyMs: 300, tokensPerSecond: 5000, parallel: 20, rpm: 0, tpm: 0 };
-    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({ name, ...behaviour }));
+    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({
+      name,
+      ...behaviour,
+    }));
     c = await startCluster({ workers: 2, emulator: { defaults: behaviour, models } });
     for (const model of ['ollama/qwen3:8b', 'ollama/llama3.1:8b']) {
       expect((await c.api('PUT', `/api/v1/router/models/${encodeURIComponent(model)}`, { maxConcurrency: 20 }, owner())).status).toBe(200);
@@ -57,7 +64,12 @@ describe('fair shares between tenants', () => {
 
   it('a new tenant’s first result arrives within 2 items’ time behind tenant A’s 2,000-item backlog at the same priority', async () => {
     // Warm the path, then one item's time: a 1-song job of a tenant alone on the cluster, submission to result.
-    const warm = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', priority: 'medium', items: Array.from({ length: 20 }, (_, i) => song('warm', i)) }, owner());
+    const warm = await c.api<{ id: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', priority: 'medium', items: Array.from({ length: 20 }, (_, i) => song('warm', i)) },
+      owner(),
+    );
     await waitForJob(warm.body.id, owner());
     // (median of three new free-plan tenants' 1-song jobs: cold like the tenants measured behind the backlog)
     const singles: Array<{ id: string; t: number; ms: number }> = [];
@@ -94,7 +106,12 @@ describe('fair shares between tenants', () => {
     for (const name of ['tenant-b', 'tenant-c', 'tenant-d']) {
       b = await signup(name);
       const t2 = Date.now();
-      const playlist = await c.api<{ id: string; priority: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', priority: 'medium', items: Array.from({ length: 10 }, (_, i) => song(`${name}-playlist`, i)) }, b);
+      const playlist = await c.api<{ id: string; priority: string }>(
+        'POST',
+        '/api/v1/jobs',
+        { profile: 'song-analysis', priority: 'medium', items: Array.from({ length: 10 }, (_, i) => song(`${name}-playlist`, i)) },
+        b,
+      );
       expect(playlist.status).toBe(202);
       expect(playlist.body.priority).toBe('medium');
       waits.push(await untilFirstResult(playlist.body.id, b, t2));
@@ -114,9 +131,13 @@ describe('fair shares between tenants', () => {
           [id, t],
         )
       ).rows[0];
-    process.stdout.write(`timeline alone ${JSON.stringify(await timeline(median.id, median.t))} behind ${JSON.stringify(await timeline(timelineOf.id, timelineOf.t))}\n`);
+    process.stdout.write(
+      `timeline alone ${JSON.stringify(await timeline(median.id, median.t))} behind ${JSON.stringify(await timeline(timelineOf.id, timelineOf.t))}\n`,
+    );
 
-    process.stdout.write(`fairness e2e: one item alone ${oneItemMs} ms; new tenants' first results behind A's backlog ${waits.join(', ')} ms (median ${(firstResultMs / oneItemMs).toFixed(2)}×); A had ${aDone} done\n`);
+    process.stdout.write(
+      `fairness e2e: one item alone ${oneItemMs} ms; new tenants' first results behind A's backlog ${waits.join(', ')} ms (median ${(firstResultMs / oneItemMs).toFixed(2)}×); A had ${aDone} done\n`,
+    );
     // Behind the whole backlog it would be ~200 items' time; a new tenant waits at most about one more item than alone.
     expect(firstResultMs).toBeLessThanOrEqual(2 * oneItemMs);
     for (const w of waits) expect(w).toBeLessThanOrEqual(4 * oneItemMs);
@@ -134,7 +155,10 @@ describe('fair shares between tenants', () => {
       if (open.rows[0].n === 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    const charged = await c.db.query(`SELECT count(*)::int AS n FROM llm_calls l JOIN job_items i ON i.id = l.item_id WHERE i.job_id = $1 AND i.status = 'cancelled'`, [backlog.body.id]);
+    const charged = await c.db.query(
+      `SELECT count(*)::int AS n FROM llm_calls l JOIN job_items i ON i.id = l.item_id WHERE i.job_id = $1 AND i.status = 'cancelled'`,
+      [backlog.body.id],
+    );
     expect(charged.rows[0].n).toBe(0);
   });
 });

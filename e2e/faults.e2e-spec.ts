@@ -31,7 +31,12 @@ describe('faults mid-job (private Redis and Postgres)', () => {
 
   const job = async (id: string) => (await c.api<JobView>('GET', `/api/v1/jobs/${id}`, undefined, { 'x-api-key': key })).body;
   const submit = async (tag: string, n: number) => {
-    const res = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', items: Array.from({ length: n }, (_, i) => song(tag, i)) }, { 'x-api-key': key });
+    const res = await c.api<{ id: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', items: Array.from({ length: n }, (_, i) => song(tag, i)) },
+      { 'x-api-key': key },
+    );
     expect(res.status).toBe(202);
     return res.body.id;
   };
@@ -78,7 +83,10 @@ describe('faults mid-job (private Redis and Postgres)', () => {
     [redis, pg] = await Promise.all([startPrivateRedis(), startPrivatePostgres()]);
     // ~400 ms a call and the local models' default 4 slots: a 60-song job runs for several seconds.
     const paced = { latencyMs: 400, tokensPerSecond: 5000, parallel: 10, rpm: 0, tpm: 0 };
-    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({ name, ...paced }));
+    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({
+      name,
+      ...paced,
+    }));
     c = await startCluster({ workers: 0, emulator: { defaults: paced, models }, databaseUrl: pg.url, redisUrl: redis.url, env: { WORKER_CONCURRENCY: '4' } });
     c.db.on('error', () => undefined); // cut by the Postgres restart; the checks use their own connections
     dbUrl = c.env.DATABASE_URL as string;

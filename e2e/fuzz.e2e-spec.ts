@@ -72,11 +72,24 @@ describe('route fuzzer against the built API', () => {
 
   it('names a corrupt body encoding in the answer, in OpenAI’s shape under /v1', async () => {
     const send = async (route: string, encoding: string) => {
-      const res = await fetch(`${c.url}${route}`, { method: 'POST', headers: { authorization: `Bearer ${c.owner.token}`, 'content-type': 'application/json', 'content-encoding': encoding }, body: 'not compressed at all' });
+      const res = await fetch(`${c.url}${route}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${c.owner.token}`, 'content-type': 'application/json', 'content-encoding': encoding },
+        body: 'not compressed at all',
+      });
       return { status: res.status, body: (await res.json()) as unknown };
     };
-    expect(await send('/api/v1/auth/login', 'gzip')).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: 'incorrect header check' } });
-    expect(await send('/v1/chat/completions', 'gzip')).toEqual({ status: 400, body: { error: { message: 'incorrect header check', type: 'invalid_request_error', param: null, code: null } } });
-    expect(await send('/v1/chat/completions', 'zstd')).toEqual({ status: 415, body: { error: { message: 'unsupported content encoding "zstd"', type: 'invalid_request_error', param: null, code: null } } });
+    expect(await send('/api/v1/auth/login', 'gzip')).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: 'incorrect header check' },
+    });
+    expect(await send('/v1/chat/completions', 'gzip')).toEqual({
+      status: 400,
+      body: { error: { message: 'incorrect header check', type: 'invalid_request_error', param: null, code: null } },
+    });
+    expect(await send('/v1/chat/completions', 'zstd')).toEqual({
+      status: 415,
+      body: { error: { message: 'unsupported content encoding "zstd"', type: 'invalid_request_error', param: null, code: null } },
+    });
   });
 });

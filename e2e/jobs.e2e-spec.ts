@@ -40,7 +40,10 @@ describe('analysis jobs', () => {
   beforeAll(async () => {
     // Every model answers in ~120 ms with 10 parallel slots (the built-in models have slower defaults).
     const fast = { latencyMs: 120, tokensPerSecond: 5000, parallel: 10, rpm: 0, tpm: 0 };
-    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({ name, ...fast }));
+    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({
+      name,
+      ...fast,
+    }));
     c = await startCluster({ workers: 2, emulator: { defaults: fast, models } });
     const created = await c.api<{ key: string }>('POST', '/api/v1/api-keys', { name: 'e2e jobs' }, auth());
     key = created.body.key;
@@ -83,12 +86,19 @@ describe('analysis jobs', () => {
     expect(progress.at(-1)).toMatchObject({ completed: 50, percentage: 100 });
     socket.close();
 
-    const job = await c.api<{ completedItems: number; costUsd: number; status: string }>('GET', `/api/v1/jobs/${submit.body.id}`, undefined, { 'x-api-key': key });
+    const job = await c.api<{ completedItems: number; costUsd: number; status: string }>('GET', `/api/v1/jobs/${submit.body.id}`, undefined, {
+      'x-api-key': key,
+    });
     expect(job.body).toMatchObject({ status: 'completed', completedItems: 50 });
     const profiles = await c.api<Array<{ key: string; outputSchema: Record<string, unknown> }>>('GET', '/api/v1/profiles', undefined, { 'x-api-key': key });
     const schema = profiles.body.find((p) => p.key === 'song-analysis')?.outputSchema;
     const validate = new Ajv({ strict: false }).compile(schema ?? {});
-    const results = await c.api<Array<{ index: number; status: string; result: unknown }>>('GET', `/api/v1/jobs/${submit.body.id}/results?format=json`, undefined, { 'x-api-key': key });
+    const results = await c.api<Array<{ index: number; status: string; result: unknown }>>(
+      'GET',
+      `/api/v1/jobs/${submit.body.id}/results?format=json`,
+      undefined,
+      { 'x-api-key': key },
+    );
     expect(results.body).toHaveLength(50);
     for (const r of results.body) {
       expect(r.status).toBe('completed');
@@ -99,7 +109,11 @@ describe('analysis jobs', () => {
   });
 
   it('two tenants’ jobs sharing 30 songs, run at once on two workers, make exactly one emulator call per distinct song', async () => {
-    const other = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', { email: 'second@e2e.test', password: 'second-tenant-pw', tenantName: 'Second' });
+    const other = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', {
+      email: 'second@e2e.test',
+      password: 'second-tenant-pw',
+      tenantName: 'Second',
+    });
     // The second tenant needs a plan that allows 40 items; the operator's owner grants it.
     const me = await c.api<{ tenant: { id: string } }>('GET', '/api/v1/auth/me', undefined, { authorization: `Bearer ${other.body.accessToken}` });
     await c.api('PATCH', `/api/v1/tenants/${me.body.tenant.id}`, { plan: 'unlimited' }, auth());
@@ -119,14 +133,20 @@ describe('analysis jobs', () => {
     expect(cached.rows[0].n).toBe(30);
     // Each tenant's dashboard figures count its own items; together the cache served the 30 shared songs.
     const statsA = await c.api<{ completed: number; cached: number; cacheHitRate: number }>('GET', '/api/v1/jobs/stats', undefined, auth());
-    const statsB = await c.api<{ completed: number; cached: number }>('GET', '/api/v1/jobs/stats', undefined, { authorization: `Bearer ${other.body.accessToken}` });
+    const statsB = await c.api<{ completed: number; cached: number }>('GET', '/api/v1/jobs/stats', undefined, {
+      authorization: `Bearer ${other.body.accessToken}`,
+    });
     expect(statsB.body.completed).toBe(40);
     expect(statsA.body.cached + statsB.body.cached).toBeGreaterThanOrEqual(30);
     expect(statsA.body.cacheHitRate).toBeGreaterThanOrEqual(0);
   });
 
   it('cacheScope "tenant": a job with private inputs neither reads nor feeds the cache shared between tenants', async () => {
-    const signup = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', { email: 'private@e2e.test', password: 'private-tenant-pw', tenantName: 'Private' });
+    const signup = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', {
+      email: 'private@e2e.test',
+      password: 'private-tenant-pw',
+      tenantName: 'Private',
+    });
     const priv = { authorization: `Bearer ${signup.body.accessToken}` };
     const public5 = Array.from({ length: 5 }, (_, i) => song('public', i));
     const private5 = Array.from({ length: 5 }, (_, i) => song('confidential', i));
@@ -152,13 +172,26 @@ describe('analysis jobs', () => {
     const elsewhere = await c.api<{ cached: boolean }>('POST', '/api/v1/analyze', { profile: 'song-analysis', input: private5[1] }, auth());
     expect(elsewhere.body.cached).toBe(false);
     // A per-tenant profile cannot be shared by a job's say-so.
-    const refused = await c.api<{ message: string[]; code: string }>('POST', '/api/v1/jobs', { profile: 'blog-post', cacheScope: 'global', items: [{ topic: 'x' }] }, priv);
+    const refused = await c.api<{ message: string[]; code: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'blog-post', cacheScope: 'global', items: [{ topic: 'x' }] },
+      priv,
+    );
     expect(refused.status).toBe(400);
-    expect(refused.body).toMatchObject({ code: 'cache_scope_not_allowed', message: [expect.stringMatching(/^cacheScope "global" is not available for profile blog-post/)] });
+    expect(refused.body).toMatchObject({
+      code: 'cache_scope_not_allowed',
+      message: [expect.stringMatching(/^cacheScope "global" is not available for profile blog-post/)],
+    });
   });
 
   it('a worker killed with SIGKILL mid-job: the job still completes, every item once, no ledger duplicates', async () => {
-    const submit = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', items: Array.from({ length: 60 }, (_, i) => song('crash', i)) }, { 'x-api-key': key });
+    const submit = await c.api<{ id: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', items: Array.from({ length: 60 }, (_, i) => song('crash', i)) },
+      { 'x-api-key': key },
+    );
     for (;;) {
       const job = await c.api<{ completedItems: number }>('GET', `/api/v1/jobs/${submit.body.id}`, undefined, { 'x-api-key': key });
       if (job.body.completedItems >= 5) break;
@@ -205,7 +238,12 @@ describe('analysis jobs', () => {
       [submit.body.id],
     );
     expect(rows.rows[0].n).toBe(0);
-    const job = await c.api<{ status: string; completedItems: number; cancelledItems: number; totalItems: number }>('GET', `/api/v1/jobs/${submit.body.id}`, undefined, { 'x-api-key': key });
+    const job = await c.api<{ status: string; completedItems: number; cancelledItems: number; totalItems: number }>(
+      'GET',
+      `/api/v1/jobs/${submit.body.id}`,
+      undefined,
+      { 'x-api-key': key },
+    );
     expect(job.body.status).toBe('cancelled');
     expect(job.body.completedItems + job.body.cancelledItems).toBe(80);
   });
@@ -226,12 +264,26 @@ describe('analysis jobs', () => {
   });
 
   it('plans: a free tenant gets one job a month of at most 50 items, on local models only', async () => {
-    const free = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', { email: 'free@e2e.test', password: 'free-tenant-pw', tenantName: 'Free Church' });
+    const free = await c.api<{ accessToken: string }>('POST', '/api/v1/auth/signup', {
+      email: 'free@e2e.test',
+      password: 'free-tenant-pw',
+      tenantName: 'Free Church',
+    });
     const h = { authorization: `Bearer ${free.body.accessToken}` };
-    const tooBig = await c.api<{ message: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', items: Array.from({ length: 51 }, (_, i) => song('free-big', i)) }, h);
+    const tooBig = await c.api<{ message: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', items: Array.from({ length: 51 }, (_, i) => song('free-big', i)) },
+      h,
+    );
     expect(tooBig.status).toBe(403);
     expect(tooBig.body.message).toMatch(/free plan allows at most 50 items per job/);
-    const first = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', items: Array.from({ length: 5 }, (_, i) => song('free', i)) }, h);
+    const first = await c.api<{ id: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', items: Array.from({ length: 5 }, (_, i) => song('free', i)) },
+      h,
+    );
     expect(first.status).toBe(202);
     const second = await c.api<{ message: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', items: [song('free-again', 1)] }, h);
     expect(second.status).toBe(429);
@@ -245,7 +297,12 @@ describe('analysis jobs', () => {
   });
 
   it('a blog post that fails the quality gate is refined one tier up', async () => {
-    const topics = Array.from({ length: 6 }, (_, i) => ({ topic: `Hymns in modern worship, part ${i}`, audience: 'worship leaders', tone: 'warm', keywords: ['hymns', 'worship'] }));
+    const topics = Array.from({ length: 6 }, (_, i) => ({
+      topic: `Hymns in modern worship, part ${i}`,
+      audience: 'worship leaders',
+      tone: 'warm',
+      keywords: ['hymns', 'worship'],
+    }));
     const submit = await c.api<{ id: string }>('POST', '/api/v1/jobs', { profile: 'blog-post', items: topics }, auth());
     expect(submit.status).toBe(202);
     const final = await waitForJob(submit.body.id, auth());
@@ -261,7 +318,8 @@ describe('analysis jobs', () => {
       auth(),
     );
     expect(results.body.some((r) => r.result.rounds > 0)).toBe(true);
-    for (const r of results.body) expect(r.result).toMatchObject({ title: expect.any(String), slug: expect.stringMatching(/^[a-z0-9-]+$/), content: expect.any(String) });
+    for (const r of results.body)
+      expect(r.result).toMatchObject({ title: expect.any(String), slug: expect.stringMatching(/^[a-z0-9-]+$/), content: expect.any(String) });
   });
 
   it('Idempotency-Key: the same request gives the same job (200), a different body 409', async () => {
@@ -288,7 +346,12 @@ describe('analysis jobs', () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const submitted = Date.now();
-    const high = await c.api<{ id: string; priority: string }>('POST', '/api/v1/jobs', { profile: 'song-analysis', priority: 'high', items: [song('urgent', 1)] }, { 'x-api-key': key });
+    const high = await c.api<{ id: string; priority: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', priority: 'high', items: [song('urgent', 1)] },
+      { 'x-api-key': key },
+    );
     expect(high.body.priority).toBe('high');
     await waitForJob(high.body.id);
     const waited = Date.now() - submitted;

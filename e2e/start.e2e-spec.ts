@@ -43,7 +43,11 @@ describe('npm start', () => {
 
   it('stands the LLM emulator in for the missing model servers, and says so everywhere', async () => {
     expect(stack.output()).toMatch(/LLM EMULATOR stands in for Ollama, OpenAI and Anthropic/);
-    const login = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }) });
+    const login = await fetch(`${stack.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }),
+    });
     const { accessToken } = (await login.json()) as { accessToken: string };
     const res = await fetch(`${stack.url}/api/v1/router/providers`, { headers: { authorization: `Bearer ${accessToken}` } });
     const providers = (await res.json()) as Array<{ id: string; healthy: boolean; emulated: boolean }>;
@@ -57,10 +61,16 @@ describe('npm start', () => {
   });
 
   it('serves the OpenAI-compatible gateway to an API key, booked in the ledger', async () => {
-    const login = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }) });
+    const login = await fetch(`${stack.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }),
+    });
     const { accessToken } = (await login.json()) as { accessToken: string };
     const auth = { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' };
-    const created = (await (await fetch(`${stack.url}/api/v1/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'gateway e2e' }) })).json()) as { key: string };
+    const created = (await (
+      await fetch(`${stack.url}/api/v1/api-keys`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'gateway e2e' }) })
+    ).json()) as { key: string };
     const completion = await fetch(`${stack.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' },
@@ -69,7 +79,9 @@ describe('npm start', () => {
     expect(completion.status).toBe(200);
     const body = (await completion.json()) as { model: string; usage: { prompt_tokens: number } };
     expect(body.usage.prompt_tokens).toBeGreaterThan(0);
-    const calls = (await (await fetch(`${stack.url}/api/v1/costs/calls`, { headers: auth })).json()) as { data: Array<{ model: string; outcome: string; emulated: boolean }> };
+    const calls = (await (await fetch(`${stack.url}/api/v1/costs/calls`, { headers: auth })).json()) as {
+      data: Array<{ model: string; outcome: string; emulated: boolean }>;
+    };
     expect(calls.data[0]).toMatchObject({ model: body.model, outcome: 'success', emulated: true });
   });
 
@@ -125,7 +137,10 @@ describe('npm start', () => {
     await page.getByRole('link', { name: 'API keys', exact: true }).click();
     await page.getByLabel('Name').fill('e2e integration');
     await page.getByRole('button', { name: 'Create key' }).click();
-    const keyText = await page.getByText(/mk_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}/).first().textContent();
+    const keyText = await page
+      .getByText(/mk_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}/)
+      .first()
+      .textContent();
     const key = /mk_[A-Za-z0-9]{8}_[A-Za-z0-9_-]{43}/.exec(keyText ?? '')?.[0];
     expect(key).toBeDefined();
     await screenshot(page, 'api-key-created');
@@ -144,7 +159,10 @@ describe('npm start', () => {
     expect(lastUsedAt).not.toBeNull();
 
     await page.getByRole('button', { name: 'I have saved the key' }).click();
-    await page.getByRole('button', { name: /^Revoke/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Revoke/ })
+      .first()
+      .click();
     await page.getByRole('button', { name: 'Confirm revoke' }).click();
     await page.getByText('Revoked').first().waitFor();
     await screenshot(page, 'api-key-revoked');

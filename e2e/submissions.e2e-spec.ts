@@ -5,7 +5,11 @@ import { startCluster, type Cluster } from './support/cluster';
 
 jest.setTimeout(240_000);
 
-const song = (tag: string, i: number) => ({ title: `${tag} song ${i}`, artist: `The ${tag} Band`, lyrics: `Verse ${i}: rain on the window\nChorus: we will carry on ${i}` });
+const song = (tag: string, i: number) => ({
+  title: `${tag} song ${i}`,
+  artist: `The ${tag} Band`,
+  lyrics: `Verse ${i}: rain on the window\nChorus: we will carry on ${i}`,
+});
 
 describe('job submissions under load', () => {
   let c: Cluster;
@@ -21,7 +25,9 @@ describe('job submissions under load', () => {
   });
 
   const idleInTransaction = async () => {
-    const { rows } = await c.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`);
+    const { rows } = await c.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    );
     return rows[0]?.n ?? -1;
   };
 
@@ -29,7 +35,12 @@ describe('job submissions under load', () => {
     const started = Date.now();
     const answers = await Promise.all(
       Array.from({ length: 200 }, (_, j) =>
-        c.api<{ id: string; totalItems: number }>('POST', '/api/v1/jobs', { profile: 'song-analysis', name: `integrator ${j}`, items: Array.from({ length: 30 }, (_, i) => song(`s${j}`, i)) }, { 'x-api-key': key }),
+        c.api<{ id: string; totalItems: number }>(
+          'POST',
+          '/api/v1/jobs',
+          { profile: 'song-analysis', name: `integrator ${j}`, items: Array.from({ length: 30 }, (_, i) => song(`s${j}`, i)) },
+          { 'x-api-key': key },
+        ),
       ),
     );
     const seconds = (Date.now() - started) / 1000;
@@ -49,7 +60,10 @@ describe('job submissions under load', () => {
 
   it('a client that stalls mid-body holds no database connection and does not slow anyone down', async () => {
     const body = JSON.stringify({ profile: 'song-analysis', items: Array.from({ length: 40 }, (_, i) => song('slow', i)) });
-    const req = http.request(`${c.url}/api/v1/jobs`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key, 'content-length': String(Buffer.byteLength(body)) } });
+    const req = http.request(`${c.url}/api/v1/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': key, 'content-length': String(Buffer.byteLength(body)) },
+    });
     const answered = new Promise<{ status: number; body: string }>((resolve, reject) => {
       req.on('response', (res) => {
         let text = '';

@@ -18,7 +18,12 @@ const song = (i: number) => ({
   lyrics: `Verse ${i}: we rise again each morning\nChorus: nothing is lost, all is carried home ${i}`,
 });
 
-async function until<T>(what: string, check: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 200): Promise<T> {
+async function until<T>(
+  what: string,
+  check: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -69,13 +74,20 @@ describe('npm start supervises its processes', () => {
   beforeAll(async () => {
     // Every model answers in ~250 ms, so a 40-song job is still running when the worker is killed.
     const fast = { latencyMs: 250, tokensPerSecond: 5000, parallel: 10, rpm: 0, tpm: 0 };
-    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({ name, ...fast }));
+    const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({
+      name,
+      ...fast,
+    }));
     const config = path.join(mkdtempSync(path.join(tmpdir(), 'margin-super-')), 'emulator.json');
     writeFileSync(config, JSON.stringify({ defaults: fast, models }));
     stack = await startStack({ LLM_EMULATOR_CONFIG: config, WORKER_CONCURRENCY: '4', SHUTDOWN_TIMEOUT_SECONDS: '5', RATE_LIMIT_PER_MINUTE: '100000' });
     db = new Client({ connectionString: process.env.E2E_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_e2e' });
     await db.connect();
-    const login = await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }) });
+    const login = await fetch(`${stack.url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }),
+    });
     token = ((await login.json()) as { accessToken: string }).accessToken;
     const created = await fetch(`${stack.url}/api/v1/api-keys`, { method: 'POST', headers: auth(), body: JSON.stringify({ name: 'supervisor e2e' }) });
     key = ((await created.json()) as { key: string }).key;
@@ -94,7 +106,13 @@ describe('npm start supervises its processes', () => {
     });
     expect(submit.status).toBe(202);
     const { id } = (await submit.json()) as { id: string };
-    const job = async () => (await (await fetch(`${stack.url}/api/v1/jobs/${id}`, { headers: { 'x-api-key': key } })).json()) as { status: string; completedItems: number; failedItems: number; totalItems: number };
+    const job = async () =>
+      (await (await fetch(`${stack.url}/api/v1/jobs/${id}`, { headers: { 'x-api-key': key } })).json()) as {
+        status: string;
+        completedItems: number;
+        failedItems: number;
+        totalItems: number;
+      };
     await until('a few items done', async () => (await job()).completedItems >= 3, 60_000, 50);
 
     const health = pollHealth(stack.url);
@@ -107,10 +125,15 @@ describe('npm start supervises its processes', () => {
     expect(newWorker).not.toBe(stack.pids.worker);
     expect(isAlive(newWorker)).toBe(true);
 
-    const final = await until('the job to finish', async () => {
-      const j = await job();
-      return ['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(j.status) && j;
-    }, 150_000, 300);
+    const final = await until(
+      'the job to finish',
+      async () => {
+        const j = await job();
+        return ['completed', 'completed_with_errors', 'failed', 'cancelled'].includes(j.status) && j;
+      },
+      150_000,
+      300,
+    );
     const polled = await health.stop();
     expect(final).toMatchObject({ status: 'completed', completedItems: 40, failedItems: 0, totalItems: 40 });
     // The API answered 200 on every poll while the worker was down and back.
@@ -120,7 +143,10 @@ describe('npm start supervises its processes', () => {
 
     const items = await db.query(`SELECT status, count(*)::int AS n FROM job_items WHERE job_id = $1 GROUP BY status`, [id]);
     expect(items.rows).toEqual([{ status: 'completed', n: 40 }]);
-    const dupes = await db.query(`SELECT item_id, count(*)::int AS n FROM llm_calls WHERE job_id = $1 AND outcome = 'success' GROUP BY item_id HAVING count(*) > 1`, [id]);
+    const dupes = await db.query(
+      `SELECT item_id, count(*)::int AS n FROM llm_calls WHERE job_id = $1 AND outcome = 'success' GROUP BY item_id HAVING count(*) > 1`,
+      [id],
+    );
     expect(dupes.rows).toEqual([]);
     const attempts = await db.query(`SELECT attempt_id, count(*)::int AS n FROM llm_calls WHERE job_id = $1 GROUP BY attempt_id HAVING count(*) > 1`, [id]);
     expect(attempts.rows).toEqual([]);
@@ -129,13 +155,26 @@ describe('npm start supervises its processes', () => {
 
     // /health counts the new worker (its fresh heartbeat), not the killed one's leftover key.
     // the worker list (pids) is for the operator's admins only
-    const login = (await (await fetch(`${stack.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }) })).json()) as { accessToken: string };
+    const login = (await (
+      await fetch(`${stack.url}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: stack.ownerEmail, password: stack.ownerPassword }),
+      })
+    ).json()) as { accessToken: string };
     const operator = { authorization: `Bearer ${login.accessToken}` };
-    const workers = await until('the new worker in /health', async () => {
-      const body = (await (await fetch(`${stack.url}/health`, { headers: operator })).json()) as { details: { workers: { count: number; workers: Array<{ pid: number }> } } };
-      const w = body.details.workers;
-      return w.workers.some((x) => x.pid === newWorker) && !w.workers.some((x) => x.pid === stack.pids.worker) && w;
-    }, 40_000, 500);
+    const workers = await until(
+      'the new worker in /health',
+      async () => {
+        const body = (await (await fetch(`${stack.url}/health`, { headers: operator })).json()) as {
+          details: { workers: { count: number; workers: Array<{ pid: number }> } };
+        };
+        const w = body.details.workers;
+        return w.workers.some((x) => x.pid === newWorker) && !w.workers.some((x) => x.pid === stack.pids.worker) && w;
+      },
+      40_000,
+      500,
+    );
     expect(workers.count).toBe(1);
   });
 
@@ -148,28 +187,34 @@ describe('npm start supervises its processes', () => {
     expect(isAlive(api)).toBe(true);
     expect(isAlive(worker)).toBe(true);
 
-
     const emulator = Number(/llm-emulator started \(pid (\d+)\)/.exec(stack.output())?.[1]);
     expect(isAlive(emulator)).toBe(true);
     process.kill(emulator, 'SIGKILL');
     await until('the emulator restarted', () => /llm-emulator restarted \(pid (\d+)\)/.exec(stack.output()), 60_000);
     expect(stack.output()).toMatch(/llm-emulator exited unexpectedly \(SIGKILL\); restarting/);
     // Back on the same port: a call through the API reaches it again.
-    const completion = await until('a completion through the restarted emulator', async () => {
-      const res = await fetch(`${stack.url}/v1/chat/completions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ model: 'margin/auto', max_tokens: 20, messages: [{ role: 'user', content: 'Are you back?' }] }),
-      });
-      return res.status === 200 && res;
-    }, 60_000, 1_000);
+    const completion = await until(
+      'a completion through the restarted emulator',
+      async () => {
+        const res = await fetch(`${stack.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'margin/auto', max_tokens: 20, messages: [{ role: 'user', content: 'Are you back?' }] }),
+        });
+        return res.status === 200 && res;
+      },
+      60_000,
+      1_000,
+    );
     expect(completion.status).toBe(200);
     expect(isAlive(api)).toBe(true);
     expect(isAlive(worker)).toBe(true);
   });
 
   it('a revoked API key’s open progress socket is cut within seconds', async () => {
-    const created = (await (await fetch(`${stack.url}/api/v1/api-keys`, { method: 'POST', headers: auth(), body: JSON.stringify({ name: 'to revoke' }) })).json()) as { id: string; key: string };
+    const created = (await (
+      await fetch(`${stack.url}/api/v1/api-keys`, { method: 'POST', headers: auth(), body: JSON.stringify({ name: 'to revoke' }) })
+    ).json()) as { id: string; key: string };
     const socket = io(`${stack.url}/progress`, { transports: ['websocket'], reconnection: false, auth: { apiKey: created.key } });
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', () => resolve());
@@ -177,10 +222,12 @@ describe('npm start supervises its processes', () => {
     });
     const cut = { revoked: false, reason: '' };
     socket.on('auth.revoked', () => (cut.revoked = true));
-    const disconnected = new Promise<number>((resolve) => socket.on('disconnect', (reason) => {
-      cut.reason = reason;
-      resolve(Date.now());
-    }));
+    const disconnected = new Promise<number>((resolve) =>
+      socket.on('disconnect', (reason) => {
+        cut.reason = reason;
+        resolve(Date.now());
+      }),
+    );
     expect(await socket.timeout(5_000).emitWithAck('subscribe', {})).toEqual({ ok: true });
     const revokedAt = Date.now();
     const res = await fetch(`${stack.url}/api/v1/api-keys/${created.id}`, { method: 'DELETE', headers: auth() });

@@ -22,7 +22,11 @@ export default defineConfig({
         // Libraries change less often than the app: separate chunks stay cached across releases.
         manualChunks(id) {
           if (!id.includes('node_modules')) return undefined;
-          if (/node_modules\/(recharts|d3-|victory-vendor|decimal\.js-light|es-toolkit|immer|reselect|@reduxjs|react-redux|redux|eventemitter3|tiny-invariant|use-sync-external-store)/.test(id)) {
+          if (
+            /node_modules\/(recharts|d3-|victory-vendor|decimal\.js-light|es-toolkit|immer|reselect|@reduxjs|react-redux|redux|eventemitter3|tiny-invariant|use-sync-external-store)/.test(
+              id,
+            )
+          ) {
             return 'charts';
           }
           return 'vendor';

@@ -24,7 +24,9 @@ export async function startPrivateRedis(): Promise<PrivateService> {
   let child: ChildProcess | undefined;
   const url = `redis://127.0.0.1:${port}`;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], { stdio: 'ignore' });
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'], {
+      stdio: 'ignore',
+    });
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     probe.on('error', () => undefined);
     for (let i = 0; ; i++) {
@@ -72,7 +74,9 @@ function pgBin(name: string): string {
 function asPostgres(args: string[]): { status: number | null; out: string } {
   // initdb and the server refuse to run as root.
   const root = process.getuid?.() === 0;
-  const r = root ? spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8' }) : spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8' });
+  const r = root
+    ? spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8' })
+    : spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8' });
   return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
 }
 

@@ -162,7 +162,9 @@ function startLocalRedis(port) {
   const dir = existsSync('/var/lib/redis') ? '/var/lib/redis' : os.tmpdir();
   mkdirSync(dir, { recursive: true });
   say('starting local Redis…');
-  return run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+  return run('redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: 'ignore',
+  });
 }
 
 export async function ensureRedis(url) {

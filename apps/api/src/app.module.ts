@@ -3,17 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { ServeStaticModule } from '@nestjs/serve-static';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
-import {
-  AppConfig,
-  Clock,
-  ClockModule,
-  ConfigModule,
-  DatabaseModule,
-  LoggingModule,
-  QueueModule,
-  REDIS,
-  RedisModule,
-} from '@margin/core';
+import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, REDIS, RedisModule } from '@margin/core';
 import { AnalysisModule } from '@margin/analysis';
 import { CostTrackingModule } from '@margin/cost-tracking';
 import { IdentityModule } from '@margin/identity';

@@ -2,16 +2,7 @@
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import {
-  ClockModule,
-  ConfigModule,
-  ConfigValidationError,
-  DatabaseModule,
-  loadConfig,
-  postgresOptions,
-  QueueModule,
-  RedisModule,
-} from '@margin/core';
+import { ClockModule, ConfigModule, ConfigValidationError, DatabaseModule, loadConfig, postgresOptions, QueueModule, RedisModule } from '@margin/core';
 import { IdentityCoreModule, OwnerBootstrapService } from '@margin/identity';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from './migrations';
@@ -28,7 +19,11 @@ function out(result: object): void {
 async function migrate(): Promise<void> {
   const config = loadConfig();
   // a migration may rewrite a big table: no statement or idle-in-transaction limit for it
-  const dataSource = new DataSource({ ...postgresOptions(config.databaseUrl, { ...config.database, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 }), migrations: MIGRATIONS, logging: ['error'] });
+  const dataSource = new DataSource({
+    ...postgresOptions(config.databaseUrl, { ...config.database, statementTimeoutMs: 0, idleInTransactionTimeoutMs: 0 }),
+    migrations: MIGRATIONS,
+    logging: ['error'],
+  });
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

@@ -108,7 +108,10 @@ describe('auth (login, signup, me)', () => {
   it('refuses missing, forged and expired credentials with 401', async () => {
     await t.http.get('/api/v1/auth/me').expect(401);
     await t.http.get('/api/v1/auth/me').set('Authorization', 'Bearer not.a.jwt').expect(401);
-    await t.http.get('/api/v1/auth/me').set('X-API-Key', 'mk_AAAAAAAA_' + 'x'.repeat(43)).expect(401);
+    await t.http
+      .get('/api/v1/auth/me')
+      .set('X-API-Key', 'mk_AAAAAAAA_' + 'x'.repeat(43))
+      .expect(401);
     const { JwtService } = await import('@nestjs/jwt');
     const s = await makeSession(t.dataSource, t.http);
     const expired = new JwtService({ secret: t.config.jwtSecret }).sign({ sub: s.user.id, tid: s.tenant.id }, { expiresIn: -10 });
@@ -118,10 +121,7 @@ describe('auth (login, signup, me)', () => {
   });
 
   it('signs up a new tenant on the free plan with the user as owner', async () => {
-    const res = await t.http
-      .post('/api/v1/auth/signup')
-      .send({ email: 'founder@acme.test', password: 'long-enough-pw', tenantName: 'Acme Music' })
-      .expect(201);
+    const res = await t.http.post('/api/v1/auth/signup').send({ email: 'founder@acme.test', password: 'long-enough-pw', tenantName: 'Acme Music' }).expect(201);
     expect(res.body).toMatchObject({ user: { email: 'founder@acme.test', role: 'owner' }, tenant: { name: 'Acme Music', plan: 'free', isOperator: false } });
     const me = await t.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${res.body.accessToken}`).expect(200);
     expect(me.body.tenant.id).toBe(res.body.tenant.id);
@@ -138,9 +138,12 @@ describe('auth (login, signup, me)', () => {
 
   it('sign-ups racing for one email: one wins, the others get the same 409 with its code, and no tenant is left without an owner', async () => {
     const before = await t.dataSource.query('SELECT count(*)::int AS n FROM tenants');
-    const answers = await Promise.all([1, 2, 3].map((n) => t.http.post('/api/v1/auth/signup').send({ email: 'race@acme.test', password: 'long-enough-pw', tenantName: `Race ${n}` })));
+    const answers = await Promise.all(
+      [1, 2, 3].map((n) => t.http.post('/api/v1/auth/signup').send({ email: 'race@acme.test', password: 'long-enough-pw', tenantName: `Race ${n}` })),
+    );
     expect(answers.map((r) => r.status).sort()).toEqual([201, 409, 409]);
-    for (const lost of answers.filter((r) => r.status === 409)) expect(lost.body).toMatchObject({ code: 'email_taken', message: 'A user with this email already exists' });
+    for (const lost of answers.filter((r) => r.status === 409))
+      expect(lost.body).toMatchObject({ code: 'email_taken', message: 'A user with this email already exists' });
     const after = await t.dataSource.query('SELECT count(*)::int AS n FROM tenants');
     expect(after[0].n).toBe(before[0].n + 1);
   });

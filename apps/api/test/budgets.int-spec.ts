@@ -37,11 +37,26 @@ describe('budgets that hold, and the costs endpoints', () => {
     const admin = await makeSession(t.dataSource, t.http, { role: 'admin' });
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: admin.tenant });
     const initial = await t.http.get('/api/v1/budget').set(member.auth).expect(200);
-    expect(initial.body).toMatchObject({ monthlyLimitUsd: null, alertThresholds: [0.5, 0.8, 1], hardStop: false, spentUsd: 0, periodStart: '2026-11-01T00:00:00.000Z', resetsAt: '2026-12-01T00:00:00.000Z' });
+    expect(initial.body).toMatchObject({
+      monthlyLimitUsd: null,
+      alertThresholds: [0.5, 0.8, 1],
+      hardStop: false,
+      spentUsd: 0,
+      periodStart: '2026-11-01T00:00:00.000Z',
+      resetsAt: '2026-12-01T00:00:00.000Z',
+    });
     await t.http.put('/api/v1/budget').set(member.auth).send({ monthlyLimitUsd: 5 }).expect(403);
-    const set = await t.http.put('/api/v1/budget').set(admin.auth).send({ monthlyLimitUsd: 12.5, alertThresholds: [0.9, 0.25], hardStop: true }).expect(200);
+    const set = await t.http
+      .put('/api/v1/budget')
+      .set(admin.auth)
+      .send({ monthlyLimitUsd: 12.5, alertThresholds: [0.9, 0.25], hardStop: true })
+      .expect(200);
     expect(set.body).toMatchObject({ monthlyLimitUsd: 12.5, alertThresholds: [0.25, 0.9], hardStop: true });
-    const bad = await t.http.put('/api/v1/budget').set(admin.auth).send({ monthlyLimitUsd: -1, alertThresholds: ['x'] }).expect(400);
+    const bad = await t.http
+      .put('/api/v1/budget')
+      .set(admin.auth)
+      .send({ monthlyLimitUsd: -1, alertThresholds: ['x'] })
+      .expect(400);
     expect(bad.body.message).toEqual(expect.arrayContaining(['monthlyLimitUsd must not be less than 0']));
   });
 
@@ -66,7 +81,11 @@ describe('budgets that hold, and the costs endpoints', () => {
 
   it('raises each alert threshold once per month and lists it', async () => {
     const admin = await makeSession(t.dataSource, t.http, { role: 'admin' });
-    await t.http.put('/api/v1/budget').set(admin.auth).send({ monthlyLimitUsd: 0.001, alertThresholds: [0.5, 1], hardStop: false }).expect(200);
+    await t.http
+      .put('/api/v1/budget')
+      .set(admin.auth)
+      .send({ monthlyLimitUsd: 0.001, alertThresholds: [0.5, 1], hardStop: false })
+      .expect(200);
     for (let i = 0; i < 4; i++) await executor.execute(paidCall(admin.tenant.id));
     const budget = await t.http.get('/api/v1/budget').set(admin.auth).expect(200);
     expect(budget.body.alerts.map((a: { threshold: number }) => a.threshold)).toEqual([0.5, 1]);
@@ -103,7 +122,11 @@ describe('budgets that hold, and the costs endpoints', () => {
       [s.tenant.id],
     );
     for (const groupBy of ['provider', 'model', 'operation', 'day', 'job']) {
-      const res = await t.http.get('/api/v1/costs/summary').query({ groupBy, from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' }).set(s.auth).expect(200);
+      const res = await t.http
+        .get('/api/v1/costs/summary')
+        .query({ groupBy, from: '2026-11-01T00:00:00Z', to: '2026-12-01T00:00:00Z' })
+        .set(s.auth)
+        .expect(200);
       expect(res.body).toMatchObject({ calls: sums.calls, inputTokens: sums.input, outputTokens: sums.output, totalUsd: picoToUsd(usdToPico(sums.cost)) });
       const rowSum = res.body.rows.reduce((n: bigint, r: { costUsd: number }) => n + usdToPico(r.costUsd.toFixed(6)), 0n);
       expect(picoToUsd(rowSum)).toBeCloseTo(res.body.totalUsd, 6);

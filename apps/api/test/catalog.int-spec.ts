@@ -30,7 +30,13 @@ describe('model catalog and exact pricing', () => {
       'openai/gpt-4o',
       'openai/gpt-4o-mini',
     ]);
-    expect(byId['ollama/qwen3:8b']).toMatchObject({ tier: 'local', providerId: 'ollama', name: 'qwen3:8b', gpuUsdPerHour: null, price: { inputPerMTok: 0, outputPerMTok: 0 } });
+    expect(byId['ollama/qwen3:8b']).toMatchObject({
+      tier: 'local',
+      providerId: 'ollama',
+      name: 'qwen3:8b',
+      gpuUsdPerHour: null,
+      price: { inputPerMTok: 0, outputPerMTok: 0 },
+    });
     expect(byId['openai/gpt-4o-mini']).toMatchObject({
       tier: 'cheap',
       contextWindow: 128000,
@@ -60,7 +66,11 @@ describe('model catalog and exact pricing', () => {
   it('schedules a future price without touching the present, and refuses a price in the past (422)', async () => {
     const future = new Date(Date.now() + 86_400_000).toISOString();
     const gpt4o = encodeURIComponent('openai/gpt-4o');
-    const res = await t.http.put(`/api/v1/router/models/${gpt4o}`).set(operator.auth).send({ price: { inputPerMTok: 2, outputPerMTok: 8, effectiveFrom: future } }).expect(200);
+    const res = await t.http
+      .put(`/api/v1/router/models/${gpt4o}`)
+      .set(operator.auth)
+      .send({ price: { inputPerMTok: 2, outputPerMTok: 8, effectiveFrom: future } })
+      .expect(200);
     expect(res.body.price.inputPerMTok).toBe(2.5);
     expect(res.body.priceHistory[0]).toMatchObject({ inputPerMTok: 2, cachedInputPerMTok: 2, effectiveFrom: future });
     const past = await t.http
@@ -79,14 +89,25 @@ describe('model catalog and exact pricing', () => {
   });
 
   it('validates updates and keeps them to the operator’s admins', async () => {
-    const bad = await t.http.put(`/api/v1/router/models/${MINI}`).set(operator.auth).send({ tier: 'gold', price: { inputPerMTok: -1, outputPerMTok: 0.1234567 } }).expect(400);
+    const bad = await t.http
+      .put(`/api/v1/router/models/${MINI}`)
+      .set(operator.auth)
+      .send({ tier: 'gold', price: { inputPerMTok: -1, outputPerMTok: 0.1234567 } })
+      .expect(400);
     expect(bad.body.message).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^tier must be one of/), 'price.inputPerMTok must not be less than 0', expect.stringMatching(/^price.outputPerMTok must be a number/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^tier must be one of/),
+        'price.inputPerMTok must not be less than 0',
+        expect.stringMatching(/^price.outputPerMTok must be a number/),
+      ]),
     );
     const outsiderAdmin = await makeSession(t.dataSource, t.http, { role: 'admin' });
     await t.http.put(`/api/v1/router/models/${MINI}`).set(outsiderAdmin.auth).send({ enabled: false }).expect(403);
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: operator.tenant });
     await t.http.put(`/api/v1/router/models/${MINI}`).set(member.auth).send({ enabled: false }).expect(403);
-    await t.http.get(`/api/v1/router/models/${encodeURIComponent('openai/nope')}`).set(member.auth).expect(404);
+    await t.http
+      .get(`/api/v1/router/models/${encodeURIComponent('openai/nope')}`)
+      .set(member.auth)
+      .expect(404);
   });
 });

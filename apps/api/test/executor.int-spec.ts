@@ -1,13 +1,26 @@
 import { BudgetExceededError } from '@margin/cost-tracking';
 import { ManualClock, REDIS } from '@margin/core';
 import type Redis from 'ioredis';
-import { CircuitBreakerService, LlmCallFailedError, LlmExecutor, NoCandidateError, Lease, ProvidersUnavailableError, type ExecuteInput } from '@margin/model-router';
+import {
+  CircuitBreakerService,
+  LlmCallFailedError,
+  LlmExecutor,
+  NoCandidateError,
+  Lease,
+  ProvidersUnavailableError,
+  type ExecuteInput,
+} from '@margin/model-router';
 import { makeSession, makeTenant, startEmulator, startTestApp, type RunningEmulator, type TestApp } from '@margin/testing';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
 
-const SCHEMA = { type: 'object', properties: { summary: { type: 'string' }, score: { type: 'integer', minimum: 0, maximum: 100 } }, required: ['summary', 'score'], additionalProperties: false };
+const SCHEMA = {
+  type: 'object',
+  properties: { summary: { type: 'string' }, score: { type: 'integer', minimum: 0, maximum: 100 } },
+  required: ['summary', 'score'],
+  additionalProperties: false,
+};
 
 describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
   let emu: RunningEmulator;
@@ -27,7 +40,9 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     ...over,
   });
   const ledger = async (prefix: string) =>
-    (await t.dataSource.query(`SELECT model_id, outcome, fallback_from, cost_usd, attempt_id FROM llm_calls WHERE attempt_id LIKE $1 ORDER BY attempt_id`, [`${prefix}:%`])) as Array<{
+    (await t.dataSource.query(`SELECT model_id, outcome, fallback_from, cost_usd, attempt_id FROM llm_calls WHERE attempt_id LIKE $1 ORDER BY attempt_id`, [
+      `${prefix}:%`,
+    ])) as Array<{
       model_id: string;
       outcome: string;
       fallback_from: string | null;
@@ -232,7 +247,7 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     expect(await ledger(ok.attemptPrefix)).toHaveLength(1);
   });
 
-  it("a job without a budget of its own is not counted in Redis (nothing to refuse); one with a budget is", async () => {
+  it('a job without a budget of its own is not counted in Redis (nothing to refuse); one with a budget is', async () => {
     const redis = t.app.get<Redis>(REDIS);
     const free = randomUUID();
     await executor.execute(input({ jobId: free, jobBudgetPico: null }));
@@ -251,7 +266,11 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
 
   it('POST /router/route explains the choice and what was skipped', async () => {
     const s = await makeSession(t.dataSource, t.http, { role: 'member' });
-    const res = await t.http.post('/api/v1/router/route').set(s.auth).send({ operation: 'draft', complexity: 'complex', inputTokens: 2000, maxTokens: 1000, budgetUsd: 0.01 }).expect(200);
+    const res = await t.http
+      .post('/api/v1/router/route')
+      .set(s.auth)
+      .send({ operation: 'draft', complexity: 'complex', inputTokens: 2000, maxTokens: 1000, budgetUsd: 0.01 })
+      .expect(200);
     expect(res.body.chosen).toMatchObject({ model: 'anthropic/claude-haiku-4-5', tier: 'standard' });
     expect(res.body.skipped).toEqual(expect.arrayContaining([expect.objectContaining({ model: 'anthropic/claude-sonnet-4-5', reason: 'budget' })]));
     expect(res.body.reason).toMatch(/draft\/complex → anthropic\/claude-haiku-4-5/);
@@ -266,7 +285,10 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     await t.http
       .put('/api/v1/router/policy')
       .set(admin.auth)
-      .send({ scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['ollama/mistral:7b'], abTest: { challenger: 'ollama/llama3.1:8b', share: 1 } }] })
+      .send({
+        scope: 'tenant',
+        cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['ollama/mistral:7b'], abTest: { challenger: 'ollama/llama3.1:8b', share: 1 } }],
+      })
       .expect(200);
     const mine = await t.http.post('/api/v1/router/route').set(admin.auth).send({ operation: 'analyze', complexity: 'simple' }).expect(200);
     expect(mine.body.chosen.model).toBe('ollama/llama3.1:8b');
@@ -275,9 +297,15 @@ describe('LLM executor: routing, fallback, circuit breaker, ledger', () => {
     expect(theirs.body.chosen.model).toBe('ollama/qwen3:8b');
     const policy = await t.http.get('/api/v1/router/policy').set(admin.auth).expect(200);
     expect(policy.body.tenant).toHaveLength(1);
-    expect(policy.body.effective.find((c: { operation: string; complexity: string }) => c.operation === 'analyze' && c.complexity === 'simple').candidates).toEqual(['ollama/mistral:7b']);
+    expect(
+      policy.body.effective.find((c: { operation: string; complexity: string }) => c.operation === 'analyze' && c.complexity === 'simple').candidates,
+    ).toEqual(['ollama/mistral:7b']);
     await t.http.put('/api/v1/router/policy').set(admin.auth).send({ scope: 'global', cells: [] }).expect(403);
-    const bad = await t.http.put('/api/v1/router/policy').set(admin.auth).send({ scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['nope/model'] }] }).expect(422);
+    const bad = await t.http
+      .put('/api/v1/router/policy')
+      .set(admin.auth)
+      .send({ scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['nope/model'] }] })
+      .expect(422);
     expect(bad.body.message).toMatch(/unknown model "nope\/model"/);
   });
 

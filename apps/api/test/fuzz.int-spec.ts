@@ -3,7 +3,20 @@
 // emulator. Deterministic: one seed (FUZZ_SEED to change it); an uncaught error is reported with the cases that
 // were in flight (FUZZ_CONCURRENCY=1 pins it on one). FUZZ_CASE=<id> runs a single case, FUZZ_MATCH=<text> those whose
 // operation or kind contains the text.
-import { describeFailure, fuzzCases, makeApiKey, makeSession, runFuzz, startEmulator, startTestApp, type FuzzResult, type FuzzRole, type OpenApiDocument, type RunningEmulator, type TestApp } from '@margin/testing';
+import {
+  describeFailure,
+  fuzzCases,
+  makeApiKey,
+  makeSession,
+  runFuzz,
+  startEmulator,
+  startTestApp,
+  type FuzzResult,
+  type FuzzRole,
+  type OpenApiDocument,
+  type RunningEmulator,
+  type TestApp,
+} from '@margin/testing';
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
 
@@ -47,7 +60,14 @@ describe('route fuzzer (every operation in /api/docs-json)', () => {
       { name: 'viewer (API key)', headers: { 'x-api-key': viewerKey } },
       { name: 'owner (JWT, operator)', headers: owner.auth },
     ];
-    let cases = fuzzCases(doc, { seed: SEED, roles, bodyLimitBytes: BODY_LIMIT_BYTES, wrongValuesPerProperty: 1, valuesPerParam: 6, hugeStringBytes: 64 * 1024 });
+    let cases = fuzzCases(doc, {
+      seed: SEED,
+      roles,
+      bodyLimitBytes: BODY_LIMIT_BYTES,
+      wrongValuesPerProperty: 1,
+      valuesPerParam: 6,
+      hugeStringBytes: 64 * 1024,
+    });
     expect(new Set(cases.map((c) => c.operation)).size).toBe(Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0));
     if (ONLY !== undefined) cases = cases.filter((c) => c.id === ONLY);
     if (MATCH) cases = cases.filter((c) => `${c.operation} — ${c.kind}`.includes(MATCH));

@@ -35,7 +35,10 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     return query();
   };
   const query = async () =>
-    (await t.dataSource.query(`SELECT model_id, outcome, api_key_id, operation, input_tokens, output_tokens, cost_usd FROM llm_calls WHERE tenant_id = $1 ORDER BY created_at`, [tenantId])) as Array<{
+    (await t.dataSource.query(
+      `SELECT model_id, outcome, api_key_id, operation, input_tokens, output_tokens, cost_usd FROM llm_calls WHERE tenant_id = $1 ORDER BY created_at`,
+      [tenantId],
+    )) as Array<{
       model_id: string;
       outcome: string;
       input_tokens: number;
@@ -47,7 +50,14 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
 
   it('answers a plain completion for a named model, with usage, and books it in the ledger', async () => {
     const { data, response } = await client.chat.completions
-      .create({ model: 'gpt-4o-mini', max_tokens: 50, messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Name three hymns.' }] })
+      .create({
+        model: 'gpt-4o-mini',
+        max_tokens: 50,
+        messages: [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Name three hymns.' },
+        ],
+      })
       .withResponse();
     expect(data.object).toBe('chat.completion');
     expect(data.model).toBe('openai/gpt-4o-mini');
@@ -56,7 +66,13 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     expect(response.headers.get('x-margin-emulated')).toBe('true');
     expect(Number(response.headers.get('x-margin-cost-usd'))).toBeGreaterThan(0);
     const rows = await ledgerRows(1);
-    expect(rows.at(-1)).toMatchObject({ model_id: 'openai/gpt-4o-mini', outcome: 'success', operation: 'chat', input_tokens: data.usage?.prompt_tokens, output_tokens: data.usage?.completion_tokens });
+    expect(rows.at(-1)).toMatchObject({
+      model_id: 'openai/gpt-4o-mini',
+      outcome: 'success',
+      operation: 'chat',
+      input_tokens: data.usage?.prompt_tokens,
+      output_tokens: data.usage?.completion_tokens,
+    });
     expect(rows.at(-1)?.api_key_id).toEqual(expect.any(String));
   });
 
@@ -82,7 +98,10 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     const res = await client.chat.completions.create({
       model: 'margin/auto',
       messages: [{ role: 'user', content: 'Rate this lyric.' }],
-      response_format: { type: 'json_schema', json_schema: { name: 'rating', schema: { type: 'object', properties: { score: { type: 'integer' } }, required: ['score'] } } },
+      response_format: {
+        type: 'json_schema',
+        json_schema: { name: 'rating', schema: { type: 'object', properties: { score: { type: 'integer' } }, required: ['score'] } },
+      },
     });
     expect(res.model).toBe('openai/gpt-4o-mini');
     expect(JSON.parse(res.choices[0]?.message.content ?? '')).toEqual({ score: expect.any(Number) });
@@ -110,21 +129,33 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     const freeKey = (await makeApiKey(t.dataSource, free.tenant, { createdBy: free.user })).key;
     const freeClient = new OpenAI({ apiKey: freeKey, baseURL: `${t.url}/v1`, maxRetries: 0 });
     for (const model of ['openai/gpt-4o', 'anthropic/claude-sonnet-4-5', 'gpt-4o-mini']) {
-      const err = (await freeClient.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+      const err = (await freeClient.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e)) as InstanceType<
+        typeof OpenAI.APIError
+      >;
       expect(err).toBeInstanceOf(OpenAI.APIError);
       expect(err.status).toBe(403);
       expect(err.message).toMatch(/plan allows only local models/);
     }
     // an alias routes within the plan: local models only, at $0, or a 403 naming the plan — never a cloud bill
-    const best = await freeClient.chat.completions.create({ model: 'margin/best', messages: [{ role: 'user', content: 'hi' }] }).withResponse().catch((e: unknown) => e);
+    const best = await freeClient.chat.completions
+      .create({ model: 'margin/best', messages: [{ role: 'user', content: 'hi' }] })
+      .withResponse()
+      .catch((e: unknown) => e);
     if (best instanceof OpenAI.APIError) expect(best.status).toBe(403);
     else expect((best as { response: Response }).response.headers.get('x-margin-model')).toMatch(/^ollama\//);
     const viewer = await makeSession(t.dataSource, t.http, { role: 'viewer', tenant: free.tenant });
     const viewerKey = (await makeApiKey(t.dataSource, free.tenant, { createdBy: viewer.user, role: 'viewer' })).key;
-    const res = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${viewerKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'margin/fast', messages: [{ role: 'user', content: 'hi' }] }) });
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${viewerKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'margin/fast', messages: [{ role: 'user', content: 'hi' }] }),
+    });
     expect(res.status).toBe(403);
     expect(((await res.json()) as { error: { type: string } }).error.type).toBeDefined();
-    const [row] = (await t.dataSource.query(`SELECT count(*)::int AS n, coalesce(sum(cost_usd), 0)::text AS usd FROM llm_calls WHERE tenant_id = $1 AND cost_usd > 0`, [free.tenant.id])) as Array<{ n: number }>;
+    const [row] = (await t.dataSource.query(
+      `SELECT count(*)::int AS n, coalesce(sum(cost_usd), 0)::text AS usd FROM llm_calls WHERE tenant_id = $1 AND cost_usd > 0`,
+      [free.tenant.id],
+    )) as Array<{ n: number }>;
     expect(row?.n).toBe(0);
   });
 
@@ -134,6 +165,8 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     expect(err).toBeInstanceOf(OpenAI.RateLimitError);
     expect((err as InstanceType<typeof OpenAI.APIError>).message).toMatch(/monthly tenant budget is exhausted/);
     // A $0 local model still answers.
-    await expect(client.chat.completions.create({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'x' }] })).resolves.toMatchObject({ object: 'chat.completion' });
+    await expect(client.chat.completions.create({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'x' }] })).resolves.toMatchObject({
+      object: 'chat.completion',
+    });
   });
 });

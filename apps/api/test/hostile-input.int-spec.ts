@@ -22,7 +22,9 @@ describe('hostile input gets a 4xx that names the problem', () => {
   });
 
   const json = (method: 'post' | 'put', url: string, raw: string | Buffer, headers: Record<string, string> = {}) =>
-    t.http[method](url).set({ ...auth, 'content-type': 'application/json', ...headers }).send(raw);
+    t.http[method](url)
+      .set({ ...auth, 'content-type': 'application/json', ...headers })
+      .send(raw);
 
   it('nesting deeper than 64 levels is a 400 saying so, before validation recurses (was a 500: stack overflow)', async () => {
     for (const url of ['/api/v1/auth/login', '/api/v1/router/route', '/v1/chat/completions']) {
@@ -38,17 +40,30 @@ describe('hostile input gets a 4xx that names the problem', () => {
   it('corrupt gzip is a 400, an unknown encoding a 415, a gzip bomb a 413; /v1 answers in OpenAI’s shape', async () => {
     // fetch, not supertest: supertest does not pass an encoded body through untouched
     const send = async (url: string, body: Buffer | string, encoding: string) => {
-      const res = await fetch(`${t.url}${url}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', 'content-encoding': encoding }, body });
+      const res = await fetch(`${t.url}${url}`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'content-encoding': encoding },
+        body,
+      });
       return { status: res.status, body: (await res.json()) as Record<string, unknown> };
     };
     const garbage = Buffer.from('not gzip at all, not at all');
     // (zlib's message, "incorrect header check", is lost under Jest only: http-errors' `instanceof Error` fails
     // across Jest's realms; the built API answers with it: see e2e/fuzz.e2e-spec.ts)
-    expect(await send('/api/v1/auth/login', garbage, 'gzip')).toEqual({ status: 400, body: { statusCode: 400, error: 'Bad Request', message: expect.any(String) } });
+    expect(await send('/api/v1/auth/login', garbage, 'gzip')).toEqual({
+      status: 400,
+      body: { statusCode: 400, error: 'Bad Request', message: expect.any(String) },
+    });
     expect((await send('/api/v1/auth/login', '{}', 'zstd')).status).toBe(415);
     const bomb = gzipSync(Buffer.alloc(10 * 1024 * 1024, 0x20));
-    expect(await send('/api/v1/auth/login', bomb, 'gzip')).toEqual({ status: 413, body: { statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' } });
-    expect(await send('/v1/chat/completions', garbage, 'gzip')).toEqual({ status: 400, body: { error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: null } } });
+    expect(await send('/api/v1/auth/login', bomb, 'gzip')).toEqual({
+      status: 413,
+      body: { statusCode: 413, error: 'Payload Too Large', message: 'request entity too large' },
+    });
+    expect(await send('/v1/chat/completions', garbage, 'gzip')).toEqual({
+      status: 400,
+      body: { error: { message: expect.any(String), type: 'invalid_request_error', param: null, code: null } },
+    });
     expect(await send('/v1/chat/completions', '{}', 'zstd')).toMatchObject({ status: 415, body: { error: { type: 'invalid_request_error' } } });
     const unknown = await t.http.get('/v1/nope').set(auth);
     expect(unknown.status).toBe(404);
@@ -68,7 +83,11 @@ describe('hostile input gets a 4xx that names the problem', () => {
   });
 
   it('a "constructor" key is a 400 naming its path (was a 500: class-transformer TypeError)', async () => {
-    const res = await json('post', '/api/v1/jobs', JSON.stringify({ profile: 'song-analysis', items: [{ title: 't', artist: 'a', lyrics: 'l' }], metadata: { constructor: { prototype: {} } } }));
+    const res = await json(
+      'post',
+      '/api/v1/jobs',
+      JSON.stringify({ profile: 'song-analysis', items: [{ title: 't', artist: 'a', lyrics: 'l' }], metadata: { constructor: { prototype: {} } } }),
+    );
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body.message)).toContain('metadata.constructor is not an allowed property name');
   });

@@ -31,8 +31,17 @@ describe('job submission (streamed body, chunked insert)', () => {
     const s = await makeSession(t.dataSource, t.http, { plan: 'unlimited' });
     const items = Array.from({ length: 2500 }, (_, i) => song('order', i));
     // `items` before `profile`: the body is taken in any key order
-    const res = await t.http.post('/api/v1/jobs').set(s.auth).send({ items, name: 'chunks', profile: 'song-analysis', priority: 'low', budgetUsd: 1.25, metadata: { source: 'test' } }).expect(202);
-    expect(res.body).toMatchObject({ status: 'queued', totalItems: 2500, priority: 'low', estimate: { costUsd: expect.any(Number), seconds: expect.any(Number) } });
+    const res = await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .send({ items, name: 'chunks', profile: 'song-analysis', priority: 'low', budgetUsd: 1.25, metadata: { source: 'test' } })
+      .expect(202);
+    expect(res.body).toMatchObject({
+      status: 'queued',
+      totalItems: 2500,
+      priority: 'low',
+      estimate: { costUsd: expect.any(Number), seconds: expect.any(Number) },
+    });
     const rows = (await t.dataSource.query(`SELECT index, input, input_hash, status FROM job_items WHERE job_id = $1 ORDER BY index`, [res.body.id])) as Array<{
       index: number;
       input: unknown;
@@ -48,7 +57,11 @@ describe('job submission (streamed body, chunked insert)', () => {
     });
     const job = await t.http.get(`/api/v1/jobs/${res.body.id}`).set(s.auth).expect(200);
     expect(job.body).toMatchObject({ name: 'chunks', profile: 'song-analysis', priority: 'low', totalItems: 2500, status: 'queued' });
-    const [dbJob] = (await t.dataSource.query(`SELECT budget_usd::text AS budget, metadata, created_at FROM jobs WHERE id = $1`, [res.body.id])) as Array<{ budget: string; metadata: unknown; created_at: Date }>;
+    const [dbJob] = (await t.dataSource.query(`SELECT budget_usd::text AS budget, metadata, created_at FROM jobs WHERE id = $1`, [res.body.id])) as Array<{
+      budget: string;
+      metadata: unknown;
+      created_at: Date;
+    }>;
     expect(dbJob).toMatchObject({ budget: '1.250000', metadata: { source: 'test' } });
     expect(Math.abs(dbJob!.created_at.getTime() - Date.now())).toBeLessThan(60_000);
   });
@@ -61,19 +74,38 @@ describe('job submission (streamed body, chunked insert)', () => {
     const res = await t.http.post('/api/v1/jobs').set(s.auth).send({ profile: 'song-analysis', items }).expect(400);
     expect(res.body.message).toEqual(['items.2398.lyrics is required', 'items.2499.title must be a string']);
     expect(await counts(s.tenant.id)).toEqual({ jobs: 0, items: 0 });
-    const notObject = await t.http.post('/api/v1/jobs').set(s.auth).send({ profile: 'song-analysis', items: [song('x', 1), 'a string'], priority: 'urgent' }).expect(400);
-    expect(notObject.body.message).toEqual(expect.arrayContaining(['priority must be one of the following values: high, medium, low, auto', 'each value in items must be an object']));
-    const unknown = await t.http.post('/api/v1/jobs').set(s.auth).send({ profile: 'no-such-profile', items: [{}] }).expect(404);
+    const notObject = await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .send({ profile: 'song-analysis', items: [song('x', 1), 'a string'], priority: 'urgent' })
+      .expect(400);
+    expect(notObject.body.message).toEqual(
+      expect.arrayContaining(['priority must be one of the following values: high, medium, low, auto', 'each value in items must be an object']),
+    );
+    const unknown = await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .send({ profile: 'no-such-profile', items: [{}] })
+      .expect(404);
     expect(unknown.body.message).toMatch(/no-such-profile/);
     await t.http.post('/api/v1/jobs').set(s.auth).send({ profile: 'song-analysis', items: [] }).expect(400);
-    const malformed = await t.http.post('/api/v1/jobs').set(s.auth).set('content-type', 'application/json').send('{"profile":"song-analysis","items":[{"title":"a",}]}').expect(400);
+    const malformed = await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .set('content-type', 'application/json')
+      .send('{"profile":"song-analysis","items":[{"title":"a",}]}')
+      .expect(400);
     expect(JSON.stringify(malformed.body.message)).toMatch(/items\[0\]/);
     expect(await counts(s.tenant.id)).toEqual({ jobs: 0, items: 0 });
   });
 
   it('plan limits still refuse a job too big for the plan (403), with nothing stored', async () => {
     const s = await makeSession(t.dataSource, t.http, { plan: 'free' });
-    const res = await t.http.post('/api/v1/jobs').set(s.auth).send({ profile: 'song-analysis', items: Array.from({ length: 1200 }, (_, i) => song('free', i)) }).expect(403);
+    const res = await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .send({ profile: 'song-analysis', items: Array.from({ length: 1200 }, (_, i) => song('free', i)) })
+      .expect(403);
     expect(res.body.message).toMatch(/free plan allows at most 50 items per job; this job has 1200/);
     expect(await counts(s.tenant.id)).toEqual({ jobs: 0, items: 0 });
   });
@@ -83,10 +115,25 @@ describe('job submission (streamed body, chunked insert)', () => {
     const items = Array.from({ length: 1500 }, (_, i) => song('idem', i));
     const body = { profile: 'song-analysis', name: 'import', items };
     const first = await t.http.post('/api/v1/jobs').set(s.auth).set('Idempotency-Key', 'import-42').send(body).expect(202);
-    const again = await t.http.post('/api/v1/jobs').set(s.auth).set('Idempotency-Key', 'import-42').send({ items, name: 'import', profile: 'song-analysis@1' }).expect(200);
+    const again = await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .set('Idempotency-Key', 'import-42')
+      .send({ items, name: 'import', profile: 'song-analysis@1' })
+      .expect(200);
     expect(again.body).toMatchObject({ id: first.body.id, totalItems: 1500 });
-    await t.http.post('/api/v1/jobs').set(s.auth).set('Idempotency-Key', 'import-42').send({ ...body, name: 'other' }).expect(409);
-    await t.http.post('/api/v1/jobs').set(s.auth).set('Idempotency-Key', 'import-42').send({ ...body, items: items.slice(1) }).expect(409);
+    await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .set('Idempotency-Key', 'import-42')
+      .send({ ...body, name: 'other' })
+      .expect(409);
+    await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .set('Idempotency-Key', 'import-42')
+      .send({ ...body, items: items.slice(1) })
+      .expect(409);
     const twins = await Promise.all([1, 2].map(() => t.http.post('/api/v1/jobs').set(s.auth).set('Idempotency-Key', 'race-1').send(body)));
     expect(twins.map((r) => r.status).sort()).toEqual([200, 202]);
     expect(twins[0]!.body.id).toBe(twins[1]!.body.id);
@@ -96,14 +143,24 @@ describe('job submission (streamed body, chunked insert)', () => {
   it('multipart uploads (CSV) and the estimate still work', async () => {
     const s = await makeSession(t.dataSource, t.http, { plan: 'unlimited' });
     const csv = 'title,artist,lyrics\nAmazing Grace,John Newton,"Amazing grace, how sweet"\nAbide,Lyte,Fast falls the eventide\n';
-    const res = await t.http.post('/api/v1/jobs').set(s.auth).field('profile', 'song-analysis').field('name', 'csv').attach('file', Buffer.from(csv), 'songs.csv').expect(202);
+    const res = await t.http
+      .post('/api/v1/jobs')
+      .set(s.auth)
+      .field('profile', 'song-analysis')
+      .field('name', 'csv')
+      .attach('file', Buffer.from(csv), 'songs.csv')
+      .expect(202);
     expect(res.body.totalItems).toBe(2);
     const rows = (await t.dataSource.query(`SELECT input FROM job_items WHERE job_id = $1 ORDER BY index`, [res.body.id])) as Array<{ input: unknown }>;
     expect(rows.map((r) => r.input)).toEqual([
       { title: 'Amazing Grace', artist: 'John Newton', lyrics: 'Amazing grace, how sweet' },
       { title: 'Abide', artist: 'Lyte', lyrics: 'Fast falls the eventide' },
     ]);
-    const estimate = await t.http.post('/api/v1/jobs/estimate').set(s.auth).send({ profile: 'song-analysis', items: [song('est', 1), song('est', 2)] }).expect(200);
+    const estimate = await t.http
+      .post('/api/v1/jobs/estimate')
+      .set(s.auth)
+      .send({ profile: 'song-analysis', items: [song('est', 1), song('est', 2)] })
+      .expect(200);
     expect(estimate.body).toMatchObject({ cacheHits: 0, steps: expect.any(Array) });
     expect(estimate.body.steps[0].calls).toBe(2);
   });
@@ -115,24 +172,35 @@ describe('job submission (streamed body, chunked insert)', () => {
     const first = await t.http.post('/api/v1/analyze').set(a.auth).send({ profile: 'song-analysis', input }).expect(200);
     expect(first.body).toMatchObject({ cached: false, costUsd: expect.any(Number) });
     // the local model it ran on is free: give the entry a price, as a paid model's result would have (Postgres prices the saving)
-    const [[entry]] = (await t.dataSource.query(`UPDATE analysis_cache SET original_cost_usd = 0.000123456789 WHERE input_hash = $1 RETURNING original_cost_usd::text AS cost, hit_count`, [
-      inputHash('song-analysis', 1, input),
-    ])) as [Array<{ cost: string; hit_count: number }>, number];
+    const [[entry]] = (await t.dataSource.query(
+      `UPDATE analysis_cache SET original_cost_usd = 0.000123456789 WHERE input_hash = $1 RETURNING original_cost_usd::text AS cost, hit_count`,
+      [inputHash('song-analysis', 1, input)],
+    )) as [Array<{ cost: string; hit_count: number }>, number];
     expect(entry!.hit_count).toBe(0);
     const hits = await Promise.all([a, a, b].map((s) => t.http.post('/api/v1/analyze').set(s.auth).send({ profile: 'song-analysis', input }).expect(200)));
     for (const h of hits) expect(h.body).toMatchObject({ cached: true, costUsd: 0, result: first.body.result, model: first.body.model });
     await t.app.get(AnalyzeService).flushHits();
-    const [after] = (await t.dataSource.query(`SELECT hit_count, last_hit_at FROM analysis_cache WHERE input_hash = $1`, [inputHash('song-analysis', 1, input)])) as Array<{ hit_count: number; last_hit_at: Date | null }>;
+    const [after] = (await t.dataSource.query(`SELECT hit_count, last_hit_at FROM analysis_cache WHERE input_hash = $1`, [
+      inputHash('song-analysis', 1, input),
+    ])) as Array<{ hit_count: number; last_hit_at: Date | null }>;
     expect(after!.hit_count).toBe(3);
     expect(after!.last_hit_at).not.toBeNull();
     const saved = async (tenantId: string) =>
-      ((await t.dataSource.query(`SELECT coalesce(sum(amount_usd), 0)::text AS total FROM cost_savings WHERE tenant_id = $1`, [tenantId])) as Array<{ total: string }>)[0]!.total;
+      (
+        (await t.dataSource.query(`SELECT coalesce(sum(amount_usd), 0)::text AS total FROM cost_savings WHERE tenant_id = $1`, [tenantId])) as Array<{
+          total: string;
+        }>
+      )[0]!.total;
     expect(await saved(a.tenant.id)).toBe('0.000246913578');
     expect(await saved(b.tenant.id)).toBe('0.000123456789');
     const costs = await t.http.get('/api/v1/costs/summary').set(b.auth).expect(200);
     expect(costs.body.savedByCacheUsd).toBe(0.000123);
     // input problems are still a 400 naming the field; no credentials a 401
-    const bad = await t.http.post('/api/v1/analyze').set(a.auth).send({ profile: 'song-analysis', input: { title: 'x', artist: 'y' } }).expect(400);
+    const bad = await t.http
+      .post('/api/v1/analyze')
+      .set(a.auth)
+      .send({ profile: 'song-analysis', input: { title: 'x', artist: 'y' } })
+      .expect(400);
     expect(bad.body.message).toEqual(['input.lyrics is required']);
     await t.http.post('/api/v1/analyze').send({ profile: 'song-analysis', input }).expect(401);
   });

@@ -41,7 +41,9 @@ describe('job submission under load and from bad clients', () => {
   });
 
   const idleInTransaction = async () => {
-    const [row] = (await t.dataSource.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`)) as Array<{ n: number }>;
+    const [row] = (await t.dataSource.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+    )) as Array<{ n: number }>;
     return row?.n ?? -1;
   };
 
@@ -56,7 +58,9 @@ describe('job submission under load and from bad clients', () => {
       ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(40).fill(202));
-    const [row] = (await t.dataSource.query(`SELECT count(DISTINCT job_id)::int AS jobs, count(*)::int AS items FROM job_items WHERE tenant_id = $1`, [s.tenant.id])) as Array<{ jobs: number; items: number }>;
+    const [row] = (await t.dataSource.query(`SELECT count(DISTINCT job_id)::int AS jobs, count(*)::int AS items FROM job_items WHERE tenant_id = $1`, [
+      s.tenant.id,
+    ])) as Array<{ jobs: number; items: number }>;
     expect(row).toEqual({ jobs: 40, items: 1200 });
     await t.http.get('/api/v1/jobs?limit=1').set(s.auth).expect(200);
     expect(await idleInTransaction()).toBe(0);

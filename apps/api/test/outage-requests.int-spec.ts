@@ -31,7 +31,13 @@ describe('requests while every provider is away', () => {
   });
 
   /** Opens the circuit of these models (every catalog model when none given), `agoMs` ago. */
-  const openCircuits = async (agoMs = 0, models = t.app.get(CatalogService).allModels().map((m) => m.id)) => {
+  const openCircuits = async (
+    agoMs = 0,
+    models = t.app
+      .get(CatalogService)
+      .allModels()
+      .map((m) => m.id),
+  ) => {
     const breaker = t.app.get(CircuitBreakerService);
     for (const id of models) {
       for (let n = 0; n < breaker.failureThreshold; n++) await breaker.recordFailure(id);
@@ -41,18 +47,26 @@ describe('requests while every provider is away', () => {
 
   it('/v1 falls back past a model whose circuit is open', async () => {
     await openCircuits(0, ['ollama/qwen3:8b']);
-    const res = await t.http.post('/v1/chat/completions').set('authorization', `Bearer ${key}`).send({ model: 'margin/auto', max_tokens: 20, messages: [{ role: 'user', content: 'Name a hymn.' }] });
+    const res = await t.http
+      .post('/v1/chat/completions')
+      .set('authorization', `Bearer ${key}`)
+      .send({ model: 'margin/auto', max_tokens: 20, messages: [{ role: 'user', content: 'Name a hymn.' }] });
     expect(res.status).toBe(200);
     expect(res.headers['x-margin-model']).not.toBe('ollama/qwen3:8b');
   });
 
   it('/v1 with nothing left to fall back to: 503, Retry-After, OpenAI’s error shape', async () => {
     await openCircuits();
-    const res = await t.http.post('/v1/chat/completions').set('authorization', `Bearer ${key}`).send({ model: 'margin/auto', max_tokens: 20, messages: [{ role: 'user', content: 'Name a hymn.' }] });
+    const res = await t.http
+      .post('/v1/chat/completions')
+      .set('authorization', `Bearer ${key}`)
+      .send({ model: 'margin/auto', max_tokens: 20, messages: [{ role: 'user', content: 'Name a hymn.' }] });
     expect(res.status).toBe(503);
     expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(25);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(30);
-    expect(res.body).toEqual({ error: { message: expect.stringMatching(/right now .*circuit open/), type: 'api_error', param: null, code: 'providers_unavailable' } });
+    expect(res.body).toEqual({
+      error: { message: expect.stringMatching(/right now .*circuit open/), type: 'api_error', param: null, code: 'providers_unavailable' },
+    });
   });
 
   const song = { title: 'Be Thou My Vision', artist: 'Traditional', lyrics: 'Be thou my vision, O Lord of my heart' };
@@ -71,7 +85,10 @@ describe('requests while every provider is away', () => {
     // Opened 27 s ago: every circuit half-opens in about 3 s.
     await openCircuits(27_000);
     const started = Date.now();
-    const res = await t.http.post('/api/v1/analyze').set('x-api-key', key).send({ profile: 'song-analysis', input: { ...song, title: 'Abide With Me' } });
+    const res = await t.http
+      .post('/api/v1/analyze')
+      .set('x-api-key', key)
+      .send({ profile: 'song-analysis', input: { ...song, title: 'Abide With Me' } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ cached: false });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
@@ -87,9 +104,17 @@ describe('requests while every provider is away', () => {
     expect((await t.http.put('/api/v1/job-settings').set(owner.auth).send({ maxWaitSeconds: 3600 }).expect(200)).body).toEqual({ maxWaitSeconds: 3600 });
     expect((await t.http.get('/api/v1/job-settings').set(member.auth).expect(200)).body).toEqual({ maxWaitSeconds: 3600 });
 
-    const refused = await t.http.post('/api/v1/jobs').set(owner.auth).send({ profile: 'song-analysis', maxWaitSeconds: -5, items: [song] }).expect(400);
+    const refused = await t.http
+      .post('/api/v1/jobs')
+      .set(owner.auth)
+      .send({ profile: 'song-analysis', maxWaitSeconds: -5, items: [song] })
+      .expect(400);
     expect(JSON.stringify(refused.body.message)).toMatch(/maxWaitSeconds must not be less than 1/);
-    const created = await t.http.post('/api/v1/jobs').set(owner.auth).send({ profile: 'song-analysis', maxWaitSeconds: 120, items: [song] }).expect(202);
+    const created = await t.http
+      .post('/api/v1/jobs')
+      .set(owner.auth)
+      .send({ profile: 'song-analysis', maxWaitSeconds: 120, items: [song] })
+      .expect(202);
     const view = await t.http.get(`/api/v1/jobs/${created.body.id}`).set(owner.auth).expect(200);
     expect(view.body).toMatchObject({ maxWaitSeconds: 120, waiting: false, waitingReason: null, waitingUntil: null });
   });

@@ -145,9 +145,13 @@ describe('permission matrix: every route × role × tenant × credential', () =>
       if (access.public ? anonymous === 401 || anonymous === 403 : anonymous !== 401) wrong.push(`${route} anonymous → ${anonymous}`);
       if (access.public) continue;
       for (const c of callers) {
-        const forbidden = (access.min !== undefined && !roleAtLeast(c.role, access.min)) || (access.operator === true && !c.operator) || (access.session === true && c.via !== 'session');
+        const forbidden =
+          (access.min !== undefined && !roleAtLeast(c.role, access.min)) ||
+          (access.operator === true && !c.operator) ||
+          (access.session === true && c.via !== 'session');
         const status = (await send(c.headers)).status;
-        if (forbidden ? status !== 403 : status === 401 || status === 403 || status >= 500) wrong.push(`${route} ${c.label} → ${status} (expected ${forbidden ? '403' : 'through'})`);
+        if (forbidden ? status !== 403 : status === 401 || status === 403 || status >= 500)
+          wrong.push(`${route} ${c.label} → ${status} (expected ${forbidden ? '403' : 'through'})`);
       }
     }
     expect(wrong).toEqual([]);
@@ -157,7 +161,11 @@ describe('permission matrix: every route × role × tenant × credential', () =>
     const mine = await makeSession(t.dataSource, t.http, { role: 'owner', plan: 'unlimited' });
     const theirs = await makeSession(t.dataSource, t.http, { role: 'owner', plan: 'unlimited' });
     const theirKey = await makeApiKey(t.dataSource, theirs.tenant, { role: 'admin', createdBy: theirs.user });
-    const job = await t.http.post('/api/v1/jobs').set(theirs.auth).send({ profile: 'song-analysis', items: [{ title: 'x', artist: 'y', lyrics: 'z' }] }).expect(202);
+    const job = await t.http
+      .post('/api/v1/jobs')
+      .set(theirs.auth)
+      .send({ profile: 'song-analysis', items: [{ title: 'x', artist: 'y', lyrics: 'z' }] })
+      .expect(202);
     const myKey = (await makeApiKey(t.dataSource, mine.tenant, { role: 'owner', createdBy: mine.user })).key;
     const foreign: Array<[string, string, object?]> = [
       ['GET', `/api/v1/jobs/${job.body.id as string}`],
@@ -180,7 +188,14 @@ describe('permission matrix: every route × role × tenant × credential', () =>
     }
     expect(wrong).toEqual([]);
     // and nothing of theirs changed
-    expect((await t.http.get(`/api/v1/jobs/${job.body.id as string}`).set(theirs.auth).expect(200)).body.status).not.toBe('cancelled');
+    expect(
+      (
+        await t.http
+          .get(`/api/v1/jobs/${job.body.id as string}`)
+          .set(theirs.auth)
+          .expect(200)
+      ).body.status,
+    ).not.toBe('cancelled');
     await t.http.get('/api/v1/auth/me').set({ 'X-API-Key': theirKey.key }).expect(200);
   });
 });

@@ -16,7 +16,12 @@ const TRIAGE = {
   key: 'release-notes',
   name: 'Release notes',
   description: 'Writes release notes from a changelog',
-  inputSchema: { type: 'object', properties: { product: { type: 'string' }, changes: { type: 'array', items: { type: 'string' } } }, required: ['product', 'changes'], additionalProperties: false },
+  inputSchema: {
+    type: 'object',
+    properties: { product: { type: 'string' }, changes: { type: 'array', items: { type: 'string' } } },
+    required: ['product', 'changes'],
+    additionalProperties: false,
+  },
   steps: [
     {
       name: 'write',
@@ -31,7 +36,12 @@ const TRIAGE = {
       operation: 'assess',
       complexity: 'medium',
       prompt: 'Score these notes 0-100: {{steps.write.notes}}',
-      outputSchema: { type: 'object', properties: { score: { type: 'integer', minimum: 0, maximum: 100 }, feedback: { type: 'string' } }, required: ['score', 'feedback'], additionalProperties: false },
+      outputSchema: {
+        type: 'object',
+        properties: { score: { type: 'integer', minimum: 0, maximum: 100 }, feedback: { type: 'string' } },
+        required: ['score', 'feedback'],
+        additionalProperties: false,
+      },
     },
     {
       name: 'polish',
@@ -53,7 +63,10 @@ describe('Analysis pipeline against the emulator', () => {
 
   const ctx = (over: Partial<PipelineContext> = {}): PipelineContext => ({ tenantId, attemptKey: `test:${randomUUID()}`, ...over });
   const ledger = async (attemptKey: string) =>
-    (await t.dataSource.query(`SELECT attempt_id, operation, model_id, outcome, cost_usd, emulated FROM llm_calls WHERE attempt_id LIKE $1 ORDER BY created_at, attempt_id`, [`${attemptKey}:%`])) as Array<{
+    (await t.dataSource.query(
+      `SELECT attempt_id, operation, model_id, outcome, cost_usd, emulated FROM llm_calls WHERE attempt_id LIKE $1 ORDER BY created_at, attempt_id`,
+      [`${attemptKey}:%`],
+    )) as Array<{
       attempt_id: string;
       operation: string;
       model_id: string;
@@ -62,7 +75,11 @@ describe('Analysis pipeline against the emulator', () => {
       emulated: boolean;
     }>;
   const ledgerTotal = async (attemptKey: string) =>
-    ((await t.dataSource.query(`SELECT COALESCE(SUM(cost_usd), 0)::numeric(20, 12)::text AS total FROM llm_calls WHERE attempt_id LIKE $1`, [`${attemptKey}:%`])) as Array<{ total: string }>)[0]?.total;
+    (
+      (await t.dataSource.query(`SELECT COALESCE(SUM(cost_usd), 0)::numeric(20, 12)::text AS total FROM llm_calls WHERE attempt_id LIKE $1`, [
+        `${attemptKey}:%`,
+      ])) as Array<{ total: string }>
+    )[0]?.total;
 
   beforeAll(async () => {
     emu = await startEmulator();
@@ -88,7 +105,13 @@ describe('Analysis pipeline against the emulator', () => {
       verdict: expect.stringMatching(/^(approved|caution|rejected)$/),
     });
     expect(await ledger(c.attemptKey)).toEqual([
-      expect.objectContaining({ attempt_id: `${c.attemptKey}:analyze:0:0`, operation: 'analyze', model_id: 'ollama/qwen3:8b', outcome: 'success', emulated: true }),
+      expect.objectContaining({
+        attempt_id: `${c.attemptKey}:analyze:0:0`,
+        operation: 'analyze',
+        model_id: 'ollama/qwen3:8b',
+        outcome: 'success',
+        emulated: true,
+      }),
     ]);
     // A replay of the same delivery books nothing twice.
     await runner.run(await profiles.resolve(tenantId, 'song-analysis'), SONG, c);
@@ -98,7 +121,11 @@ describe('Analysis pipeline against the emulator', () => {
   it('blog-post: every step runs in order, the gate is consistent, and the cost is exactly what the ledger booked', async () => {
     const blog = await profiles.resolve(tenantId, 'blog-post');
     const c = ctx();
-    const result: PipelineResult = await runner.run(blog, { topic: 'Composting in a small flat', audience: 'city renters', keywords: ['compost', 'bokashi'] }, c);
+    const result: PipelineResult = await runner.run(
+      blog,
+      { topic: 'Composting in a small flat', audience: 'city renters', keywords: ['compost', 'bokashi'] },
+      c,
+    );
     const output = result.output as { title: string; slug: string; content: string; scores: { overall: number }; rounds: number };
     expect(output.slug).toMatch(/^[a-z0-9]+(?:-[a-z0-9]+)*$/);
     expect(output.rounds).toBeGreaterThanOrEqual(0);
@@ -116,7 +143,11 @@ describe('Analysis pipeline against the emulator', () => {
 
   it('a failing gate refines one tier up (medium → complex) and assesses the refined version', async () => {
     const blog = await profiles.resolve(tenantId, 'blog-post');
-    const strict: ProfileDefinition = { ...blog, qualityGate: { assessStep: 'assess', refineStep: 'refine', scoreField: 'overall', threshold: 101, maxRounds: 1 }, outputSchema: {} };
+    const strict: ProfileDefinition = {
+      ...blog,
+      qualityGate: { assessStep: 'assess', refineStep: 'refine', scoreField: 'overall', threshold: 101, maxRounds: 1 },
+      outputSchema: {},
+    };
     const c = ctx();
     const result = await runner.run(strict, { topic: 'Bees on balconies' }, c);
     expect(result.steps.map((s) => `${s.name}@${s.round}`)).toEqual(['research@0', 'outline@0', 'draft@0', 'assess@0', 'refine@1', 'assess@1']);
@@ -142,14 +173,24 @@ describe('Analysis pipeline against the emulator', () => {
 
       const list = await t.http.get('/api/v1/profiles').set(viewer.auth).expect(200);
       expect(list.body.map((p: { key: string }) => p.key)).toEqual(['song-analysis', 'blog-post', 'quality-assessment']);
-      expect(list.body[1]).toMatchObject({ key: 'blog-post', version: 1, builtIn: true, cacheScope: 'tenant', steps: expect.arrayContaining([{ name: 'refine', operation: 'refine', complexity: 'medium' }]) });
+      expect(list.body[1]).toMatchObject({
+        key: 'blog-post',
+        version: 1,
+        builtIn: true,
+        cacheScope: 'tenant',
+        steps: expect.arrayContaining([{ name: 'refine', operation: 'refine', complexity: 'medium' }]),
+      });
       await t.http.get('/api/v1/profiles').expect(401);
 
       await t.http.post('/api/v1/profiles').set(member.auth).send(TRIAGE).expect(403);
       const v1 = await t.http.post('/api/v1/profiles').set(admin.auth).send(TRIAGE).expect(201);
       expect(v1.body).toMatchObject({ key: 'release-notes', version: 1, builtIn: false, cacheScope: 'tenant' });
       expect(v1.body.outputSchema.required).toEqual(['notes', 'scores', 'rounds']);
-      const v2 = await t.http.post('/api/v1/profiles').set(admin.auth).send({ ...TRIAGE, name: 'Release notes v2' }).expect(201);
+      const v2 = await t.http
+        .post('/api/v1/profiles')
+        .set(admin.auth)
+        .send({ ...TRIAGE, name: 'Release notes v2' })
+        .expect(201);
       expect(v2.body.version).toBe(2);
       const mine = await t.http.get('/api/v1/profiles').set(member.auth).expect(200);
       expect(mine.body.filter((p: { key: string }) => p.key === 'release-notes')).toEqual([expect.objectContaining({ version: 2, name: 'Release notes v2' })]);
@@ -161,7 +202,11 @@ describe('Analysis pipeline against the emulator', () => {
       await t.http.get('/api/v1/profiles/release-notes').set(outsider.auth).expect(404);
       await expect(profiles.resolve(outsider.tenant.id, 'release-notes')).rejects.toMatchObject({ httpStatus: 404 });
 
-      const clash = await t.http.post('/api/v1/profiles').set(admin.auth).send({ ...TRIAGE, key: 'blog-post' }).expect(409);
+      const clash = await t.http
+        .post('/api/v1/profiles')
+        .set(admin.auth)
+        .send({ ...TRIAGE, key: 'blog-post' })
+        .expect(409);
       expect(clash.body.message).toMatch(/built-in/);
       const bad = await t.http
         .post('/api/v1/profiles')
@@ -172,14 +217,26 @@ describe('Analysis pipeline against the emulator', () => {
         'steps.1.prompt refers to steps.draft, which is not an earlier step',
         'steps.1.prompt refers to input.audience, which is not a property of the inputSchema',
       ]);
-      const badSchema = await t.http.post('/api/v1/profiles').set(admin.auth).send({ ...TRIAGE, key: 'x', inputSchema: { type: 'object', properties: { a: { type: 'strin' } } } }).expect(400);
+      const badSchema = await t.http
+        .post('/api/v1/profiles')
+        .set(admin.auth)
+        .send({ ...TRIAGE, key: 'x', inputSchema: { type: 'object', properties: { a: { type: 'strin' } } } })
+        .expect(400);
       expect(badSchema.body.message[0]).toMatch(/^inputSchema is not a valid JSON schema/);
     });
 
     it('a pattern that can backtrack for ever (ReDoS) is refused when the profile is saved, in any of its schemas; a safe one runs fast on a hostile input', async () => {
       const admin = await makeSession(t.dataSource, t.http, { role: 'owner' });
-      const evil = { type: 'object', properties: { product: { type: 'string', pattern: '^(a+)+$' }, changes: { type: 'array', items: { type: 'string' } } }, required: ['product', 'changes'] };
-      const refused = await t.http.post('/api/v1/profiles').set(admin.auth).send({ ...TRIAGE, key: 'redos', inputSchema: evil }).expect(400);
+      const evil = {
+        type: 'object',
+        properties: { product: { type: 'string', pattern: '^(a+)+$' }, changes: { type: 'array', items: { type: 'string' } } },
+        required: ['product', 'changes'],
+      };
+      const refused = await t.http
+        .post('/api/v1/profiles')
+        .set(admin.auth)
+        .send({ ...TRIAGE, key: 'redos', inputSchema: evil })
+        .expect(400);
       expect(refused.body.message).toEqual([expect.stringMatching(/^inputSchema\.properties\.product\.pattern could take exponential time/)]);
       const inProperties = await t.http
         .post('/api/v1/profiles')
@@ -189,9 +246,16 @@ describe('Analysis pipeline against the emulator', () => {
       expect(inProperties.body.message.join(' ')).toMatch(/inputSchema\.patternProperties "\^\(x\|x\)\*y\$" could take/);
       // a safe pattern, fed the input that would take the evil one minutes: answered at once
       const safe = { ...evil, properties: { ...evil.properties, product: { type: 'string', pattern: '^a+$' } } };
-      await t.http.post('/api/v1/profiles').set(admin.auth).send({ ...TRIAGE, key: 'safe-pattern', inputSchema: safe }).expect(201);
+      await t.http
+        .post('/api/v1/profiles')
+        .set(admin.auth)
+        .send({ ...TRIAGE, key: 'safe-pattern', inputSchema: safe })
+        .expect(201);
       const started = Date.now();
-      const est = await t.http.post('/api/v1/jobs/estimate').set(admin.auth).send({ profile: 'safe-pattern', items: [{ product: `${'a'.repeat(40)}!`, changes: [] }] });
+      const est = await t.http
+        .post('/api/v1/jobs/estimate')
+        .set(admin.auth)
+        .send({ profile: 'safe-pattern', items: [{ product: `${'a'.repeat(40)}!`, changes: [] }] });
       expect(est.status).toBe(400);
       expect(Date.now() - started).toBeLessThan(2000);
     });

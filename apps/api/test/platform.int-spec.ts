@@ -23,7 +23,20 @@ describe('platform behaviour', () => {
   it('GET /health shows no hosts, pids, queues, URLs or errors without the operator’s credentials; the operator’s admins see them', async () => {
     // a live worker's heartbeat, so that there is something to hide
     const redis = t.app.get<import('ioredis').default>(REDIS);
-    await redis.set('margin:workers:test-worker', JSON.stringify({ id: 'test-worker', host: 'gpu-box-7.internal', pid: 4242, queues: ['analysis'], concurrency: 4, startedAt: new Date().toISOString(), seenAt: new Date().toISOString() }), 'EX', 30);
+    await redis.set(
+      'margin:workers:test-worker',
+      JSON.stringify({
+        id: 'test-worker',
+        host: 'gpu-box-7.internal',
+        pid: 4242,
+        queues: ['analysis'],
+        concurrency: 4,
+        startedAt: new Date().toISOString(),
+        seenAt: new Date().toISOString(),
+      }),
+      'EX',
+      30,
+    );
     const anonymous = await t.http.get('/health').expect(200);
     const text = JSON.stringify(anonymous.body);
     for (const secret of ['gpu-box-7', '4242', 'analysis', 'http://', 'concurrency']) expect(text).not.toContain(secret);
@@ -57,13 +70,25 @@ describe('platform behaviour', () => {
   });
 
   it('refuses bodies over the limit with a JSON 413', async () => {
-    const res = await t.http.post('/api/v1/auth/login').send({ email: 'a@b.co', password: 'x'.repeat(5000) }).expect(413);
+    const res = await t.http
+      .post('/api/v1/auth/login')
+      .send({ email: 'a@b.co', password: 'x'.repeat(5000) })
+      .expect(413);
     expect(res.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
   });
 
   it('describes its routes in Swagger at /api/docs-json and serves the UI at /api/docs', async () => {
     const res = await t.http.get('/api/docs-json').expect(200);
-    for (const route of ['/api/v1/auth/login', '/api/v1/auth/signup', '/api/v1/auth/me', '/api/v1/api-keys', '/api/v1/api-keys/{id}', '/api/v1/users', '/api/v1/tenants', '/health']) {
+    for (const route of [
+      '/api/v1/auth/login',
+      '/api/v1/auth/signup',
+      '/api/v1/auth/me',
+      '/api/v1/api-keys',
+      '/api/v1/api-keys/{id}',
+      '/api/v1/users',
+      '/api/v1/tenants',
+      '/health',
+    ]) {
       expect(Object.keys(res.body.paths)).toContain(route);
     }
     expect(res.body.paths['/api/v1/auth/login'].post.responses['200']).toBeDefined();
@@ -82,16 +107,35 @@ describe('rate limiting per client', () => {
   it('answers 429 with Retry-After past the limit; unverified credentials are charged to the address, so inventing keys buys no fresh bucket', async () => {
     const from = { 'X-Forwarded-For': '203.0.113.5' };
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) statuses.push((await t.http.get('/api/v1/auth/me').set(from).set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43))).status);
+    for (let i = 0; i < 7; i++)
+      statuses.push(
+        (
+          await t.http
+            .get('/api/v1/auth/me')
+            .set(from)
+            .set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43))
+        ).status,
+      );
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(statuses.slice(5)).toEqual([429, 429]);
-    const limited = await t.http.get('/api/v1/auth/me').set(from).set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43));
+    const limited = await t.http
+      .get('/api/v1/auth/me')
+      .set(from)
+      .set('X-API-Key', 'mk_client1a_' + 'a'.repeat(43));
     expect(limited.headers['retry-after']).toBeDefined();
     // another invented key, junk Authorization on login: the same address, the same (spent) bucket
-    await t.http.get('/api/v1/auth/me').set(from).set('X-API-Key', 'mk_client2b_' + 'b'.repeat(43)).expect(429);
+    await t.http
+      .get('/api/v1/auth/me')
+      .set(from)
+      .set('X-API-Key', 'mk_client2b_' + 'b'.repeat(43))
+      .expect(429);
     await t.http.post('/api/v1/auth/login').set(from).set('Authorization', 'Bearer junk.junk.junk').send({ email: 'a@b.co', password: 'x' }).expect(429);
     // another address is not affected
-    await t.http.get('/api/v1/auth/me').set({ 'X-Forwarded-For': '198.51.100.20' }).set('X-API-Key', 'mk_client2b_' + 'b'.repeat(43)).expect(401);
+    await t.http
+      .get('/api/v1/auth/me')
+      .set({ 'X-Forwarded-For': '198.51.100.20' })
+      .set('X-API-Key', 'mk_client2b_' + 'b'.repeat(43))
+      .expect(401);
   });
 
   it('one bucket per user whatever the spelling of the credential, and from any address', async () => {
@@ -99,9 +143,15 @@ describe('rate limiting per client', () => {
     const b = await makeSession(t.dataSource, t.http);
     const spellings = [`Bearer ${a.token}`, `bearer ${a.token}`, `BEARER ${a.token}`, `Bearer  ${a.token}`, `Bearer ${a.token}`];
     for (const [i, authorization] of spellings.entries()) {
-      await t.http.get('/api/v1/auth/me').set({ Authorization: authorization, 'X-Forwarded-For': `192.0.2.${i + 1}` }).expect(200);
+      await t.http
+        .get('/api/v1/auth/me')
+        .set({ Authorization: authorization, 'X-Forwarded-For': `192.0.2.${i + 1}` })
+        .expect(200);
     }
-    await t.http.get('/api/v1/auth/me').set({ Authorization: `bearer   ${a.token}`, 'X-Forwarded-For': '192.0.2.99' }).expect(429);
+    await t.http
+      .get('/api/v1/auth/me')
+      .set({ Authorization: `bearer   ${a.token}`, 'X-Forwarded-For': '192.0.2.99' })
+      .expect(429);
     // another user is not affected
     await t.http.get('/api/v1/auth/me').set(b.auth).expect(200);
   });

@@ -30,7 +30,9 @@ describe('providers (GET/POST/PATCH /api/v1/router/providers)', () => {
   });
 
   it('stores provider keys encrypted, never in clear', async () => {
-    const rows: { id: string; api_key_encrypted: string }[] = await t.dataSource.query(`SELECT id, api_key_encrypted FROM providers WHERE api_key_encrypted IS NOT NULL`);
+    const rows: { id: string; api_key_encrypted: string }[] = await t.dataSource.query(
+      `SELECT id, api_key_encrypted FROM providers WHERE api_key_encrypted IS NOT NULL`,
+    );
     expect(rows.map((r) => r.id).sort()).toEqual(['anthropic', 'openai']);
     for (const r of rows) {
       expect(r.api_key_encrypted).toMatch(/^v1:/);
@@ -46,10 +48,22 @@ describe('providers (GET/POST/PATCH /api/v1/router/providers)', () => {
       .expect(201);
     expect(created.body).toMatchObject({ id: 'groq', managedBy: 'admin', hasApiKey: true, healthy: true, emulated: true });
     expect(created.body.models).toContain('gpt-4o-mini');
-    await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'groq', kind: 'openai', name: 'Again', baseUrl: `${emu.url}/v1` }).expect(409);
-    const bad = await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'Bad Id', kind: 'cohere', name: '', baseUrl: 'ftp://x' }).expect(400);
+    await t.http
+      .post('/api/v1/router/providers')
+      .set(operator.auth)
+      .send({ id: 'groq', kind: 'openai', name: 'Again', baseUrl: `${emu.url}/v1` })
+      .expect(409);
+    const bad = await t.http
+      .post('/api/v1/router/providers')
+      .set(operator.auth)
+      .send({ id: 'Bad Id', kind: 'cohere', name: '', baseUrl: 'ftp://x' })
+      .expect(400);
     expect(bad.body.message).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^id must be/), expect.stringMatching(/^kind must be one of/), expect.stringMatching(/^baseUrl must be a URL/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/^id must be/),
+        expect.stringMatching(/^kind must be one of/),
+        expect.stringMatching(/^baseUrl must be a URL/),
+      ]),
     );
   });
 
@@ -95,11 +109,19 @@ describe('providers (GET/POST/PATCH /api/v1/router/providers)', () => {
   });
 
   it('a provider an admin points at a dead host reports a generic failure, never the socket error', async () => {
-    const res = await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'closed', kind: 'openai', name: 'Closed', baseUrl: 'http://127.0.0.1:9/v1' }).expect(201);
+    const res = await t.http
+      .post('/api/v1/router/providers')
+      .set(operator.auth)
+      .send({ id: 'closed', kind: 'openai', name: 'Closed', baseUrl: 'http://127.0.0.1:9/v1' })
+      .expect(201);
     expect(res.body).toMatchObject({ healthy: false, error: 'unreachable' });
     expect(JSON.stringify(res.body)).not.toMatch(/ECONN|connect/);
     // a port of the same host that is not on the allow-list is refused outright
-    await t.http.post('/api/v1/router/providers').set(operator.auth).send({ id: 'closed2', kind: 'openai', name: 'Closed', baseUrl: 'http://127.0.0.1:10/v1' }).expect(400);
+    await t.http
+      .post('/api/v1/router/providers')
+      .set(operator.auth)
+      .send({ id: 'closed2', kind: 'openai', name: 'Closed', baseUrl: 'http://127.0.0.1:10/v1' })
+      .expect(400);
   });
 
   it('members are refused; other tenants’ owners neither see the installation’s providers nor change them', async () => {
@@ -110,7 +132,11 @@ describe('providers (GET/POST/PATCH /api/v1/router/providers)', () => {
     await t.http.get('/api/v1/router/providers/openai').set(outsider.auth).expect(403);
     const res = await t.http.patch('/api/v1/router/providers/openai').set(outsider.auth).send({ enabled: false }).expect(403);
     expect(res.body.message).toMatch(/operator tenant/);
-    await t.http.post('/api/v1/router/providers').set(outsider.auth).send({ id: 'mine', kind: 'openai', name: 'Mine', baseUrl: `${emu.url}/v1` }).expect(403);
+    await t.http
+      .post('/api/v1/router/providers')
+      .set(outsider.auth)
+      .send({ id: 'mine', kind: 'openai', name: 'Mine', baseUrl: `${emu.url}/v1` })
+      .expect(403);
   });
 
   it('/health reports each provider', async () => {

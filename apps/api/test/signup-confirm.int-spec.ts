@@ -72,12 +72,19 @@ describe('sign-up with a confirmation mail', () => {
     const token = /https:\/\/margin\.example\/signup\/confirm\?token=([A-Za-z0-9_-]+)/.exec(link)?.[1];
     expect(token).toBeDefined();
     // only a hash of it is stored
-    const [row] = (await t.dataSource.query(`SELECT token_hash, password_hash FROM signup_requests WHERE email = 'new@acme.test'`)) as Array<{ token_hash: string; password_hash: string }>;
+    const [row] = (await t.dataSource.query(`SELECT token_hash, password_hash FROM signup_requests WHERE email = 'new@acme.test'`)) as Array<{
+      token_hash: string;
+      password_hash: string;
+    }>;
     expect(row?.token_hash).not.toContain(token);
     expect(row?.password_hash).not.toContain('long-enough-pw');
 
     const done = await t.http.post('/api/v1/auth/signup/confirm').send({ token }).expect(201);
-    expect(done.body).toMatchObject({ accessToken: expect.any(String), user: { email: 'new@acme.test', role: 'owner' }, tenant: { name: 'Newco', plan: 'free' } });
+    expect(done.body).toMatchObject({
+      accessToken: expect.any(String),
+      user: { email: 'new@acme.test', role: 'owner' },
+      tenant: { name: 'Newco', plan: 'free' },
+    });
     await t.http.get('/api/v1/auth/me').set('Authorization', `Bearer ${done.body.accessToken}`).expect(200);
     await t.http.post('/api/v1/auth/login').send({ email: 'new@acme.test', password: 'long-enough-pw' }).expect(200);
     const again = await t.http.post('/api/v1/auth/signup/confirm').send({ token }).expect(400);

@@ -30,7 +30,11 @@ describe('users and roles', () => {
       const s = await makeSession(t.dataSource, t.http, { role, tenant: owner.tenant });
       const res = await t.http.get('/api/v1/users').set(s.auth).expect(403);
       expect(res.body).toMatchObject({ statusCode: 403, error: 'Forbidden' });
-      await t.http.post('/api/v1/users').set(s.auth).send({ email: `${role}-made@example.com`, password: 'a-long-password', role: 'viewer' }).expect(403);
+      await t.http
+        .post('/api/v1/users')
+        .set(s.auth)
+        .send({ email: `${role}-made@example.com`, password: 'a-long-password', role: 'viewer' })
+        .expect(403);
     }
   });
 
@@ -71,7 +75,10 @@ describe('users and roles', () => {
     await t.http.post('/api/v1/api-keys').set(key).send({ name: 'escalate', role: 'admin' }).expect(403);
     await t.http.get('/api/v1/jobs').set(key).expect(200);
     // deleted: every key the admin made is revoked
-    await t.http.delete(`/api/v1/users/${admin.user.id}`).set(owner.auth).expect((r) => expect([200, 204]).toContain(r.status));
+    await t.http
+      .delete(`/api/v1/users/${admin.user.id}`)
+      .set(owner.auth)
+      .expect((r) => expect([200, 204]).toContain(r.status));
     await t.http.get('/api/v1/jobs').set(key).expect(401);
     const [row] = (await t.dataSource.query(`SELECT revoked_at FROM api_keys WHERE id = $1`, [minted.body.id])) as Array<{ revoked_at: Date | null }>;
     expect(row?.revoked_at).toBeInstanceOf(Date);
@@ -86,7 +93,10 @@ describe('users and roles', () => {
     await t.http.patch(`/api/v1/users/${member.user.id}`).set(owner.auth).send({ password: 'a-brand-new-password' }).expect(200);
     await t.http.get('/api/v1/auth/me').set(member.auth).expect(401);
     const login = await t.http.post('/api/v1/auth/login').send({ email: member.user.email, password: 'a-brand-new-password' }).expect(200);
-    await t.http.get('/api/v1/auth/me').set({ Authorization: `Bearer ${login.body.accessToken as string}` }).expect(200);
+    await t.http
+      .get('/api/v1/auth/me')
+      .set({ Authorization: `Bearer ${login.body.accessToken as string}` })
+      .expect(200);
     // the owner's own session is untouched
     await t.http.get('/api/v1/auth/me').set(owner.auth).expect(200);
   });

@@ -9,7 +9,17 @@ import { ProvidersCoreModule } from '@margin/providers';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
-  imports: [RedisModule, LoggingModule.forRoot('worker'), DatabaseModule.forRoot(), QueueModule.forRoot(), IdentityWorkerModule, ProvidersCoreModule, CostTrackingCoreModule, ModelRouterCoreModule, AnalysisWorkerModule],
+  imports: [
+    RedisModule,
+    LoggingModule.forRoot('worker'),
+    DatabaseModule.forRoot(),
+    QueueModule.forRoot(),
+    IdentityWorkerModule,
+    ProvidersCoreModule,
+    CostTrackingCoreModule,
+    ModelRouterCoreModule,
+    AnalysisWorkerModule,
+  ],
   providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis] }, WorkerHeartbeatService],
 })
 export class WorkerModule {

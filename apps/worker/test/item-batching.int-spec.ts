@@ -59,7 +59,11 @@ describe('worker batched writes', () => {
   it('claims an item in one statement: the item and the job run, the attempt is counted; a final item is not claimed', async () => {
     const { tenantId, jobId, itemIds } = await makeJob(2);
     const claimed = await repo.claimItem(tenantId, jobId, itemIds[0] as string, clock.now());
-    expect(claimed).toMatchObject({ job: { status: 'running', profileKey: 'song-analysis', profileVersion: 1 }, item: { index: 0, status: 'queued' }, run: { input: { n: 1 } } });
+    expect(claimed).toMatchObject({
+      job: { status: 'running', profileKey: 'song-analysis', profileVersion: 1 },
+      item: { index: 0, status: 'queued' },
+      run: { input: { n: 1 } },
+    });
     const [row] = await db.query(`SELECT status, attempts FROM job_items WHERE id = $1`, [itemIds[0]]);
     expect(row).toEqual({ status: 'running', attempts: 1 });
     expect((await counters(jobId)).status).toBe('running');
@@ -83,12 +87,27 @@ describe('worker batched writes', () => {
     const { tenantId, jobId, itemIds } = await makeJob(200);
     for (const id of itemIds) await repo.claimItem(tenantId, jobId, id, clock.now());
     const finish = (id: string, i: number) =>
-      repo.finishItem(tenantId, jobId, id, { status: i % 10 === 0 ? 'failed' : 'completed', cached: i % 4 === 1, costUsd: '0.000001000001', error: null, result: { i }, at: clock.now() });
+      repo.finishItem(tenantId, jobId, id, {
+        status: i % 10 === 0 ? 'failed' : 'completed',
+        cached: i % 4 === 1,
+        costUsd: '0.000001000001',
+        error: null,
+        result: { i },
+        at: clock.now(),
+      });
     const outcomes = await Promise.all(itemIds.map(finish));
     expect(outcomes.filter((o) => o.changed)).toHaveLength(200);
     expect(outcomes.filter((o) => o.finished)).toHaveLength(1);
     expect(outcomes.find((o) => o.finished)?.job).toMatchObject({ status: 'completed_with_errors', completedItems: 180, failedItems: 20, totalItems: 200 });
-    expect(await counters(jobId)).toEqual({ status: 'completed_with_errors', completed_items: 180, failed_items: 20, cancelled_items: 0, cached_items: 50, cost: '0.000200000200', finished: true });
+    expect(await counters(jobId)).toEqual({
+      status: 'completed_with_errors',
+      completed_items: 180,
+      failed_items: 20,
+      cancelled_items: 0,
+      cached_items: 50,
+      cost: '0.000200000200',
+      finished: true,
+    });
     // A replayed delivery (the same items again, concurrently, one twice in the same batch) changes nothing.
     const replays = await Promise.all([...itemIds.slice(0, 20), itemIds[0] as string].map(finish));
     expect(replays.every((o) => !o.changed && !o.finished)).toBe(true);
@@ -144,7 +163,10 @@ describe('worker batched writes', () => {
     const booked = await Promise.all(Array.from({ length: 100 }, (_, i) => ledger.record(entry(i % 50))));
     expect(booked.filter(Boolean)).toHaveLength(50);
     expect(await ledger.record(entry(7))).toBe(false);
-    const rows = await db.query(`SELECT count(*)::int AS n, count(DISTINCT attempt_id)::int AS d, sum(cost_usd)::text AS cost FROM llm_calls WHERE attempt_id LIKE $1`, [`${prefix}:%`]);
+    const rows = await db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT attempt_id)::int AS d, sum(cost_usd)::text AS cost FROM llm_calls WHERE attempt_id LIKE $1`,
+      [`${prefix}:%`],
+    );
     expect(rows[0]).toEqual({ n: 50, d: 50, cost: '0.000050000000' });
   });
 });

@@ -109,7 +109,10 @@ describe('items wait out a model server that refuses connections', () => {
     expect(job.waiting_reason).toMatch(/ollama\/qwen3:8b: circuit open/);
     expect(new Date(job.waiting_until).getTime()).toBeGreaterThan(clock.now().getTime() + 20_000);
     // No attempt was booked twice: each refused call has an attempt id of its own.
-    const [dupes] = await db.query(`SELECT count(*)::int AS n FROM (SELECT attempt_id FROM llm_calls WHERE item_id = $1 GROUP BY attempt_id HAVING count(*) > 1) d`, [itemId]);
+    const [dupes] = await db.query(
+      `SELECT count(*)::int AS n FROM (SELECT attempt_id FROM llm_calls WHERE item_id = $1 GROUP BY attempt_id HAVING count(*) > 1) d`,
+      [itemId],
+    );
     expect(dupes.n).toBe(0);
   });
 
@@ -129,7 +132,9 @@ describe('items wait out a model server that refuses connections', () => {
     await runner.run({ tenantId, jobId, itemId }, { attemptsMade: 0, maxAttempts: 3 });
     const after = await item(itemId);
     expect(after.status).toBe('failed');
-    expect(after.error).toMatch(/^Gave up after waiting 61 s for a model provider to come back \(the job's maxWaitSeconds is 60\): .*ollama\/qwen3:8b: (unreachable|circuit)/);
+    expect(after.error).toMatch(
+      /^Gave up after waiting 61 s for a model provider to come back \(the job's maxWaitSeconds is 60\): .*ollama\/qwen3:8b: (unreachable|circuit)/,
+    );
     const [job] = await db.query(`SELECT status, failed_items FROM jobs WHERE id = $1`, [jobId]);
     expect(job).toEqual({ status: 'failed', failed_items: 1 });
   });
@@ -141,6 +146,6 @@ describe('items wait out a model server that refuses connections', () => {
     await runner.run({ tenantId, jobId, itemId }, { attemptsMade: 0, maxAttempts: 3 });
     clock.advance(31_000);
     await runner.run({ tenantId, jobId, itemId }, { attemptsMade: 0, maxAttempts: 3 });
-    expect(await item(itemId)).toMatchObject({ status: 'failed', error: expect.stringContaining("maxWaitSeconds is 30") });
+    expect(await item(itemId)).toMatchObject({ status: 'failed', error: expect.stringContaining('maxWaitSeconds is 30') });
   });
 });

@@ -47,7 +47,13 @@ describe('worker process', () => {
     );
     const items = [randomUUID(), randomUUID()];
     for (const [i, id] of items.entries()) {
-      await db.query(`INSERT INTO job_items (id, job_id, tenant_id, index, input, input_hash, status) VALUES ($1, $2, $3, $4, '{}', $5, 'queued')`, [id, jobId, tenant.id, i, 'h'.repeat(64)]);
+      await db.query(`INSERT INTO job_items (id, job_id, tenant_id, index, input, input_hash, status) VALUES ($1, $2, $3, $4, '{}', $5, 'queued')`, [
+        id,
+        jobId,
+        tenant.id,
+        i,
+        'h'.repeat(64),
+      ]);
     }
     const queue = app.get<Queue>(getQueueToken(QUEUES.analysis));
     await queue.pause(true); // keep them in the queue so the test can see them

@@ -56,8 +56,34 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
-  providers: [JobsRepository, JobFeeder, FairShares, JobSettingsRepository, JobSettingsService, AnalysisCacheRepository, PlanRepository, ProfileRepository, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, { provide: PlanTiersSource, useClass: PlanTiers }],
-  exports: [JobsRepository, JobFeeder, JobSettingsService, ProfilesService, PipelineRunner, AnalysisCacheService, QuotaService, ProgressPublisher, PlanTiersSource, ANALYSIS_QUEUE],
+  providers: [
+    JobsRepository,
+    JobFeeder,
+    FairShares,
+    JobSettingsRepository,
+    JobSettingsService,
+    AnalysisCacheRepository,
+    PlanRepository,
+    ProfileRepository,
+    ProfilesService,
+    PipelineRunner,
+    AnalysisCacheService,
+    QuotaService,
+    ProgressPublisher,
+    { provide: PlanTiersSource, useClass: PlanTiers },
+  ],
+  exports: [
+    JobsRepository,
+    JobFeeder,
+    JobSettingsService,
+    ProfilesService,
+    PipelineRunner,
+    AnalysisCacheService,
+    QuotaService,
+    ProgressPublisher,
+    PlanTiersSource,
+    ANALYSIS_QUEUE,
+  ],
 })
 export class AnalysisCoreModule {}
 

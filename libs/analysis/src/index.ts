@@ -19,5 +19,13 @@ import { FairShares1764000000400 } from './migrations/1764000000400-fair-shares'
 import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 import { JobCacheScope1765000000200 } from './migrations/1765000000200-job-cache-scope';
 
-export const ANALYSIS_MIGRATIONS = [Analysis1764000000000, Profiles1764000000100, Feeding1764000000300, FairShares1764000000400, Waiting1764000000510, AnalyzeUsage1765000000100, JobCacheScope1765000000200];
+export const ANALYSIS_MIGRATIONS = [
+  Analysis1764000000000,
+  Profiles1764000000100,
+  Feeding1764000000300,
+  FairShares1764000000400,
+  Waiting1764000000510,
+  AnalyzeUsage1765000000100,
+  JobCacheScope1765000000200,
+];
 export { QuotaService, QuotaExceededError } from './quotas/quota.service';

@@ -132,7 +132,11 @@ export interface RouteDecisionView {
   chosen: RouteCandidateView | null;
   /** Usable candidates in the order they would be tried (the first is chosen). */
   candidates: RouteCandidateView[];
-  skipped: Array<{ model: string; reason: 'disabled' | 'circuit-open' | 'context-window' | 'budget' | 'rate-limit' | 'unknown-model' | 'plan'; detail: string }>;
+  skipped: Array<{
+    model: string;
+    reason: 'disabled' | 'circuit-open' | 'context-window' | 'budget' | 'rate-limit' | 'unknown-model' | 'plan';
+    detail: string;
+  }>;
   abTest: { challenger: string; share: number; challengerChosen: boolean } | null;
   reason: string;
 }

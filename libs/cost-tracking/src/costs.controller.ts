@@ -17,7 +17,7 @@ export class CostsController {
   ) {}
 
   @Get('costs/summary')
-  @ApiOperation({ summary: "Spend, tokens and savings over a period, grouped by provider, model, operation, day or job" })
+  @ApiOperation({ summary: 'Spend, tokens and savings over a period, grouped by provider, model, operation, day or job' })
   @ApiOkResponse({ description: '{totalUsd, savedUsd, calls, inputTokens, outputTokens, rows:[{key, calls, inputTokens, outputTokens, costUsd}]}' })
   summary(@CurrentPrincipal() principal: Principal, @Query() q: CostSummaryQueryDto): Promise<CostSummary> {
     return this.ledger.summary(principal.tenantId, { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, groupBy: q.groupBy });

@@ -7,12 +7,14 @@ import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsO
 export class CostSummaryQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'Default: start of this month (UTC)' })
   @IsOptional()
-  @IsISO8601({ strict: true }) @IsSupportedTime()
+  @IsISO8601({ strict: true })
+  @IsSupportedTime()
   from?: string;
 
   @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; default: now' })
   @IsOptional()
-  @IsISO8601({ strict: true }) @IsSupportedTime()
+  @IsISO8601({ strict: true })
+  @IsSupportedTime()
   to?: string;
 
   @ApiPropertyOptional({ enum: COST_GROUP_BY, default: 'model' })

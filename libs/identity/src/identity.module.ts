@@ -32,10 +32,7 @@ import { UsersService } from './users/users.service';
 
 /** Entities, repositories and the services both the API and the worker use. */
 @Module({
-  imports: [
-    TypeOrmModule.forFeature([TenantEntity, UserEntity, ApiKeyEntity]),
-    BullModule.registerQueue({ name: QUEUES.maintenance }),
-  ],
+  imports: [TypeOrmModule.forFeature([TenantEntity, UserEntity, ApiKeyEntity]), BullModule.registerQueue({ name: QUEUES.maintenance })],
   providers: [
     TenantRepository,
     UserRepository,
@@ -47,7 +44,18 @@ import { UsersService } from './users/users.service';
     TenantsService,
     OwnerBootstrapService,
   ],
-  exports: [BullModule, VerifiedKeyCache, TenantRepository, UserRepository, ApiKeyRepository, PasswordHasher, ApiKeysService, UsersService, TenantsService, OwnerBootstrapService],
+  exports: [
+    BullModule,
+    VerifiedKeyCache,
+    TenantRepository,
+    UserRepository,
+    ApiKeyRepository,
+    PasswordHasher,
+    ApiKeysService,
+    UsersService,
+    TenantsService,
+    OwnerBootstrapService,
+  ],
 })
 export class IdentityCoreModule {}
 

@@ -68,4 +68,3 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
-

@@ -6,12 +6,27 @@ import { parseArgs } from './cli';
 
 describe('config', () => {
   it('ships the default model list', () => {
-    expect(defaultConfig().models.map((m) => m.name)).toEqual(['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5']);
+    expect(defaultConfig().models.map((m) => m.name)).toEqual([
+      'qwen3:8b',
+      'llama3.1:8b',
+      'mistral:7b',
+      'gpt-4o-mini',
+      'gpt-4.1-mini',
+      'gpt-4o',
+      'claude-haiku-4-5',
+      'claude-sonnet-4-5',
+    ]);
     expect(DEFAULT_MODELS.filter((m) => m.protocol === 'ollama')).toHaveLength(3);
   });
 
   it('merges models by name, appends new ones, applies defaults', () => {
-    const c = resolveConfig({ defaults: { rpm: 7, faults: { '500': 0.5 } }, models: [{ name: 'gpt-4o', tpm: 1234 }, { name: 'local-tiny', protocol: 'ollama', latencyMs: 0 }] });
+    const c = resolveConfig({
+      defaults: { rpm: 7, faults: { '500': 0.5 } },
+      models: [
+        { name: 'gpt-4o', tpm: 1234 },
+        { name: 'local-tiny', protocol: 'ollama', latencyMs: 0 },
+      ],
+    });
     expect(c.models).toHaveLength(9);
     const gpt = findModel(c, 'gpt-4o')!;
     expect(gpt.tpm).toBe(1234);

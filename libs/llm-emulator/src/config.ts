@@ -52,7 +52,9 @@ export interface ModelIdentity {
 }
 
 export type ModelEntry = ModelIdentity & Partial<ModelBehavior>;
-export type ResolvedModel = ModelIdentity & ModelBehavior & Required<Pick<ModelIdentity, 'ownedBy' | 'displayName' | 'family' | 'parameterSize' | 'quantization' | 'sizeBytes' | 'created'>>;
+export type ResolvedModel = ModelIdentity &
+  ModelBehavior &
+  Required<Pick<ModelIdentity, 'ownedBy' | 'displayName' | 'family' | 'parameterSize' | 'quantization' | 'sizeBytes' | 'created'>>;
 
 export interface EmulatorConfig {
   seed: string;
@@ -98,14 +100,67 @@ export const DEFAULT_BEHAVIOR: ModelBehavior = {
 };
 
 export const DEFAULT_MODELS: ModelEntry[] = [
-  { name: 'qwen3:8b', protocol: 'ollama', family: 'qwen3', parameterSize: '8.2B', quantization: 'Q4_K_M', sizeBytes: 5225388164, contextWindow: 40960, latencyMs: 300, tokensPerSecond: 45, parallel: 4 },
-  { name: 'llama3.1:8b', protocol: 'ollama', family: 'llama', parameterSize: '8.0B', quantization: 'Q4_K_M', sizeBytes: 4920753328, contextWindow: 131072, latencyMs: 250, tokensPerSecond: 50, parallel: 4 },
-  { name: 'mistral:7b', protocol: 'ollama', family: 'llama', parameterSize: '7.2B', quantization: 'Q4_K_M', sizeBytes: 4372824384, contextWindow: 32768, latencyMs: 220, tokensPerSecond: 55, parallel: 4 },
+  {
+    name: 'qwen3:8b',
+    protocol: 'ollama',
+    family: 'qwen3',
+    parameterSize: '8.2B',
+    quantization: 'Q4_K_M',
+    sizeBytes: 5225388164,
+    contextWindow: 40960,
+    latencyMs: 300,
+    tokensPerSecond: 45,
+    parallel: 4,
+  },
+  {
+    name: 'llama3.1:8b',
+    protocol: 'ollama',
+    family: 'llama',
+    parameterSize: '8.0B',
+    quantization: 'Q4_K_M',
+    sizeBytes: 4920753328,
+    contextWindow: 131072,
+    latencyMs: 250,
+    tokensPerSecond: 50,
+    parallel: 4,
+  },
+  {
+    name: 'mistral:7b',
+    protocol: 'ollama',
+    family: 'llama',
+    parameterSize: '7.2B',
+    quantization: 'Q4_K_M',
+    sizeBytes: 4372824384,
+    contextWindow: 32768,
+    latencyMs: 220,
+    tokensPerSecond: 55,
+    parallel: 4,
+  },
   { name: 'gpt-4o-mini', protocol: 'openai', contextWindow: 128000, latencyMs: 350, tokensPerSecond: 90, parallel: 64, rpm: 500, tpm: 200000 },
   { name: 'gpt-4.1-mini', protocol: 'openai', contextWindow: 1047576, latencyMs: 400, tokensPerSecond: 80, parallel: 64, rpm: 500, tpm: 200000 },
   { name: 'gpt-4o', protocol: 'openai', contextWindow: 128000, latencyMs: 500, tokensPerSecond: 60, parallel: 64, rpm: 500, tpm: 30000 },
-  { name: 'claude-haiku-4-5', protocol: 'anthropic', displayName: 'Claude Haiku 4.5', contextWindow: 200000, latencyMs: 400, tokensPerSecond: 100, parallel: 64, rpm: 50, tpm: 50000 },
-  { name: 'claude-sonnet-4-5', protocol: 'anthropic', displayName: 'Claude Sonnet 4.5', contextWindow: 200000, latencyMs: 700, tokensPerSecond: 60, parallel: 64, rpm: 50, tpm: 30000 },
+  {
+    name: 'claude-haiku-4-5',
+    protocol: 'anthropic',
+    displayName: 'Claude Haiku 4.5',
+    contextWindow: 200000,
+    latencyMs: 400,
+    tokensPerSecond: 100,
+    parallel: 64,
+    rpm: 50,
+    tpm: 50000,
+  },
+  {
+    name: 'claude-sonnet-4-5',
+    protocol: 'anthropic',
+    displayName: 'Claude Sonnet 4.5',
+    contextWindow: 200000,
+    latencyMs: 700,
+    tokensPerSecond: 60,
+    parallel: 64,
+    rpm: 50,
+    tpm: 30000,
+  },
 ];
 
 export function defaultConfig(): EmulatorConfig {

@@ -49,7 +49,12 @@ describe('generate', () => {
   });
 
   it('returns schema-valid JSON, malformed JSON or schema-violating JSON on request', () => {
-    const schema = { type: 'object', properties: { mood: { enum: ['calm', 'tense'] }, score: { type: 'integer', minimum: 1, maximum: 10 } }, required: ['mood', 'score'], additionalProperties: false };
+    const schema = {
+      type: 'object',
+      properties: { mood: { enum: ['calm', 'tense'] }, score: { type: 'integer', minimum: 1, maximum: 10 } },
+      required: ['mood', 'score'],
+      additionalProperties: false,
+    };
     const req: GenerationRequest = { ...base, output: { kind: 'schema', schema }, schemaTexts: [JSON.stringify(schema)] };
     const ok = generate(req, model);
     expect(validateJsonSchema(schema, JSON.parse(ok.text))).toEqual([]);

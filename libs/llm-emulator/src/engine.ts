@@ -90,7 +90,7 @@ export function targetLength(text: string, range: { min: number; max: number }, 
   m = /\b(\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten|a|single)\s+(?:short\s+)?sentences?\b/.exec(t);
   if (m) {
     const word = m[1] ?? '1';
-    const n = Math.max(1, /^\d+$/.test(word) ? Number(word) : NUMBER_WORDS[word] ?? 1);
+    const n = Math.max(1, /^\d+$/.test(word) ? Number(word) : (NUMBER_WORDS[word] ?? 1));
     return { tokens: n * 16, sentences: n };
   }
   m = /(\d{1,3})\s+paragraphs?\b/.exec(t);

@@ -7,15 +7,7 @@ import { AbortedError, QueueFullError, type RateDecision } from './rate-limit';
 import { LATENCY_HEADER, TPS_HEADER, type Runtime } from './runtime';
 import { CHARS_PER_TOKEN } from './tokens';
 
-export type ErrorKind =
-  | 'invalid_request'
-  | 'authentication'
-  | 'permission'
-  | 'not_found'
-  | 'rate_limit'
-  | 'server'
-  | 'overloaded'
-  | 'context_length';
+export type ErrorKind = 'invalid_request' | 'authentication' | 'permission' | 'not_found' | 'rate_limit' | 'server' | 'overloaded' | 'context_length';
 
 export interface ErrorDetail {
   code?: string | null;
@@ -38,7 +30,9 @@ export function sendError(res: ServerResponse, spec: ProtocolSpec, kind: ErrorKi
 }
 
 export function randomId(prefix: string, length = 24): string {
-  return `${prefix}${randomBytes(Math.ceil(length / 2)).toString('hex').slice(0, length)}`;
+  return `${prefix}${randomBytes(Math.ceil(length / 2))
+    .toString('hex')
+    .slice(0, length)}`;
 }
 
 export interface Timing {
@@ -125,7 +119,13 @@ export async function runCompletion(rt: Runtime, job: CompletionJob): Promise<vo
     const snap = limiter.snapshot();
     const requests = snap.requests ?? { limit: model.rpm > 0 ? model.rpm : 60, remaining: 0, resetMs: 1000 };
     const tokens = snap.tokens ?? { limit: model.tpm > 0 ? model.tpm : 1_000_000, remaining: model.tpm > 0 ? model.tpm : 1_000_000, resetMs: 0 };
-    decision = { allowed: false, limitedBy: 'requests', retryAfterMs: 1000, requests: { ...requests, remaining: 0, resetMs: Math.max(requests.resetMs, 1000) }, tokens };
+    decision = {
+      allowed: false,
+      limitedBy: 'requests',
+      retryAfterMs: 1000,
+      requests: { ...requests, remaining: 0, resetMs: Math.max(requests.resetMs, 1000) },
+      tokens,
+    };
   } else decision = limiter.tryAcquire(estimate);
   const rateHeaders = limiter.limited || job.fault === '429' ? spec.rateLimitHeaders(decision) : {};
   if (!decision.allowed) {
@@ -136,7 +136,14 @@ export async function runCompletion(rt: Runtime, job: CompletionJob): Promise<vo
     const message = decision.tooLarge
       ? `Request too large for ${model.name} on tokens per min (TPM): Limit ${limit ?? 0}, Requested ${estimate}. The input or output tokens must be reduced in order to run successfully.`
       : `Rate limit reached for ${model.name} on ${what} per min (${what === 'tokens' ? 'TPM' : 'RPM'}): Limit ${limit ?? 'n/a'}. Please try again in ${seconds}s.`;
-    return sendError(res, spec, 'rate_limit', message, { code: 'rate_limit_exceeded', type: what }, { ...rateHeaders, ...retryAfterHeaders(decision.retryAfterMs) });
+    return sendError(
+      res,
+      spec,
+      'rate_limit',
+      message,
+      { code: 'rate_limit_exceeded', type: what },
+      { ...rateHeaders, ...retryAfterHeaders(decision.retryAfterMs) },
+    );
   }
   let settled = false;
   const settle = (actual: number): void => {
@@ -149,7 +156,14 @@ export async function runCompletion(rt: Runtime, job: CompletionJob): Promise<vo
   if (job.fault === '500') {
     fail(500);
     settle(promptTokens);
-    return sendError(res, spec, 'server', 'The server had an error while processing your request. Sorry about that! (emulated fault)', { code: null }, rateHeaders);
+    return sendError(
+      res,
+      spec,
+      'server',
+      'The server had an error while processing your request. Sorry about that! (emulated fault)',
+      { code: null },
+      rateHeaders,
+    );
   }
   if (job.fault === '503') {
     fail(503);

@@ -111,7 +111,12 @@ const SCHEMAS: Record<string, object> = {
   'array of objects': {
     type: 'array',
     minItems: 2,
-    items: { type: 'object', properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } }, required: ['name', 'email'], additionalProperties: false },
+    items: {
+      type: 'object',
+      properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } },
+      required: ['name', 'email'],
+      additionalProperties: false,
+    },
   },
   'anyOf first': { anyOf: [{ type: 'string', minLength: 3 }, { type: 'number' }] },
   'oneOf overlapping': { oneOf: [{ type: 'integer' }, { type: 'number' }] },
@@ -122,19 +127,50 @@ const SCHEMAS: Record<string, object> = {
     ],
   },
   'anyOf with base': { type: 'object', properties: { a: { type: 'string' }, b: { type: 'string' } }, anyOf: [{ required: ['a'] }, { required: ['b'] }] },
-  allOf: { allOf: [{ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] }, { properties: { b: { type: 'integer', minimum: 5 } }, required: ['b'] }] },
-  'if then else': { type: 'object', properties: { country: { enum: ['US', 'CA'] }, zip: { type: 'string' } }, required: ['country', 'zip'], if: { properties: { country: { const: 'US' } } }, then: { properties: { zip: { pattern: '^\\d{5}$' } } }, else: { properties: { zip: { pattern: '^[A-Z]\\d[A-Z] \\d[A-Z]\\d$' } } } },
+  allOf: {
+    allOf: [
+      { type: 'object', properties: { a: { type: 'string' } }, required: ['a'] },
+      { properties: { b: { type: 'integer', minimum: 5 } }, required: ['b'] },
+    ],
+  },
+  'if then else': {
+    type: 'object',
+    properties: { country: { enum: ['US', 'CA'] }, zip: { type: 'string' } },
+    required: ['country', 'zip'],
+    if: { properties: { country: { const: 'US' } } },
+    then: { properties: { zip: { pattern: '^\\d{5}$' } } },
+    else: { properties: { zip: { pattern: '^[A-Z]\\d[A-Z] \\d[A-Z]\\d$' } } },
+  },
   '$ref $defs': {
     type: 'object',
     properties: { author: { $ref: '#/$defs/person' }, reviewers: { type: 'array', items: { $ref: '#/$defs/person' }, minItems: 1 } },
     required: ['author', 'reviewers'],
-    $defs: { person: { type: 'object', properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } }, required: ['name', 'email'], additionalProperties: false } },
+    $defs: {
+      person: {
+        type: 'object',
+        properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } },
+        required: ['name', 'email'],
+        additionalProperties: false,
+      },
+    },
   },
   '$ref definitions': { $ref: '#/definitions/score', definitions: { score: { type: 'integer', minimum: 1, maximum: 5 } } },
-  '$ref with siblings': { $ref: '#/$defs/base', required: ['extra'], properties: { extra: { type: 'boolean' } }, $defs: { base: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } } },
+  '$ref with siblings': {
+    $ref: '#/$defs/base',
+    required: ['extra'],
+    properties: { extra: { type: 'boolean' } },
+    $defs: { base: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } },
+  },
   'recursive tree': {
     $ref: '#/$defs/node',
-    $defs: { node: { type: 'object', properties: { label: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } }, required: ['label', 'children'], additionalProperties: false } },
+    $defs: {
+      node: {
+        type: 'object',
+        properties: { label: { type: 'string' }, children: { type: 'array', items: { $ref: '#/$defs/node' } } },
+        required: ['label', 'children'],
+        additionalProperties: false,
+      },
+    },
   },
   'recursive linked list': {
     type: 'object',
@@ -145,7 +181,37 @@ const SCHEMAS: Record<string, object> = {
   'true schema in properties': { type: 'object', properties: { anything: true }, required: ['anything'] },
   'deep nesting': {
     type: 'object',
-    properties: { a: { type: 'object', properties: { b: { type: 'object', properties: { c: { type: 'object', properties: { d: { type: 'object', properties: { e: { type: 'object', properties: { f: { type: 'object', properties: { g: { type: 'string', minLength: 2 } }, required: ['g'] } }, required: ['f'] } }, required: ['e'] } }, required: ['d'] } }, required: ['c'] } }, required: ['b'] } },
+    properties: {
+      a: {
+        type: 'object',
+        properties: {
+          b: {
+            type: 'object',
+            properties: {
+              c: {
+                type: 'object',
+                properties: {
+                  d: {
+                    type: 'object',
+                    properties: {
+                      e: {
+                        type: 'object',
+                        properties: { f: { type: 'object', properties: { g: { type: 'string', minLength: 2 } }, required: ['g'] } },
+                        required: ['f'],
+                      },
+                    },
+                    required: ['e'],
+                  },
+                },
+                required: ['d'],
+              },
+            },
+            required: ['c'],
+          },
+        },
+        required: ['b'],
+      },
+    },
     required: ['a'],
   },
   'song analysis (Margin profile)': {
@@ -168,7 +234,11 @@ const SCHEMAS: Record<string, object> = {
           type: 'object',
           additionalProperties: false,
           required: ['kind', 'lines', 'sentiment'],
-          properties: { kind: { enum: ['verse', 'chorus', 'bridge'] }, lines: { type: 'integer', minimum: 1, maximum: 16 }, sentiment: { type: ['number', 'null'], minimum: -1, maximum: 1 } },
+          properties: {
+            kind: { enum: ['verse', 'chorus', 'bridge'] },
+            lines: { type: 'integer', minimum: 1, maximum: 16 },
+            sentiment: { type: ['number', 'null'], minimum: -1, maximum: 1 },
+          },
         },
       },
       analyzedAt: { type: 'string', format: 'date-time' },
@@ -180,7 +250,15 @@ const SCHEMAS: Record<string, object> = {
     additionalProperties: false,
     required: ['steps', 'final_answer'],
     properties: {
-      steps: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['explanation', 'output'], properties: { explanation: { type: 'string' }, output: { type: 'string' } } } },
+      steps: {
+        type: 'array',
+        items: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['explanation', 'output'],
+          properties: { explanation: { type: 'string' }, output: { type: 'string' } },
+        },
+      },
       final_answer: { type: 'string' },
     },
   },
@@ -206,13 +284,20 @@ describe('fakeFromSchema', () => {
   });
 
   it('keeps property order and fills optional properties', () => {
-    const value = fakeFromSchema({ type: 'object', properties: { z: { type: 'string' }, a: { type: 'integer' }, m: { type: 'boolean' } }, required: ['a'] }, { seed: 's' }) as Record<string, unknown>;
+    const value = fakeFromSchema(
+      { type: 'object', properties: { z: { type: 'string' }, a: { type: 'integer' }, m: { type: 'boolean' } }, required: ['a'] },
+      { seed: 's' },
+    ) as Record<string, unknown>;
     expect(Object.keys(value)).toEqual(['z', 'a', 'm']);
   });
 
   it('produces readable strings from property names and prompt keywords', () => {
     const value = fakeFromSchema(
-      { type: 'object', properties: { email: { type: 'string' }, created_at: { type: 'string' }, summary: { type: 'string' }, theme: { type: 'string' } }, required: ['email', 'created_at', 'summary', 'theme'] },
+      {
+        type: 'object',
+        properties: { email: { type: 'string' }, created_at: { type: 'string' }, summary: { type: 'string' }, theme: { type: 'string' } },
+        required: ['email', 'created_at', 'summary', 'theme'],
+      },
       { seed: 's', keywords: ['heartbreak'] },
     ) as Record<string, string>;
     expect(value['email']).toMatch(/^[a-z]+\.[a-z]+@example\.com$/);
@@ -259,7 +344,17 @@ describe('fakeJsonObject', () => {
 
 describe('generatePattern', () => {
   it('matches a variety of simple patterns', () => {
-    const patterns = ['^\\w+@\\w+\\.com$', '^[A-Z][a-z]{2,5}( [A-Z][a-z]+)?$', '^\\d{3}-\\d{3}-\\d{4}$', 'x{2,}y?', '^[\\u0041-\\u005A]{4}$', '^\\S+$', '^.{5}$', '^(ab|cd){3}$', '^[.]\\*$'];
+    const patterns = [
+      '^\\w+@\\w+\\.com$',
+      '^[A-Z][a-z]{2,5}( [A-Z][a-z]+)?$',
+      '^\\d{3}-\\d{3}-\\d{4}$',
+      'x{2,}y?',
+      '^[\\u0041-\\u005A]{4}$',
+      '^\\S+$',
+      '^.{5}$',
+      '^(ab|cd){3}$',
+      '^[.]\\*$',
+    ];
     for (const p of patterns) {
       for (const seed of SEEDS) {
         const s = generatePattern(p, createRng(seed));

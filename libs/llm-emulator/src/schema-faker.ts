@@ -330,7 +330,8 @@ class Faker {
       const value = this.gen(merged, ctx);
       if (this.valid(input, value)) return value;
       const elseS = sub(schema, 'else');
-      const alt = elseS !== undefined && isPlainObject(elseS) ? mergeSchemas(without(schema, 'if', 'then', 'else'), elseS) : without(schema, 'if', 'then', 'else');
+      const alt =
+        elseS !== undefined && isPlainObject(elseS) ? mergeSchemas(without(schema, 'if', 'then', 'else'), elseS) : without(schema, 'if', 'then', 'else');
       return this.gen(alt, ctx);
     }
 
@@ -382,7 +383,8 @@ class Faker {
     }
     if (declared && declared.length === 0) return 'string';
     const has = (...keys: string[]): boolean => keys.some((k) => k in schema);
-    if (has('properties', 'required', 'additionalProperties', 'patternProperties', 'minProperties', 'maxProperties', 'propertyNames', 'dependentRequired')) return 'object';
+    if (has('properties', 'required', 'additionalProperties', 'patternProperties', 'minProperties', 'maxProperties', 'propertyNames', 'dependentRequired'))
+      return 'object';
     if (has('items', 'prefixItems', 'minItems', 'maxItems', 'contains', 'uniqueItems', 'additionalItems')) return 'array';
     if (has('minLength', 'maxLength', 'pattern', 'format')) return 'string';
     if (has('minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf')) return 'number';
@@ -450,8 +452,7 @@ class Faker {
     const defaultSpan = Math.max(1, dHi - dLo);
     const L = lo ?? (hi !== undefined ? hi - defaultSpan : dLo);
     const H = hi ?? (lo !== undefined ? lo + defaultSpan : dHi);
-    const inRange = (v: number): boolean =>
-      Number.isFinite(v) && (loEx ? v > L : v >= L) && (hiEx ? v < H : v <= H) && (!integer || Number.isInteger(v));
+    const inRange = (v: number): boolean => Number.isFinite(v) && (loEx ? v > L : v >= L) && (hiEx ? v < H : v <= H) && (!integer || Number.isInteger(v));
     const m = num(schema, 'multipleOf');
     if (m !== undefined && m > 0) {
       const kLo = Math.ceil(L / m);
@@ -483,7 +484,7 @@ class Faker {
 
   private genArray(schema: JsonSchemaObject, ctx: Ctx): unknown[] {
     const itemsRaw = schema['items'];
-    const prefix = Array.isArray(itemsRaw) ? subList(schema, 'items') ?? [] : subList(schema, 'prefixItems') ?? [];
+    const prefix = Array.isArray(itemsRaw) ? (subList(schema, 'items') ?? []) : (subList(schema, 'prefixItems') ?? []);
     const rest: JsonSchema | undefined = Array.isArray(itemsRaw) ? sub(schema, 'additionalItems') : sub(schema, 'items');
     const minItems = num(schema, 'minItems') ?? 0;
     let maxItems = num(schema, 'maxItems') ?? Infinity;
@@ -497,7 +498,7 @@ class Faker {
       count = this.rng.int(lo, Math.max(lo, hi));
     }
     const contains = sub(schema, 'contains');
-    const minContains = contains !== undefined ? num(schema, 'minContains') ?? 1 : 0;
+    const minContains = contains !== undefined ? (num(schema, 'minContains') ?? 1) : 0;
     count = Math.max(count, Math.min(minContains, maxItems));
     const unique = schema['uniqueItems'] === true;
     const out: unknown[] = [];
@@ -505,7 +506,7 @@ class Faker {
     const itemKey = ctx.key;
     for (let i = 0; i < count; i++) {
       const positional = prefix[i];
-      let s: JsonSchema = positional !== undefined ? positional : rest ?? true;
+      let s: JsonSchema = positional !== undefined ? positional : (rest ?? true);
       if (contains !== undefined && i < minContains) {
         s = s === true ? contains : s === false || contains === false ? false : contains === true ? s : mergeSchemas(s, contains);
       }
@@ -535,7 +536,11 @@ class Faker {
     const propertyNames = sub(schema, 'propertyNames');
     const maxProps = num(schema, 'maxProperties') ?? Infinity;
     const minProps = num(schema, 'minProperties') ?? 0;
-    const dependent = isPlainObject(schema['dependentRequired']) ? schema['dependentRequired'] : isPlainObject(schema['dependencies']) ? schema['dependencies'] : {};
+    const dependent = isPlainObject(schema['dependentRequired'])
+      ? schema['dependentRequired']
+      : isPlainObject(schema['dependencies'])
+        ? schema['dependencies']
+        : {};
 
     const schemaFor = (key: string): JsonSchema => {
       const declared = Object.hasOwn(properties, key) ? properties[key] : undefined;
@@ -551,7 +556,7 @@ class Faker {
     let budget = maxProps - chosen.size;
     const optional = Object.keys(properties).filter((k) => !chosen.has(k) && properties[k] !== false);
     const addDeps = (): void => {
-      for (let changed = true; changed; ) {
+      for (let changed = true; changed;) {
         changed = false;
         for (const k of [...chosen]) {
           const deps = dependent[k];
@@ -604,7 +609,8 @@ class Faker {
         valueSchema = s;
       }
       if (key === undefined && additional !== false) {
-        key = propertyNames !== undefined && isPlainObject(propertyNames) ? String(this.gen(mergeSchemas({ type: 'string' }, propertyNames), ctx)) : `field_${n}`;
+        key =
+          propertyNames !== undefined && isPlainObject(propertyNames) ? String(this.gen(mergeSchemas({ type: 'string' }, propertyNames), ctx)) : `field_${n}`;
         valueSchema = additional ?? true;
       }
       if (key === undefined || key in out) continue;
@@ -661,8 +667,13 @@ export function fakeJsonObject(rng: Rng, keywords: readonly string[], promptText
   const out: Record<string, unknown> = {};
   for (const key of named) {
     const lk = key.toLowerCase();
-    if (/score|confidence|probability|rating|count|total|year|age/.test(lk)) out[key] = fakeFromSchema({ type: 'number', minimum: 0, maximum: /rating/.test(lk) ? 5 : /count|total|year|age/.test(lk) ? 100 : 1 }, { rng: rng.fork(key) });
-    else if (/s$/.test(lk) && /tags|keywords|themes|topics|items|list|labels|genres/.test(lk)) out[key] = keywords.slice(0, 3).length > 0 ? keywords.slice(0, 3) : ['general'];
+    if (/score|confidence|probability|rating|count|total|year|age/.test(lk))
+      out[key] = fakeFromSchema(
+        { type: 'number', minimum: 0, maximum: /rating/.test(lk) ? 5 : /count|total|year|age/.test(lk) ? 100 : 1 },
+        { rng: rng.fork(key) },
+      );
+    else if (/s$/.test(lk) && /tags|keywords|themes|topics|items|list|labels|genres/.test(lk))
+      out[key] = keywords.slice(0, 3).length > 0 ? keywords.slice(0, 3) : ['general'];
     else if (/^is_|^has_|enabled|explicit/.test(lk)) out[key] = rng.bool();
     else out[key] = textForKey(key, rng, keywords);
   }

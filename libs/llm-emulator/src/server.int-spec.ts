@@ -15,7 +15,11 @@ const SCHEMA = {
   type: 'object',
   additionalProperties: false,
   required: ['summary', 'themes', 'score'],
-  properties: { summary: { type: 'string' }, themes: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 3 }, score: { type: 'number', minimum: 0, maximum: 10 } },
+  properties: {
+    summary: { type: 'string' },
+    themes: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: 3 },
+    score: { type: 'number', minimum: 0, maximum: 10 },
+  },
 };
 
 describe('emulator server (all protocols)', () => {
@@ -45,9 +49,22 @@ describe('emulator server (all protocols)', () => {
       ['gpt-4o-mini', 'claude-haiku-4-5', 'qwen3:8b'],
       ['qwen3:8b', 'qwen3:8b', 'qwen3:8b'],
     ] as const) {
-      const oa = await openai.chat.completions.create({ model: o, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: USER }] });
+      const oa = await openai.chat.completions.create({
+        model: o,
+        messages: [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: USER },
+        ],
+      });
       const an = await anthropic.messages.create({ model: a, max_tokens: 4096, system: SYSTEM, messages: [{ role: 'user', content: USER }] });
-      const ol = await ollama.chat({ model: l, messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: USER }], stream: false });
+      const ol = await ollama.chat({
+        model: l,
+        messages: [
+          { role: 'system', content: SYSTEM },
+          { role: 'user', content: USER },
+        ],
+        stream: false,
+      });
       const anText = an.content[0]!.type === 'text' ? an.content[0]!.text : '';
       expect(anText).toBe(oa.choices[0]!.message.content);
       expect(ol.message.content).toBe(anText);
@@ -61,7 +78,10 @@ describe('emulator server (all protocols)', () => {
   it('returns the same schema-valid object through json_schema, Ollama format and Anthropic forced tool use', async () => {
     const oa = await openai.chat.completions.create({
       model: 'gpt-4o',
-      messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: USER }],
+      messages: [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: USER },
+      ],
       response_format: { type: 'json_schema', json_schema: { name: 'review', schema: SCHEMA, strict: true } },
     });
     const an = await anthropic.messages.create({
@@ -72,7 +92,15 @@ describe('emulator server (all protocols)', () => {
       tools: [{ name: 'review', input_schema: SCHEMA as Anthropic.Tool.InputSchema }],
       tool_choice: { type: 'tool', name: 'review' },
     });
-    const ol = await ollama.chat({ model: 'mistral:7b', messages: [{ role: 'system', content: SYSTEM }, { role: 'user', content: USER }], format: SCHEMA, stream: false });
+    const ol = await ollama.chat({
+      model: 'mistral:7b',
+      messages: [
+        { role: 'system', content: SYSTEM },
+        { role: 'user', content: USER },
+      ],
+      format: SCHEMA,
+      stream: false,
+    });
     const value = JSON.parse(oa.choices[0]!.message.content!) as unknown;
     expect(validateJsonSchema(SCHEMA, value)).toEqual([]);
     const block = an.content[0]!;
@@ -146,13 +174,16 @@ describe('emulator server (all protocols)', () => {
     }
     const tokens = Math.ceil(text.length / 4);
     expect(first - started).toBeGreaterThanOrEqual(90);
-    expect(last - first).toBeGreaterThanOrEqual(((tokens / 400) * 1000) * 0.6);
+    expect(last - first).toBeGreaterThanOrEqual((tokens / 400) * 1000 * 0.6);
   });
 
   it('injects faults at the configured rate, deterministically, and "none" disables them', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }] }) });
+      const r = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        body: JSON.stringify({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       statuses.push(r.status);
       await r.text();
     }
@@ -160,7 +191,11 @@ describe('emulator server (all protocols)', () => {
     expect(failures).toBeGreaterThan(2);
     expect(failures).toBeLessThan(18);
     for (let i = 0; i < 5; i++) {
-      const r = await fetch(`${url}/v1/chat/completions`, { method: 'POST', headers: { 'x-emulator-fault': 'none' }, body: JSON.stringify({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }] }) });
+      const r = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'x-emulator-fault': 'none' },
+        body: JSON.stringify({ model: 'flaky', messages: [{ role: 'user', content: 'hi' }] }),
+      });
       expect(r.status).toBe(200);
       await r.text();
     }
@@ -169,7 +204,11 @@ describe('emulator server (all protocols)', () => {
   it('close() releases hung requests', async () => {
     const other = createEmulator({ timeScale: 0 });
     const { url: u } = await other.listen(0);
-    const hung = fetch(`${u}/api/chat`, { method: 'POST', headers: { 'x-emulator-fault': 'hang' }, body: JSON.stringify({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'x' }], stream: false }) });
+    const hung = fetch(`${u}/api/chat`, {
+      method: 'POST',
+      headers: { 'x-emulator-fault': 'hang' },
+      body: JSON.stringify({ model: 'qwen3:8b', messages: [{ role: 'user', content: 'x' }], stream: false }),
+    });
     const outcome = hung.then(
       () => 'answered',
       () => 'dropped',

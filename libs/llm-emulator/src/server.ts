@@ -112,7 +112,15 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     const spec = specForPath(req, path);
     if (!handler) {
       const other = method === 'GET' ? routes[`POST ${path}`] : routes[`GET ${path}`];
-      if (other) return sendError(res, spec, 'invalid_request', `Method ${method} is not allowed on ${path}`, { code: 'method_not_allowed' }, { allow: method === 'GET' ? 'POST' : 'GET' });
+      if (other)
+        return sendError(
+          res,
+          spec,
+          'invalid_request',
+          `Method ${method} is not allowed on ${path}`,
+          { code: 'method_not_allowed' },
+          { allow: method === 'GET' ? 'POST' : 'GET' },
+        );
       return sendError(res, spec, 'not_found', `Unknown route ${method} ${path}`, { code: 'unknown_url' });
     }
     let body: unknown = undefined;

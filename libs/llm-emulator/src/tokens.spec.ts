@@ -1,4 +1,13 @@
-import { canonicalJson, countMessageTokens, countPromptTokens, countTokens, IMAGE_TOKENS, MESSAGE_OVERHEAD_TOKENS, PROMPT_PRIMING_TOKENS, truncateToTokens } from './tokens';
+import {
+  canonicalJson,
+  countMessageTokens,
+  countPromptTokens,
+  countTokens,
+  IMAGE_TOKENS,
+  MESSAGE_OVERHEAD_TOKENS,
+  PROMPT_PRIMING_TOKENS,
+  truncateToTokens,
+} from './tokens';
 
 describe('token counting', () => {
   it('counts ~4 characters per token, rounding up', () => {

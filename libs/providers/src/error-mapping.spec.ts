@@ -16,11 +16,22 @@ const ctx: ErrorContext = { providerId: 'p1' };
 
 /** Shapes of what the SDKs throw, as plain objects (in Jest they often come from another realm anyway). */
 const openaiError = (status: number, message: string, code: string | null = null, headers?: Headers): unknown =>
-  Object.assign(new Error(`${status} ${message}`), { status, headers: headers ?? new Headers(), error: { message, type: 'invalid_request_error', param: null, code }, code });
+  Object.assign(new Error(`${status} ${message}`), {
+    status,
+    headers: headers ?? new Headers(),
+    error: { message, type: 'invalid_request_error', param: null, code },
+    code,
+  });
 const anthropicError = (status: number, type: string, message: string, headers?: Headers): unknown =>
-  Object.assign(new Error(`${status} ${JSON.stringify({ type: 'error', error: { type, message } })}`), { status, headers: headers ?? new Headers(), error: { type: 'error', error: { type, message } } });
-const ollamaError = (status: number, message: string): unknown => Object.assign(new Error(message), { name: 'ResponseError', error: message, status_code: status });
-const fetchFailed = (code: string): unknown => Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code }) });
+  Object.assign(new Error(`${status} ${JSON.stringify({ type: 'error', error: { type, message } })}`), {
+    status,
+    headers: headers ?? new Headers(),
+    error: { type: 'error', error: { type, message } },
+  });
+const ollamaError = (status: number, message: string): unknown =>
+  Object.assign(new Error(message), { name: 'ResponseError', error: message, status_code: status });
+const fetchFailed = (code: string): unknown =>
+  Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(`connect ${code} 127.0.0.1:1`), { code }) });
 
 describe('errorFromStatus (the mapping table)', () => {
   it.each([
@@ -60,7 +71,8 @@ describe('errorFromStatus (the mapping table)', () => {
   });
 
   it('takes retryAfterMs from retry-after, retry-after-ms or the exhausted bucket', () => {
-    const wait = (headers: Record<string, string>): number | undefined => (errorFromStatus('p1', 429, 'slow down', { headers }) as ProviderRateLimitedError).retryAfterMs;
+    const wait = (headers: Record<string, string>): number | undefined =>
+      (errorFromStatus('p1', 429, 'slow down', { headers }) as ProviderRateLimitedError).retryAfterMs;
     expect(wait({ 'retry-after': '3' })).toBe(3000);
     expect(wait({ 'retry-after-ms': '450', 'retry-after': '1' })).toBe(450);
     expect(wait({ 'x-ratelimit-remaining-tokens': '0', 'x-ratelimit-reset-tokens': '1m30s' })).toBe(90_000);
@@ -114,7 +126,9 @@ describe('mapProviderError', () => {
     }
     // openai/anthropic: APIConnectionError('Connection error.') → TypeError('fetch failed') → AggregateError(ECONNREFUSED ×2)
     const nested = Object.assign(new Error('Connection error.'), {
-      cause: Object.assign(new TypeError('fetch failed'), { cause: { name: 'AggregateError', message: '', errors: [{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }] } }),
+      cause: Object.assign(new TypeError('fetch failed'), {
+        cause: { name: 'AggregateError', message: '', errors: [{ code: 'ECONNREFUSED' }, { code: 'ECONNREFUSED' }] },
+      }),
     });
     expect(mapProviderError(nested, ctx)).toBeInstanceOf(ProviderUnavailableError);
     expect(mapProviderError(Object.assign(new Error('Connection error.'), { name: 'APIConnectionError' }), ctx)).toBeInstanceOf(ProviderUnavailableError);
@@ -128,7 +142,9 @@ describe('mapProviderError', () => {
 
   it('maps SDK-side timeouts (not ours) to ProviderTimeoutError', () => {
     expect(mapProviderError(Object.assign(new Error('Request timed out.'), { name: 'APIConnectionTimeoutError' }), ctx)).toBeInstanceOf(ProviderTimeoutError);
-    expect(mapProviderError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_HEADERS_TIMEOUT' } }), ctx)).toBeInstanceOf(ProviderTimeoutError);
+    expect(mapProviderError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_HEADERS_TIMEOUT' } }), ctx)).toBeInstanceOf(
+      ProviderTimeoutError,
+    );
   });
 
   it('passes ProviderErrors through and turns anything else into ProviderServerError', () => {

@@ -31,7 +31,13 @@ export abstract class ProviderError extends Error {
 export class ProviderRateLimitedError extends ProviderError {
   readonly kind = 'rate_limited' as const;
   readonly retryable = true;
-  constructor(providerId: string, message: string, readonly retryAfterMs: number | undefined, status = 429, options?: { cause?: unknown }) {
+  constructor(
+    providerId: string,
+    message: string,
+    readonly retryAfterMs: number | undefined,
+    status = 429,
+    options?: { cause?: unknown },
+  ) {
     super(providerId, message, status, options);
   }
 }
@@ -75,7 +81,13 @@ export class ProviderUnavailableError extends ProviderError {
 export class InvalidOutputError extends ProviderError {
   readonly kind = 'invalid_output' as const;
   readonly retryable = true;
-  constructor(providerId: string, message: string, readonly rawText: string, readonly problems: string[] = [], options?: { cause?: unknown }) {
+  constructor(
+    providerId: string,
+    message: string,
+    readonly rawText: string,
+    readonly problems: string[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(providerId, message, undefined, options);
   }
 }

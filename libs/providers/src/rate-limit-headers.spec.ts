@@ -88,7 +88,10 @@ describe('parseRateLimitHeaders', () => {
   });
 
   it('is case-insensitive on plain records, takes the first of repeated values and ignores garbage', () => {
-    const info = parseRateLimitHeaders({ 'X-RateLimit-Limit-Requests': ['60', '70'], 'x-ratelimit-remaining-requests': 'lots', 'x-ratelimit-reset-requests': 'soon', 'retry-after': '' }, NOW);
+    const info = parseRateLimitHeaders(
+      { 'X-RateLimit-Limit-Requests': ['60', '70'], 'x-ratelimit-remaining-requests': 'lots', 'x-ratelimit-reset-requests': 'soon', 'retry-after': '' },
+      NOW,
+    );
     expect(info).toEqual({ limitRequests: 60 });
   });
 

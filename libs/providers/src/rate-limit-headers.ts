@@ -24,7 +24,7 @@ export function headerValue(headers: HeaderSource | undefined, name: string): st
   return undefined;
 }
 
-const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, 'µs': 0.001, ns: 0.000001 };
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
 
 /**
  * A Go-style duration as OpenAI sends it ("20ms", "1s", "6m0s", "1m30.5s", "1h2m3s") in milliseconds.

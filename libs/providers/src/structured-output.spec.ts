@@ -72,12 +72,24 @@ describe('structured output validation', () => {
   });
 
   it('supports draft 2020-12 keywords ($defs, prefixItems) and draft-07 forms (items arrays, definitions)', () => {
-    const modern = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'array', prefixItems: [{ type: 'string' }, { $ref: '#/$defs/n' }], items: false, $defs: { n: { type: 'number' } } };
+    const modern = {
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      type: 'array',
+      prefixItems: [{ type: 'string' }, { $ref: '#/$defs/n' }],
+      items: false,
+      $defs: { n: { type: 'number' } },
+    };
     expect(parseStructuredOutput('p1', '["a", 1]', modern)).toEqual(['a', 1]);
     expect(invalid('["a", "b"]', modern).problems).toEqual(['/1 must be number']);
     expect(invalid('["a", 1, 2]', modern).problems[0]).toMatch(/^\/ must NOT have more than 2 items/);
 
-    const legacy = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: [{ type: 'string' }, { $ref: '#/definitions/n' }], additionalItems: false, definitions: { n: { type: 'number' } } };
+    const legacy = {
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      type: 'array',
+      items: [{ type: 'string' }, { $ref: '#/definitions/n' }],
+      additionalItems: false,
+      definitions: { n: { type: 'number' } },
+    };
     expect(parseStructuredOutput('p1', '["a", 1]', legacy)).toEqual(['a', 1]);
     expect(invalid('["a", "b"]', legacy).problems).toEqual(['/1 must be number']);
   });

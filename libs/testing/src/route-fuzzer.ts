@@ -126,10 +126,42 @@ const ALWAYS: Record<string, unknown[]> = {
   object: [null, [[]]],
 };
 
-const MALFORMED_JSON = ['{"a":', '{\'a\':1}', '[1,2', 'nul', '{"a":1}}', '{"a" 1}', '\u0000', '{"a":"\\ud800"}', '{"a":"\\x"}', '{"a":01}', '{"a":NaN}', '{"a":1e99999}', '\ufeff{}', '{"__proto__":{"polluted":true}}', '{"constructor":{"prototype":{"polluted":true}}}'];
+const MALFORMED_JSON = [
+  '{"a":',
+  "{'a':1}",
+  '[1,2',
+  'nul',
+  '{"a":1}}',
+  '{"a" 1}',
+  '\u0000',
+  '{"a":"\\ud800"}',
+  '{"a":"\\x"}',
+  '{"a":01}',
+  '{"a":NaN}',
+  '{"a":1e99999}',
+  '\ufeff{}',
+  '{"__proto__":{"polluted":true}}',
+  '{"constructor":{"prototype":{"polluted":true}}}',
+];
 const NON_OBJECT_JSON = ['[]', '"text"', '123', 'null', 'true', '[{}]', '[[1]]'];
 
-const PATH_VALUES = ['fuzz', '%00', 'a'.repeat(3000), '%ZZ', '..%2F..%2Fetc%2Fpasswd', '0', '-1', '1e400', '%F0%9F%92%A9', '%27%3B--', 'null', '%20', '00000000-0000-0000-0000-000000000000', '__proto__', 'constructor'];
+const PATH_VALUES = [
+  'fuzz',
+  '%00',
+  'a'.repeat(3000),
+  '%ZZ',
+  '..%2F..%2Fetc%2Fpasswd',
+  '0',
+  '-1',
+  '1e400',
+  '%F0%9F%92%A9',
+  '%27%3B--',
+  'null',
+  '%20',
+  '00000000-0000-0000-0000-000000000000',
+  '__proto__',
+  'constructor',
+];
 
 function resolve(doc: OpenApiDocument, schema: SchemaObject | undefined, depth = 0): SchemaObject {
   if (!schema || depth > 8) return {};
@@ -172,7 +204,12 @@ function sample(doc: OpenApiDocument, raw: SchemaObject | undefined, depth = 0):
 }
 
 /** Every property path of a body schema (nested objects and the first element of arrays of objects), with its type. */
-function propertyPaths(doc: OpenApiDocument, raw: SchemaObject | undefined, prefix: Array<string | number> = [], depth = 0): Array<{ path: Array<string | number>; type: string }> {
+function propertyPaths(
+  doc: OpenApiDocument,
+  raw: SchemaObject | undefined,
+  prefix: Array<string | number> = [],
+  depth = 0,
+): Array<{ path: Array<string | number>; type: string }> {
   const schema = resolve(doc, raw);
   if (!schema.properties || depth > 3) return [];
   return Object.entries(schema.properties).flatMap(([key, value]) => {
@@ -212,7 +249,10 @@ function pick<T>(rng: () => number, values: readonly T[], count: number): T[] {
 
 function multipart(boundary: string, parts: Array<{ name: string; filename?: string; type?: string; content: string }>, end = true): Buffer {
   const body = parts
-    .map((p) => `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ''}\r\n${p.content}\r\n`)
+    .map(
+      (p) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${p.filename ? `; filename="${p.filename}"` : ''}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ''}\r\n${p.content}\r\n`,
+    )
     .join('');
   return Buffer.from(end ? `${body}--${boundary}--\r\n` : body);
 }
@@ -240,13 +280,28 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
 
       for (const role of options.roles) {
         const add = (kind: string, c: Partial<FuzzCase> & { target?: string }) =>
-          cases.push({ id: cases.length, operation, kind, role: role.name, method: method.toUpperCase(), target: c.target ?? basePath, ...c, headers: { ...role.headers, ...c.headers } });
+          cases.push({
+            id: cases.length,
+            operation,
+            kind,
+            role: role.name,
+            method: method.toUpperCase(),
+            target: c.target ?? basePath,
+            ...c,
+            headers: { ...role.headers, ...c.headers },
+          });
         const jsonBody = (value: unknown) => Buffer.from(JSON.stringify(value));
 
         add('baseline', { body: baseline === undefined ? undefined : jsonBody(baseline), headers: baseline === undefined ? {} : json });
 
         // Path params: odd values one at a time.
-        for (const name of pathParams) for (const value of pick(rng, PATH_VALUES, options.valuesPerParam ?? PATH_VALUES.length)) add(`path ${name}: ${value.slice(0, 40)}`, { target: fill({ [name]: value }), body: baseline === undefined ? undefined : jsonBody(baseline), headers: baseline === undefined ? {} : json });
+        for (const name of pathParams)
+          for (const value of pick(rng, PATH_VALUES, options.valuesPerParam ?? PATH_VALUES.length))
+            add(`path ${name}: ${value.slice(0, 40)}`, {
+              target: fill({ [name]: value }),
+              body: baseline === undefined ? undefined : jsonBody(baseline),
+              headers: baseline === undefined ? {} : json,
+            });
 
         // Query params: the declared ones get arrays, empties, huge and malformed values; every operation gets undeclared oddities.
         const queryValues = (name: string) => [
@@ -284,29 +339,40 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
         const names = declared.length ? declared : pick(rng, ['limit', 'cursor', 'from', 'to', 'status', 'format', 'version', 'groupBy'], 2);
         for (const name of names) {
           const sampled = pick(rng, queryValues(name), declared.length ? (options.valuesPerParam ?? queryValues(name).length) : 5);
-          for (const q of [...(declared.length ? edgeQueryValues(name) : []), ...sampled]) add(`query ${name}: ${q.join('&').slice(0, 50)}`, { target: `${basePath}?${q.join('&')}` });
+          for (const q of [...(declared.length ? edgeQueryValues(name) : []), ...sampled])
+            add(`query ${name}: ${q.join('&').slice(0, 50)}`, { target: `${basePath}?${q.join('&')}` });
         }
-        for (const q of pick(rng, ['__proto__=1', 'constructor[prototype][polluted]=1', Array.from({ length: 1500 }, (_, i) => `p${i}=${i}`).join('&'), '%=%', '&&&', 'a=%F0%9F%92%A9'], 3)) add(`query: ${q.slice(0, 40)}`, { target: `${basePath}?${q}` });
+        for (const q of pick(
+          rng,
+          ['__proto__=1', 'constructor[prototype][polluted]=1', Array.from({ length: 1500 }, (_, i) => `p${i}=${i}`).join('&'), '%=%', '&&&', 'a=%F0%9F%92%A9'],
+          3,
+        ))
+          add(`query: ${q.slice(0, 40)}`, { target: `${basePath}?${q}` });
 
         // Headers.
-        for (const [name, value] of pick(rng, [
-          ['authorization', 'Bearer not.a.jwt'],
-          ['authorization', `Bearer ${'a'.repeat(6000)}`],
-          ['authorization', 'Basic Og=='],
-          ['authorization', 'Bearer mk_fuzz_' + 'x'.repeat(43)],
-          ['x-api-key', 'mk_'],
-          ['x-api-key', 'x'.repeat(6000)],
-          ['idempotency-key', 'k'.repeat(6000)],
-          ['x-request-id', '../../etc'],
-          ['x-margin-complexity', 'extreme'],
-          ['accept', 'text/event-stream'],
-        ] as const, 6)) {
+        for (const [name, value] of pick(
+          rng,
+          [
+            ['authorization', 'Bearer not.a.jwt'],
+            ['authorization', `Bearer ${'a'.repeat(6000)}`],
+            ['authorization', 'Basic Og=='],
+            ['authorization', 'Bearer mk_fuzz_' + 'x'.repeat(43)],
+            ['x-api-key', 'mk_'],
+            ['x-api-key', 'x'.repeat(6000)],
+            ['idempotency-key', 'k'.repeat(6000)],
+            ['x-request-id', '../../etc'],
+            ['x-margin-complexity', 'extreme'],
+            ['accept', 'text/event-stream'],
+          ] as const,
+          6,
+        )) {
           if (role.name !== options.roles[0]?.name && name !== 'idempotency-key' && name !== 'x-margin-complexity' && name !== 'accept') continue;
           add(`header ${name}: ${value.slice(0, 30)}`, { headers: { [name]: value } });
         }
 
         // Bodies: every operation (body parsing happens before routing), more for those that take one.
-        for (const text of pick(rng, MALFORMED_JSON, takesBody ? 7 : 2)) add(`body: malformed ${JSON.stringify(text).slice(0, 40)}`, { body: Buffer.from(text), headers: json });
+        for (const text of pick(rng, MALFORMED_JSON, takesBody ? 7 : 2))
+          add(`body: malformed ${JSON.stringify(text).slice(0, 40)}`, { body: Buffer.from(text), headers: json });
         if (takesBody) for (const text of pick(rng, NON_OBJECT_JSON, 4)) add(`body: top-level ${text}`, { body: Buffer.from(text), headers: json });
         add(`body: nesting ${NESTING_LIMIT + 1} (arrays)`, { body: Buffer.from(nested(NESTING_LIMIT + 1, '1', '[', ']')), headers: json });
         add('body: nesting 100000 (arrays)', { body: Buffer.from(nested(100_000, '1', '[', ']')), headers: json });
@@ -320,19 +386,34 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
           for (const { path, type } of props) {
             const label = path.join('.');
             const always = ALWAYS[type] ?? [];
-            const sampled = pick(rng, (WRONG[type] ?? WRONG.string).filter((v) => !always.includes(v)), perProperty);
-            for (const wrong of [...always, ...sampled]) add(`body ${label}: ${JSON.stringify(wrong)?.slice(0, 30)}`, { body: jsonBody(setAt(baseline, path, wrong)), headers: json });
-            add(`body ${label}: nested ${NESTING_LIMIT + 1}`, { body: Buffer.from(JSON.stringify(setAt(baseline, path, '__NEST__')).replace('"__NEST__"', nested(NESTING_LIMIT + 1, '"x"'))), headers: json });
+            const sampled = pick(
+              rng,
+              (WRONG[type] ?? WRONG.string).filter((v) => !always.includes(v)),
+              perProperty,
+            );
+            for (const wrong of [...always, ...sampled])
+              add(`body ${label}: ${JSON.stringify(wrong)?.slice(0, 30)}`, { body: jsonBody(setAt(baseline, path, wrong)), headers: json });
+            add(`body ${label}: nested ${NESTING_LIMIT + 1}`, {
+              body: Buffer.from(JSON.stringify(setAt(baseline, path, '__NEST__')).replace('"__NEST__"', nested(NESTING_LIMIT + 1, '"x"'))),
+              headers: json,
+            });
           }
           for (const { path } of stringProps) {
             const label = path.join('.');
             add(`body ${label}: huge string`, { body: jsonBody(setAt(baseline, path, 'x'.repeat(options.hugeStringBytes ?? 256 * 1024))), headers: json });
             add(`body ${label}: NUL`, { body: jsonBody(setAt(baseline, path, 'a\u0000b')), headers: json });
-            add(`body ${label}: lone surrogate`, { body: Buffer.from(JSON.stringify(setAt(baseline, path, '__S__')).replace('"__S__"', '"\\udc00x"')), headers: json });
+            add(`body ${label}: lone surrogate`, {
+              body: Buffer.from(JSON.stringify(setAt(baseline, path, '__S__')).replace('"__S__"', '"\\udc00x"')),
+              headers: json,
+            });
             add(`body ${label}: control and emoji`, { body: jsonBody(setAt(baseline, path, '\u0001\u001f\u2028💩\uFFFE')), headers: json });
           }
           const first = stringProps[0]?.path;
-          if (first) add('body: just under the limit', { body: jsonBody(setAt(baseline, first, 'x'.repeat(Math.max(0, options.bodyLimitBytes - 4096)))), headers: json });
+          if (first)
+            add('body: just under the limit', {
+              body: jsonBody(setAt(baseline, first, 'x'.repeat(Math.max(0, options.bodyLimitBytes - 4096)))),
+              headers: json,
+            });
           add('body: unknown property', { body: jsonBody({ ...(baseline as object), unknownFuzzField: 1 }), headers: json });
           add('body: 10,000-element array', { body: jsonBody({ ...(baseline as object), items: Array.from({ length: 10_000 }, () => ({})) }), headers: json });
         }
@@ -353,12 +434,18 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
           ['x-fuzz', valid, 'unknown x-fuzz'],
           ['gzip', gzipSync(Buffer.alloc(options.bodyLimitBytes * 4, 0x20)), 'gzip bomb'],
         ];
-        for (const [encoding, body, label] of takesBody ? encodings : pick(rng, encodings, 3)) add(`encoding: ${label}`, { body, headers: { ...json, 'content-encoding': encoding } });
+        for (const [encoding, body, label] of takesBody ? encodings : pick(rng, encodings, 3))
+          add(`encoding: ${label}`, { body, headers: { ...json, 'content-encoding': encoding } });
         for (const [type, body] of [
           ['text/plain', valid],
           ['application/json; charset=utf-7', valid],
           ['application/json; charset=utf-16', Buffer.from(valid.toString(), 'utf16le')],
-          ['application/x-www-form-urlencoded', Buffer.from('a[b][c][d][e][f][g][h][i][j][k][l][m][n][o][p][q][r][s][t][u][v][w][x][y][z][a][b][c][d][e][f][g][h]=1&a=2&items[0]=x&items[9999999]=y')],
+          [
+            'application/x-www-form-urlencoded',
+            Buffer.from(
+              'a[b][c][d][e][f][g][h][i][j][k][l][m][n][o][p][q][r][s][t][u][v][w][x][y][z][a][b][c][d][e][f][g][h]=1&a=2&items[0]=x&items[9999999]=y',
+            ),
+          ],
           ['application/x-www-form-urlencoded', Buffer.from('%ZZ=%ZZ&=&&')],
           ['multipart/form-data', Buffer.from('no boundary here')],
           ['multipart/form-data; boundary=fuzz', Buffer.from('--fuzz\r\nnot a header\r\n\r\n')],
@@ -372,14 +459,63 @@ export function fuzzCases(doc: OpenApiDocument, options: FuzzOptions): FuzzCase[
         if (takesMultipart) {
           const b = 'fuzzboundary';
           for (const [label, body] of [
-            ['file: garbage csv', multipart(b, [{ name: 'profile', content: 'song-analysis' }, { name: 'file', filename: 'x.csv', type: 'text/csv', content: '"unterminated,\n\u0000,,,' }])],
-            ['file: garbage json', multipart(b, [{ name: 'profile', content: 'song-analysis' }, { name: 'file', filename: 'x.json', type: 'application/json', content: nested(20_000, '1', '[', ']') }])],
-            ['file: two files', multipart(b, [{ name: 'file', filename: 'a.csv', content: 'a\n1' }, { name: 'file', filename: 'b.csv', content: 'a\n1' }])],
+            [
+              'file: garbage csv',
+              multipart(b, [
+                { name: 'profile', content: 'song-analysis' },
+                { name: 'file', filename: 'x.csv', type: 'text/csv', content: '"unterminated,\n\u0000,,,' },
+              ]),
+            ],
+            [
+              'file: garbage json',
+              multipart(b, [
+                { name: 'profile', content: 'song-analysis' },
+                { name: 'file', filename: 'x.json', type: 'application/json', content: nested(20_000, '1', '[', ']') },
+              ]),
+            ],
+            [
+              'file: two files',
+              multipart(b, [
+                { name: 'file', filename: 'a.csv', content: 'a\n1' },
+                { name: 'file', filename: 'b.csv', content: 'a\n1' },
+              ]),
+            ],
             ['file: unexpected field', multipart(b, [{ name: 'other', filename: 'a.csv', content: 'a\n1' }])],
-            ['file: deep field names', multipart(b, [{ name: 'items' + '[a]'.repeat(200), content: 'x' }, { name: 'profile', content: 'song-analysis' }])],
-            ['file: items array fields', multipart(b, [{ name: 'profile', content: 'song-analysis' }, { name: 'items[0][title]', content: 'x' }, { name: 'items[99999][title]', content: 'y' }])],
-            ['file: truncated', multipart(b, [{ name: 'profile', content: 'song-analysis' }, { name: 'file', filename: 'x.csv', content: 'title,artist,lyrics\na,b,c' }], false)],
-            ['file: wrong types in fields', multipart(b, [{ name: 'profile', content: '' }, { name: 'budgetUsd', content: 'lots' }, { name: 'metadata', content: '{' }, { name: 'priority', content: 'urgent' }])],
+            [
+              'file: deep field names',
+              multipart(b, [
+                { name: 'items' + '[a]'.repeat(200), content: 'x' },
+                { name: 'profile', content: 'song-analysis' },
+              ]),
+            ],
+            [
+              'file: items array fields',
+              multipart(b, [
+                { name: 'profile', content: 'song-analysis' },
+                { name: 'items[0][title]', content: 'x' },
+                { name: 'items[99999][title]', content: 'y' },
+              ]),
+            ],
+            [
+              'file: truncated',
+              multipart(
+                b,
+                [
+                  { name: 'profile', content: 'song-analysis' },
+                  { name: 'file', filename: 'x.csv', content: 'title,artist,lyrics\na,b,c' },
+                ],
+                false,
+              ),
+            ],
+            [
+              'file: wrong types in fields',
+              multipart(b, [
+                { name: 'profile', content: '' },
+                { name: 'budgetUsd', content: 'lots' },
+                { name: 'metadata', content: '{' },
+                { name: 'priority', content: 'urgent' },
+              ]),
+            ],
           ] as const) {
             add(`multipart ${label}`, { body, headers: { 'content-type': `multipart/form-data; boundary=${b}` } });
           }
@@ -464,7 +600,7 @@ export function judge(result: FuzzResult): FuzzResult {
     const openAi = c.target.startsWith('/v1/');
     const p = parsed as { statusCode?: unknown; message?: unknown; error?: { message?: unknown; type?: unknown } };
     const ok = openAi ? typeof p.error?.message === 'string' && typeof p.error.type === 'string' : p.statusCode === result.status && p.message !== undefined;
-    if (!ok) return { ...result, failure: `a ${result.status} not in the ${openAi ? "OpenAI" : "API's"} error shape` };
+    if (!ok) return { ...result, failure: `a ${result.status} not in the ${openAi ? 'OpenAI' : "API's"} error shape` };
   } else if (result.status >= 400 && result.body.trim() !== '') {
     return { ...result, failure: `a ${result.status} that is not JSON (${result.contentType ?? 'no content-type'})` };
   }

@@ -17,9 +17,7 @@ import type {
   UserView,
 } from '@margin/contracts';
 
-export function makeMe(
-  overrides: { role?: Role; email?: string; tenantName?: string; isOperator?: boolean } = {},
-): MeResponse {
+export function makeMe(overrides: { role?: Role; email?: string; tenantName?: string; isOperator?: boolean } = {}): MeResponse {
   return {
     user: {
       id: 'user-1',
@@ -102,9 +100,7 @@ export function makePolicy(overrides: Partial<RoutingPolicyView> = {}): RoutingP
     makeCell('assess', 'complex', ['anthropic/claude-sonnet-4-5']),
   ];
   const tenant = overrides.tenant ?? [];
-  const effective = global.map(
-    (cell) => tenant.find((o) => o.operation === cell.operation && o.complexity === cell.complexity) ?? cell,
-  );
+  const effective = global.map((cell) => tenant.find((o) => o.operation === cell.operation && o.complexity === cell.complexity) ?? cell);
   return { global, tenant, effective, ...overrides };
 }
 

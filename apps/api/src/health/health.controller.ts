@@ -43,7 +43,8 @@ export class HealthController {
       return full ? result : publicHealth(result);
     } catch (err) {
       // terminus answers 503 with the whole result as the body: the same redaction applies
-      if (!full && err instanceof HttpException && err.getStatus() === 503) throw new ServiceUnavailableException(publicHealth(err.getResponse() as HealthCheckResult));
+      if (!full && err instanceof HttpException && err.getStatus() === 503)
+        throw new ServiceUnavailableException(publicHealth(err.getResponse() as HealthCheckResult));
       throw err;
     }
   }

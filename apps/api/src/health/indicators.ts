@@ -117,7 +117,12 @@ export class ProvidersHealthIndicator {
         ] as const;
       }),
     );
-    return indicator.up({ healthy: states.filter(([, s]) => s.healthy).length, total: states.length, down: states.filter(([, s]) => s.down).map(([id]) => id), providers: Object.fromEntries(states) });
+    return indicator.up({
+      healthy: states.filter(([, s]) => s.healthy).length,
+      total: states.length,
+      down: states.filter(([, s]) => s.down).map(([id]) => id),
+      providers: Object.fromEntries(states),
+    });
   }
 }
 

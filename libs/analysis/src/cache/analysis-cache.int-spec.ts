@@ -98,10 +98,15 @@ describe('AnalysisCacheService single-flight', () => {
       await a.getOrCompute(k, async () => fresh(1));
       await redis.del(lockKey(k)); // the "done" mark has expired
       let ran = false;
-      const hit = await b.getOrCompute(k, async () => {
-        ran = true;
-        return fresh(2);
-      }, undefined, eager);
+      const hit = await b.getOrCompute(
+        k,
+        async () => {
+          ran = true;
+          return fresh(2);
+        },
+        undefined,
+        eager,
+      );
       expect(ran).toBe(false);
       expect(hit).toMatchObject({ fromCache: true, value: { output: { n: 1 } } });
       for (let i = 0; i < 50 && (await redis.exists(lockKey(k))); i++) await new Promise((r) => setTimeout(r, 10));
@@ -114,10 +119,15 @@ describe('AnalysisCacheService single-flight', () => {
       const holding = a.getOrCompute(k, () => new Promise<FreshAnalysis>((r) => (release = () => r(fresh(7)))));
       for (let i = 0; i < 50 && !(await redis.exists(lockKey(k))); i++) await new Promise((r) => setTimeout(r, 10));
       let ran = false;
-      const waiting = b.getOrCompute(k, async () => {
-        ran = true;
-        return fresh(8);
-      }, undefined, eager);
+      const waiting = b.getOrCompute(
+        k,
+        async () => {
+          ran = true;
+          return fresh(8);
+        },
+        undefined,
+        eager,
+      );
       await new Promise((r) => setTimeout(r, 50));
       release();
       expect(await waiting).toMatchObject({ fromCache: true, value: { output: { n: 7 } } });

@@ -48,7 +48,11 @@ export class AnalysisCacheRepository {
 
   /** The entry, counting the hit. */
   async hit(a: CacheAddress, at: Date): Promise<CacheRow | null> {
-    const [row] = await this.sql<CacheRow>(`UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${WHERE} RETURNING ${COLUMNS}`, [...this.params(a), at], 'worker:cache-hit');
+    const [row] = await this.sql<CacheRow>(
+      `UPDATE analysis_cache SET hit_count = hit_count + 1, last_hit_at = $5 WHERE ${WHERE} RETURNING ${COLUMNS}`,
+      [...this.params(a), at],
+      'worker:cache-hit',
+    );
     return row ?? null;
   }
 

@@ -60,7 +60,9 @@ const WAIT_POLL_MS = 100;
 const RELEASE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`, { keys: 1 });
 // After a successful store the key stays, saying "done", a little while: a caller whose lookup missed just
 // before the store cannot then take the lock and run it again, so the lock holder need not look a second time.
-const MARK_DONE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2]) else return 0 end`, { keys: 1 });
+const MARK_DONE = new RedisScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('SET', KEYS[1], 'done', 'PX', ARGV[2]) else return 0 end`, {
+  keys: 1,
+});
 const DONE_TTL_MS = 5_000;
 /** Cache entries per INSERT when many items finish at once. */
 const STORE_BATCH = 200;
@@ -85,16 +87,25 @@ export class AnalysisCacheService {
     private readonly clock: Clock,
   ) {
     this.lock = { release: RELEASE.defineOn(redis), markDone: MARK_DONE.defineOn(redis), extend: EXTEND.defineOn(redis) };
-    this.stores = new GroupCommit<{ key: CacheKey; value: CacheValue; at: Date }, void>(async (rows) => {
-      await this.repo.insertMany(rows.map((r) => ({ address: r.key, value: r.value, at: r.at })));
-      return rows.map(() => undefined);
-    }, { maxBatch: STORE_BATCH, parallel: 2 });
+    this.stores = new GroupCommit<{ key: CacheKey; value: CacheValue; at: Date }, void>(
+      async (rows) => {
+        await this.repo.insertMany(rows.map((r) => ({ address: r.key, value: r.value, at: r.at })));
+        return rows.map(() => undefined);
+      },
+      { maxBatch: STORE_BATCH, parallel: 2 },
+    );
   }
 
   async lookup(key: CacheKey, countHit = true): Promise<CachedAnalysis | null> {
     const row = countHit ? await this.repo.hit(key, this.clock.now()) : await this.repo.find(key);
     if (!row) return null;
-    return { output: row.output, quality: row.quality === null ? null : Number(row.quality), model: row.model, provider: row.provider, originalCostPico: usdToPico(row.cost) };
+    return {
+      output: row.output,
+      quality: row.quality === null ? null : Number(row.quality),
+      model: row.model,
+      provider: row.provider,
+      originalCostPico: usdToPico(row.cost),
+    };
   }
 
   /** Which of these input hashes are cached already (estimates). */
@@ -103,7 +114,11 @@ export class AnalysisCacheService {
    * could use: its own (`tenant`) and, when the profile is shared, `global` — counted while a body streams,
    * before its `cacheScope` field may have arrived.
    */
-  async countCached(tenantId: string, profile: { key: string; version: number; cacheScope: CacheScope }, hashes: string[]): Promise<Record<CacheScope, number>> {
+  async countCached(
+    tenantId: string,
+    profile: { key: string; version: number; cacheScope: CacheScope },
+    hashes: string[],
+  ): Promise<Record<CacheScope, number>> {
     const counts: Record<CacheScope, number> = { global: 0, tenant: 0 };
     if (hashes.length === 0) return counts;
     const own = cacheScope('tenant', tenantId);
@@ -174,7 +189,12 @@ export class AnalysisCacheService {
   }
 
   /** Runs `compute` while holding the single-flight lock, stores its result, then marks the key done (or frees it). */
-  private async computeHolding(key: CacheKey, lockKey: string, token: string, compute: () => Promise<FreshAnalysis>): Promise<{ value: CachedAnalysis; fromCache: boolean }> {
+  private async computeHolding(
+    key: CacheKey,
+    lockKey: string,
+    token: string,
+    compute: () => Promise<FreshAnalysis>,
+  ): Promise<{ value: CachedAnalysis; fromCache: boolean }> {
     const refresh = setInterval(() => void this.lock.extend([lockKey], [token, LOCK_TTL_MS]).catch(() => undefined), LOCK_REFRESH_MS);
     let stored = false;
     try {

@@ -7,7 +7,12 @@ import { MAX_WAIT_SECONDS_LIMIT } from '../jobs/jobs.dto';
 import { JobSettingsService } from './job-settings.service';
 
 export class UpdateJobSettingsDto {
-  @ApiProperty({ example: 86400, minimum: 1, maximum: MAX_WAIT_SECONDS_LIMIT, description: 'How long items may wait for model providers to come back before they fail, in seconds' })
+  @ApiProperty({
+    example: 86400,
+    minimum: 1,
+    maximum: MAX_WAIT_SECONDS_LIMIT,
+    description: 'How long items may wait for model providers to come back before they fail, in seconds',
+  })
   @IsInt()
   @Min(1)
   @Max(MAX_WAIT_SECONDS_LIMIT)

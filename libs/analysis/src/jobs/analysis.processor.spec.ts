@@ -20,7 +20,8 @@ describe('AnalysisProcessor', () => {
     const processor = new AnalysisProcessor(queue, runner, feeder, { workerConcurrency: 3 } as AppConfig);
     processor.onModuleInit();
     processor.onModuleDestroy();
-    const job = (attemptsMade: number) => ({ id: 'item-1:0', data: { tenantId: 't', jobId: 'j', itemId: 'item-1' }, attemptsMade, opts: { attempts: 3, priority: 5 } }) as unknown as Job;
+    const job = (attemptsMade: number) =>
+      ({ id: 'item-1:0', data: { tenantId: 't', jobId: 'j', itemId: 'item-1' }, attemptsMade, opts: { attempts: 3, priority: 5 } }) as unknown as Job;
     return { deliver: (j: Job) => (handler as Handler)(j), runner, feeder, queue, job };
   };
 

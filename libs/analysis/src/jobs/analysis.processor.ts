@@ -55,6 +55,8 @@ export class AnalysisProcessor implements OnModuleInit, OnModuleDestroy {
   private async release(job: Job<AnalysisItemPayload>): Promise<void> {
     const itemId = (job.data as Partial<AnalysisItemPayload> | undefined)?.itemId;
     if (typeof itemId !== 'string') return;
-    await this.feeder.release(itemId, String(job.id)).catch((err: Error) => this.logger.warn({ itemId, err: err.message }, 'Could not release a fair-queue place'));
+    await this.feeder
+      .release(itemId, String(job.id))
+      .catch((err: Error) => this.logger.warn({ itemId, err: err.message }, 'Could not release a fair-queue place'));
   }
 }

@@ -131,7 +131,8 @@ export class AnalyzeHitRecorder {
     ];
     const hits = `unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
                   AS h(profile_key, profile_version, scope, input_hash, count, last_at)`;
-    const entry = (t: string) => `c.profile_key = ${t}.profile_key AND c.profile_version = ${t}.profile_version AND c.scope = ${t}.scope AND c.input_hash = ${t}.input_hash`;
+    const entry = (t: string) =>
+      `c.profile_key = ${t}.profile_key AND c.profile_version = ${t}.profile_version AND c.scope = ${t}.scope AND c.input_hash = ${t}.input_hash`;
     // hit_count and last_hit_at of each entry, summed over tenants first (one row updated once); the SELECT
     // reads the entries as they were before (the cost never changes)
     const costs = (await this.db.query(
@@ -145,12 +146,15 @@ export class AnalyzeHitRecorder {
       params,
     )) as Array<{ profile_key: string; profile_version: number; scope: string; input_hash: string; cost: string }>;
     for (const h of batch) h.count = 0;
-    const costOf = new Map(costs.map((r) => [hotKey({ profileKey: r.profile_key, profileVersion: r.profile_version, scope: r.scope, inputHash: r.input_hash }), r.cost]));
+    const costOf = new Map(
+      costs.map((r) => [hotKey({ profileKey: r.profile_key, profileVersion: r.profile_version, scope: r.scope, inputHash: r.input_hash }), r.cost]),
+    );
     // what the hits saved, priced from the entry itself
     const savings: SavingEntry[] = [];
     for (const h of batch) {
       const cost = costOf.get(hotKey(h.key));
-      if (h.saved > 0 && cost !== undefined) savings.push({ key: `analyze:${randomUUID()}`, tenantId: h.tenantId, amountPico: usdToPico(cost) * BigInt(h.saved), at: h.last });
+      if (h.saved > 0 && cost !== undefined)
+        savings.push({ key: `analyze:${randomUUID()}`, tenantId: h.tenantId, amountPico: usdToPico(cost) * BigInt(h.saved), at: h.last });
     }
     await this.ledger.recordSavings(savings);
   }

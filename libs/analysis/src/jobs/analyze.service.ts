@@ -63,7 +63,12 @@ export class AnalyzeService implements OnApplicationShutdown {
     const scope = requestedScope(profile, options.cacheScope);
     // one item of this month's quota, whether the cache answers or not (as a job's item counts)
     await this.quotas.countAnalyzeItem(principal.tenantId);
-    const cacheKey = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(scope, principal.tenantId), inputHash: inputHash(profile.key, profile.version, input) };
+    const cacheKey = {
+      profileKey: profile.key,
+      profileVersion: profile.version,
+      scope: cacheScope(scope, principal.tenantId),
+      inputHash: inputHash(profile.key, profile.version, input),
+    };
     const hot = await this.hits.get(cacheKey).catch(() => null); // Redis trouble: Postgres answers
     if (hot) {
       this.hits.record(cacheKey, principal.tenantId, this.clock.now());
@@ -73,7 +78,14 @@ export class AnalyzeService implements OnApplicationShutdown {
     if (stored) {
       this.hits.record(cacheKey, principal.tenantId, this.clock.now());
       await this.remember(cacheKey, stored);
-      return { result: stored.output, cached: true, costUsd: 0, provider: stored.provider, model: stored.model, latencyMs: Math.round(performance.now() - started) };
+      return {
+        result: stored.output,
+        cached: true,
+        costUsd: 0,
+        provider: stored.provider,
+        model: stored.model,
+        latencyMs: Math.round(performance.now() - started),
+      };
     }
     const limits = await this.quotas.limitsFor(principal.tenantId);
     const waitUntil = performance.now() + ANALYZE_MAX_WAIT_MS;
@@ -116,6 +128,8 @@ export class AnalyzeService implements OnApplicationShutdown {
 
   /** The Redis copy of an entry Postgres has (a failure only costs the next caller a database read). */
   private async remember(key: CacheKey, v: CachedAnalysis): Promise<void> {
-    await this.hits.put(key, { output: v.output, quality: v.quality, model: v.model, provider: v.provider, cost: picoToDecimal(v.originalCostPico) }).catch(() => undefined);
+    await this.hits
+      .put(key, { output: v.output, quality: v.quality, model: v.model, provider: v.provider, cost: picoToDecimal(v.originalCostPico) })
+      .catch(() => undefined);
   }
 }

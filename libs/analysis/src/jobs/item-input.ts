@@ -20,13 +20,21 @@ export function validateItems(schema: Record<string, unknown>, items: unknown[],
 }
 
 /** Reads a CSV (header row = field names) or JSON (an array, or `{items: [...]}`) upload into item objects. */
-export function itemsFromFile(file: { originalname: string; mimetype: string; buffer: Buffer }, schema: Record<string, unknown>): Array<Record<string, unknown>> {
+export function itemsFromFile(
+  file: { originalname: string; mimetype: string; buffer: Buffer },
+  schema: Record<string, unknown>,
+): Array<Record<string, unknown>> {
   const text = file.buffer.toString('utf8').replace(/^\uFEFF/, '');
   const isJson = /json/.test(file.mimetype) || /\.jsonl?$/i.test(file.originalname) || /^\s*[[{]/.test(text);
   if (isJson) {
     let parsed: unknown;
     try {
-      parsed = /\.jsonl$/i.test(file.originalname) ? text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as unknown) : (JSON.parse(text) as unknown);
+      parsed = /\.jsonl$/i.test(file.originalname)
+        ? text
+            .split('\n')
+            .filter((l) => l.trim())
+            .map((l) => JSON.parse(l) as unknown)
+        : (JSON.parse(text) as unknown);
     } catch (err) {
       throw new InvalidItemsError([`file is not valid JSON: ${(err as Error).message}`]);
     }
@@ -49,7 +57,14 @@ export function itemsFromFile(file: { originalname: string; mimetype: string; bu
         .map(([k, v]) => {
           const type = props[k]?.type;
           const t = Array.isArray(type) ? type.find((x) => x !== 'null') : type;
-          if (t === 'array') return [k, v.split(';').map((s) => s.trim()).filter(Boolean)];
+          if (t === 'array')
+            return [
+              k,
+              v
+                .split(';')
+                .map((s) => s.trim())
+                .filter(Boolean),
+            ];
           if (t === 'integer' || t === 'number') return [k, Number(v)];
           if (t === 'boolean') return [k, /^(true|1|yes)$/i.test(v)];
           return [k, v];

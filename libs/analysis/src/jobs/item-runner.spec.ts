@@ -23,13 +23,36 @@ const PAYLOAD = { tenantId: TENANT, jobId: JOB, itemId: ITEM };
 const FIRST: Delivery = { attemptsMade: 0, maxAttempts: 3 };
 const COST = 1_234_567n; // $0.000001234567
 
-const claim = (over: { job?: Partial<ClaimedItem['job']>; item?: ClaimedItem['item']; run?: Partial<NonNullable<ClaimedItem['run']>> | null } = {}): ClaimedItem => ({
-  job: { status: 'running', priority: 'medium', profileKey: 'ticket', profileVersion: 3, budgetUsd: null, createdByUserId: 'user-1', createdByApiKeyId: null, maxWaitSeconds: null, cacheScope: 'tenant', ...over.job },
+const claim = (
+  over: { job?: Partial<ClaimedItem['job']>; item?: ClaimedItem['item']; run?: Partial<NonNullable<ClaimedItem['run']>> | null } = {},
+): ClaimedItem => ({
+  job: {
+    status: 'running',
+    priority: 'medium',
+    profileKey: 'ticket',
+    profileVersion: 3,
+    budgetUsd: null,
+    createdByUserId: 'user-1',
+    createdByApiKeyId: null,
+    maxWaitSeconds: null,
+    cacheScope: 'tenant',
+    ...over.job,
+  },
   item: over.item === undefined ? { index: 4, status: 'running' } : over.item,
   run: over.run === null ? null : { input: { subject: 'printer on fire' }, inputHash: 'h1', attempts: 1, waits: 0, waitingSince: null, ...over.run },
 });
 
-const answer = (over: Partial<PipelineResult> = {}): PipelineResult => ({ output: { label: 'hardware' }, costPico: COST, model: 'pa/a', provider: 'pa', quality: null, steps: [], emulated: false, settled: Promise.resolve(), ...over });
+const answer = (over: Partial<PipelineResult> = {}): PipelineResult => ({
+  output: { label: 'hardware' },
+  costPico: COST,
+  model: 'pa/a',
+  provider: 'pa',
+  quality: null,
+  steps: [],
+  emulated: false,
+  settled: Promise.resolve(),
+  ...over,
+});
 
 interface Options {
   claimed?: ClaimedItem | null;
@@ -63,7 +86,11 @@ function setup(o: Options = {}) {
   const tenants = strictMock<TenantRepository>({ findById: async () => ({ plan: 'pro' }) as Awaited<ReturnType<TenantRepository['findById']>> });
   const quotas = strictMock<QuotaService>({ limits: async () => ({ allowedTiers: ['local', 'cheap'] }) as Awaited<ReturnType<QuotaService['limits']>> });
   const ledger = strictMock<LedgerService>({ recordSaving: async () => undefined });
-  const progress = strictMock<ProgressPublisher>({ itemCompleted: async () => undefined, jobProgress: async () => undefined, jobCompleted: async () => undefined });
+  const progress = strictMock<ProgressPublisher>({
+    itemCompleted: async () => undefined,
+    jobProgress: async () => undefined,
+    jobCompleted: async () => undefined,
+  });
   const feeder = strictMock<JobFeeder>({ feed: async () => 1 });
   const settings = strictMock<JobSettingsService>({ patienceSeconds: async () => 600 });
   const requeue = strictMock<OutageRequeue>({ putBack: async () => void order.push('putBack') });
@@ -91,10 +118,23 @@ describe('ItemRunner', () => {
     it('a hit completes the item at $0 without running the pipeline, and books what it saved once per item', async () => {
       const s = setup({ cached: { output: { label: 'cached' }, quality: 0.9, model: 'pb/b', provider: 'pb', originalCostPico: COST } });
       await s.runner.run(PAYLOAD, FIRST);
-      expect(s.cache.getOrCompute).toHaveBeenCalledWith({ profileKey: 'ticket', profileVersion: 3, scope: `tenant:${TENANT}`, inputHash: 'h1' }, expect.any(Function), undefined, { lockWithLookup: true });
+      expect(s.cache.getOrCompute).toHaveBeenCalledWith(
+        { profileKey: 'ticket', profileVersion: 3, scope: `tenant:${TENANT}`, inputHash: 'h1' },
+        expect.any(Function),
+        undefined,
+        { lockWithLookup: true },
+      );
       expect(s.pipeline.run).not.toHaveBeenCalled();
       expect(s.ledger.recordSaving).toHaveBeenCalledWith({ key: `cache:${ITEM}`, tenantId: TENANT, jobId: JOB, itemId: ITEM, amountPico: COST, at: NOW });
-      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, { status: 'completed', result: { label: 'cached' }, cached: true, costUsd: '0', savedUsd: '0.000001234567', model: 'pb/b', at: NOW });
+      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, {
+        status: 'completed',
+        result: { label: 'cached' },
+        cached: true,
+        costUsd: '0',
+        savedUsd: '0.000001234567',
+        model: 'pb/b',
+        at: NOW,
+      });
       expect(s.progress.itemCompleted).toHaveBeenCalledWith(TENANT, { jobId: JOB, itemId: ITEM, index: 4, status: 'completed', cached: true, costUsd: 0 });
     });
 
@@ -107,19 +147,31 @@ describe('ItemRunner', () => {
     it('a miss runs the pipeline with the job’s budget, the plan’s tiers and a per-delivery attempt key, and charges its exact cost', async () => {
       const s = setup({ claimed: claim({ job: { budgetUsd: '2.5' } }) });
       await s.runner.run(PAYLOAD, FIRST);
-      expect(s.pipeline.run).toHaveBeenCalledWith(s.profile, { subject: 'printer on fire' }, {
-        tenantId: TENANT,
-        jobId: JOB,
-        itemId: ITEM,
-        userId: 'user-1',
-        apiKeyId: null,
-        jobBudgetPico: 2_500_000_000_000n,
-        attemptKey: `${ITEM}:0`,
-        allowedTiers: ['local', 'cheap'],
-        settleInBackground: true,
-      });
+      expect(s.pipeline.run).toHaveBeenCalledWith(
+        s.profile,
+        { subject: 'printer on fire' },
+        {
+          tenantId: TENANT,
+          jobId: JOB,
+          itemId: ITEM,
+          userId: 'user-1',
+          apiKeyId: null,
+          jobBudgetPico: 2_500_000_000_000n,
+          attemptKey: `${ITEM}:0`,
+          allowedTiers: ['local', 'cheap'],
+          settleInBackground: true,
+        },
+      );
       expect(s.ledger.recordSaving).not.toHaveBeenCalled();
-      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, { status: 'completed', result: { label: 'hardware' }, cached: false, costUsd: '0.000001234567', savedUsd: '0', model: 'pa/a', at: NOW });
+      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, {
+        status: 'completed',
+        result: { label: 'hardware' },
+        cached: false,
+        costUsd: '0.000001234567',
+        savedUsd: '0',
+        model: 'pa/a',
+        at: NOW,
+      });
       expect(s.progress.itemCompleted).toHaveBeenCalledWith(TENANT, expect.objectContaining({ cached: false, costUsd: 0.000001 }));
       expect(s.feeder.feed).toHaveBeenCalledWith(TENANT, JOB, 'medium');
     });
@@ -203,16 +255,21 @@ describe('ItemRunner', () => {
       });
       await s.runner.run(PAYLOAD, FIRST);
       expect(s.requeue.putBack).not.toHaveBeenCalled();
-      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, { status: 'failed', error: expect.stringContaining('Gave up after waiting 10 min'), at: NOW });
+      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, {
+        status: 'failed',
+        error: expect.stringContaining('Gave up after waiting 10 min'),
+        at: NOW,
+      });
     });
   });
 
   describe('attempts', () => {
-    const failing = (err: Error) => setup({
-      pipeline: async () => {
-        throw err;
-      },
-    });
+    const failing = (err: Error) =>
+      setup({
+        pipeline: async () => {
+          throw err;
+        },
+      });
 
     it('a failure with attempts left goes back to the queue (rethrown) and is not counted', async () => {
       const s = failing(new Error('provider 500'));

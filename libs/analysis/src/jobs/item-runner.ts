@@ -95,45 +95,62 @@ export class ItemRunner {
     try {
       const profile = await this.profiles.resolve(tenantId, job.profileKey, job.profileVersion);
       const allowedTiers = await this.allowedTiers(tenantId);
-      const key = { profileKey: profile.key, profileVersion: profile.version, scope: cacheScope(job.cacheScope ?? profile.cacheScope, tenantId), inputHash: run.inputHash };
+      const key = {
+        profileKey: profile.key,
+        profileVersion: profile.version,
+        scope: cacheScope(job.cacheScope ?? profile.cacheScope, tenantId),
+        inputHash: run.inputHash,
+      };
       let ranModel: string | null = null;
-      const { value, fromCache } = await this.cache.getOrCompute(key, async () => {
-        const slot = await this.slots.acquire(delivery.priority ?? 0, tenantId);
-        // A cancel while this item waited must not cost anything: the job's status is read while the call is
-        // prepared (routing, limiter, budget) and the request is sent only once it says the job is still wanted.
-        const stillWanted = slot.waited
-          ? this.repo.jobStatus(tenantId, jobId).then((status) => {
-              if (status === 'cancelled') throw new CancelledWhileWaiting();
-            })
-          : null;
-        stillWanted?.catch(() => undefined); // observed by the pipeline's first call, or below
-        let r: PipelineResult;
-        try {
-          r = await this.pipeline.run(profile, run.input, {
-            tenantId,
-            jobId,
-            itemId,
-            userId: job.createdByUserId,
-            apiKeyId: job.createdByApiKeyId,
-            jobBudgetPico: job.budgetUsd === null ? null : usdToPico(job.budgetUsd),
-            // Each wait is a new queue entry whose deliveries count from 0 again: its calls get ids of their own.
-            attemptKey: run.waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${run.waits}.${delivery.attemptsMade}`,
-            allowedTiers,
-            settleInBackground: true,
-            ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),
-          });
-        } catch (err) {
-          // Cancelled meanwhile: that is the outcome, whatever stopped the pipeline first.
-          if (stillWanted && (await stillWanted.then(() => false, (e: unknown) => e instanceof CancelledWhileWaiting))) throw new CancelledWhileWaiting();
-          throw err;
-        } finally {
-          slot.release();
-        }
-        // Booked before the result is cached or the item counted: an unbooked call fails the attempt.
-        await r.settled;
-        ranModel = r.model;
-        return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
-      }, undefined, { lockWithLookup: true });
+      const { value, fromCache } = await this.cache.getOrCompute(
+        key,
+        async () => {
+          const slot = await this.slots.acquire(delivery.priority ?? 0, tenantId);
+          // A cancel while this item waited must not cost anything: the job's status is read while the call is
+          // prepared (routing, limiter, budget) and the request is sent only once it says the job is still wanted.
+          const stillWanted = slot.waited
+            ? this.repo.jobStatus(tenantId, jobId).then((status) => {
+                if (status === 'cancelled') throw new CancelledWhileWaiting();
+              })
+            : null;
+          stillWanted?.catch(() => undefined); // observed by the pipeline's first call, or below
+          let r: PipelineResult;
+          try {
+            r = await this.pipeline.run(profile, run.input, {
+              tenantId,
+              jobId,
+              itemId,
+              userId: job.createdByUserId,
+              apiKeyId: job.createdByApiKeyId,
+              jobBudgetPico: job.budgetUsd === null ? null : usdToPico(job.budgetUsd),
+              // Each wait is a new queue entry whose deliveries count from 0 again: its calls get ids of their own.
+              attemptKey: run.waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${run.waits}.${delivery.attemptsMade}`,
+              allowedTiers,
+              settleInBackground: true,
+              ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),
+            });
+          } catch (err) {
+            // Cancelled meanwhile: that is the outcome, whatever stopped the pipeline first.
+            if (
+              stillWanted &&
+              (await stillWanted.then(
+                () => false,
+                (e: unknown) => e instanceof CancelledWhileWaiting,
+              ))
+            )
+              throw new CancelledWhileWaiting();
+            throw err;
+          } finally {
+            slot.release();
+          }
+          // Booked before the result is cached or the item counted: an unbooked call fails the attempt.
+          await r.settled;
+          ranModel = r.model;
+          return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
+        },
+        undefined,
+        { lockWithLookup: true },
+      );
       const now = this.clock.now();
       if (fromCache && value.originalCostPico > 0n) {
         await this.ledger.recordSaving({ key: `cache:${itemId}`, tenantId, jobId, itemId, amountPico: value.originalCostPico, at: now });

@@ -3,7 +3,11 @@ import { ItemSpool } from './item-spool';
 import type { NewItem } from './jobs.repository';
 
 const items = (from: number, n: number): NewItem[] =>
-  Array.from({ length: n }, (_, i) => ({ index: from + i, input: { title: `song ${from + i}`, lyrics: 'é😀\n"quoted"'.repeat(3) }, inputHash: `h${from + i}` }));
+  Array.from({ length: n }, (_, i) => ({
+    index: from + i,
+    input: { title: `song ${from + i}`, lyrics: 'é😀\n"quoted"'.repeat(3) },
+    inputHash: `h${from + i}`,
+  }));
 
 async function drain(spool: ItemSpool, size: number): Promise<NewItem[][]> {
   const out: NewItem[][] = [];
@@ -19,7 +23,9 @@ describe('ItemSpool', () => {
     const chunks = await drain(spool, 3);
     expect(spool.spilled).toBe(false);
     expect(chunks.map((c) => c.length)).toEqual([3, 3, 2]);
-    expect(chunks.flat().map((it) => [it.index, it.inputHash, JSON.parse(it.raw as string)])).toEqual(items(0, 8).map((it) => [it.index, it.inputHash, it.input]));
+    expect(chunks.flat().map((it) => [it.index, it.inputHash, JSON.parse(it.raw as string)])).toEqual(
+      items(0, 8).map((it) => [it.index, it.inputHash, it.input]),
+    );
     await spool.dispose();
   });
 

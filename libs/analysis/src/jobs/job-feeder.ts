@@ -36,7 +36,7 @@ export interface Dispatched {
 }
 
 const PRIORITIES: readonly Priority[] = ['high', 'medium', 'low'];
-const asPriority = (p: string): Priority => (PRIORITIES as readonly string[]).includes(p) ? (p as Priority) : 'medium';
+const asPriority = (p: string): Priority => ((PRIORITIES as readonly string[]).includes(p) ? (p as Priority) : 'medium');
 
 /**
  * The queue entry of one item: its id carries the attempt count, so a retried item is a new entry and a
@@ -233,7 +233,9 @@ export class JobFeeder implements OnApplicationShutdown {
   /** Bull ignores an add whose id exists: entries the script handed out are written, retried briefly, never twice. */
   private async toBull(dispatched: Dispatched[]): Promise<void> {
     if (dispatched.length === 0) return;
-    const entries = dispatched.map((d) => itemQueueEntry(d.tenantId, d.jobId, d.priority, { id: d.itemId, attempts: 0, queueId: d.queueId, ahead: d.ahead, spentAttempts: d.spentAttempts }));
+    const entries = dispatched.map((d) =>
+      itemQueueEntry(d.tenantId, d.jobId, d.priority, { id: d.itemId, attempts: 0, queueId: d.queueId, ahead: d.ahead, spentAttempts: d.spentAttempts }),
+    );
     for (let attempt = 0; ; attempt++) {
       try {
         await this.queue.addBulk(entries);

@@ -82,13 +82,22 @@ export class JobIntake {
 
   /** True while valid items are still being handed out. */
   handingOut(): boolean {
-    return this.profile !== null && this.deferredError === null && this.problems.length === 0 && !this.nonObject && this.count <= this.o.maxItems && (this.o.stopAfter == null || this.count <= this.o.stopAfter);
+    return (
+      this.profile !== null &&
+      this.deferredError === null &&
+      this.problems.length === 0 &&
+      !this.nonObject &&
+      this.count <= this.o.maxItems &&
+      (this.o.stopAfter == null || this.count <= this.o.stopAfter)
+    );
   }
 
   /** The request hash stored with a job: the validated fields and the digest of every item, key order aside. */
   requestHash(fields: Record<string, unknown>): string {
     const digest = this.itemsDigest.copy().digest('hex');
-    return createHash('sha256').update(canonicalJson({ ...fields, items: { sha256: digest, count: this.count } })).digest('hex');
+    return createHash('sha256')
+      .update(canonicalJson({ ...fields, items: { sha256: digest, count: this.count } }))
+      .digest('hex');
   }
 
   private async loadProfile(ref: string): Promise<void> {

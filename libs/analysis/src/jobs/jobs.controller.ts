@@ -108,7 +108,10 @@ export class JobsController {
    */
   private async source(principal: Principal, req: Request, file?: UploadedItemsFile): Promise<SubmitSource> {
     if (!req.is('multipart/form-data') && req.is('application/json')) {
-      return { events: jsonBodyEvents(requestBody(req, this.config.requestBodyTimeoutSeconds), { limitBytes: parseByteSize(this.config.bodyLimit) }), checkFields: checkSubmitFields };
+      return {
+        events: jsonBodyEvents(requestBody(req, this.config.requestBodyTimeoutSeconds), { limitBytes: parseByteSize(this.config.bodyLimit) }),
+        checkFields: checkSubmitFields,
+      };
     }
     const form = (req.body ?? {}) as Record<string, unknown>;
     const { items: formItems, ...fields } = form;
@@ -198,7 +201,12 @@ export class JobsController {
 
   @Get('jobs/:id/results')
   @ApiOperation({ summary: 'Every item with its result, as json, jsonl or csv (streamed)' })
-  async results(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Query() q: ResultsQueryDto, @Res() res: Response): Promise<void> {
+  async results(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', new ParseUUIDPipe()) id: string,
+    @Query() q: ResultsQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
     await this.queries.assertJob(principal, id);
     const format = q.format ?? 'json';
     res.setHeader('Content-Type', `${RESULTS_CONTENT_TYPES[format]}; charset=utf-8`);

@@ -52,7 +52,8 @@ export class SubmitJobDto {
 
   @ApiPropertyOptional({
     example: 86400,
-    description: "How long items may wait for model providers to come back (outages, rate limits) before they fail, in seconds; default: the tenant's (GET /api/v1/job-settings)",
+    description:
+      "How long items may wait for model providers to come back (outages, rate limits) before they fail, in seconds; default: the tenant's (GET /api/v1/job-settings)",
   })
   @IsOptional()
   @Type(() => Number)
@@ -64,7 +65,7 @@ export class SubmitJobDto {
   @ApiPropertyOptional({
     enum: CACHE_SCOPES,
     description:
-      'Where results are cached and looked up. `global` (the default for public content such as songs) shares the content-hash cache between tenants; `tenant` keeps this job\'s items to its own tenant, for private inputs. Default: the profile\'s scope; a profile cached per tenant cannot be made global.',
+      "Where results are cached and looked up. `global` (the default for public content such as songs) shares the content-hash cache between tenants; `tenant` keeps this job's items to its own tenant, for private inputs. Default: the profile's scope; a profile cached per tenant cannot be made global.",
   })
   @IsOptional()
   @IsIn(CACHE_SCOPES)
@@ -123,7 +124,10 @@ const FIELDS_PIPE = new SafeValidationPipe({ whitelist: true, forbidNonWhitelist
  * Validates a submission's fields other than `items` as the global ValidationPipe would, adding what is wrong
  * with `items` as a whole (its elements are checked one by one as they stream): one 400 listing everything.
  */
-export async function checkSubmitFields(fields: Record<string, unknown>, items: { notArray: boolean; tooMany: boolean; nonObject: boolean }): Promise<SubmitJobDto> {
+export async function checkSubmitFields(
+  fields: Record<string, unknown>,
+  items: { notArray: boolean; tooMany: boolean; nonObject: boolean },
+): Promise<SubmitJobDto> {
   const itemProblems = [
     ...(items.notArray ? ['items must be an array'] : []),
     ...(items.tooMany ? [`items must contain no more than ${MAX_ITEMS_PER_JOB} elements`] : []),

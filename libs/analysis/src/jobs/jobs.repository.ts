@@ -233,7 +233,13 @@ export class JobsRepository implements OnApplicationShutdown {
    * first window); those come back, in index order, for the caller to add to the queue once committed. Should
    * it die in between, the reconciler re-sends them (enqueuedOpenItems).
    */
-  async insertItems(manager: EntityManager, tenantId: string, jobId: string, items: NewItem[], enqueueBelow = 0): Promise<Array<{ id: string; attempts: number }>> {
+  async insertItems(
+    manager: EntityManager,
+    tenantId: string,
+    jobId: string,
+    items: NewItem[],
+    enqueueBelow = 0,
+  ): Promise<Array<{ id: string; attempts: number }>> {
     if (items.length === 0) return [];
     const indexes = new Array<number>(items.length);
     const inputs = new Array<string>(items.length);
@@ -290,10 +296,10 @@ export class JobsRepository implements OnApplicationShutdown {
 
   /** How many of the job's items were handed to the queue and are not final (what the fair queue should hold). */
   async enqueuedOpenCount(tenantId: string, jobId: string): Promise<number> {
-    const [row] = (await this.db.query(`SELECT count(*)::int AS n FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status IN ('queued', 'running')`, [
-      tenantId,
-      jobId,
-    ])) as Array<{ n: number }>;
+    const [row] = (await this.db.query(
+      `SELECT count(*)::int AS n FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND enqueued AND status IN ('queued', 'running')`,
+      [tenantId, jobId],
+    )) as Array<{ n: number }>;
     return row?.n ?? 0;
   }
 
@@ -387,9 +393,16 @@ export class JobsRepository implements OnApplicationShutdown {
         maxWaitSeconds: (row['max_wait_seconds'] as number | null) ?? null,
         cacheScope: (row['cache_scope'] as CacheScope | null) ?? null,
       },
-      item: row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },
+      item:
+        row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },
       run: running
-        ? { input: row['input'], inputHash: row['input_hash'] as string, attempts: row['attempts'] as number, waits: row['waits'] as number, waitingSince: date(row['waiting_since']) }
+        ? {
+            input: row['input'],
+            inputHash: row['input_hash'] as string,
+            attempts: row['attempts'] as number,
+            waits: row['waits'] as number,
+            waitingSince: date(row['waiting_since']),
+          }
         : null,
     };
   }
@@ -497,7 +510,10 @@ export class JobsRepository implements OnApplicationShutdown {
   /** Cancels the job and every item not started yet; running items finish (their cost is already incurred). */
   async cancel(tenantId: string, jobId: string, at: Date): Promise<JobEntity | null> {
     return this.db.transaction(async (m) => {
-      const [jobs] = (await m.query(`UPDATE jobs SET status = 'cancelled' WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING id`, [tenantId, jobId])) as [unknown[], number];
+      const [jobs] = (await m.query(`UPDATE jobs SET status = 'cancelled' WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING id`, [
+        tenantId,
+        jobId,
+      ])) as [unknown[], number];
       if (jobs.length) {
         const [items] = (await m.query(
           `UPDATE job_items SET status = 'cancelled', finished_at = $3 WHERE tenant_id = $1 AND job_id = $2 AND status = 'queued' RETURNING id`,

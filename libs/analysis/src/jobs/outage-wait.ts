@@ -44,7 +44,13 @@ export function decideWait(input: { now: Date; waitingSince: Date | null; patien
 export class OutageRequeue {
   constructor(private readonly feeder: JobFeeder) {}
 
-  async putBack(tenantId: string, jobId: string, priority: Priority, item: { id: string; attempts: number; waits: number; spentAttempts: number }, delayMs: number): Promise<void> {
+  async putBack(
+    tenantId: string,
+    jobId: string,
+    priority: Priority,
+    item: { id: string; attempts: number; waits: number; spentAttempts: number },
+    delayMs: number,
+  ): Promise<void> {
     await this.feeder.requeueLater(tenantId, jobId, priority, item, Math.max(1, Math.round(delayMs)));
   }
 }

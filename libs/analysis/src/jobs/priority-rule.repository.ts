@@ -15,7 +15,8 @@ export class PriorityRuleRepository {
   async replace(rules: Array<{ pattern: string; priority: Priority }>): Promise<void> {
     await this.db.transaction(async (m) => {
       await m.query(`DELETE FROM priority_rules`);
-      for (const [i, r] of rules.entries()) await m.query(`INSERT INTO priority_rules (position, pattern, priority) VALUES ($1, $2, $3)`, [i + 1, r.pattern, r.priority]);
+      for (const [i, r] of rules.entries())
+        await m.query(`INSERT INTO priority_rules (position, pattern, priority) VALUES ($1, $2, $3)`, [i + 1, r.pattern, r.priority]);
     });
   }
 }

@@ -63,7 +63,11 @@ export class PriorityService implements OnModuleInit {
     return this.rules();
   }
 
-  async resolve(requested: Priority | 'auto' | undefined, name: string | null | undefined, metadata: Record<string, unknown> | null | undefined): Promise<Priority> {
+  async resolve(
+    requested: Priority | 'auto' | undefined,
+    name: string | null | undefined,
+    metadata: Record<string, unknown> | null | undefined,
+  ): Promise<Priority> {
     if (requested && requested !== 'auto') return requested;
     const haystack = [name ?? '', ...Object.values(metadata ?? {}).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))].join('\n');
     for (const rule of await this.rules()) if (toJsRegex(rule.pattern).test(haystack)) return rule.priority;

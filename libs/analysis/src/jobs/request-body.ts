@@ -69,7 +69,8 @@ export async function* requestBody(req: Request, timeoutSeconds: number): AsyncG
     if (err instanceof DomainError) throw err;
     const { code, errno } = err as { code?: unknown; errno?: unknown };
     // zlib's errors (gzip/deflate: Z_DATA_ERROR, Z_BUF_ERROR…; brotli: ERR__ERROR_…) carry a numeric errno
-    if (typeof code === 'string' && typeof errno === 'number' && (code.startsWith('Z_') || code.startsWith('ERR__'))) throw new BadEncodingError(`The body is not valid ${encoding} data (${(err as Error).message})`);
+    if (typeof code === 'string' && typeof errno === 'number' && (code.startsWith('Z_') || code.startsWith('ERR__')))
+      throw new BadEncodingError(`The body is not valid ${encoding} data (${(err as Error).message})`);
     if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') throw new BodyAbortedError();
     throw err;
   } finally {

@@ -18,10 +18,25 @@ export interface SchemaValidator {
   problems(value: unknown, prefix?: string): string[];
 }
 
-const ARTICLE: Record<string, string> = { string: 'a string', integer: 'an integer', number: 'a number', boolean: 'a boolean', array: 'an array', object: 'an object', null: 'null' };
+const ARTICLE: Record<string, string> = {
+  string: 'a string',
+  integer: 'an integer',
+  number: 'a number',
+  boolean: 'a boolean',
+  array: 'an array',
+  object: 'an object',
+  null: 'null',
+};
 
 function dotted(prefix: string, instancePath: string, extra?: string): string {
-  const parts = [prefix, ...instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')), extra ?? ''].filter((p) => p !== '');
+  const parts = [
+    prefix,
+    ...instancePath
+      .split('/')
+      .slice(1)
+      .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')),
+    extra ?? '',
+  ].filter((p) => p !== '');
   return parts.join('.');
 }
 

@@ -55,9 +55,26 @@ const SONG = { title: 'Amazing Grace', artist: 'John Newton', lyrics: 'Amazing g
 const REVIEW = { summary: 'A hymn of redemption.', themes: ['grace'], concerns: [], score: 96, verdict: 'approved' };
 
 const POST = (n: number) => ({ title: `Post ${n}`, slug: `post-${n}`, excerpt: `Excerpt ${n}.`, content: `## Version ${n}\n\nBody ${n}.` });
-const scores = (overall: number) => ({ contentQuality: 7, seo: 6, relevance: 8, tone: 7, structure: 7, originality: 6, completeness: 7, overall, feedback: `feedback at ${overall}` });
+const scores = (overall: number) => ({
+  contentQuality: 7,
+  seo: 6,
+  relevance: 8,
+  tone: 7,
+  structure: 7,
+  originality: 6,
+  completeness: 7,
+  overall,
+  feedback: `feedback at ${overall}`,
+});
 const RESEARCH = { angle: 'Practical', keyPoints: ['a', 'b', 'c'], readerQuestions: ['why?'] };
-const OUTLINE = { title: 'Working title', sections: [{ heading: 'One', points: ['p'] }, { heading: 'Two', points: ['p'] }, { heading: 'Three', points: ['p'] }] };
+const OUTLINE = {
+  title: 'Working title',
+  sections: [
+    { heading: 'One', points: ['p'] },
+    { heading: 'Two', points: ['p'] },
+    { heading: 'Three', points: ['p'] },
+  ],
+};
 
 /** Blog-post answers: assessments score from `overall` in turn; the n-th draft/refine writes POST(n). */
 function blogAnswers(overall: number[], costs: Partial<Record<string, bigint>> = {}) {
@@ -73,7 +90,12 @@ function blogAnswers(overall: number[], costs: Partial<Record<string, bigint>> =
         return { json: OUTLINE, cost };
       case 'draft':
       case 'refine':
-        return { json: POST(written++), cost, model: step === 'draft' ? 'openai/gpt-4o-mini' : `anthropic/refiner-${input.complexity}`, provider: step === 'draft' ? 'openai' : 'anthropic' };
+        return {
+          json: POST(written++),
+          cost,
+          model: step === 'draft' ? 'openai/gpt-4o-mini' : `anthropic/refiner-${input.complexity}`,
+          provider: step === 'draft' ? 'openai' : 'anthropic',
+        };
       case 'assess':
         return { json: scores(overall[Math.min(assessed++, overall.length - 1)] ?? 0), cost, model: 'anthropic/claude-haiku-4-5', provider: 'anthropic' };
       default:
@@ -184,11 +206,7 @@ describe('PipelineRunner', () => {
     it('below the threshold refines one tier up, then assesses the refined version again', async () => {
       const { executor, calls } = fakeExecutor(blogAnswers([55, 82]));
       const result = await new PipelineRunner(executor).run(BLOG_POST, input, ctx());
-      expect(trail(calls).slice(3)).toEqual([
-        'assess:medium:item-i1:a1:assess:0',
-        'refine:complex:item-i1:a1:refine:1',
-        'assess:medium:item-i1:a1:assess:1',
-      ]);
+      expect(trail(calls).slice(3)).toEqual(['assess:medium:item-i1:a1:assess:0', 'refine:complex:item-i1:a1:refine:1', 'assess:medium:item-i1:a1:assess:1']);
       const refine = calls[4]?.messages[1]?.content ?? '';
       expect(refine).toContain('feedback at 55');
       expect(refine).toContain('## Version 0');
@@ -216,11 +234,19 @@ describe('PipelineRunner', () => {
     });
 
     it('escalates a simple refine step to medium, then complex', async () => {
-      const profile: ProfileDefinition = { ...BLOG_POST, steps: BLOG_POST.steps.map((s) => (s.name === 'refine' ? { ...s, complexity: 'simple' as const } : s)) };
+      const profile: ProfileDefinition = {
+        ...BLOG_POST,
+        steps: BLOG_POST.steps.map((s) => (s.name === 'refine' ? { ...s, complexity: 'simple' as const } : s)),
+      };
       const { executor, calls } = fakeExecutor(blogAnswers([10]));
       await new PipelineRunner(executor).run(profile, input, ctx());
       expect(calls.filter((c) => c.operation === 'refine').map((c) => c.complexity)).toEqual(['medium', 'complex']);
-      expect([escalate('simple', 1), escalate('simple', 2), escalate('medium', 1), escalate('complex', 3)]).toEqual(['medium', 'complex', 'complex', 'complex']);
+      expect([escalate('simple', 1), escalate('simple', 2), escalate('medium', 1), escalate('complex', 3)]).toEqual([
+        'medium',
+        'complex',
+        'complex',
+        'complex',
+      ]);
     });
 
     it('sums the cost of every call exactly and gives each call the job’s whole budget (the budget service counts what was spent)', async () => {
@@ -254,7 +280,10 @@ describe('PipelineRunner', () => {
     });
 
     it('fails clearly when the assessment has no score', async () => {
-      const profile: ProfileDefinition = { ...BLOG_POST, qualityGate: { ...(BLOG_POST.qualityGate as NonNullable<ProfileDefinition['qualityGate']>), scoreField: 'missing' } };
+      const profile: ProfileDefinition = {
+        ...BLOG_POST,
+        qualityGate: { ...(BLOG_POST.qualityGate as NonNullable<ProfileDefinition['qualityGate']>), scoreField: 'missing' },
+      };
       const { executor } = fakeExecutor(blogAnswers([90]));
       await expect(new PipelineRunner(executor).run(profile, input, ctx())).rejects.toThrow(/the assessment has no numeric "missing"/);
     });
@@ -291,11 +320,26 @@ describe('PipelineRunner', () => {
       tenantId: 't1',
       outputSchema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] },
       steps: [
-        { name: 'first', operation: 'analyze', complexity: 'simple', prompt: 'Count {{input.lyrics}}', outputSchema: { type: 'object', properties: { n: { type: 'integer' } } } },
-        { name: 'second', operation: 'analyze', complexity: 'complex', maxTokens: 64, prompt: 'Double {{steps.first.n}}', outputSchema: { type: 'object', properties: { n: { type: 'integer' } } } },
+        {
+          name: 'first',
+          operation: 'analyze',
+          complexity: 'simple',
+          prompt: 'Count {{input.lyrics}}',
+          outputSchema: { type: 'object', properties: { n: { type: 'integer' } } },
+        },
+        {
+          name: 'second',
+          operation: 'analyze',
+          complexity: 'complex',
+          maxTokens: 64,
+          prompt: 'Double {{steps.first.n}}',
+          outputSchema: { type: 'object', properties: { n: { type: 'integer' } } },
+        },
       ],
     };
-    const { executor, calls } = fakeExecutor((i) => (i.outputSchema?.name === 'first' ? { json: { n: 2 } } : { json: { n: 4 }, model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic' }));
+    const { executor, calls } = fakeExecutor((i) =>
+      i.outputSchema?.name === 'first' ? { json: { n: 2 } } : { json: { n: 4 }, model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic' },
+    );
     const result = await new PipelineRunner(executor).run(profile, SONG, ctx());
     expect(result).toMatchObject({ output: { n: 4 }, model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic', quality: null });
     expect(calls.map((c) => [c.maxTokens, c.messages[1]?.content])).toEqual([

@@ -24,7 +24,8 @@ export function gateSteps(steps: readonly ProfileStep[], gate: QualityGate): Gat
   if (refineAt < 0) problems.push(`qualityGate.refineStep "${gate.refineStep}" is not a step of this profile`);
   if (problems.length) return problems;
   if (assessAt === refineAt) return ['qualityGate.assessStep and qualityGate.refineStep must be different steps'];
-  if (refineAt < assessAt) problems.push(`qualityGate.refineStep "${gate.refineStep}" must come after the assess step "${gate.assessStep}" (it works from the assessment)`);
+  if (refineAt < assessAt)
+    problems.push(`qualityGate.refineStep "${gate.refineStep}" must come after the assess step "${gate.assessStep}" (it works from the assessment)`);
   const content = steps[assessAt - 1];
   if (!content || assessAt - 1 === refineAt) problems.push(`qualityGate.assessStep "${gate.assessStep}" needs a step before it whose output it assesses`);
   const assess = steps[assessAt];

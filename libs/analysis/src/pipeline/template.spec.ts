@@ -3,7 +3,15 @@ import { renderTemplate, schemaDefines, templateReferences, validateTemplates } 
 
 const scope = {
   input: { title: 'Amazing Grace', year: 1779, hymn: true, tags: ['grace', 'hope'], empty: '', none: null, list: [] as string[] },
-  steps: { outline: { title: 'Grace', sections: [{ heading: 'Lost', points: ['a'] }, { heading: 'Found', points: ['b'] }] } },
+  steps: {
+    outline: {
+      title: 'Grace',
+      sections: [
+        { heading: 'Lost', points: ['a'] },
+        { heading: 'Found', points: ['b'] },
+      ],
+    },
+  },
 };
 
 describe('renderTemplate', () => {
@@ -85,7 +93,15 @@ describe('validateTemplates', () => {
   const inputSchema = { type: 'object', properties: { title: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } } };
 
   it('accepts references to input properties and earlier steps', () => {
-    expect(validateTemplates({ inputSchema, steps: [step('a', '{{input.title}} {{input.tags.0}}'), step('b', '{{steps.a.summary}} {{steps.a.sections}} {{#input.tags}}x{{/input.tags}}', '{{steps.a}}')] })).toEqual([]);
+    expect(
+      validateTemplates({
+        inputSchema,
+        steps: [
+          step('a', '{{input.title}} {{input.tags.0}}'),
+          step('b', '{{steps.a.summary}} {{steps.a.sections}} {{#input.tags}}x{{/input.tags}}', '{{steps.a}}'),
+        ],
+      }),
+    ).toEqual([]);
   });
 
   it('names each reference that could never resolve', () => {

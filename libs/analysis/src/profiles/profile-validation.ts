@@ -54,7 +54,8 @@ export async function unsafeProfilePatterns(profile: Pick<ProfileDefinition, 'in
 /** Problems that keep a profile from running; empty when it can run. */
 export function validateProfile(profile: ProfileDefinition): string[] {
   const problems: string[] = [];
-  if (!PROFILE_KEY_PATTERN.test(profile.key)) problems.push('key must be lowercase letters, digits and hyphens (at most 100), starting and ending with a letter or digit');
+  if (!PROFILE_KEY_PATTERN.test(profile.key))
+    problems.push('key must be lowercase letters, digits and hyphens (at most 100), starting and ending with a letter or digit');
 
   const inputProblem = schemaCompileProblem(profile.inputSchema);
   if (inputProblem) problems.push(`inputSchema is not a valid JSON schema: ${inputProblem}`);
@@ -81,7 +82,8 @@ export function validateProfile(profile: ProfileDefinition): string[] {
 
   const gate = profile.qualityGate;
   if (gate) {
-    if (!Number.isInteger(gate.maxRounds) || gate.maxRounds < 0 || gate.maxRounds > MAX_ROUNDS) problems.push(`qualityGate.maxRounds must be an integer from 0 to ${MAX_ROUNDS}`);
+    if (!Number.isInteger(gate.maxRounds) || gate.maxRounds < 0 || gate.maxRounds > MAX_ROUNDS)
+      problems.push(`qualityGate.maxRounds must be an integer from 0 to ${MAX_ROUNDS}`);
     if (!Number.isFinite(gate.threshold)) problems.push('qualityGate.threshold must be a number');
     const steps = gateSteps(profile.steps, gate);
     if (Array.isArray(steps)) problems.push(...steps);
@@ -91,7 +93,9 @@ export function validateProfile(profile: ProfileDefinition): string[] {
         problems.push(`qualityGate.scoreField "${gate.scoreField}" must be a number or integer property of the outputSchema of step "${steps.assess.name}"`);
       }
       if (canonical(steps.refine.outputSchema) !== canonical(steps.content.outputSchema)) {
-        problems.push(`qualityGate.refineStep "${steps.refine.name}" must have the same outputSchema as step "${steps.content.name}", whose output it replaces`);
+        problems.push(
+          `qualityGate.refineStep "${steps.refine.name}" must have the same outputSchema as step "${steps.content.name}", whose output it replaces`,
+        );
       }
     }
   }

@@ -13,17 +13,30 @@ const body = {
   key: 'ticket-triage',
   name: 'Ticket triage',
   inputSchema: { type: 'object', properties: { subject: { type: 'string' } }, required: ['subject'] },
-  steps: [{ name: 'classify', operation: 'analyze', complexity: 'simple', prompt: '{{input.subject}}', outputSchema: { type: 'object', properties: { category: { type: 'string', enum: ['a', 'b'] } } } }],
+  steps: [
+    {
+      name: 'classify',
+      operation: 'analyze',
+      complexity: 'simple',
+      prompt: '{{input.subject}}',
+      outputSchema: { type: 'object', properties: { category: { type: 'string', enum: ['a', 'b'] } } },
+    },
+  ],
   qualityGate: undefined,
 };
 const transform = (value: unknown) => pipe.transform(value, { type: 'body', metatype: CreateProfileDto });
 
 describe('ProfilesController', () => {
   it('turns an invalid profile into a 400 with one message per problem', async () => {
-    const service = strictMock<ProfilesService>({ create: async () => Promise.reject(new InvalidProfileError(['steps.1.prompt refers to steps.draft, which is not an earlier step', 'other'])) });
+    const service = strictMock<ProfilesService>({
+      create: async () => Promise.reject(new InvalidProfileError(['steps.1.prompt refers to steps.draft, which is not an earlier step', 'other'])),
+    });
     const err = await new ProfilesController(service).create(admin, body as CreateProfileDto).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestException);
-    expect((err as BadRequestException).getResponse()).toMatchObject({ statusCode: 400, message: ['steps.1.prompt refers to steps.draft, which is not an earlier step', 'other'] });
+    expect((err as BadRequestException).getResponse()).toMatchObject({
+      statusCode: 400,
+      message: ['steps.1.prompt refers to steps.draft, which is not an earlier step', 'other'],
+    });
     expect(service.create).toHaveBeenCalledWith('t1', body);
   });
 

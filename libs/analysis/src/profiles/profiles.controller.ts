@@ -1,5 +1,15 @@
 import { BadRequestException, Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiConflictResponse,
+  ApiCreatedResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { ProfileView } from '@margin/contracts';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
 import { CreateProfileDto, ProfileDto, ProfileVersionQueryDto } from './dto/profile.dto';
@@ -30,7 +40,7 @@ export class ProfilesController {
 
   @Post()
   @MinRole('admin')
-  @ApiOperation({ summary: "Create a tenant profile, or the next version of one (results are cached per version)" })
+  @ApiOperation({ summary: 'Create a tenant profile, or the next version of one (results are cached per version)' })
   @ApiCreatedResponse({ type: ProfileDto })
   @ApiBadRequestResponse({ description: 'Invalid schema, template, step names or quality gate; the messages name each problem' })
   @ApiConflictResponse({ description: 'The key is a built-in profile' })

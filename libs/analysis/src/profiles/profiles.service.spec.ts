@@ -16,8 +16,21 @@ const request = (over: Partial<CreateProfileRequest> = {}): CreateProfileRequest
   name: 'Ticket triage',
   inputSchema: OBJ({ subject: STR, body: STR }),
   steps: [
-    { name: 'classify', operation: 'analyze', complexity: 'simple', prompt: 'Classify: {{input.subject}}\n{{input.body}}', outputSchema: OBJ({ category: STR }) },
-    { name: 'reply', operation: 'draft', complexity: 'medium', system: 'You answer {{steps.classify.category}} tickets.', prompt: 'Reply to {{input.body}}', outputSchema: OBJ({ reply: STR }) },
+    {
+      name: 'classify',
+      operation: 'analyze',
+      complexity: 'simple',
+      prompt: 'Classify: {{input.subject}}\n{{input.body}}',
+      outputSchema: OBJ({ category: STR }),
+    },
+    {
+      name: 'reply',
+      operation: 'draft',
+      complexity: 'medium',
+      system: 'You answer {{steps.classify.category}} tickets.',
+      prompt: 'Reply to {{input.body}}',
+      outputSchema: OBJ({ reply: STR }),
+    },
   ],
   ...over,
 });
@@ -64,7 +77,10 @@ describe('ProfilesService', () => {
         ['quality-assessment', 1, true],
         ['ticket-triage', 3, false],
       ]);
-      expect(views[1]).toMatchObject({ cacheScope: 'tenant', steps: [{ name: 'research', operation: 'research', complexity: 'simple' }, expect.anything(), expect.anything(), expect.anything(), expect.anything()] });
+      expect(views[1]).toMatchObject({
+        cacheScope: 'tenant',
+        steps: [{ name: 'research', operation: 'research', complexity: 'simple' }, expect.anything(), expect.anything(), expect.anything(), expect.anything()],
+      });
       expect(repo.listLatest).toHaveBeenCalledWith('t1');
     });
 
@@ -102,7 +118,9 @@ describe('ProfilesService', () => {
 
   describe('creating', () => {
     it('saves a valid profile as the next version of its key, its output schema defaulting to the last step’s', async () => {
-      const repo = strictMock<ProfileRepository>({ insertNextVersion: async (tenantId: string, data: NewProfileVersion) => row({ ...data, tenantId, version: 2 }) });
+      const repo = strictMock<ProfileRepository>({
+        insertNextVersion: async (tenantId: string, data: NewProfileVersion) => row({ ...data, tenantId, version: 2 }),
+      });
       const view = await new ProfilesService(repo, policy()).create('t1', request());
       expect(view).toMatchObject({ key: 'ticket-triage', version: 2, builtIn: false, cacheScope: 'tenant', outputSchema: OBJ({ reply: STR }) });
       const [tenantId, data] = repo.insertNextVersion.mock.calls[0] ?? [];
@@ -111,7 +129,9 @@ describe('ProfilesService', () => {
     });
 
     it('refuses a built-in key with 409', async () => {
-      const err = await new ProfilesService(strictMock<ProfileRepository>({}), policy()).create('t1', request({ key: 'song-analysis' })).catch((e: unknown) => e);
+      const err = await new ProfilesService(strictMock<ProfileRepository>({}), policy())
+        .create('t1', request({ key: 'song-analysis' }))
+        .catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ConflictError);
       expect((err as ConflictError).httpStatus).toBe(409);
     });
@@ -168,8 +188,20 @@ describe('ProfilesService', () => {
         request({
           steps: [
             { name: 'write', operation: 'draft', complexity: 'simple', prompt: 'Write about {{input.subject}}', outputSchema: OBJ({ text: STR }) },
-            { name: 'judge', operation: 'assess', complexity: 'medium', prompt: 'Judge {{steps.write.text}}', outputSchema: OBJ({ score: { type: 'integer' }, notes: STR }) },
-            { name: 'polish', operation: 'refine', complexity: 'simple', prompt: 'Improve {{steps.write.text}} per {{steps.judge.notes}}', outputSchema: OBJ({ text: STR }) },
+            {
+              name: 'judge',
+              operation: 'assess',
+              complexity: 'medium',
+              prompt: 'Judge {{steps.write.text}}',
+              outputSchema: OBJ({ score: { type: 'integer' }, notes: STR }),
+            },
+            {
+              name: 'polish',
+              operation: 'refine',
+              complexity: 'simple',
+              prompt: 'Improve {{steps.write.text}} per {{steps.judge.notes}}',
+              outputSchema: OBJ({ text: STR }),
+            },
           ],
           qualityGate: { assessStep: 'judge', refineStep: 'polish', scoreField: 'score', threshold: 7, maxRounds: 2 },
           ...over,
@@ -182,7 +214,13 @@ describe('ProfilesService', () => {
           properties: { text: STR, scores: OBJ({ score: { type: 'integer' }, notes: STR }), rounds: { type: 'integer', minimum: 0, maximum: 2 } },
           required: ['text', 'scores', 'rounds'],
         });
-        expect(repo.insertNextVersion.mock.calls[0]?.[1].qualityGate).toEqual({ assessStep: 'judge', refineStep: 'polish', scoreField: 'score', threshold: 7, maxRounds: 2 });
+        expect(repo.insertNextVersion.mock.calls[0]?.[1].qualityGate).toEqual({
+          assessStep: 'judge',
+          refineStep: 'polish',
+          scoreField: 'score',
+          threshold: 7,
+          maxRounds: 2,
+        });
       });
 
       it('checks routes for the refine step’s escalated tiers', async () => {
@@ -199,9 +237,15 @@ describe('ProfilesService', () => {
 
       it('names gate steps that do not exist', async () => {
         const service = new ProfilesService(strictMock<ProfileRepository>({}), policy());
-        expect(await problemsOf(service, gated({ outputSchema: OBJ({ text: STR }), qualityGate: { assessStep: 'grade', refineStep: 'polish', scoreField: 'score', threshold: 7, maxRounds: 2 } }))).toEqual([
-          'qualityGate.assessStep "grade" is not a step of this profile',
-        ]);
+        expect(
+          await problemsOf(
+            service,
+            gated({
+              outputSchema: OBJ({ text: STR }),
+              qualityGate: { assessStep: 'grade', refineStep: 'polish', scoreField: 'score', threshold: 7, maxRounds: 2 },
+            }),
+          ),
+        ).toEqual(['qualityGate.assessStep "grade" is not a step of this profile']);
       });
 
       it('names a gate whose parts cannot work: score not a number, refine output unlike the content, refine before assess', async () => {
@@ -225,7 +269,10 @@ describe('ProfilesService', () => {
             outputSchema: OBJ({ text: STR }),
             steps: [write, { ...polish, prompt: 'Improve {{steps.write.text}}' }, judge],
           }),
-        ).toEqual(['qualityGate.refineStep "polish" must come after the assess step "judge" (it works from the assessment)', 'qualityGate.assessStep "judge" needs a step before it whose output it assesses']);
+        ).toEqual([
+          'qualityGate.refineStep "polish" must come after the assess step "judge" (it works from the assessment)',
+          'qualityGate.assessStep "judge" needs a step before it whose output it assesses',
+        ]);
       });
     });
   });

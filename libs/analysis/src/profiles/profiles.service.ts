@@ -128,7 +128,10 @@ export class ProfilesService {
       tenantId,
     };
     const outputSchema = request.outputSchema ?? deriveOutputSchema(draft);
-    if (!outputSchema) problems.push("outputSchema is required: it cannot be derived from these steps (under a quality gate, the assessed step's outputSchema must be an object schema with properties)");
+    if (!outputSchema)
+      problems.push(
+        "outputSchema is required: it cannot be derived from these steps (under a quality gate, the assessed step's outputSchema must be an object schema with properties)",
+      );
     const profile: ProfileDefinition = { ...draft, outputSchema: outputSchema ?? {} };
     problems.push(...validateProfile(profile), ...this.routingProblems(tenantId, profile));
     if (problems.length === 0) problems.push(...(await unsafeProfilePatterns(profile)));
@@ -152,7 +155,10 @@ export class ProfilesService {
     const problems: string[] = [];
     profile.steps.forEach((step, i) => {
       const gate = profile.qualityGate;
-      const tiers = gate && step.name === gate.refineStep ? Array.from({ length: Math.max(1, gate.maxRounds) }, (_, r) => escalate(step.complexity, r + 1)) : [step.complexity];
+      const tiers =
+        gate && step.name === gate.refineStep
+          ? Array.from({ length: Math.max(1, gate.maxRounds) }, (_, r) => escalate(step.complexity, r + 1))
+          : [step.complexity];
       for (const complexity of new Set(tiers)) {
         try {
           this.policy.cell(tenantId, step.operation, complexity);

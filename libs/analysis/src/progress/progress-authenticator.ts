@@ -18,8 +18,7 @@ interface HandshakeLike {
   headers?: Record<string, string | string[] | undefined>;
 }
 
-const nonEmpty = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
+const nonEmpty = (value: unknown): string | undefined => (typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined);
 
 /**
  * `auth: {token}` / `auth: {apiKey}` as the contract says, and, for clients that can set headers (Node,

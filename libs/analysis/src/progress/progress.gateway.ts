@@ -1,12 +1,5 @@
 import { Inject, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  type OnGatewayInit,
-  SubscribeMessage,
-  WebSocketGateway,
-  WebSocketServer,
-} from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, type OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { EVENTS_CHANNEL, jobRoom, PROGRESS_NAMESPACE, tenantRoom } from '@margin/contracts';
 import { AppConfig, ChangeFeed, REDIS } from '@margin/core';
 import { CREDENTIAL_CHANGE_TOPICS, type Principal } from '@margin/identity';
@@ -133,7 +126,10 @@ export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModu
     for (const socket of sockets) {
       const before = socket.data.principal;
       if (!principal || (before && before.tenantId !== principal.tenantId)) {
-        this.logger.log({ tenantId: before?.tenantId, via: before?.via, apiKeyId: before?.apiKeyId, userId: before?.userId }, 'Progress socket disconnected: credentials no longer valid');
+        this.logger.log(
+          { tenantId: before?.tenantId, via: before?.via, apiKeyId: before?.apiKeyId, userId: before?.userId },
+          'Progress socket disconnected: credentials no longer valid',
+        );
         socket.emit('auth.revoked', { message: 'credentials revoked or expired' });
         socket.disconnect(true);
       } else {

@@ -98,11 +98,7 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
   async function startApi(): Promise<number> {
     const moduleRef = await Test.createTestingModule({
       imports: [ConfigModule.forRoot(config), RedisModule],
-      providers: [
-        ProgressGateway,
-        { provide: ProgressAuthenticator, useClass: FakeAuthenticator },
-        { provide: JobCountersReader, useValue: jobs },
-      ],
+      providers: [ProgressGateway, { provide: ProgressAuthenticator, useClass: FakeAuthenticator }, { provide: JobCountersReader, useValue: jobs }],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     const adapter = new RedisIoAdapter(app, config.redisUrl);
@@ -152,8 +148,7 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
     });
   }
 
-  const ack = (socket: Socket, event: 'subscribe' | 'unsubscribe', body?: unknown): Promise<unknown> =>
-    socket.timeout(2000).emitWithAck(event, body ?? {});
+  const ack = (socket: Socket, event: 'subscribe' | 'unsubscribe', body?: unknown): Promise<unknown> => socket.timeout(2000).emitWithAck(event, body ?? {});
 
   const markers = new Set<string>();
 
@@ -228,7 +223,10 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
     const socket = await connect(ports[0], { auth: { token: 'jwt-a' } });
     const progress = record<JobCounters>(socket, 'job.progress');
 
-    expect(await ack(socket, 'subscribe', { jobId: mine })).toEqual({ ok: true, job: counters(mine, { completed: 7, cached: 2, percentage: 14, costUsd: 0.0123 }) });
+    expect(await ack(socket, 'subscribe', { jobId: mine })).toEqual({
+      ok: true,
+      job: counters(mine, { completed: 7, cached: 2, percentage: 14, costUsd: 0.0123 }),
+    });
     expect(await ack(socket, 'subscribe', { jobId: theirs })).toEqual({ ok: false, error: 'not found' });
     expect(await ack(socket, 'subscribe', { jobId: randomUUID() })).toEqual({ ok: false, error: 'not found' });
     expect(await ack(socket, 'subscribe', { jobId: 'not-a-uuid' })).toEqual({ ok: false, error: 'invalid jobId' });

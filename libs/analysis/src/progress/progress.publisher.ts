@@ -1,11 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  type ItemCompletedEvent,
-  type JobCounters,
-  jobRoom,
-  PROGRESS_NAMESPACE,
-  tenantRoom,
-} from '@margin/contracts';
+import { type ItemCompletedEvent, type JobCounters, jobRoom, PROGRESS_NAMESPACE, tenantRoom } from '@margin/contracts';
 import { REDIS, RedisScript, type ScriptCall } from '@margin/core';
 import { type BroadcastOperator, Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
@@ -15,11 +9,14 @@ import { type ProgressEmitEvents, TERMINAL_JOB_STATUSES } from './progress.types
 export const PROGRESS_INTERVAL_MS = 250;
 
 // Takes the job's progress slot, or says how long until it frees up: -1 taken, otherwise the remaining ms.
-const TAKE_SLOT = new RedisScript(`
+const TAKE_SLOT = new RedisScript(
+  `
 if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then return -1 end
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then return 0 end
-return ttl`, { keys: 1 });
+return ttl`,
+  { keys: 1 },
+);
 
 const slotKey = (jobId: string) => `margin:progress:slot:${jobId}`;
 

@@ -15,12 +15,7 @@ export interface ProgressSocketData {
 export type SubscribeAck = { ok: true; job?: JobCounters } | { ok: false; error: string };
 
 /** A job that no longer changes: its final counters go out with job.completed, from ProgressPublisher.jobCompleted. */
-export const TERMINAL_JOB_STATUSES: ReadonlySet<JobCounters['status']> = new Set([
-  'completed',
-  'completed_with_errors',
-  'failed',
-  'cancelled',
-]);
+export const TERMINAL_JOB_STATUSES: ReadonlySet<JobCounters['status']> = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled']);
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 

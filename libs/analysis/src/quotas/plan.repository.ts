@@ -29,7 +29,14 @@ export class PlanRepository {
 
   async update(
     plan: Plan,
-    v: { maxJobsPerMonth: number | null; maxItemsPerMonth: number | null; maxItemsPerJob: number | null; allowedTiers: string[]; fairShareWeight: number; maxRunningItems: number | null },
+    v: {
+      maxJobsPerMonth: number | null;
+      maxItemsPerMonth: number | null;
+      maxItemsPerJob: number | null;
+      allowedTiers: string[];
+      fairShareWeight: number;
+      maxRunningItems: number | null;
+    },
   ): Promise<void> {
     await this.db.query(
       `UPDATE plans SET max_jobs_per_month = $2, max_items_per_month = $3, max_items_per_job = $4, allowed_tiers = $5, fair_share_weight = $6, max_running_items = $7,

@@ -15,13 +15,23 @@ export class UpdatePlanDto {
   @ArrayMinSize(1)
   @IsIn(MODEL_TIERS, { each: true })
   allowedTiers?: ModelTier[];
-  @ApiPropertyOptional({ minimum: 1, maximum: 1000, description: 'Turns in the round-robin between tenants of one priority (a weight of 2 gets twice the turns of 1)' })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 1000,
+    description: 'Turns in the round-robin between tenants of one priority (a weight of 2 gets twice the turns of 1)',
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(1000)
   fairShareWeight?: number;
-  @ApiPropertyOptional({ nullable: true, type: Number, minimum: 1, maximum: 1_000_000, description: 'Items of one tenant in the queue or running at once (null: no cap)' })
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    minimum: 1,
+    maximum: 1_000_000,
+    description: 'Items of one tenant in the queue or running at once (null: no cap)',
+  })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
   @IsInt()

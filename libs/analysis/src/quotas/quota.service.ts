@@ -10,7 +10,10 @@ import { PlanRepository, type PlanRow } from './plan.repository';
 export class QuotaExceededError extends DomainError {
   readonly code = 'quota_exceeded';
   readonly httpStatus = 429;
-  constructor(message: string, override readonly retryAfterSeconds: number) {
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds: number,
+  ) {
     super(message);
   }
 }
@@ -79,7 +82,9 @@ export class QuotaService extends TenantUsageSource implements OnApplicationShut
     const period = monthPeriodUtc(now);
     const max = limits.maxItemsPerMonth;
     if (max === null) {
-      this.analyzeCounts.add({ tenantId, periodStart: period.start, items: 1 }).catch((err: Error) => this.logger.warn({ tenantId, err: err.message }, 'An on-demand item could not be counted'));
+      this.analyzeCounts
+        .add({ tenantId, periodStart: period.start, items: 1 })
+        .catch((err: Error) => this.logger.warn({ tenantId, err: err.message }, 'An on-demand item could not be counted'));
       return;
     }
     await this.plans.transaction(async (m) => {
@@ -120,10 +125,24 @@ export class QuotaService extends TenantUsageSource implements OnApplicationShut
     return this.limits(plan);
   }
 
-  async usage(tenantId: string, plan: Plan, period: { start: Date; end: Date }, manager?: EntityManager): Promise<Required<Pick<UsagePeriod, 'jobs' | 'items' | 'limits'>>> {
+  async usage(
+    tenantId: string,
+    plan: Plan,
+    period: { start: Date; end: Date },
+    manager?: EntityManager,
+  ): Promise<Required<Pick<UsagePeriod, 'jobs' | 'items' | 'limits'>>> {
     const used = await this.plans.usage(tenantId, period, manager);
     const limits = await this.limits(plan, manager);
-    return { jobs: used.jobs, items: used.items, limits: { maxJobsPerMonth: limits.maxJobsPerMonth, maxItemsPerMonth: limits.maxItemsPerMonth, maxItemsPerJob: limits.maxItemsPerJob, allowedTiers: limits.allowedTiers } };
+    return {
+      jobs: used.jobs,
+      items: used.items,
+      limits: {
+        maxJobsPerMonth: limits.maxJobsPerMonth,
+        maxItemsPerMonth: limits.maxItemsPerMonth,
+        maxItemsPerJob: limits.maxItemsPerJob,
+        allowedTiers: limits.allowedTiers,
+      },
+    };
   }
 
   /** Throws 403 (the plan does not allow a job this big) or 429 (this month's quota is used up). Call inside the submission transaction. */
@@ -141,7 +160,10 @@ export class QuotaService extends TenantUsageSource implements OnApplicationShut
     const resetsIn = Math.ceil((period.end.getTime() - now.getTime()) / 1000);
     const resets = period.end.toISOString();
     if (limits.maxJobsPerMonth !== null && used.jobs + 1 > limits.maxJobsPerMonth) {
-      throw new QuotaExceededError(`The ${plan} plan allows ${limits.maxJobsPerMonth} job(s) a month and this month's are used; the quota resets at ${resets}`, resetsIn);
+      throw new QuotaExceededError(
+        `The ${plan} plan allows ${limits.maxJobsPerMonth} job(s) a month and this month's are used; the quota resets at ${resets}`,
+        resetsIn,
+      );
     }
     if (limits.maxItemsPerMonth !== null && used.items + items > limits.maxItemsPerMonth) {
       throw new QuotaExceededError(

@@ -19,14 +19,24 @@ function problems(env: Record<string, string>): string[] {
 describe('loadConfig', () => {
   it('applies documented defaults', () => {
     const c = loadConfig(valid);
-    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', redisUrl: 'redis://127.0.0.1:6379', ollamaBaseUrl: 'http://127.0.0.1:11434', workerConcurrency: 4, allowSignup: false });
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      redisUrl: 'redis://127.0.0.1:6379',
+      ollamaBaseUrl: 'http://127.0.0.1:11434',
+      workerConcurrency: 4,
+      allowSignup: false,
+    });
     expect(c.encryptionKey).toHaveLength(32);
     expect(Object.isFrozen(c)).toBe(true);
   });
 
   it('confirms sign-ups by mail when it can send mail, unless told not to; never without SMTP', () => {
     expect(loadConfig(valid)).toMatchObject({ signupConfirmEmail: false, smtpUrl: undefined, publicUrl: 'http://127.0.0.1:3000' });
-    expect(loadConfig({ ...valid, SMTP_URL: 'smtp://u:p@mail.example:587', PUBLIC_URL: 'https://m.example/' })).toMatchObject({ signupConfirmEmail: true, publicUrl: 'https://m.example' });
+    expect(loadConfig({ ...valid, SMTP_URL: 'smtp://u:p@mail.example:587', PUBLIC_URL: 'https://m.example/' })).toMatchObject({
+      signupConfirmEmail: true,
+      publicUrl: 'https://m.example',
+    });
     expect(loadConfig({ ...valid, SMTP_URL: 'smtp://mail.example', SIGNUP_CONFIRM_EMAIL: 'false' }).signupConfirmEmail).toBe(false);
     expect(problems({ ...valid, SIGNUP_CONFIRM_EMAIL: 'true' })).toEqual(['SIGNUP_CONFIRM_EMAIL=true needs SMTP_URL (the confirmation links are mailed)']);
     expect(problems({ ...valid, SMTP_URL: 'http://mail.example' })).toEqual(['SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465']);

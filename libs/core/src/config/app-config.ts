@@ -21,8 +21,7 @@ import {
 import * as path from 'node:path';
 import type { OutboundPolicySettings } from '../net/outbound-policy';
 
-const toInt = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : Number(value);
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 const toBool = ({ value }: { value: unknown }) => {
   if (value === undefined || value === '') return undefined;
   if (typeof value === 'boolean') return value;
@@ -66,8 +65,13 @@ function parseHostList(value: unknown): OpenAiCompatibleHost[] | null {
     if (!Array.isArray(list)) return null;
     const ok = list.every(
       (h: Partial<OpenAiCompatibleHost>) =>
-        typeof h === 'object' && h !== null && typeof h.id === 'string' && /^[a-z0-9][a-z0-9-]{0,62}$/.test(h.id) &&
-        typeof h.baseUrl === 'string' && /^https?:\/\//.test(h.baseUrl) && (h.apiKey === undefined || typeof h.apiKey === 'string'),
+        typeof h === 'object' &&
+        h !== null &&
+        typeof h.id === 'string' &&
+        /^[a-z0-9][a-z0-9-]{0,62}$/.test(h.id) &&
+        typeof h.baseUrl === 'string' &&
+        /^https?:\/\//.test(h.baseUrl) &&
+        (h.apiKey === undefined || typeof h.apiKey === 'string'),
     );
     return ok ? (list as OpenAiCompatibleHost[]) : null;
   } catch {
@@ -82,7 +86,8 @@ function IsOpenAiHostList(options?: ValidationOptions) {
       target: target.constructor,
       propertyName,
       options: {
-        message: '$property must be a JSON array like [{"id":"groq","baseUrl":"https://api.groq.com/openai/v1","apiKey":"..."}] (id: lowercase letters, digits, dashes)',
+        message:
+          '$property must be a JSON array like [{"id":"groq","baseUrl":"https://api.groq.com/openai/v1","apiKey":"..."}] (id: lowercase letters, digits, dashes)',
         ...options,
       },
       validator: { validate: (value: unknown) => parseHostList(value) !== null },
@@ -93,118 +98,213 @@ const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['h
 
 /** Environment variables, named as they are set, so that validation messages name the variable. */
 export class EnvironmentVariables {
-  @IsOptional() @IsIn(['development', 'production', 'test'])
+  @IsOptional()
+  @IsIn(['development', 'production', 'test'])
   NODE_ENV?: 'development' | 'production' | 'test';
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT?: number;
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   HOST?: string;
 
-  @Transform(emptyToUndefined) @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL!: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// URL' })
   REDIS_URL?: string;
 
-  @Transform(emptyToUndefined) @IsString() @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(32, { message: 'JWT_SECRET must be at least 32 characters' })
   JWT_SECRET!: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(60) @Max(60 * 60 * 24 * 30)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(60)
+  @Max(60 * 60 * 24 * 30)
   JWT_EXPIRES_IN_SECONDS?: number;
 
-  @Transform(emptyToUndefined) @IsBase64Key(32)
+  @Transform(emptyToUndefined)
+  @IsBase64Key(32)
   ENCRYPTION_KEY!: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTIONS)
   OLLAMA_BASE_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   OPENAI_API_KEY?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTIONS)
   OPENAI_BASE_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
   ANTHROPIC_API_KEY?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTIONS)
   ANTHROPIC_BASE_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsOpenAiHostList()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsOpenAiHostList()
   OPENAI_COMPATIBLE_HOSTS?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsEmail()
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsEmail()
   ADMIN_EMAIL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' }) @MaxLength(200)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(10, { message: 'ADMIN_PASSWORD must be at least 10 characters' })
+  @MaxLength(200)
   ADMIN_PASSWORD?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(256)
   WORKER_CONCURRENCY?: number;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   ALLOW_SIGNUP?: boolean;
 
-  @IsOptional() @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 10mb' })
+  @IsOptional()
+  @Matches(/^\d+(b|kb|mb)$/i, { message: 'BODY_LIMIT must look like 512kb or 10mb' })
   BODY_LIMIT?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   RATE_LIMIT_PER_MINUTE?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
   LOGIN_MAX_FAILURES?: number;
 
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
-  @IsOptional() @IsString()
+  @IsOptional()
+  @IsString()
   ADMIN_DIST_DIR?: string;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   TRUST_PROXY?: boolean;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(600)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(600)
   SHUTDOWN_TIMEOUT_SECONDS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(300)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(300)
   SOCKET_REAUTH_INTERVAL_SECONDS?: number;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   OUTBOUND_ALLOW_LOOPBACK?: boolean;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   OUTBOUND_ALLOW_PRIVATE?: boolean;
 
-  @IsOptional() @IsString() @Matches(/^\s*([A-Za-z0-9.\-[\]:]+\s*(,\s*|$))*$/, { message: 'OUTBOUND_ALLOW_HOSTS must be a comma-separated list of host or host:port' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^\s*([A-Za-z0-9.\-[\]:]+\s*(,\s*|$))*$/, { message: 'OUTBOUND_ALLOW_HOSTS must be a comma-separated list of host or host:port' })
   OUTBOUND_ALLOW_HOSTS?: string;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(1000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(2)
+  @Max(1000)
   DB_POOL_SIZE?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
   DB_POOL_ACQUIRE_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   DB_STATEMENT_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(3_600_000)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS?: number;
 
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
   REQUEST_BODY_TIMEOUT_SECONDS?: number;
 
-  @IsOptional() @Transform(emptyToUndefined) @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465' })
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^smtps?:\/\/[^\s]+$/, { message: 'SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465' })
   SMTP_URL?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsString() @MaxLength(320)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MaxLength(320)
   MAIL_FROM?: string;
 
-  @IsOptional() @Transform(emptyToUndefined) @IsUrl(URL_OPTIONS)
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTIONS)
   PUBLIC_URL?: string;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
   SIGNUP_CONFIRM_EMAIL?: boolean;
 }
 
@@ -346,8 +446,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       allowPrivate: vars.OUTBOUND_ALLOW_PRIVATE ?? false,
       // the model hosts the operator configured here are trusted as given (a local Ollama is loopback)
       allowHosts: Object.freeze([
-        ...(vars.OUTBOUND_ALLOW_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
-        ...configuredHosts([vars.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434', vars.OPENAI_BASE_URL, vars.ANTHROPIC_BASE_URL, ...(parseHostList(vars.OPENAI_COMPATIBLE_HOSTS ?? '[]') ?? []).map((h) => h.baseUrl)]),
+        ...(vars.OUTBOUND_ALLOW_HOSTS ?? '')
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
+        ...configuredHosts([
+          vars.OLLAMA_BASE_URL ?? 'http://127.0.0.1:11434',
+          vars.OPENAI_BASE_URL,
+          vars.ANTHROPIC_BASE_URL,
+          ...(parseHostList(vars.OPENAI_COMPATIBLE_HOSTS ?? '[]') ?? []).map((h) => h.baseUrl),
+        ]),
       ]),
     }),
     smtpUrl: vars.SMTP_URL,
@@ -355,6 +463,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     publicUrl: (vars.PUBLIC_URL ?? `http://${vars.HOST ?? '127.0.0.1'}:${vars.PORT ?? 3000}`).replace(/\/+$/, ''),
     signupConfirmEmail: vars.SIGNUP_CONFIRM_EMAIL ?? vars.SMTP_URL !== undefined,
   };
-  if (config.signupConfirmEmail && !config.smtpUrl) throw new ConfigValidationError(['SIGNUP_CONFIRM_EMAIL=true needs SMTP_URL (the confirmation links are mailed)']);
+  if (config.signupConfirmEmail && !config.smtpUrl)
+    throw new ConfigValidationError(['SIGNUP_CONFIRM_EMAIL=true needs SMTP_URL (the confirmation links are mailed)']);
   return Object.freeze(Object.assign(new AppConfig(), config));
 }

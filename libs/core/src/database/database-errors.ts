@@ -14,7 +14,11 @@ export interface DatabaseUnavailable {
 
 /** Whether `err` (from pg, pg-pool or TypeORM wrapping them) says the database is busy or unreachable. */
 export function databaseUnavailable(err: unknown): DatabaseUnavailable | null {
-  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e: unknown = err, depth = 0;
+    e && typeof e === 'object' && depth < 4;
+    e = (e as { driverError?: unknown; cause?: unknown }).driverError ?? (e as { cause?: unknown }).cause, depth++
+  ) {
     const { message, code } = e as { message?: unknown; code?: unknown };
     if (message === POOL_TIMEOUT_MESSAGE || (typeof message === 'string' && message.startsWith('Connection terminated due to connection timeout'))) {
       return { reason: 'pool-timeout', retryAfterSeconds: 1 };

@@ -37,7 +37,12 @@ describe('AllExceptionsFilter', () => {
     new AllExceptionsFilter().catch(new Error('db password is hunter2'), h);
     const body = res.json.mock.calls[0][0];
     expect(res.status).toHaveBeenCalledWith(500);
-    expect(body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error', errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(body).toEqual({
+      statusCode: 500,
+      error: 'Internal Server Error',
+      message: 'Internal server error',
+      errorId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     expect(JSON.stringify(body)).not.toContain('hunter2');
     expect(logged.mock.calls[0][0]).toMatchObject({ errorId: body.errorId });
     logged.mockRestore();

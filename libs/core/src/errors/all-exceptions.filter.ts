@@ -59,14 +59,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof DomainError) {
       return {
         status: exception.httpStatus,
-        body: { statusCode: exception.httpStatus, error: reasonPhrase(exception.httpStatus), message: exception.details ?? exception.message, code: exception.code },
+        body: {
+          statusCode: exception.httpStatus,
+          error: reasonPhrase(exception.httpStatus),
+          message: exception.details ?? exception.message,
+          code: exception.code,
+        },
         retryAfter: exception.retryAfterSeconds,
       };
     }
     const db = databaseUnavailable(exception);
     if (db) {
       this.logger.warn({ method: req.method, path: req.path, reason: db.reason }, 'Database unavailable: answered 503');
-      const message = db.reason === 'pool-timeout' ? 'The service is busy: no database connection freed up in time; retry shortly' : 'The database is unavailable right now; retry shortly';
+      const message =
+        db.reason === 'pool-timeout'
+          ? 'The service is busy: no database connection freed up in time; retry shortly'
+          : 'The database is unavailable right now; retry shortly';
       return { status: 503, body: { statusCode: 503, error: reasonPhrase(503), message, code: 'database_unavailable' }, retryAfter: db.retryAfterSeconds };
     }
     const httpish = exception as HttpishError | null;

@@ -37,7 +37,10 @@ export class ForbiddenError extends DomainError {
 export class TooManyRequestsError extends DomainError {
   readonly code = 'too_many_requests';
   readonly httpStatus = 429;
-  constructor(message: string, override readonly retryAfterSeconds?: number) {
+  constructor(
+    message: string,
+    override readonly retryAfterSeconds?: number,
+  ) {
     super(message);
   }
 }

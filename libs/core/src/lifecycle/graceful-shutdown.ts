@@ -55,10 +55,11 @@ export function installGracefulShutdown(app: Closable, options: GracefulShutdown
   };
   for (const signal of options.signals ?? (['SIGINT', 'SIGTERM'] as NodeJS.Signals[])) {
     // Re-armed after the first, so that a second signal reaches the "exit now" branch.
-    const arm = () => proc.once(signal, () => {
-      arm();
-      onSignal(signal);
-    });
+    const arm = () =>
+      proc.once(signal, () => {
+        arm();
+        onSignal(signal);
+      });
     arm();
   }
 }

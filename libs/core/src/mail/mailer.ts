@@ -28,6 +28,8 @@ export class Mailer {
    */
   sendLater(message: MailMessage): void {
     if (!this.transport) return;
-    this.transport.sendMail({ from: this.config.mailFrom, ...message }).catch((err: Error) => this.logger.warn(`mail "${message.subject}" not sent: ${err.message}`));
+    this.transport
+      .sendMail({ from: this.config.mailFrom, ...message })
+      .catch((err: Error) => this.logger.warn(`mail "${message.subject}" not sent: ${err.message}`));
   }
 }

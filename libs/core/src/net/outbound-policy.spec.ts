@@ -41,7 +41,9 @@ describe('OutboundPolicy (SSRF guard)', () => {
     const result = await new Promise<{ err: NodeJS.ErrnoException | null }>((resolve) => lookup('localhost', {}, (err) => resolve({ err })));
     expect(result.err?.code).toBe('EOUTBOUNDREFUSED');
     const open = new OutboundPolicy({ allowLoopback: true, allowPrivate: false, allowHosts: [] }).connectLookup();
-    const ok = await new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) => open('localhost', {}, (err, address) => resolve({ err, address })));
+    const ok = await new Promise<{ err: NodeJS.ErrnoException | null; address: unknown }>((resolve) =>
+      open('localhost', {}, (err, address) => resolve({ err, address })),
+    );
     expect(ok.err).toBeNull();
     expect(String(ok.address)).toMatch(/^(127\.0\.0\.1|::1)$/);
   });

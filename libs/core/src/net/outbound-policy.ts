@@ -57,7 +57,8 @@ export class OutboundPolicy {
     // WHATWG URL has already turned 0x7f000001, 2130706433 and 0177.0.0.1 into 127.0.0.1
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (ipaddr.isValid(host)) return this.addressRefusal(host);
-    if (host === 'localhost' || host.endsWith('.localhost')) return this.settings.allowLoopback ? null : 'points at this machine (loopback), which is not allowed here';
+    if (host === 'localhost' || host.endsWith('.localhost'))
+      return this.settings.allowLoopback ? null : 'points at this machine (loopback), which is not allowed here';
     return null;
   }
 
@@ -73,13 +74,20 @@ export class OutboundPolicy {
    * checked with `refusal` before a request is sent.
    */
   connectLookup(): typeof dnsLookup {
-    const guarded = (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void) => {
+    const guarded = (
+      hostname: string,
+      options: LookupOptions,
+      callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void,
+    ) => {
       dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
         if (err) return callback(err, []);
         const trusted = this.nameAllowed(hostname);
         const allowed = trusted ? addresses : addresses.filter((a) => this.addressRefusal(a.address) === null);
         if (!allowed.length) {
-          return callback(Object.assign(new Error(`${hostname} resolves only to addresses outbound connections may not reach`), { code: 'EOUTBOUNDREFUSED' }), []);
+          return callback(
+            Object.assign(new Error(`${hostname} resolves only to addresses outbound connections may not reach`), { code: 'EOUTBOUNDREFUSED' }),
+            [],
+          );
         }
         if (options.all) return callback(null, allowed);
         const first = allowed[0] as LookupAddress;

@@ -32,7 +32,10 @@ describe('installProcessGuard', () => {
     const { proc, logger, exit } = setup();
     proc.emit('uncaughtException', withCode('incorrect header check', 'Z_DATA_ERROR'));
     expect(exit).not.toHaveBeenCalled();
-    expect(logger.error).toHaveBeenCalledWith(expect.objectContaining({ errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) }), expect.stringContaining('the process carries on'));
+    expect(logger.error).toHaveBeenCalledWith(
+      expect.objectContaining({ errorId: expect.stringMatching(/^[0-9a-f-]{36}$/) }),
+      expect.stringContaining('the process carries on'),
+    );
   });
 
   it('survives an unhandled rejection, logging it with an errorId', () => {

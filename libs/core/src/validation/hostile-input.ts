@@ -21,7 +21,6 @@ function describePath(path: Array<string | number>, what: string): string {
   return path.length ? path.join('.') : what;
 }
 
-
 /**
  * Scans raw JSON text for nesting deeper than `maxDepth` without parsing it (linear, stops at the first
  * offence), so a 10 MB `[[[[…` costs a scan, not a parse and a recursion. Strings are skipped correctly.
@@ -33,7 +32,8 @@ export function assertJsonDepth(raw: Buffer | string, maxDepth = MAX_JSON_DEPTH,
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i];
     if (inString) {
-      if (b === 0x5c) i++; // backslash: skip the escaped character
+      if (b === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (b === 0x22) inString = false;
       continue;
     }

@@ -9,7 +9,9 @@ describe('compileJsonSchema', () => {
 
   it('speaks 2020-12 by default and draft-07 when the schema is one', () => {
     expect(compileJsonSchema({ type: 'array', prefixItems: [{ type: 'string' }], items: false })(['x', 'y'])).toBe(false);
-    expect(compileJsonSchema({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: [{ type: 'string' }], additionalItems: false })(['x', 'y'])).toBe(false);
+    expect(
+      compileJsonSchema({ $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: [{ type: 'string' }], additionalItems: false })(['x', 'y']),
+    ).toBe(false);
     expect(compileJsonSchema({ type: 'string', format: 'email' })('not an email')).toBe(false);
   });
 

@@ -17,7 +17,8 @@ export class SafeValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type !== 'custom') assertNotHostile(value, metadata.type === 'param' && metadata.data ? `path parameter ${metadata.data}` : WHAT[metadata.type]);
+    if (metadata.type !== 'custom')
+      assertNotHostile(value, metadata.type === 'param' && metadata.data ? `path parameter ${metadata.data}` : WHAT[metadata.type]);
     try {
       return await super.transform(value, metadata);
     } catch (err) {

@@ -2,7 +2,10 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
 export class InvalidPayloadError extends Error {
-  constructor(what: string, readonly problems: string[]) {
+  constructor(
+    what: string,
+    readonly problems: string[],
+  ) {
     super(`Invalid ${what}: ${problems.join('; ')}`);
     this.name = 'InvalidPayloadError';
   }
@@ -13,7 +16,10 @@ export function validatePayload<T extends object>(cls: new () => T, data: unknow
   const instance = plainToInstance(cls, data);
   const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length > 0) {
-    throw new InvalidPayloadError(what, errors.flatMap((e) => Object.values(e.constraints ?? {})));
+    throw new InvalidPayloadError(
+      what,
+      errors.flatMap((e) => Object.values(e.constraints ?? {})),
+    );
   }
   return instance;
 }

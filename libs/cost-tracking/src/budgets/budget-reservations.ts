@@ -143,10 +143,13 @@ return renewed
 `);
 
 // KEYS: spent, reserved, holds, leases. Returns {spent or false, reserved}, after dropping lapsed leases.
-const CURRENT = new RedisScript(`${REAP}
+const CURRENT = new RedisScript(
+  `${REAP}
 reap(KEYS[2], KEYS[3], KEYS[4], now_ms())
 return {redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]) or '0'}
-`, { keys: 4 });
+`,
+  { keys: 4 },
+);
 
 /**
  * Atomic reserve-then-settle across every budget that applies to a call (tenant month, job), held in Redis
@@ -204,9 +207,7 @@ export class BudgetReservations implements OnModuleDestroy {
     if (scopes.length === 0) return { ok: true, reservation: { id, scopes, estimatePico } };
     const limits = scopes.map((s) => (s.limitPico === null ? '-1' : s.limitPico.toString()));
     for (let attempt = 0; ; attempt++) {
-      const answer = Number(
-        await this.scripts.reserve(this.keys(scopes), [estimatePico.toString(), TTL_SECONDS, id, this.leaseMs, ...limits]),
-      );
+      const answer = Number(await this.scripts.reserve(this.keys(scopes), [estimatePico.toString(), TTL_SECONDS, id, this.leaseMs, ...limits]));
       if (answer === 0) {
         const reservation = { id, scopes, estimatePico };
         if (estimatePico > 0n) this.keepRenewing(reservation);
@@ -221,23 +222,29 @@ export class BudgetReservations implements OnModuleDestroy {
   private keepRenewing(reservation: Reservation): void {
     const until = Date.now() + this.maxHoldMs;
     let warned = false;
-    const timer = setInterval(() => {
-      if (Date.now() > until) {
-        this.stopRenewing(reservation.id);
-        this.logger.warn({ reservationId: reservation.id }, `Budget reservation held over ${this.maxHoldMs} ms without being settled: no longer renewed`);
-        return;
-      }
-      const leases = reservation.scopes.map((s) => `margin:budget:${s.key}:leases`);
-      this.scripts.renew(leases, [reservation.id, this.leaseMs]).then(
-        (renewed) => {
-          if (Number(renewed) === 0 && !warned) {
-            warned = true;
-            this.logger.warn({ reservationId: reservation.id }, 'Budget reservation lapsed before its call ended (Redis restarted, or this process was stalled)');
-          }
-        },
-        (err: Error) => this.logger.warn({ reservationId: reservation.id }, `Budget reservation renewal failed: ${err.message}`),
-      );
-    }, Math.max(1, Math.floor(this.leaseMs / 3)));
+    const timer = setInterval(
+      () => {
+        if (Date.now() > until) {
+          this.stopRenewing(reservation.id);
+          this.logger.warn({ reservationId: reservation.id }, `Budget reservation held over ${this.maxHoldMs} ms without being settled: no longer renewed`);
+          return;
+        }
+        const leases = reservation.scopes.map((s) => `margin:budget:${s.key}:leases`);
+        this.scripts.renew(leases, [reservation.id, this.leaseMs]).then(
+          (renewed) => {
+            if (Number(renewed) === 0 && !warned) {
+              warned = true;
+              this.logger.warn(
+                { reservationId: reservation.id },
+                'Budget reservation lapsed before its call ended (Redis restarted, or this process was stalled)',
+              );
+            }
+          },
+          (err: Error) => this.logger.warn({ reservationId: reservation.id }, `Budget reservation renewal failed: ${err.message}`),
+        );
+      },
+      Math.max(1, Math.floor(this.leaseMs / 3)),
+    );
     // Renewal must never keep a stopping process alive.
     timer.unref();
     this.renewals.set(reservation.id, timer);

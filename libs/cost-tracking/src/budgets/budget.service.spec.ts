@@ -14,7 +14,14 @@ const NOW = new Date('2026-11-20T08:00:00Z');
 const usd = (amount: string): PicoUsd => usdToPico(amount);
 
 const budget = (over: Partial<BudgetEntity> = {}): BudgetEntity =>
-  Object.assign(new BudgetEntity(), { tenantId: T, monthlyLimitUsd: '100.000000', alertThresholds: ['0.5000', '0.8000', '1.0000'], hardStop: true, updatedAt: NOW, ...over });
+  Object.assign(new BudgetEntity(), {
+    tenantId: T,
+    monthlyLimitUsd: '100.000000',
+    alertThresholds: ['0.5000', '0.8000', '1.0000'],
+    hardStop: true,
+    updatedAt: NOW,
+    ...over,
+  });
 
 interface Options {
   budget?: BudgetEntity | null;
@@ -57,7 +64,11 @@ function setup(o: Options = {}) {
 }
 
 const scopesOf = (s: ReturnType<typeof setup>): BudgetScope[] => s.reservations.reserve.mock.calls[0]?.[0] ?? [];
-const reservation = (scopes: Array<Pick<BudgetScope, 'key'>>): Reservation => ({ id: 'r1', scopes: scopes.map((x) => ({ ...x, limitPico: null, loadSpent: async () => 0n, name: 'n' })), estimatePico: usd('1') });
+const reservation = (scopes: Array<Pick<BudgetScope, 'key'>>): Reservation => ({
+  id: 'r1',
+  scopes: scopes.map((x) => ({ ...x, limitPico: null, loadSpent: async () => 0n, name: 'n' })),
+  estimatePico: usd('1'),
+});
 
 describe('BudgetService', () => {
   describe('which budgets a call must fit', () => {
@@ -123,7 +134,11 @@ describe('BudgetService', () => {
     });
 
     it('a refused job budget does not reset: no retry time', async () => {
-      const s = setup({ budget: null, reserve: async (scopes) => ({ ok: false, scope: scopes[0] as BudgetScope }), current: { spentPico: usd('3'), reservedPico: 0n } });
+      const s = setup({
+        budget: null,
+        reserve: async (scopes) => ({ ok: false, scope: scopes[0] as BudgetScope }),
+        current: { spentPico: usd('3'), reservedPico: 0n },
+      });
       const err = await s.service.reserve({ tenantId: T, job: { id: JOB, limitPico: usd('3') } }, usd('0.01')).catch((e: unknown) => e);
       expect(err).toMatchObject({ budget: 'job budget', retryAfterSeconds: undefined });
     });
@@ -139,8 +154,17 @@ describe('BudgetService', () => {
       expect(s.reservations.settle).toHaveBeenCalledWith(r, usd('2'));
       // 79 → 81 of 100 crosses 80 % only
       expect(s.repo.insertAlertOnce).toHaveBeenCalledTimes(1);
-      expect(s.repo.insertAlertOnce).toHaveBeenCalledWith(T, { period: '2026-11-01', threshold: '0.8000', spentUsd: picoToDecimal(usd('81')), limitUsd: '100.000000', at: NOW });
-      expect(s.redis.publish).toHaveBeenCalledWith(EVENTS_CHANNEL, JSON.stringify({ type: 'budget.alert', tenantId: T, threshold: 0.8, spentUsd: 81, limitUsd: 100 }));
+      expect(s.repo.insertAlertOnce).toHaveBeenCalledWith(T, {
+        period: '2026-11-01',
+        threshold: '0.8000',
+        spentUsd: picoToDecimal(usd('81')),
+        limitUsd: '100.000000',
+        at: NOW,
+      });
+      expect(s.redis.publish).toHaveBeenCalledWith(
+        EVENTS_CHANNEL,
+        JSON.stringify({ type: 'budget.alert', tenantId: T, threshold: 0.8, spentUsd: 81, limitUsd: 100 }),
+      );
     });
 
     it('reaching a threshold exactly alerts it; a pico-dollar below does not', async () => {
@@ -198,11 +222,19 @@ describe('BudgetService', () => {
 
     it('without a limit the view reads spend from the ledger (nothing is counted in Redis)', async () => {
       const s = setup({ budget: null });
-      s.repo.listAlerts.mockResolvedValue([Object.assign(new BudgetAlertEntity(), { threshold: '0.5000', spentUsd: '50.000000000001', limitUsd: '100.000000', createdAt: NOW })]);
+      s.repo.listAlerts.mockResolvedValue([
+        Object.assign(new BudgetAlertEntity(), { threshold: '0.5000', spentUsd: '50.000000000001', limitUsd: '100.000000', createdAt: NOW }),
+      ]);
       const view = await s.service.get(T);
       expect(s.ledger.spentPico).toHaveBeenCalledWith(T, { monthOf: NOW });
       expect(s.reservations.current).not.toHaveBeenCalled();
-      expect(view).toMatchObject({ monthlyLimitUsd: null, spentUsd: 12.5, reservedUsd: 0, periodStart: '2026-11-01T00:00:00.000Z', resetsAt: '2026-12-01T00:00:00.000Z' });
+      expect(view).toMatchObject({
+        monthlyLimitUsd: null,
+        spentUsd: 12.5,
+        reservedUsd: 0,
+        periodStart: '2026-11-01T00:00:00.000Z',
+        resetsAt: '2026-12-01T00:00:00.000Z',
+      });
       expect(view.alerts).toEqual([{ threshold: 0.5, spentUsd: 50, limitUsd: 100, at: NOW.toISOString() }]);
     });
   });

@@ -126,7 +126,9 @@ export class BudgetService implements OnModuleInit {
     const { start, end } = monthPeriodUtc(now);
     const budget = await this.repo.find(tenantId);
     const scope = this.tenantScope(tenantId, now, budget);
-    const { spentPico, reservedPico } = scope ? await this.reservations.current(scope) : { spentPico: await this.ledger.spentPico(tenantId, { monthOf: now }), reservedPico: 0n };
+    const { spentPico, reservedPico } = scope
+      ? await this.reservations.current(scope)
+      : { spentPico: await this.ledger.spentPico(tenantId, { monthOf: now }), reservedPico: 0n };
     const alerts = await this.repo.listAlerts(tenantId, start.toISOString().slice(0, 10));
     return {
       monthlyLimitUsd: budget?.monthlyLimitUsd ? Number(budget.monthlyLimitUsd) : null,
@@ -136,7 +138,12 @@ export class BudgetService implements OnModuleInit {
       resetsAt: end.toISOString(),
       spentUsd: picoToUsd(spentPico),
       reservedUsd: picoToUsd(reservedPico),
-      alerts: alerts.map((a) => ({ threshold: Number(a.threshold), spentUsd: picoToUsd(usdToPico(a.spentUsd)), limitUsd: Number(a.limitUsd), at: a.createdAt.toISOString() })),
+      alerts: alerts.map((a) => ({
+        threshold: Number(a.threshold),
+        spentUsd: picoToUsd(usdToPico(a.spentUsd)),
+        limitUsd: Number(a.limitUsd),
+        at: a.createdAt.toISOString(),
+      })),
     };
   }
 
@@ -171,7 +178,13 @@ export class BudgetService implements OnModuleInit {
       // spent / limit >= threshold, in integers: spent * 10000 >= limit * threshold * 10000
       const t = usdToPico(threshold) / 100_000_000n; // threshold with 4 decimals → basis points
       if (spentPico * 10_000n < limit * t || beforePico * 10_000n >= limit * t) continue;
-      const inserted = await this.repo.insertAlertOnce(tenantId, { period, threshold, spentUsd: picoToDecimal(spentPico), limitUsd: budget.monthlyLimitUsd, at: now });
+      const inserted = await this.repo.insertAlertOnce(tenantId, {
+        period,
+        threshold,
+        spentUsd: picoToDecimal(spentPico),
+        limitUsd: budget.monthlyLimitUsd,
+        at: now,
+      });
       if (!inserted) continue;
       const event: BudgetAlertEvent = { tenantId, threshold: Number(threshold), spentUsd: picoToUsd(spentPico), limitUsd: Number(budget.monthlyLimitUsd) };
       this.logger.warn(event, `Budget alert: ${Math.round(Number(threshold) * 100)}% of the monthly budget spent`);

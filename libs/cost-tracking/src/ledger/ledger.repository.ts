@@ -57,11 +57,30 @@ export class LedgerRepository {
       name: 'ledger:insert-many',
       text: INSERT_MANY,
       values: [
-        col((r) => r.attemptId), col((r) => r.tenantId), col((r) => r.apiKeyId), col((r) => r.userId), col((r) => r.jobId), col((r) => r.itemId),
-        col((r) => r.operation), col((r) => r.providerId), col((r) => r.modelId), col((r) => r.inputTokens), col((r) => r.cachedInputTokens),
-        col((r) => r.outputTokens), col((r) => r.reasoningTokens), col((r) => r.costUsd), col((r) => r.premiumModelId), col((r) => r.premiumCostUsd),
-        col((r) => r.latencyMs), col((r) => r.outcome), col((r) => r.errorMessage), col((r) => r.quality), col((r) => r.routingReason),
-        col((r) => r.fallbackFrom), col((r) => r.emulated), col((r) => r.createdAt),
+        col((r) => r.attemptId),
+        col((r) => r.tenantId),
+        col((r) => r.apiKeyId),
+        col((r) => r.userId),
+        col((r) => r.jobId),
+        col((r) => r.itemId),
+        col((r) => r.operation),
+        col((r) => r.providerId),
+        col((r) => r.modelId),
+        col((r) => r.inputTokens),
+        col((r) => r.cachedInputTokens),
+        col((r) => r.outputTokens),
+        col((r) => r.reasoningTokens),
+        col((r) => r.costUsd),
+        col((r) => r.premiumModelId),
+        col((r) => r.premiumCostUsd),
+        col((r) => r.latencyMs),
+        col((r) => r.outcome),
+        col((r) => r.errorMessage),
+        col((r) => r.quality),
+        col((r) => r.routingReason),
+        col((r) => r.fallbackFrom),
+        col((r) => r.emulated),
+        col((r) => r.createdAt),
       ],
     });
     const fresh = new Set(inserted.map((r) => r.attempt_id));
@@ -115,7 +134,15 @@ export class LedgerRepository {
   }
 
   /** Idempotent per key: a replayed cache hit is not counted twice. */
-  async insertSavingOnce(row: { key: string; tenantId: string; jobId: string | null; itemId: string | null; kind: 'cache'; amountUsd: string; at: Date }): Promise<boolean> {
+  async insertSavingOnce(row: {
+    key: string;
+    tenantId: string;
+    jobId: string | null;
+    itemId: string | null;
+    kind: 'cache';
+    amountUsd: string;
+    at: Date;
+  }): Promise<boolean> {
     const rows: unknown[] = await this.calls.manager.query(
       `INSERT INTO cost_savings (key, tenant_id, job_id, item_id, kind, amount_usd, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (key) DO NOTHING RETURNING id`,
@@ -125,7 +152,9 @@ export class LedgerRepository {
   }
 
   /** Many savings in one statement, idempotent per key like insertSavingOnce. */
-  async insertSavings(rows: Array<{ key: string; tenantId: string; jobId: string | null; itemId: string | null; kind: 'cache'; amountUsd: string; at: Date }>): Promise<void> {
+  async insertSavings(
+    rows: Array<{ key: string; tenantId: string; jobId: string | null; itemId: string | null; kind: 'cache'; amountUsd: string; at: Date }>,
+  ): Promise<void> {
     if (rows.length === 0) return;
     const col = <T>(f: (r: (typeof rows)[number]) => T): T[] => rows.map(f);
     await this.calls.manager.query(
@@ -145,10 +174,7 @@ export class LedgerRepository {
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */
-  async page(
-    tenantId: string,
-    options: { jobId?: string; limit: number; after?: { createdAt: Date; id: string } },
-  ): Promise<LlmCallEntity[]> {
+  async page(tenantId: string, options: { jobId?: string; limit: number; after?: { createdAt: Date; id: string } }): Promise<LlmCallEntity[]> {
     const qb = this.calls.createQueryBuilder('c').where('c.tenant_id = :tenantId', { tenantId });
     if (options.jobId) qb.andWhere('c.job_id = :jobId', { jobId: options.jobId });
     if (options.after) qb.andWhere('(c.created_at, c.id) < (:at, :id)', { at: options.after.createdAt, id: options.after.id });

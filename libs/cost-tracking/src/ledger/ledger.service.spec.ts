@@ -108,7 +108,15 @@ describe('LedgerService', () => {
     it('a cache saving is booked under its own key, in exact decimals', async () => {
       const repo = strictMock<LedgerRepository>({ insertSavingOnce: async () => true });
       await new LedgerService(repo, new ManualClock(NOW)).recordSaving({ key: 'cache:item-1', tenantId: T, itemId: 'item-1', amountPico: 1_500_000n, at: NOW });
-      expect(repo.insertSavingOnce).toHaveBeenCalledWith({ key: 'cache:item-1', tenantId: T, jobId: null, itemId: 'item-1', kind: 'cache', amountUsd: '0.000001500000', at: NOW });
+      expect(repo.insertSavingOnce).toHaveBeenCalledWith({
+        key: 'cache:item-1',
+        tenantId: T,
+        jobId: null,
+        itemId: 'item-1',
+        kind: 'cache',
+        amountUsd: '0.000001500000',
+        at: NOW,
+      });
     });
   });
 

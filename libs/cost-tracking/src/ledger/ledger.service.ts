@@ -133,7 +133,15 @@ export class LedgerService implements OnApplicationShutdown {
   /** Books many cache savings in one statement, each once per key (a replayed one is not counted twice). */
   async recordSavings(entries: SavingEntry[]): Promise<void> {
     await this.repo.insertSavings(
-      entries.map((e) => ({ key: e.key, tenantId: e.tenantId, jobId: e.jobId ?? null, itemId: e.itemId ?? null, kind: 'cache', amountUsd: picoToDecimal(e.amountPico), at: e.at })),
+      entries.map((e) => ({
+        key: e.key,
+        tenantId: e.tenantId,
+        jobId: e.jobId ?? null,
+        itemId: e.itemId ?? null,
+        kind: 'cache',
+        amountUsd: picoToDecimal(e.amountPico),
+        at: e.at,
+      })),
     );
   }
 
@@ -165,7 +173,13 @@ export class LedgerService implements OnApplicationShutdown {
       calls: totals.calls,
       inputTokens: totals.inputTokens,
       outputTokens: totals.outputTokens,
-      rows: groups.map((g) => ({ key: g.key, calls: g.calls, inputTokens: g.inputTokens, outputTokens: g.outputTokens, costUsd: picoToUsd(usdToPico(g.costUsd)) })),
+      rows: groups.map((g) => ({
+        key: g.key,
+        calls: g.calls,
+        inputTokens: g.inputTokens,
+        outputTokens: g.outputTokens,
+        costUsd: picoToUsd(usdToPico(g.costUsd)),
+      })),
     };
   }
 

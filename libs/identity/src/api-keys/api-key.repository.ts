@@ -22,7 +22,7 @@ export class ApiKeyRepository {
       .addSelect('u.role', 'creator_role')
       .where('k.prefix = :prefix AND k.revoked_at IS NULL', { prefix })
       .getRawAndEntities();
-    const key = row.entities[0] as ApiKeyEntity & { keyHash: string } | undefined;
+    const key = row.entities[0] as (ApiKeyEntity & { keyHash: string }) | undefined;
     const raw = row.raw[0] as { is_operator: boolean; creator_role: Role | null } | undefined;
     return key ? Object.assign(key, { tenantIsOperator: Boolean(raw?.is_operator), creatorRole: raw?.creator_role ?? null }) : null;
   }
@@ -35,10 +35,7 @@ export class ApiKeyRepository {
     return this.keys.find({ where: { tenantId }, order: { createdAt: 'DESC' } });
   }
 
-  create(
-    tenantId: string,
-    data: { name: string; prefix: string; keyHash: string; role: Role; createdByUserId: string | null },
-  ): Promise<ApiKeyEntity> {
+  create(tenantId: string, data: { name: string; prefix: string; keyHash: string; role: Role; createdByUserId: string | null }): Promise<ApiKeyEntity> {
     return this.keys.save(this.keys.create({ ...data, tenantId, lastUsedAt: null, revokedAt: null }));
   }
 

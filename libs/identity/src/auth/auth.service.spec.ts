@@ -19,7 +19,13 @@ const clock: Clock = { now: () => NOW };
 const config = { jwtSecret: 'unit-test-secret-unit-test-secret!!', jwtExpiresInSeconds: 3600, allowSignup: true } as AppConfig;
 
 function setup(
-  overrides: { users?: Partial<UserRepository>; tenants?: Partial<TenantRepository>; apiKeys?: Partial<ApiKeyRepository>; config?: Partial<AppConfig>; signups?: Partial<SignupRequestRepository> } = {},
+  overrides: {
+    users?: Partial<UserRepository>;
+    tenants?: Partial<TenantRepository>;
+    apiKeys?: Partial<ApiKeyRepository>;
+    config?: Partial<AppConfig>;
+    signups?: Partial<SignupRequestRepository>;
+  } = {},
 ) {
   const users = strictMock<UserRepository>(overrides.users, 'UserRepository');
   const tenants = strictMock<TenantRepository>(overrides.tenants, 'TenantRepository');
@@ -31,11 +37,31 @@ function setup(
   const jwt = new JwtService({ secret: config.jwtSecret });
   const cache = new Map<string, Principal>();
   const verifiedKeys = strictMock<VerifiedKeyCache>({ get: (h) => cache.get(h), set: (h, p) => void cache.set(h, p) }, 'VerifiedKeyCache');
-  const moduleRef = strictMock<ModuleRef>({ get: () => { throw new Error('no usage source'); } }, 'ModuleRef');
+  const moduleRef = strictMock<ModuleRef>(
+    {
+      get: () => {
+        throw new Error('no usage source');
+      },
+    },
+    'ModuleRef',
+  );
   const signups = strictMock<SignupRequestRepository>(overrides.signups, 'SignupRequestRepository');
   const mails: MailMessage[] = [];
   const mailer = strictMock<Mailer>({ sendLater: (m) => void mails.push(m) }, 'Mailer');
-  const service = new AuthService(users, tenants, apiKeys, hasher, jwt, attempts, { ...config, ...overrides.config } as AppConfig, clock, verifiedKeys, moduleRef, signups, mailer);
+  const service = new AuthService(
+    users,
+    tenants,
+    apiKeys,
+    hasher,
+    jwt,
+    attempts,
+    { ...config, ...overrides.config } as AppConfig,
+    clock,
+    verifiedKeys,
+    moduleRef,
+    signups,
+    mailer,
+  );
   return { service, users, tenants, apiKeys, attempts, jwt, signups, mails };
 }
 
@@ -112,7 +138,16 @@ describe('AuthService.signup', () => {
       tenants: {
         createWithOwner: async (input) => ({
           tenant: { id: 't9', name: input.tenant.name, plan: input.tenant.plan, isOperator: false, createdAt: NOW, updatedAt: NOW },
-          owner: { id: 'u9', tenantId: 't9', email: input.owner.email, role: input.owner.role, passwordHash: input.owner.passwordHash, createdAt: NOW, updatedAt: NOW, lastLoginAt: null },
+          owner: {
+            id: 'u9',
+            tenantId: 't9',
+            email: input.owner.email,
+            role: input.owner.role,
+            passwordHash: input.owner.passwordHash,
+            createdAt: NOW,
+            updatedAt: NOW,
+            lastLoginAt: null,
+          },
         }),
       },
     });
@@ -132,7 +167,16 @@ describe('AuthService sign-up with a confirmation mail (SIGNUP_CONFIRM_EMAIL)', 
   const confirmConfig = { signupConfirmEmail: true, publicUrl: 'https://margin.example' };
   const createdFrom = async (input: Parameters<TenantRepository['createWithOwner']>[0]) => ({
     tenant: { id: 't9', name: input.tenant.name, plan: input.tenant.plan, isOperator: false, createdAt: NOW, updatedAt: NOW },
-    owner: { id: 'u9', tenantId: 't9', email: input.owner.email, role: input.owner.role, passwordHash: input.owner.passwordHash, createdAt: NOW, updatedAt: NOW, lastLoginAt: null },
+    owner: {
+      id: 'u9',
+      tenantId: 't9',
+      email: input.owner.email,
+      role: input.owner.role,
+      passwordHash: input.owner.passwordHash,
+      createdAt: NOW,
+      updatedAt: NOW,
+      lastLoginAt: null,
+    },
   });
 
   it('answers a new and a taken address alike; only the new one gets a link, the taken one a notice', async () => {
@@ -194,19 +238,52 @@ describe('AuthService API keys and JWTs', () => {
     const real = generateApiKey();
     const { service } = setup({
       apiKeys: {
-        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false, creatorRole: null }),
+        findActiveByPrefixWithHash: async () => ({
+          id: 'k1',
+          tenantId: 't1',
+          prefix: real.prefix,
+          keyHash: real.hash,
+          role: 'member',
+          createdByUserId: null,
+          name: 'k',
+          createdAt: NOW,
+          lastUsedAt: null,
+          revokedAt: null,
+          tenantIsOperator: false,
+          creatorRole: null,
+        }),
       },
     });
     const forged = `${real.prefix}_${'A'.repeat(43)}`;
     expect(await service.principalFromApiKey(forged)).toBeNull();
-    expect(await service.principalFromApiKey(real.key)).toEqual({ tenantId: 't1', role: 'member', userId: null, apiKeyId: 'k1', via: 'api-key', operator: false });
+    expect(await service.principalFromApiKey(real.key)).toEqual({
+      tenantId: 't1',
+      role: 'member',
+      userId: null,
+      apiKeyId: 'k1',
+      via: 'api-key',
+      operator: false,
+    });
   });
 
   it('verifies a key against the database once, then from memory', async () => {
     const real = generateApiKey();
     const { service, apiKeys } = setup({
       apiKeys: {
-        findActiveByPrefixWithHash: async () => ({ id: 'k1', tenantId: 't1', prefix: real.prefix, keyHash: real.hash, role: 'member', createdByUserId: null, name: 'k', createdAt: NOW, lastUsedAt: null, revokedAt: null, tenantIsOperator: false, creatorRole: null }),
+        findActiveByPrefixWithHash: async () => ({
+          id: 'k1',
+          tenantId: 't1',
+          prefix: real.prefix,
+          keyHash: real.hash,
+          role: 'member',
+          createdByUserId: null,
+          name: 'k',
+          createdAt: NOW,
+          lastUsedAt: null,
+          revokedAt: null,
+          tenantIsOperator: false,
+          creatorRole: null,
+        }),
       },
     });
     await service.principalFromApiKey(real.key);
@@ -223,7 +300,18 @@ describe('AuthService API keys and JWTs', () => {
   it("me() reports the current calendar month in UTC (rolling over at the year's end)", async () => {
     const { service } = setup({
       tenants: { findById: async () => ({ id: 't1', name: 'T', plan: 'pro', isOperator: false, createdAt: NOW, updatedAt: NOW }) },
-      users: { findById: async () => ({ id: 'u1', tenantId: 't1', email: 'a@b.co', role: 'member', passwordHash: 'x', createdAt: NOW, updatedAt: NOW, lastLoginAt: null }) },
+      users: {
+        findById: async () => ({
+          id: 'u1',
+          tenantId: 't1',
+          email: 'a@b.co',
+          role: 'member',
+          passwordHash: 'x',
+          createdAt: NOW,
+          updatedAt: NOW,
+          lastLoginAt: null,
+        }),
+      },
     });
     const me = await service.me({ tenantId: 't1', role: 'member', userId: 'u1', apiKeyId: null, via: 'jwt', operator: false });
     expect(me.usage).toEqual({ periodStart: '2026-12-01T00:00:00.000Z', resetsAt: '2027-01-01T00:00:00.000Z' });

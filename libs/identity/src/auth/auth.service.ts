@@ -51,7 +51,9 @@ export class AuthService implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (this.config.allowSignup && !this.config.signupConfirmEmail) {
-      this.logger.warn('Sign-up is open without a confirmation mail: it answers 409 for a taken email. Set SMTP_URL (or ALLOW_SIGNUP=false) on a public installation.');
+      this.logger.warn(
+        'Sign-up is open without a confirmation mail: it answers 409 for a taken email. Set SMTP_URL (or ALLOW_SIGNUP=false) on a public installation.',
+      );
     }
   }
 
@@ -88,7 +90,8 @@ export class AuthService implements OnApplicationBootstrap {
   async signup(input: { email: string; password: string; tenantName: string }): Promise<SignupResponse | SignupPendingResponse> {
     if (!this.config.allowSignup) throw new SignupClosedError();
     const email = input.email.toLowerCase();
-    if (this.config.signupConfirmEmail) return this.requestSignup({ email, tenantName: input.tenantName, passwordHash: await this.hasher.hash(input.password) });
+    if (this.config.signupConfirmEmail)
+      return this.requestSignup({ email, tenantName: input.tenantName, passwordHash: await this.hasher.hash(input.password) });
     if (await this.users.existsByEmail(email)) throw new EmailTakenError();
     return this.createTenant({ email, tenantName: input.tenantName, passwordHash: await this.hasher.hash(input.password) });
   }

@@ -47,7 +47,7 @@ export class RolesGuard implements CanActivate {
       throw new ForbiddenException(`This action needs the ${required} role or higher`);
     }
     if (operatorOnly && !principal.operator) {
-      throw new ForbiddenException("Only the operator tenant can change installation-wide settings");
+      throw new ForbiddenException('Only the operator tenant can change installation-wide settings');
     }
     return true;
   }

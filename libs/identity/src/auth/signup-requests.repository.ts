@@ -28,10 +28,9 @@ export class SignupRequestRepository {
 
   /** Takes a live request out (once: a link works one time). */
   async take(tokenHash: string, at: Date): Promise<SignupRequest | null> {
-    const rows = (await this.db.query(
-      `DELETE FROM signup_requests WHERE token_hash = $1 RETURNING email, tenant_name, password_hash, expires_at`,
-      [tokenHash],
-    )) as [Array<{ email: string; tenant_name: string; password_hash: string; expires_at: Date }>, number];
+    const rows = (await this.db.query(`DELETE FROM signup_requests WHERE token_hash = $1 RETURNING email, tenant_name, password_hash, expires_at`, [
+      tokenHash,
+    ])) as [Array<{ email: string; tenant_name: string; password_hash: string; expires_at: Date }>, number];
     const row = rows[0][0];
     if (!row || new Date(row.expires_at) < at) return null;
     return { email: row.email, tenantName: row.tenant_name, passwordHash: row.password_hash };

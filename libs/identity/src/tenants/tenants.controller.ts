@@ -26,11 +26,7 @@ export class TenantsController {
   @Patch(':id')
   @ApiOperation({ summary: "Change a tenant's plan (the operator tenant's owner only)" })
   @ApiOkResponse({ type: TenantDto })
-  update(
-    @CurrentPrincipal() principal: Principal,
-    @Param('id', new ParseUUIDPipe()) id: string,
-    @Body() body: UpdateTenantDto,
-  ): Promise<TenantView> {
+  update(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: UpdateTenantDto): Promise<TenantView> {
     return this.tenants.changePlan(principal, id, body.plan);
   }
 }

@@ -10,7 +10,8 @@ import { UsersService } from './users.service';
 
 const hasher = new PasswordHasher({ N: 1024, r: 8, p: 1 });
 const at = new Date('2026-01-01T00:00:00Z');
-const user = (id: string, role: UserEntity['role']): UserEntity => ({ id, tenantId: 't1', email: `${id}@x.co`, role, createdAt: at, updatedAt: at, lastLoginAt: null }) as UserEntity;
+const user = (id: string, role: UserEntity['role']): UserEntity =>
+  ({ id, tenantId: 't1', email: `${id}@x.co`, role, createdAt: at, updatedAt: at, lastLoginAt: null }) as UserEntity;
 const as = (role: Principal['role']): Principal => ({ tenantId: 't1', role, userId: 'me', apiKeyId: null, via: 'jwt', operator: false });
 
 /** The service with the given user repository; keys and the verified-key cache as strict mocks the test can inspect. */

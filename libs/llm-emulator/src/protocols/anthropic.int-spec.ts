@@ -13,7 +13,13 @@ const INPUT_SCHEMA = {
     score: { type: 'number', minimum: 0, maximum: 1 },
     contact: { $ref: '#/$defs/contact' },
   },
-  $defs: { contact: { type: 'object', properties: { email: { type: 'string', format: 'email' }, url: { type: ['string', 'null'], format: 'uri' } }, required: ['email'] } },
+  $defs: {
+    contact: {
+      type: 'object',
+      properties: { email: { type: 'string', format: 'email' }, url: { type: ['string', 'null'], format: 'uri' } },
+      required: ['email'],
+    },
+  },
 };
 const SYSTEM = 'You are a music critic.';
 const MESSAGES: Anthropic.MessageParam[] = [{ role: 'user', content: 'Analyze the song "Yesterday" by the Beatles.' }];
@@ -42,7 +48,12 @@ describe('Anthropic protocol (official @anthropic-ai/sdk)', () => {
     expect(data.role).toBe('assistant');
     expect(data.stop_reason).toBe('end_turn');
     expect(data.content[0]!.type).toBe('text');
-    expect(data.usage).toMatchObject({ input_tokens: expect.any(Number), output_tokens: expect.any(Number), cache_read_input_tokens: 0, cache_creation_input_tokens: 0 });
+    expect(data.usage).toMatchObject({
+      input_tokens: expect.any(Number),
+      output_tokens: expect.any(Number),
+      cache_read_input_tokens: 0,
+      cache_creation_input_tokens: 0,
+    });
   });
 
   it('streams message_start … message_stop with usage, matching the non-streamed answer', async () => {
@@ -64,7 +75,14 @@ describe('Anthropic protocol (official @anthropic-ai/sdk)', () => {
       { name: 'other_tool', description: 'unused', input_schema: { type: 'object', properties: { q: { type: 'string' } } } },
       { name: 'record_song', description: 'Record the analysis', input_schema: INPUT_SCHEMA },
     ];
-    const msg = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 1024, system: SYSTEM, messages: MESSAGES, tools, tool_choice: { type: 'tool', name: 'record_song' } });
+    const msg = await client.messages.create({
+      model: 'claude-haiku-4-5',
+      max_tokens: 1024,
+      system: SYSTEM,
+      messages: MESSAGES,
+      tools,
+      tool_choice: { type: 'tool', name: 'record_song' },
+    });
     expect(msg.stop_reason).toBe('tool_use');
     const block = msg.content[0]!;
     expect(block.type).toBe('tool_use');
@@ -74,7 +92,14 @@ describe('Anthropic protocol (official @anthropic-ai/sdk)', () => {
     expect(validateJsonSchema(INPUT_SCHEMA, block.input)).toEqual([]);
 
     // streamed tool use arrives as input_json_delta and parses to the same input
-    const stream = client.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 1024, system: SYSTEM, messages: MESSAGES, tools, tool_choice: { type: 'tool', name: 'record_song' } });
+    const stream = client.messages.stream({
+      model: 'claude-haiku-4-5',
+      max_tokens: 1024,
+      system: SYSTEM,
+      messages: MESSAGES,
+      tools,
+      tool_choice: { type: 'tool', name: 'record_song' },
+    });
     const final = await stream.finalMessage();
     const streamed = final.content[0]!;
     expect(streamed.type === 'tool_use' && streamed.input).toEqual(block.input);
@@ -114,10 +139,14 @@ describe('Anthropic protocol (official @anthropic-ai/sdk)', () => {
   });
 
   it('injects 500 and 401 and rejects unknown models, in the Anthropic error shape', async () => {
-    const e500 = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: MESSAGES }, { headers: { 'x-emulator-fault': '500' } }).catch((e: unknown) => e);
+    const e500 = await client.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: MESSAGES }, { headers: { 'x-emulator-fault': '500' } })
+      .catch((e: unknown) => e);
     expect(e500).toBeInstanceOf(InternalServerError);
     expect((e500 as InternalServerError).error).toMatchObject({ type: 'error', error: { type: 'api_error' } });
-    const e401 = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: MESSAGES }, { headers: { 'x-emulator-fault': '401' } }).catch((e: unknown) => e);
+    const e401 = await client.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: MESSAGES }, { headers: { 'x-emulator-fault': '401' } })
+      .catch((e: unknown) => e);
     expect(e401).toBeInstanceOf(AuthenticationError);
     const e404 = await client.messages.create({ model: 'claude-9', max_tokens: 20, messages: MESSAGES }).catch((e: unknown) => e);
     expect(e404).toBeInstanceOf(NotFoundError);
@@ -125,7 +154,10 @@ describe('Anthropic protocol (official @anthropic-ai/sdk)', () => {
   });
 
   it('cuts a stream mid-way: the SDK stream fails without message_stop', async () => {
-    const stream = client.messages.stream({ model: 'claude-haiku-4-5', max_tokens: 1024, messages: MESSAGES }, { headers: { 'x-emulator-fault': 'stream-cut' } });
+    const stream = client.messages.stream(
+      { model: 'claude-haiku-4-5', max_tokens: 1024, messages: MESSAGES },
+      { headers: { 'x-emulator-fault': 'stream-cut' } },
+    );
     const seen: string[] = [];
     const consume = async (): Promise<void> => {
       for await (const event of stream) seen.push(event.type);
@@ -150,7 +182,9 @@ describe('Anthropic protocol (official @anthropic-ai/sdk)', () => {
 
   it('hangs until the SDK times out', async () => {
     const started = Date.now();
-    const err = await client.messages.create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: MESSAGES }, { headers: { 'x-emulator-fault': 'hang' }, timeout: 300 }).catch((e: unknown) => e);
+    const err = await client.messages
+      .create({ model: 'claude-haiku-4-5', max_tokens: 20, messages: MESSAGES }, { headers: { 'x-emulator-fault': 'hang' }, timeout: 300 })
+      .catch((e: unknown) => e);
     // APIConnectionTimeoutError outside Jest (see the OpenAI suite for why only the parent class shows here)
     expect(err).toBeInstanceOf(APIConnectionError);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
@@ -169,7 +203,9 @@ describe('Anthropic protocol (official @anthropic-ai/sdk)', () => {
   });
 
   it('reports cache creation then cache reads for cache_control breakpoints', async () => {
-    const system: Anthropic.TextBlockParam[] = [{ type: 'text', text: `Catalogue notes. ${'Long reference material about the catalogue. '.repeat(110)}`, cache_control: { type: 'ephemeral' } }];
+    const system: Anthropic.TextBlockParam[] = [
+      { type: 'text', text: `Catalogue notes. ${'Long reference material about the catalogue. '.repeat(110)}`, cache_control: { type: 'ephemeral' } },
+    ];
     const first = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 30, system, messages: [{ role: 'user', content: 'Question one?' }] });
     const second = await client.messages.create({ model: 'claude-sonnet-4-5', max_tokens: 30, system, messages: [{ role: 'user', content: 'Question two?' }] });
     expect(first.usage.cache_creation_input_tokens).toBeGreaterThanOrEqual(1024);

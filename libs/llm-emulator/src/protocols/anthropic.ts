@@ -108,8 +108,16 @@ export function anthropicModelObject(m: ResolvedModel): Record<string, unknown> 
 }
 
 export function anthropicListModels(rt: Runtime, res: ServerResponse): void {
-  const data = rt.config.models.map((e) => rt.findModel(e.name)).filter((m): m is ResolvedModel => m !== undefined).map(anthropicModelObject);
-  sendJson(res, 200, { data, has_more: false, first_id: data[0]?.['id'] ?? null, last_id: data[data.length - 1]?.['id'] ?? null }, anthropicSpec.requestIdHeaders());
+  const data = rt.config.models
+    .map((e) => rt.findModel(e.name))
+    .filter((m): m is ResolvedModel => m !== undefined)
+    .map(anthropicModelObject);
+  sendJson(
+    res,
+    200,
+    { data, has_more: false, first_id: data[0]?.['id'] ?? null, last_id: data[data.length - 1]?.['id'] ?? null },
+    anthropicSpec.requestIdHeaders(),
+  );
 }
 
 export function anthropicGetModel(rt: Runtime, res: ServerResponse, id: string): void {
@@ -280,7 +288,12 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
         {
           type: 'message_delta',
           delta: { stop_reason: stopReason(g), stop_sequence: g.stopSequence ?? null },
-          usage: { input_tokens: inputTokens(g), cache_creation_input_tokens: cacheCreation, cache_read_input_tokens: cacheRead, output_tokens: g.completionTokens },
+          usage: {
+            input_tokens: inputTokens(g),
+            cache_creation_input_tokens: cacheCreation,
+            cache_read_input_tokens: cacheRead,
+            output_tokens: g.completionTokens,
+          },
         },
         'message_delta',
       ) +

@@ -27,7 +27,14 @@ export function unixSeconds(): number {
 }
 
 /** Keys are checked only when `apiKeys` is configured; the 401 fault always refuses. */
-export function authorize(rt: Runtime, spec: ProtocolSpec, res: ServerResponse, key: string | undefined, fault: FaultKind | undefined, messages: { missing: string; invalid: string; code?: string }): boolean {
+export function authorize(
+  rt: Runtime,
+  spec: ProtocolSpec,
+  res: ServerResponse,
+  key: string | undefined,
+  fault: FaultKind | undefined,
+  messages: { missing: string; invalid: string; code?: string },
+): boolean {
   if (fault === '401') {
     sendError(res, spec, 'authentication', `${messages.invalid} (emulated fault)`, { code: messages.code ?? null });
     return false;

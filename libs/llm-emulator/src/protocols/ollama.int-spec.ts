@@ -39,7 +39,16 @@ describe('Ollama protocol (official ollama SDK)', () => {
 
   it('lists the configured models (/api/tags) and answers /api/version', async () => {
     const { models } = await ollama.list();
-    expect(models.map((m) => m.name)).toEqual(['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini:latest', 'gpt-4.1-mini:latest', 'gpt-4o:latest', 'claude-haiku-4-5:latest', 'claude-sonnet-4-5:latest']);
+    expect(models.map((m) => m.name)).toEqual([
+      'qwen3:8b',
+      'llama3.1:8b',
+      'mistral:7b',
+      'gpt-4o-mini:latest',
+      'gpt-4.1-mini:latest',
+      'gpt-4o:latest',
+      'claude-haiku-4-5:latest',
+      'claude-sonnet-4-5:latest',
+    ]);
     expect(models[0]!.details.family).toBe('qwen3');
     expect(models[0]!.digest).toMatch(/^[0-9a-f]{64}$/);
     const { version } = await ollama.version();
@@ -77,7 +86,12 @@ describe('Ollama protocol (official ollama SDK)', () => {
   it('returns JSON valid against `format` (JSON schema) and any object for format "json"', async () => {
     const r = await ollama.chat({ model: 'qwen3:8b', messages: MESSAGES, format: SCHEMA, stream: false });
     expect(validateJsonSchema(SCHEMA, JSON.parse(r.message.content))).toEqual([]);
-    const j = await ollama.chat({ model: 'mistral:7b', messages: [{ role: 'user', content: 'Give me JSON with "title" and "tags".' }], format: 'json', stream: false });
+    const j = await ollama.chat({
+      model: 'mistral:7b',
+      messages: [{ role: 'user', content: 'Give me JSON with "title" and "tags".' }],
+      format: 'json',
+      stream: false,
+    });
     expect(Object.keys(JSON.parse(j.message.content) as object)).toEqual(['title', 'tags']);
   });
 
@@ -88,7 +102,12 @@ describe('Ollama protocol (official ollama SDK)', () => {
   });
 
   it('answers /api/generate', async () => {
-    const r = await ollama.generate({ model: 'qwen3:8b', system: 'You are a music critic.', prompt: 'Analyze the song "Yesterday" by the Beatles.', stream: false });
+    const r = await ollama.generate({
+      model: 'qwen3:8b',
+      system: 'You are a music critic.',
+      prompt: 'Analyze the song "Yesterday" by the Beatles.',
+      stream: false,
+    });
     const chat = await ollama.chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false });
     expect(r.response).toBe(chat.message.content);
     expect(r.prompt_eval_count).toBe(chat.prompt_eval_count);
@@ -100,11 +119,17 @@ describe('Ollama protocol (official ollama SDK)', () => {
     expect(missing.name).toBe('ResponseError');
     expect(missing.status_code).toBe(404);
     expect(missing.error).toBe('model "nope:1b" not found, try pulling it first');
-    const e500 = (await withHeaders({ 'x-emulator-fault': '500' }).chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false }).catch((e: unknown) => e)) as OllamaError;
+    const e500 = (await withHeaders({ 'x-emulator-fault': '500' })
+      .chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false })
+      .catch((e: unknown) => e)) as OllamaError;
     expect(e500.status_code).toBe(500);
-    const e401 = (await withHeaders({ 'x-emulator-fault': '401' }).chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false }).catch((e: unknown) => e)) as OllamaError;
+    const e401 = (await withHeaders({ 'x-emulator-fault': '401' })
+      .chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false })
+      .catch((e: unknown) => e)) as OllamaError;
     expect(e401.status_code).toBe(401);
-    const e429 = (await withHeaders({ 'x-emulator-fault': '429' }).chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false }).catch((e: unknown) => e)) as OllamaError;
+    const e429 = (await withHeaders({ 'x-emulator-fault': '429' })
+      .chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false })
+      .catch((e: unknown) => e)) as OllamaError;
     expect(e429.status_code).toBe(429);
   });
 

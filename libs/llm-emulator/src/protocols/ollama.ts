@@ -70,7 +70,16 @@ export function ollamaPs(rt: Runtime, res: ServerResponse): void {
   const expires = new Date(Date.now() + 5 * 60_000).toISOString();
   const models = listModels(rt)
     .filter((m) => m.protocol === 'ollama')
-    .map((m) => ({ name: tagName(m), model: tagName(m), size: m.sizeBytes, digest: digestOf(m), details: details(m), expires_at: expires, size_vram: m.sizeBytes, context_length: m.contextWindow }));
+    .map((m) => ({
+      name: tagName(m),
+      model: tagName(m),
+      size: m.sizeBytes,
+      digest: digestOf(m),
+      details: details(m),
+      expires_at: expires,
+      size_vram: m.sizeBytes,
+      context_length: m.contextWindow,
+    }));
   sendJson(res, 200, { models });
 }
 
@@ -108,7 +117,8 @@ function normalizeMessages(raw: unknown[]): PromptMessage[] {
     const parts = [asString(m['content']) ?? ''];
     if (Array.isArray(m['tool_calls'])) {
       for (const call of m['tool_calls']) {
-        if (isRecord(call) && isRecord(call['function'])) parts.push(`${asString(call['function']['name']) ?? ''}(${JSON.stringify(call['function']['arguments'] ?? {})})`);
+        if (isRecord(call) && isRecord(call['function']))
+          parts.push(`${asString(call['function']['name']) ?? ''}(${JSON.stringify(call['function']['arguments'] ?? {})})`);
       }
     }
     return { role, text: parts.filter((p) => p.length > 0).join('\n'), images: Array.isArray(m['images']) ? m['images'].length : 0 };

@@ -24,7 +24,13 @@ describe('OpenAI protocol (official openai SDK)', () => {
   let client: OpenAI;
 
   beforeAll(async () => {
-    emu = createEmulator({ timeScale: 0, models: [{ name: 'rpm-one', protocol: 'openai', rpm: 1, tpm: 100000 }, { name: 'tpm-small', protocol: 'openai', tpm: 300 }] });
+    emu = createEmulator({
+      timeScale: 0,
+      models: [
+        { name: 'rpm-one', protocol: 'openai', rpm: 1, tpm: 100000 },
+        { name: 'tpm-small', protocol: 'openai', tpm: 300 },
+      ],
+    });
     const { url } = await emu.listen(0);
     client = new OpenAI({ apiKey: 'sk-test', baseURL: `${url}/v1`, maxRetries: 0 });
   });
@@ -88,9 +94,15 @@ describe('OpenAI protocol (official openai SDK)', () => {
   });
 
   it('supports json_object mode (and requires the word json)', async () => {
-    const r = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'Reply in JSON with "title" and "rating".' }], response_format: { type: 'json_object' } });
+    const r = await client.chat.completions.create({
+      model: 'gpt-4o',
+      messages: [{ role: 'user', content: 'Reply in JSON with "title" and "rating".' }],
+      response_format: { type: 'json_object' },
+    });
     expect(Object.keys(JSON.parse(r.choices[0]!.message.content!) as object)).toEqual(['title', 'rating']);
-    await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } })).rejects.toMatchObject({ status: 400 });
+    await expect(
+      client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], response_format: { type: 'json_object' } }),
+    ).rejects.toMatchObject({ status: 400 });
   });
 
   it('answers forced tool calls with schema-valid arguments', async () => {
@@ -141,21 +153,29 @@ describe('OpenAI protocol (official openai SDK)', () => {
     const tpm = await client.chat.completions.create({ model: 'tpm-small', messages: PROMPT, max_tokens: 1000 }).catch((e: unknown) => e);
     expect(tpm).toBeInstanceOf(RateLimitError);
     expect((tpm as RateLimitError).type).toBe('tokens');
-    const forced = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '429' } }).catch((e: unknown) => e);
+    const forced = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '429' } })
+      .catch((e: unknown) => e);
     expect(forced).toBeInstanceOf(RateLimitError);
     expect((forced as RateLimitError).headers?.get('retry-after')).toBe('1');
     expect((forced as RateLimitError).headers?.get('x-ratelimit-remaining-requests')).toBe('0');
   });
 
   it('injects 500, 503 and 401 in the OpenAI error shape', async () => {
-    const e500 = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '500' } }).catch((e: unknown) => e);
+    const e500 = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '500' } })
+      .catch((e: unknown) => e);
     expect(e500).toBeInstanceOf(InternalServerError);
     expect((e500 as InternalServerError).status).toBe(500);
     expect((e500 as InternalServerError).type).toBe('server_error');
     expect((e500 as InternalServerError).headers?.get('x-margin-emulator')).toBe('1');
-    const e503 = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '503' } }).catch((e: unknown) => e);
+    const e503 = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '503' } })
+      .catch((e: unknown) => e);
     expect((e503 as InternalServerError).status).toBe(503);
-    const e401 = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '401' } }).catch((e: unknown) => e);
+    const e401 = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': '401' } })
+      .catch((e: unknown) => e);
     expect(e401).toBeInstanceOf(AuthenticationError);
     expect((e401 as AuthenticationError).code).toBe('invalid_api_key');
   });
@@ -172,7 +192,10 @@ describe('OpenAI protocol (official openai SDK)', () => {
   });
 
   it('cuts a stream mid-way: the SDK stream throws and no usage arrives', async () => {
-    const stream = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT, stream: true, stream_options: { include_usage: true } }, { headers: { 'x-emulator-fault': 'stream-cut' } });
+    const stream = await client.chat.completions.create(
+      { model: 'gpt-4o-mini', messages: PROMPT, stream: true, stream_options: { include_usage: true } },
+      { headers: { 'x-emulator-fault': 'stream-cut' } },
+    );
     let usage: unknown;
     let text = '';
     const consume = async (): Promise<void> => {
@@ -187,11 +210,17 @@ describe('OpenAI protocol (official openai SDK)', () => {
   });
 
   it('cuts a non-streaming answer mid-body', async () => {
-    await expect(client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': 'stream-cut' } })).rejects.toThrow();
+    await expect(
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': 'stream-cut' } }),
+    ).rejects.toThrow();
   });
 
   it('returns unparseable content for malformed-json and schema-violating JSON for schema-violation', async () => {
-    const body = { model: 'gpt-4o-mini', messages: PROMPT, response_format: { type: 'json_schema' as const, json_schema: { name: 'song', schema: SCHEMA, strict: true } } };
+    const body = {
+      model: 'gpt-4o-mini',
+      messages: PROMPT,
+      response_format: { type: 'json_schema' as const, json_schema: { name: 'song', schema: SCHEMA, strict: true } },
+    };
     const bad = await client.chat.completions.create(body, { headers: { 'x-emulator-fault': 'malformed-json' } });
     expect(() => JSON.parse(bad.choices[0]!.message.content!) as unknown).toThrow();
     const violating = await client.chat.completions.create(body, { headers: { 'x-emulator-fault': 'schema-violation' } });
@@ -200,7 +229,9 @@ describe('OpenAI protocol (official openai SDK)', () => {
 
   it('hangs until the SDK times out', async () => {
     const started = Date.now();
-    const err = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': 'hang' }, timeout: 300 }).catch((e: unknown) => e);
+    const err = await client.chat.completions
+      .create({ model: 'gpt-4o-mini', messages: PROMPT }, { headers: { 'x-emulator-fault': 'hang' }, timeout: 300 })
+      .catch((e: unknown) => e);
     // Outside Jest this is APIConnectionTimeoutError. Inside Jest's sandbox the fetch AbortError is a
     // DOMException from another realm, which the SDK's castToError() wraps without its name, so only the
     // parent class APIConnectionError is observable here; the elapsed time shows it was the timeout.
@@ -219,7 +250,13 @@ describe('OpenAI protocol (official openai SDK)', () => {
   it('reports cached prompt tokens for a repeated long prefix', async () => {
     const system = `You are a careful analyst. ${'Background material about the catalogue. '.repeat(120)}`;
     const ask = (q: string): Promise<OpenAI.ChatCompletion> =>
-      client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: system }, { role: 'user', content: q }] });
+      client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages: [
+          { role: 'system', content: system },
+          { role: 'user', content: q },
+        ],
+      });
     const first = await ask('First question about the catalogue?');
     const second = await ask('Second question about the catalogue?');
     expect(first.usage!.prompt_tokens_details!.cached_tokens).toBe(0);

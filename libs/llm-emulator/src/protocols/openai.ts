@@ -40,7 +40,10 @@ export const openaiSpec: ProtocolSpec = {
   name: 'openai',
   error(kind, message, detail) {
     const [status, type] = OPENAI_ERRORS[kind];
-    return { status, body: { error: { message, type: kind === 'rate_limit' ? detail?.type ?? type : type, param: detail?.param ?? null, code: detail?.code ?? null } } };
+    return {
+      status,
+      body: { error: { message, type: kind === 'rate_limit' ? (detail?.type ?? type) : type, param: detail?.param ?? null, code: detail?.code ?? null } },
+    };
   },
   rateLimitHeaders: openaiRateLimitHeaders,
   requestIdHeaders: () => ({ 'x-request-id': randomId('req_', 32), 'openai-version': '2020-10-01', 'openai-organization': 'margin-emulator' }),
@@ -70,7 +73,8 @@ function normalizeMessages(raw: unknown[]): PromptMessage[] {
     const parts = [text];
     if (Array.isArray(m['tool_calls'])) {
       for (const call of m['tool_calls']) {
-        if (isRecord(call) && isRecord(call['function'])) parts.push(`${asString(call['function']['name']) ?? ''}(${asString(call['function']['arguments']) ?? ''})`);
+        if (isRecord(call) && isRecord(call['function']))
+          parts.push(`${asString(call['function']['name']) ?? ''}(${asString(call['function']['arguments']) ?? ''})`);
       }
     }
     return { role, text: parts.filter((p) => p.length > 0).join('\n'), images };
@@ -99,7 +103,10 @@ export function openaiModelObject(m: ResolvedModel): Record<string, unknown> {
 }
 
 export function openaiListModels(rt: Runtime, res: ServerResponse): void {
-  const data = rt.config.models.map((e) => rt.findModel(e.name)).filter((m): m is ResolvedModel => m !== undefined).map(openaiModelObject);
+  const data = rt.config.models
+    .map((e) => rt.findModel(e.name))
+    .filter((m): m is ResolvedModel => m !== undefined)
+    .map(openaiModelObject);
   sendJson(res, 200, { object: 'list', data }, openaiSpec.requestIdHeaders());
 }
 
@@ -112,7 +119,8 @@ export function openaiGetModel(rt: Runtime, res: ServerResponse, id: string): vo
 export function openaiAuthorize(rt: Runtime, req: IncomingMessage, res: ServerResponse, fault: FaultKind | undefined): boolean {
   const key = bearerToken(req);
   return authorize(rt, openaiSpec, res, key, fault, {
-    missing: "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
+    missing:
+      "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
     invalid: `Incorrect API key provided: ${key ? `${key.slice(0, 3)}***${key.slice(-4)}` : ''}. You can find your API key at https://platform.openai.com/account/api-keys.`,
     code: 'invalid_api_key',
   });
@@ -127,7 +135,10 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
   if (!modelName) return sendError(res, spec, 'invalid_request', 'you must provide a model parameter', { param: 'model' });
   const model = rt.findModel(modelName);
   if (!model) {
-    return sendError(res, spec, 'not_found', `The model \`${modelName}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
+    return sendError(res, spec, 'not_found', `The model \`${modelName}\` does not exist or you do not have access to it.`, {
+      code: 'model_not_found',
+      param: 'model',
+    });
   }
   if (!Array.isArray(b['messages']) || b['messages'].length === 0) {
     return sendError(res, spec, 'invalid_request', "Missing required parameter: 'messages'.", { param: 'messages', code: 'missing_required_parameter' });
@@ -142,18 +153,33 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
     if (rf['type'] === 'json_schema') {
       const js = rf['json_schema'];
       if (!isRecord(js) || !isRecord(js['schema'])) {
-        return sendError(res, spec, 'invalid_request', "Missing required parameter: 'response_format.json_schema.schema'.", { param: 'response_format.json_schema', code: 'missing_required_parameter' });
+        return sendError(res, spec, 'invalid_request', "Missing required parameter: 'response_format.json_schema.schema'.", {
+          param: 'response_format.json_schema',
+          code: 'missing_required_parameter',
+        });
       }
       schemaName = asString(js['name']) ?? 'response';
       output = { kind: 'schema', schema: js['schema'], name: schemaName };
       schemaTexts.push(canonicalJson(js['schema']));
     } else if (rf['type'] === 'json_object') {
       if (!messages.some((m) => /json/i.test(m.text))) {
-        return sendError(res, spec, 'invalid_request', "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", { param: 'messages' });
+        return sendError(
+          res,
+          spec,
+          'invalid_request',
+          "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+          { param: 'messages' },
+        );
       }
       output = { kind: 'json' };
     } else if (rf['type'] !== undefined && rf['type'] !== 'text') {
-      return sendError(res, spec, 'invalid_request', `Invalid value: '${String(rf['type'])}'. Supported values are: 'json_object', 'json_schema', and 'text'.`, { param: 'response_format.type', code: 'invalid_value' });
+      return sendError(
+        res,
+        spec,
+        'invalid_request',
+        `Invalid value: '${String(rf['type'])}'. Supported values are: 'json_object', 'json_schema', and 'text'.`,
+        { param: 'response_format.type', code: 'invalid_value' },
+      );
     }
   }
 
@@ -168,7 +194,14 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
       const name = asString(tc['function']['name']);
       forcedTool = tools.find((t) => t.name === name);
       toolFinish = 'stop';
-      if (!forcedTool) return sendError(res, spec, 'invalid_request', `Invalid value for 'tool_choice': no function named '${name ?? ''}' was specified in the 'tools' parameter.`, { param: 'tool_choice' });
+      if (!forcedTool)
+        return sendError(
+          res,
+          spec,
+          'invalid_request',
+          `Invalid value for 'tool_choice': no function named '${name ?? ''}' was specified in the 'tools' parameter.`,
+          { param: 'tool_choice' },
+        );
     }
   }
   if (forcedTool) output = { kind: 'schema', schema: forcedTool.parameters, name: forcedTool.name };
@@ -204,7 +237,17 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
   const asToolCall = callTool !== undefined;
   const finishReason = (g: Generation): string => (g.finishReason === 'length' ? 'length' : asToolCall ? toolFinish : 'stop');
   const chunk = (choices: unknown[], extra: Record<string, unknown> = {}): string =>
-    sse({ id, object: 'chat.completion.chunk', created, model: modelName, service_tier: 'default', system_fingerprint: fingerprint, choices, ...(includeUsage ? { usage: null } : {}), ...extra });
+    sse({
+      id,
+      object: 'chat.completion.chunk',
+      created,
+      model: modelName,
+      service_tier: 'default',
+      system_fingerprint: fingerprint,
+      choices,
+      ...(includeUsage ? { usage: null } : {}),
+      ...extra,
+    });
 
   const renderer: Renderer = {
     body: (g) => ({
@@ -216,7 +259,13 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
         {
           index: 0,
           message: callTool
-            ? { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: [{ id: callId, type: 'function', function: { name: callTool.name, arguments: g.text } }] }
+            ? {
+                role: 'assistant',
+                content: null,
+                refusal: null,
+                annotations: [],
+                tool_calls: [{ id: callId, type: 'function', function: { name: callTool.name, arguments: g.text } }],
+              }
             : { role: 'assistant', content: g.text, refusal: null, annotations: [] },
           logprobs: null,
           finish_reason: finishReason(g),
@@ -232,17 +281,40 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
         {
           index: 0,
           delta: callTool
-            ? { role: 'assistant', content: null, tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: callTool.name, arguments: '' } }], refusal: null }
+            ? {
+                role: 'assistant',
+                content: null,
+                tool_calls: [{ index: 0, id: callId, type: 'function', function: { name: callTool.name, arguments: '' } }],
+                refusal: null,
+              }
             : { role: 'assistant', content: '', refusal: null },
           logprobs: null,
           finish_reason: null,
         },
       ]),
     streamPiece: (piece) =>
-      chunk([{ index: 0, delta: asToolCall ? { tool_calls: [{ index: 0, function: { arguments: piece } }] } : { content: piece }, logprobs: null, finish_reason: null }]),
+      chunk([
+        {
+          index: 0,
+          delta: asToolCall ? { tool_calls: [{ index: 0, function: { arguments: piece } }] } : { content: piece },
+          logprobs: null,
+          finish_reason: null,
+        },
+      ]),
     streamTail: (g) =>
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(g) }]) +
-      (includeUsage ? sse({ id, object: 'chat.completion.chunk', created, model: modelName, service_tier: 'default', system_fingerprint: fingerprint, choices: [], usage: usage(g) }) : '') +
+      (includeUsage
+        ? sse({
+            id,
+            object: 'chat.completion.chunk',
+            created,
+            model: modelName,
+            service_tier: 'default',
+            system_fingerprint: fingerprint,
+            choices: [],
+            usage: usage(g),
+          })
+        : '') +
       sse('[DONE]'),
   };
 

@@ -28,7 +28,8 @@ export class ModelPriceInputDto {
 
   @ApiPropertyOptional({ format: 'date-time', description: 'When it takes effect (default now; never in the past)' })
   @IsOptional()
-  @IsISO8601({ strict: true }) @IsSupportedTime()
+  @IsISO8601({ strict: true })
+  @IsSupportedTime()
   effectiveFrom?: string;
 }
 

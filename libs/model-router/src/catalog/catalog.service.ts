@@ -114,9 +114,8 @@ export class CatalogService {
     const price = this.snapshot.priceAt(modelId, at);
     if (!model) throw new NotFoundError('Model');
     if (!price) throw new NoPriceError(modelId, at);
-    const gpu = model.tier === 'local' && model.gpuUsdPerHour !== null
-      ? { usdPerHour: model.gpuUsdPerHour, parallelSlots: model.parallelSlots, latencyMs }
-      : undefined;
+    const gpu =
+      model.tier === 'local' && model.gpuUsdPerHour !== null ? { usdPerHour: model.gpuUsdPerHour, parallelSlots: model.parallelSlots, latencyMs } : undefined;
     return costOf(price, usage, gpu);
   }
 

@@ -81,7 +81,10 @@ export class OpenAiGatewayController {
       object: 'list',
       data: [
         ...Object.keys(ALIASES).map((id) => ({ id, object: 'model' as const, created, owned_by: 'margin' })),
-        ...this.catalog.allModels().filter((m) => m.enabled).map((m) => ({ id: m.id, object: 'model' as const, created, owned_by: m.providerId })),
+        ...this.catalog
+          .allModels()
+          .filter((m) => m.enabled)
+          .map((m) => ({ id: m.id, object: 'model' as const, created, owned_by: m.providerId })),
       ],
     };
   }
@@ -119,7 +122,14 @@ export class OpenAiGatewayController {
         object: 'chat.completion',
         created,
         model: outcome.modelId,
-        choices: [{ index: 0, message: { role: 'assistant', content: outcome.result.text, refusal: null }, logprobs: null, finish_reason: FINISH[outcome.result.finishReason] }],
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: outcome.result.text, refusal: null },
+            logprobs: null,
+            finish_reason: FINISH[outcome.result.finishReason],
+          },
+        ],
         usage: this.usage(outcome.result),
       });
       await outcome.settled;
@@ -156,7 +166,9 @@ export class OpenAiGatewayController {
       begin(outcome.modelId);
       res.write(`data: ${JSON.stringify(chunk(outcome.modelId, {}, FINISH[outcome.result.finishReason]))}\n\n`);
       if (body.stream_options?.include_usage) {
-        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: outcome.modelId, choices: [], usage: this.usage(outcome.result) })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: outcome.modelId, choices: [], usage: this.usage(outcome.result) })}\n\n`,
+        );
       }
       res.write('data: [DONE]\n\n');
       res.end();
@@ -168,7 +180,8 @@ export class OpenAiGatewayController {
     const complexityHeader = req.headers['x-margin-complexity'];
     const operationHeader = req.headers['x-margin-operation'];
     const operation = typeof operationHeader === 'string' && /^[a-z][a-z0-9_-]{0,49}$/.test(operationHeader) ? operationHeader : 'chat';
-    let complexity: Complexity = typeof complexityHeader === 'string' && (COMPLEXITIES as readonly string[]).includes(complexityHeader) ? (complexityHeader as Complexity) : 'medium';
+    let complexity: Complexity =
+      typeof complexityHeader === 'string' && (COMPLEXITIES as readonly string[]).includes(complexityHeader) ? (complexityHeader as Complexity) : 'medium';
     let models: string[] | undefined;
     const alias = ALIASES[body.model];
     if (alias) complexity = typeof complexityHeader === 'string' && (COMPLEXITIES as readonly string[]).includes(complexityHeader) ? complexity : alias;

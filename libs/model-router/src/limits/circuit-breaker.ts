@@ -62,7 +62,8 @@ const IDLE_MS = 60 * 60_000;
 
 // KEYS: state, failures. ARGV: now, windowMs, openMs. Read-only.
 // Returns {state, failures, openedAt|'', retryAfterMs|''}.
-const READ = new RedisScript(`${LUA_PRELUDE}
+const READ = new RedisScript(
+  `${LUA_PRELUDE}
 local now, windowMs, openMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local failures = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now - windowMs), '+inf')
 local v = redis.call('HMGET', KEYS[1], 'openedAt', 'probeUntil')
@@ -75,11 +76,14 @@ if probeUntil ~= nil and probeUntil > now then
   return {'half-open', tostring(failures), fmt(openedAt), tostring(math.ceil(probeUntil - now))}
 end
 return {'half-open', tostring(failures), fmt(openedAt), ''}
-`, { keys: 2 });
+`,
+  { keys: 2 },
+);
 
 // KEYS: state. ARGV: now, openMs, probeTimeoutMs, idleMs.
 // Returns {allowed 0|1, state, retryAfterMs|'', probe 0|1}.
-const CAN_PASS = new RedisScript(`${LUA_PRELUDE}
+const CAN_PASS = new RedisScript(
+  `${LUA_PRELUDE}
 local now, openMs, probeMs, idle = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local v = redis.call('HMGET', KEYS[1], 'openedAt', 'probeUntil')
 local openedAt, probeUntil = tonumber(v[1]), tonumber(v[2])
@@ -91,19 +95,25 @@ end
 redis.call('HSET', KEYS[1], 'probeUntil', fmt(now + probeMs))
 redis.call('PEXPIRE', KEYS[1], math.ceil(probeMs) + idle)
 return {1, 'half-open', '', 1}
-`, { keys: 1 });
+`,
+  { keys: 1 },
+);
 
 // KEYS: state, failures. ARGV: now, openMs. Returns the state after.
-const SUCCESS = new RedisScript(`
+const SUCCESS = new RedisScript(
+  `
 local now, openMs = tonumber(ARGV[1]), tonumber(ARGV[2])
 local openedAt = tonumber(redis.call('HGET', KEYS[1], 'openedAt'))
 if openedAt ~= nil and now < openedAt + openMs then return 'open' end
 redis.call('DEL', KEYS[1], KEYS[2])
 return 'closed'
-`, { keys: 2 });
+`,
+  { keys: 2 },
+);
 
 // KEYS: state, failures. ARGV: now, windowMs, threshold, openMs, failure id, idleMs. Returns the state after.
-const FAILURE = new RedisScript(`${LUA_PRELUDE}
+const FAILURE = new RedisScript(
+  `${LUA_PRELUDE}
 local now, windowMs, threshold, openMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local idle = tonumber(ARGV[6])
 local function open()
@@ -122,7 +132,9 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now - windowMs))
 redis.call('PEXPIRE', KEYS[2], math.ceil(windowMs) + idle)
 if redis.call('ZCARD', KEYS[2]) >= threshold then return open() end
 return 'closed'
-`, { keys: 2 });
+`,
+  { keys: 2 },
+);
 
 function isState(s: string): s is CircuitState {
   return s === 'closed' || s === 'open' || s === 'half-open';

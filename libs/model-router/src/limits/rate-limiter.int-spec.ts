@@ -329,7 +329,6 @@ describe('RateLimiter (Redis)', () => {
     expect(await redis.hget('margin:rl:{odd/%7Bmodel%7D}:tok', 'v')).toBe('5400');
   });
 
-
   describe('first come, first served', () => {
     it('grants waiters on two connections in arrival order, whoever wakes first', async () => {
       const limits = { rpm: 60 };
@@ -476,13 +475,9 @@ describe('RateLimiter (Redis)', () => {
   describe('across connections (workers)', () => {
     it('grants exactly the capacity to 20 simultaneous callers on 3 connections', async () => {
       const limiters = [connect(), connect(), connect()].map((r) => new RateLimiter(r, () => t));
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.tryAcquire(KEY, { rpm: 7, tpm: 500 }, { tokens: 100 })),
-      );
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.tryAcquire(KEY, { rpm: 7, tpm: 500 }, { tokens: 100 })));
       expect(results.filter((r) => r.ok)).toHaveLength(5); // tpm binds: 5 × 100
-      const byRpm = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.tryAcquire('other/model', { rpm: 7, tpm: 500 }, { tokens: 1 })),
-      );
+      const byRpm = await Promise.all(Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.tryAcquire('other/model', { rpm: 7, tpm: 500 }, { tokens: 1 })));
       expect(byRpm.filter((r) => r.ok)).toHaveLength(7);
     });
 
@@ -498,9 +493,7 @@ describe('RateLimiter (Redis)', () => {
       };
       const limiters = [connect(), connect(), connect()].map((r) => new RateLimiter(r, now, { sleep }));
       const rpm = 10;
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.acquire(KEY, { rpm }, { tokens: 0, maxWaitMs: 10 * 60_000 })),
-      );
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => limiters[i % 3]!.acquire(KEY, { rpm }, { tokens: 0, maxWaitMs: 10 * 60_000 })));
       const times = results.map((r) => lease(r).acquiredAt).sort((a, b) => a - b);
       expect(times).toHaveLength(20);
       // token bucket bound: grants in [a, b] <= capacity + rate × (b - a) (+ a hair for in-flight clock reads)

@@ -152,7 +152,8 @@ end
 // leaseId, leaseExpiresAt, idleMs, concurrencyPollMs, ticket ('' = do not queue), ticket's arrival number
 // ('' = new ticket), maxWaitMs (queue only when the wait fits in it), ticketHoldMs (expiry past the wait).
 // Returns {1} (granted; the ticket is gone) or {0, reason, retryAfterMs, arrival number ('' = not queued)}.
-const ACQUIRE = new RedisScript(`${BUCKET_LUA}
+const ACQUIRE = new RedisScript(
+  `${BUCKET_LUA}
 local now = tonumber(ARGV[1])
 local rpm, tpm, maxc = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local cost = tonumber(ARGV[5])
@@ -257,17 +258,23 @@ if maxc > 0 then
   redis.call('PEXPIRE', KEYS[3], math.ceil(tonumber(last[2]) - now) + idle)
 end
 return {1}
-`, { keys: 7 });
+`,
+  { keys: 7 },
+);
 
 // KEYS: queue, qexp, qtok. ARGV: ticket. A waiter gave up (timeout, abort, error).
-const LEAVE = new RedisScript(`
+const LEAVE = new RedisScript(
+  `
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('HDEL', KEYS[3], ARGV[1])
 return redis.call('ZREM', KEYS[1], ARGV[1])
-`, { keys: 3 });
+`,
+  { keys: 3 },
+);
 
 // KEYS: tok, leases. ARGV: now, tpm (0 = none), delta tokens (+ refund / - extra charge), leaseId, idleMs.
-const SETTLE = new RedisScript(`${BUCKET_LUA}
+const SETTLE = new RedisScript(
+  `${BUCKET_LUA}
 local now, tpm, delta, idle = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[5])
 local removed = redis.call('ZREM', KEYS[2], ARGV[4])
 if tpm > 0 and delta ~= 0 then
@@ -275,10 +282,13 @@ if tpm > 0 and delta ~= 0 then
   save(KEYS[1], tpm, math.min(tpm, level + delta), ts, idle)
 end
 return removed
-`, { keys: 2 });
+`,
+  { keys: 2 },
+);
 
 // KEYS: leases. ARGV: now, leaseId, new expiry, idleMs. Returns 1 if the lease was still live.
-const EXTEND = new RedisScript(`
+const EXTEND = new RedisScript(
+  `
 local now, untilMs, idle = tonumber(ARGV[1]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local score = tonumber(redis.call('ZSCORE', KEYS[1], ARGV[2]))
 if score == nil then return 0 end
@@ -290,11 +300,14 @@ redis.call('ZADD', KEYS[1], 'XX', untilMs, ARGV[2])
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
 redis.call('PEXPIRE', KEYS[1], math.ceil(tonumber(last[2]) - now) + idle)
 return 1
-`, { keys: 1 });
+`,
+  { keys: 1 },
+);
 
 // KEYS: req, tok, block. ARGV: now, remainingRequests, remainingTokens, resetRequestsMs, resetTokensMs,
 // retryAfterMs ('' = not given), rpm, tpm (0 = use the capacity stored by the last acquire), idleMs.
-const TIGHTEN = new RedisScript(`${BUCKET_LUA}
+const TIGHTEN = new RedisScript(
+  `${BUCKET_LUA}
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[9])
 local function lower(key, capArg, remaining, reset)
   if remaining == nil and reset == nil then return end
@@ -322,10 +335,13 @@ if ra ~= nil and ra > 0 then
   end
 end
 return 1
-`, { keys: 3 });
+`,
+  { keys: 3 },
+);
 
 // KEYS: req, tok, leases, block, qexp. ARGV: now, rpm, tpm (0 = stored capacity). Read-only.
-const PEEK = new RedisScript(`${BUCKET_LUA}
+const PEEK = new RedisScript(
+  `${BUCKET_LUA}
 local now = tonumber(ARGV[1])
 local function level(key, capArg)
   local cap = tonumber(capArg)
@@ -340,7 +356,9 @@ if blocked ~= nil and blocked > now then blockedOut = fmt(blocked) end
 return {level(KEYS[1], ARGV[2]), level(KEYS[2], ARGV[3]),
   tostring(redis.call('ZCOUNT', KEYS[3], '(' .. ARGV[1], '+inf')), blockedOut,
   tostring(redis.call('ZCOUNT', KEYS[5], '(' .. ARGV[1], '+inf'))}
-`, { keys: 5 });
+`,
+  { keys: 5 },
+);
 
 const DEFAULTS = {
   leaseTtlMs: 10 * 60_000,
@@ -471,11 +489,14 @@ export class Lease {
   /** @internal Renews the lease by `ttlMs` every third of it until settled (see RateLimiterOptions.renewLeases). */
   keepRenewing(ttlMs: number, maxHoldMs = 60 * 60_000): void {
     const until = Date.now() + maxHoldMs;
-    this.renewal = setInterval(() => {
-      if (this.done || Date.now() > until) return this.stopRenewing();
-      // A failed renewal (Redis away) is retried at the next tick; the lease lifetime is the safety net.
-      this.extend(ttlMs).catch(() => undefined);
-    }, Math.max(1, Math.floor(ttlMs / 3)));
+    this.renewal = setInterval(
+      () => {
+        if (this.done || Date.now() > until) return this.stopRenewing();
+        // A failed renewal (Redis away) is retried at the next tick; the lease lifetime is the safety net.
+        this.extend(ttlMs).catch(() => undefined);
+      },
+      Math.max(1, Math.floor(ttlMs / 3)),
+    );
     this.renewal.unref();
   }
 
@@ -603,10 +624,7 @@ export class RateLimiter {
   /** Read-only view of a key, refilled to now. */
   async peek(key: string, limits: ModelLimits = {}): Promise<RateLimitSnapshot> {
     const k = rateKeys(key);
-    const reply = await this.scripts.peek(
-      [k.req, k.tok, k.leases, k.block, k.qexp],
-      [this.now(), limitArg('rpm', limits.rpm), limitArg('tpm', limits.tpm)],
-    );
+    const reply = await this.scripts.peek([k.req, k.tok, k.leases, k.block, k.qexp], [this.now(), limitArg('rpm', limits.rpm), limitArg('tpm', limits.tpm)]);
     return {
       key,
       requests: replyNumber(reply, 0),
@@ -679,10 +697,7 @@ export class RateLimiter {
 
   private async settleLease(lease: Lease, delta: number): Promise<void> {
     const k = rateKeys(lease.key);
-    await this.scripts.settle(
-      [k.tok, k.leases],
-      [this.now(), limitArg('tpm', lease.limits.tpm), delta, lease.id, this.opts.idleTtlMs],
-    );
+    await this.scripts.settle([k.tok, k.leases], [this.now(), limitArg('tpm', lease.limits.tpm), delta, lease.id, this.opts.idleTtlMs]);
   }
 
   private async extendLease(lease: Lease, ttlMs: number): Promise<boolean> {

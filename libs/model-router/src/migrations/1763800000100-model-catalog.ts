@@ -2,16 +2,17 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 // The seeded catalog. Cloud prices are the providers' list prices (USD per million tokens) in force from
 // 2025-01-01; local models cost $0 until an operator sets a GPU-hour rate.
-const SEED: Array<[id: string, provider: string, name: string, tier: string, context: number, caps: string[], input: string, cached: string, output: string]> = [
-  ['ollama/qwen3:8b', 'ollama', 'qwen3:8b', 'local', 40960, ['chat', 'json', 'streaming'], '0', '0', '0'],
-  ['ollama/llama3.1:8b', 'ollama', 'llama3.1:8b', 'local', 131072, ['chat', 'json', 'streaming'], '0', '0', '0'],
-  ['ollama/mistral:7b', 'ollama', 'mistral:7b', 'local', 32768, ['chat', 'json', 'streaming'], '0', '0', '0'],
-  ['openai/gpt-4o-mini', 'openai', 'gpt-4o-mini', 'cheap', 128000, ['chat', 'json', 'streaming', 'tools', 'vision'], '0.15', '0.075', '0.6'],
-  ['openai/gpt-4.1-mini', 'openai', 'gpt-4.1-mini', 'cheap', 1047576, ['chat', 'json', 'streaming', 'tools', 'vision'], '0.4', '0.1', '1.6'],
-  ['openai/gpt-4o', 'openai', 'gpt-4o', 'premium', 128000, ['chat', 'json', 'streaming', 'tools', 'vision'], '2.5', '1.25', '10'],
-  ['anthropic/claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', 'standard', 200000, ['chat', 'json', 'streaming', 'tools', 'vision'], '1', '0.1', '5'],
-  ['anthropic/claude-sonnet-4-5', 'anthropic', 'claude-sonnet-4-5', 'premium', 200000, ['chat', 'json', 'streaming', 'tools', 'vision'], '3', '0.3', '15'],
-];
+const SEED: Array<[id: string, provider: string, name: string, tier: string, context: number, caps: string[], input: string, cached: string, output: string]> =
+  [
+    ['ollama/qwen3:8b', 'ollama', 'qwen3:8b', 'local', 40960, ['chat', 'json', 'streaming'], '0', '0', '0'],
+    ['ollama/llama3.1:8b', 'ollama', 'llama3.1:8b', 'local', 131072, ['chat', 'json', 'streaming'], '0', '0', '0'],
+    ['ollama/mistral:7b', 'ollama', 'mistral:7b', 'local', 32768, ['chat', 'json', 'streaming'], '0', '0', '0'],
+    ['openai/gpt-4o-mini', 'openai', 'gpt-4o-mini', 'cheap', 128000, ['chat', 'json', 'streaming', 'tools', 'vision'], '0.15', '0.075', '0.6'],
+    ['openai/gpt-4.1-mini', 'openai', 'gpt-4.1-mini', 'cheap', 1047576, ['chat', 'json', 'streaming', 'tools', 'vision'], '0.4', '0.1', '1.6'],
+    ['openai/gpt-4o', 'openai', 'gpt-4o', 'premium', 128000, ['chat', 'json', 'streaming', 'tools', 'vision'], '2.5', '1.25', '10'],
+    ['anthropic/claude-haiku-4-5', 'anthropic', 'claude-haiku-4-5', 'standard', 200000, ['chat', 'json', 'streaming', 'tools', 'vision'], '1', '0.1', '5'],
+    ['anthropic/claude-sonnet-4-5', 'anthropic', 'claude-sonnet-4-5', 'premium', 200000, ['chat', 'json', 'streaming', 'tools', 'vision'], '3', '0.3', '15'],
+  ];
 
 export class ModelCatalog1763800000100 implements MigrationInterface {
   name = 'ModelCatalog1763800000100';
@@ -44,10 +45,14 @@ export class ModelCatalog1763800000100 implements MigrationInterface {
         UNIQUE (model_id, effective_from)
       )`);
     for (const [id, provider, name, tier, context, caps, input, cached, output] of SEED) {
-      await q.query(
-        `INSERT INTO models (id, provider_id, name, tier, context_window, capabilities) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [id, provider, name, tier, context, caps],
-      );
+      await q.query(`INSERT INTO models (id, provider_id, name, tier, context_window, capabilities) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        id,
+        provider,
+        name,
+        tier,
+        context,
+        caps,
+      ]);
       await q.query(
         `INSERT INTO model_prices (model_id, input_usd_per_mtok, cached_input_usd_per_mtok, output_usd_per_mtok, effective_from)
          VALUES ($1, $2, $3, $4, '2025-01-01T00:00:00Z')`,

@@ -32,7 +32,9 @@ export class Routing1763900000100 implements MigrationInterface {
   name = 'Routing1763900000100';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE models ADD COLUMN rpm integer CHECK (rpm > 0), ADD COLUMN tpm integer CHECK (tpm > 0), ADD COLUMN max_concurrency integer CHECK (max_concurrency > 0)`);
+    await q.query(
+      `ALTER TABLE models ADD COLUMN rpm integer CHECK (rpm > 0), ADD COLUMN tpm integer CHECK (tpm > 0), ADD COLUMN max_concurrency integer CHECK (max_concurrency > 0)`,
+    );
     for (const [id, rpm, tpm, conc] of LIMITS) {
       await q.query(`UPDATE models SET rpm = $2, tpm = $3, max_concurrency = $4 WHERE id = $1`, [id, rpm, tpm, conc]);
     }
@@ -52,7 +54,11 @@ export class Routing1763900000100 implements MigrationInterface {
     for (const [operation, cells] of Object.entries(MATRIX)) {
       const complexities = ['simple', 'medium', 'complex'];
       for (let i = 0; i < 3; i++) {
-        await q.query(`INSERT INTO routing_policies (tenant_id, operation, complexity, candidates) VALUES (NULL, $1, $2, $3)`, [operation, complexities[i], cells[i]]);
+        await q.query(`INSERT INTO routing_policies (tenant_id, operation, complexity, candidates) VALUES (NULL, $1, $2, $3)`, [
+          operation,
+          complexities[i],
+          cells[i],
+        ]);
       }
     }
   }

@@ -24,7 +24,13 @@ export class PolicyCellDto implements PolicyCell {
 export class UpdatePolicyDto implements UpdatePolicyRequest {
   @ApiProperty({ enum: ['global', 'tenant'] }) @IsIn(['global', 'tenant']) scope!: 'global' | 'tenant';
   // IsObject({each}): ValidateNested alone takes [[…]] (it validates the inner array's elements), a 500 later
-  @ApiProperty({ type: [PolicyCellDto] }) @IsArray() @ArrayMaxSize(200) @IsObject({ each: true }) @ValidateNested({ each: true }) @Type(() => PolicyCellDto) cells!: PolicyCellDto[];
+  @ApiProperty({ type: [PolicyCellDto] })
+  @IsArray()
+  @ArrayMaxSize(200)
+  @IsObject({ each: true })
+  @ValidateNested({ each: true })
+  @Type(() => PolicyCellDto)
+  cells!: PolicyCellDto[];
 }
 
 export class RouteRequestDto implements RouteRequest {
@@ -32,5 +38,10 @@ export class RouteRequestDto implements RouteRequest {
   @ApiPropertyOptional({ enum: COMPLEXITIES, default: 'medium' }) @IsOptional() @IsIn(COMPLEXITIES) complexity?: Complexity;
   @ApiPropertyOptional({ default: 1000 }) @IsOptional() @IsInt() @Min(0) @Max(10_000_000) inputTokens?: number;
   @ApiPropertyOptional({ default: 1024 }) @IsOptional() @IsInt() @Min(1) @Max(1_000_000) maxTokens?: number;
-  @ApiPropertyOptional({ description: 'The most this call may cost, in USD', maximum: 1_000_000 }) @IsOptional() @IsNumber({ maxDecimalPlaces: 6 }) @Min(0) @Max(1_000_000) budgetUsd?: number;
+  @ApiPropertyOptional({ description: 'The most this call may cost, in USD', maximum: 1_000_000 })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 6 })
+  @Min(0)
+  @Max(1_000_000)
+  budgetUsd?: number;
 }

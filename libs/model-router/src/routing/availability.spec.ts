@@ -35,7 +35,8 @@ describe('what a call that could not run waits for', () => {
   it('waits for an open circuit until it half-opens, and for a rate limit until it refills', () => {
     expect(blockerFromSkip('m', 'circuit-open', 'open', 23_000).waitMs).toBe(23_000);
     expect(blockerFromSkip('m', 'rate-limit', 'rpm limit', 800).waitMs).toBe(800);
-    for (const reason of ['disabled', 'unknown-model', 'plan', 'context-window', 'budget'] as const) expect(blockerFromSkip('m', reason, 'x').waitMs).toBeNull();
+    for (const reason of ['disabled', 'unknown-model', 'plan', 'context-window', 'budget'] as const)
+      expect(blockerFromSkip('m', reason, 'x').waitMs).toBeNull();
   });
 
   it('looks again soon at a half-open circuit whose probe is out, not when the permit lapses', () => {
@@ -49,7 +50,10 @@ describe('what a call that could not run waits for', () => {
       blockerFromSkip('openai/gpt-4o-mini', 'disabled', 'provider openai is disabled or not configured'),
       blockerFromError('ollama/llama3.1:8b', new ProviderUnavailableError('ollama', 'ECONNREFUSED')),
     ]);
-    expect(outage).toEqual({ retryAfterMs: TRANSIENT_RETRY_MS, reason: expect.stringMatching(/^ollama\/qwen3:8b: circuit open.*openai\/gpt-4o-mini: disabled.*ollama\/llama3.1:8b: unreachable/) });
+    expect(outage).toEqual({
+      retryAfterMs: TRANSIENT_RETRY_MS,
+      reason: expect.stringMatching(/^ollama\/qwen3:8b: circuit open.*openai\/gpt-4o-mini: disabled.*ollama\/llama3.1:8b: unreachable/),
+    });
   });
 
   it('is no outage when nothing will come back by waiting, or when a model failed on this input', () => {

@@ -32,7 +32,8 @@ export interface Blocker {
 
 /** A provider's failure: transient (host down, slow, overloaded, rate-limited) or not. */
 export function blockerFromError(model: string, err: unknown): Blocker {
-  if (err instanceof ProviderRateLimitedError) return { model, waitMs: Math.max(1, err.retryAfterMs ?? RATE_LIMIT_RETRY_MS), reason: 'rate-limited by the provider' };
+  if (err instanceof ProviderRateLimitedError)
+    return { model, waitMs: Math.max(1, err.retryAfterMs ?? RATE_LIMIT_RETRY_MS), reason: 'rate-limited by the provider' };
   if (err instanceof ProviderUnavailableError) return { model, waitMs: TRANSIENT_RETRY_MS, reason: `unreachable (${err.message})` };
   if (err instanceof ProviderTimeoutError) return { model, waitMs: TRANSIENT_RETRY_MS, reason: 'timed out' };
   if (err instanceof ProviderServerError) return { model, waitMs: TRANSIENT_RETRY_MS, reason: `server error${err.status ? ` ${err.status}` : ''}` };
@@ -47,7 +48,11 @@ export function blockerFromSkip(model: string, reason: SkipReason, detail: strin
   switch (reason) {
     case 'circuit-open':
     case 'rate-limit':
-      return { model, waitMs: Math.max(1, retryAfterMs ?? TRANSIENT_RETRY_MS), reason: `${reason === 'circuit-open' ? 'circuit open' : 'rate limit'}: ${detail}` };
+      return {
+        model,
+        waitMs: Math.max(1, retryAfterMs ?? TRANSIENT_RETRY_MS),
+        reason: `${reason === 'circuit-open' ? 'circuit open' : 'rate limit'}: ${detail}`,
+      };
     // An operator's choice or a property of the call: waiting does not change them.
     case 'disabled':
     case 'unknown-model':

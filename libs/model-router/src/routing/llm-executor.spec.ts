@@ -67,7 +67,17 @@ function provider(id: string, replies: Reply[]) {
 
 function candidate(id: string, replies: Reply[], over: { estimatePico?: PicoUsd; tier?: ModelEntity['tier']; circuit?: RouteCandidate['circuit'] } = {}) {
   const [providerId = id, name = id] = id.split('/');
-  const model = { id, providerId, name, tier: over.tier ?? 'cheap', contextWindow: 128_000, enabled: true, rpm: null, tpm: null, maxConcurrency: null } as ModelEntity;
+  const model = {
+    id,
+    providerId,
+    name,
+    tier: over.tier ?? 'cheap',
+    contextWindow: 128_000,
+    enabled: true,
+    rpm: null,
+    tpm: null,
+    maxConcurrency: null,
+  } as ModelEntity;
   const p = provider(id, replies);
   const c: RouteCandidate = { model, provider: p, estimatePico: over.estimatePico ?? 1_000n, circuit: over.circuit ?? { state: 'closed', failures: 0 } };
   return { candidate: c, provider: p };
@@ -95,10 +105,16 @@ function setup(s: Setup) {
     },
     'router',
   );
-  const catalog = strictMock<CatalogService>({ costOf: () => ({ inputPico: 0n, cachedInputPico: 0n, outputPico: 0n, gpuPico: 0n, totalPico: 42n }) }, 'catalog');
+  const catalog = strictMock<CatalogService>(
+    { costOf: () => ({ inputPico: 0n, cachedInputPico: 0n, outputPico: 0n, gpuPico: 0n, totalPico: 42n }) },
+    'catalog',
+  );
   const policy = strictMock<RoutingPolicyService>({ premiumCounterfactual: () => null }, 'policy');
   const limiter = strictMock<RateLimiterService>({ acquire: s.acquire ?? (async () => ({ ok: true, lease })), tighten: async () => undefined }, 'limiter');
-  const breaker = strictMock<CircuitBreakerService>({ recordFailure: async () => 'closed' as const, ...(s.canPass ? { canPass: s.canPass, recordSuccess: async () => 'closed' as const } : {}) }, 'breaker');
+  const breaker = strictMock<CircuitBreakerService>(
+    { recordFailure: async () => 'closed' as const, ...(s.canPass ? { canPass: s.canPass, recordSuccess: async () => 'closed' as const } : {}) },
+    'breaker',
+  );
   const budgets = strictMock<BudgetService>(
     {
       reserve: s.reserve ?? (async (_scope, estimatePico): Promise<Reservation> => ({ id: 'r', scopes: [], estimatePico })),
@@ -179,7 +195,9 @@ describe('LlmExecutor', () => {
       const err = await executor.execute(input()).catch((e: unknown) => e);
 
       expect(err).toBeInstanceOf(NoCandidateError);
-      expect((err as NoCandidateError).message).toBe('No model could take this analyze call: ollama/mistral:7b: skipped:disabled (model disabled); ollama/qwen3:8b: context_too_long (prompt too long)');
+      expect((err as NoCandidateError).message).toBe(
+        'No model could take this analyze call: ollama/mistral:7b: skipped:disabled (model disabled); ollama/qwen3:8b: context_too_long (prompt too long)',
+      );
       expect((err as NoCandidateError).attempts.map((o) => o.kind)).toEqual(['skipped', 'failed']);
     });
 
@@ -226,11 +244,17 @@ describe('LlmExecutor', () => {
     });
 
     it('falls back at once instead of waiting when the next candidate is no dearer, or the wait is longer than allowed', async () => {
-      const cheapNext = [candidate('openai/gpt-4o-mini', [new ProviderRateLimitedError('openai', 'slow down', 5)]), candidate('openai/gpt-4.1-mini', [answer()])];
+      const cheapNext = [
+        candidate('openai/gpt-4o-mini', [new ProviderRateLimitedError('openai', 'slow down', 5)]),
+        candidate('openai/gpt-4.1-mini', [answer()]),
+      ];
       const first = setup({ plans: { simple: plan(cheapNext.map((c) => c.candidate)) } });
       expect((await first.executor.execute(input({ maxWaitMs: 1_000 }))).modelId).toBe('openai/gpt-4.1-mini');
 
-      const longWait = [candidate('openai/gpt-4o-mini', [new ProviderRateLimitedError('openai', 'slow down', 5_000)]), candidate('anthropic/claude-sonnet-4-5', [answer()], { estimatePico: 9_000n })];
+      const longWait = [
+        candidate('openai/gpt-4o-mini', [new ProviderRateLimitedError('openai', 'slow down', 5_000)]),
+        candidate('anthropic/claude-sonnet-4-5', [answer()], { estimatePico: 9_000n }),
+      ];
       const second = setup({ plans: { simple: plan(longWait.map((c) => c.candidate)) } });
       expect((await second.executor.execute(input({ maxWaitMs: 1_000 }))).modelId).toBe('anthropic/claude-sonnet-4-5');
       expect(cheapNext[0]?.provider.chat).toHaveBeenCalledTimes(1);
@@ -292,13 +316,20 @@ describe('LlmExecutor', () => {
 
     it('skips a half-open candidate whose probe is taken, and reports an outage with when to look again', async () => {
       const a = candidate('ollama/qwen3:8b', [], { circuit: { state: 'half-open', failures: 3 } });
-      const { executor, breaker } = setup({ plans: { simple: plan([a.candidate]) }, canPass: async () => ({ allowed: false, state: 'half-open', retryAfterMs: 30_000 }) });
+      const { executor, breaker } = setup({
+        plans: { simple: plan([a.candidate]) },
+        canPass: async () => ({ allowed: false, state: 'half-open', retryAfterMs: 30_000 }),
+      });
 
       const err = await executor.execute(input()).catch((e: unknown) => e);
 
       expect(breaker.canPass).toHaveBeenCalledWith('ollama/qwen3:8b');
       expect(err).toBeInstanceOf(ProvidersUnavailableError);
-      expect(err).toMatchObject({ retryAfterMs: 2_000, reason: 'ollama/qwen3:8b: circuit half-open, probe in flight', attempts: [{ kind: 'skipped', model: 'ollama/qwen3:8b', reason: 'circuit-open' }] });
+      expect(err).toMatchObject({
+        retryAfterMs: 2_000,
+        reason: 'ollama/qwen3:8b: circuit half-open, probe in flight',
+        attempts: [{ kind: 'skipped', model: 'ollama/qwen3:8b', reason: 'circuit-open' }],
+      });
       expect(a.provider.chat).not.toHaveBeenCalled();
     });
 
@@ -349,7 +380,9 @@ describe('LlmExecutor', () => {
 
     it('steps down one complexity at a time while every candidate is skipped, with the same attempt ids (nothing was booked)', async () => {
       const local = candidate('ollama/qwen3:8b', [answer()], { tier: 'local', estimatePico: 0n });
-      const { executor, router, ledger } = setup({ plans: { complex: forbidden('anthropic/claude-sonnet-4-5'), medium: forbidden('openai/gpt-4o'), simple: plan([local.candidate]) } });
+      const { executor, router, ledger } = setup({
+        plans: { complex: forbidden('anthropic/claude-sonnet-4-5'), medium: forbidden('openai/gpt-4o'), simple: plan([local.candidate]) },
+      });
 
       const out = await executor.execute(input({ complexity: 'complex', stepDown: true, allowedTiers: ['local'] }));
 
@@ -365,7 +398,9 @@ describe('LlmExecutor', () => {
       const err = await executor.execute(input({ complexity: 'medium', allowedTiers: ['local'] })).catch((e: unknown) => e);
 
       expect(err).toBeInstanceOf(PlanForbidsModelsError);
-      expect((err as Error).message).toBe("The tenant's plan allows only local models, which rules out every candidate of the policy cell analyze × medium (openai/gpt-4o)");
+      expect((err as Error).message).toBe(
+        "The tenant's plan allows only local models, which rules out every candidate of the policy cell analyze × medium (openai/gpt-4o)",
+      );
       expect(router.plan).toHaveBeenCalledTimes(1);
     });
 
@@ -400,7 +435,10 @@ describe('LlmExecutor', () => {
     it('of two tiers only waiting, reports the one back soonest', async () => {
       const open = (model: string, ms: number): RoutePlan => plan([], [{ model, reason: 'circuit-open', detail: 'open', retryAfterMs: ms }]);
       const { executor } = setup({ plans: { medium: open('openai/gpt-4o', 20_000), simple: open('ollama/qwen3:8b', 7_000) } });
-      await expect(executor.execute(input({ complexity: 'medium', stepDown: true }))).rejects.toMatchObject({ retryAfterMs: 7_000, reason: 'ollama/qwen3:8b: circuit open: open' });
+      await expect(executor.execute(input({ complexity: 'medium', stepDown: true }))).rejects.toMatchObject({
+        retryAfterMs: 7_000,
+        reason: 'ollama/qwen3:8b: circuit open: open',
+      });
     });
 
     it('does not step down once a model was tried in the tier (its attempts are booked): its outage or failure is reported as is', async () => {
@@ -408,7 +446,9 @@ describe('LlmExecutor', () => {
       const first = setup({ plans: { medium: plan([down.candidate]), simple: plan([candidate('ollama/llama3.2:3b', [answer()]).candidate]) } });
       const outage = await first.executor.execute(input({ complexity: 'medium', stepDown: true })).catch((e: unknown) => e);
       expect(outage).toBeInstanceOf(ProvidersUnavailableError);
-      expect((outage as ProvidersUnavailableError).attempts).toEqual([{ kind: 'failed', model: 'ollama/qwen3:8b', error: 'unavailable', detail: 'connect ECONNREFUSED' }]);
+      expect((outage as ProvidersUnavailableError).attempts).toEqual([
+        { kind: 'failed', model: 'ollama/qwen3:8b', error: 'unavailable', detail: 'connect ECONNREFUSED' },
+      ]);
       expect(first.router.plan).toHaveBeenCalledTimes(1);
 
       const tooLong = candidate('openai/gpt-4o', [new ContextTooLongError('openai', 'too long', 400)]);

@@ -2,21 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { COMPLEXITIES, type ChatMessage, type Complexity, type JsonSchema, type ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
 import { Clock, sleep, type PicoUsd } from '@margin/core';
-import {
-  InvalidOutputError,
-  ProviderError,
-  ProviderRateLimitedError,
-  type ChatRequest,
-  type ChatResult,
-  type ChatStreamEvent,
-} from '@margin/providers';
+import { InvalidOutputError, ProviderError, ProviderRateLimitedError, type ChatRequest, type ChatResult, type ChatStreamEvent } from '@margin/providers';
 import { CatalogService } from '../catalog/catalog.service';
 import { CircuitBreakerService } from '../limits/circuit-breaker';
 import { RateLimiterService, type Lease } from '../limits/rate-limiter';
 import { RoutingPolicyService, UnknownOperationError } from '../policy/routing-policy.service';
 import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
 import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type Blocker } from './availability';
-import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError, } from './execution.errors';
+import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
 import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
 import { RouterService, type RouteCandidate, type RoutePlan } from './router.service';
 
@@ -136,7 +129,10 @@ function repairMessages(messages: ChatMessage[], error: InvalidOutputError): Cha
   return [
     ...messages,
     { role: 'assistant', content: error.rawText.slice(0, 8000) },
-    { role: 'user', content: `That answer was not valid for the required JSON schema (${error.problems.slice(0, 5).join('; ') || error.message}). Reply again with only the corrected JSON.` },
+    {
+      role: 'user',
+      content: `That answer was not valid for the required JSON schema (${error.problems.slice(0, 5).join('; ') || error.message}). Reply again with only the corrected JSON.`,
+    },
   ];
 }
 
@@ -207,7 +203,10 @@ export class LlmExecutor {
       const above = tiers.at(-1);
       if (above) {
         if (!nothingSent(above.attempts)) return;
-        this.logger.debug({ tenantId: input.tenantId, operation: input.operation, itemId: input.itemId, complexity: above.complexity }, `no model can take ${input.operation}/${above.complexity}: trying one tier down`);
+        this.logger.debug(
+          { tenantId: input.tenantId, operation: input.operation, itemId: input.itemId, complexity: above.complexity },
+          `no model can take ${input.operation}/${above.complexity}: trying one tier down`,
+        );
       }
       let plan: RoutePlan;
       try {
@@ -248,7 +247,12 @@ export class LlmExecutor {
    * One candidate, tried again at most once to repair invalid JSON and once after a short retry-after. The
    * outcome when it answered; undefined when it was skipped or failed in a way the next candidate may fix.
    */
-  private async *tryCandidate(call: Call, tier: TierRun, candidate: RouteCandidate, next: RouteCandidate | undefined): AsyncGenerator<ExecuteEvent, ExecuteOutcome | undefined> {
+  private async *tryCandidate(
+    call: Call,
+    tier: TierRun,
+    candidate: RouteCandidate,
+    next: RouteCandidate | undefined,
+  ): AsyncGenerator<ExecuteEvent, ExecuteOutcome | undefined> {
     let messages = call.input.messages;
     let repaired = false;
     let waitedForRetry = false;
@@ -303,7 +307,11 @@ export class LlmExecutor {
    * Sends one attempt and books it. Resolves with the outcome, or with the provider error when another try or
    * candidate may help; throws when none can (auth, bad request, abort, or a cut stream the caller already saw).
    */
-  private async *attempt(call: Call, tier: TierRun, prepared: Prepared): AsyncGenerator<ExecuteEvent, { kind: 'ok'; outcome: ExecuteOutcome } | { kind: 'failed'; error: ProviderError }> {
+  private async *attempt(
+    call: Call,
+    tier: TierRun,
+    prepared: Prepared,
+  ): AsyncGenerator<ExecuteEvent, { kind: 'ok'; outcome: ExecuteOutcome } | { kind: 'failed'; error: ProviderError }> {
     const { input } = call;
     const { candidate } = prepared;
     await this.beforeDispatch(input, prepared);
@@ -317,17 +325,38 @@ export class LlmExecutor {
       const result = yield* this.send(call, prepared, progress);
       const routingReason = this.reason(input, tier, candidate);
       const costPico = this.catalog.costOf(candidate.model.id, result.usage, started, result.latencyMs).totalPico;
-      const booking = this.settleSuccess(input, prepared, result, costPico, { attemptId, started, premiumId: call.premiumId, fallbackFrom, reason: routingReason });
+      const booking = this.settleSuccess(input, prepared, result, costPico, {
+        attemptId,
+        started,
+        premiumId: call.premiumId,
+        fallbackFrom,
+        reason: routingReason,
+      });
       if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
       else await booking;
       tier.attempts.push({ kind: 'ok', model: candidate.model.id });
       return {
         kind: 'ok',
-        outcome: { result, modelId: candidate.model.id, providerId: candidate.model.providerId, costPico, fallbackFrom, attempts: tier.attempts, routingReason, settled: booking },
+        outcome: {
+          result,
+          modelId: candidate.model.id,
+          providerId: candidate.model.providerId,
+          costPico,
+          fallbackFrom,
+          attempts: tier.attempts,
+          routingReason,
+          settled: booking,
+        },
       };
     } catch (err) {
       const error = err instanceof ProviderError ? err : null;
-      await this.settleFailure(input, prepared, err, { attemptId, started, latencyMs: performance.now() - t0, fallbackFrom, reason: this.reason(input, tier, candidate) });
+      await this.settleFailure(input, prepared, err, {
+        attemptId,
+        started,
+        latencyMs: performance.now() - t0,
+        fallbackFrom,
+        reason: this.reason(input, tier, candidate),
+      });
       tier.attempts.push({ kind: 'failed', model: candidate.model.id, error: error?.kind ?? 'error', detail: (err as Error).message });
       if (!error || progress.emitted || !FALLBACK_KINDS.has(error.kind)) {
         if (error && !progress.emitted) throw new LlmCallFailedError(candidate.model.id, error);
@@ -387,12 +416,23 @@ export class LlmExecutor {
     // Every candidate is down, busy or cooling off: the call can run later, so say when rather than fail it.
     const outage = outageOf(tier.blockers);
     if (outage) {
-      return new ProvidersUnavailableError(input.operation, outage.reason, outage.retryAfterMs, new Date(this.clock.now().getTime() + outage.retryAfterMs), attempts);
+      return new ProvidersUnavailableError(
+        input.operation,
+        outage.reason,
+        outage.retryAfterMs,
+        new Date(this.clock.now().getTime() + outage.retryAfterMs),
+        attempts,
+      );
     }
     if (tier.budgetRefusal && nothingSent(attempts)) return tier.budgetRefusal;
     if (plan.candidates.length === 0 && plan.skipped.length > 0 && plan.skipped.every((s) => s.reason === 'plan')) {
-      const cell = input.models?.length ? `the requested model ${input.models.join(', ')}` : `every candidate of the policy cell ${input.operation} × ${tier.complexity} (${plan.skipped.map((s) => s.model).join(', ')})`;
-      return new PlanForbidsModelsError(`The tenant's plan allows only ${(input.allowedTiers ?? []).join(', ') || 'no'} models, which rules out ${cell}`, attempts);
+      const cell = input.models?.length
+        ? `the requested model ${input.models.join(', ')}`
+        : `every candidate of the policy cell ${input.operation} × ${tier.complexity} (${plan.skipped.map((s) => s.model).join(', ')})`;
+      return new PlanForbidsModelsError(
+        `The tenant's plan allows only ${(input.allowedTiers ?? []).join(', ') || 'no'} models, which rules out ${cell}`,
+        attempts,
+      );
     }
     const retryMs = tier.shortestRetryMs;
     return new NoCandidateError(
@@ -403,7 +443,9 @@ export class LlmExecutor {
   }
 
   private reason(input: ExecuteInput, tier: TierRun, candidate: RouteCandidate): string {
-    const base = input.models?.length ? `requested ${candidate.model.id}` : `policy ${input.operation}/${tier.complexity} → ${candidate.model.id} (${candidate.model.tier})`;
+    const base = input.models?.length
+      ? `requested ${candidate.model.id}`
+      : `policy ${input.operation}/${tier.complexity} → ${candidate.model.id} (${candidate.model.tier})`;
     const before = tier.attempts.filter((a) => a.model !== candidate.model.id);
     return before.length ? `${base} after ${before.map((a) => `${a.model} ${outcomeLabel(a)}`).join(', ')}` : base;
   }
@@ -416,15 +458,23 @@ export class LlmExecutor {
     inputTokens: number,
   ): Promise<Prepared | { skip: 'rate-limit' | 'budget'; detail: string; budget?: BudgetExceededError; retryAfterMs?: number }> {
     const { model } = candidate;
-    const acquired = await this.limiter.acquire(model.id, { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency }, {
-      tokens: inputTokens + maxTokens,
-      maxWaitMs: input.maxWaitMs ?? 0,
-      signal: input.signal,
-    });
-    if (!acquired.ok) return { skip: 'rate-limit', detail: `${acquired.reason} limit, free in ${acquired.retryAfterMs} ms`, retryAfterMs: acquired.retryAfterMs };
+    const acquired = await this.limiter.acquire(
+      model.id,
+      { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency },
+      {
+        tokens: inputTokens + maxTokens,
+        maxWaitMs: input.maxWaitMs ?? 0,
+        signal: input.signal,
+      },
+    );
+    if (!acquired.ok)
+      return { skip: 'rate-limit', detail: `${acquired.reason} limit, free in ${acquired.retryAfterMs} ms`, retryAfterMs: acquired.retryAfterMs };
     let reservation: Reservation;
     try {
-      reservation = await this.budgets.reserve({ tenantId: input.tenantId, job: input.jobId ? { id: input.jobId, limitPico: input.jobBudgetPico ?? null } : undefined }, candidate.estimatePico);
+      reservation = await this.budgets.reserve(
+        { tenantId: input.tenantId, job: input.jobId ? { id: input.jobId, limitPico: input.jobBudgetPico ?? null } : undefined },
+        candidate.estimatePico,
+      );
     } catch (err) {
       await acquired.lease.release();
       if (err instanceof BudgetExceededError) return { skip: 'budget', detail: err.message, budget: err };

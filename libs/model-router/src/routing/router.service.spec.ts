@@ -12,7 +12,17 @@ import { RouterService, type RouteContext } from './router.service';
 const NOW = new Date('2026-03-01T12:00:00Z');
 
 const model = (id: string, over: Partial<ModelEntity> = {}): ModelEntity =>
-  ({ id, providerId: id.split('/')[0], name: id.split('/')[1], tier: 'cheap', contextWindow: 8_000, enabled: true, gpuUsdPerHour: null, parallelSlots: 1, ...over }) as ModelEntity;
+  ({
+    id,
+    providerId: id.split('/')[0],
+    name: id.split('/')[1],
+    tier: 'cheap',
+    contextWindow: 8_000,
+    enabled: true,
+    gpuUsdPerHour: null,
+    parallelSlots: 1,
+    ...over,
+  }) as ModelEntity;
 
 /** USD per million tokens: input, output. */
 const price = (input: string, output: string) => ({ inputUsdPerMTok: input, cachedInputUsdPerMTok: input, outputUsdPerMTok: output }) as ModelPriceEntity;
@@ -61,15 +71,33 @@ function setup(s: Setup = {}) {
   return { router: new RouterService(policy, catalog, providers, breaker, clock), policy, catalog, breaker };
 }
 
-const cell = (complexity: Complexity, candidates: string[], abTest: PolicyCell['abTest'] = null): PolicyCell => ({ operation: 'analyze', complexity, candidates, abTest });
+const cell = (complexity: Complexity, candidates: string[], abTest: PolicyCell['abTest'] = null): PolicyCell => ({
+  operation: 'analyze',
+  complexity,
+  candidates,
+  abTest,
+});
 
-const ctx = (over: Partial<RouteContext> = {}): RouteContext => ({ tenantId: 't1', operation: 'analyze', complexity: 'simple', inputTokens: 1_000, maxTokens: 500, budgetRemainingPico: null, ...over });
+const ctx = (over: Partial<RouteContext> = {}): RouteContext => ({
+  tenantId: 't1',
+  operation: 'analyze',
+  complexity: 'simple',
+  inputTokens: 1_000,
+  maxTokens: 500,
+  budgetRemainingPico: null,
+  ...over,
+});
 
 const ids = (p: { candidates: Array<{ model: ModelEntity }> }) => p.candidates.map((c) => c.model.id);
 
 describe('RouterService', () => {
   it('routes each operation × complexity through its own policy cell, in the cell’s order', async () => {
-    const { router, policy } = setup({ cells: { simple: cell('simple', ['ollama/qwen3:8b', 'openai/gpt-4o-mini']), complex: cell('complex', ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o-mini']) } });
+    const { router, policy } = setup({
+      cells: {
+        simple: cell('simple', ['ollama/qwen3:8b', 'openai/gpt-4o-mini']),
+        complex: cell('complex', ['anthropic/claude-sonnet-4-5', 'openai/gpt-4o-mini']),
+      },
+    });
 
     expect(ids(await router.plan(ctx()))).toEqual(['ollama/qwen3:8b', 'openai/gpt-4o-mini']);
     expect(ids(await router.plan(ctx({ complexity: 'complex' })))).toEqual(['anthropic/claude-sonnet-4-5', 'openai/gpt-4o-mini']);
@@ -81,7 +109,10 @@ describe('RouterService', () => {
 
   it('tries explicitly requested models instead of the policy', async () => {
     const { router, policy } = setup();
-    expect(ids(await router.plan(ctx({ models: ['anthropic/claude-haiku-4-5', 'openai/gpt-4o-mini'] })))).toEqual(['anthropic/claude-haiku-4-5', 'openai/gpt-4o-mini']);
+    expect(ids(await router.plan(ctx({ models: ['anthropic/claude-haiku-4-5', 'openai/gpt-4o-mini'] })))).toEqual([
+      'anthropic/claude-haiku-4-5',
+      'openai/gpt-4o-mini',
+    ]);
     expect(policy.cell).not.toHaveBeenCalled();
   });
 
@@ -99,7 +130,15 @@ describe('RouterService', () => {
   it('skips what cannot take the call, saying why, and keeps the order of the rest', async () => {
     const { router } = setup({
       cells: {
-        medium: cell('medium', ['nope/unknown', 'anthropic/claude-sonnet-4-5', 'ollama/mistral:7b', 'vllm/llama3', 'ollama/qwen3:8b', 'openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5']),
+        medium: cell('medium', [
+          'nope/unknown',
+          'anthropic/claude-sonnet-4-5',
+          'ollama/mistral:7b',
+          'vllm/llama3',
+          'ollama/qwen3:8b',
+          'openai/gpt-4o-mini',
+          'anthropic/claude-haiku-4-5',
+        ]),
       },
       circuits: [{ key: 'ollama/qwen3:8b', state: 'open', failures: 5, retryAfterMs: 12_300 }],
     });
@@ -146,17 +185,23 @@ describe('RouterService', () => {
   });
 
   it('puts the A/B challenger first for its share of keys, the same way every time for one key', async () => {
-    const always = setup({ cells: { simple: cell('simple', ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'], { challenger: 'anthropic/claude-haiku-4-5', share: 1 }) } });
+    const always = setup({
+      cells: { simple: cell('simple', ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'], { challenger: 'anthropic/claude-haiku-4-5', share: 1 }) },
+    });
     const chosen = await always.router.plan(ctx({ abKey: 'item-1' }));
     expect(ids(chosen)).toEqual(['anthropic/claude-haiku-4-5', 'openai/gpt-4o-mini']);
     expect(chosen.abTest).toEqual({ challenger: 'anthropic/claude-haiku-4-5', share: 1, challengerChosen: true });
 
-    const rarely = setup({ cells: { simple: cell('simple', ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'], { challenger: 'anthropic/claude-haiku-4-5', share: 1e-9 }) } });
+    const rarely = setup({
+      cells: { simple: cell('simple', ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'], { challenger: 'anthropic/claude-haiku-4-5', share: 1e-9 }) },
+    });
     const notChosen = await rarely.router.plan(ctx({ abKey: 'item-1' }));
     expect(ids(notChosen)).toEqual(['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5']);
     expect(notChosen.abTest?.challengerChosen).toBe(false);
 
-    const half = setup({ cells: { simple: cell('simple', ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'], { challenger: 'anthropic/claude-haiku-4-5', share: 0.5 }) } });
+    const half = setup({
+      cells: { simple: cell('simple', ['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5'], { challenger: 'anthropic/claude-haiku-4-5', share: 0.5 }) },
+    });
     const decisions = await Promise.all(['a', 'a', 'b', 'b'].map(async (k) => (await half.router.plan(ctx({ abKey: `item-${k}` }))).abTest?.challengerChosen));
     expect(decisions[0]).toBe(decisions[1]);
     expect(decisions[2]).toBe(decisions[3]);

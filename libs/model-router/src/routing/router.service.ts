@@ -105,7 +105,11 @@ export class RouterService {
       }
       const provider = this.providers.adapter(model.providerId);
       if (!model.enabled || !provider) {
-        plan.skipped.push({ model: id, reason: 'disabled', detail: !model.enabled ? 'model disabled' : `provider ${model.providerId} is disabled or not configured` });
+        plan.skipped.push({
+          model: id,
+          reason: 'disabled',
+          detail: !model.enabled ? 'model disabled' : `provider ${model.providerId} is disabled or not configured`,
+        });
         continue;
       }
       const circuit = stateOf.get(id);
@@ -124,23 +128,45 @@ export class RouterService {
       }
       const estimatePico = this.estimate(model, ctx.inputTokens, ctx.maxTokens);
       if (ctx.budgetRemainingPico !== null && estimatePico > 0n && estimatePico > ctx.budgetRemainingPico) {
-        plan.skipped.push({ model: id, reason: 'budget', detail: `worst case $${picoToUsd(estimatePico)} exceeds the remaining $${picoToUsd(ctx.budgetRemainingPico)}` });
+        plan.skipped.push({
+          model: id,
+          reason: 'budget',
+          detail: `worst case $${picoToUsd(estimatePico)} exceeds the remaining $${picoToUsd(ctx.budgetRemainingPico)}`,
+        });
         continue;
       }
-      plan.candidates.push({ model, provider, estimatePico, circuit: { state: circuit?.state === 'half-open' ? 'half-open' : 'closed', failures: circuit?.failures ?? 0 } });
+      plan.candidates.push({
+        model,
+        provider,
+        estimatePico,
+        circuit: { state: circuit?.state === 'half-open' ? 'half-open' : 'closed', failures: circuit?.failures ?? 0 },
+      });
     }
     return plan;
   }
 
   async explain(ctx: RouteContext): Promise<RouteDecisionView> {
     const plan = await this.plan(ctx);
-    const view = (c: RouteCandidate): RouteCandidateView => ({ model: c.model.id, provider: c.model.providerId, tier: c.model.tier, estimatedCostUsd: picoToUsd(c.estimatePico) });
+    const view = (c: RouteCandidate): RouteCandidateView => ({
+      model: c.model.id,
+      provider: c.model.providerId,
+      tier: c.model.tier,
+      estimatedCostUsd: picoToUsd(c.estimatePico),
+    });
     const chosen = plan.candidates[0];
     const reason = chosen
       ? `${ctx.operation}/${ctx.complexity} → ${chosen.model.id} (${chosen.model.tier})` +
         (plan.skipped.length ? `, after skipping ${plan.skipped.map((s) => `${s.model} (${s.reason})`).join(', ')}` : '') +
         (plan.abTest?.challengerChosen ? ' [A/B challenger]' : '')
       : `no candidate can take this call: ${plan.skipped.map((s) => `${s.model} (${s.reason}: ${s.detail})`).join('; ')}`;
-    return { operation: ctx.operation, complexity: ctx.complexity, chosen: chosen ? view(chosen) : null, candidates: plan.candidates.map(view), skipped: plan.skipped.map(({ model, reason, detail }) => ({ model, reason, detail })), abTest: plan.abTest, reason };
+    return {
+      operation: ctx.operation,
+      complexity: ctx.complexity,
+      chosen: chosen ? view(chosen) : null,
+      candidates: plan.candidates.map(view),
+      skipped: plan.skipped.map(({ model, reason, detail }) => ({ model, reason, detail })),
+      abTest: plan.abTest,
+      reason,
+    };
   }
 }

@@ -83,7 +83,11 @@ export function tokens(n: number | null | undefined): number {
  * Runs a health probe: healthy when it answers, unhealthy (never thrown) when it fails or passes the
  * deadline (default DEFAULT_HEALTH_TIMEOUT_MS). Only the caller's own abort is thrown (ProviderAbortedError).
  */
-export async function probeHealth(providerId: string, options: CallOptions | undefined, probe: (signal: AbortSignal) => Promise<unknown>): Promise<ProviderHealth> {
+export async function probeHealth(
+  providerId: string,
+  options: CallOptions | undefined,
+  probe: (signal: AbortSignal) => Promise<unknown>,
+): Promise<ProviderHealth> {
   const scope = new CallScope(providerId, { ...options, timeoutMs: options?.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS });
   try {
     scope.throwIfAborted();

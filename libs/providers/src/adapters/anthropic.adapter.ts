@@ -138,7 +138,13 @@ export class AnthropicProvider implements LlmProvider {
           json = plan.check(text, { parsed: call.input });
         } else json = plan.check(text);
       }
-      return buildResult(scope, { text, json, usage: usageOf(data.usage), model: data.model, finishReason: finishReason(data.stop_reason, plan !== undefined) });
+      return buildResult(scope, {
+        text,
+        json,
+        usage: usageOf(data.usage),
+        model: data.model,
+        finishReason: finishReason(data.stop_reason, plan !== undefined),
+      });
     });
   }
 
@@ -202,7 +208,9 @@ export class AnthropicProvider implements LlmProvider {
       }
     }
     if (!stopped || reason === undefined || usage === undefined) {
-      throw scope.incomplete(`the stream ended without its ${usage === undefined ? 'message_start' : reason === undefined ? 'message_delta' : 'message_stop'} event`);
+      throw scope.incomplete(
+        `the stream ended without its ${usage === undefined ? 'message_start' : reason === undefined ? 'message_delta' : 'message_stop'} event`,
+      );
     }
     const answer = plan && sawTool ? toolJson || '{}' : text;
     return buildResult(scope, {

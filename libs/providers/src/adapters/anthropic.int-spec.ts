@@ -12,9 +12,20 @@ interface AnthropicUsage {
 
 const event = (type: string, data: Record<string, unknown>): string => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
 const START = event('message_start', {
-  message: { id: 'm', type: 'message', role: 'assistant', model: 'claude-haiku-4-5', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } },
+  message: {
+    id: 'm',
+    type: 'message',
+    role: 'assistant',
+    model: 'claude-haiku-4-5',
+    content: [],
+    stop_reason: null,
+    stop_sequence: null,
+    usage: { input_tokens: 10, output_tokens: 1 },
+  },
 });
-const TEXT = event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) + event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hello' } });
+const TEXT =
+  event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } }) +
+  event('content_block_delta', { index: 0, delta: { type: 'text_delta', text: 'Hello' } });
 const DELTA = event('message_delta', { delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } });
 
 function sseFetch(text: string): typeof fetch {
@@ -80,7 +91,10 @@ describeProviderContract(
         return rec.fetch(input, { ...init, body: JSON.stringify(body) });
       };
       const provider = new AnthropicProvider({ id: 'a', kind: 'anthropic', baseUrl: ctx.url }, { fetch: marking });
-      const messages = [{ role: 'system' as const, content: 'You are a meticulous music critic. '.repeat(40) }, { role: 'user' as const, content: 'Review "Yesterday".' }];
+      const messages = [
+        { role: 'system' as const, content: 'You are a meticulous music critic. '.repeat(40) },
+        { role: 'user' as const, content: 'Review "Yesterday".' },
+      ];
       const first = await provider.chat({ model: 'claude-sonnet-4-5', messages });
       const second = await provider.chat({ model: 'claude-sonnet-4-5', messages });
       expect(first.usage.cachedInputTokens).toBe(0);
@@ -95,7 +109,10 @@ describeProviderContract(
         const provider = new AnthropicProvider({ id: 'a', kind: 'anthropic', baseUrl: 'http://host.invalid' }, { fetch: sseFetch(text) });
         expect(await caught(collect(provider.chatStream({ model: 'claude-haiku-4-5', messages: MESSAGES })))).toBeInstanceOf(StreamInterruptedError);
       }
-      const complete = new AnthropicProvider({ id: 'a', kind: 'anthropic', baseUrl: 'http://host.invalid' }, { fetch: sseFetch(START + TEXT + DELTA + event('message_stop', {})) });
+      const complete = new AnthropicProvider(
+        { id: 'a', kind: 'anthropic', baseUrl: 'http://host.invalid' },
+        { fetch: sseFetch(START + TEXT + DELTA + event('message_stop', {})) },
+      );
       const { done } = await collect(complete.chatStream({ model: 'claude-haiku-4-5', messages: MESSAGES }));
       expect(done[0]).toMatchObject({ text: 'Hello', usage: { inputTokens: 10, outputTokens: 2 }, finishReason: 'stop', emulated: false });
     });

@@ -26,7 +26,9 @@ const NULL_BODY_STATUSES = new Set([101, 103, 204, 205, 304]);
 
 let shared: Dispatcher | undefined;
 function dispatcher(): Dispatcher {
-  shared ??= new Agent({ keepAliveTimeout: 30_000, headersTimeout: IDLE_LIMIT_MS, bodyTimeout: IDLE_LIMIT_MS }).compose(interceptors.redirect({ maxRedirections: 5 }));
+  shared ??= new Agent({ keepAliveTimeout: 30_000, headersTimeout: IDLE_LIMIT_MS, bodyTimeout: IDLE_LIMIT_MS }).compose(
+    interceptors.redirect({ maxRedirections: 5 }),
+  );
   return shared;
 }
 

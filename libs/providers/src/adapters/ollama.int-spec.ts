@@ -26,7 +26,13 @@ describeProviderContract(
       await provider.chat({ model: 'qwen3:8b', messages: MESSAGES, maxTokens: 50, temperature: 0.2, outputSchema: { name: 'song', schema: SONG_SCHEMA } });
       await collect(provider.chatStream({ model: 'qwen3:8b', messages: MESSAGES }));
       expect(rec.urls).toEqual([`${ctx.url}/api/chat`, `${ctx.url}/api/chat`]);
-      expect(rec.bodies[0]).toMatchObject({ model: 'qwen3:8b', stream: false, keep_alive: '30m', format: SONG_SCHEMA, options: { num_predict: 50, temperature: 0.2 } });
+      expect(rec.bodies[0]).toMatchObject({
+        model: 'qwen3:8b',
+        stream: false,
+        keep_alive: '30m',
+        format: SONG_SCHEMA,
+        options: { num_predict: 50, temperature: 0.2 },
+      });
       expect(rec.bodies[0]?.['messages']).toEqual(MESSAGES);
       expect(rec.bodies[1]).toMatchObject({ stream: true, keep_alive: '30m' });
       expect(rec.bodies[1]).not.toHaveProperty('format');

@@ -16,7 +16,16 @@ import type {
   TokenUsage,
 } from '../llm-provider';
 import { ProviderServerError } from '../provider-errors';
-import { buildResult, NO_API_KEY, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
+import {
+  buildResult,
+  NO_API_KEY,
+  planStructuredOutput,
+  probeHealth,
+  tokens,
+  trimTrailingSlash,
+  type AdapterOptions,
+  type StructuredPlan,
+} from './adapter-support';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 
 type CompletionParams = Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'>;
@@ -100,7 +109,9 @@ export class OpenAiProvider implements LlmProvider {
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult> {
     return withScope(this.id, options, async (scope) => {
       const plan = planStructuredOutput(this.id, request, true);
-      const { data, response } = await this.client.chat.completions.create({ ...this.params(request, plan), stream: false }, { signal: scope.signal }).withResponse();
+      const { data, response } = await this.client.chat.completions
+        .create({ ...this.params(request, plan), stream: false }, { signal: scope.signal })
+        .withResponse();
       scope.response = response;
       const choice = data.choices[0];
       if (!choice) throw new ProviderServerError(this.id, 'the answer carried no choice');

@@ -34,7 +34,9 @@ describeProviderContract(
       const body = await postJson(`${url}/v1/chat/completions`, {
         model: request.model,
         messages: request.messages,
-        ...(request.outputSchema ? { response_format: { type: 'json_schema', json_schema: { name: request.outputSchema.name, schema: request.outputSchema.schema, strict: true } } } : {}),
+        ...(request.outputSchema
+          ? { response_format: { type: 'json_schema', json_schema: { name: request.outputSchema.name, schema: request.outputSchema.schema, strict: true } } }
+          : {}),
       });
       const u = body['usage'] as OpenAiUsage;
       return {
@@ -49,7 +51,13 @@ describeProviderContract(
     it('sends response_format json_schema (strict), stream_options.include_usage and max_tokens', async () => {
       const rec = recordingFetch();
       const provider = new OpenAiProvider({ id: 'o', kind: 'openai', baseUrl: `${ctx.url}/v1/` }, { fetch: rec.fetch });
-      await provider.chat({ model: 'gpt-4o-mini', messages: MESSAGES, maxTokens: 300, temperature: 0.3, outputSchema: { name: 'song review!', schema: SONG_SCHEMA } });
+      await provider.chat({
+        model: 'gpt-4o-mini',
+        messages: MESSAGES,
+        maxTokens: 300,
+        temperature: 0.3,
+        outputSchema: { name: 'song review!', schema: SONG_SCHEMA },
+      });
       await collect(provider.chatStream({ model: 'gpt-4o-mini', messages: MESSAGES }));
       expect(rec.urls).toEqual([`${ctx.url}/v1/chat/completions`, `${ctx.url}/v1/chat/completions`]);
       expect(rec.bodies[0]).toEqual({
@@ -76,7 +84,10 @@ describeProviderContract(
 
     it('reports prompt-cache hits as cachedInputTokens', async () => {
       ctx.emu.configure({ promptCache: { minTokens: 128 } });
-      const long = [{ role: 'system' as const, content: 'You are a meticulous music critic. '.repeat(40) }, { role: 'user' as const, content: 'Review "Yesterday".' }];
+      const long = [
+        { role: 'system' as const, content: 'You are a meticulous music critic. '.repeat(40) },
+        { role: 'user' as const, content: 'Review "Yesterday".' },
+      ];
       const first = await ctx.provider().chat({ model: 'gpt-4o', messages: long });
       const second = await ctx.provider().chat({ model: 'gpt-4o', messages: [...long.slice(0, 1), { role: 'user', content: 'Review "Help!".' }] });
       expect(first.usage.cachedInputTokens).toBe(0);
@@ -86,7 +97,10 @@ describeProviderContract(
     });
 
     it('throws StreamInterruptedError when a stream ends cleanly but without finish reason or usage', async () => {
-      const noUsage = new OpenAiProvider({ id: 'o', kind: 'openai', baseUrl: 'http://host.invalid/v1' }, { fetch: sseFetch(chunk(piece('Hello')) + chunk(piece('', 'stop')) + 'data: [DONE]\n\n') });
+      const noUsage = new OpenAiProvider(
+        { id: 'o', kind: 'openai', baseUrl: 'http://host.invalid/v1' },
+        { fetch: sseFetch(chunk(piece('Hello')) + chunk(piece('', 'stop')) + 'data: [DONE]\n\n') },
+      );
       const deltas: string[] = [];
       const consume = async (): Promise<void> => {
         for await (const e of noUsage.chatStream({ model: 'gpt-4o-mini', messages: MESSAGES })) if (e.type === 'delta') deltas.push(e.text);

@@ -22,7 +22,13 @@ describe('usage parity across the Ollama, OpenAI and Anthropic adapters', () => 
 
   const cases: Array<[string, ChatRequest]> = [
     ['plain chat with a system message', { model: 'gpt-4o-mini', messages: MESSAGES }],
-    ['a multi-turn conversation', { model: 'qwen3:8b', messages: [...MESSAGES, { role: 'assistant', content: 'A quiet, aching ballad.' }, { role: 'user', content: 'And "Help!"? Briefly.' }] }],
+    [
+      'a multi-turn conversation',
+      {
+        model: 'qwen3:8b',
+        messages: [...MESSAGES, { role: 'assistant', content: 'A quiet, aching ballad.' }, { role: 'user', content: 'And "Help!"? Briefly.' }],
+      },
+    ],
     ['structured output', { model: 'claude-haiku-4-5', messages: MESSAGES, outputSchema: { name: 'song', schema: SONG_SCHEMA } }],
     ['a maxTokens cut', { model: 'gpt-4o-mini', messages: MESSAGES, maxTokens: 7 }],
   ];

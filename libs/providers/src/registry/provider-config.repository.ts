@@ -11,11 +11,7 @@ export class ProviderConfigRepository {
   constructor(@InjectRepository(ProviderConfigEntity) private readonly providers: Repository<ProviderConfigEntity>) {}
 
   listWithKeys(): Promise<ProviderConfigWithKey[]> {
-    return this.providers
-      .createQueryBuilder('p')
-      .addSelect('p.apiKeyEncrypted')
-      .orderBy('p.created_at', 'ASC')
-      .getMany() as Promise<ProviderConfigWithKey[]>;
+    return this.providers.createQueryBuilder('p').addSelect('p.apiKeyEncrypted').orderBy('p.created_at', 'ASC').getMany() as Promise<ProviderConfigWithKey[]>;
   }
 
   findById(id: string): Promise<ProviderConfigEntity | null> {
@@ -23,22 +19,12 @@ export class ProviderConfigRepository {
   }
 
   findByIdWithKey(id: string): Promise<ProviderConfigWithKey | null> {
-    return this.providers
-      .createQueryBuilder('p')
-      .addSelect('p.apiKeyEncrypted')
-      .where('p.id = :id', { id })
-      .getOne() as Promise<ProviderConfigWithKey | null>;
+    return this.providers.createQueryBuilder('p').addSelect('p.apiKeyEncrypted').where('p.id = :id', { id }).getOne() as Promise<ProviderConfigWithKey | null>;
   }
 
   /** Inserts unless the id exists; true when it inserted (several instances may start at once). */
   async insertIfAbsent(row: Omit<ProviderConfigWithKey, 'createdAt' | 'updatedAt'>): Promise<boolean> {
-    const result = await this.providers
-      .createQueryBuilder()
-      .insert()
-      .into(ProviderConfigEntity)
-      .values(row)
-      .orIgnore()
-      .execute();
+    const result = await this.providers.createQueryBuilder().insert().into(ProviderConfigEntity).values(row).orIgnore().execute();
     return (result.raw as unknown[]).length > 0;
   }
 

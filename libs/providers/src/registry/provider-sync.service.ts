@@ -15,14 +15,26 @@ interface EnvProvider {
 
 /** The providers the environment describes (OLLAMA_BASE_URL, OPENAI_*, ANTHROPIC_*, OPENAI_COMPATIBLE_HOSTS). */
 export function providersFromConfig(config: AppConfig): EnvProvider[] {
-  const list: EnvProvider[] = [
-    { id: 'ollama', kind: 'ollama', name: 'Ollama (local GPU)', baseUrl: config.ollamaBaseUrl, options: { keepAlive: '30m' } },
-  ];
+  const list: EnvProvider[] = [{ id: 'ollama', kind: 'ollama', name: 'Ollama (local GPU)', baseUrl: config.ollamaBaseUrl, options: { keepAlive: '30m' } }];
   if (config.openaiApiKey || config.openaiBaseUrl) {
-    list.push({ id: 'openai', kind: 'openai', name: 'OpenAI', baseUrl: config.openaiBaseUrl ?? 'https://api.openai.com/v1', apiKey: config.openaiApiKey, options: {} });
+    list.push({
+      id: 'openai',
+      kind: 'openai',
+      name: 'OpenAI',
+      baseUrl: config.openaiBaseUrl ?? 'https://api.openai.com/v1',
+      apiKey: config.openaiApiKey,
+      options: {},
+    });
   }
   if (config.anthropicApiKey || config.anthropicBaseUrl) {
-    list.push({ id: 'anthropic', kind: 'anthropic', name: 'Anthropic', baseUrl: config.anthropicBaseUrl ?? 'https://api.anthropic.com', apiKey: config.anthropicApiKey, options: {} });
+    list.push({
+      id: 'anthropic',
+      kind: 'anthropic',
+      name: 'Anthropic',
+      baseUrl: config.anthropicBaseUrl ?? 'https://api.anthropic.com',
+      apiKey: config.anthropicApiKey,
+      options: {},
+    });
   }
   for (const host of config.openaiCompatibleHosts) {
     list.push({ id: host.id, kind: 'openai', name: host.name ?? host.id, baseUrl: host.baseUrl, apiKey: host.apiKey, options: {} });

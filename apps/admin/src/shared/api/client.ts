@@ -36,10 +36,7 @@ export interface RequestOptions {
 function isErrorBody(value: unknown): value is ApiErrorBody {
   if (typeof value !== 'object' || value === null) return false;
   const message = (value as { message?: unknown }).message;
-  return (
-    typeof message === 'string' ||
-    (Array.isArray(message) && message.every((part) => typeof part === 'string'))
-  );
+  return typeof message === 'string' || (Array.isArray(message) && message.every((part) => typeof part === 'string'));
 }
 
 function parseJson(text: string): unknown {
@@ -86,11 +83,7 @@ async function send(path: string, options: RequestOptions, accept: string): Prom
 function failure(response: Response, data: unknown, anonymous: boolean): ApiError {
   // The session is over (expired or revoked token): dropping the token sends the user to /login.
   if (response.status === 401 && !anonymous) clearAccessToken();
-  return new ApiError(
-    response.status,
-    errorMessages(response.status, response.statusText, data),
-    isErrorBody(data) ? data : null,
-  );
+  return new ApiError(response.status, errorMessages(response.status, response.statusText, data), isErrorBody(data) ? data : null);
 }
 
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {

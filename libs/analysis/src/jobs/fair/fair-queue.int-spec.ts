@@ -33,7 +33,13 @@ describe('fair queue (Redis)', () => {
   const inBull = async () => {
     const jobs = (await queue.getJobs(['waiting'])).filter((j) => j !== null);
     return jobs
-      .map((j) => ({ tenant: (j.data as { tenantId: string }).tenantId, item: (j.data as { itemId: string }).itemId, id: String(j.id), priority: j.opts.priority ?? 0, ts: j.timestamp }))
+      .map((j) => ({
+        tenant: (j.data as { tenantId: string }).tenantId,
+        item: (j.data as { itemId: string }).itemId,
+        id: String(j.id),
+        priority: j.opts.priority ?? 0,
+        ts: j.timestamp,
+      }))
       .sort((a, b) => a.priority - b.priority || a.ts - b.ts);
   };
   /** A worker finishing the first delivery Bull would hand out: gone from Bull, its place released. */
@@ -105,7 +111,12 @@ describe('fair queue (Redis)', () => {
     shares.set('tenant-free', { weight: 1, maxRunning: null });
     // Both queued before any worker is there (nothing dispatched yet), then a worker's pump starts them.
     await redis.del(`${WORKER_HEARTBEAT_PREFIX}test`);
-    const before = new JobFeeder(strictMock<JobsRepository>({}), queue as never, redis, strictMock<FairShares>({ of: async (t: string) => shares.get(t) as FairShare }));
+    const before = new JobFeeder(
+      strictMock<JobsRepository>({}),
+      queue as never,
+      redis,
+      strictMock<FairShares>({ of: async (t: string) => shares.get(t) as FairShare }),
+    );
     await before.handOver('tenant-pro', randomUUID(), 'medium', ids(200));
     await before.handOver('tenant-free', randomUUID(), 'medium', ids(200));
     const f = await feeder(1);
@@ -145,7 +156,12 @@ describe('fair queue (Redis)', () => {
     const level = (p: number) => (p <= BULL_PRIORITY.high ? 'high' : p <= BULL_PRIORITY.medium ? 'medium' : 'low');
     expect(handed.map((x) => level(x.priority))).toEqual(['high', 'high', 'medium', 'medium', 'medium', 'medium', 'low', 'low']);
     // B's first item went ahead of the medium items already in Bull (one step, still behind high); its others did not.
-    expect(handed.filter((x) => x.tenant === 'tenant-b').map((x) => x.priority)).toEqual([BULL_PRIORITY.medium - 1, BULL_PRIORITY.medium, BULL_PRIORITY.medium, BULL_PRIORITY.medium]);
+    expect(handed.filter((x) => x.tenant === 'tenant-b').map((x) => x.priority)).toEqual([
+      BULL_PRIORITY.medium - 1,
+      BULL_PRIORITY.medium,
+      BULL_PRIORITY.medium,
+      BULL_PRIORITY.medium,
+    ]);
   });
 
   it('a tenant’s jobs at one priority take turns, each job in hand-over order', async () => {
@@ -212,7 +228,12 @@ describe('fair queue (Redis)', () => {
 
   it('without live workers nothing enters Bull; the first worker’s pump hands items over', async () => {
     await redis.del(`${WORKER_HEARTBEAT_PREFIX}test`);
-    const f = new JobFeeder(strictMock<JobsRepository>({}), queue as never, redis, strictMock<FairShares>({ of: async () => ({ weight: 1, maxRunning: null }) }));
+    const f = new JobFeeder(
+      strictMock<JobsRepository>({}),
+      queue as never,
+      redis,
+      strictMock<FairShares>({ of: async () => ({ weight: 1, maxRunning: null }) }),
+    );
     await f.handOver('tenant-a', randomUUID(), 'medium', ids(10));
     expect(await inBull()).toHaveLength(0);
     expect(await redis.zcard(`${FAIR_PREFIX}inflight`)).toBe(0);

@@ -171,7 +171,8 @@ end
  * Adds the items not held already (in any state), sets the tenant's weight and cap, then dispatches.
  * Returns {added, dispatched...}.
  */
-export const ADD_SCRIPT = new RedisScript(`${LUA_COMMON}
+export const ADD_SCRIPT = new RedisScript(
+  `${LUA_COMMON}
 local t, job, prio = ARGV[2], ARGV[3], ARGV[4]
 redis.call('HSET', P .. 'tenant:' .. t, 'weight', ARGV[5], 'cap', ARGV[6])
 local added = 0
@@ -192,14 +193,17 @@ end
 local out = dispatch(tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9]))
 table.insert(out, 1, added)
 return out
-`, { keys: 0 });
+`,
+  { keys: 0 },
+);
 
 /**
  * ARGV: prefix, lookahead, now, max, then itemId, bullId pairs of finished deliveries. Releases the in-flight
  * entries that are still this delivery's (a stale or replayed delivery releases nothing), promotes due
  * re-entries, then dispatches. Returns {released, dispatched...}.
  */
-export const PUMP_SCRIPT = new RedisScript(`${LUA_COMMON}
+export const PUMP_SCRIPT = new RedisScript(
+  `${LUA_COMMON}
 local released = 0
 for i = 5, #ARGV, 2 do
   local id = ARGV[i]
@@ -220,7 +224,9 @@ promote(now)
 local out = dispatch(tonumber(ARGV[2]), now, tonumber(ARGV[4]))
 table.insert(out, 1, released)
 return out
-`, { keys: 0 });
+`,
+  { keys: 0 },
+);
 
 /**
  * ARGV: prefix, tenant, job, priority, itemId, attempts, dueAt, waits, spentAttempts. The item leaves Bull's
@@ -228,7 +234,8 @@ return out
  * then re-enters its job's ready set first in line as '<item>:wait<waits>' (waits 0: one more than it had),
  * carrying the attempts it spent. Returns 1 when it was already held, 0 when it was new.
  */
-export const LATER_SCRIPT = new RedisScript(`${LUA_COMMON}
+export const LATER_SCRIPT = new RedisScript(
+  `${LUA_COMMON}
 local t, job, prio, id, attempts = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local e = redis.call('HGET', P .. 'items', id)
 local reentries = 1
@@ -249,10 +256,13 @@ if (tonumber(ARGV[8]) or 0) > 0 then reentries = tonumber(ARGV[8]) end
 redis.call('HSET', P .. 'items', id, t .. '|' .. job .. '|' .. prio .. '|' .. attempts .. '|' .. reentries .. '|' .. (tonumber(ARGV[9]) or 0))
 redis.call('ZADD', P .. 'delayed', tonumber(ARGV[7]), id)
 return known
-`, { keys: 0 });
+`,
+  { keys: 0 },
+);
 
 /** ARGV: prefix, job. Forgets the job's ready items (a cancelled job); in-flight ones finish as cancelled. Returns how many. */
-export const DROP_SCRIPT = new RedisScript(`${LUA_COMMON}
+export const DROP_SCRIPT = new RedisScript(
+  `${LUA_COMMON}
 local job = ARGV[2]
 local ids = redis.call('ZRANGE', P .. 'ready:' .. job, 0, -1)
 for _, id in ipairs(ids) do
@@ -262,13 +272,16 @@ end
 redis.call('DEL', P .. 'ready:' .. job)
 redis.call('HDEL', P .. 'seq', job)
 return #ids
-`, { keys: 0 });
+`,
+  { keys: 0 },
+);
 
 /**
  * ARGV: prefix, staleBefore, now, limit. In-flight entries handed to Bull before staleBefore, their score
  * moved to now (each is looked at once per sweep). Returns {itemId, bullId, tenant, job, prio, 0, spent, ...}.
  */
-export const STALE_SCRIPT = new RedisScript(`${LUA_COMMON}
+export const STALE_SCRIPT = new RedisScript(
+  `${LUA_COMMON}
 local ids = redis.call('ZRANGEBYSCORE', P .. 'inflight', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[4]))
 local out = {}
 for _, id in ipairs(ids) do
@@ -288,4 +301,6 @@ for _, id in ipairs(ids) do
   end
 end
 return out
-`, { keys: 0 });
+`,
+  { keys: 0 },
+);

@@ -18,6 +18,14 @@ describe('lookaheadFor', () => {
   });
 
   it('a heartbeat with a nonsensical concurrency counts as one slot', () => {
-    expect(lookaheadFor([{ concurrency: 0, queues: ['analysis'] }, { concurrency: Number.NaN, queues: ['analysis'] }], 'analysis')).toBe(4 + 4);
+    expect(
+      lookaheadFor(
+        [
+          { concurrency: 0, queues: ['analysis'] },
+          { concurrency: Number.NaN, queues: ['analysis'] },
+        ],
+        'analysis',
+      ),
+    ).toBe(4 + 4);
   });
 });

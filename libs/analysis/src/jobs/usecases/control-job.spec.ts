@@ -25,7 +25,10 @@ describe('ControlJob', () => {
       const view = await s.control.cancel(makePrincipal(), JOB);
       expect(s.repo.cancel).toHaveBeenCalledWith(TENANT, JOB, NOW);
       expect(s.feeder.drop).toHaveBeenCalledWith(JOB);
-      expect(s.progress.jobCompleted).toHaveBeenCalledWith(TENANT, expect.objectContaining({ jobId: JOB, status: 'cancelled', percentage: 100, etaSeconds: 0 }));
+      expect(s.progress.jobCompleted).toHaveBeenCalledWith(
+        TENANT,
+        expect.objectContaining({ jobId: JOB, status: 'cancelled', percentage: 100, etaSeconds: 0 }),
+      );
       expect(view).toMatchObject({ id: JOB, status: 'cancelled', cancelledItems: 3 });
     });
 
@@ -44,7 +47,10 @@ describe('ControlJob', () => {
 
   describe('retry', () => {
     it('queues the failed items again and feeds the job at once, answering the job as it is now', async () => {
-      const rows: Array<JobEntity | null> = [makeJobRow({ status: 'completed_with_errors', failedItems: 2, priority: 'low' }), makeJobRow({ status: 'running', failedItems: 0, priority: 'low' })];
+      const rows: Array<JobEntity | null> = [
+        makeJobRow({ status: 'completed_with_errors', failedItems: 2, priority: 'low' }),
+        makeJobRow({ status: 'running', failedItems: 0, priority: 'low' }),
+      ];
       const s = setup({ findJob: async () => rows.shift() ?? null, requeueFailed: async () => ['a', 'b'] }, { feed: async () => 2 });
       const view = await s.control.retry(makePrincipal(), JOB);
       expect(s.repo.requeueFailed).toHaveBeenCalledWith(TENANT, JOB);

@@ -13,7 +13,15 @@ import { EstimateJob } from './estimate-job';
 import { SubmissionReader } from './submission-reader';
 
 const NOW = new Date('2026-11-20T08:00:00Z');
-const LIMITS: PlanLimits = { plan: 'pro', maxJobsPerMonth: null, maxItemsPerMonth: null, maxItemsPerJob: null, allowedTiers: ['local', 'cheap'], fairShareWeight: 1, maxRunningItems: null };
+const LIMITS: PlanLimits = {
+  plan: 'pro',
+  maxJobsPerMonth: null,
+  maxItemsPerMonth: null,
+  maxItemsPerJob: null,
+  allowedTiers: ['local', 'cheap'],
+  fairShareWeight: 1,
+  maxRunningItems: null,
+};
 
 /** USD per million tokens, per model. */
 const PRICES: Record<string, { inputUsdPerMTok: string; cachedInputUsdPerMTok: string; outputUsdPerMTok: string }> = {
@@ -22,7 +30,14 @@ const PRICES: Record<string, { inputUsdPerMTok: string; cachedInputUsdPerMTok: s
   'pd/tiny': { inputUsdPerMTok: '0.15', cachedInputUsdPerMTok: '0.15', outputUsdPerMTok: '0.15' },
 };
 
-const step = (name: string, operation: string, over: Partial<ProfileStep> = {}): ProfileStep => ({ name, operation, complexity: 'simple', prompt: 'x'.repeat(400), outputSchema: { type: 'object' }, ...over });
+const step = (name: string, operation: string, over: Partial<ProfileStep> = {}): ProfileStep => ({
+  name,
+  operation,
+  complexity: 'simple',
+  prompt: 'x'.repeat(400),
+  outputSchema: { type: 'object' },
+  ...over,
+});
 
 /** Two steps priced, and a refine step the quality gate runs only when it asks (not estimated). */
 const PROFILE = makeProfile({
@@ -45,7 +60,16 @@ function setup(options: { models?: Record<string, string | null>; workers?: () =
   const queue = strictMock<Queue<AnalysisItemPayload>>({ getWorkers: jest.fn(options.workers ?? (async () => [{}, {}])) as unknown as Queue['getWorkers'] });
   const profiles = strictMock<ProfilesService>({ resolve: async () => options.profile ?? PROFILE });
   const cache = strictMock<AnalysisCacheService>({ countCached: async () => ({ global: 2, tenant: 1 }) });
-  const estimate = new EstimateJob(new SubmissionReader(profiles, cache), quotas, router, catalog, new ManualClock(NOW), { workerConcurrency: 2 } as AppConfig, queue, strictMock<MemoryCompactor>({}, 'MemoryCompactor'));
+  const estimate = new EstimateJob(
+    new SubmissionReader(profiles, cache),
+    quotas,
+    router,
+    catalog,
+    new ManualClock(NOW),
+    { workerConcurrency: 2 } as AppConfig,
+    queue,
+    strictMock<MemoryCompactor>({}, 'MemoryCompactor'),
+  );
   return { estimate, router, queue };
 }
 
@@ -63,7 +87,15 @@ describe('EstimateJob', () => {
     ]);
     expect(result.costUsd).toBe(0.007908);
     expect(result.cacheHits).toBe(4);
-    expect(router.plan).toHaveBeenCalledWith({ tenantId: TENANT, operation: 'analyze', complexity: 'simple', inputTokens: 200, maxTokens: 200, budgetRemainingPico: null, allowedTiers: LIMITS.allowedTiers });
+    expect(router.plan).toHaveBeenCalledWith({
+      tenantId: TENANT,
+      operation: 'analyze',
+      complexity: 'simple',
+      inputTokens: 200,
+      maxTokens: 200,
+      budgetRemainingPico: null,
+      allowedTiers: LIMITS.allowedTiers,
+    });
     expect(router.plan).toHaveBeenCalledWith(expect.objectContaining({ operation: 'draft', inputTokens: 300, maxTokens: 1024 }));
     expect(router.plan).toHaveBeenCalledTimes(2);
     // 6 calls over 2 workers × 2 slots → 2 rounds of (100/50 + 0.3) + (512/50 + 0.3) = 12.84 s → 25.68 → 26
@@ -109,7 +141,10 @@ describe('EstimateJob', () => {
   it('estimates a submitted body: the mean size of its items and the hits of the cache scope the job would use', async () => {
     const { estimate, router } = setup({ profile: makeProfile({ steps: [step('a', 'analyze', { prompt: 'x'.repeat(399), maxTokens: 100 })] }) });
     // {"subject":"ab"} is 16 characters, {"subject":"abcd"} 18: 17 on average, (17 + 399) / 4 = 104 tokens
-    const result = await estimate.execute(makePrincipal(), { events: bodyEvents({ profile: 'ticket', items: [{ subject: 'ab' }, { subject: 'abcd' }] }), checkFields: checkSubmitFields });
+    const result = await estimate.execute(makePrincipal(), {
+      events: bodyEvents({ profile: 'ticket', items: [{ subject: 'ab' }, { subject: 'abcd' }] }),
+      checkFields: checkSubmitFields,
+    });
     expect(router.plan).toHaveBeenCalledWith(expect.objectContaining({ inputTokens: 104 }));
     // the profile keeps its cache per tenant: the tenant scope's one hit counts, not the global scope's two
     expect(result.cacheHits).toBe(1);

@@ -65,13 +65,27 @@ export class EstimateJob {
       const maxTokens = step.maxTokens ?? DEFAULT_MAX_TOKENS;
       const inputTokens = Math.ceil((inputChars + step.prompt.length) / 4) + previousOutput;
       const expectedOutput = Math.ceil(maxTokens / 2);
-      const plan = await this.router.plan({ tenantId, operation: step.operation, complexity: step.complexity, inputTokens, maxTokens, budgetRemainingPico: null, allowedTiers });
+      const plan = await this.router.plan({
+        tenantId,
+        operation: step.operation,
+        complexity: step.complexity,
+        inputTokens,
+        maxTokens,
+        budgetRemainingPico: null,
+        allowedTiers,
+      });
       const chosen = plan.candidates[0];
       const price = chosen ? this.catalog.priceAt(chosen.model.id, this.clock.now()) : undefined;
       const perCall = price ? costOf(price, { inputTokens, cachedInputTokens: 0, outputTokens: expectedOutput }).totalPico : 0n;
       totalPico += perCall * BigInt(calls);
       seconds += expectedOutput / ESTIMATE_TOKENS_PER_SECOND + 0.3;
-      steps.push({ operation: step.operation, provider: chosen?.model.providerId ?? null, model: chosen?.model.id ?? null, calls, costUsd: picoToUsd(perCall * BigInt(calls)) });
+      steps.push({
+        operation: step.operation,
+        provider: chosen?.model.providerId ?? null,
+        model: chosen?.model.id ?? null,
+        calls,
+        costUsd: picoToUsd(perCall * BigInt(calls)),
+      });
       previousOutput = expectedOutput;
     }
     const parallel = await this.parallelism();

@@ -6,7 +6,19 @@ import type { JobsRepository } from '../jobs.repository';
 import { QueryJobs } from './query-jobs';
 
 const NOW = new Date('2026-11-20T08:00:00Z');
-const item = (index: number) => Object.assign(new JobItemEntity(), { id: `i${index}`, index, status: 'completed', input: {}, result: null, cached: false, costUsd: '0', model: null, error: null, attempts: 1 });
+const item = (index: number) =>
+  Object.assign(new JobItemEntity(), {
+    id: `i${index}`,
+    index,
+    status: 'completed',
+    input: {},
+    result: null,
+    cached: false,
+    costUsd: '0',
+    model: null,
+    error: null,
+    attempts: 1,
+  });
 
 describe('QueryJobs', () => {
   it('pages jobs newest first: one row more than asked tells whether there is a next page, whose cursor is the last row shown', async () => {

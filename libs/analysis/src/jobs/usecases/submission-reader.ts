@@ -68,7 +68,13 @@ export class SubmissionReader {
       chunkSize: ITEM_CHUNK,
       onChunk: async ({ items }, profile) => {
         await options.keep?.(items);
-        cached.add(await this.cache.countCached(tenantId, profile, items.map((it) => it.inputHash)));
+        cached.add(
+          await this.cache.countCached(
+            tenantId,
+            profile,
+            items.map((it) => it.inputHash),
+          ),
+        );
       },
       stopAfter: options.stopAfter ?? null,
       requestHashes: options.requestHashes ?? false,

@@ -19,7 +19,15 @@ import { NoItemsError } from './submission';
 import { SubmissionReader } from './submission-reader';
 
 const NOW = new Date('2026-11-20T08:00:00Z');
-const LIMITS: PlanLimits = { plan: 'pro', maxJobsPerMonth: 100, maxItemsPerMonth: 10_000, maxItemsPerJob: 5000, allowedTiers: ['local', 'cheap'], fairShareWeight: 1, maxRunningItems: null };
+const LIMITS: PlanLimits = {
+  plan: 'pro',
+  maxJobsPerMonth: 100,
+  maxItemsPerMonth: 10_000,
+  maxItemsPerJob: 5000,
+  allowedTiers: ['local', 'cheap'],
+  fairShareWeight: 1,
+  maxRunningItems: null,
+};
 const items = (n: number) => Array.from({ length: n }, (_, i) => ({ subject: `ticket ${i}` }));
 const NEW_JOB_ID = '44444444-4444-4444-8444-444444444444';
 
@@ -75,7 +83,8 @@ function setup(options: { earlier?: JobEntity | null; twin?: JobEntity | null; r
   });
   // (a strict mock with nothing: a body this small never asks for a memory compaction)
   const submit = new SubmitJob(reader, estimates, repo, quotas, priorities, feeder, new ManualClock(NOW), strictMock<MemoryCompactor>({}, 'MemoryCompactor'));
-  const send = (body: Record<string, unknown>, key?: string) => submit.execute(makePrincipal(), { events: bodyEvents(body), checkFields: checkSubmitFields }, key);
+  const send = (body: Record<string, unknown>, key?: string) =>
+    submit.execute(makePrincipal(), { events: bodyEvents(body), checkFields: checkSubmitFields }, key);
   return { send, log, repo, quotas, feeder, estimates, cache, profile, manager };
 }
 
@@ -118,7 +127,10 @@ describe('SubmitJob', () => {
     ]);
     // the estimate counts the hits of the scope the job uses (tenant), not those of the global cache
     expect(s.estimates.forProfile).toHaveBeenCalledWith(TENANT, s.profile, 2, 1, null);
-    expect(answer).toEqual({ created: true, response: { id: NEW_JOB_ID, status: 'queued', totalItems: 2, priority: 'high', estimate: { costUsd: 0.5, seconds: 7 } } });
+    expect(answer).toEqual({
+      created: true,
+      response: { id: NEW_JOB_ID, status: 'queued', totalItems: 2, priority: 'high', estimate: { costUsd: 0.5, seconds: 7 } },
+    });
   });
 
   it('inserts items a chunk at a time and hands the queue only the first window of them, in index order', async () => {
@@ -144,20 +156,32 @@ describe('SubmitJob', () => {
 
   describe('checks, in the order they always ran (fields, items present, profile, items valid), and nothing stored', () => {
     it.each<[string, Record<string, unknown>, (err: unknown) => void]>([
-      ['a bad field before anything else (even an unknown profile and a bad item)', { profile: 'nope', priority: 'urgent', items: [{ subject: 1 }] }, (err) => {
-        expect(err).toBeInstanceOf(BadRequestException);
-        expect(JSON.stringify((err as BadRequestException).getResponse())).toContain('priority');
-      }],
+      [
+        'a bad field before anything else (even an unknown profile and a bad item)',
+        { profile: 'nope', priority: 'urgent', items: [{ subject: 1 }] },
+        (err) => {
+          expect(err).toBeInstanceOf(BadRequestException);
+          expect(JSON.stringify((err as BadRequestException).getResponse())).toContain('priority');
+        },
+      ],
       ['no items (the profile is not even looked up)', { profile: 'nope', items: [] }, (err) => expect(err).toBeInstanceOf(NoItemsError)],
       ['an unknown profile before bad items', { profile: 'nope', items: [{ subject: 1 }] }, (err) => expect(err).toBeInstanceOf(NotFoundError)],
-      ['a bad item, named by its index', { profile: 'ticket', items: [{ subject: 'fine' }, { subject: 42 }] }, (err) => {
-        expect(err).toBeInstanceOf(InvalidItemsError);
-        expect((err as InvalidItemsError).details).toEqual([expect.stringContaining('items.1')]);
-      }],
-      ['an item that is not an object', { profile: 'ticket', items: [{ subject: 'fine' }, 'text'] }, (err) => {
-        expect(err).toBeInstanceOf(BadRequestException);
-        expect(JSON.stringify((err as BadRequestException).getResponse())).toContain('each value in items must be an object');
-      }],
+      [
+        'a bad item, named by its index',
+        { profile: 'ticket', items: [{ subject: 'fine' }, { subject: 42 }] },
+        (err) => {
+          expect(err).toBeInstanceOf(InvalidItemsError);
+          expect((err as InvalidItemsError).details).toEqual([expect.stringContaining('items.1')]);
+        },
+      ],
+      [
+        'an item that is not an object',
+        { profile: 'ticket', items: [{ subject: 'fine' }, 'text'] },
+        (err) => {
+          expect(err).toBeInstanceOf(BadRequestException);
+          expect(JSON.stringify((err as BadRequestException).getResponse())).toContain('each value in items must be an object');
+        },
+      ],
     ])('%s', async (_name, body, check) => {
       const s = setup();
       check(await s.send(body).catch((e: unknown) => e));
@@ -173,7 +197,10 @@ describe('SubmitJob', () => {
       const hash = await storedHash(body, 'k-1');
       const s = setup({ earlier: makeJobRow({ requestHash: hash, status: 'running', totalItems: 3, priority: 'low' }) });
       const again = await s.send({ items: items(3), name: 'import', profile: 'ticket@3' }, 'k-1');
-      expect(again).toEqual({ created: false, response: { id: JOB, status: 'running', totalItems: 3, priority: 'low', estimate: { costUsd: 0.5, seconds: 7 } } });
+      expect(again).toEqual({
+        created: false,
+        response: { id: JOB, status: 'running', totalItems: 3, priority: 'low', estimate: { costUsd: 0.5, seconds: 7 } },
+      });
       expect(s.repo.findByIdempotencyKey).toHaveBeenCalledWith(TENANT, 'k-1');
       expect(s.repo.transaction).not.toHaveBeenCalled();
       expect(s.feeder.handOver).not.toHaveBeenCalled();

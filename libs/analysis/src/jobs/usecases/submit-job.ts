@@ -84,11 +84,15 @@ export class SubmitJob {
         stored = await this.repo.transaction((m) => this.store(m, accepted, spool));
       } catch (err) {
         // a concurrent twin with the same key committed first
-        if (err instanceof IdempotencyKeyTakenError && idempotencyKey) return await this.replay(tenantId, await this.repo.findByIdempotencyKey(tenantId, idempotencyKey), requestHash, read);
+        if (err instanceof IdempotencyKeyTakenError && idempotencyKey)
+          return await this.replay(tenantId, await this.repo.findByIdempotencyKey(tenantId, idempotencyKey), requestHash, read);
         throw err;
       }
       await this.feeder.handOver(tenantId, stored.job.id, priority, stored.firstWindow);
-      this.logger.log({ tenantId, jobId: stored.job.id, items: stored.job.totalItems, priority, profile: fields.profile, spilled: spool.spilled }, 'Job accepted');
+      this.logger.log(
+        { tenantId, jobId: stored.job.id, items: stored.job.totalItems, priority, profile: fields.profile, spilled: spool.spilled },
+        'Job accepted',
+      );
       return await this.answer(tenantId, stored.job, read, true);
     } finally {
       const spilled = spool.spilled;
@@ -136,7 +140,13 @@ export class SubmitJob {
     const estimate = await this.estimates.forProfile(tenantId, read.profile, read.intake.count, read.cacheHits, null);
     return {
       created,
-      response: { id: job.id, status: job.status, totalItems: job.totalItems, priority: job.priority, estimate: { costUsd: estimate.costUsd, seconds: estimate.seconds } },
+      response: {
+        id: job.id,
+        status: job.status,
+        totalItems: job.totalItems,
+        priority: job.priority,
+        estimate: { costUsd: estimate.costUsd, seconds: estimate.seconds },
+      },
     };
   }
 }

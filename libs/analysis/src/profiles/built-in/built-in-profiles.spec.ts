@@ -27,14 +27,21 @@ describe('built-in profiles', () => {
     expect(builtInProfile('nope')).toBeUndefined();
   });
 
-  it.each(BUILT_IN_PROFILES.map((p) => [p.key, p] as const))('%s: schemas compile, step names are unique, templates refer only to what exists', (_key, profile) => {
-    expect(validateProfile(profile)).toEqual([]);
-    expect(validateTemplates(profile)).toEqual([]);
-  });
+  it.each(BUILT_IN_PROFILES.map((p) => [p.key, p] as const))(
+    '%s: schemas compile, step names are unique, templates refer only to what exists',
+    (_key, profile) => {
+      expect(validateProfile(profile)).toEqual([]);
+      expect(validateTemplates(profile)).toEqual([]);
+    },
+  );
 
-  it.each(BUILT_IN_PROFILES.map((p) => [p.key, p] as const))('%s: every pattern in its schemas runs in linear time (no ReDoS)', async (_key, profile) => {
-    expect(await unsafeProfilePatterns(profile)).toEqual([]);
-  }, 30_000);
+  it.each(BUILT_IN_PROFILES.map((p) => [p.key, p] as const))(
+    '%s: every pattern in its schemas runs in linear time (no ReDoS)',
+    async (_key, profile) => {
+      expect(await unsafeProfilePatterns(profile)).toEqual([]);
+    },
+    30_000,
+  );
 
   it.each(BUILT_IN_PROFILES.map((p) => [p.key, p] as const))('%s: sample inputs are valid and every template renders without leftovers', (key, profile) => {
     const input = compileSchema(profile.inputSchema);
@@ -52,7 +59,13 @@ describe('built-in profiles', () => {
     expect(v.problems({ title: 'x', artist: 'y' })).toEqual(['lyrics is required']);
     expect(v.problems({ title: 'x', artist: 'y', lyrics: 'z'.repeat(20_001) })).toEqual(['lyrics must NOT have more than 20000 characters']);
     const out = compileSchema(SONG_ANALYSIS.outputSchema);
-    const ok = { summary: 's', themes: ['grace'], concerns: [{ category: 'despair', severity: 'low', line: 'I once was lost' }], score: 90, verdict: 'approved' };
+    const ok = {
+      summary: 's',
+      themes: ['grace'],
+      concerns: [{ category: 'despair', severity: 'low', line: 'I once was lost' }],
+      score: 90,
+      verdict: 'approved',
+    };
     expect(out.problems(ok)).toEqual([]);
     expect(out.problems({ ...ok, themes: [] })).not.toEqual([]);
     expect(out.problems({ ...ok, themes: Array(9).fill('t') })).not.toEqual([]);

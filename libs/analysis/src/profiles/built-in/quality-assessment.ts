@@ -5,7 +5,8 @@ export const QUALITY_ASSESSMENT: ProfileDefinition = {
   key: 'quality-assessment',
   version: 1,
   name: 'Quality assessment',
-  description: 'Scores a text on seven criteria (content quality, SEO, relevance, tone, structure, originality, completeness) from 0 to 10, with an overall score from 0 to 100 and feedback.',
+  description:
+    'Scores a text on seven criteria (content quality, SEO, relevance, tone, structure, originality, completeness) from 0 to 10, with an overall score from 0 to 100 and feedback.',
   builtIn: true,
   tenantId: null,
   cacheScope: 'tenant',

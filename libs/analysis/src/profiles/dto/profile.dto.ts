@@ -33,7 +33,8 @@ export interface CreateProfileRequest {
 }
 
 const MAX_TEMPLATE = 20_000;
-const TEMPLATE_HELP = 'Mustache-like template: {{input.<field>}}, {{steps.<earlier step>.<field>}}; {{#path}}…{{/path}} only when present, {{^path}}…{{/path}} only when absent. Objects and arrays render as JSON.';
+const TEMPLATE_HELP =
+  'Mustache-like template: {{input.<field>}}, {{steps.<earlier step>.<field>}}; {{#path}}…{{/path}} only when present, {{^path}}…{{/path}} only when absent. Objects and arrays render as JSON.';
 
 export class ProfileStepDto implements ProfileStep {
   @ApiProperty({ example: 'summarize', description: 'Unique within the profile; later templates refer to steps.<name>' })
@@ -125,7 +126,8 @@ export class CreateProfileDto implements CreateProfileRequest {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: "JSON Schema of the result. Default: the last step's outputSchema (with a quality gate ending on the assess step: the content's schema plus scores and rounds)",
+    description:
+      "JSON Schema of the result. Default: the last step's outputSchema (with a quality gate ending on the assess step: the content's schema plus scores and rounds)",
   })
   @IsOptional()
   @IsObject()

@@ -188,7 +188,9 @@ export function describeProviderContract(target: ContractTarget, extra?: (ctx: C
 
     it('rejects a broken output schema before calling (ProviderBadRequestError)', async () => {
       const before = emu.stats()[target.model]?.requests ?? 0;
-      const err = await caught(ctx.provider().chat(request({ outputSchema: { name: 'bad', schema: { type: 'object', properties: { a: { type: 'no-such-type' } } } } })));
+      const err = await caught(
+        ctx.provider().chat(request({ outputSchema: { name: 'bad', schema: { type: 'object', properties: { a: { type: 'no-such-type' } } } } })),
+      );
       expect(err).toBeInstanceOf(ProviderBadRequestError);
       expect(emu.stats()[target.model]?.requests ?? 0).toBe(before);
     });

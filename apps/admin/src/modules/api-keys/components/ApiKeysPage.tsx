@@ -22,8 +22,7 @@ export function ApiKeysPage() {
       <div className="page-header">
         <h1>API keys</h1>
         <p className="muted">
-          Keys let integrations call the Margin API as your tenant. Send one as <code>X-API-Key</code> or as a
-          bearer token.
+          Keys let integrations call the Margin API as your tenant. Send one as <code>X-API-Key</code> or as a bearer token.
         </p>
       </div>
 
@@ -49,9 +48,7 @@ export function ApiKeysPage() {
           <div className="empty">
             <p className="empty__title">No API keys yet.</p>
             <p className="muted">
-              {canManage
-                ? 'Create one above to let an integration call the API.'
-                : 'Ask an admin or owner of your tenant to create one.'}
+              {canManage ? 'Create one above to let an integration call the API.' : 'Ask an admin or owner of your tenant to create one.'}
             </p>
           </div>
         ) : (

@@ -48,9 +48,7 @@ export function ApiKeysTable({ keys, canManage }: ApiKeysTableProps) {
 
   return (
     <>
-      {revokeMutation.isError ? (
-        <ErrorMessage error={revokeMutation.error} title="Could not revoke the key." />
-      ) : null}
+      {revokeMutation.isError ? <ErrorMessage error={revokeMutation.error} title="Could not revoke the key." /> : null}
       <p className="visually-hidden" role="status">
         {revokedName ? `API key “${revokedName}” revoked.` : ''}
       </p>
@@ -91,13 +89,7 @@ export function ApiKeysTable({ keys, canManage }: ApiKeysTableProps) {
                         {formatDate(key.createdAt)}
                       </time>
                     </td>
-                    <td>
-                      {key.lastUsedAt ? (
-                        <time dateTime={key.lastUsedAt}>{formatDateTime(key.lastUsedAt)}</time>
-                      ) : (
-                        'Never'
-                      )}
-                    </td>
+                    <td>{key.lastUsedAt ? <time dateTime={key.lastUsedAt}>{formatDateTime(key.lastUsedAt)}</time> : 'Never'}</td>
                     <td>
                       {status === 'active' ? (
                         <Badge tone="success">Active</Badge>
@@ -132,16 +124,10 @@ export function ApiKeysTable({ keys, canManage }: ApiKeysTableProps) {
                       <td colSpan={COLUMNS + 1}>
                         <div className="confirm" role="group" aria-label={`Confirm revoking ${key.name}`}>
                           <p className="confirm__text">
-                            Revoke <strong>{key.name}</strong>? Integrations using this key stop working at once. This
-                            cannot be undone.
+                            Revoke <strong>{key.name}</strong>? Integrations using this key stop working at once. This cannot be undone.
                           </p>
                           <div className="confirm__actions">
-                            <button
-                              type="button"
-                              className="button button--danger button--small"
-                              disabled={revoking}
-                              onClick={() => confirmRevoke(key)}
-                            >
+                            <button type="button" className="button button--danger button--small" disabled={revoking} onClick={() => confirmRevoke(key)}>
                               {revoking ? 'Revoking…' : 'Confirm revoke'}
                             </button>
                             <button

@@ -68,20 +68,14 @@ export function CreateApiKeyForm({ creatorRole, onCreated }: CreateApiKeyFormPro
             ))}
           </select>
         </div>
-        <button
-          type="submit"
-          className="button button--primary"
-          disabled={createMutation.isPending || name.trim() === ''}
-        >
+        <button type="submit" className="button button--primary" disabled={createMutation.isPending || name.trim() === ''}>
           {createMutation.isPending ? 'Creating…' : 'Create key'}
         </button>
       </form>
       <p id={hintId} className="muted small">
         Name keys after the integration that uses them, so you know which one to revoke.
       </p>
-      {createMutation.isError ? (
-        <ErrorMessage error={createMutation.error} title="Could not create the key." />
-      ) : null}
+      {createMutation.isError ? <ErrorMessage error={createMutation.error} title="Could not create the key." /> : null}
     </section>
   );
 }

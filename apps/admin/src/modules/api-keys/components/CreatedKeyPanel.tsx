@@ -46,8 +46,7 @@ export function CreatedKeyPanel({ apiKey, onDismiss }: CreatedKeyPanelProps) {
         API key “{apiKey.name}” created
       </h2>
       <p className="panel__warning">
-        <strong>Copy this key now.</strong> It is shown only this once and cannot be retrieved later; if you lose
-        it, revoke it and create a new one.
+        <strong>Copy this key now.</strong> It is shown only this once and cannot be retrieved later; if you lose it, revoke it and create a new one.
       </p>
       <div className="secret">
         <code ref={secretRef} className="secret__value">

@@ -30,7 +30,12 @@ describe('ConfirmSignupPage', () => {
     installFetchMock({
       'POST /api/v1/auth/signup/confirm': () => ({
         status: 400,
-        body: { statusCode: 400, error: 'Bad Request', message: ['token is invalid, used or expired: sign up again for a new link'], code: 'invalid_signup_token' },
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: ['token is invalid, used or expired: sign up again for a new link'],
+          code: 'invalid_signup_token',
+        },
       }),
     });
     renderApp('/signup/confirm?token=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG');

@@ -32,10 +32,7 @@ export function LoginPage() {
   const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
     if (loginMutation.isPending) return;
-    loginMutation.mutate(
-      { email: email.trim(), password },
-      { onSuccess: () => void navigate(target, { replace: true }) },
-    );
+    loginMutation.mutate({ email: email.trim(), password }, { onSuccess: () => void navigate(target, { replace: true }) });
   };
 
   return (
@@ -77,12 +74,7 @@ export function LoginPage() {
 
           {loginMutation.isError ? <ErrorMessage error={loginMutation.error} /> : null}
 
-          <button
-            type="submit"
-            className="button button--primary button--block"
-            disabled={loginMutation.isPending}
-            aria-busy={loginMutation.isPending}
-          >
+          <button type="submit" className="button button--primary button--block" disabled={loginMutation.isPending} aria-busy={loginMutation.isPending}>
             Sign in
           </button>
           {loginMutation.isPending ? (

@@ -48,9 +48,7 @@ export function BudgetMeter({ budget }: BudgetMeterProps) {
         aria-valuetext={valueText}
       >
         <span className="meter__fill" style={{ width: `${fill * 100}%` }} />
-        {reservedFill > 0 ? (
-          <span className="meter__reserved" style={{ left: `${fill * 100}%`, width: `${reservedFill * 100}%` }} />
-        ) : null}
+        {reservedFill > 0 ? <span className="meter__reserved" style={{ left: `${fill * 100}%`, width: `${reservedFill * 100}%` }} /> : null}
         {budget.alertThresholds
           .filter((threshold) => threshold <= 1)
           .map((threshold) => (
@@ -72,14 +70,8 @@ export function BudgetMeter({ budget }: BudgetMeterProps) {
         ))}
       </ul>
       <p className="muted small">
-        {budget.hardStop ? (
-          <Badge tone="danger">Hard stop</Badge>
-        ) : (
-          <Badge tone="neutral">Alerts only</Badge>
-        )}{' '}
-        {budget.hardStop
-          ? 'Calls that would pass the limit are refused.'
-          : 'Calls go on past the limit; only alerts are sent.'}{' '}
+        {budget.hardStop ? <Badge tone="danger">Hard stop</Badge> : <Badge tone="neutral">Alerts only</Badge>}{' '}
+        {budget.hardStop ? 'Calls that would pass the limit are refused.' : 'Calls go on past the limit; only alerts are sent.'}{' '}
         {reserved > 0 ? `${formatUsd(reserved)} reserved for calls in flight. ` : ''}
         Resets <time dateTime={budget.resetsAt}>{formatUtcDate(budget.resetsAt)}</time>.
       </p>
@@ -100,8 +92,8 @@ function AlertHistory({ budget }: BudgetMeterProps) {
       <ul>
         {alerts.map((alert) => (
           <li key={`${alert.threshold}-${alert.at}`}>
-            <time dateTime={alert.at}>{formatDateTime(alert.at)}</time>: {formatPercent(alert.threshold)} of{' '}
-            {formatUsd(alert.limitUsd)} crossed at {formatUsd(alert.spentUsd)}
+            <time dateTime={alert.at}>{formatDateTime(alert.at)}</time>: {formatPercent(alert.threshold)} of {formatUsd(alert.limitUsd)} crossed at{' '}
+            {formatUsd(alert.spentUsd)}
           </li>
         ))}
       </ul>

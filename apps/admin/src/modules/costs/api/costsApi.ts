@@ -40,8 +40,5 @@ export function fetchCostSummary(query: CostSummaryQuery, signal?: AbortSignal):
 }
 
 export function fetchCostCalls(query: CostCallsQuery, signal?: AbortSignal): Promise<Page<LlmCallView>> {
-  return apiRequest<Page<LlmCallView>>(
-    `/costs/calls${queryString({ jobId: query.jobId, limit: query.limit, cursor: query.cursor })}`,
-    { signal },
-  );
+  return apiRequest<Page<LlmCallView>>(`/costs/calls${queryString({ jobId: query.jobId, limit: query.limit, cursor: query.cursor })}`, { signal });
 }

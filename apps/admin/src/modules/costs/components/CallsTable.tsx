@@ -43,9 +43,7 @@ export function CallsTable({ calls }: CallsTableProps) {
               <td className="num">{formatUsd(call.costUsd)}</td>
               <td className="num">
                 {formatCount(call.inputTokens)} / {formatCount(call.outputTokens)}
-                {call.cachedInputTokens > 0 ? (
-                  <span className="table__detail">{formatCount(call.cachedInputTokens)} input cached</span>
-                ) : null}
+                {call.cachedInputTokens > 0 ? <span className="table__detail">{formatCount(call.cachedInputTokens)} input cached</span> : null}
               </td>
               <td className="num">{formatCount(call.latencyMs)} ms</td>
               <td>

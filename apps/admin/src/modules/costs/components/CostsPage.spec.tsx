@@ -10,9 +10,7 @@ const JOB_ID = '3f2b8c1e-9a4d-4e7b-8c21-5d6f7a8b9c0d';
 const SUMMARY_PATH = '/api/v1/costs/summary?groupBy=model&from=2025-03-01T00%3A00%3A00.000Z';
 
 function page(count: number, start: number, overrides: Partial<LlmCallView> = {}): LlmCallView[] {
-  return Array.from({ length: count }, (_, i) =>
-    makeCall({ id: `call-${start + i}`, operation: `op-${start + i}`, ...overrides }),
-  );
+  return Array.from({ length: count }, (_, i) => makeCall({ id: `call-${start + i}`, operation: `op-${start + i}`, ...overrides }));
 }
 
 function installCostsBackend() {
@@ -20,8 +18,7 @@ function installCostsBackend() {
     'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role: 'member' }) }),
     [`GET ${SUMMARY_PATH}`]: () => ({
       status: 200,
-      body: makeSummary({ totalUsd: 1234.5, savedUsd: 0.000535,
-        savedByRoutingUsd: 0.000535, calls: 75, inputTokens: 120_000, outputTokens: 8_000 }),
+      body: makeSummary({ totalUsd: 1234.5, savedUsd: 0.000535, savedByRoutingUsd: 0.000535, calls: 75, inputTokens: 120_000, outputTokens: 8_000 }),
     }),
     'GET /api/v1/costs/calls?limit=50': () => ({ status: 200, body: { data: page(50, 1), nextCursor: 'cursor-2' } }),
     'GET /api/v1/costs/calls?limit=50&cursor=cursor-2': () => ({

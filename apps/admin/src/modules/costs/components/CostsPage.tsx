@@ -72,13 +72,7 @@ export function CostsPage() {
               setJobId(value);
             }}
           />
-          <ClientFilters
-            calls={loaded}
-            filters={filters}
-            onChange={setFilters}
-            pageSize={pageSize}
-            onPageSize={setPageSize}
-          />
+          <ClientFilters calls={loaded} filters={filters} onChange={setFilters} pageSize={pageSize} onPageSize={setPageSize} />
         </div>
 
         {calls.isPending ? (
@@ -102,41 +96,27 @@ export function CostsPage() {
                   ? `${formatCount(visible.length)} of ${formatCount(loaded.length)} loaded calls match the filters.`
                   : `${formatCount(loaded.length)} calls loaded${calls.hasNextPage ? '' : ' (all of them)'}.`}
               </p>
-              <button
-                type="button"
-                className="button button--secondary button--small"
-                onClick={exportCsv}
-                disabled={visible.length === 0}
-              >
+              <button type="button" className="button button--secondary button--small" onClick={exportCsv} disabled={visible.length === 0}>
                 Export CSV
               </button>
             </div>
             {visible.length === 0 ? (
               <div className="empty">
                 <p className="empty__title">No loaded call matches the filters.</p>
-                <p className="muted">
-                  {calls.hasNextPage ? 'Load more calls, or change the filters.' : 'Change or reset the filters.'}
-                </p>
+                <p className="muted">{calls.hasNextPage ? 'Load more calls, or change the filters.' : 'Change or reset the filters.'}</p>
               </div>
             ) : (
               <CallsTable calls={visible} />
             )}
             <div className="pager">
               {calls.hasNextPage ? (
-                <button
-                  type="button"
-                  className="button button--secondary"
-                  disabled={calls.isFetchingNextPage}
-                  onClick={() => void calls.fetchNextPage()}
-                >
+                <button type="button" className="button button--secondary" disabled={calls.isFetchingNextPage} onClick={() => void calls.fetchNextPage()}>
                   {calls.isFetchingNextPage ? 'Loading…' : 'Load more calls'}
                 </button>
               ) : (
                 <p className="muted small">All calls loaded.</p>
               )}
-              {calls.isFetchNextPageError ? (
-                <ErrorMessage error={calls.error} title="Could not load more calls." />
-              ) : null}
+              {calls.isFetchNextPageError ? <ErrorMessage error={calls.error} title="Could not load more calls." /> : null}
             </div>
           </>
         )}
@@ -215,11 +195,7 @@ function ClientFilters({ calls, filters, onChange, pageSize, onPageSize }: Clien
   const select = (field: keyof ClientCallFilters, label: string, all: string) => (
     <div className="field">
       <label htmlFor={`${id}-${field}`}>{label}</label>
-      <select
-        id={`${id}-${field}`}
-        value={filters[field]}
-        onChange={(event) => onChange({ ...filters, [field]: event.target.value })}
-      >
+      <select id={`${id}-${field}`} value={filters[field]} onChange={(event) => onChange({ ...filters, [field]: event.target.value })}>
         <option value="">{all}</option>
         {optionsOf(calls, field, filters[field]).map((value) => (
           <option key={value} value={value}>

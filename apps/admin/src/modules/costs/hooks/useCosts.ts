@@ -1,12 +1,5 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
-import {
-  costCallsQueryKey,
-  costSummaryQueryKey,
-  fetchCostCalls,
-  fetchCostSummary,
-  type CostCallsQuery,
-  type CostSummaryQuery,
-} from '../api/costsApi';
+import { costCallsQueryKey, costSummaryQueryKey, fetchCostCalls, fetchCostSummary, type CostCallsQuery, type CostSummaryQuery } from '../api/costsApi';
 
 export function useCostSummary(query: CostSummaryQuery, options: { enabled?: boolean } = {}) {
   return useQuery({

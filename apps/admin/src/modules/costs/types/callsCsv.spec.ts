@@ -29,7 +29,9 @@ describe('callsToCsv', () => {
     const csv = callsToCsv([call({ error: 'bad "json", line\n2' })]);
     expect(csv.endsWith('\r\n')).toBe(true);
     const [header, row, ...rest] = csv.split('\r\n');
-    expect(header).toBe('id,createdAt,jobId,itemId,operation,provider,model,inputTokens,cachedInputTokens,outputTokens,reasoningTokens,costUsd,latencyMs,outcome,error,routingReason,fallbackFrom,emulated');
+    expect(header).toBe(
+      'id,createdAt,jobId,itemId,operation,provider,model,inputTokens,cachedInputTokens,outputTokens,reasoningTokens,costUsd,latencyMs,outcome,error,routingReason,fallbackFrom,emulated',
+    );
     expect(row).toContain(',"bad ""json"", line\n2",');
     expect(rest).toEqual(['']);
   });

@@ -146,9 +146,7 @@ describe('DashboardPage', () => {
     fetchMock.on('GET /api/v1/jobs?status=running&limit=5', () => ({ status: 200, body: { data: [], nextCursor: null } }));
     await serverEmits(act, 'job.completed', makeCounters({ status: 'completed', completed: 12, percentage: 100 }));
     expect(await within(running).findByText('No job is running right now.')).toBeInTheDocument();
-    await waitFor(() =>
-      expect(fetchMock.requests.filter((request) => request.path === '/api/v1/jobs?status=running&limit=5')).toHaveLength(2),
-    );
+    await waitFor(() => expect(fetchMock.requests.filter((request) => request.path === '/api/v1/jobs?status=running&limit=5')).toHaveLength(2));
   });
 
   it('says when no job is running', async () => {

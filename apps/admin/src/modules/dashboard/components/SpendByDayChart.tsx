@@ -26,10 +26,7 @@ export function SpendByDayChart({ days }: SpendByDayChartProps) {
             <YAxis tickFormatter={(value: number) => formatUsd(value)} width={84} fontSize={12} />
             <Tooltip
               cursor={{ fill: 'rgba(67, 56, 202, 0.08)' }}
-              formatter={(value, _name, item) => [
-                `${formatUsd(Number(value))} · ${formatCount((item.payload as DaySpend).calls)} calls`,
-                'Spend',
-              ]}
+              formatter={(value, _name, item) => [`${formatUsd(Number(value))} · ${formatCount((item.payload as DaySpend).calls)} calls`, 'Spend']}
             />
             <Bar dataKey="costUsd" name="Spend" fill={ACCENT} radius={[3, 3, 0, 0]} />
           </BarChart>

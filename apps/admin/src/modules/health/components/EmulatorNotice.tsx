@@ -14,8 +14,8 @@ export function EmulatorNotice() {
     <section className="notice notice--warning" aria-label="Emulator notice">
       <p className="notice__title">Models are emulated</p>
       <p>
-        The LLM emulator stands in for {emulated.map((provider) => provider.id).join(', ')}: answers are synthetic,
-        and their costs are computed from catalog prices as if a real provider had answered.
+        The LLM emulator stands in for {emulated.map((provider) => provider.id).join(', ')}: answers are synthetic, and their costs are computed from catalog
+        prices as if a real provider had answered.
       </p>
     </section>
   );

@@ -1,15 +1,4 @@
-import type {
-  JobStats,
-  ItemStatus,
-  JobEstimate,
-  JobItemView,
-  JobStatus,
-  JobSubmitResponse,
-  JobView,
-  Page,
-  Priority,
-  ProfileView,
-} from '@margin/contracts';
+import type { JobStats, ItemStatus, JobEstimate, JobItemView, JobStatus, JobSubmitResponse, JobView, Page, Priority, ProfileView } from '@margin/contracts';
 import { apiDownload, apiRequest } from '../../../shared/api/client';
 
 /** POST /jobs and /jobs/estimate: the items already mapped to the profile's input fields. */
@@ -86,10 +75,7 @@ export function fetchJob(id: string, signal?: AbortSignal): Promise<JobView> {
 }
 
 export function fetchJobItems(id: string, query: JobItemsQuery, signal?: AbortSignal): Promise<Page<JobItemView>> {
-  return apiRequest<Page<JobItemView>>(
-    `${jobPath(id)}/items${queryString({ status: query.status, limit: query.limit, cursor: query.cursor })}`,
-    { signal },
-  );
+  return apiRequest<Page<JobItemView>>(`${jobPath(id)}/items${queryString({ status: query.status, limit: query.limit, cursor: query.cursor })}`, { signal });
 }
 
 export function estimateJob(request: SubmitJobRequest, signal?: AbortSignal): Promise<JobEstimate> {

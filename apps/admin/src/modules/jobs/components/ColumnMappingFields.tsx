@@ -16,9 +16,7 @@ export function ColumnMappingFields({ fields, columns, mapping, unused, onChange
   return (
     <fieldset className="fieldset">
       <legend className="visually-hidden">Which column feeds each input field</legend>
-      <p className="muted small">
-        Columns named like a field are matched for you. Change any of them, or leave an optional field without a column.
-      </p>
+      <p className="muted small">Columns named like a field are matched for you. Change any of them, or leave an optional field without a column.</p>
       <div className="mapping">
         {fields.map((field) => {
           const selectId = `${id}-${field.name}`;
@@ -55,7 +53,8 @@ export function ColumnMappingFields({ fields, columns, mapping, unused, onChange
       </div>
       {unused.length ? (
         <p className="muted small">
-          Not sent: {unused.map((column, i) => (
+          Not sent:{' '}
+          {unused.map((column, i) => (
             <span key={column}>
               {i > 0 ? ', ' : ''}
               <code>{column}</code>

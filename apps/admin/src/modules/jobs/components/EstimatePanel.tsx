@@ -72,9 +72,7 @@ export function EstimatePanel({ waitingFor, estimate, isFetching, error, onRetry
               </table>
             </div>
           ) : null}
-          <p className="muted small">
-            {isFetching ? 'Updating…' : 'Cached items cost nothing. The estimate uses today’s prices and routing.'}
-          </p>
+          <p className="muted small">{isFetching ? 'Updating…' : 'Cached items cost nothing. The estimate uses today’s prices and routing.'}</p>
         </div>
       )}
     </section>

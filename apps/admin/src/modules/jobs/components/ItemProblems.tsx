@@ -14,9 +14,8 @@ export function ItemProblems({ invalid, ref }: { invalid: MappedItem[]; ref?: Re
         Problems in the items
       </h2>
       <p>
-        {formatCount(count)} {count === 1 ? 'problem' : 'problems'} in {formatCount(invalid.length)}{' '}
-        {invalid.length === 1 ? 'item' : 'items'}. Fix the data or the column mapping; nothing is sent until every item
-        is valid.
+        {formatCount(count)} {count === 1 ? 'problem' : 'problems'} in {formatCount(invalid.length)} {invalid.length === 1 ? 'item' : 'items'}. Fix the data or
+        the column mapping; nothing is sent until every item is valid.
       </p>
       <ul aria-label="Problems by item">
         {listed.map((item) => (
@@ -25,9 +24,7 @@ export function ItemProblems({ invalid, ref }: { invalid: MappedItem[]; ref?: Re
           </li>
         ))}
       </ul>
-      {invalid.length > listed.length ? (
-        <p>…and {formatCount(invalid.length - listed.length)} more items with problems.</p>
-      ) : null}
+      {invalid.length > listed.length ? <p>…and {formatCount(invalid.length - listed.length)} more items with problems.</p> : null}
     </section>
   );
 }

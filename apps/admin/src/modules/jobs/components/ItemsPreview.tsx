@@ -25,8 +25,8 @@ export function ItemsPreview({ format, columns, rows, mapped }: ItemsPreviewProp
         Preview
       </h2>
       <p className="muted small">
-        {formatLabel(format)} with {formatCount(columns.length)} {columns.length === 1 ? 'column' : 'columns'} and{' '}
-        {formatCount(rows.length)} {rows.length === 1 ? 'item' : 'items'}
+        {formatLabel(format)} with {formatCount(columns.length)} {columns.length === 1 ? 'column' : 'columns'} and {formatCount(rows.length)}{' '}
+        {rows.length === 1 ? 'item' : 'items'}
         {rows.length > shown.length ? `; the first ${shown.length} are shown.` : '.'}
       </p>
       <div className="table-wrap" role="region" aria-label="Preview of the first rows" tabIndex={0}>
@@ -61,11 +61,7 @@ export function ItemsPreview({ format, columns, rows, mapped }: ItemsPreviewProp
                     );
                   })}
                   <td className="table__wrap-cell">
-                    {problems.length ? (
-                      <span className="field__error">{problems.join('; ')}</span>
-                    ) : (
-                      <span className="preview-table__ok">OK</span>
-                    )}
+                    {problems.length ? <span className="field__error">{problems.join('; ')}</span> : <span className="preview-table__ok">OK</span>}
                   </td>
                 </tr>
               );

@@ -74,9 +74,7 @@ export function JobActions({ job, canRun }: JobActionsProps) {
               setMessage('');
               retry.mutate(undefined, {
                 onSuccess: (response) =>
-                  setMessage(
-                    `${formatCount(response.retriedItems)} failed ${response.retriedItems === 1 ? 'item' : 'items'} queued again.`,
-                  ),
+                  setMessage(`${formatCount(response.retriedItems)} failed ${response.retriedItems === 1 ? 'item' : 'items'} queued again.`),
               });
             }}
           >
@@ -107,10 +105,7 @@ export function JobActions({ job, canRun }: JobActionsProps) {
       ) : null}
       {confirming && canCancel ? (
         <div className="confirm confirm--panel" role="group" aria-label="Confirm cancelling this job">
-          <p className="confirm__text">
-            Cancel this job? Items that have not started will not run and are not charged; finished items keep their
-            results.
-          </p>
+          <p className="confirm__text">Cancel this job? Items that have not started will not run and are not charged; finished items keep their results.</p>
           <div className="confirm__actions">
             <button
               type="button"

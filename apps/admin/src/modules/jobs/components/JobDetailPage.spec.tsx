@@ -69,7 +69,14 @@ describe('JobDetailPage', () => {
 
     fetchMock.on(`GET ${JOB_PATH}`, () => ({
       status: 200,
-      body: makeJob({ status: 'completed_with_errors', completedItems: 11, failedItems: 1, costUsd: 0.001177, etaSeconds: 0, finishedAt: '2025-03-03T10:00:20.000Z' }),
+      body: makeJob({
+        status: 'completed_with_errors',
+        completedItems: 11,
+        failedItems: 1,
+        costUsd: 0.001177,
+        etaSeconds: 0,
+        finishedAt: '2025-03-03T10:00:20.000Z',
+      }),
     }));
     await serverEmits(
       act,
@@ -88,7 +95,12 @@ describe('JobDetailPage', () => {
     const fetchMock = installJobBackend();
     fetchMock.on(`GET ${JOB_PATH}`, () => ({
       status: 200,
-      body: makeJob({ waiting: true, waitingReason: 'ollama/qwen3:8b: circuit open (half-opens in 23 s)', waitingUntil: '2025-03-03T10:05:00.000Z', maxWaitSeconds: 86400 }),
+      body: makeJob({
+        waiting: true,
+        waitingReason: 'ollama/qwen3:8b: circuit open (half-opens in 23 s)',
+        waitingUntil: '2025-03-03T10:05:00.000Z',
+        maxWaitSeconds: 86400,
+      }),
     }));
     renderApp(`/jobs/${JOB_ID}`);
 
@@ -103,7 +115,11 @@ describe('JobDetailPage', () => {
     await waitFor(() => expect(screen.queryByRole('status', { name: /Waiting for a model provider/ })).not.toBeInTheDocument());
 
     // And when items start waiting again with no new progress, the feed alone brings it back.
-    await serverEmits(act, 'job.progress', makeCounters({ completed: 4, percentage: 33.3, waiting: true, waitingReason: 'ollama/qwen3:8b: unreachable', waitingUntil: '2025-03-03T10:06:00.000Z' }));
+    await serverEmits(
+      act,
+      'job.progress',
+      makeCounters({ completed: 4, percentage: 33.3, waiting: true, waitingReason: 'ollama/qwen3:8b: unreachable', waitingUntil: '2025-03-03T10:06:00.000Z' }),
+    );
     expect(await screen.findByRole('status', { name: /Waiting for a model provider/ })).toHaveTextContent('ollama/qwen3:8b: unreachable');
   });
 
@@ -263,7 +279,10 @@ describe('JobDetailPage', () => {
   it('queues failed items again', async () => {
     const user = userEvent.setup();
     const fetchMock = installJobBackend();
-    fetchMock.on(`GET ${JOB_PATH}`, () => ({ status: 200, body: makeJob({ status: 'completed_with_errors', completedItems: 10, failedItems: 2, etaSeconds: 0 }) }));
+    fetchMock.on(`GET ${JOB_PATH}`, () => ({
+      status: 200,
+      body: makeJob({ status: 'completed_with_errors', completedItems: 10, failedItems: 2, etaSeconds: 0 }),
+    }));
     fetchMock.on(`POST ${JOB_PATH}/retry`, () => ({
       status: 200,
       body: { ...makeJob({ status: 'running', completedItems: 10, failedItems: 0, etaSeconds: null }), retriedItems: 2 },

@@ -118,11 +118,7 @@ export function JobItemsSection({ jobId }: { jobId: string }) {
                     <td className="num">{formatUsd(item.costUsd)}</td>
                     <td className={item.error ? 'table__wrap-cell items-table__error' : undefined}>{item.error ?? '—'}</td>
                     <td className="table__actions">
-                      <button
-                        type="button"
-                        className="button button--secondary button--small"
-                        onClick={(event) => open(item, event.currentTarget)}
-                      >
+                      <button type="button" className="button button--secondary button--small" onClick={(event) => open(item, event.currentTarget)}>
                         View result<span className="visually-hidden"> for item {item.index}</span>
                       </button>
                     </td>

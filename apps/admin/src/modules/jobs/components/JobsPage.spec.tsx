@@ -171,7 +171,9 @@ describe('JobsPage', () => {
     renderApp('/jobs');
 
     const nav = await screen.findByRole('navigation', { name: 'Main' });
-    const links = within(nav).getAllByRole('link').map((link) => link.textContent);
+    const links = within(nav)
+      .getAllByRole('link')
+      .map((link) => link.textContent);
     expect(links.indexOf('Jobs')).toBe(links.indexOf('Costs') - 1);
     expect(within(nav).getByRole('link', { name: 'Jobs' })).toHaveClass('active');
   });

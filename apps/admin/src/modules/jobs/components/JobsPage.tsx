@@ -84,12 +84,7 @@ export function JobsPage() {
                 {jobs.hasNextPage ? '.' : ' (all of them).'}
               </p>
               {jobs.hasNextPage ? (
-                <button
-                  type="button"
-                  className="button button--secondary"
-                  disabled={jobs.isFetchingNextPage}
-                  onClick={() => void jobs.fetchNextPage()}
-                >
+                <button type="button" className="button button--secondary" disabled={jobs.isFetchingNextPage} onClick={() => void jobs.fetchNextPage()}>
                   {jobs.isFetchingNextPage ? 'Loading…' : 'Load more jobs'}
                 </button>
               ) : null}

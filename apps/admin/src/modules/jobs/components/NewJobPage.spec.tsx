@@ -43,8 +43,7 @@ const CSV_WITH_PROBLEMS = [
 
 const CSV_FIXED = CSV_WITH_PROBLEMS.replace('It Is Well,Horatio Spafford,,', 'It Is Well,Horatio Spafford,When peace like a river,');
 
-const requestsTo = (requests: MockRequest[], method: string, path: string) =>
-  requests.filter((request) => request.method === method && request.path === path);
+const requestsTo = (requests: MockRequest[], method: string, path: string) => requests.filter((request) => request.method === method && request.path === path);
 
 async function pasteItems(user: ReturnType<typeof userEvent.setup>, text: string) {
   const box = await screen.findByLabelText('Paste CSV or JSON');
@@ -87,9 +86,11 @@ describe('NewJobPage', () => {
     // Now every item is checked against the profile's input schema.
     const problems = screen.getByRole('region', { name: 'Problems in the items' });
     expect(problems).toHaveTextContent('1 problem in 1 item.');
-    expect(within(problems).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
-      'Item 2 (line 4): lyrics is required',
-    ]);
+    expect(
+      within(problems)
+        .getAllByRole('listitem')
+        .map((item) => item.textContent),
+    ).toEqual(['Item 2 (line 4): lyrics is required']);
     expect(within(preview).getAllByRole('row')[3]).toHaveTextContent('lyrics is required');
     expect(within(preview).getAllByRole('row')[1]).toHaveTextContent('OK');
     expect(screen.getByRole('region', { name: 'Estimate' })).toHaveTextContent('once every item is valid');
@@ -115,9 +116,7 @@ describe('NewJobPage', () => {
     expect(estimates).toHaveLength(1);
     expect(estimates[0].body).toEqual({
       profile: 'song-analysis',
-      items: expect.arrayContaining([
-        { title: 'It Is Well', artist: 'Horatio Spafford', lyrics: 'When peace like a river' },
-      ]),
+      items: expect.arrayContaining([{ title: 'It Is Well', artist: 'Horatio Spafford', lyrics: 'When peace like a river' }]),
     });
     expect((estimates[0].body as { items: unknown[] }).items).toHaveLength(6);
 
@@ -200,10 +199,11 @@ describe('NewJobPage', () => {
 
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('The job was not submitted.');
-    expect(within(alert).getAllByRole('listitem').map((item) => item.textContent)).toEqual([
-      'items.0.lyrics must be at most 20000 characters',
-      'items.1.title is not allowed',
-    ]);
+    expect(
+      within(alert)
+        .getAllByRole('listitem')
+        .map((item) => item.textContent),
+    ).toEqual(['items.0.lyrics must be at most 20000 characters', 'items.1.title is not allowed']);
 
     fetchMock.on('POST /api/v1/jobs', () => ({
       status: 429,

@@ -29,9 +29,7 @@ export function NewJobPage() {
       </nav>
       <div className="page-header">
         <h1>New job</h1>
-        <p className="muted">
-          Pick a profile, give it items as CSV or JSON, check the preview and the estimate, then submit.
-        </p>
+        <p className="muted">Pick a profile, give it items as CSV or JSON, check the preview and the estimate, then submit.</p>
       </div>
       {profiles.isPending ? (
         <LoadingState label="Loading profiles…" />
@@ -86,10 +84,7 @@ function NewJobForm({ profiles }: { profiles: ProfileView[] }) {
     return auto;
   }, [fields, columns, overrides]);
 
-  const mapped = useMemo(
-    () => (parsed?.ok ? mapItems(parsed.format, parsed.rows, fields, mapping) : []),
-    [parsed, fields, mapping],
-  );
+  const mapped = useMemo(() => (parsed?.ok ? mapItems(parsed.format, parsed.rows, fields, mapping) : []), [parsed, fields, mapping]);
   const missingFields = unmappedRequired(fields, mapping);
   const invalid = useMemo(() => mapped.filter((item) => item.problems.length > 0), [mapped]);
   const budget = parseBudget(budgetText);
@@ -183,8 +178,7 @@ function NewJobForm({ profiles }: { profiles: ProfileView[] }) {
             ))}
           </select>
           <p id={`${id}-profile-hint`} className="field__hint">
-            {profile.description} Input fields:{' '}
-            {fields.map((field) => `${field.name}${field.required ? '' : ' (optional)'}`).join(', ') || 'none'}.
+            {profile.description} Input fields: {fields.map((field) => `${field.name}${field.required ? '' : ' (optional)'}`).join(', ') || 'none'}.
           </p>
         </div>
 
@@ -211,12 +205,7 @@ function NewJobForm({ profiles }: { profiles: ProfileView[] }) {
           </div>
           <div className="field">
             <label htmlFor={`${id}-file`}>Upload a CSV or JSON file</label>
-            <input
-              id={`${id}-file`}
-              type="file"
-              accept=".csv,.json,.jsonl,text/csv,application/json"
-              onChange={(event) => void onFile(event)}
-            />
+            <input id={`${id}-file`} type="file" accept=".csv,.json,.jsonl,text/csv,application/json" onChange={(event) => void onFile(event)} />
             {fileError ? <p className="field__error">{fileError}</p> : null}
           </div>
         </div>

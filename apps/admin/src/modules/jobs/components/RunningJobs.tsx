@@ -43,8 +43,7 @@ export function RunningJobs() {
                   {jobTitle(job)}
                 </Link>
                 <span className="muted small">
-                  {job.percentage}% · {formatCount(job.completedItems + job.failedItems)} of {formatCount(job.totalItems)} ·{' '}
-                  {formatUsd(job.costUsd)}
+                  {job.percentage}% · {formatCount(job.completedItems + job.failedItems)} of {formatCount(job.totalItems)} · {formatUsd(job.costUsd)}
                   {job.etaSeconds !== null && job.etaSeconds > 0 ? ` · about ${formatDuration(job.etaSeconds)} left` : ''}
                 </span>
               </div>

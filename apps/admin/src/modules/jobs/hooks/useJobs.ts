@@ -88,10 +88,7 @@ export function useCancelJob(id: string) {
     mutationFn: () => cancelJob(id),
     onSuccess: (job) => {
       storeJob(queryClient, job);
-      return Promise.all([
-        queryClient.invalidateQueries({ queryKey: jobItemsRootKey(id) }),
-        queryClient.invalidateQueries({ queryKey: jobListsQueryKey }),
-      ]);
+      return Promise.all([queryClient.invalidateQueries({ queryKey: jobItemsRootKey(id) }), queryClient.invalidateQueries({ queryKey: jobListsQueryKey })]);
     },
   });
 }
@@ -103,10 +100,7 @@ export function useRetryJob(id: string) {
     onSuccess: (job) => {
       forgetCounters(queryClient, id);
       storeJob(queryClient, job);
-      return Promise.all([
-        queryClient.invalidateQueries({ queryKey: jobItemsRootKey(id) }),
-        queryClient.invalidateQueries({ queryKey: jobListsQueryKey }),
-      ]);
+      return Promise.all([queryClient.invalidateQueries({ queryKey: jobItemsRootKey(id) }), queryClient.invalidateQueries({ queryKey: jobListsQueryKey })]);
     },
   });
 }

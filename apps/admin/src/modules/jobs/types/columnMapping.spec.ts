@@ -53,7 +53,12 @@ describe('column mapping', () => {
     const mapping = autoMap(fields, parsed.columns);
     expect(mapItems(parsed.format, parsed.rows, fields, mapping).map((item) => item.problems)).toEqual([
       ['title must not be empty', 'release_year must be an integer'],
-      ['title must be at most 10 characters (it has 20)', 'release_year must be an integer', 'tags takes at most 2 entries', 'mood must be one of: calm, loud, null'],
+      [
+        'title must be at most 10 characters (it has 20)',
+        'release_year must be an integer',
+        'tags takes at most 2 entries',
+        'mood must be one of: calm, loud, null',
+      ],
       ['release_year must be 1900 or more', 'explicit must be true or false'],
     ]);
     expect(itemLabel({ index: 2, line: null })).toBe('Item 2');

@@ -61,9 +61,7 @@ export function inputFieldsOf(inputSchema: Record<string, unknown>): InputField[
 /** "string", "integer or null": what the field takes, for hints. */
 export function describeTypes(field: InputField): string {
   if (field.types.length === 0) return 'any value';
-  return field.types
-    .map((type) => (type === 'array' && field.itemTypes.length ? `list of ${field.itemTypes.join(' or ')}` : type))
-    .join(' or ');
+  return field.types.map((type) => (type === 'array' && field.itemTypes.length ? `list of ${field.itemTypes.join(' or ')}` : type)).join(' or ');
 }
 
 function matchesType(value: unknown, type: FieldType): boolean {
@@ -112,9 +110,7 @@ export function fieldProblems(field: InputField, value: unknown): string[] {
   }
   if (typeof value === 'string') {
     if (field.minLength !== null && length(value) < field.minLength) {
-      problems.push(
-        field.minLength === 1 ? `${field.name} must not be empty` : `${field.name} must be at least ${field.minLength} characters`,
-      );
+      problems.push(field.minLength === 1 ? `${field.name} must not be empty` : `${field.name} must be at least ${field.minLength} characters`);
     }
     if (field.maxLength !== null && length(value) > field.maxLength) {
       problems.push(`${field.name} must be at most ${field.maxLength} characters (it has ${length(value)})`);

@@ -2,7 +2,9 @@ import { parseCsvRecords, parseItemsText } from './itemsInput';
 
 describe('parseItemsText', () => {
   it('reads a CSV with a header row, quoted cells, doubled quotes and line breaks inside quotes', () => {
-    const parsed = parseItemsText('title,artist,lyrics\r\n"Amazing Grace","Newton, John","Amazing grace\nhow ""sweet"" the sound"\r\n\r\nSecond, Someone ,la la\n');
+    const parsed = parseItemsText(
+      'title,artist,lyrics\r\n"Amazing Grace","Newton, John","Amazing grace\nhow ""sweet"" the sound"\r\n\r\nSecond, Someone ,la la\n',
+    );
     expect(parsed).toEqual({
       ok: true,
       format: 'csv',
@@ -38,14 +40,20 @@ describe('parseItemsText', () => {
       ok: true,
       format: 'json',
       columns: ['title', 'year', 'extra'],
-      rows: [{ index: 0, line: null, values: { title: 'A', year: 1999 } }, { index: 1, values: { title: 'B', extra: true } }],
+      rows: [
+        { index: 0, line: null, values: { title: 'A', year: 1999 } },
+        { index: 1, values: { title: 'B', extra: true } },
+      ],
     });
     expect(parseItemsText('{"items":[{"topic":"x"}]}')).toMatchObject({ ok: true, columns: ['topic'], rows: [{ values: { topic: 'x' } }] });
     expect(parseItemsText('{"topic":"solo"}')).toMatchObject({ ok: true, rows: [{ values: { topic: 'solo' } }] });
     expect(parseItemsText('{"topic":"a"}\n\n{"topic":"b"}\n')).toMatchObject({
       ok: true,
       format: 'jsonl',
-      rows: [{ line: 1, values: { topic: 'a' } }, { line: 3, values: { topic: 'b' } }],
+      rows: [
+        { line: 1, values: { topic: 'a' } },
+        { line: 3, values: { topic: 'b' } },
+      ],
     });
   });
 

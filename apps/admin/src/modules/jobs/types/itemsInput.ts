@@ -14,9 +14,7 @@ export interface SourceRow {
   problems: string[];
 }
 
-export type ParsedItems =
-  | { ok: true; format: ItemsFormat; columns: string[]; rows: SourceRow[] }
-  | { ok: false; error: string };
+export type ParsedItems = { ok: true; format: ItemsFormat; columns: string[]; rows: SourceRow[] } | { ok: false; error: string };
 
 const FORMAT_LABELS: Record<ItemsFormat, string> = { csv: 'CSV', json: 'JSON', jsonl: 'JSON lines' };
 
@@ -49,7 +47,10 @@ export function parseCsvRecords(raw: string): CsvRecord[] | { error: string } {
       start = meta.cursor;
       const problem = errors[0];
       if (problem) {
-        error = problem.code === 'MissingQuotes' ? `Line ${recordLine}: a quoted cell is never closed.` : `Line ${recordLine}: unexpected text after a closing quote.`;
+        error =
+          problem.code === 'MissingQuotes'
+            ? `Line ${recordLine}: a quoted cell is never closed.`
+            : `Line ${recordLine}: unexpected text after a closing quote.`;
         parser.abort();
         return;
       }

@@ -34,7 +34,9 @@ export function mergeCounters(job: JobState, counters: JobCounters): JobState {
     etaSeconds: counters.etaSeconds,
     percentage: counters.percentage,
     // Counters from before the waiting fields existed say nothing about them: keep what is known.
-    ...(counters.waiting !== undefined ? { waiting: counters.waiting, waitingReason: counters.waitingReason ?? null, waitingUntil: counters.waitingUntil ?? null } : {}),
+    ...(counters.waiting !== undefined
+      ? { waiting: counters.waiting, waitingReason: counters.waitingReason ?? null, waitingUntil: counters.waitingUntil ?? null }
+      : {}),
   };
 }
 

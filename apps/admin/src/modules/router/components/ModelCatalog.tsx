@@ -136,11 +136,7 @@ export function ModelCatalog({ models, canEdit }: ModelCatalogProps) {
                   {editing ? (
                     <tr className="table__edit-row">
                       <td colSpan={COLUMNS}>
-                        <ModelEditForm
-                          model={model}
-                          onSaved={() => close(`${model.id} saved.`)}
-                          onCancel={() => close()}
-                        />
+                        <ModelEditForm model={model} onSaved={() => close(`${model.id} saved.`)} onCancel={() => close()} />
                       </td>
                     </tr>
                   ) : null}

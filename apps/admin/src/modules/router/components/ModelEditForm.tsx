@@ -55,12 +55,7 @@ export function ModelEditForm({ model, onSaved, onCancel }: ModelEditFormProps) 
       <div className="form__row">
         <div className="field">
           <label htmlFor={`${id}-tier`}>Tier</label>
-          <select
-            id={`${id}-tier`}
-            ref={tierRef}
-            value={values.tier}
-            onChange={(event) => change({ tier: event.target.value as ModelTier })}
-          >
+          <select id={`${id}-tier`} ref={tierRef} value={values.tier} onChange={(event) => change({ tier: event.target.value as ModelTier })}>
             {MODEL_TIERS.map((tier) => (
               <option key={tier} value={tier}>
                 {tier}
@@ -78,10 +73,7 @@ export function ModelEditForm({ model, onSaved, onCancel }: ModelEditFormProps) 
               autoComplete="off"
               value={values[field]}
               aria-invalid={errors[field] ? true : undefined}
-              aria-describedby={
-                [hint ? `${id}-${field}-hint` : '', errors[field] ? `${id}-${field}-error` : ''].join(' ').trim() ||
-                undefined
-              }
+              aria-describedby={[hint ? `${id}-${field}-hint` : '', errors[field] ? `${id}-${field}-error` : ''].join(' ').trim() || undefined}
               onChange={(event) => change({ [field]: event.target.value })}
             />
             {hint ? (
@@ -98,12 +90,7 @@ export function ModelEditForm({ model, onSaved, onCancel }: ModelEditFormProps) 
         ))}
       </div>
       <div className="checkbox">
-        <input
-          id={`${id}-enabled`}
-          type="checkbox"
-          checked={values.enabled}
-          onChange={(event) => change({ enabled: event.target.checked })}
-        />
+        <input id={`${id}-enabled`} type="checkbox" checked={values.enabled} onChange={(event) => change({ enabled: event.target.checked })} />
         <label htmlFor={`${id}-enabled`}>Enabled</label>
         <p className="field__hint checkbox__hint">Disabled models are skipped by the router.</p>
       </div>

@@ -109,12 +109,7 @@ export function PolicyCellEditor({ operation, complexity, cell, models, canEditG
                   <code className="candidates__id">{candidate}</code>
                   {knownIds.has(candidate) || models.length === 0 ? null : <span className="field__error">Not in the catalog</span>}
                   <span className="candidates__actions">
-                    <button
-                      type="button"
-                      className="button button--secondary button--small"
-                      disabled={index === 0}
-                      onClick={() => move(index, -1)}
-                    >
+                    <button type="button" className="button button--secondary button--small" disabled={index === 0} onClick={() => move(index, -1)}>
                       <span aria-hidden="true">↑</span>
                       <span className="visually-hidden">Move {candidate} up</span>
                     </button>

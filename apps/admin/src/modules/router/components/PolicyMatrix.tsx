@@ -43,9 +43,7 @@ export function PolicyMatrix({ policy, models, permissions }: PolicyMatrixProps)
     setEditing(null);
   };
 
-  const editingCell: MatrixCell | null = editing
-    ? (rows.find((row) => row.operation === editing.operation)?.cells[editing.complexity] ?? null)
-    : null;
+  const editingCell: MatrixCell | null = editing ? (rows.find((row) => row.operation === editing.operation)?.cells[editing.complexity] ?? null) : null;
 
   if (rows.length === 0) {
     return (
@@ -59,11 +57,8 @@ export function PolicyMatrix({ policy, models, permissions }: PolicyMatrixProps)
   return (
     <>
       <p className="muted small">
-        Each cell lists the models tried in order: the first that is enabled, healthy, within its limits and affordable
-        takes the call.{' '}
-        {policy.tenant.length > 0
-          ? 'Cells marked “Tenant override” apply to your tenant only.'
-          : 'Your tenant follows the global policy everywhere.'}
+        Each cell lists the models tried in order: the first that is enabled, healthy, within its limits and affordable takes the call.{' '}
+        {policy.tenant.length > 0 ? 'Cells marked “Tenant override” apply to your tenant only.' : 'Your tenant follows the global policy everywhere.'}
       </p>
       <p className="visually-hidden" role="status">
         {savedMessage}

@@ -113,9 +113,7 @@ export function ProviderEditForm({ provider, onSaved, onCancel }: ProviderEditFo
         </div>
       </div>
       {provider.managedBy === 'env' ? (
-        <p className="muted small">
-          This provider comes from the environment; once you change it here, an admin’s settings take over.
-        </p>
+        <p className="muted small">This provider comes from the environment; once you change it here, an admin’s settings take over.</p>
       ) : null}
       {mutation.isError ? <ErrorMessage error={mutation.error} title={`Could not save ${provider.name}.`} /> : null}
       {nothingChanged ? <p className="small">Nothing changed.</p> : null}

@@ -38,10 +38,7 @@ export function ProvidersTable({ providers, canEdit }: ProvidersTableProps) {
 
   const setEnabled = (provider: ProviderView, enabled: boolean): void => {
     setMessage('');
-    toggle.mutate(
-      { id: provider.id, request: { enabled } },
-      { onSuccess: () => setMessage(`${provider.name} ${enabled ? 'enabled' : 'disabled'}.`) },
-    );
+    toggle.mutate({ id: provider.id, request: { enabled } }, { onSuccess: () => setMessage(`${provider.name} ${enabled ? 'enabled' : 'disabled'}.`) });
   };
 
   if (providers.length === 0) {
@@ -121,9 +118,7 @@ export function ProvidersTable({ providers, canEdit }: ProvidersTableProps) {
                         </details>
                       )}
                     </td>
-                    <td>
-                      {provider.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}
-                    </td>
+                    <td>{provider.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}</td>
                     {canEdit ? (
                       <td className="table__actions">
                         <span className="actions">
@@ -158,11 +153,7 @@ export function ProvidersTable({ providers, canEdit }: ProvidersTableProps) {
                   {editing ? (
                     <tr className="table__edit-row">
                       <td colSpan={COLUMNS}>
-                        <ProviderEditForm
-                          provider={provider}
-                          onSaved={(saved) => close(`${saved.name} saved.`)}
-                          onCancel={() => close()}
-                        />
+                        <ProviderEditForm provider={provider} onSaved={(saved) => close(`${saved.name} saved.`)} onCancel={() => close()} />
                       </td>
                     </tr>
                   ) : null}

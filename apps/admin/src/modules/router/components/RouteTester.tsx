@@ -196,8 +196,7 @@ function RouteDecision({ decision }: { decision: RouteDecisionView }) {
             <code>{chosen.model}</code> <Badge tone={TIER_TONES[chosen.tier]}>{chosen.tier}</Badge>
           </p>
           <p>
-            via <strong>{chosen.provider}</strong>, estimated <strong>{formatUsd(chosen.estimatedCostUsd)}</strong> for
-            this call
+            via <strong>{chosen.provider}</strong>, estimated <strong>{formatUsd(chosen.estimatedCostUsd)}</strong> for this call
           </p>
         </div>
       ) : (
@@ -211,8 +210,8 @@ function RouteDecision({ decision }: { decision: RouteDecisionView }) {
       </p>
       {decision.abTest ? (
         <p className="small">
-          A/B test on this cell: {Math.round(decision.abTest.share * 100)}% to <code>{decision.abTest.challenger}</code>{' '}
-          ({decision.abTest.challengerChosen ? 'the challenger was picked this time' : 'not picked this time'}).
+          A/B test on this cell: {Math.round(decision.abTest.share * 100)}% to <code>{decision.abTest.challenger}</code> (
+          {decision.abTest.challengerChosen ? 'the challenger was picked this time' : 'not picked this time'}).
         </p>
       ) : null}
 
@@ -225,8 +224,7 @@ function RouteDecision({ decision }: { decision: RouteDecisionView }) {
             <ol className="decision__candidates">
               {decision.candidates.map((candidate) => (
                 <li key={candidate.model}>
-                  <code>{candidate.model}</code> <span className="muted small">({candidate.tier})</span>{' '}
-                  {formatUsd(candidate.estimatedCostUsd)}
+                  <code>{candidate.model}</code> <span className="muted small">({candidate.tier})</span> {formatUsd(candidate.estimatedCostUsd)}
                 </li>
               ))}
             </ol>

@@ -179,9 +179,7 @@ describe('RouterPage', () => {
     await user.type(within(form).getByLabelText('USD per 1M output tokens'), 'cheap');
     await user.click(within(form).getByRole('button', { name: 'Save' }));
 
-    expect(within(form).getByLabelText('USD per 1M output tokens')).toHaveAccessibleDescription(
-      expect.stringContaining('must be a number'),
-    );
+    expect(within(form).getByLabelText('USD per 1M output tokens')).toHaveAccessibleDescription(expect.stringContaining('must be a number'));
     expect(fetchMock.requests.some((request) => request.method === 'PUT')).toBe(false);
   });
 
@@ -199,7 +197,11 @@ describe('RouterPage', () => {
   });
 
   it('shows the providers to an operator admin', async () => {
-    installRouterBackend({ role: 'admin', isOperator: true, providers: [makeProvider(), makeProvider({ id: 'ollama', kind: 'ollama', name: 'Ollama', healthy: false, emulated: false })] });
+    installRouterBackend({
+      role: 'admin',
+      isOperator: true,
+      providers: [makeProvider(), makeProvider({ id: 'ollama', kind: 'ollama', name: 'Ollama', healthy: false, emulated: false })],
+    });
     renderApp('/router');
 
     const providers = await screen.findByRole('region', { name: 'Providers table' });

@@ -16,18 +16,13 @@ export function RouterPage() {
   const providers = useProviders({ enabled: canSeeProviders });
   const models = useModels();
   const policy = usePolicy();
-  const operations = useMemo(
-    () => [...new Set(policy.data?.effective.map((cell) => cell.operation) ?? [])].sort((a, b) => a.localeCompare(b)),
-    [policy.data],
-  );
+  const operations = useMemo(() => [...new Set(policy.data?.effective.map((cell) => cell.operation) ?? [])].sort((a, b) => a.localeCompare(b)), [policy.data]);
 
   return (
     <>
       <div className="page-header">
         <h1>Router</h1>
-        <p className="muted">
-          Which model each operation goes to, what the models cost, and what the router would pick for a call.
-        </p>
+        <p className="muted">Which model each operation goes to, what the models cost, and what the router would pick for a call.</p>
       </div>
 
       <section className="section" aria-labelledby="router-providers-title">
@@ -35,18 +30,14 @@ export function RouterPage() {
           Providers
         </h2>
         {permissions === undefined ? null : !canSeeProviders || (providers.error instanceof ApiError && providers.error.status === 403) ? (
-          <p className="notice notice--info">
-            Provider details (hosts, health, keys) are visible to the operator’s admins only.
-          </p>
+          <p className="notice notice--info">Provider details (hosts, health, keys) are visible to the operator’s admins only.</p>
         ) : providers.isPending ? (
           <LoadingState label="Loading providers…" />
         ) : providers.isError ? (
           <ErrorMessage error={providers.error} title="Could not load the providers." onRetry={() => void providers.refetch()} />
         ) : (
           <>
-            {permissions.isOperatorAdmin ? null : (
-              <p className="muted small">Providers are shared by every tenant: only the operator’s admins change them.</p>
-            )}
+            {permissions.isOperatorAdmin ? null : <p className="muted small">Providers are shared by every tenant: only the operator’s admins change them.</p>}
             <ProvidersTable providers={providers.data} canEdit={permissions.isOperatorAdmin} />
           </>
         )}
@@ -81,23 +72,15 @@ export function RouterPage() {
         ) : (
           <PolicyMatrix policy={policy.data} models={models.data} permissions={permissions} />
         )}
-        {permissions && !permissions.isAdmin ? (
-          <p className="muted small">Only admins and owners can change the routing policy.</p>
-        ) : null}
+        {permissions && !permissions.isAdmin ? <p className="muted small">Only admins and owners can change the routing policy.</p> : null}
       </section>
 
       <section className="card" aria-labelledby="router-tester-title">
         <h2 id="router-tester-title" className="card__title">
           What would you route?
         </h2>
-        <p className="muted small">
-          Describe a call and see which model the router would choose for your tenant, the ones it would skip and why.
-        </p>
-        {policy.isPending ? (
-          <LoadingState label="Loading operations…" />
-        ) : (
-          <RouteTester key={operations.join(',')} operations={operations} />
-        )}
+        <p className="muted small">Describe a call and see which model the router would choose for your tenant, the ones it would skip and why.</p>
+        {policy.isPending ? <LoadingState label="Loading operations…" /> : <RouteTester key={operations.join(',')} operations={operations} />}
       </section>
     </>
   );

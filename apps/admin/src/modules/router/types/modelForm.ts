@@ -11,9 +11,7 @@ export interface ModelFormValues {
 type PriceField = 'inputPerMTok' | 'cachedInputPerMTok' | 'outputPerMTok';
 export type ModelFormErrors = Partial<Record<PriceField, string>>;
 
-export type ModelFormResult =
-  | { ok: true; request: UpdateModelRequest; changed: boolean }
-  | { ok: false; errors: ModelFormErrors };
+export type ModelFormResult = { ok: true; request: UpdateModelRequest; changed: boolean } | { ok: false; errors: ModelFormErrors };
 
 const MAX_PRICE = 100_000;
 

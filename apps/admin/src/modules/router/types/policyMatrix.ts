@@ -21,9 +21,7 @@ export function policyMatrix(policy: RoutingPolicyView): MatrixRow[] {
   const effective = index(policy.effective);
   const global = index(policy.global);
   const tenant = index(policy.tenant);
-  const operations = [...new Set([...policy.global, ...policy.tenant, ...policy.effective].map((c) => c.operation))].sort(
-    (a, b) => a.localeCompare(b),
-  );
+  const operations = [...new Set([...policy.global, ...policy.tenant, ...policy.effective].map((c) => c.operation))].sort((a, b) => a.localeCompare(b));
   return operations.map((operation) => ({
     operation,
     cells: Object.fromEntries(

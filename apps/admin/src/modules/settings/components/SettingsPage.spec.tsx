@@ -82,9 +82,7 @@ describe('SettingsPage', () => {
     expect(limit).toHaveAttribute('aria-invalid', 'true');
     expect(limit).toHaveAccessibleDescription(expect.stringContaining('Enter the monthly limit in USD'));
     expect(limit).toHaveFocus();
-    expect(screen.getByLabelText('Alert thresholds (% of the limit)')).toHaveAccessibleDescription(
-      expect.stringContaining('from 1 to 1000'),
-    );
+    expect(screen.getByLabelText('Alert thresholds (% of the limit)')).toHaveAccessibleDescription(expect.stringContaining('from 1 to 1000'));
     expect(fetchMock.requests.some((request) => request.method === 'PUT')).toBe(false);
     expect(screen.queryByText('Budget saved.')).not.toBeInTheDocument();
   });
@@ -132,9 +130,7 @@ describe('SettingsPage', () => {
     await user.type(screen.getByLabelText('Email address'), 'cy@example.com');
     await user.type(screen.getByLabelText('Initial password'), 'short');
     await user.click(screen.getByRole('button', { name: 'Add user' }));
-    expect(screen.getByLabelText('Initial password')).toHaveAccessibleDescription(
-      expect.stringContaining('Passwords need at least 10 characters.'),
-    );
+    expect(screen.getByLabelText('Initial password')).toHaveAccessibleDescription(expect.stringContaining('Passwords need at least 10 characters.'));
     expect(fetchMock.requests.some((request) => request.method === 'POST')).toBe(false);
 
     await user.type(screen.getByLabelText('Initial password'), '-and-longer');

@@ -69,9 +69,7 @@ function SettingsSections({ me, permissions }: { me: MeResponse; permissions: Pe
             <dd>{budget.data ? formatUsd(budget.data.spentUsd) : budget.isError ? 'Unavailable' : '…'}</dd>
             <PlanUsageFacts usage={me.usage} />
           </dl>
-          {me.tenant.isOperator ? (
-            <p className="muted small">This tenant runs the installation: its owner manages every tenant’s plan.</p>
-          ) : null}
+          {me.tenant.isOperator ? <p className="muted small">This tenant runs the installation: its owner manages every tenant’s plan.</p> : null}
         </section>
 
         <section className="card" aria-labelledby="settings-keys-title">

@@ -90,9 +90,7 @@ export function UsersTable({ users, currentUserId, myRole, onMessage }: UsersTab
                             aria-label={`Role for ${user.email}`}
                             value={draft}
                             disabled={saving}
-                            onChange={(event) =>
-                              setDraftRoles((current) => ({ ...current, [user.id]: event.target.value as Role }))
-                            }
+                            onChange={(event) => setDraftRoles((current) => ({ ...current, [user.id]: event.target.value as Role }))}
                           >
                             {roles.map((role) => (
                               <option key={role} value={role}>
@@ -101,12 +99,7 @@ export function UsersTable({ users, currentUserId, myRole, onMessage }: UsersTab
                             ))}
                           </select>
                           {draft !== user.role ? (
-                            <button
-                              type="button"
-                              className="button button--primary button--small"
-                              disabled={saving}
-                              onClick={() => saveRole(user, draft)}
-                            >
+                            <button type="button" className="button button--primary button--small" disabled={saving} onClick={() => saveRole(user, draft)}>
                               {saving ? 'Saving…' : 'Save role'}
                               <span className="visually-hidden"> for {user.email}</span>
                             </button>
@@ -148,16 +141,10 @@ export function UsersTable({ users, currentUserId, myRole, onMessage }: UsersTab
                       <td colSpan={COLUMNS}>
                         <div className="confirm" role="group" aria-label={`Confirm removing ${user.email}`}>
                           <p className="confirm__text">
-                            Remove <strong>{user.email}</strong>? They can no longer sign in. API keys they created keep
-                            working until revoked.
+                            Remove <strong>{user.email}</strong>? They can no longer sign in. API keys they created keep working until revoked.
                           </p>
                           <div className="confirm__actions">
-                            <button
-                              type="button"
-                              className="button button--danger button--small"
-                              disabled={removing}
-                              onClick={() => confirmRemove(user)}
-                            >
+                            <button type="button" className="button button--danger button--small" disabled={removing} onClick={() => confirmRemove(user)}>
                               {removing ? 'Removing…' : 'Confirm remove'}
                             </button>
                             <button
