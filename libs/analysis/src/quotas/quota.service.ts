@@ -36,6 +36,18 @@ const toLimits = (r: PlanRow): PlanLimits => ({
 /** A tenant's plan limits are reused for this long on hot paths (/analyze, /v1): a plan change takes effect within it. */
 const TENANT_LIMITS_TTL_MS = 10_000;
 
+/** Whether the plan limits jobs or items a month: a submission is then checked under the tenant's lock, in its transaction. */
+export function countsMonthly(limits: PlanLimits): boolean {
+  return limits.maxJobsPerMonth !== null || limits.maxItemsPerMonth !== null;
+}
+
+/** The plan's limit on one job's items (403). */
+export function assertJobSize(limits: PlanLimits, items: number): void {
+  if (limits.maxItemsPerJob !== null && items > limits.maxItemsPerJob) {
+    throw new ForbiddenError(`The ${limits.plan} plan allows at most ${limits.maxItemsPerJob} items per job; this job has ${items}`);
+  }
+}
+
 @Injectable()
 export class QuotaService extends TenantUsageSource implements OnApplicationShutdown {
   private readonly logger = new Logger(QuotaService.name);
@@ -148,11 +160,9 @@ export class QuotaService extends TenantUsageSource implements OnApplicationShut
   /** Throws 403 (the plan does not allow a job this big) or 429 (this month's quota is used up). Call inside the submission transaction. */
   async assertCanSubmit(manager: EntityManager, tenantId: string, plan: Plan, items: number, known?: PlanLimits): Promise<PlanLimits> {
     const limits = known ?? (await this.limits(plan, manager));
-    if (limits.maxItemsPerJob !== null && items > limits.maxItemsPerJob) {
-      throw new ForbiddenError(`The ${plan} plan allows at most ${limits.maxItemsPerJob} items per job; this job has ${items}`);
-    }
+    assertJobSize(limits, items);
     // no monthly limit: nothing to count, and no reason to make the tenant's submissions wait for each other
-    if (limits.maxJobsPerMonth === null && limits.maxItemsPerMonth === null) return limits;
+    if (!countsMonthly(limits)) return limits;
     await this.plans.lockTenant(manager, tenantId);
     const now = this.clock.now();
     const period = monthPeriodUtc(now);

@@ -32,7 +32,8 @@ const items = (n: number) => Array.from({ length: n }, (_, i) => ({ subject: `ti
 const NEW_JOB_ID = '44444444-4444-4444-8444-444444444444';
 
 /** The use case with its collaborators faked; `log` records the order of what reached the database and the queue. */
-function setup(options: { earlier?: JobEntity | null; twin?: JobEntity | null; refuseQuota?: boolean; takenByTwin?: boolean } = {}) {
+function setup(options: { earlier?: JobEntity | null; twin?: JobEntity | null; refuseQuota?: boolean; takenByTwin?: boolean; limits?: PlanLimits } = {}) {
+  const limits = options.limits ?? LIMITS;
   const log: string[] = [];
   // only passed through: the use case hands the transaction's manager to the quota check and the inserts
   const manager = { name: 'transaction' } as unknown as EntityManager;
@@ -65,9 +66,13 @@ function setup(options: { earlier?: JobEntity | null; twin?: JobEntity | null; r
       log.push(`insertItems ${chunk.length}`);
       return chunk.filter((it) => it.index < enqueueBelow).map((it) => ({ id: `item-${it.index}`, attempts: 0 }));
     },
+    insertJobWithItems: async (_job, all: NewItem[], enqueueBelow) => {
+      log.push(`insertJobWithItems ${all.length}`);
+      return { jobId: NEW_JOB_ID, firstWindow: all.filter((it) => it.index < enqueueBelow).map((it) => ({ id: `item-${it.index}`, attempts: 0 })) };
+    },
   });
   const quotas = strictMock<QuotaService>({
-    limitsFor: async () => LIMITS,
+    limitsFor: async () => limits,
     assertCanSubmit: async () => {
       log.push('quota');
       if (options.refuseQuota) throw new QuotaExceededError('month used', 60);
@@ -98,6 +103,24 @@ async function storedHash(body: Record<string, unknown>, key: string): Promise<s
 }
 
 describe('SubmitJob', () => {
+  it('a plan without monthly limits and a body that fits one insert: the job and its items in one statement, no transaction, then the queue', async () => {
+    const unlimited: PlanLimits = { ...LIMITS, plan: 'unlimited', maxJobsPerMonth: null, maxItemsPerMonth: null, maxItemsPerJob: 3 };
+    const s = setup({ limits: unlimited });
+    await s.send({ profile: 'ticket', name: 'tickets', items: items(3) });
+    expect(s.log).toEqual(['insertJobWithItems 3', 'handOver']);
+    const [job, stored, window] = s.repo.insertJobWithItems.mock.calls[0] ?? [];
+    expect(job).toMatchObject({ tenantId: TENANT, profileKey: 'ticket', totalItems: 3, cacheScope: 'tenant', idempotencyKey: null });
+    expect(stored?.map((it) => it.index)).toEqual([0, 1, 2]);
+    expect(window).toBe(2000);
+    // the plan's size limit still holds on this path (403, nothing stored)
+    const over = setup({ limits: unlimited });
+    await expect(over.send({ profile: 'ticket', items: items(4) })).rejects.toMatchObject({
+      httpStatus: 403,
+      message: expect.stringMatching(/at most 3 items per job/),
+    });
+    expect(over.log).toEqual([]);
+  });
+
   it('writes the job and its items in one transaction, the quota checked inside it, and hands the first window over only once committed', async () => {
     const s = setup();
     const answer = await s.send({ profile: 'ticket', name: 'tickets', budgetUsd: 1.25, metadata: { team: 'a' }, items: items(2) });

@@ -3,11 +3,11 @@ import type { JobSubmitResponse, PlanLimits, Priority } from '@margin/contracts'
 import { Clock, ConflictError, MemoryCompactor, picoToDecimal, usdToPico } from '@margin/core';
 import type { Principal } from '@margin/identity';
 import type { EntityManager } from 'typeorm';
-import { QuotaService } from '../../quotas/quota.service';
+import { assertJobSize, countsMonthly, QuotaService } from '../../quotas/quota.service';
 import { ItemSpool } from '../item-spool';
 import { FEED_WINDOW, JobFeeder } from '../job-feeder';
 import type { JobEntity } from '../job.entity';
-import { IdempotencyKeyTakenError, JobsRepository } from '../jobs.repository';
+import { IdempotencyKeyTakenError, JobsRepository, type NewItem, type NewJob } from '../jobs.repository';
 import { PriorityService } from '../priority.service';
 import { EstimateJob } from './estimate-job';
 import type { SubmitSource } from './submission';
@@ -81,7 +81,10 @@ export class SubmitJob {
       const accepted: Accepted = { principal, read, limits, priority, idempotencyKey: idempotencyKey ?? null, requestHash };
       let stored: Stored;
       try {
-        stored = await this.repo.transaction((m) => this.store(m, accepted, spool));
+        stored =
+          countsMonthly(limits) || read.intake.count > ITEM_CHUNK
+            ? await this.repo.transaction((m) => this.store(m, accepted, spool))
+            : await this.storeAtOnce(accepted, spool);
       } catch (err) {
         // a concurrent twin with the same key committed first
         if (err instanceof IdempotencyKeyTakenError && idempotencyKey)
@@ -103,12 +106,33 @@ export class SubmitJob {
 
   /** One short transaction: the quota (for plans with monthly limits, under the tenant's lock), the job, its items. */
   private async store(m: EntityManager, a: Accepted, spool: ItemSpool): Promise<Stored> {
-    const { principal, read } = a;
-    const tenantId = principal.tenantId;
-    const count = read.intake.count;
+    const tenantId = a.principal.tenantId;
+    const count = a.read.intake.count;
     await this.quotas.assertCanSubmit(m, tenantId, a.limits.plan, count, a.limits);
-    const jobId = await this.repo.insertJob(m, {
-      tenantId,
+    const jobId = await this.repo.insertJob(m, this.newJob(a));
+    // the first window is marked handed to the queue as it is inserted, and goes there once committed
+    const firstWindow: Stored['firstWindow'] = [];
+    for await (const chunk of spool.chunks(ITEM_CHUNK)) firstWindow.push(...(await this.repo.insertItems(m, tenantId, jobId, chunk, FEED_WINDOW)));
+    return { job: { id: jobId, status: 'queued', totalItems: count, priority: a.priority }, firstWindow };
+  }
+
+  /**
+   * No monthly quota to count and items that fit one insert: the job and its items in one statement, atomic on
+   * its own (the common submission, a playlist; one round trip instead of four).
+   */
+  private async storeAtOnce(a: Accepted, spool: ItemSpool): Promise<Stored> {
+    const count = a.read.intake.count;
+    assertJobSize(a.limits, count);
+    const items: NewItem[] = [];
+    for await (const chunk of spool.chunks(ITEM_CHUNK)) items.push(...chunk);
+    const { jobId, firstWindow } = await this.repo.insertJobWithItems(this.newJob(a), items, FEED_WINDOW);
+    return { job: { id: jobId, status: 'queued', totalItems: count, priority: a.priority }, firstWindow };
+  }
+
+  private newJob(a: Accepted): NewJob & { totalItems: number } {
+    const { principal, read } = a;
+    return {
+      tenantId: principal.tenantId,
       profileKey: read.profile.key,
       profileVersion: read.profile.version,
       name: read.fields.name ?? null,
@@ -122,12 +146,8 @@ export class SubmitJob {
       createdByUserId: principal.userId,
       createdByApiKeyId: principal.apiKeyId,
       createdAt: this.clock.now(),
-      totalItems: count,
-    });
-    // the first window is marked handed to the queue as it is inserted, and goes there once committed
-    const firstWindow: Stored['firstWindow'] = [];
-    for await (const chunk of spool.chunks(ITEM_CHUNK)) firstWindow.push(...(await this.repo.insertItems(m, tenantId, jobId, chunk, FEED_WINDOW)));
-    return { job: { id: jobId, status: 'queued', totalItems: count, priority: a.priority }, firstWindow };
+      totalItems: read.intake.count,
+    };
   }
 
   /** The job an Idempotency-Key names, answered again (200) when the body is the same; a different body is a 409. */
