@@ -185,8 +185,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     api: call,
     async startWorker() {
       const worker = spawn(process.execPath, [WORKER], { cwd: ROOT, env: { ...env, LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      workers.push(worker); // stopped with the rest even if it never says it started
       await waitForLine(worker, /Margin worker started/, 'a worker');
-      workers.push(worker);
       return worker;
     },
     async emulatorRequests() {
@@ -203,6 +203,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await cleanup.end();
     },
   };
-  for (let i = 0; i < options.workers; i++) await cluster.startWorker();
+  try {
+    for (let i = 0; i < options.workers; i++) await cluster.startWorker();
+  } catch (err) {
+    // nobody gets this cluster to stop: stop what did start, so no process outlives the suite that failed
+    await cluster.stop().catch(() => undefined);
+    throw err;
+  }
   return cluster;
 }

@@ -1,7 +1,7 @@
 import { Inject, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, type OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { EVENTS_CHANNEL, jobRoom, PROGRESS_NAMESPACE, tenantRoom } from '@margin/contracts';
-import { AppConfig, ChangeFeed, REDIS } from '@margin/core';
+import { AppConfig, ChangeFeed, REDIS, subscriberConnection } from '@margin/core';
 import { CREDENTIAL_CHANGE_TOPICS, type Principal } from '@margin/identity';
 import type Redis from 'ioredis';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
@@ -140,8 +140,7 @@ export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModu
 
   /** Alerts are published once per installation on EVENTS_CHANNEL, which every API instance receives. */
   async onModuleInit(): Promise<void> {
-    const subscriber = this.redis.duplicate();
-    subscriber.on('error', (err: Error) => this.logger.warn(`Progress feed events subscriber: ${err.message}`));
+    const subscriber = await subscriberConnection(this.redis, (err) => this.logger.warn(`Progress feed events subscriber: ${err.message}`));
     subscriber.on('message', (_channel: string, message: string) => this.relay(message));
     this.subscriber = subscriber;
     await subscriber.subscribe(EVENTS_CHANNEL);

@@ -31,7 +31,8 @@ export class RedisIoAdapter extends IoAdapter {
     if (!this.pub || !this.sub) {
       const pub = new Redis(this.redisUrl, { maxRetriesPerRequest: 3 });
       // The subscriber must keep retrying forever: it carries every other instance's broadcasts.
-      const sub = pub.duplicate({ maxRetriesPerRequest: null });
+      // (no CLIENT SETINFO handshake: its commands can interleave with the adapter's first SUBSCRIBE, ioredis #2037)
+      const sub = pub.duplicate({ maxRetriesPerRequest: null, disableClientInfo: true });
       for (const client of [pub, sub]) {
         client.on('error', (err: Error) => this.logger.warn(`socket.io Redis adapter: ${err.message}`));
       }
