@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router-dom';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { useConfirmSignup } from '../hooks/useConfirmSignup';
+import { AuthCard } from './AuthCard';
 
 /** Where the sign-up mail's link lands: the token is sent once, then the new owner is in the dashboard. */
 export function ConfirmSignupPage() {
@@ -18,27 +19,21 @@ export function ConfirmSignupPage() {
   }, [token, confirm, navigate]);
 
   return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <p className="brand brand--dark" aria-hidden="true">
-          <span className="brand__mark">M</span> Margin
+    <AuthCard title="Finish signing up">
+      {!token ? <p role="alert">This link has no token. Open the link from your sign-up mail again.</p> : null}
+      {token && !confirm.isError ? (
+        <p className="muted" role="status">
+          Creating your account…
         </p>
-        <h1 className="auth-card__title">Finish signing up</h1>
-        {!token ? <p role="alert">This link has no token. Open the link from your sign-up mail again.</p> : null}
-        {token && !confirm.isError ? (
-          <p className="muted" role="status">
-            Creating your account…
+      ) : null}
+      {confirm.isError ? (
+        <>
+          <ErrorMessage error={confirm.error} />
+          <p className="muted">
+            <Link to="/login">Sign in</Link> if your account already exists.
           </p>
-        ) : null}
-        {confirm.isError ? (
-          <>
-            <ErrorMessage error={confirm.error} />
-            <p className="muted">
-              <Link to="/login">Sign in</Link> if your account already exists.
-            </p>
-          </>
-        ) : null}
-      </div>
-    </main>
+        </>
+      ) : null}
+    </AuthCard>
   );
 }

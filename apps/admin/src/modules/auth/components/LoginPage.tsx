@@ -3,6 +3,7 @@ import { Navigate, useLocation, useNavigate } from 'react-router-dom';
 import { useAccessToken } from '../../../shared/api/useAccessToken';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { useLogin } from '../hooks/useLogin';
+import { AuthCard } from './AuthCard';
 import type { LoginLocationState } from './RequireAuth';
 
 function redirectTarget(state: unknown): string {
@@ -36,54 +37,48 @@ export function LoginPage() {
   };
 
   return (
-    <main className="auth-page">
-      <div className="auth-card">
-        <p className="brand brand--dark" aria-hidden="true">
-          <span className="brand__mark">M</span> Margin
-        </p>
-        <h1 className="auth-card__title">Sign in to Margin</h1>
-        <p className="muted">Use the email and password of your Margin account.</p>
+    <AuthCard title="Sign in to Margin">
+      <p className="muted">Use the email and password of your Margin account.</p>
 
-        <form className="form" onSubmit={onSubmit}>
-          <div className="field">
-            <label htmlFor={emailId}>Email</label>
-            <input
-              id={emailId}
-              name="email"
-              type="email"
-              autoComplete="username"
-              inputMode="email"
-              required
-              autoFocus
-              value={email}
-              onChange={(event) => setEmail(event.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={passwordId}>Password</label>
-            <input
-              id={passwordId}
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              value={password}
-              onChange={(event) => setPassword(event.target.value)}
-            />
-          </div>
+      <form className="form" onSubmit={onSubmit}>
+        <div className="field">
+          <label htmlFor={emailId}>Email</label>
+          <input
+            id={emailId}
+            name="email"
+            type="email"
+            autoComplete="username"
+            inputMode="email"
+            required
+            autoFocus
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor={passwordId}>Password</label>
+          <input
+            id={passwordId}
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </div>
 
-          {loginMutation.isError ? <ErrorMessage error={loginMutation.error} /> : null}
+        {loginMutation.isError ? <ErrorMessage error={loginMutation.error} /> : null}
 
-          <button type="submit" className="button button--primary button--block" disabled={loginMutation.isPending} aria-busy={loginMutation.isPending}>
-            Sign in
-          </button>
-          {loginMutation.isPending ? (
-            <p className="muted small" role="status">
-              Signing in…
-            </p>
-          ) : null}
-        </form>
-      </div>
-    </main>
+        <button type="submit" className="button button--primary button--block" disabled={loginMutation.isPending} aria-busy={loginMutation.isPending}>
+          Sign in
+        </button>
+        {loginMutation.isPending ? (
+          <p className="muted small" role="status">
+            Signing in…
+          </p>
+        ) : null}
+      </form>
+    </AuthCard>
   );
 }
