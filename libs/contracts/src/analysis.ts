@@ -1,3 +1,4 @@
+import type { DeliveryUpdatedEvent } from './publishing';
 import type { Complexity } from './providers';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
@@ -166,6 +167,8 @@ export interface ProgressEvents {
   'item.completed': ItemCompletedEvent;
   'job.completed': JobCompletedEvent;
   'budget.alert': { threshold: number; spentUsd: number; limitUsd: number };
+  /** A delivery of a post to an endpoint changed status (publishing). */
+  'delivery.updated': DeliveryUpdatedEvent;
   /** Sent just before the server disconnects a socket whose credentials no longer hold (key revoked, user deleted, token expired). */
   'auth.revoked': { message: string };
 }

@@ -6,3 +6,4 @@ export * from './providers';
 export * from './chat';
 export * from './costs';
 export * from './analysis';
+export * from './publishing';

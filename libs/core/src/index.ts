@@ -31,3 +31,4 @@ export * from './process/process-guard';
 export * from './net/outbound-policy';
 export * from './mail/mailer';
 export * from './lifecycle/memory-compactor';
+export * from './net/http-transport';

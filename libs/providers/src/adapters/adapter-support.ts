@@ -9,7 +9,7 @@ import { CallScope } from './call-scope';
 export interface AdapterOptions {
   /** Headers sent with every request (e.g. `x-emulator-fault` in tests, an OpenRouter `HTTP-Referer`). */
   headers?: Record<string, string>;
-  /** The fetch to use underneath (default: `fastFetch`, undici pooled requests; see http-transport.ts). */
+  /** The fetch to use underneath (default: `fastFetch`, undici pooled requests; see core's net/http-transport.ts). */
   fetch?: typeof fetch;
 }
 

@@ -9,7 +9,7 @@ import { mapProviderError, type AbortCause } from '../error-mapping';
 import { EMULATOR_HEADER, type CallOptions, type ChatResult, type ChatStreamEvent, type RateLimitInfo } from '../llm-provider';
 import { StreamInterruptedError, type ProviderError } from '../provider-errors';
 import { parseRateLimitHeaders } from '../rate-limit-headers';
-import { fastFetch } from './http-transport';
+import { fastFetch } from '@margin/core';
 
 const current = new AsyncLocalStorage<CallScope>();
 

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { networkCodeOf } from '../error-mapping';
-import { fastFetch } from './http-transport';
+import { fastFetch } from '@margin/core';
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 

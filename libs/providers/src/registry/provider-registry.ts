@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ChangeFeed, OutboundPolicy, SecretBox } from '@margin/core';
-import { guardedFetch } from '../adapters/http-transport';
+import { guardedFetch } from '@margin/core';
 import { createProvider } from '../create-provider';
 import type { LlmProvider } from '../llm-provider';
 import type { ProviderConfigEntity } from './provider-config.entity';

@@ -16,7 +16,7 @@
 // go to the global fetch unchanged.
 import { Readable, type Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import type { OutboundPolicy } from '@margin/core';
+import type { OutboundPolicy } from './outbound-policy';
 import { Agent, interceptors, request, type Dispatcher } from 'undici';
 
 /** Deadlines are ours (CallOptions.timeoutMs, via the signal); these only stop a connection that hangs forever. */
