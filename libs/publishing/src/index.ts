@@ -1,1 +1,2 @@
 export * from './targets/publish-target';
+export * from './format/markdown';
