@@ -28,6 +28,8 @@ function newAjv(draft: Draft): AjvInstance {
 
 const shared: Partial<Record<Draft, AjvInstance>> = {};
 const cache = new LRUCache<string, ValidateFunction>({ max: MAX_CACHED });
+/** The same schema object again (a profile's step, the catalog's): skips serializing it for the key on every call. */
+const byObject = new WeakMap<JsonSchemaObject, ValidateFunction>();
 
 export function isJsonObject(v: unknown): v is JsonSchemaObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -51,9 +53,14 @@ function draftOf(schema: JsonSchemaObject): Draft {
 
 /** Compiles (once per distinct schema) an Ajv validator; throws JsonSchemaCompileError for a schema Ajv refuses. */
 export function compileJsonSchema(schema: JsonSchemaObject): ValidateFunction {
+  const known = byObject.get(schema);
+  if (known) return known;
   const key = JSON.stringify(schema);
   const hit = cache.get(key);
-  if (hit) return hit;
+  if (hit) {
+    if (Object.isFrozen(schema)) byObject.set(schema, hit);
+    return hit;
+  }
   const draft = draftOf(schema);
   // `$schema` picks the Ajv class above; left in, Ajv would look for a meta-schema it does not have
   const { $schema: _ignored, ...body } = schema;
@@ -70,5 +77,7 @@ export function compileJsonSchema(schema: JsonSchemaObject): ValidateFunction {
     throw new JsonSchemaCompileError(e instanceof Error ? e.message : String(e), { cause: e });
   }
   cache.set(key, validate);
+  // only a frozen schema can be remembered by identity: a mutable one could change under the same object
+  if (Object.isFrozen(schema)) byObject.set(schema, validate);
   return validate;
 }
