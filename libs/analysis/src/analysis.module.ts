@@ -12,6 +12,7 @@ import { AnalysisCacheService } from './cache/analysis-cache.service';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalyzeService } from './jobs/analyze.service';
 import { ItemRunner } from './jobs/item-runner';
+import { ItemStepCheckpoints } from './pipeline/step-checkpoints';
 import { JobSettingsController } from './job-settings/job-settings.controller';
 import { JobSettingsRepository } from './job-settings/job-settings.repository';
 import { JobSettingsService } from './job-settings/job-settings.service';
@@ -112,6 +113,6 @@ export class AnalysisModule {}
 /** Worker side: the analysis queue's processor. */
 @Module({
   imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule],
-  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue],
+  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue, ItemStepCheckpoints],
 })
 export class AnalysisWorkerModule {}

@@ -8,6 +8,7 @@ import type { AnalysisCacheService, CachedAnalysis } from '../cache/analysis-cac
 import type { JobSettingsService } from '../job-settings/job-settings.service';
 import { PipelineOutputError } from '../pipeline/pipeline.errors';
 import type { PipelineRunner } from '../pipeline/pipeline-runner';
+import type { ItemStepCheckpoints } from '../pipeline/step-checkpoints';
 import type { PipelineContext, PipelineResult } from '../pipeline/pipeline.types';
 import type { ProfilesService } from '../profiles/profiles.service';
 import type { ProgressPublisher } from '../progress/progress.publisher';
@@ -94,6 +95,10 @@ function setup(o: Options = {}) {
   const feeder = strictMock<JobFeeder>({ feed: async () => 1 });
   const settings = strictMock<JobSettingsService>({ patienceSeconds: async () => 600 });
   const requeue = strictMock<OutageRequeue>({ putBack: async () => void order.push('putBack') });
+  const checkpoints = strictMock<ItemStepCheckpoints>({
+    forItem: () => ({ load: async () => new Map(), save: async () => undefined }),
+    clear: async () => undefined,
+  });
   const clock = new ManualClock(NOW);
   const runner = new ItemRunner(
     repo,
@@ -107,6 +112,7 @@ function setup(o: Options = {}) {
     feeder,
     settings,
     requeue,
+    checkpoints,
     clock,
     { workerConcurrency: 1 } as AppConfig,
   );

@@ -9,6 +9,7 @@ import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
+import { ItemStepCheckpoints } from '../pipeline/step-checkpoints';
 import type { PipelineResult } from '../pipeline/pipeline.types';
 import { ProfilesService } from '../profiles/profiles.service';
 import { ProgressPublisher } from '../progress/progress.publisher';
@@ -76,6 +77,7 @@ export class ItemRunner {
     private readonly feeder: JobFeeder,
     private readonly settings: JobSettingsService,
     private readonly requeue: OutageRequeue,
+    private readonly checkpoints: ItemStepCheckpoints,
     private readonly clock: Clock,
     config: AppConfig,
   ) {
@@ -92,8 +94,10 @@ export class ItemRunner {
       return;
     }
 
+    let multiStep = false;
     try {
       const profile = await this.profiles.resolve(tenantId, job.profileKey, job.profileVersion);
+      multiStep = profile.steps.length > 1;
       const allowedTiers = await this.allowedTiers(tenantId);
       const key = {
         profileKey: profile.key,
@@ -127,6 +131,7 @@ export class ItemRunner {
               attemptKey: run.waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${run.waits}.${delivery.attemptsMade}`,
               allowedTiers,
               settleInBackground: true,
+              ...(multiStep ? { checkpoints: this.checkpoints.forItem(itemId) } : {}),
               ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),
             });
           } catch (err) {
@@ -164,6 +169,7 @@ export class ItemRunner {
         model: ranModel ?? value.model,
         at: now,
       });
+      if (multiStep) await this.checkpoints.clear(itemId);
     } catch (err) {
       if (err instanceof CancelledWhileWaiting) {
         await this.finish(tenantId, jobId, itemId, item.index, { status: 'cancelled', at: this.clock.now() });
@@ -176,8 +182,9 @@ export class ItemRunner {
       // The item's own attempts, across the queue entries of its waits (a wait is not one).
       const last = spentAttempts + delivery.attemptsMade + 1 >= delivery.maxAttempts || isFinal(err);
       this.logger.warn({ tenantId, jobId, itemId, attempt: delivery.attemptsMade + 1, final: last }, `Item failed: ${(err as Error).message}`);
-      if (!last) throw err; // the queue retries it with backoff
+      if (!last) throw err; // the queue retries it with backoff (its answered steps kept for the next attempt)
       await this.finish(tenantId, jobId, itemId, item.index, { status: 'failed', error: (err as Error).message.slice(0, 2000), at: this.clock.now() });
+      if (multiStep) await this.checkpoints.clear(itemId);
     }
   }
 

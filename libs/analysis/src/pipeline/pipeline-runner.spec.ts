@@ -4,7 +4,7 @@ import { BLOG_POST } from '../profiles/built-in/blog-post';
 import { DEFAULT_SONG_RUBRIC, SONG_ANALYSIS } from '../profiles/built-in/song-analysis';
 import { PipelineRunner } from './pipeline-runner';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
-import type { PipelineContext, ProfileDefinition } from './pipeline.types';
+import type { PipelineContext, ProfileDefinition, StepCheckpoint, StepCheckpoints } from './pipeline.types';
 import { escalate } from './quality-gate';
 
 type Answer = { json: unknown; model?: string; provider?: string; cost?: bigint; emulated?: boolean };
@@ -256,6 +256,52 @@ describe('PipelineRunner', () => {
       expect(result.costPico).toBe(1n + 10n + big + 1_000_000n + 7n + 1_000_000n);
       expect(result.steps.reduce((sum, s) => sum + s.costPico, 0n)).toBe(result.costPico);
       expect(calls.map((c) => c.jobBudgetPico)).toEqual(Array(6).fill(big + 1_000_000n));
+    });
+
+    it('resumes at the step that failed: answered steps are reused from the checkpoints, paid once, and saved only once booked', async () => {
+      const store = new Map<string, StepCheckpoint>();
+      const saved: string[] = [];
+      const checkpoints: StepCheckpoints = {
+        load: async () => new Map(store),
+        save: async (step, cp) => {
+          saved.push(step);
+          store.set(step, cp);
+        },
+      };
+      // first attempt: the provider goes away at the draft
+      const answers = blogAnswers([90], { research: 3n, outline: 4n, draft: 5n, assess: 6n });
+      const down = fakeExecutor((input) => {
+        if (input.outputSchema?.name === 'draft') throw new Error('provider unreachable');
+        return answers(input);
+      });
+      await expect(new PipelineRunner(down.executor).run(BLOG_POST, input, ctx({ checkpoints }))).rejects.toThrow('provider unreachable');
+      await new Promise((r) => setImmediate(r));
+      expect(saved).toEqual(['research:0', 'outline:0']);
+
+      // second attempt: only draft and assess are called; the item's cost still covers every step once
+      const { executor, calls } = fakeExecutor(answers);
+      const result = await new PipelineRunner(executor).run(BLOG_POST, input, ctx({ checkpoints, attemptKey: 'item-i1:a2' }));
+      expect(trail(calls)).toEqual(['draft:medium:item-i1:a2:draft:0', 'assess:medium:item-i1:a2:assess:0']);
+      expect(calls[0]?.messages[1]?.content).toContain('Outline: [{"heading":"One"');
+      expect(result.costPico).toBe(3n + 4n + 5n + 6n);
+      expect(result.steps.map((s) => s.name)).toEqual(['research', 'outline', 'draft', 'assess']);
+      await result.settled;
+      expect(saved).toEqual(['research:0', 'outline:0', 'draft:0', 'assess:0']);
+    });
+
+    it('keeps nothing for a call that was not booked', async () => {
+      const saved: string[] = [];
+      const checkpoints: StepCheckpoints = { load: async () => new Map(), save: async (step) => void saved.push(step) };
+      const { executor } = fakeExecutor(blogAnswers([90]));
+      const unbooked = strictMock<LlmExecutor>({
+        execute: async (i: ExecuteInput) => {
+          const outcome = await executor.execute(i);
+          return { ...outcome, settled: Promise.reject(new Error('ledger down')) };
+        },
+      });
+      const result = await new PipelineRunner(unbooked).run(BLOG_POST, input, ctx({ checkpoints }));
+      await expect(result.settled).rejects.toThrow('ledger down');
+      expect(saved).toEqual([]);
     });
 
     it('passes no job budget when the job has none', async () => {

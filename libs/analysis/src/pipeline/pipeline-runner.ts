@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ChatMessage, Complexity } from '@margin/contracts';
 import type { PicoUsd } from '@margin/core';
-import { LlmExecutor, type ExecuteOutcome } from '@margin/model-router';
+import { LlmExecutor } from '@margin/model-router';
 import { compileSchema } from './json-schema';
 import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
-import type { PipelineContext, PipelineResult, PipelineStepResult, ProfileDefinition, ProfileStep } from './pipeline.types';
+import type { PipelineContext, PipelineResult, PipelineStepResult, ProfileDefinition, ProfileStep, StepCheckpoint } from './pipeline.types';
 import { composeGatedOutput, composesGatedOutput, escalate, finalStep, gateSteps, readScore, type GateSteps } from './quality-gate';
 import { renderTemplate, type TemplateScope } from './template';
 
@@ -14,7 +14,8 @@ const MAX_RATE_WAIT_MS = 30_000;
 
 interface StepRun {
   step: ProfileStep;
-  outcome: ExecuteOutcome;
+  modelId: string;
+  providerId: string;
   output: unknown;
 }
 
@@ -59,9 +60,27 @@ export class PipelineRunner {
     const bookings: Array<Promise<void>> = [];
     // Bookings still running when a later step throws must not go unobserved.
     const settled = (): Promise<void> => Promise.all(bookings).then(() => undefined);
+    // One step has nothing to resume from: only multi-step profiles keep their steps between attempts.
+    const checkpoints = profile.steps.length > 1 ? ctx.checkpoints : undefined;
+    const done = checkpoints ? await checkpoints.load() : new Map<string, StepCheckpoint>();
+
+    const record = (
+      step: ProfileStep,
+      round: number,
+      r: { model: string; provider: string; costPico: PicoUsd; emulated: boolean; output: unknown },
+    ): StepRun => {
+      spent += r.costPico;
+      emulated ||= r.emulated;
+      steps.push({ name: step.name, operation: step.operation, model: r.model, provider: r.provider, costPico: r.costPico, round });
+      scope.steps[step.name] = r.output;
+      return { step, modelId: r.model, providerId: r.provider, output: r.output };
+    };
 
     const call = async (step: ProfileStep, round: number, complexity: Complexity): Promise<StepRun> => {
       ctx.signal?.throwIfAborted();
+      const checkpointKey = `${step.name}:${round}`;
+      const reused = done.get(checkpointKey);
+      if (reused) return record(step, round, reused);
       const messages = stepMessages(step, scope);
       // A tier the tenant cannot use (a free plan's local-only models, a spent budget, an outage) is not a reason
       // to fail the item while a lower tier can answer: the executor steps down.
@@ -88,14 +107,15 @@ export class PipelineRunner {
         ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
         ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
       });
-      bookings.push(outcome.settled);
-      spent += outcome.costPico;
-      emulated ||= outcome.result.emulated;
-      steps.push({ name: step.name, operation: step.operation, model: outcome.modelId, provider: outcome.providerId, costPico: outcome.costPico, round });
       const output = outcome.result.json;
-      if (output === undefined) throw new PipelineOutputError(profile.key, [`step "${step.name}" returned no JSON`]);
-      scope.steps[step.name] = output;
-      return { step, outcome, output };
+      const answer = { model: outcome.modelId, provider: outcome.providerId, costPico: outcome.costPico, emulated: outcome.result.emulated, output };
+      // Kept for a later attempt only once the call is booked: a reused step was paid for exactly once.
+      bookings.push(checkpoints && output !== undefined ? outcome.settled.then(() => checkpoints.save(checkpointKey, answer)) : outcome.settled);
+      if (output === undefined) {
+        record(step, round, answer);
+        throw new PipelineOutputError(profile.key, [`step "${step.name}" returned no JSON`]);
+      }
+      return record(step, round, answer);
     };
 
     try {
@@ -164,8 +184,8 @@ export class PipelineRunner {
     return {
       output,
       costPico: spent,
-      model: producer.outcome.modelId,
-      provider: producer.outcome.providerId,
+      model: producer.modelId,
+      provider: producer.providerId,
       quality,
       steps,
       emulated,

@@ -61,6 +61,24 @@ export interface PipelineContext {
   settleInBackground?: boolean;
   /** Awaited before each call is sent, once its limits and budget are held; throwing sends nothing (see ExecuteInput). */
   beforeDispatch?: () => Promise<void> | void;
+  /** Steps answered (and booked) in an earlier attempt of this item, reused instead of called again (multi-step profiles). */
+  checkpoints?: StepCheckpoints;
+}
+
+/** One step's answer from an earlier attempt; its call is in the ledger already. */
+export interface StepCheckpoint {
+  output: unknown;
+  model: string;
+  provider: string;
+  costPico: PicoUsd;
+  emulated: boolean;
+}
+
+export interface StepCheckpoints {
+  /** Answers by `<step name>:<round>`. */
+  load(): Promise<Map<string, StepCheckpoint>>;
+  /** Best effort: a checkpoint that is not saved only means the step runs again. */
+  save(step: string, checkpoint: StepCheckpoint): Promise<void>;
 }
 
 export interface PipelineStepResult {
