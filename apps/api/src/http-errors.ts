@@ -1,12 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter } from '@nestjs/common';
-import { AllExceptionsFilter } from '@margin/core';
+import { AllExceptionsFilter, isOpenAiPath } from '@margin/core';
 import { OpenAiErrorFilter } from '@margin/model-router';
 import type { Request } from 'express';
-
-/** Whether a request is for the OpenAI-compatible gateway, whose clients expect OpenAI's error shape. */
-export function isGatewayPath(path: string): boolean {
-  return path === '/v1' || path.startsWith('/v1/');
-}
 
 /**
  * The one global filter: OpenAI's error shape under /v1 (unknown /v1 routes, body-parser errors, guards),
@@ -19,7 +14,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const path = host.getType() === 'http' ? (host.switchToHttp().getRequest<Request>().path ?? '') : '';
-    if (isGatewayPath(path)) this.openAi.catch(exception, host);
+    if (isOpenAiPath(path)) this.openAi.catch(exception, host);
     else this.api.catch(exception, host);
   }
 }

@@ -124,6 +124,21 @@ describe('OpenAI-compatible gateway (/v1) through the official openai SDK', () =
     await expect(stranger.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
   });
 
+  it('a prompt over every context window is a 400 context_length_exceeded that the SDK does not retry, and books nothing', async () => {
+    const before = (await query()).length;
+    // ~135k tokens of prompt plus a million-token answer: more than any catalog model's window (the largest is 1M)
+    const huge = 'lorem ipsum dolor sit amet '.repeat(20_000);
+    const err = await client.chat.completions
+      .create({ model: 'margin/auto', max_tokens: 1_000_000, messages: [{ role: 'user', content: huge }] })
+      .catch((e: unknown) => e);
+    const apiErr = err as InstanceType<typeof OpenAI.APIError>;
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(apiErr).toMatchObject({ status: 400, code: 'context_length_exceeded', param: 'messages', type: 'invalid_request_error' });
+    expect(apiErr.message).toMatch(/fit no model's context window/);
+    expect(apiErr.headers?.get('x-should-retry')).toBe('false');
+    expect((await query()).length).toBe(before);
+  });
+
   it("the plan's model tiers and the key's role hold on /v1: a free tenant gets 403 for premium models, a viewer's key 403", async () => {
     const free = await makeSession(t.dataSource, t.http, { role: 'owner', plan: 'free' });
     const freeKey = (await makeApiKey(t.dataSource, free.tenant, { createdBy: free.user })).key;

@@ -4,7 +4,13 @@ export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalo
 export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
 export { RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
 export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
-export { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './routing/execution.errors';
+export {
+  ContextLengthExceededError,
+  LlmCallFailedError,
+  NoCandidateError,
+  PlanForbidsModelsError,
+  ProvidersUnavailableError,
+} from './routing/execution.errors';
 export { outcomeLabel, describeOutcomes, nothingSent, type AttemptOutcome } from './routing/attempt-outcome';
 export { PlanTiersSource } from './routing/plan-tiers';
 export { outageOf, blockerFromError, blockerFromSkip, blockerFromCircuit, type Blocker } from './routing/availability';

@@ -4,7 +4,7 @@ import { BudgetExceededError, LedgerService } from '@margin/cost-tracking';
 import type { ModelTier } from '@margin/contracts';
 import { AppConfig, Clock, picoToDecimal, picoToUsd, ttlCache, usdToPico, validatePayload } from '@margin/core';
 import { TenantRepository } from '@margin/identity';
-import { LlmCallFailedError, ProvidersUnavailableError } from '@margin/model-router';
+import { ContextLengthExceededError, LlmCallFailedError, ProvidersUnavailableError } from '@margin/model-router';
 import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
@@ -43,7 +43,13 @@ export interface Delivery {
 
 /** Errors another attempt cannot fix: the item fails at once. */
 function isFinal(err: unknown): boolean {
-  if (err instanceof BudgetExceededError || err instanceof PipelineInputError || err instanceof PipelineOutputError) return true;
+  if (
+    err instanceof BudgetExceededError ||
+    err instanceof PipelineInputError ||
+    err instanceof PipelineOutputError ||
+    err instanceof ContextLengthExceededError
+  )
+    return true;
   if (err instanceof LlmCallFailedError) return err.kind === 'auth' || err.kind === 'bad_request';
   return false;
 }

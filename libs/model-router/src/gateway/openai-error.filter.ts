@@ -1,22 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { DomainError } from '@margin/core';
+import { DomainError, openAiErrorBody, openAiShouldRetry } from '@margin/core';
 import type { Response } from 'express';
 import { randomUUID } from 'node:crypto';
-
-const TYPES: Record<number, string> = {
-  400: 'invalid_request_error',
-  401: 'authentication_error',
-  403: 'permission_error',
-  404: 'not_found_error',
-  408: 'invalid_request_error',
-  409: 'invalid_request_error',
-  413: 'invalid_request_error',
-  415: 'invalid_request_error',
-  422: 'invalid_request_error',
-  429: 'rate_limit_error',
-  502: 'api_error',
-  503: 'api_error',
-};
 
 /** /v1 speaks OpenAI's error shape, so that OpenAI clients show Margin's messages as they show OpenAI's. */
 @Catch()
@@ -55,11 +40,12 @@ export class OpenAiErrorFilter implements ExceptionFilter {
     }
     if (res.headersSent) {
       // Mid-stream: the status is gone already; say it in the stream and close it.
-      res.write(`data: ${JSON.stringify({ error: { message, type: TYPES[status] ?? 'api_error', code } })}\n\n`);
+      res.write(`data: ${JSON.stringify(openAiErrorBody(status, message, code))}\n\n`);
       res.end();
       return;
     }
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-    res.status(status).json({ error: { message, type: TYPES[status] ?? 'api_error', param: null, code } });
+    res.setHeader('x-should-retry', openAiShouldRetry(status));
+    res.status(status).json(openAiErrorBody(status, message, code, code === 'context_length_exceeded' ? 'messages' : null));
   }
 }

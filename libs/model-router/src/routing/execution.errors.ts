@@ -43,6 +43,18 @@ export class PlanForbidsModelsError extends DomainError {
   }
 }
 
+/** The prompt plus max_tokens fits no candidate's context window: the caller's to shorten (400), not an outage. */
+export class ContextLengthExceededError extends DomainError {
+  readonly code = 'context_length_exceeded';
+  readonly httpStatus = 400;
+  constructor(
+    message: string,
+    readonly attempts: AttemptOutcome[],
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Nothing can take the call right now, for reasons that pass on their own (every candidate's circuit open,
  * rate-limited, timing out, refusing connections): retrying at `retryAt` may succeed, and failing the work

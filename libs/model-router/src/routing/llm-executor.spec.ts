@@ -21,7 +21,7 @@ import type { ModelEntity } from '../catalog/model.entity';
 import type { CircuitBreakerService } from '../limits/circuit-breaker';
 import type { Lease, RateLimiterService } from '../limits/rate-limiter';
 import { UnknownOperationError, type RoutingPolicyService } from '../policy/routing-policy.service';
-import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
+import { ContextLengthExceededError, LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
 import { LlmExecutor, type ExecuteInput } from './llm-executor';
 import type { RouteCandidate, RoutePlan, RouterService } from './router.service';
 
@@ -199,6 +199,30 @@ describe('LlmExecutor', () => {
         'No model could take this analyze call: ollama/mistral:7b: skipped:disabled (model disabled); ollama/qwen3:8b: context_too_long (prompt too long)',
       );
       expect((err as NoCandidateError).attempts.map((o) => o.kind)).toEqual(['skipped', 'failed']);
+    });
+
+    it('a prompt that fits no candidate’s context window is the caller’s 400 context_length_exceeded, not an outage', async () => {
+      const skipped: RoutePlan['skipped'] = [
+        { model: 'openai/gpt-4o-mini', reason: 'context-window', detail: 'needs 130000 tokens, window is 128000' },
+        { model: 'ollama/mistral:7b', reason: 'disabled', detail: 'model disabled' },
+      ];
+      const { executor } = setup({ plans: { simple: plan([], skipped) } });
+
+      const err = await executor.execute(input()).catch((e: unknown) => e);
+
+      expect(err).toBeInstanceOf(ContextLengthExceededError);
+      expect(err).toMatchObject({ httpStatus: 400, code: 'context_length_exceeded' });
+      expect((err as Error).message).toContain('openai/gpt-4o-mini needs 130000 tokens, window is 128000');
+    });
+
+    it('a context-window skip beside a candidate that is only cooling off is still a wait, not a 400', async () => {
+      const skipped: RoutePlan['skipped'] = [
+        { model: 'openai/gpt-4o-mini', reason: 'context-window', detail: 'needs 130000 tokens, window is 128000' },
+        { model: 'anthropic/claude-haiku-4-5', reason: 'circuit-open', detail: 'circuit open', retryAfterMs: 5_000 },
+      ];
+      const { executor } = setup({ plans: { simple: plan([], skipped) } });
+      const err = await executor.execute(input()).catch((e: unknown) => e);
+      expect(err).not.toBeInstanceOf(ContextLengthExceededError);
     });
 
     it('stops at an error another model would not fix (auth): the next candidate is never called', async () => {

@@ -9,9 +9,12 @@ import { RateLimiterService, type Lease } from '../limits/rate-limiter';
 import { RoutingPolicyService, UnknownOperationError } from '../policy/routing-policy.service';
 import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
 import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type Blocker } from './availability';
-import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
+import { ContextLengthExceededError, LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
 import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
-import { RouterService, type RouteCandidate, type RoutePlan } from './router.service';
+import { RouterService, type RouteCandidate, type RoutePlan, type SkipReason } from './router.service';
+
+/** Skips that no wait or retry changes: when these are all there was and one is the context window, the prompt is too long. */
+const PERMANENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['context-window', 'disabled', 'unknown-model', 'plan']);
 
 export interface ExecuteInput {
   tenantId: string;
@@ -431,6 +434,13 @@ export class LlmExecutor {
         : `every candidate of the policy cell ${input.operation} × ${tier.complexity} (${plan.skipped.map((s) => s.model).join(', ')})`;
       return new PlanForbidsModelsError(
         `The tenant's plan allows only ${(input.allowedTiers ?? []).join(', ') || 'no'} models, which rules out ${cell}`,
+        attempts,
+      );
+    }
+    const windows = plan.skipped.filter((s) => s.reason === 'context-window');
+    if (plan.candidates.length === 0 && windows.length > 0 && plan.skipped.every((s) => PERMANENT_SKIPS.has(s.reason))) {
+      return new ContextLengthExceededError(
+        `The prompt and max_tokens fit no model's context window: ${windows.map((s) => `${s.model} ${s.detail ?? ''}`.trim()).join('; ')}. Shorten the messages or lower max_tokens`,
         attempts,
       );
     }
