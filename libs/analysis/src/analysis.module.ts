@@ -75,6 +75,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
   ],
   exports: [
     JobsRepository,
+    AnalysisCacheRepository,
     JobFeeder,
     JobSettingsService,
     ProfilesService,

@@ -29,6 +29,13 @@ export interface CacheAddress {
   inputHash: string;
 }
 
+/** Hits of one entry to count: `count` more (0 when counted elsewhere), the latest at `lastAt`. */
+export interface CacheHitCount {
+  address: CacheAddress;
+  count: number;
+  lastAt: Date;
+}
+
 const WHERE = 'profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = $4';
 const COLUMNS = 'output, quality::text AS quality, model, provider, original_cost_usd::text AS cost';
 
@@ -92,5 +99,36 @@ export class AnalysisCacheRepository {
       ],
       'worker:cache-insert-many',
     );
+  }
+  /**
+   * Adds hits to the entries' hit_count and last_hit_at in one statement (summed per entry first, so each row
+   * is updated once) and returns what each addressed entry cost to produce, read as it was (the cost never
+   * changes).
+   */
+  async countHits(hits: CacheHitCount[]): Promise<Array<CacheAddress & { cost: string }>> {
+    const col = <T>(f: (h: CacheHitCount) => T) => hits.map(f);
+    const params = [
+      col((h) => h.address.profileKey),
+      col((h) => h.address.profileVersion),
+      col((h) => h.address.scope),
+      col((h) => h.address.inputHash),
+      col((h) => h.count),
+      col((h) => h.lastAt.toISOString()),
+    ];
+    const rows = `unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
+                  AS h(profile_key, profile_version, scope, input_hash, count, last_at)`;
+    const entry = (t: string) =>
+      `c.profile_key = ${t}.profile_key AND c.profile_version = ${t}.profile_version AND c.scope = ${t}.scope AND c.input_hash = ${t}.input_hash`;
+    const costs = (await this.db.query(
+      `WITH counted AS (
+         UPDATE analysis_cache c SET hit_count = c.hit_count + s.count, last_hit_at = greatest(coalesce(c.last_hit_at, s.last_at), s.last_at)
+         FROM (SELECT profile_key, profile_version, scope, input_hash, sum(count)::int AS count, max(last_at) AS last_at FROM ${rows}
+               GROUP BY profile_key, profile_version, scope, input_hash) s
+         WHERE ${entry('s')} AND s.count > 0)
+       SELECT c.profile_key, c.profile_version, c.scope, c.input_hash, c.original_cost_usd::text AS cost
+       FROM analysis_cache c JOIN (SELECT DISTINCT profile_key, profile_version, scope, input_hash FROM ${rows}) e ON ${entry('e')}`,
+      params,
+    )) as Array<{ profile_key: string; profile_version: number; scope: string; input_hash: string; cost: string }>;
+    return costs.map((r) => ({ profileKey: r.profile_key, profileVersion: r.profile_version, scope: r.scope, inputHash: r.input_hash, cost: r.cost }));
   }
 }

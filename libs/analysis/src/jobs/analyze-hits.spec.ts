@@ -1,7 +1,7 @@
 import type { LedgerService, SavingEntry } from '@margin/cost-tracking';
 import { strictMock } from '@margin/testing';
 import type Redis from 'ioredis';
-import type { DataSource } from 'typeorm';
+import type { AnalysisCacheRepository, CacheHitCount } from '../cache/analysis-cache.repository';
 import { AnalyzeHitRecorder } from './analyze-hits';
 
 const KEY = { profileKey: 'song-analysis', profileVersion: 1, scope: 'global', inputHash: 'h1' };
@@ -9,14 +9,14 @@ const T1 = '00000000-0000-4000-8000-000000000001';
 const T2 = '00000000-0000-4000-8000-000000000002';
 const AT = new Date('2026-11-02T10:00:00Z');
 
-/** The hit counts each write sent ($5 of the statement), and the ledger's bookings. */
+/** The hit counts each write sent, and the ledger's bookings. */
 function setUp(options: { failBookings?: number } = {}) {
   const counts: number[][] = [];
-  const db = strictMock<DataSource>({
-    query: jest.fn(async (_sql: string, params?: unknown[]) => {
-      counts.push((params as unknown[][])[4] as number[]);
-      return [{ profile_key: KEY.profileKey, profile_version: 1, scope: 'global', input_hash: 'h1', cost: '0.000123456789' }];
-    }) as unknown as DataSource['query'],
+  const entries = strictMock<AnalysisCacheRepository>({
+    countHits: jest.fn(async (hits: CacheHitCount[]) => {
+      counts.push(hits.map((h) => h.count));
+      return [{ ...KEY, cost: '0.000123456789' }];
+    }),
   });
   let failures = options.failBookings ?? 0;
   const booked: SavingEntry[] = [];
@@ -26,7 +26,7 @@ function setUp(options: { failBookings?: number } = {}) {
       booked.push(...entries);
     }),
   });
-  const recorder = new AnalyzeHitRecorder(strictMock<Redis>(), db, ledger);
+  const recorder = new AnalyzeHitRecorder(strictMock<Redis>(), entries, ledger);
   return { recorder, counts, booked };
 }
 

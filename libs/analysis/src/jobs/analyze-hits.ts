@@ -4,7 +4,7 @@ import { usdToPico } from '@margin/core';
 import type { LedgerService, SavingEntry } from '@margin/cost-tracking';
 import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
+import type { AnalysisCacheRepository } from '../cache/analysis-cache.repository';
 import type { CacheKey } from '../cache/analysis-cache.service';
 
 /** A cache entry as kept in Redis (a copy: Postgres stays the source of truth). */
@@ -50,7 +50,7 @@ export class AnalyzeHitRecorder {
 
   constructor(
     private readonly redis: Redis,
-    private readonly db: DataSource,
+    private readonly entries: Pick<AnalysisCacheRepository, 'countHits'>,
     private readonly ledger: LedgerService,
   ) {}
 
@@ -116,39 +116,13 @@ export class AnalyzeHitRecorder {
   }
 
   /**
-   * Counts the hits (and reads what each entry cost) in one statement, then books the savings. The counts are
+   * Counts the hits (and reads what each entry cost) in one statement (the cache repository's), then books the savings. The counts are
    * zeroed once written, so when booking fails the retry books the savings without counting the hits again.
    */
   private async write(batch: PendingHit[]): Promise<void> {
-    const col = <T>(f: (h: PendingHit) => T) => batch.map(f);
-    const params = [
-      col((h) => h.key.profileKey),
-      col((h) => h.key.profileVersion),
-      col((h) => h.key.scope),
-      col((h) => h.key.inputHash),
-      col((h) => h.count),
-      col((h) => h.last.toISOString()),
-    ];
-    const hits = `unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::timestamptz[])
-                  AS h(profile_key, profile_version, scope, input_hash, count, last_at)`;
-    const entry = (t: string) =>
-      `c.profile_key = ${t}.profile_key AND c.profile_version = ${t}.profile_version AND c.scope = ${t}.scope AND c.input_hash = ${t}.input_hash`;
-    // hit_count and last_hit_at of each entry, summed over tenants first (one row updated once); the SELECT
-    // reads the entries as they were before (the cost never changes)
-    const costs = (await this.db.query(
-      `WITH counted AS (
-         UPDATE analysis_cache c SET hit_count = c.hit_count + s.count, last_hit_at = greatest(coalesce(c.last_hit_at, s.last_at), s.last_at)
-         FROM (SELECT profile_key, profile_version, scope, input_hash, sum(count)::int AS count, max(last_at) AS last_at FROM ${hits}
-               GROUP BY profile_key, profile_version, scope, input_hash) s
-         WHERE ${entry('s')} AND s.count > 0)
-       SELECT c.profile_key, c.profile_version, c.scope, c.input_hash, c.original_cost_usd::text AS cost
-       FROM analysis_cache c JOIN (SELECT DISTINCT profile_key, profile_version, scope, input_hash FROM ${hits}) e ON ${entry('e')}`,
-      params,
-    )) as Array<{ profile_key: string; profile_version: number; scope: string; input_hash: string; cost: string }>;
+    const costs = await this.entries.countHits(batch.map((h) => ({ address: h.key, count: h.count, lastAt: h.last })));
     for (const h of batch) h.count = 0;
-    const costOf = new Map(
-      costs.map((r) => [hotKey({ profileKey: r.profile_key, profileVersion: r.profile_version, scope: r.scope, inputHash: r.input_hash }), r.cost]),
-    );
+    const costOf = new Map(costs.map((r) => [hotKey(r), r.cost]));
     // what the hits saved, priced from the entry itself
     const savings: SavingEntry[] = [];
     for (const h of batch) {

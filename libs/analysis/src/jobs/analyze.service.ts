@@ -1,12 +1,11 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { AnalyzeResponse, CacheScope } from '@margin/contracts';
 import { Clock, picoToDecimal, picoToUsd, REDIS, sleep } from '@margin/core';
 import type Redis from 'ioredis';
-import type { DataSource } from 'typeorm';
 import { LedgerService } from '@margin/cost-tracking';
 import type { Principal } from '@margin/identity';
 import { randomUUID } from 'node:crypto';
+import { AnalysisCacheRepository } from '../cache/analysis-cache.repository';
 import { AnalysisCacheService, cacheScope, requestedScope, type CacheKey, type CachedAnalysis } from '../cache/analysis-cache.service';
 import { inputHash } from '../cache/canonical';
 import { ProvidersUnavailableError } from '@margin/model-router';
@@ -38,10 +37,10 @@ export class AnalyzeService implements OnApplicationShutdown {
     private readonly quotas: QuotaService,
     private readonly clock: Clock,
     @Inject(REDIS) redis: Redis,
-    @InjectDataSource() db: DataSource,
+    entries: AnalysisCacheRepository,
     ledger: LedgerService,
   ) {
-    this.hits = new AnalyzeHitRecorder(redis, db, ledger);
+    this.hits = new AnalyzeHitRecorder(redis, entries, ledger);
   }
 
   async onApplicationShutdown(): Promise<void> {
