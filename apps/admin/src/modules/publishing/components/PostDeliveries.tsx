@@ -1,0 +1,86 @@
+import type { PostView } from '@margin/contracts';
+import { useState } from 'react';
+import { ErrorMessage } from '../../../shared/components/ErrorMessage';
+import { LoadingState } from '../../../shared/components/LoadingState';
+import { useDeliveryFeed } from '../hooks/useDeliveryFeed';
+import { useEndpoints } from '../hooks/useEndpoints';
+import { useDeliveries } from '../hooks/usePosts';
+import { deliveryFeedText } from '../types/deliveryFeed';
+import { DeliveriesTable } from './DeliveriesTable';
+import { PublishDialog } from './PublishDialog';
+
+interface PostDeliveriesProps {
+  post: PostView;
+  canPublish: boolean;
+  /** The form has unsaved changes: publishing sends the saved post, so it waits for a save. */
+  dirty: boolean;
+}
+
+/** Where the post went and how it stands there, live; and the dialog that sends it. */
+export function PostDeliveries({ post, canPublish, dirty }: PostDeliveriesProps) {
+  const deliveries = useDeliveries(post.id);
+  const endpoints = useEndpoints();
+  const feed = useDeliveryFeed(post.id);
+  const [publishing, setPublishing] = useState(false);
+  const [notice, setNotice] = useState('');
+  const tone = feed === 'live' ? 'live' : feed === 'connecting' || feed === 'reconnecting' ? 'pending' : 'off';
+
+  return (
+    <section className="section" aria-labelledby="deliveries-title">
+      <div className="toolbar toolbar--between">
+        <h2 id="deliveries-title" className="section__title">
+          Deliveries
+        </h2>
+        {canPublish ? (
+          <span className="actions">
+            {dirty ? <span className="muted small">Save your changes to publish them.</span> : null}
+            <button
+              type="button"
+              className="button button--primary"
+              disabled={dirty}
+              onClick={() => {
+                setNotice('');
+                setPublishing(true);
+              }}
+            >
+              Publish…
+            </button>
+          </span>
+        ) : null}
+      </div>
+      <p className={`feed-status feed-status--${tone} small`} role="status">
+        <span className="feed-status__dot" aria-hidden="true" />
+        {deliveryFeedText(feed)}
+      </p>
+      <p className="small" role="status">
+        {notice}
+      </p>
+      {deliveries.isPending ? (
+        <LoadingState label="Loading deliveries…" />
+      ) : deliveries.isError ? (
+        <ErrorMessage error={deliveries.error} title="Could not load the deliveries." onRetry={() => void deliveries.refetch()} />
+      ) : deliveries.data.length === 0 ? (
+        <div className="empty">
+          <p className="empty__title">Not published anywhere yet.</p>
+          <p className="muted">
+            {canPublish ? 'Publish it to one or more endpoints, now or at a set time.' : 'Someone with a member role or above can publish it.'}
+          </p>
+        </div>
+      ) : (
+        <DeliveriesTable postId={post.id} deliveries={deliveries.data} endpoints={endpoints.data} canRetry={canPublish} />
+      )}
+      {publishing ? (
+        <PublishDialog
+          postId={post.id}
+          postTitle={post.title}
+          deliveries={deliveries.data ?? []}
+          onClose={() => setPublishing(false)}
+          onPublished={(count, scheduled) => {
+            setPublishing(false);
+            setNotice(`${scheduled ? 'Scheduled' : 'Publishing'} to ${count} ${count === 1 ? 'endpoint' : 'endpoints'}.`);
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
