@@ -70,11 +70,21 @@ export function PublishDialog({ postId, postTitle, deliveries, onClose, onPublis
             <legend className="field__label">Endpoints</legend>
             {enabled.map((endpoint) => (
               <div className="checkbox" key={endpoint.id}>
-                <input id={`${id}-${endpoint.id}`} type="checkbox" checked={chosen.has(endpoint.id)} onChange={() => toggle(endpoint)} />
+                <input
+                  id={`${id}-${endpoint.id}`}
+                  type="checkbox"
+                  checked={chosen.has(endpoint.id)}
+                  aria-describedby={published.has(endpoint.id) ? `${id}-${endpoint.id}-hint` : undefined}
+                  onChange={() => toggle(endpoint)}
+                />
                 <label htmlFor={`${id}-${endpoint.id}`}>
                   {endpoint.name} <span className="muted small">({endpointTypeLabel(endpoint.type)})</span>
                 </label>
-                {published.has(endpoint.id) ? <p className="field__hint checkbox__hint">Already sent there: publishing again updates that copy.</p> : null}
+                {published.has(endpoint.id) ? (
+                  <p id={`${id}-${endpoint.id}-hint`} className="field__hint checkbox__hint">
+                    Already sent there: publishing again updates that copy.
+                  </p>
+                ) : null}
               </div>
             ))}
             {errors.endpoints ? (
