@@ -272,6 +272,7 @@ describe('PostEditorPage', () => {
 
   it('shows a viewer the post and its deliveries read-only', async () => {
     await openPost('viewer', { post: makePost(), deliveries: [makeDelivery({ status: 'failed', lastError: 'timeout' })] });
+    await screen.findByText('Viewer');
 
     expect(await screen.findByRole('row', { name: 'Delivery to Company blog' })).toHaveTextContent('Failed');
     expect(screen.getByLabelText('Title')).toBeDisabled();
