@@ -4,7 +4,7 @@ import type { CreatePostRequest, DeliveryView, PostView, Role, UpdatePostRequest
 import { setAccessToken } from '../../../shared/api/tokenStore';
 import { fakeProgressServer, serverEmits } from '../../../testing/fakeSocketIo';
 import { installFetchMock, never, type FetchMock } from '../../../testing/fetchMock';
-import { POST_ID, makeBlogEndpoint, makeDelivery, makeEndpoint, makeMe, makePost } from '../../../testing/fixtures';
+import { JOB_ID, POST_ID, makeBlogEndpoint, makeDelivery, makeEndpoint, makeJob, makeJobItem, makeMe, makePost } from '../../../testing/fixtures';
 import { renderApp } from '../../../testing/renderApp';
 
 const POST_PATH = `/api/v1/posts/${POST_ID}`;
@@ -148,11 +148,11 @@ describe('PostEditorPage', () => {
     await user.click(screen.getByRole('button', { name: 'Publish…' }));
     let dialog = screen.getByRole('dialog', { name: 'Publish “Ten hymns for spring”' });
     // Disabled endpoints are not offered.
-    expect(
-      within(dialog)
-        .getAllByRole('checkbox')
-        .map((box) => box.labels?.[0]?.textContent),
-    ).toEqual(['Company blog (WordPress)', 'Our blog (Own blog)', 'Schedule for later']);
+    expect(Array.from(dialog.querySelectorAll<HTMLInputElement>('input[type="checkbox"]')).map((box) => box.labels?.[0]?.textContent)).toEqual([
+      'Company blog (WordPress)',
+      'Our blog (Own blog)',
+      'Schedule for later',
+    ]);
     await user.click(within(dialog).getByRole('button', { name: 'Publish now' }));
     expect(within(dialog).getByText('Choose at least one endpoint.')).toBeInTheDocument();
 
@@ -294,5 +294,37 @@ describe('PostEditorPage', () => {
     await user.click(within(confirm).getByRole('button', { name: 'Confirm delete' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'Posts' })).toBeInTheDocument();
     expect(mock.requests.filter((r) => r.method === 'DELETE')).toHaveLength(1);
+  });
+
+  it.each<[Role, string, boolean]>([
+    ['member', 'blog-post', true],
+    ['viewer', 'blog-post', false],
+    ['member', 'song-analysis', false],
+  ])('a %s viewing a %s item is offered a post from it: %s', async (role, profile, offered) => {
+    const user = userEvent.setup();
+    const mock = installPostBackend(role, { post: makePost(), deliveries: [] });
+    mock.on(`GET /api/v1/jobs/${JOB_ID}`, () => ({ status: 200, body: makeJob({ profile, status: 'completed' }) }));
+    mock.on(`GET /api/v1/jobs/${JOB_ID}/items?limit=20`, () => ({
+      status: 200,
+      body: {
+        data: [makeJobItem(0, { id: 'item-0', input: { topic: 'Spring hymns' }, result: { title: 'Spring hymns', content: '# Spring' } })],
+        nextCursor: null,
+      },
+    }));
+    renderApp(`/jobs/${JOB_ID}`);
+
+    await screen.findByText(role === 'viewer' ? 'Viewer' : 'Member');
+    await user.click(await screen.findByRole('button', { name: 'View result for item 0' }));
+    const dialog = screen.getByRole('dialog', { name: 'Result of item 0' });
+    const link = within(dialog).queryByRole('link', { name: 'Make a post from this item' });
+    if (!offered) {
+      expect(link).not.toBeInTheDocument();
+      return;
+    }
+    expect(link).toHaveAttribute('href', '/posts/new?fromItemId=item-0');
+    await user.click(link as HTMLElement);
+    await user.click(await screen.findByRole('button', { name: 'Create the draft' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'From the item' })).toBeInTheDocument();
+    expect(sent(mock, 'POST', '/api/v1/posts')).toEqual([{ fromItemId: 'item-0' }]);
   });
 });
