@@ -361,11 +361,13 @@ export function makePost(overrides: Partial<PostView> = {}): PostView {
 }
 
 export function makeDelivery(overrides: Partial<DeliveryView> = {}): DeliveryView {
-  return {
+  // Built as a variable, not returned as a literal: `engagement` (sync back's numbers) is what the API sends
+  // too, whether or not this checkout's DeliveryView declares it yet.
+  const delivery = {
     id: 'delivery-1',
     postId: POST_ID,
     endpointId: 'endpoint-wp',
-    status: 'pending',
+    status: 'pending' as const,
     remoteId: null,
     remoteUrl: null,
     attempts: 0,
@@ -374,7 +376,9 @@ export function makeDelivery(overrides: Partial<DeliveryView> = {}): DeliveryVie
     scheduledAt: null,
     publishedAt: null,
     conflict: null,
+    engagement: null,
     updatedAt: '2025-03-03T11:00:00.000Z',
     ...overrides,
   };
+  return delivery;
 }

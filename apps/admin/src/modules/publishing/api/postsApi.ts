@@ -1,4 +1,4 @@
-import type { CreatePostRequest, DeliveryView, Page, PostView, PublishRequestBody, PublishResponse, UpdatePostRequest } from '@margin/contracts';
+import type { CreatePostRequest, DeliveryView, PostStatus, PostView, PublishRequestBody, PublishResponse, UpdatePostRequest } from '@margin/contracts';
 import { apiRequest } from '../../../shared/api/client';
 
 export const postsQueryKey = ['posts'] as const;
@@ -14,13 +14,18 @@ export function deliveriesQueryKey(postId: string) {
 
 const postPath = (id: string) => `/posts/${encodeURIComponent(id)}`;
 
-/**
- * GET /posts answers the tenant's posts; a server that pages them answers `{data, nextCursor}` like the other
- * lists. Both shapes become a page, so the list can offer "load more" exactly when the server has more.
- */
-export async function fetchPosts(cursor: string | undefined, signal?: AbortSignal): Promise<Page<PostView>> {
-  const body = await apiRequest<PostView[] | Page<PostView>>(cursor ? `/posts?cursor=${encodeURIComponent(cursor)}` : '/posts', { signal });
-  return Array.isArray(body) ? { data: body, nextCursor: null } : { data: body.data, nextCursor: body.nextCursor ?? null };
+/** The API's largest page of posts: it answers the newest, without a cursor to page further. */
+export const POSTS_LIMIT = 200;
+
+export function postListKey(status: PostStatus | undefined) {
+  return [...postListQueryKey, status ?? 'all'] as const;
+}
+
+/** The tenant's posts, newest first, filtered by status on the server. */
+export function fetchPosts(status: PostStatus | undefined, signal?: AbortSignal): Promise<PostView[]> {
+  const search = new URLSearchParams({ limit: String(POSTS_LIMIT) });
+  if (status) search.set('status', status);
+  return apiRequest<PostView[]>(`/posts?${search.toString()}`, { signal });
 }
 
 export function fetchPost(id: string, signal?: AbortSignal): Promise<PostView> {
@@ -39,7 +44,13 @@ export function deletePost(id: string): Promise<void> {
   return apiRequest<void>(postPath(id), { method: 'DELETE' });
 }
 
-export function publishPost(id: string, request: PublishRequestBody): Promise<PublishResponse> {
+/**
+ * The body of POST /posts/:id/publish. `force` re-publishes over remote copies that were edited or deleted on
+ * their platform (the API answers 409 without it); newer contracts declare it, the intersection keeps both in step.
+ */
+export type PublishBody = PublishRequestBody & { force?: boolean };
+
+export function publishPost(id: string, request: PublishBody): Promise<PublishResponse> {
   return apiRequest<PublishResponse>(`${postPath(id)}/publish`, { method: 'POST', body: request });
 }
 
@@ -47,7 +58,6 @@ export function fetchDeliveries(postId: string, signal?: AbortSignal): Promise<D
   return apiRequest<DeliveryView[]>(`${postPath(postId)}/deliveries`, { signal });
 }
 
-/** The contract names no body for the answer: whatever comes back, the table reads the deliveries again. */
-export function retryDelivery(id: string): Promise<unknown> {
-  return apiRequest<unknown>(`/deliveries/${encodeURIComponent(id)}/retry`, { method: 'POST' });
+export function retryDelivery(id: string): Promise<DeliveryView> {
+  return apiRequest<DeliveryView>(`/deliveries/${encodeURIComponent(id)}/retry`, { method: 'POST' });
 }

@@ -15,6 +15,11 @@ interface DeliveriesTableProps {
   canRetry: boolean;
 }
 
+/** Without the endpoint list (members may not read it), an endpoint is known by the start of its id. */
+export function endpointName(endpoint: EndpointView | undefined, id: string): string {
+  return endpoint?.name ?? `Endpoint ${id.slice(0, 8)}`;
+}
+
 function Time({ iso }: { iso: string | null }) {
   return iso ? <time dateTime={iso}>{formatDateTime(iso)}</time> : <>—</>;
 }
@@ -53,7 +58,7 @@ export function DeliveriesTable({ postId, deliveries, endpoints, canRetry: mayRe
           <tbody>
             {deliveries.map((delivery) => {
               const endpoint = byId.get(delivery.endpointId);
-              const name = endpoint?.name ?? delivery.endpointId;
+              const name = endpointName(endpoint, delivery.endpointId);
               const retrying = retry.isPending && retry.variables === delivery.id;
               return (
                 <tr key={delivery.id} aria-label={`Delivery to ${name}`}>

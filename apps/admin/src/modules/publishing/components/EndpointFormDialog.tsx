@@ -9,6 +9,7 @@ import {
   emptyEndpointForm,
   endpointErrorPaths,
   endpointFormOf,
+  formFields,
   parseCreateEndpoint,
   parseUpdateEndpoint,
   type EndpointFormErrors,
@@ -39,6 +40,7 @@ export function EndpointFormDialog(props: EndpointFormDialogProps) {
   const nameRef = useRef<HTMLInputElement>(null);
   const id = useId();
   const spec = ENDPOINT_TYPE_SPECS[type];
+  const fields = formFields(type, editing !== null);
   const server = splitApiErrors(mutation.error, endpointErrorPaths(type));
   const errorOf = (key: string): string | undefined => errors[key] ?? server.byField[key];
 
@@ -56,7 +58,7 @@ export function EndpointFormDialog(props: EndpointFormDialogProps) {
   };
 
   const focusFirstError = (keys: string[]): void => {
-    const key = ['name', ...spec.fields.map((field) => field.key)].find((candidate) => keys.includes(candidate));
+    const key = ['type', 'name', ...fields.map((field) => field.key)].find((candidate) => keys.includes(candidate));
     if (key) document.getElementById(`${id}-${key}`)?.focus();
   };
 
@@ -121,7 +123,8 @@ export function EndpointFormDialog(props: EndpointFormDialogProps) {
               id={`${id}-type`}
               ref={typeRef}
               value={type}
-              aria-describedby={`${id}-type-hint`}
+              aria-invalid={errorOf('type') ? true : undefined}
+              aria-describedby={`${id}-type-hint${errorOf('type') ? ` ${id}-type-error` : ''}`}
               onChange={(event) => changeType(event.target.value as EndpointType)}
             >
               {ENDPOINT_TYPES.map((option) => (
@@ -133,6 +136,7 @@ export function EndpointFormDialog(props: EndpointFormDialogProps) {
             <p id={`${id}-type-hint`} className="field__hint">
               {spec.description}
             </p>
+            {fieldError('type')}
           </div>
         )}
         <div className="field">
@@ -142,7 +146,7 @@ export function EndpointFormDialog(props: EndpointFormDialogProps) {
             ref={nameRef}
             type="text"
             autoComplete="off"
-            maxLength={100}
+            maxLength={120}
             value={form.name}
             aria-invalid={errorOf('name') ? true : undefined}
             aria-describedby={describedBy('name', false)}
@@ -150,7 +154,7 @@ export function EndpointFormDialog(props: EndpointFormDialogProps) {
           />
           {fieldError('name')}
         </div>
-        {spec.fields.map((field) => {
+        {fields.map((field) => {
           const stored = editing !== null && field.target === 'credentials';
           const hint = stored ? `${field.hint ? `${field.hint} ` : ''}Stored encrypted and never shown. Leave blank to keep the stored one.` : field.hint;
           return (

@@ -75,7 +75,7 @@ describe('EndpointsPage', () => {
     expect(type).toHaveFocus();
     const labels = () => Array.from(dialog.querySelectorAll<HTMLInputElement>('input')).map((input) => (input.labels?.[0]?.textContent ?? '').trim());
 
-    expect(labels()).toEqual(['Name']);
+    expect(labels()).toEqual(['Name', 'Public address']);
     await user.selectOptions(type, 'wordpress');
     expect(labels()).toEqual(['Name', 'Site URL', 'Username', 'Application password']);
     expect(within(dialog).getByLabelText('Application password')).toHaveAttribute('type', 'password');
@@ -242,14 +242,43 @@ describe('EndpointsPage', () => {
     expect(requestsTo(mock, 'DELETE', '/api/v1/endpoints/endpoint-wp')).toHaveLength(1);
   });
 
-  it.each<Role>(['member', 'viewer'])('shows a %s the endpoints read-only', async (role) => {
-    installEndpointsBackend(role, [makeEndpoint(), makeBlogEndpoint()]);
+  it('adds the own blog, with or without its public address, and shows a refusal next to the type', async () => {
+    const user = userEvent.setup();
+    const mock = installEndpointsBackend('admin', []);
     renderApp('/endpoints');
 
-    expect(await screen.findByRole('table')).toHaveTextContent('Company blog');
-    expect(await screen.findByText(/Only admins and owners/)).toBeInTheDocument();
+    await user.click(await screen.findByRole('button', { name: 'Add endpoint' }));
+    let dialog = screen.getByRole('dialog', { name: 'Add an endpoint' });
+    await user.type(within(dialog).getByLabelText('Name'), 'Our blog');
+    await user.type(within(dialog).getByLabelText('Public address'), 'acme');
+    await user.click(within(dialog).getByRole('button', { name: 'Add endpoint' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+
+    mock.on('POST /api/v1/endpoints', () => ({
+      status: 409,
+      body: { statusCode: 409, error: 'Conflict', message: 'type: this tenant already has a blog endpoint (one per tenant)' },
+    }));
+    await user.click(screen.getByRole('button', { name: 'Add endpoint' }));
+    dialog = screen.getByRole('dialog', { name: 'Add an endpoint' });
+    await user.type(within(dialog).getByLabelText('Name'), 'Second blog');
+    await user.click(within(dialog).getByRole('button', { name: 'Add endpoint' }));
+    const type = within(dialog).getByLabelText('Type');
+    await waitFor(() => expect(type).toHaveAttribute('aria-invalid', 'true'));
+    expect(type).toHaveAccessibleDescription(/type: this tenant already has a blog endpoint/);
+
+    expect(requestsTo(mock, 'POST', '/api/v1/endpoints').map((request) => request.body)).toEqual([
+      { type: 'blog', name: 'Our blog', config: { slug: 'acme' } },
+      { type: 'blog', name: 'Second blog' },
+    ]);
+  });
+
+  it.each<Role>(['member', 'viewer'])('tells a %s that endpoints are for admins, without asking the API for them', async (role) => {
+    const mock = installEndpointsBackend(role, [makeEndpoint(), makeBlogEndpoint()]);
+    renderApp('/endpoints');
+
+    expect(await screen.findByText(/Only admins and owners of your tenant can see and manage endpoints/)).toBeInTheDocument();
+    expect(screen.queryByRole('table')).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Add endpoint' })).not.toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /^(Test|Edit|Disable|Delete)/ })).not.toBeInTheDocument();
-    expect(screen.getByRole('link', { name: 'RSS feed' })).toBeInTheDocument();
+    expect(requestsTo(mock, 'GET', '/api/v1/endpoints')).toHaveLength(0);
   });
 });

@@ -12,14 +12,16 @@ import { PublishDialog } from './PublishDialog';
 interface PostDeliveriesProps {
   post: PostView;
   canPublish: boolean;
+  /** Admins may list the endpoints (to name them); the API refuses the list to everyone else. */
+  canListEndpoints: boolean;
   /** The form has unsaved changes: publishing sends the saved post, so it waits for a save. */
   dirty: boolean;
 }
 
 /** Where the post went and how it stands there, live; and the dialog that sends it. */
-export function PostDeliveries({ post, canPublish, dirty }: PostDeliveriesProps) {
+export function PostDeliveries({ post, canPublish, canListEndpoints, dirty }: PostDeliveriesProps) {
   const deliveries = useDeliveries(post.id);
-  const endpoints = useEndpoints();
+  const endpoints = useEndpoints({ enabled: canListEndpoints });
   const feed = useDeliveryFeed(post.id);
   const [publishing, setPublishing] = useState(false);
   const [notice, setNotice] = useState('');

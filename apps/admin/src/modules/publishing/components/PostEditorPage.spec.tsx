@@ -21,7 +21,7 @@ function installPostBackend(role: Role, backend: Backend): FetchMock {
   return installFetchMock({
     'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role }) }),
     'GET /api/v1/endpoints': () => ({ status: 200, body: ENDPOINTS }),
-    'GET /api/v1/posts': () => ({ status: 200, body: [backend.post] }),
+    'GET /api/v1/posts?limit=200': () => ({ status: 200, body: [backend.post] }),
     [`GET ${POST_PATH}`]: () => ({ status: 200, body: backend.post }),
     [`GET ${DELIVERIES_PATH}`]: () => ({ status: 200, body: backend.deliveries }),
     [`PATCH ${POST_PATH}`]: (request) => {
@@ -135,7 +135,7 @@ describe('PostEditorPage', () => {
   it('publishes to the chosen endpoints, now or at a scheduled time', async () => {
     const user = userEvent.setup();
     const backend: Backend = { post: makePost(), deliveries: [] };
-    const mock = await openPost('member', backend);
+    const mock = await openPost('admin', backend);
     mock.on(`POST ${POST_PATH}/publish`, () => {
       backend.deliveries = [
         makeDelivery({ id: 'delivery-1', endpointId: 'endpoint-wp', status: 'scheduled', scheduledAt: '2030-05-01T08:00:00.000Z' }),
@@ -200,7 +200,7 @@ describe('PostEditorPage', () => {
 
   it('moves delivery statuses live from the progress feed', async () => {
     const backend: Backend = { post: makePost({ status: 'scheduled' }), deliveries: [makeDelivery({ status: 'publishing', attempts: 1 })] };
-    const mock = await openPost('member', backend);
+    const mock = await openPost('admin', backend);
 
     expect(await screen.findByText('Live: delivery statuses update as they change.')).toBeInTheDocument();
     // The tenant's room: deliveries belong to no job.
@@ -243,9 +243,10 @@ describe('PostEditorPage', () => {
         }),
       ],
     };
-    const mock = await openPost('member', backend);
+    const mock = await openPost('admin', backend);
     mock.on('POST /api/v1/deliveries/delivery-1/retry', () => {
-      backend.deliveries = [{ ...backend.deliveries[0], status: 'pending' }, backend.deliveries[1]];
+      // A retry starts a fresh count of attempts.
+      backend.deliveries = [{ ...backend.deliveries[0], status: 'pending', attempts: 0, lastError: null }, backend.deliveries[1]];
       return { status: 202, body: backend.deliveries[0] };
     });
 
@@ -261,7 +262,7 @@ describe('PostEditorPage', () => {
   });
 
   it('flags a conflict on the post and on the delivery whose remote copy changed', async () => {
-    await openPost('member', {
+    await openPost('admin', {
       post: makePost({ status: 'published', conflict: true }),
       deliveries: [makeDelivery({ status: 'published', conflict: 'edited', remoteUrl: 'https://blog.example.com/?p=42' })],
     });
@@ -274,7 +275,7 @@ describe('PostEditorPage', () => {
     await openPost('viewer', { post: makePost(), deliveries: [makeDelivery({ status: 'failed', lastError: 'timeout' })] });
     await screen.findByText('Viewer');
 
-    expect(await screen.findByRole('row', { name: 'Delivery to Company blog' })).toHaveTextContent('Failed');
+    expect(await screen.findByRole('row', { name: /^Delivery to/ })).toHaveTextContent('Failed');
     expect(screen.getByLabelText('Title')).toBeDisabled();
     expect(screen.getByLabelText('Content (Markdown)')).toBeDisabled();
     expect(screen.queryByRole('button', { name: 'Save' })).not.toBeInTheDocument();
@@ -326,5 +327,60 @@ describe('PostEditorPage', () => {
     await user.click(await screen.findByRole('button', { name: 'Create the draft' }));
     expect(await screen.findByRole('heading', { level: 1, name: 'From the item' })).toBeInTheDocument();
     expect(sent(mock, 'POST', '/api/v1/posts')).toEqual([{ fromItemId: 'item-0' }]);
+  });
+
+  it('asks before publishing over a copy that was changed on its platform', async () => {
+    const user = userEvent.setup();
+    const backend: Backend = {
+      post: makePost({ status: 'published', conflict: true }),
+      deliveries: [makeDelivery({ status: 'published', attempts: 1, conflict: 'deleted', remoteUrl: 'https://blog.example.com/?p=42' })],
+    };
+    const mock = await openPost('owner', backend);
+    mock.on(`POST ${POST_PATH}/publish`, (request) => {
+      if (!(request.body as { force?: boolean }).force) {
+        return {
+          status: 409,
+          body: {
+            statusCode: 409,
+            error: 'Conflict',
+            message: 'the remote copy on endpoint endpoint-wp was deleted remotely: publish with force: true to overwrite it',
+          },
+        };
+      }
+      backend.deliveries = [{ ...backend.deliveries[0], status: 'pending', conflict: null }];
+      return { status: 202, body: { deliveries: [{ id: 'delivery-1', endpointId: 'endpoint-wp', status: 'pending' }] } };
+    });
+
+    await user.click(await screen.findByRole('button', { name: 'Publish…' }));
+    const dialog = screen.getByRole('dialog', { name: /Publish/ });
+    await user.click(within(dialog).getByRole('button', { name: 'Publish now' }));
+    const warning = await within(dialog).findByRole('alert');
+    expect(warning).toHaveTextContent('was deleted remotely');
+    await user.click(within(warning).getByRole('button', { name: 'Publish anyway, replacing the changed copies' }));
+
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(sent(mock, 'POST', `${POST_PATH}/publish`)).toEqual([{ endpointIds: ['endpoint-wp'] }, { endpointIds: ['endpoint-wp'], force: true }]);
+    await waitFor(() => expect(screen.getByRole('row', { name: 'Delivery to Company blog' })).toHaveTextContent('Pending'));
+  });
+
+  it('lets a member publish again where the post went, without the admins-only endpoint list', async () => {
+    const user = userEvent.setup();
+    const endpointId = '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0';
+    const backend: Backend = { post: makePost(), deliveries: [makeDelivery({ endpointId, status: 'published', attempts: 1 })] };
+    const mock = await openPost('member', backend);
+    mock.on('GET /api/v1/endpoints', () => ({ status: 403, body: { statusCode: 403, error: 'Forbidden', message: 'This needs the admin role' } }));
+    mock.on(`POST ${POST_PATH}/publish`, () => ({ status: 202, body: { deliveries: [{ id: 'delivery-1', endpointId, status: 'pending' }] } }));
+
+    // Named by its id: the deliveries table does not ask for the list a member may not read.
+    expect(await screen.findByRole('row', { name: 'Delivery to Endpoint 0f1e2d3c' })).toHaveTextContent('Published');
+    expect(mock.requests.some((r) => r.path === '/api/v1/endpoints')).toBe(false);
+
+    await user.click(screen.getByRole('button', { name: 'Publish…' }));
+    const dialog = screen.getByRole('dialog', { name: /Publish/ });
+    expect(await within(dialog).findByText(/you can publish again where this post already went/)).toBeInTheDocument();
+    expect(within(dialog).getByLabelText('Endpoint 0f1e2d3c')).toBeChecked();
+    await user.click(within(dialog).getByRole('button', { name: 'Publish now' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
+    expect(sent(mock, 'POST', `${POST_PATH}/publish`)).toEqual([{ endpointIds: [endpointId] }]);
   });
 });

@@ -287,7 +287,7 @@ function PostEditor({ post }: { post: PostView }) {
         </div>
       ) : null}
 
-      <PostDeliveries post={post} canPublish={canEdit} dirty={dirty} />
+      <PostDeliveries post={post} canPublish={canEdit} canListEndpoints={permissions?.isAdmin ?? false} dirty={dirty} />
     </>
   );
 }

@@ -1,6 +1,6 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import type { Role } from '@margin/contracts';
+import { POST_STATUSES, type PostStatus, type PostView, type Role } from '@margin/contracts';
 import { setAccessToken } from '../../../shared/api/tokenStore';
 import { installFetchMock } from '../../../testing/fetchMock';
 import { makeMe, makePost } from '../../../testing/fixtures';
@@ -12,11 +12,15 @@ const POSTS = [
   makePost({ id: 'post-3', title: 'Old news', slug: 'old-news', status: 'archived' }),
 ];
 
-function installPostsBackend(role: Role, body: unknown) {
-  return installFetchMock({
+/** GET /posts filters by status on the server and answers at most `limit` posts, newest first. */
+function installPostsBackend(role: Role, posts: PostView[]) {
+  const list = (status?: PostStatus) => () => ({ status: 200, body: posts.filter((post) => !status || post.status === status) });
+  const mock = installFetchMock({
     'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role }) }),
-    'GET /api/v1/posts': () => ({ status: 200, body }),
+    'GET /api/v1/posts?limit=200': list(),
   });
+  for (const status of POST_STATUSES) mock.on(`GET /api/v1/posts?limit=200&status=${status}`, list(status));
+  return mock;
 }
 
 describe('PostsPage', () => {
@@ -37,31 +41,36 @@ describe('PostsPage', () => {
     expect(screen.getByRole('link', { name: 'New post' })).toHaveAttribute('href', '/posts/new');
   });
 
-  it('filters by status and by conflict', async () => {
+  it('filters by status on the server, and by conflict among what it answered', async () => {
     const user = userEvent.setup();
-    installPostsBackend('member', POSTS);
+    const mock = installPostsBackend('member', POSTS);
     renderApp('/posts');
 
     await screen.findByRole('table');
     await user.selectOptions(screen.getByLabelText('Status'), 'published');
-    expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(2);
+    await waitFor(() => expect(within(screen.getByRole('table')).getAllByRole('row')).toHaveLength(2));
     expect(screen.getByRole('table')).toHaveTextContent('Launch notes');
+    expect(mock.requests.filter((r) => r.path.startsWith('/api/v1/posts')).map((r) => r.path)).toEqual([
+      '/api/v1/posts?limit=200',
+      '/api/v1/posts?limit=200&status=published',
+    ]);
+
     await user.selectOptions(screen.getByLabelText('Status'), 'draft');
+    await waitFor(() => expect(screen.getByRole('table')).toHaveTextContent('Ten hymns for spring'));
     await user.click(screen.getByLabelText('Only conflicts'));
     expect(screen.queryByRole('table')).not.toBeInTheDocument();
     expect(screen.getByText('No posts match the filter.')).toBeInTheDocument();
   });
 
-  it('loads more when the API pages the list', async () => {
-    const user = userEvent.setup();
-    const mock = installPostsBackend('member', { data: POSTS.slice(0, 2), nextCursor: 'c-2' });
-    mock.on('GET /api/v1/posts?cursor=c-2', () => ({ status: 200, body: { data: POSTS.slice(2), nextCursor: null } }));
+  it('says when the list holds only the newest posts the API answers', async () => {
+    installPostsBackend(
+      'member',
+      Array.from({ length: 200 }, (_, i) => makePost({ id: `post-${i}`, title: `Post ${i}`, slug: `post-${i}` })),
+    );
     renderApp('/posts');
 
-    expect(within(await screen.findByRole('table')).getAllByRole('row')).toHaveLength(3);
-    await user.click(screen.getByRole('button', { name: 'Load more posts' }));
-    expect(await screen.findByText('Old news')).toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: 'Load more posts' })).not.toBeInTheDocument();
+    expect(within(await screen.findByRole('table')).getAllByRole('row')).toHaveLength(201);
+    expect(screen.getByText('The 200 newest posts; filter by status to narrow the list.')).toBeInTheDocument();
   });
 
   it('offers a viewer no new post', async () => {

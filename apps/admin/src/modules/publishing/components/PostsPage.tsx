@@ -1,5 +1,5 @@
 import { POST_STATUSES, type PostStatus } from '@margin/contracts';
-import { useId, useMemo, useState } from 'react';
+import { useId, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { Badge } from '../../../shared/components/Badge';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
@@ -7,19 +7,20 @@ import { LoadingState } from '../../../shared/components/LoadingState';
 import { formatDateTime } from '../../../shared/format/dates';
 import { formatCount } from '../../../shared/format/money';
 import { usePermissions } from '../../auth/hooks/usePermissions';
+import { POSTS_LIMIT } from '../api/postsApi';
 import { usePostList } from '../hooks/usePosts';
 import { postStatusLabel, postStatusTone } from '../types/deliveryStatus';
 
 export function PostsPage() {
   const permissions = usePermissions();
-  const posts = usePostList();
   const [status, setStatus] = useState<PostStatus | ''>('');
   const [conflictsOnly, setConflictsOnly] = useState(false);
+  const posts = usePostList(status || undefined);
   const statusId = useId();
   const conflictId = useId();
-  const loaded = useMemo(() => posts.data?.pages.flatMap((page) => page.data) ?? [], [posts.data]);
-  // The API lists posts without filters: the filter applies to what is loaded, and says so.
-  const shown = loaded.filter((post) => (!status || post.status === status) && (!conflictsOnly || post.conflict));
+  const loaded = posts.data ?? [];
+  const shown = conflictsOnly ? loaded.filter((post) => post.conflict) : loaded;
+  const filtered = status !== '' || conflictsOnly;
 
   return (
     <>
@@ -61,73 +62,68 @@ export function PostsPage() {
 
         {posts.isPending ? (
           <LoadingState label="Loading posts…" />
-        ) : posts.data === undefined ? (
+        ) : posts.isError && posts.data === undefined ? (
           <ErrorMessage error={posts.error} title="Could not load the posts." onRetry={() => void posts.refetch()} />
-        ) : loaded.length === 0 ? (
-          <div className="empty">
-            <p className="empty__title">No posts yet.</p>
-            <p className="muted">
-              {permissions?.canRunJobs ? (
-                <>
-                  <Link to="/posts/new">Write one</Link>, or make one from a finished blog-post job item.
-                </>
-              ) : (
-                'Posts appear here once someone in your team writes one.'
-              )}
-            </p>
-          </div>
         ) : shown.length === 0 ? (
-          <div className="empty">
-            <p className="empty__title">No posts match the filter.</p>
-            <p className="muted">Choose another status, or all statuses.</p>
-          </div>
+          filtered ? (
+            <div className="empty">
+              <p className="empty__title">No posts match the filter.</p>
+              <p className="muted">Choose another status, or all statuses.</p>
+            </div>
+          ) : (
+            <div className="empty">
+              <p className="empty__title">No posts yet.</p>
+              <p className="muted">
+                {permissions?.canRunJobs ? (
+                  <>
+                    <Link to="/posts/new">Write one</Link>, or make one from a finished blog-post job item.
+                  </>
+                ) : (
+                  'Posts appear here once someone in your team writes one.'
+                )}
+              </p>
+            </div>
+          )
         ) : (
-          <div className="table-wrap" role="region" aria-label="Posts table" tabIndex={0}>
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Title</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Conflict</th>
-                  <th scope="col">Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {shown.map((post) => (
-                  <tr key={post.id}>
-                    <th scope="row" className="table__name">
-                      <Link to={`/posts/${post.id}`}>{post.title}</Link>
-                      <div className="muted small">
-                        <code>{post.slug}</code>
-                      </div>
-                    </th>
-                    <td>
-                      <Badge tone={postStatusTone(post.status)}>{postStatusLabel(post.status)}</Badge>
-                    </td>
-                    <td>{post.conflict ? <Badge tone="warning">Conflict</Badge> : '—'}</td>
-                    <td>
-                      <time dateTime={post.updatedAt}>{formatDateTime(post.updatedAt)}</time>
-                    </td>
+          <>
+            <div className="table-wrap" role="region" aria-label="Posts table" tabIndex={0} aria-busy={posts.isPlaceholderData}>
+              <table className="table">
+                <thead>
+                  <tr>
+                    <th scope="col">Title</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Conflict</th>
+                    <th scope="col">Updated</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-        {posts.data && loaded.length > 0 ? (
-          <div className="pager">
+                </thead>
+                <tbody>
+                  {shown.map((post) => (
+                    <tr key={post.id}>
+                      <th scope="row" className="table__name">
+                        <Link to={`/posts/${post.id}`}>{post.title}</Link>
+                        <div className="muted small">
+                          <code>{post.slug}</code>
+                        </div>
+                      </th>
+                      <td>
+                        <Badge tone={postStatusTone(post.status)}>{postStatusLabel(post.status)}</Badge>
+                      </td>
+                      <td>{post.conflict ? <Badge tone="warning">Conflict</Badge> : '—'}</td>
+                      <td>
+                        <time dateTime={post.updatedAt}>{formatDateTime(post.updatedAt)}</time>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
             <p className="muted small">
-              {formatCount(shown.length)} of {formatCount(loaded.length)} loaded {loaded.length === 1 ? 'post' : 'posts'} shown
-              {posts.hasNextPage ? '.' : ' (all of them).'}
+              {loaded.length >= POSTS_LIMIT
+                ? `The ${formatCount(POSTS_LIMIT)} newest posts${status ? ' with this status' : ''}; filter by status to narrow the list.`
+                : `${formatCount(shown.length)} ${shown.length === 1 ? 'post' : 'posts'}.`}
             </p>
-            {posts.hasNextPage ? (
-              <button type="button" className="button button--secondary" disabled={posts.isFetchingNextPage} onClick={() => void posts.fetchNextPage()}>
-                {posts.isFetchingNextPage ? 'Loading…' : 'Load more posts'}
-              </button>
-            ) : null}
-            {posts.isFetchNextPageError ? <ErrorMessage error={posts.error} title="Could not load more posts." /> : null}
-          </div>
-        ) : null}
+          </>
+        )}
       </section>
     </>
   );

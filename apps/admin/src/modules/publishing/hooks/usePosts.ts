@@ -1,5 +1,5 @@
-import type { CreatePostRequest, PublishRequestBody, UpdatePostRequest } from '@margin/contracts';
-import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { CreatePostRequest, DeliveryView, PostStatus, UpdatePostRequest } from '@margin/contracts';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { applyPublishResponse, refreshPublishing } from '../api/deliveriesCache';
 import {
   createPost,
@@ -8,19 +8,21 @@ import {
   fetchDeliveries,
   fetchPost,
   fetchPosts,
+  postListKey,
   postListQueryKey,
   postQueryKey,
   publishPost,
   retryDelivery,
   updatePost,
+  type PublishBody,
 } from '../api/postsApi';
 
-export function usePostList() {
-  return useInfiniteQuery({
-    queryKey: postListQueryKey,
-    queryFn: ({ signal, pageParam }) => fetchPosts(pageParam, signal),
-    initialPageParam: undefined as string | undefined,
-    getNextPageParam: (lastPage) => lastPage.nextCursor ?? undefined,
+export function usePostList(status: PostStatus | undefined) {
+  return useQuery({
+    queryKey: postListKey(status),
+    queryFn: ({ signal }) => fetchPosts(status, signal),
+    // Changing the filter keeps the current rows on screen until the next ones arrive.
+    placeholderData: keepPreviousData,
   });
 }
 
@@ -69,7 +71,7 @@ export function useDeliveries(postId: string) {
 export function usePublishPost(postId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (request: PublishRequestBody) => publishPost(postId, request),
+    mutationFn: (request: PublishBody) => publishPost(postId, request),
     onSuccess: (response) => {
       applyPublishResponse(queryClient, postId, response);
       return refreshPublishing(queryClient, postId);
@@ -81,6 +83,12 @@ export function useRetryDelivery(postId: string) {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (deliveryId: string) => retryDelivery(deliveryId),
-    onSuccess: () => refreshPublishing(queryClient, postId),
+    onSuccess: (delivery) => {
+      // The answer is the reset delivery: shown at once, then everything is read again.
+      queryClient.setQueryData<DeliveryView[]>(deliveriesQueryKey(postId), (deliveries) =>
+        deliveries?.map((current) => (current.id === delivery.id ? { ...current, ...delivery } : current)),
+      );
+      return refreshPublishing(queryClient, postId);
+    },
   });
 }

@@ -40,7 +40,10 @@ export function conflictLabel(conflict: NonNullable<DeliveryView['conflict']>): 
   return conflict === 'edited' ? 'Edited on the platform' : 'Deleted on the platform';
 }
 
-/** A failed delivery can be sent again by hand; the others are moving or done (re-publish updates those). */
+/**
+ * A failed delivery, or one waiting out its backoff after a failed attempt, can be sent again now; the others are
+ * queued, moving or done (publishing again updates those).
+ */
 export function canRetry(delivery: DeliveryView): boolean {
-  return delivery.status === 'failed';
+  return delivery.status === 'failed' || (delivery.status === 'pending' && delivery.attempts > 0);
 }

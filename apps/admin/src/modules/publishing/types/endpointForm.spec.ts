@@ -14,8 +14,18 @@ describe('parseCreateEndpoint', () => {
     });
   });
 
-  it('asks a blog for a name only', () => {
-    expect(parseCreateEndpoint('blog', { name: 'Our blog', values: {} })).toEqual({ ok: true, request: { type: 'blog', name: 'Our blog' } });
+  it('asks a blog for a name, and its public address only if given', () => {
+    expect(parseCreateEndpoint('blog', { name: 'Our blog', values: { slug: ' ' } })).toEqual({ ok: true, request: { type: 'blog', name: 'Our blog' } });
+    expect(parseCreateEndpoint('blog', { name: 'Our blog', values: { slug: 'acme' } })).toEqual({
+      ok: true,
+      request: { type: 'blog', name: 'Our blog', config: { slug: 'acme' } },
+    });
+  });
+
+  it('does not offer to change a blog’s public address', () => {
+    const blog = makeEndpoint({ type: 'blog', url: null, config: { slug: 'acme' }, credentialFields: [] });
+    expect(endpointFormOf(blog)).toEqual({ name: 'Company blog', values: {} });
+    expect(parseUpdateEndpoint(blog, { name: 'Renamed', values: {} })).toEqual({ ok: true, request: { name: 'Renamed' } });
   });
 
   it('names every missing or bad field', () => {
@@ -55,5 +65,5 @@ describe('parseUpdateEndpoint', () => {
 });
 
 it('maps request paths to the form fields that feed them', () => {
-  expect(endpointErrorPaths('ghost')).toEqual({ name: ['name'], url: ['url'], adminApiKey: ['credentials.adminApiKey', 'adminApiKey'] });
+  expect(endpointErrorPaths('ghost')).toEqual({ type: ['type'], name: ['name'], url: ['url'], adminApiKey: ['credentials.adminApiKey', 'adminApiKey'] });
 });

@@ -7,6 +7,10 @@ export interface EndpointField {
   /** Where the value goes in the request. */
   target: 'url' | 'credentials' | 'config';
   secret?: boolean;
+  /** May be left blank (the server picks a default). */
+  optional?: boolean;
+  /** Set once, when the endpoint is added (the blog's public address: links and feed readers depend on it). */
+  createOnly?: boolean;
   hint?: string;
   placeholder?: string;
 }
@@ -25,7 +29,17 @@ export const ENDPOINT_TYPE_SPECS: Record<EndpointType, EndpointTypeSpec> = {
     type: 'blog',
     label: 'Own blog',
     description: 'Margin’s own public blog for your tenant, with RSS, Atom and JSON feeds.',
-    fields: [],
+    fields: [
+      {
+        key: 'slug',
+        label: 'Public address',
+        target: 'config',
+        optional: true,
+        createOnly: true,
+        placeholder: 'acme-records',
+        hint: 'The blog’s path, /blog/<address>. Empty: made from your tenant’s name. It cannot be changed later.',
+      },
+    ],
   },
   wordpress: {
     type: 'wordpress',
@@ -106,9 +120,14 @@ export function emptyEndpointForm(type: EndpointType): EndpointFormValues {
   return { name: '', values: Object.fromEntries(ENDPOINT_TYPE_SPECS[type].fields.map((field) => [field.key, ''])) };
 }
 
+/** The fields an endpoint's form shows: all of them when adding it, the changeable ones when editing. */
+export function formFields(type: EndpointType, editing: boolean): EndpointField[] {
+  return ENDPOINT_TYPE_SPECS[type].fields.filter((field) => !(editing && field.createOnly));
+}
+
 export function endpointFormOf(endpoint: EndpointView): EndpointFormValues {
   const values: Record<string, string> = {};
-  for (const field of ENDPOINT_TYPE_SPECS[endpoint.type].fields) {
+  for (const field of formFields(endpoint.type, true)) {
     if (field.target === 'url') values[field.key] = endpoint.url ?? '';
     else if (field.target === 'config') {
       const value = endpoint.config[field.key];
@@ -120,7 +139,7 @@ export function endpointFormOf(endpoint: EndpointView): EndpointFormValues {
 
 /** The request paths that feed each form field, for putting the server's messages next to the field. */
 export function endpointErrorPaths(type: EndpointType): Record<string, string[]> {
-  const paths: Record<string, string[]> = { name: ['name'] };
+  const paths: Record<string, string[]> = { type: ['type'], name: ['name'] };
   for (const field of ENDPOINT_TYPE_SPECS[type].fields) {
     paths[field.key] = field.target === 'url' ? ['url'] : [`${field.target}.${field.key}`, field.key];
   }
@@ -136,29 +155,29 @@ function isHttpUrl(text: string): boolean {
   }
 }
 
-const NAME_MAX = 100;
+const NAME_MAX = 120;
 
-function checkCommon(spec: EndpointTypeSpec, form: EndpointFormValues, errors: EndpointFormErrors): void {
+function checkCommon(fields: EndpointField[], form: EndpointFormValues, errors: EndpointFormErrors): void {
   const name = form.name.trim();
   if (!name) errors.name = 'Give the endpoint a name.';
   else if (name.length > NAME_MAX) errors.name = `Use at most ${NAME_MAX} characters.`;
-  for (const field of spec.fields) {
+  for (const field of fields) {
     if (field.target === 'url') {
       const url = (form.values[field.key] ?? '').trim();
       if (!url) errors[field.key] = `Enter the ${field.label.toLowerCase()}.`;
       else if (!isHttpUrl(url)) errors[field.key] = 'Enter a full http:// or https:// URL.';
     }
-    if (field.target === 'config' && !(form.values[field.key] ?? '').trim()) errors[field.key] = `Enter the ${field.label.toLowerCase()}.`;
+    if (field.target === 'config' && !field.optional && !(form.values[field.key] ?? '').trim()) errors[field.key] = `Enter the ${field.label.toLowerCase()}.`;
   }
 }
 
 export type EndpointFormResult<R> = { ok: true; request: R } | { ok: false; errors: EndpointFormErrors };
 
 export function parseCreateEndpoint(type: EndpointType, form: EndpointFormValues): EndpointFormResult<CreateEndpointRequest> {
-  const spec = ENDPOINT_TYPE_SPECS[type];
+  const fields = formFields(type, false);
   const errors: EndpointFormErrors = {};
-  checkCommon(spec, form, errors);
-  for (const field of spec.fields) {
+  checkCommon(fields, form, errors);
+  for (const field of fields) {
     if (field.target === 'credentials' && !(form.values[field.key] ?? '').trim()) errors[field.key] = `Enter the ${field.label.toLowerCase()}.`;
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
@@ -166,11 +185,11 @@ export function parseCreateEndpoint(type: EndpointType, form: EndpointFormValues
   const request: CreateEndpointRequest = { type, name: form.name.trim() };
   const credentials: Record<string, string> = {};
   const config: Record<string, unknown> = {};
-  for (const field of spec.fields) {
+  for (const field of fields) {
     const value = (form.values[field.key] ?? '').trim();
     if (field.target === 'url') request.url = value;
     else if (field.target === 'credentials') credentials[field.key] = value;
-    else config[field.key] = value;
+    else if (value) config[field.key] = value;
   }
   if (Object.keys(credentials).length > 0) request.credentials = credentials;
   if (Object.keys(config).length > 0) request.config = config;
@@ -183,10 +202,10 @@ export function parseCreateEndpoint(type: EndpointType, form: EndpointFormValues
  * complete it).
  */
 export function parseUpdateEndpoint(endpoint: EndpointView, form: EndpointFormValues): EndpointFormResult<UpdateEndpointRequest> {
-  const spec = ENDPOINT_TYPE_SPECS[endpoint.type];
+  const fields = formFields(endpoint.type, true);
   const errors: EndpointFormErrors = {};
-  checkCommon(spec, form, errors);
-  const credentialFields = spec.fields.filter((field) => field.target === 'credentials');
+  checkCommon(fields, form, errors);
+  const credentialFields = fields.filter((field) => field.target === 'credentials');
   const typed = credentialFields.filter((field) => (form.values[field.key] ?? '').trim() !== '');
   if (typed.length > 0) {
     for (const field of credentialFields) {
@@ -200,7 +219,7 @@ export function parseUpdateEndpoint(endpoint: EndpointView, form: EndpointFormVa
   if (name !== endpoint.name) request.name = name;
   const config: Record<string, unknown> = { ...endpoint.config };
   let configChanged = false;
-  for (const field of spec.fields) {
+  for (const field of fields) {
     const value = (form.values[field.key] ?? '').trim();
     if (field.target === 'url' && value !== (endpoint.url ?? '')) request.url = value;
     if (field.target === 'config' && value !== endpoint.config[field.key]) {
