@@ -5,8 +5,8 @@ import { LoadingState } from '../../../shared/components/LoadingState';
 import { useDeliveryFeed } from '../hooks/useDeliveryFeed';
 import { useEndpoints } from '../hooks/useEndpoints';
 import { useDeliveries } from '../hooks/usePosts';
-import { deliveryFeedText } from '../types/deliveryFeed';
 import { DeliveriesTable } from './DeliveriesTable';
+import { DeliveryFeedStatus } from './DeliveryFeedStatus';
 import { PublishDialog } from './PublishDialog';
 
 interface PostDeliveriesProps {
@@ -25,7 +25,6 @@ export function PostDeliveries({ post, canPublish, canListEndpoints, dirty }: Po
   const feed = useDeliveryFeed(post.id);
   const [publishing, setPublishing] = useState(false);
   const [notice, setNotice] = useState('');
-  const tone = feed === 'live' ? 'live' : feed === 'connecting' || feed === 'reconnecting' ? 'pending' : 'off';
 
   return (
     <section className="section" aria-labelledby="deliveries-title">
@@ -50,10 +49,7 @@ export function PostDeliveries({ post, canPublish, canListEndpoints, dirty }: Po
           </span>
         ) : null}
       </div>
-      <p className={`feed-status feed-status--${tone} small`} role="status">
-        <span className="feed-status__dot" aria-hidden="true" />
-        {deliveryFeedText(feed)}
-      </p>
+      <DeliveryFeedStatus status={feed} />
       <p className="small" role="status">
         {notice}
       </p>

@@ -1,9 +1,10 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { POST_STATUSES, type PostStatus, type PostView, type Role } from '@margin/contracts';
 import { setAccessToken } from '../../../shared/api/tokenStore';
+import { serverEmits } from '../../../testing/fakeSocketIo';
 import { installFetchMock } from '../../../testing/fetchMock';
-import { makeMe, makePost } from '../../../testing/fixtures';
+import { POST_ID, makeMe, makePost } from '../../../testing/fixtures';
 import { renderApp } from '../../../testing/renderApp';
 
 const POSTS = [
@@ -71,6 +72,20 @@ describe('PostsPage', () => {
 
     expect(within(await screen.findByRole('table')).getAllByRole('row')).toHaveLength(201);
     expect(screen.getByText('The 200 newest posts; filter by status to narrow the list.')).toBeInTheDocument();
+  });
+
+  it('reads the list again when a delivery moves (a post’s status follows its deliveries)', async () => {
+    const posts = [makePost({ status: 'scheduled' })];
+    const mock = installPostsBackend('member', posts);
+    renderApp('/posts');
+
+    const row = await screen.findByRole('row', { name: /Ten hymns for spring/ });
+    expect(row).toHaveTextContent('Scheduled');
+    await screen.findByText('Live: delivery statuses update as they change.');
+    posts[0] = { ...posts[0], status: 'published' };
+    await serverEmits(act, 'delivery.updated', { postId: POST_ID, deliveryId: 'delivery-1', endpointId: 'endpoint-wp', status: 'published' });
+    await waitFor(() => expect(screen.getByRole('row', { name: /Ten hymns for spring/ })).toHaveTextContent('Published'));
+    expect(mock.requests.filter((r) => r.path === '/api/v1/posts?limit=200')).toHaveLength(2);
   });
 
   it('offers a viewer no new post', async () => {

@@ -8,14 +8,18 @@ import { formatDateTime } from '../../../shared/format/dates';
 import { formatCount } from '../../../shared/format/money';
 import { usePermissions } from '../../auth/hooks/usePermissions';
 import { POSTS_LIMIT } from '../api/postsApi';
+import { useDeliveryFeed } from '../hooks/useDeliveryFeed';
 import { usePostList } from '../hooks/usePosts';
 import { postStatusLabel, postStatusTone } from '../types/deliveryStatus';
+import { DeliveryFeedStatus } from './DeliveryFeedStatus';
 
 export function PostsPage() {
   const permissions = usePermissions();
   const [status, setStatus] = useState<PostStatus | ''>('');
   const [conflictsOnly, setConflictsOnly] = useState(false);
   const posts = usePostList(status || undefined);
+  // A post's status follows its deliveries (scheduled, published): the list is read again when one moves.
+  const feed = useDeliveryFeed();
   const statusId = useId();
   const conflictId = useId();
   const loaded = posts.data ?? [];
@@ -40,7 +44,7 @@ export function PostsPage() {
         <h2 id="posts-list-title" className="visually-hidden">
           Post list
         </h2>
-        <div className="toolbar">
+        <div className="toolbar toolbar--between">
           <div className="form form--inline" role="group" aria-label="Filter posts">
             <div className="field">
               <label htmlFor={statusId}>Status</label>
@@ -58,6 +62,7 @@ export function PostsPage() {
               <label htmlFor={conflictId}>Only conflicts</label>
             </div>
           </div>
+          <DeliveryFeedStatus status={feed} />
         </div>
 
         {posts.isPending ? (
