@@ -34,11 +34,15 @@ export function PostDeliveries({ post, canPublish, canListEndpoints, dirty }: Po
         </h2>
         {canPublish ? (
           <span className="actions">
-            {dirty ? <span className="muted small">Save your changes to publish them.</span> : null}
+            {post.status === 'archived' ? (
+              <span className="muted small">Archived posts are not published: move it back to draft first.</span>
+            ) : dirty ? (
+              <span className="muted small">Save your changes to publish them.</span>
+            ) : null}
             <button
               type="button"
               className="button button--primary"
-              disabled={dirty}
+              disabled={dirty || post.status === 'archived'}
               onClick={() => {
                 setNotice('');
                 setPublishing(true);

@@ -383,4 +383,34 @@ describe('PostEditorPage', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).not.toBeInTheDocument());
     expect(sent(mock, 'POST', `${POST_PATH}/publish`)).toEqual([{ endpointIds: [endpointId] }]);
   });
+
+  it('archives a post (no publishing then) and brings it back to draft', async () => {
+    const user = userEvent.setup();
+    const mock = await openPost('member', { post: makePost(), deliveries: [] });
+
+    await user.click(screen.getByRole('button', { name: 'Archive' }));
+    expect(await screen.findByRole('button', { name: 'Back to draft' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Publish…' })).toBeDisabled();
+    expect(screen.getByText('Archived posts are not published: move it back to draft first.')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Back to draft' }));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Publish…' })).toBeEnabled());
+    expect(sent(mock, 'PATCH', POST_PATH)).toEqual([{ status: 'archived' }, { status: 'draft' }]);
+  });
+
+  it('asks the browser to confirm leaving with unsaved changes', async () => {
+    const user = userEvent.setup();
+    await openPost('member', { post: makePost(), deliveries: [] });
+
+    const leave = () => {
+      const event = new Event('beforeunload', { cancelable: true });
+      window.dispatchEvent(event);
+      return event.defaultPrevented;
+    };
+    expect(leave()).toBe(false);
+    await user.type(screen.getByLabelText('Title'), '!');
+    expect(leave()).toBe(true);
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await screen.findByText('Saved.');
+    expect(leave()).toBe(false);
+  });
 });

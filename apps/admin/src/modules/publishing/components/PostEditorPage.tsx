@@ -182,6 +182,14 @@ function PostEditor({ post }: { post: PostView }) {
     if (confirmingDelete) cancelDelete.current?.focus();
   }, [confirmingDelete]);
 
+  // Closing or reloading the tab would drop unsaved edits: the browser asks first.
+  useEffect(() => {
+    if (!dirty) return undefined;
+    const onBeforeUnload = (event: BeforeUnloadEvent): void => event.preventDefault();
+    window.addEventListener('beforeunload', onBeforeUnload);
+    return () => window.removeEventListener('beforeunload', onBeforeUnload);
+  }, [dirty]);
+
   const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
     if (update.isPending) return;
@@ -257,6 +265,21 @@ function PostEditor({ post }: { post: PostView }) {
           <div className="form__actions">
             <button type="submit" className="button button--primary" disabled={update.isPending}>
               {update.isPending ? 'Saving…' : 'Save'}
+            </button>
+            <button
+              type="button"
+              className="button button--secondary"
+              disabled={update.isPending || dirty}
+              title={dirty ? 'Save or undo your changes first.' : undefined}
+              onClick={() => {
+                setSaved(false);
+                update.mutate(
+                  { id: post.id, request: { status: post.status === 'archived' ? 'draft' : 'archived' } },
+                  { onSuccess: (next) => setValues(postFormOf(next)) },
+                );
+              }}
+            >
+              {post.status === 'archived' ? 'Back to draft' : 'Archive'}
             </button>
             <button type="button" className="button button--danger-outline" aria-expanded={confirmingDelete} onClick={() => setConfirmingDelete((v) => !v)}>
               Delete post
