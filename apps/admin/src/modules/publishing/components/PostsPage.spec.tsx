@@ -84,7 +84,7 @@ describe('PostsPage', () => {
     await screen.findByText('Live: delivery statuses update as they change.');
     posts[0] = { ...posts[0], status: 'published' };
     await serverEmits(act, 'delivery.updated', { postId: POST_ID, deliveryId: 'delivery-1', endpointId: 'endpoint-wp', status: 'published' });
-    await waitFor(() => expect(screen.getByRole('row', { name: /Ten hymns for spring/ })).toHaveTextContent('Published'));
+    await waitFor(() => expect(screen.getByRole('row', { name: /Ten hymns for spring/ })).toHaveTextContent('Published'), { timeout: 4000 });
     expect(mock.requests.filter((r) => r.path === '/api/v1/posts?limit=200')).toHaveLength(2);
   });
 
