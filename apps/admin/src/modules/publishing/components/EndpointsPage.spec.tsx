@@ -159,19 +159,23 @@ describe('EndpointsPage', () => {
   it('tests an endpoint and shows what the server found', async () => {
     const user = userEvent.setup();
     const mock = installEndpointsBackend('admin', [makeEndpoint(), makeBlogEndpoint()]);
-    mock.on('POST /api/v1/endpoints/endpoint-wp/test', () => ({
-      status: 200,
-      body: { ok: false, detail: 'WordPress answered 401: the username or application password is wrong' },
-    }));
+    // WordPress answers last, while the blog's test is already under way.
+    mock.on(
+      'POST /api/v1/endpoints/endpoint-wp/test',
+      () =>
+        new Promise((resolve) =>
+          setTimeout(() => resolve({ status: 200, body: { ok: false, detail: 'WordPress answered 401: the username or application password is wrong' } }), 300),
+        ),
+    );
     mock.on('POST /api/v1/endpoints/endpoint-blog/test', () => ({ status: 200, body: { ok: true, detail: 'The blog is live.' } }));
     renderApp('/endpoints');
 
+    // Both at once: each row gets its own answer.
     await user.click(await screen.findByRole('button', { name: 'Test Company blog' }));
+    await user.click(screen.getByRole('button', { name: 'Test Our blog' }));
     const wordpress = screen.getByRole('row', { name: /Company blog/ });
     expect(await within(wordpress).findByText('Failed')).toBeInTheDocument();
     expect(wordpress).toHaveTextContent('WordPress answered 401: the username or application password is wrong');
-
-    await user.click(screen.getByRole('button', { name: 'Test Our blog' }));
     const blog = screen.getByRole('row', { name: /Our blog/ });
     expect(await within(blog).findByText('OK')).toBeInTheDocument();
     expect(blog).toHaveTextContent('The blog is live.');

@@ -53,10 +53,11 @@ export function EndpointsTable({ endpoints, canManage, onEdit }: EndpointsTableP
 
   const runTest = (endpoint: EndpointView): void => {
     setTests((current) => ({ ...current, [endpoint.id]: { state: 'running' } }));
-    testMutation.mutate(endpoint.id, {
-      onSuccess: (result) => setTests((current) => ({ ...current, [endpoint.id]: { state: 'done', result } })),
-      onError: (error) => setTests((current) => ({ ...current, [endpoint.id]: { state: 'error', message: errorMessagesOf(error).join(' ') } })),
-    });
+    // The promise, not mutate's callbacks: those only fire for the latest call, and rows are tested side by side.
+    testMutation.mutateAsync(endpoint.id).then(
+      (result) => setTests((current) => ({ ...current, [endpoint.id]: { state: 'done', result } })),
+      (error: unknown) => setTests((current) => ({ ...current, [endpoint.id]: { state: 'error', message: errorMessagesOf(error).join(' ') } })),
+    );
   };
 
   const toggleEnabled = (endpoint: EndpointView): void => {
