@@ -100,7 +100,13 @@ export function DeliveriesTable({ postId, deliveries, endpoints, canRetry: mayRe
                           type="button"
                           className="button button--secondary button--small"
                           disabled={retrying}
-                          onClick={() => retry.mutate(delivery.id, { onSuccess: () => setRetried(`Retrying the delivery to ${name}.`) })}
+                          onClick={() =>
+                            // Failures show through retry.error; the promise announces this row's retry, whichever ran last.
+                            retry.mutateAsync(delivery.id).then(
+                              () => setRetried(`Retrying the delivery to ${name}.`),
+                              () => undefined,
+                            )
+                          }
                         >
                           {retrying ? 'Retrying…' : 'Retry'}
                           <span className="visually-hidden"> delivery to {name}</span>

@@ -61,9 +61,10 @@ export function EndpointsTable({ endpoints, canManage, onEdit }: EndpointsTableP
   };
 
   const toggleEnabled = (endpoint: EndpointView): void => {
-    updateMutation.mutate(
-      { id: endpoint.id, request: { enabled: !endpoint.enabled } },
-      { onSuccess: () => setAnnouncement(`${endpoint.name} ${endpoint.enabled ? 'disabled' : 'enabled'}.`) },
+    // Failures show through updateMutation.error; the promise only announces this row's success.
+    updateMutation.mutateAsync({ id: endpoint.id, request: { enabled: !endpoint.enabled } }).then(
+      () => setAnnouncement(`${endpoint.name} ${endpoint.enabled ? 'disabled' : 'enabled'}.`),
+      () => undefined,
     );
   };
 
