@@ -8,6 +8,9 @@ import { CostsPage } from '../modules/costs/components/CostsPage';
 import { JobDetailPage } from '../modules/jobs/components/JobDetailPage';
 import { JobsPage } from '../modules/jobs/components/JobsPage';
 import { NewJobPage } from '../modules/jobs/components/NewJobPage';
+import { EndpointsPage } from '../modules/publishing/components/EndpointsPage';
+import { PostEditorPage } from '../modules/publishing/components/PostEditorPage';
+import { PostsPage } from '../modules/publishing/components/PostsPage';
 import { RouterPage } from '../modules/router/components/RouterPage';
 import { SettingsPage } from '../modules/settings/components/SettingsPage';
 import { AppShell } from '../modules/shell/components/AppShell';
@@ -29,6 +32,10 @@ export const routes: RouteObject[] = [
       { path: 'jobs', element: <JobsPage /> },
       { path: 'jobs/new', element: <NewJobPage /> },
       { path: 'jobs/:id', element: <JobDetailPage /> },
+      { path: 'posts', element: <PostsPage /> },
+      { path: 'posts/new', element: <PostEditorPage /> },
+      { path: 'posts/:id', element: <PostEditorPage /> },
+      { path: 'endpoints', element: <EndpointsPage /> },
       { path: 'costs', element: <CostsPage /> },
       { path: 'router', element: <RouterPage /> },
       { path: 'api-keys', element: <ApiKeysPage /> },

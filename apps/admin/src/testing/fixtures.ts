@@ -2,6 +2,8 @@ import type {
   ApiKeyView,
   BudgetView,
   CostSummary,
+  DeliveryView,
+  EndpointView,
   HealthResponse,
   JobCounters,
   JobItemView,
@@ -10,6 +12,7 @@ import type {
   MeResponse,
   ModelView,
   PolicyCell,
+  PostView,
   ProfileView,
   ProviderView,
   Role,
@@ -303,4 +306,79 @@ export function makeJobItem(index: number, overrides: Partial<JobItemView> = {})
     attempts: 1,
     ...overrides,
   };
+}
+
+export const POST_ID = '5b1e9c20-7a3d-4f61-8e2b-9c0d1e2f3a41';
+
+export function makeEndpoint(overrides: Partial<EndpointView> = {}): EndpointView {
+  return {
+    id: 'endpoint-wp',
+    type: 'wordpress',
+    name: 'Company blog',
+    url: 'https://blog.example.com',
+    config: {},
+    enabled: true,
+    credentialFields: ['username', 'applicationPassword'],
+    createdAt: '2025-03-01T09:00:00.000Z',
+    updatedAt: '2025-03-01T09:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** The tenant's own blog, as the API answers it: no URL, public pages and a feed. */
+export function makeBlogEndpoint(overrides: Partial<EndpointView> = {}): EndpointView {
+  return makeEndpoint({
+    id: 'endpoint-blog',
+    type: 'blog',
+    name: 'Our blog',
+    url: null,
+    publicUrl: 'http://127.0.0.1:3000/blog/acme-records',
+    feedUrl: 'http://127.0.0.1:3000/blog/acme-records/feed.xml',
+    credentialFields: [],
+    ...overrides,
+  });
+}
+
+export function makePost(overrides: Partial<PostView> = {}): PostView {
+  return {
+    id: POST_ID,
+    title: 'Ten hymns for spring',
+    content: '# Ten hymns\n\nA *short* list.',
+    excerpt: 'A short list.',
+    slug: 'ten-hymns-for-spring',
+    tags: ['music', 'spring'],
+    featuredImageUrl: null,
+    canonicalUrl: null,
+    status: 'draft',
+    sourceItemId: null,
+    sourceJobId: null,
+    conflict: false,
+    publishedAt: null,
+    createdAt: '2025-03-03T10:00:00.000Z',
+    updatedAt: '2025-03-03T11:00:00.000Z',
+    ...overrides,
+  };
+}
+
+export function makeDelivery(overrides: Partial<DeliveryView> = {}): DeliveryView {
+  // Built as a variable, not returned as a literal: `engagement` (sync back's numbers) is what the API sends
+  // too, whether or not this checkout's DeliveryView declares it yet.
+  const delivery = {
+    id: 'delivery-1',
+    postId: POST_ID,
+    endpointId: 'endpoint-wp',
+    status: 'pending' as const,
+    remoteId: null,
+    remoteUrl: null,
+    attempts: 0,
+    lastError: null,
+    nextAttemptAt: null,
+    scheduledAt: null,
+    publishedAt: null,
+    conflict: null,
+    engagement: null,
+    updatedAt: '2025-03-03T11:00:00.000Z',
+    ...overrides,
+  };
+  return delivery;
 }

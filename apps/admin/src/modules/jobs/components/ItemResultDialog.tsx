@@ -1,10 +1,13 @@
 import type { JobItemView } from '@margin/contracts';
 import { useEffect, useId, useRef, type KeyboardEvent } from 'react';
+import { Link } from 'react-router-dom';
 import { formatCount, formatUsd } from '../../../shared/format/money';
 import { ItemStatusBadge } from './JobStatusBadge';
 
 interface ItemResultDialogProps {
   item: JobItemView;
+  /** A blog-post job's item, and the caller may write posts: offer to make one from it. */
+  canMakePost?: boolean;
   onClose: () => void;
 }
 
@@ -14,7 +17,7 @@ function pretty(value: unknown): string {
 }
 
 /** One item's result as indented JSON, over the page; Escape or Close returns to the row it came from. */
-export function ItemResultDialog({ item, onClose }: ItemResultDialogProps) {
+export function ItemResultDialog({ item, canMakePost = false, onClose }: ItemResultDialogProps) {
   const titleId = useId();
   const dialog = useRef<HTMLDivElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
@@ -68,6 +71,13 @@ export function ItemResultDialog({ item, onClose }: ItemResultDialogProps) {
             {formatCount(item.attempts)} {item.attempts === 1 ? 'attempt' : 'attempts'}
           </span>
         </p>
+        {canMakePost && item.status === 'completed' ? (
+          <p>
+            <Link to={`/posts/new?fromItemId=${encodeURIComponent(item.id)}`} className="button button--primary button--small">
+              Make a post from this item
+            </Link>
+          </p>
+        ) : null}
         {item.error ? (
           <div className="notice notice--error">
             <p className="notice__title">Error</p>

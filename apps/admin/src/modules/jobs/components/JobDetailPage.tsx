@@ -85,7 +85,8 @@ function JobDetail({ job, feed }: { job: JobState; feed: FeedStatus }) {
         <JobActions job={job} canRun={permissions?.canRunJobs ?? false} />
       </div>
 
-      <JobItemsSection jobId={job.id} />
+      {/* A finished blog-post item can become a post (publishing). */}
+      <JobItemsSection jobId={job.id} canMakePosts={job.profile === 'blog-post' && (permissions?.canRunJobs ?? false)} />
     </>
   );
 }

@@ -10,7 +10,7 @@ import { ItemStatusBadge } from './JobStatusBadge';
 
 export const ITEMS_PAGE_SIZE = 20;
 
-export function JobItemsSection({ jobId }: { jobId: string }) {
+export function JobItemsSection({ jobId, canMakePosts = false }: { jobId: string; canMakePosts?: boolean }) {
   const [status, setStatus] = useState<ItemStatus | ''>('');
   // cursors[n] opens page n: the last index of page n - 1 (none for the first page).
   const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
@@ -154,7 +154,7 @@ export function JobItemsSection({ jobId }: { jobId: string }) {
           </div>
         </>
       )}
-      {shown ? <ItemResultDialog item={shown} onClose={() => setSelected(null)} /> : null}
+      {shown ? <ItemResultDialog item={shown} canMakePost={canMakePosts} onClose={() => setSelected(null)} /> : null}
     </section>
   );
 }
