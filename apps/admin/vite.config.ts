@@ -29,6 +29,14 @@ export default defineConfig({
           ) {
             return 'charts';
           }
+          // the post editor's preview: markdown renderer and HTML sanitizer (with its parser)
+          if (
+            /node_modules\/(marked|sanitize-html|htmlparser2|domhandler|domutils|dom-serializer|domelementtype|entities|parse-srcset|postcss|nanoid|picocolors|source-map-js|is-plain-object|escape-string-regexp|deepmerge)\//.test(
+              id,
+            )
+          ) {
+            return 'markdown';
+          }
           return 'vendor';
         },
       },
