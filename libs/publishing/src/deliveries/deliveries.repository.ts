@@ -91,9 +91,9 @@ export class DeliveriesRepository {
        ON CONFLICT (post_id, endpoint_id) DO UPDATE SET
          status = EXCLUDED.status, revision = deliveries.revision + 1, attempts = 0, last_error = NULL, lease_until = NULL,
          scheduled_at = EXCLUDED.scheduled_at, next_attempt_at = EXCLUDED.next_attempt_at, updated_at = EXCLUDED.updated_at,
-         remote_id = CASE WHEN $8 AND deliveries.conflict = 'deleted' THEN NULL ELSE deliveries.remote_id END,
-         remote_url = CASE WHEN $8 AND deliveries.conflict = 'deleted' THEN NULL ELSE deliveries.remote_url END,
-         conflict = CASE WHEN $8 THEN NULL ELSE deliveries.conflict END
+         remote_id = CASE WHEN $8::boolean AND deliveries.conflict = 'deleted' THEN NULL ELSE deliveries.remote_id END,
+         remote_url = CASE WHEN $8::boolean AND deliveries.conflict = 'deleted' THEN NULL ELSE deliveries.remote_url END,
+         conflict = CASE WHEN $8::boolean THEN NULL ELSE deliveries.conflict END
        WHERE deliveries.tenant_id = EXCLUDED.tenant_id
        RETURNING ${COLUMNS}`,
       [tenantId, postId, endpointId, r.status, r.scheduledAt, r.nextAttemptAt, r.at, r.clearConflict],
@@ -128,8 +128,8 @@ export class DeliveriesRepository {
 
   async markPublished(tenantId: string, id: string, attempts: number, o: PublishOutcome): Promise<DeliveryEntity | null> {
     const [row] = await this.rows(
-      `UPDATE deliveries SET status = $4, remote_id = $5, remote_url = $6, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
-         published_at = CASE WHEN $4 = 'published' THEN coalesce(published_at, $7) ELSE published_at END,
+      `UPDATE deliveries SET status = $4::varchar, remote_id = $5, remote_url = $6, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
+         published_at = CASE WHEN $4::varchar = 'published' THEN coalesce(published_at, $7) ELSE published_at END,
          last_written_at = $7, remote_modified_at = $8, remote_hash = $9, conflict = NULL, synced_at = $7, updated_at = $7
        WHERE tenant_id = $1 AND id = $2 AND status = 'publishing' AND attempts = $3
        RETURNING ${COLUMNS}`,
@@ -220,9 +220,9 @@ export class DeliveriesRepository {
     },
   ): Promise<DeliveryEntity | null> {
     const [row] = await this.rows(
-      `UPDATE deliveries SET conflict = $5, engagement = coalesce($6::jsonb, engagement), status = $7, remote_url = coalesce($8, remote_url), synced_at = $9,
-         published_at = CASE WHEN $7 = 'published' THEN coalesce(published_at, $9) ELSE published_at END,
-         remote_modified_at = CASE WHEN $10 THEN $11 ELSE remote_modified_at END, remote_hash = CASE WHEN $10 THEN $12 ELSE remote_hash END
+      `UPDATE deliveries SET conflict = $5, engagement = coalesce($6::jsonb, engagement), status = $7::varchar, remote_url = coalesce($8, remote_url), synced_at = $9,
+         published_at = CASE WHEN $7::varchar = 'published' THEN coalesce(published_at, $9) ELSE published_at END,
+         remote_modified_at = CASE WHEN $10::boolean THEN $11::timestamptz ELSE remote_modified_at END, remote_hash = CASE WHEN $10::boolean THEN $12::text ELSE remote_hash END
        WHERE tenant_id = $1 AND id = $2 AND status = $3 AND updated_at = $4
        RETURNING ${COLUMNS}`,
       [
