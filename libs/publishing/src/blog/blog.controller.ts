@@ -1,12 +1,16 @@
-import { Controller, Get, Header, Param } from '@nestjs/common';
+import { Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Public } from '@margin/identity';
+import type { Response } from 'express';
 import { BlogService } from './blog.service';
 
 /** Public pages change when a post is published; a minute of caching is enough for readers and feed readers. */
 const CACHE = 'public, max-age=60';
 
-/** The own blog, outside /api/v1 (see configure-app.ts) and outside the SPA fallback. */
+/**
+ * The own blog, outside /api/v1 (see configure-app.ts) and outside the SPA fallback. Headers are set once
+ * the page is made: an error keeps the API's JSON error shape and is not cached.
+ */
 @ApiTags('blog')
 @Public()
 @Controller('blog')
@@ -14,49 +18,48 @@ export class BlogController {
   constructor(private readonly blog: BlogService) {}
 
   @Get(':blogSlug/feed.xml')
-  @Header('Content-Type', 'application/rss+xml; charset=utf-8')
-  @Header('Cache-Control', CACHE)
   @ApiOperation({ summary: "RSS 2.0 feed of a tenant's blog" })
   @ApiProduces('application/rss+xml')
   @ApiOkResponse({ type: String })
-  rss(@Param('blogSlug') blogSlug: string): Promise<string> {
-    return this.blog.feed(blogSlug, 'rss');
+  async rss(@Param('blogSlug') blogSlug: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return send(res, 'application/rss+xml; charset=utf-8', await this.blog.feed(blogSlug, 'rss'));
   }
 
   @Get(':blogSlug/feed.atom')
-  @Header('Content-Type', 'application/atom+xml; charset=utf-8')
-  @Header('Cache-Control', CACHE)
+  @ApiOperation({ summary: "Atom feed of a tenant's blog" })
   @ApiProduces('application/atom+xml')
   @ApiOkResponse({ type: String })
-  atom(@Param('blogSlug') blogSlug: string): Promise<string> {
-    return this.blog.feed(blogSlug, 'atom');
+  async atom(@Param('blogSlug') blogSlug: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return send(res, 'application/atom+xml; charset=utf-8', await this.blog.feed(blogSlug, 'atom'));
   }
 
   @Get(':blogSlug/feed.json')
-  @Header('Content-Type', 'application/feed+json; charset=utf-8')
-  @Header('Cache-Control', CACHE)
+  @ApiOperation({ summary: "JSON Feed 1.1 of a tenant's blog" })
   @ApiProduces('application/feed+json')
   @ApiOkResponse({ type: String })
-  json(@Param('blogSlug') blogSlug: string): Promise<string> {
-    return this.blog.feed(blogSlug, 'json');
+  async json(@Param('blogSlug') blogSlug: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return send(res, 'application/feed+json; charset=utf-8', await this.blog.feed(blogSlug, 'json'));
   }
 
   @Get(':blogSlug')
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', CACHE)
   @ApiOperation({ summary: "A tenant's blog: its published posts" })
   @ApiProduces('text/html')
   @ApiOkResponse({ type: String })
-  index(@Param('blogSlug') blogSlug: string): Promise<string> {
-    return this.blog.index(blogSlug);
+  async index(@Param('blogSlug') blogSlug: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return send(res, 'text/html; charset=utf-8', await this.blog.index(blogSlug));
   }
 
   @Get(':blogSlug/:postSlug')
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', CACHE)
+  @ApiOperation({ summary: 'One post of a blog' })
   @ApiProduces('text/html')
   @ApiOkResponse({ type: String })
-  post(@Param('blogSlug') blogSlug: string, @Param('postSlug') postSlug: string): Promise<string> {
-    return this.blog.post(blogSlug, postSlug);
+  async post(@Param('blogSlug') blogSlug: string, @Param('postSlug') postSlug: string, @Res({ passthrough: true }) res: Response): Promise<string> {
+    return send(res, 'text/html; charset=utf-8', await this.blog.post(blogSlug, postSlug));
   }
+}
+
+function send(res: Response, type: string, body: string): string {
+  res.setHeader('Content-Type', type);
+  res.setHeader('Cache-Control', CACHE);
+  return body;
 }
