@@ -48,6 +48,7 @@ function setup(d: DeliveryEntity, state: RemoteState | null, found: RemoteCopy |
     listByPost: async () => [{ ...d, engagement: state?.engagement ?? null, conflict: null }] as DeliveryEntity[],
     recordRemote: async () => undefined,
     releaseStuck: async () => ({ ...d, status: 'pending' }) as DeliveryEntity,
+    markFailed: async (_t, _id, _a, error) => ({ ...d, status: 'failed', lastError: error }) as DeliveryEntity,
   });
   const endpoint = { id: 'ep-1', tenantId: TENANT, type: 'ghost', enabled: true } as EndpointEntity;
   const endpointsRepo = strictMock<EndpointsRepository>({ find: async () => endpoint });
@@ -62,7 +63,7 @@ function setup(d: DeliveryEntity, state: RemoteState | null, found: RemoteCopy |
   const events = strictMock<DeliveryEvents>({ updated: async () => undefined });
   const target = strictMock<PublishTarget>({ type: 'ghost', read: async () => state as RemoteState, find: async () => found });
   const targets: PublishTargets = new Map([['ghost', target]]);
-  const settings: PublishingSettings = { leaseMs: 1000, backoff: { baseMs: 1, maxMs: 1, maxAttempts: 1, jitter: 0 }, sweepEveryMs: 1000, syncEveryMs: 1000 };
+  const settings: PublishingSettings = { leaseMs: 1000, backoff: { baseMs: 1, maxMs: 1, maxAttempts: 3, jitter: 0 }, sweepEveryMs: 1000, syncEveryMs: 1000 };
   const sweeper = new DeliverySweeper(deliveries, endpointsRepo, endpoints, posts, runner, queue, events, settings, new ManualClock(NOW), targets);
   return { sweeper, deliveries, posts, queue, target };
 }
@@ -120,5 +121,13 @@ describe('DeliverySweeper › stuck deliveries', () => {
     expect(s.deliveries.recordRemote).toHaveBeenCalledWith(TENANT, 'd-1', 'made-before-death', null);
     expect(s.deliveries.releaseStuck).toHaveBeenCalledWith(TENANT, 'd-1', 1, NOW, expect.any(String));
     expect(s.queue.enqueue).toHaveBeenCalledWith(expect.objectContaining({ status: 'pending' }));
+  });
+
+  it('fails a delivery whose worker died on every attempt instead of looping', async () => {
+    const s = setup(delivery({ status: 'publishing', remoteId: 'r-1', attempts: 3, leaseUntil: new Date(NOW.getTime() - 1000) }), null);
+    expect(await s.sweeper.sweep()).toBe(1);
+    expect(s.deliveries.markFailed).toHaveBeenCalledWith(TENANT, 'd-1', 3, expect.stringMatching(/^gave up after 3 attempts/), NOW);
+    expect(s.deliveries.releaseStuck).not.toHaveBeenCalled();
+    expect(s.queue.enqueue).not.toHaveBeenCalled();
   });
 });

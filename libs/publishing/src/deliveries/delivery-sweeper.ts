@@ -68,6 +68,13 @@ export class DeliverySweeper {
       const found = await target.find(this.endpoints.targetEndpoint(endpoint), await this.runner.targetPost(post), markerOf(d)).catch(() => null);
       if (found) await this.deliveries.recordRemote(d.tenantId, d.id, found.remoteId, found.remoteUrl);
     }
+    if (d.attempts >= this.settings.backoff.maxAttempts) {
+      // a post whose every attempt takes its worker down must not loop forever
+      const why = `gave up after ${d.attempts} attempts: the worker publishing it stopped before it finished each time`;
+      const failed = await this.deliveries.markFailed(d.tenantId, d.id, d.attempts, why, this.clock.now());
+      if (failed) await this.events.updated(failed);
+      return failed !== null;
+    }
     const released = await this.deliveries.releaseStuck(
       d.tenantId,
       d.id,
