@@ -9,7 +9,9 @@ import { IdentityWorkerModule } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { PUBLISH_TARGETS, PublishingWorkerModule, verifySignature, type PublishTargets } from '@margin/publishing';
+import { PROGRESS_NAMESPACE, type DeliveryUpdatedEvent } from '@margin/contracts';
 import { makeSession, startTestApp, type TestApp } from '@margin/testing';
+import { io } from 'socket.io-client';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
@@ -74,7 +76,7 @@ describe('publishing', () => {
   const env = { OUTBOUND_ALLOW_LOOPBACK: 'true', PUBLIC_URL: 'http://blog.test' };
 
   beforeAll(async () => {
-    t = await startTestApp(createApp, { migrations: MIGRATIONS, env });
+    t = await startTestApp(createApp, { migrations: MIGRATIONS, env, listen: true });
     worker = await NestFactory.createApplicationContext(workerModule(t.config), { logger: false });
     await worker.init();
   });
@@ -87,8 +89,17 @@ describe('publishing', () => {
     (await t.http.get(`/api/v1/posts/${postId}/deliveries`).set(auth).expect(200)).body as Array<Record<string, unknown>>;
 
   it('delivers a post to a webhook, signed, retrying after a 500 with the same delivery id; and onto the own blog and its feed', async () => {
-    const { auth } = await makeSession(t.dataSource, t.http, { role: 'admin' });
+    const { auth, token } = await makeSession(t.dataSource, t.http, { role: 'admin' });
     const hook = await receiver([500]);
+    // the SPA's view: every status change arrives on the progress socket, in the tenant's room
+    const socket = io(`${t.url}${PROGRESS_NAMESPACE}`, { transports: ['websocket'], reconnection: false, forceNew: true, auth: { token } });
+    const events: DeliveryUpdatedEvent[] = [];
+    socket.on('delivery.updated', (e: DeliveryUpdatedEvent) => events.push(e));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('connect_error', reject);
+    });
+    expect(await socket.timeout(2000).emitWithAck('subscribe', {})).toMatchObject({ ok: true });
     try {
       const webhook = await t.http
         .post('/api/v1/endpoints')
@@ -121,6 +132,9 @@ describe('publishing', () => {
       });
       const toHook = done.find((d) => d.endpointId === webhook.body.id) as Record<string, unknown>;
       expect(toHook.attempts).toBe(2);
+      await until('the last event', async () => events.filter((e) => e.deliveryId === toHook.id).at(-1)?.status === 'published');
+      expect(events.filter((e) => e.deliveryId === toHook.id).map((e) => e.status)).toEqual(['pending', 'publishing', 'pending', 'publishing', 'published']);
+      expect(events.every((e) => e.postId === post.body.id)).toBe(true);
       // first answer 500, then 200: two requests, one delivery id, both signed
       expect(hook.received).toHaveLength(2);
       for (const r of hook.received) {
@@ -160,6 +174,7 @@ describe('publishing', () => {
       });
       expect(after.map((d) => d.id).sort()).toEqual(done.map((d) => d.id).sort());
     } finally {
+      socket.close();
       hook.server.close();
     }
   });

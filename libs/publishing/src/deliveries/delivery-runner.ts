@@ -131,10 +131,13 @@ export class DeliveryRunner {
       this.logger.warn({ tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts, permanent }, `Delivery failed: ${why}`);
     } else {
       after = await this.deliveries.markRetry(d.tenantId, d.id, d.attempts, message, new Date(now.getTime() + delay), now);
-      if (after) await this.queue.enqueue(after, delay);
+      if (after) {
+        await this.events.updated(after);
+        await this.queue.enqueue(after, delay);
+      }
       this.logger.warn({ tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts, retryInMs: delay }, `Delivery attempt failed: ${message}`);
     }
-    if (after) await this.events.updated(after);
+    if (after && after.status === 'failed') await this.events.updated(after);
   }
 
   /** The post as targets see it, with its address on the tenant's own blog when it has one. */

@@ -84,8 +84,8 @@ export class DeliverySweeper {
     );
     if (!released) return false;
     this.logger.warn({ tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts }, 'Delivery was stuck in publishing past its lease: queued again');
-    await this.queue.enqueue(released);
     await this.events.updated(released);
+    await this.queue.enqueue(released);
     return true;
   }
 

@@ -80,8 +80,8 @@ export class PublishService extends JobPublishCheck {
     if (!d) throw new NotFoundError('Delivery');
     const reset = await this.deliveries.retry(tenantId, deliveryId, this.clock.now());
     if (!reset) throw new ConflictError(`the delivery is ${d.status}: only a failed or pending delivery can be retried`);
-    await this.queue.enqueue(reset);
     await this.events.updated(reset);
+    await this.queue.enqueue(reset);
     return toDeliveryView(reset);
   }
 
@@ -104,8 +104,9 @@ export class PublishService extends JobPublishCheck {
         clearConflict: force,
         at: now,
       });
-      await this.queue.enqueue(d, scheduledAt && !native ? scheduledAt.getTime() - now.getTime() : 0);
+      // the event first: the worker's next one (publishing) then always follows it
       await this.events.updated(d);
+      await this.queue.enqueue(d, scheduledAt && !native ? scheduledAt.getTime() - now.getTime() : 0);
       out.push({ id: d.id, endpointId: d.endpointId, status: d.status });
     }
     if (scheduledAt) await this.posts.markDelivered(tenantId, postId, 'scheduled', now);
