@@ -333,4 +333,73 @@ describe('publishing', () => {
       targets.set('webhook', real);
     }
   });
+
+  it('a re-publish while the first publish is still in flight updates the one remote copy, never makes a second', async () => {
+    const { auth } = await makeSession(t.dataSource, t.http, { role: 'admin' });
+    const targets = worker.get<PublishTargets>(PUBLISH_TARGETS) as Map<string, unknown>;
+    const real = targets.get('webhook');
+    const copies = new Map<string, { id: string; title: string }>();
+    const creates = new Map<string, number>();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let inFlight = false;
+    const fake = {
+      type: 'webhook' as const,
+      test: async () => ({ ok: true, detail: 'fake' }),
+      find: async (_e: unknown, _p: unknown, marker: string) => {
+        const c = copies.get(marker);
+        return c ? { remoteId: c.id, remoteUrl: null, state: 'published' as const } : null;
+      },
+      publish: async (_e: unknown, p: { title: string }, r: { marker: string; remoteId: string | null }) => {
+        if (p.title === 'First' || p.title === 'Second') {
+          if (!r.remoteId) {
+            creates.set(r.marker, (creates.get(r.marker) ?? 0) + 1);
+            // the platform takes its time to answer the create
+            inFlight = true;
+            await held;
+            copies.set(r.marker, { id: `copy-${r.marker}`, title: p.title });
+          } else {
+            const c = copies.get(r.marker);
+            if (c) c.title = p.title;
+          }
+        }
+        return { remoteId: r.remoteId ?? `copy-${r.marker}`, remoteUrl: null, state: 'published' as const };
+      },
+      read: async () => ({ exists: true, state: 'published' as const }),
+    };
+    targets.set('webhook', fake);
+    try {
+      const endpoint = await t.http
+        .post('/api/v1/endpoints')
+        .set(auth)
+        .send({ type: 'webhook', name: 'S', url: 'http://127.0.0.1:9/s', credentials: { secret: 's' } })
+        .expect(201);
+      const post = await t.http.post('/api/v1/posts').set(auth).send({ title: 'First', content: 'x' }).expect(201);
+      await t.http
+        .post(`/api/v1/posts/${post.body.id}/publish`)
+        .set(auth)
+        .send({ endpointIds: [endpoint.body.id] })
+        .expect(202);
+      await until('the create in flight', async () => inFlight);
+      await t.http.patch(`/api/v1/posts/${post.body.id}`).set(auth).send({ title: 'Second' }).expect(200);
+      await t.http
+        .post(`/api/v1/posts/${post.body.id}/publish`)
+        .set(auth)
+        .send({ endpointIds: [endpoint.body.id] })
+        .expect(202);
+      // the second request's queue entry finds the delivery still claimed and leaves it to the first
+      await new Promise((r) => setTimeout(r, 500));
+      release();
+      const [d] = await until('published for the second request', async () => {
+        const list = await deliveries(auth, post.body.id);
+        return list[0]?.status === 'published' && copies.get(String(list[0]?.id))?.title === 'Second' && list;
+      });
+      const marker = String(d?.id);
+      expect(creates.get(marker)).toBe(1);
+      expect(d).toMatchObject({ remoteId: `copy-${marker}` });
+    } finally {
+      release();
+      targets.set('webhook', real);
+    }
+  });
 });

@@ -47,6 +47,19 @@ function toEntity(r: Record<string, unknown>): DeliveryEntity {
   } as Partial<DeliveryEntity>);
 }
 
+const LIVE_CLAIM = `(deliveries.status = 'publishing' AND deliveries.lease_until > EXCLUDED.updated_at)`;
+
+/**
+ * What a claim's outcome becomes when a publish request came in meanwhile (the revision moved on): the delivery
+ * goes back to `pending` for the new request, with fresh attempts and the request's own timing.
+ */
+const SUPERSEDED = (rev: string) => ({
+  status: (outcome: string) => `CASE WHEN revision = ${rev} THEN ${outcome} ELSE 'pending' END`,
+  attempts: `CASE WHEN revision = ${rev} THEN attempts ELSE 0 END`,
+  nextAttemptAt: (outcome: string) => `CASE WHEN revision = ${rev} THEN ${outcome} ELSE next_attempt_at END`,
+  lastError: (outcome: string) => `CASE WHEN revision = ${rev} THEN ${outcome} ELSE NULL END`,
+});
+
 /**
  * Deliveries (post × endpoint). Every status change is one conditional UPDATE, so two workers (or a worker
  * and the sweep) can never both own a delivery: the claim takes it only from a claimable state, and each
@@ -89,7 +102,12 @@ export class DeliveriesRepository {
       `INSERT INTO deliveries (tenant_id, post_id, endpoint_id, status, scheduled_at, next_attempt_at, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
        ON CONFLICT (post_id, endpoint_id) DO UPDATE SET
-         status = EXCLUDED.status, revision = deliveries.revision + 1, attempts = 0, last_error = NULL, lease_until = NULL,
+         -- a worker holding a live claim keeps it (and its token): it finds the revision moved on when it finishes
+         -- and hands the delivery back for the new request, so two workers never write one remote copy at once
+         status = CASE WHEN ${LIVE_CLAIM} THEN deliveries.status ELSE EXCLUDED.status END,
+         attempts = CASE WHEN ${LIVE_CLAIM} THEN deliveries.attempts ELSE 0 END,
+         lease_until = CASE WHEN ${LIVE_CLAIM} THEN deliveries.lease_until ELSE NULL END,
+         revision = deliveries.revision + 1, last_error = NULL,
          scheduled_at = EXCLUDED.scheduled_at, next_attempt_at = EXCLUDED.next_attempt_at, updated_at = EXCLUDED.updated_at,
          remote_id = CASE WHEN $8::boolean AND deliveries.conflict = 'deleted' THEN NULL ELSE deliveries.remote_id END,
          remote_url = CASE WHEN $8::boolean AND deliveries.conflict = 'deleted' THEN NULL ELSE deliveries.remote_url END,
@@ -126,34 +144,48 @@ export class DeliveriesRepository {
     );
   }
 
-  async markPublished(tenantId: string, id: string, attempts: number, o: PublishOutcome): Promise<DeliveryEntity | null> {
+  /** The claim (`attempts`, `revision`) published its copy; a newer request then still goes out (see SUPERSEDED). */
+  async markPublished(tenantId: string, id: string, claim: { attempts: number; revision: number }, o: PublishOutcome): Promise<DeliveryEntity | null> {
+    const x = SUPERSEDED('$10');
     const [row] = await this.rows(
-      `UPDATE deliveries SET status = $4::varchar, remote_id = $5, remote_url = $6, lease_until = NULL, last_error = NULL, next_attempt_at = NULL,
+      `UPDATE deliveries SET status = ${x.status('$4::varchar')}, attempts = ${x.attempts}, next_attempt_at = ${x.nextAttemptAt('NULL')},
+         remote_id = $5, remote_url = $6, lease_until = NULL, last_error = NULL,
          published_at = CASE WHEN $4::varchar = 'published' THEN coalesce(published_at, $7) ELSE published_at END,
          last_written_at = $7, remote_modified_at = $8, remote_hash = $9, conflict = NULL, synced_at = $7, updated_at = $7
        WHERE tenant_id = $1 AND id = $2 AND status = 'publishing' AND attempts = $3
        RETURNING ${COLUMNS}`,
-      [tenantId, id, attempts, o.status, o.remoteId, o.remoteUrl, o.at, o.remoteModifiedAt, o.remoteHash],
+      [tenantId, id, claim.attempts, o.status, o.remoteId, o.remoteUrl, o.at, o.remoteModifiedAt, o.remoteHash, claim.revision],
     );
     return row ?? null;
   }
 
-  async markRetry(tenantId: string, id: string, attempts: number, error: string, nextAttemptAt: Date, at: Date): Promise<DeliveryEntity | null> {
+  async markRetry(
+    tenantId: string,
+    id: string,
+    claim: { attempts: number; revision: number },
+    error: string,
+    nextAttemptAt: Date,
+    at: Date,
+  ): Promise<DeliveryEntity | null> {
+    const x = SUPERSEDED('$7');
     const [row] = await this.rows(
-      `UPDATE deliveries SET status = 'pending', lease_until = NULL, last_error = $4, next_attempt_at = $5, updated_at = $6
+      `UPDATE deliveries SET status = 'pending', attempts = ${x.attempts}, lease_until = NULL, last_error = ${x.lastError('$4')},
+         next_attempt_at = ${x.nextAttemptAt('$5::timestamptz')}, updated_at = $6
        WHERE tenant_id = $1 AND id = $2 AND status = 'publishing' AND attempts = $3
        RETURNING ${COLUMNS}`,
-      [tenantId, id, attempts, error, nextAttemptAt, at],
+      [tenantId, id, claim.attempts, error, nextAttemptAt, at, claim.revision],
     );
     return row ?? null;
   }
 
-  async markFailed(tenantId: string, id: string, attempts: number, error: string, at: Date): Promise<DeliveryEntity | null> {
+  async markFailed(tenantId: string, id: string, claim: { attempts: number; revision: number }, error: string, at: Date): Promise<DeliveryEntity | null> {
+    const x = SUPERSEDED('$6');
     const [row] = await this.rows(
-      `UPDATE deliveries SET status = 'failed', lease_until = NULL, last_error = $4, next_attempt_at = NULL, updated_at = $5
+      `UPDATE deliveries SET status = ${x.status(`'failed'`)}, attempts = ${x.attempts}, lease_until = NULL, last_error = ${x.lastError('$4')},
+         next_attempt_at = ${x.nextAttemptAt('NULL')}, updated_at = $5
        WHERE tenant_id = $1 AND id = $2 AND status = 'publishing' AND attempts = $3
        RETURNING ${COLUMNS}`,
-      [tenantId, id, attempts, error, at],
+      [tenantId, id, claim.attempts, error, at, claim.revision],
     );
     return row ?? null;
   }

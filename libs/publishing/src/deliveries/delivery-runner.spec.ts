@@ -133,7 +133,14 @@ describe('DeliveryRunner', () => {
       },
     });
     await s.runner.run(payload);
-    expect(s.deliveries.markRetry).toHaveBeenCalledWith(TENANT, DELIVERY, 1, '503 from the platform', new Date(NOW.getTime() + 30_000), NOW);
+    expect(s.deliveries.markRetry).toHaveBeenCalledWith(
+      TENANT,
+      DELIVERY,
+      expect.objectContaining({ attempts: 1, revision: 1 }),
+      '503 from the platform',
+      new Date(NOW.getTime() + 30_000),
+      NOW,
+    );
     expect(s.queue.enqueue).toHaveBeenCalledWith(expect.objectContaining({ status: 'pending' }), 30_000);
     expect(s.deliveries.markFailed).not.toHaveBeenCalled();
   });
@@ -145,7 +152,7 @@ describe('DeliveryRunner', () => {
       },
     });
     await s.runner.run(payload);
-    expect(s.deliveries.markFailed).toHaveBeenCalledWith(TENANT, DELIVERY, 1, '401: wrong application password', NOW);
+    expect(s.deliveries.markFailed).toHaveBeenCalledWith(TENANT, DELIVERY, expect.objectContaining({ attempts: 1 }), '401: wrong application password', NOW);
     expect(s.queue.enqueue).not.toHaveBeenCalled();
   });
 
@@ -159,7 +166,14 @@ describe('DeliveryRunner', () => {
       delivery({ attempts: 3 }),
     );
     await s.runner.run(payload);
-    expect(s.deliveries.markFailed).toHaveBeenCalledWith(TENANT, DELIVERY, 3, 'gave up after 3 attempts: timeout', NOW);
+    expect(s.deliveries.markFailed).toHaveBeenCalledWith(TENANT, DELIVERY, expect.objectContaining({ attempts: 3 }), 'gave up after 3 attempts: timeout', NOW);
+  });
+
+  it('a publish request that came in while it ran sends the delivery out again, for the new revision', async () => {
+    const s = setup({});
+    s.deliveries.markPublished.mockResolvedValueOnce(delivery({ status: 'pending', revision: 2, attempts: 0, remoteId: 'r-1' }));
+    await s.runner.run(payload);
+    expect(s.queue.enqueue).toHaveBeenCalledWith(expect.objectContaining({ revision: 2, status: 'pending' }), 0);
   });
 
   it('does nothing when the delivery cannot be claimed (done, not due, or another worker holds it)', async () => {
@@ -180,6 +194,12 @@ describe('DeliveryRunner', () => {
     } as unknown as EndpointEntity);
     await s.runner.run(payload);
     expect(s.target.publish).not.toHaveBeenCalled();
-    expect(s.deliveries.markFailed).toHaveBeenCalledWith(TENANT, DELIVERY, 1, expect.stringContaining('link-local'), NOW);
+    expect(s.deliveries.markFailed).toHaveBeenCalledWith(
+      TENANT,
+      DELIVERY,
+      expect.objectContaining({ attempts: 1 }),
+      expect.stringContaining('link-local'),
+      NOW,
+    );
   });
 });

@@ -99,7 +99,7 @@ export class DeliveryRunner {
     // the copy as the platform now has it: sync back compares later reads with this
     const baseline: RemoteState | null = await target.read(te, copy.remoteId).catch(() => null);
     const at = this.clock.now();
-    const done = await this.deliveries.markPublished(d.tenantId, d.id, d.attempts, {
+    const done = await this.deliveries.markPublished(d.tenantId, d.id, d, {
       status: copy.state,
       remoteId: copy.remoteId,
       remoteUrl: copy.remoteUrl,
@@ -108,14 +108,12 @@ export class DeliveryRunner {
       remoteHash: baseline?.contentHash ?? null,
     });
     if (!done) {
-      this.logger.warn(
-        { tenantId: d.tenantId, deliveryId: d.id },
-        'Delivery changed while it was published (lease lost or re-requested); the newer request decides',
-      );
+      this.logger.warn({ tenantId: d.tenantId, deliveryId: d.id }, 'Delivery claim lost while it was published (lease expired); the sweep resolved it');
       return;
     }
     await this.posts.markDelivered(d.tenantId, d.postId, copy.state, at);
     await this.events.updated(done);
+    await this.followUp(d, done, true);
     this.logger.log({ tenantId: d.tenantId, deliveryId: d.id, endpointId: d.endpointId, state: copy.state, attempt: d.attempts }, 'Delivered');
   }
 
@@ -127,17 +125,27 @@ export class DeliveryRunner {
     let after: DeliveryEntity | null;
     if (delay === null) {
       const why = permanent ? message : `gave up after ${d.attempts} attempts: ${message}`;
-      after = await this.deliveries.markFailed(d.tenantId, d.id, d.attempts, why, now);
+      after = await this.deliveries.markFailed(d.tenantId, d.id, d, why, now);
       this.logger.warn({ tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts, permanent }, `Delivery failed: ${why}`);
     } else {
-      after = await this.deliveries.markRetry(d.tenantId, d.id, d.attempts, message, new Date(now.getTime() + delay), now);
-      if (after) {
+      after = await this.deliveries.markRetry(d.tenantId, d.id, d, message, new Date(now.getTime() + delay), now);
+      if (after && after.revision === d.revision) {
         await this.events.updated(after);
         await this.queue.enqueue(after, delay);
       }
       this.logger.warn({ tenantId: d.tenantId, deliveryId: d.id, attempt: d.attempts, retryInMs: delay }, `Delivery attempt failed: ${message}`);
     }
-    if (after && after.status === 'failed') await this.events.updated(after);
+    if (after?.status === 'failed') await this.events.updated(after);
+    if (after) await this.followUp(d, after, after.status === 'failed');
+  }
+
+  /** A publish request came in while this claim ran (its revision moved on): the delivery goes out again for it. */
+  private async followUp(claimed: DeliveryEntity, after: DeliveryEntity, emitted: boolean): Promise<void> {
+    if (after.revision === claimed.revision) return;
+    if (!emitted) await this.events.updated(after);
+    const delay = after.nextAttemptAt ? Math.max(0, after.nextAttemptAt.getTime() - this.clock.now().getTime()) : 0;
+    await this.queue.enqueue(after, delay);
+    this.logger.log({ tenantId: claimed.tenantId, deliveryId: claimed.id, revision: after.revision }, 'Published again for the request that came in meanwhile');
   }
 
   /** The post as targets see it, with its address on the tenant's own blog when it has one. */

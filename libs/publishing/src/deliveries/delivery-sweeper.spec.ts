@@ -126,7 +126,13 @@ describe('DeliverySweeper › stuck deliveries', () => {
   it('fails a delivery whose worker died on every attempt instead of looping', async () => {
     const s = setup(delivery({ status: 'publishing', remoteId: 'r-1', attempts: 3, leaseUntil: new Date(NOW.getTime() - 1000) }), null);
     expect(await s.sweeper.sweep()).toBe(1);
-    expect(s.deliveries.markFailed).toHaveBeenCalledWith(TENANT, 'd-1', 3, expect.stringMatching(/^gave up after 3 attempts/), NOW);
+    expect(s.deliveries.markFailed).toHaveBeenCalledWith(
+      TENANT,
+      'd-1',
+      expect.objectContaining({ attempts: 3 }),
+      expect.stringMatching(/^gave up after 3 attempts/),
+      NOW,
+    );
     expect(s.deliveries.releaseStuck).not.toHaveBeenCalled();
     expect(s.queue.enqueue).not.toHaveBeenCalled();
   });

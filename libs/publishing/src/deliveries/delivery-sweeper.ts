@@ -71,7 +71,7 @@ export class DeliverySweeper {
     if (d.attempts >= this.settings.backoff.maxAttempts) {
       // a post whose every attempt takes its worker down must not loop forever
       const why = `gave up after ${d.attempts} attempts: the worker publishing it stopped before it finished each time`;
-      const failed = await this.deliveries.markFailed(d.tenantId, d.id, d.attempts, why, this.clock.now());
+      const failed = await this.deliveries.markFailed(d.tenantId, d.id, d, why, this.clock.now());
       if (failed) await this.events.updated(failed);
       return failed !== null;
     }
