@@ -9,6 +9,7 @@ import { CostTrackingModule } from '@margin/cost-tracking';
 import { IdentityModule } from '@margin/identity';
 import { ModelRouterModule } from '@margin/model-router';
 import { ProvidersModule } from '@margin/providers';
+import { PublishingModule } from '@margin/publishing';
 import type Redis from 'ioredis';
 import { HealthController } from './health/health.controller';
 import { ProvidersHealthIndicator, RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
@@ -16,7 +17,7 @@ import { MIGRATIONS } from './migrations';
 import { ClientThrottlerGuard, RedisThrottlerStorage } from './throttle';
 
 /** Routes the SPA must never shadow: unknown paths under them are JSON 404s. */
-export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metrics', '/socket.io/{*path}'];
+export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metrics', '/socket.io/{*path}', '/blog', '/blog/{*path}'];
 
 @Module({
   imports: [
@@ -41,6 +42,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
     ModelRouterModule,
     CostTrackingModule,
     AnalysisModule,
+    PublishingModule,
   ],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],

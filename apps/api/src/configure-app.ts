@@ -36,6 +36,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       // The OpenAI-compatible gateway lives at /v1, where OpenAI clients expect it.
       { path: 'v1/chat/completions', method: RequestMethod.ALL },
       { path: 'v1/models', method: RequestMethod.ALL },
+      // The own blog's public pages and feeds live at /blog/:tenantSlug, where readers and feed readers expect them.
+      { path: 'blog/{*path}', method: RequestMethod.ALL },
     ],
   });
   app.useGlobalPipes(new SafeValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));

@@ -72,10 +72,29 @@ const POLICY: Record<string, Access> = {
   'POST /api/v1/profiles': { min: 'admin' },
   'GET /api/v1/plans': {},
   'PUT /api/v1/plans/:plan': { min: 'admin', operator: true },
+  'GET /api/v1/endpoints': { min: 'admin' },
+  'POST /api/v1/endpoints': { min: 'admin' },
+  'GET /api/v1/endpoints/:id': { min: 'admin' },
+  'PATCH /api/v1/endpoints/:id': { min: 'admin' },
+  'DELETE /api/v1/endpoints/:id': { min: 'admin' },
+  'POST /api/v1/endpoints/:id/test': { min: 'admin' },
+  'GET /api/v1/posts': {},
+  'POST /api/v1/posts': { min: 'member' },
+  'GET /api/v1/posts/:id': {},
+  'PATCH /api/v1/posts/:id': { min: 'member' },
+  'DELETE /api/v1/posts/:id': { min: 'member' },
+  'POST /api/v1/posts/:id/publish': { min: 'member' },
+  'GET /api/v1/posts/:id/deliveries': {},
+  'POST /api/v1/deliveries/:id/retry': { min: 'member' },
+  'GET /blog/:blogSlug': { public: true },
+  'GET /blog/:blogSlug/:postSlug': { public: true },
+  'GET /blog/:blogSlug/feed.xml': { public: true },
+  'GET /blog/:blogSlug/feed.atom': { public: true },
+  'GET /blog/:blogSlug/feed.json': { public: true },
 };
 
 /** Routes outside the /api/v1 prefix (configure-app.ts). */
-const UNPREFIXED = ['/health', '/v1/'];
+const UNPREFIXED = ['/health', '/v1/', '/blog/'];
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 

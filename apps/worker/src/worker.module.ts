@@ -6,6 +6,7 @@ import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { IdentityWorkerModule } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
+import { PublishingWorkerModule } from '@margin/publishing';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
@@ -19,8 +20,9 @@ import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.servic
     CostTrackingCoreModule,
     ModelRouterCoreModule,
     AnalysisWorkerModule,
+    PublishingWorkerModule,
   ],
-  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis] }, WorkerHeartbeatService],
+  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis, QUEUES.publishing] }, WorkerHeartbeatService],
 })
 export class WorkerModule {
   static forRoot(config?: AppConfig, options: { clock?: Clock } = {}): DynamicModule {

@@ -18,6 +18,7 @@ import { Feeding1764000000300 } from './migrations/1764000000300-feeding';
 import { FairShares1764000000400 } from './migrations/1764000000400-fair-shares';
 import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 import { JobCacheScope1765000000200 } from './migrations/1765000000200-job-cache-scope';
+import { JobPublish1765100000100 } from './migrations/1765100000100-job-publish';
 
 export const ANALYSIS_MIGRATIONS = [
   Analysis1764000000000,
@@ -27,5 +28,9 @@ export const ANALYSIS_MIGRATIONS = [
   Waiting1764000000510,
   AnalyzeUsage1765000000100,
   JobCacheScope1765000000200,
+  JobPublish1765100000100,
 ];
+export { JobPublishCheck, ItemCompletedListener, PUBLISHABLE_PROFILE, type CompletedItem } from './jobs/job-hooks';
+export { JobEntity } from './jobs/job.entity';
+export { JobItemEntity } from './jobs/job-item.entity';
 export { QuotaService, QuotaExceededError } from './quotas/quota.service';

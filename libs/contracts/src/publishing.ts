@@ -89,6 +89,8 @@ export interface PublishRequestBody {
   endpointIds: string[];
   /** ISO time in the future: scheduled (the platform's own scheduling where it has one). */
   scheduledAt?: string;
+  /** Re-publish over a remote copy that was edited or deleted on its platform (otherwise 409). */
+  force?: boolean;
 }
 
 export const DELIVERY_STATUSES = ['pending', 'scheduled', 'publishing', 'published', 'failed'] as const;
@@ -108,7 +110,16 @@ export interface DeliveryView {
   publishedAt: string | null;
   /** The remote copy changed on its platform since Margin last wrote it (edited or deleted). */
   conflict: 'edited' | 'deleted' | null;
+  /** Numbers read back from the platform (sync back), where it offers them. */
+  engagement: DeliveryEngagement | null;
   updatedAt: string;
+}
+
+export interface DeliveryEngagement {
+  likes?: number;
+  reposts?: number;
+  replies?: number;
+  comments?: number;
 }
 
 export interface PublishResponse {

@@ -3,7 +3,23 @@
 export const QUEUES = {
   maintenance: 'maintenance',
   analysis: 'analysis',
+  publishing: 'publishing',
 } as const;
+
+/** Bull job names on the publishing queue. */
+export const PUBLISHING_JOBS = {
+  /** Publish (or re-publish) one delivery: `DeliveryJobPayload`. */
+  deliver: 'delivery.publish',
+  /** Repeatable: deliveries left in `publishing` past their lease, and retries Redis lost. */
+  sweep: 'delivery.sweep',
+  /** Repeatable: each published remote copy read back (deleted/edited remotely, engagement). */
+  syncBack: 'delivery.sync-back',
+} as const;
+
+export interface DeliveryJobPayload {
+  tenantId: string;
+  deliveryId: string;
+}
 
 /** One Bull job per item; Bull's jobId is the item id, so an item is never queued twice. */
 export interface AnalysisItemPayload {

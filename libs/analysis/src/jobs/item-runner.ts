@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { AnalysisItemPayload } from '@margin/contracts';
 import { BudgetExceededError, LedgerService } from '@margin/cost-tracking';
 import type { ModelTier } from '@margin/contracts';
@@ -15,6 +16,7 @@ import { ProfilesService } from '../profiles/profiles.service';
 import { ProgressPublisher } from '../progress/progress.publisher';
 import { QuotaService } from '../quotas/quota.service';
 import { JobSettingsService } from '../job-settings/job-settings.service';
+import { ItemCompletedListener } from './job-hooks';
 import { JobFeeder } from './job-feeder';
 import { toCounters } from './job-views';
 import { JobsRepository, type ClaimedItem, type FinalOutcome } from './jobs.repository';
@@ -97,8 +99,18 @@ export class ItemRunner {
     private readonly checkpoints: ItemStepCheckpoints,
     private readonly clock: Clock,
     config: AppConfig,
+    // publishing turns completed blog-post items into posts; absent where it does not run (see job-hooks.ts)
+    @Optional() private readonly moduleRef?: ModuleRef,
   ) {
     this.slots = new RunSlots(config.workerConcurrency);
+  }
+
+  private listener(): ItemCompletedListener | undefined {
+    try {
+      return this.moduleRef?.get(ItemCompletedListener, { strict: false });
+    } catch {
+      return undefined;
+    }
   }
 
   async run(data: unknown, delivery: Delivery): Promise<void> {
@@ -263,6 +275,14 @@ export class ItemRunner {
       cached: outcome.cached ?? false,
       costUsd: picoToUsd(usdToPico(outcome.costUsd ?? '0')),
     });
+    if (outcome.status === 'completed' && job.publish) {
+      const listener = this.listener();
+      // After the commit, best effort: the publishing module's catch-up sweep finds what this misses.
+      if (listener)
+        await listener
+          .itemCompleted({ tenantId, jobId, itemId, profileKey: job.profileKey, publish: job.publish })
+          .catch((err: Error) => this.logger.warn({ tenantId, jobId, itemId }, `Item completed listener failed: ${err.message}`));
+    }
     if (result.finished) await this.progress.jobCompleted(tenantId, toCounters(job, this.clock.now()));
     else {
       await this.progress.jobProgress(tenantId, jobId, async () => toCounters((await this.repo.findJob(tenantId, jobId)) ?? job, this.clock.now()));

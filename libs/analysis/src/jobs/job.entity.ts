@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import type { CacheScope, JobStatus, Priority } from '@margin/contracts';
+import type { CacheScope, JobPublishOption, JobStatus, Priority } from '@margin/contracts';
 
 @Entity({ name: 'jobs' })
 export class JobEntity {
@@ -33,4 +33,6 @@ export class JobEntity {
   /** Set while items wait for a provider (cleared by the next item a model answers). */
   @Column({ name: 'waiting_reason', type: 'text', nullable: true }) waitingReason!: string | null;
   @Column({ name: 'waiting_until', type: 'timestamptz', nullable: true }) waitingUntil!: Date | null;
+  /** blog-post jobs: where each finished item is published (see job-hooks.ts). */
+  @Column({ type: 'jsonb', nullable: true }) publish!: JobPublishOption | null;
 }

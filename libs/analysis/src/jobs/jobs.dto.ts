@@ -3,7 +3,25 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CACHE_SCOPES, ITEM_STATUSES, JOB_STATUSES, PRIORITIES, type CacheScope, type ItemStatus, type JobStatus, type Priority } from '@margin/contracts';
 import { SafeValidationPipe } from '@margin/core';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
 
 export const MAX_ITEMS_PER_JOB = 100_000;
 /** The longest patience a job or tenant may ask for: 30 days. */
@@ -23,6 +41,22 @@ const parseJson = ({ value }: { value: unknown }) => {
     return value; // left as a string: @IsObject reports it
   }
 };
+
+/** A blog-post job's `publish` option: each finished item becomes a post published to these endpoints. */
+export class JobPublishDto {
+  @ApiProperty({ type: [String], format: 'uuid', description: 'Publishing endpoints of the tenant (enabled)' })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  endpointIds!: string[];
+
+  @ApiPropertyOptional({ example: '2026-12-24T09:00:00Z', description: 'Publish at this time (the platform schedules it where it can)' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  scheduledAt?: string;
+}
 
 /** POST /jobs and /jobs/estimate, as JSON or as multipart fields next to a CSV/JSON `file`. */
 export class SubmitJobDto {
@@ -83,6 +117,13 @@ export class SubmitJobDto {
   @Transform(parseJson)
   @IsObject()
   metadata?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: JobPublishDto, description: '`blog-post` jobs only: publish each finished item as a post to these endpoints' })
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => JobPublishDto)
+  publish?: JobPublishDto;
 }
 
 export class ListJobsQueryDto {

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import type { CacheScope, ItemStatus, JobStatus, Priority } from '@margin/contracts';
+import type { CacheScope, ItemStatus, JobPublishOption, JobStatus, Priority } from '@margin/contracts';
 import { GroupCommit, isUniqueViolation } from '@margin/core';
 import type { Pool } from 'pg';
 import { DataSource, type EntityManager, Repository } from 'typeorm';
@@ -25,6 +25,8 @@ export interface NewJob {
   maxWaitSeconds?: number | null;
   /** Where its items are cached. */
   cacheScope: CacheScope;
+  /** blog-post jobs: where each finished item is published. */
+  publish?: JobPublishOption | null;
 }
 
 export interface NewItem {
@@ -125,12 +127,13 @@ function toJobEntity(r: Record<string, unknown>): JobEntity {
     cacheScope: r['cache_scope'] ?? null,
     waitingReason: r['waiting_reason'] ?? null,
     waitingUntil: date(r['waiting_until']),
+    publish: r['publish'] ?? null,
   } as Partial<JobEntity>);
 }
 
 const JOB_INSERT = `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, request_hash, name, budget_usd, metadata,
-                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope)
- VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15)`;
+                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish)
+ VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb)`;
 
 function jobParams(job: NewJob & { totalItems: number }): unknown[] {
   return [
@@ -149,6 +152,7 @@ function jobParams(job: NewJob & { totalItems: number }): unknown[] {
     job.createdByApiKeyId,
     job.createdAt,
     job.cacheScope,
+    job.publish ? JSON.stringify(job.publish) : null,
   ];
 }
 
@@ -228,7 +232,7 @@ counted AS (
   RETURNING j.id, j.tenant_id, j.profile_key, j.profile_version, j.name, j.status, j.priority, j.budget_usd::text AS budget_usd, j.total_items,
     j.completed_items, j.failed_items, j.cached_items, j.cancelled_items, j.cost_usd::text AS cost_usd, j.saved_usd::text AS saved_usd, j.metadata,
     j.idempotency_key, j.request_hash, j.created_by_user_id, j.created_by_api_key_id, j.created_at, j.started_at, j.finished_at,
-    j.max_wait_seconds, j.waiting_reason, j.waiting_until
+    j.max_wait_seconds, j.waiting_reason, j.waiting_until, j.publish
 )
 SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM done) AS changed, (SELECT row_to_json(counted) FROM counted) AS job`;
 
@@ -376,6 +380,39 @@ export class JobsRepository implements OnApplicationShutdown {
 
   findJob(tenantId: string, id: string): Promise<JobEntity | null> {
     return this.jobs.findOneBy({ tenantId, id });
+  }
+
+  /** One item of the tenant's with its job's profile (a post made from an item reads its output). */
+  async findItemWithProfile(tenantId: string, itemId: string): Promise<{ item: JobItemEntity; profileKey: string } | null> {
+    const item = await this.items.findOneBy({ tenantId, id: itemId });
+    if (!item) return null;
+    const job = await this.jobs.findOne({ where: { tenantId, id: item.jobId }, select: { id: true, profileKey: true } });
+    return job ? { item, profileKey: job.profileKey } : null;
+  }
+
+  /**
+   * Completed items of jobs that carry a `publish` option, finished in [since, until), oldest first: the publishing
+   * module's catch-up for completions whose listener call was lost (a worker that died right after the commit).
+   */
+  async completedItemsToPublish(
+    since: Date,
+    until: Date,
+    limit: number,
+  ): Promise<Array<{ tenantId: string; jobId: string; itemId: string; profileKey: string; publish: JobPublishOption; finishedAt: Date }>> {
+    const rows = (await this.db.query(
+      `SELECT i.tenant_id, i.job_id, i.id, j.profile_key, j.publish, i.finished_at FROM job_items i JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id
+       WHERE j.publish IS NOT NULL AND j.created_at >= $1::timestamptz - interval '30 days' AND i.status = 'completed' AND i.finished_at >= $1 AND i.finished_at < $3
+       ORDER BY i.finished_at LIMIT $2`,
+      [since, limit, until],
+    )) as Array<{ tenant_id: string; job_id: string; id: string; profile_key: string; publish: JobPublishOption; finished_at: Date }>;
+    return rows.map((r) => ({
+      tenantId: r.tenant_id,
+      jobId: r.job_id,
+      itemId: r.id,
+      profileKey: r.profile_key,
+      publish: r.publish,
+      finishedAt: new Date(r.finished_at),
+    }));
   }
 
   async listJobs(tenantId: string, options: { status?: JobStatus; limit: number; after?: { createdAt: Date; id: string } }): Promise<JobEntity[]> {

@@ -1,4 +1,4 @@
-import { parseBudgetAlert } from './progress.types';
+import { parseBudgetAlert, parseDeliveryUpdated } from './progress.types';
 
 describe('parseBudgetAlert', () => {
   it('reads what cost-tracking publishes on EVENTS_CHANNEL', () => {
@@ -15,5 +15,20 @@ describe('parseBudgetAlert', () => {
     ['a number as a string', JSON.stringify({ type: 'budget.alert', tenantId: 't1', threshold: '0.8', spentUsd: 1, limitUsd: 1 })],
   ])('ignores %s', (_why, message) => {
     expect(parseBudgetAlert(message)).toBeNull();
+  });
+});
+
+describe('parseDeliveryUpdated', () => {
+  const event = { type: 'delivery.updated', tenantId: 't1', postId: 'p1', deliveryId: 'd1', endpointId: 'e1', status: 'published' };
+
+  it('reads what publishing sends on the events channel', () => {
+    expect(parseDeliveryUpdated(JSON.stringify(event))).toEqual({ tenantId: 't1', postId: 'p1', deliveryId: 'd1', endpointId: 'e1', status: 'published' });
+  });
+
+  it('ignores other events, an unknown status and malformed messages', () => {
+    expect(parseDeliveryUpdated(JSON.stringify({ ...event, type: 'budget.alert' }))).toBeNull();
+    expect(parseDeliveryUpdated(JSON.stringify({ ...event, status: 'exploded' }))).toBeNull();
+    expect(parseDeliveryUpdated(JSON.stringify({ ...event, tenantId: '' }))).toBeNull();
+    expect(parseDeliveryUpdated('{not json')).toBeNull();
   });
 });

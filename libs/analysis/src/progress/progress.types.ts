@@ -1,4 +1,4 @@
-import type { BudgetAlertEvent, JobCounters, ProgressEvents } from '@margin/contracts';
+import { DELIVERY_STATUSES, type BudgetAlertEvent, type DeliveryUpdatedEvent, type JobCounters, type ProgressEvents } from '@margin/contracts';
 import type { Principal } from '@margin/identity';
 import type { HandshakeCredentials } from './progress-authenticator';
 
@@ -32,4 +32,20 @@ export function parseBudgetAlert(message: string): BudgetAlertEvent | null {
   if (type !== 'budget.alert' || typeof tenantId !== 'string' || tenantId === '') return null;
   if (!isFiniteNumber(threshold) || !isFiniteNumber(spentUsd) || !isFiniteNumber(limitUsd)) return null;
   return { tenantId, threshold, spentUsd, limitUsd };
+}
+
+/** A delivery's new status from EVENTS_CHANNEL (publishing publishes `{type: 'delivery.updated', tenantId, ...DeliveryUpdatedEvent}`), or null. */
+export function parseDeliveryUpdated(message: string): (DeliveryUpdatedEvent & { tenantId: string }) | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (typeof data !== 'object' || data === null) return null;
+  const { type, tenantId, postId, deliveryId, endpointId, status } = data as Record<string, unknown>;
+  if (type !== 'delivery.updated' || typeof tenantId !== 'string' || tenantId === '') return null;
+  if (typeof postId !== 'string' || typeof deliveryId !== 'string' || typeof endpointId !== 'string') return null;
+  if (!(DELIVERY_STATUSES as readonly unknown[]).includes(status)) return null;
+  return { tenantId, postId, deliveryId, endpointId, status: status as DeliveryUpdatedEvent['status'] };
 }

@@ -28,6 +28,8 @@ export interface TargetPost {
   canonicalUrl: string | null;
   /** Public URL of the post on the tenant's own blog, when it has one (a link card for Bluesky). */
   blogUrl: string | null;
+  /** When the post was first published anywhere (null until then). */
+  publishedAt?: Date | null;
 }
 
 export interface PublishRequest {
@@ -42,6 +44,8 @@ export interface PublishRequest {
   scheduledAt: Date | null;
   /** webhook: `post.published` for the first delivery, `post.updated` after. */
   event: 'post.published' | 'post.updated';
+  /** The delivery's revision (bumped by each publish request): with the marker, a receiver's de-duplication key. */
+  revision?: number;
 }
 
 export interface RemoteCopy {

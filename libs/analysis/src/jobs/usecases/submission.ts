@@ -1,4 +1,4 @@
-import type { CacheScope, Priority } from '@margin/contracts';
+import type { CacheScope, JobPublishOption, Priority } from '@margin/contracts';
 import { DomainError } from '@margin/core';
 import type { BodyEvent } from '../json-body-stream';
 
@@ -11,6 +11,7 @@ export interface SubmitInput {
   cacheScope?: CacheScope;
   items: Array<Record<string, unknown>>;
   metadata?: Record<string, unknown>;
+  publish?: JobPublishOption;
 }
 
 export type SubmitFields = Omit<SubmitInput, 'items'>;

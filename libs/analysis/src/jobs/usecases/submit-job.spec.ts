@@ -102,6 +102,25 @@ async function storedHash(body: Record<string, unknown>, key: string): Promise<s
   return job.requestHash as string;
 }
 
+describe('SubmitJob › publish option', () => {
+  it('is refused with a 400 naming publish on a profile other than blog-post, before anything is stored', async () => {
+    const s = setup();
+    const err = await s
+      .send({ profile: 'ticket', items: items(2), publish: { endpointIds: ['55555555-5555-4555-8555-555555555555'] } })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^publish is only for blog-post jobs/);
+    expect((err as { httpStatus?: number }).httpStatus).toBe(400);
+    expect(s.log).toEqual([]);
+  });
+
+  it('is validated as a shape at the door: endpointIds must be UUIDs', async () => {
+    const s = setup();
+    const err = await s.send({ profile: 'ticket', items: items(1), publish: { endpointIds: ['nope'] } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestException);
+    expect(JSON.stringify((err as BadRequestException).getResponse())).toContain('publish.each value in endpointIds must be a UUID');
+  });
+});
+
 describe('SubmitJob', () => {
   it('a plan without monthly limits and a body that fits one insert: the job and its items in one statement, no transaction, then the queue', async () => {
     const unlimited: PlanLimits = { ...LIMITS, plan: 'unlimited', maxJobsPerMonth: null, maxItemsPerMonth: null, maxItemsPerJob: 3 };
@@ -137,6 +156,7 @@ describe('SubmitJob', () => {
       metadata: { team: 'a' },
       maxWaitSeconds: null,
       cacheScope: 'tenant',
+      publish: null,
       idempotencyKey: null,
       requestHash: null,
       createdByUserId: 'user-1',

@@ -1,6 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { JobSubmitResponse, PlanLimits, Priority } from '@margin/contracts';
-import { Clock, ConflictError, MemoryCompactor, picoToDecimal, usdToPico } from '@margin/core';
+import { Clock, ConflictError, DomainError, MemoryCompactor, picoToDecimal, usdToPico } from '@margin/core';
 import type { Principal } from '@margin/identity';
 import type { EntityManager } from 'typeorm';
 import { assertJobSize, countsMonthly, QuotaService } from '../../quotas/quota.service';
@@ -9,6 +10,7 @@ import { FEED_WINDOW, JobFeeder } from '../job-feeder';
 import type { JobEntity } from '../job.entity';
 import { IdempotencyKeyTakenError, JobsRepository, type NewItem, type NewJob } from '../jobs.repository';
 import { PriorityService } from '../priority.service';
+import { JobPublishCheck, PUBLISHABLE_PROFILE } from '../job-hooks';
 import { EstimateJob } from './estimate-job';
 import type { SubmitSource } from './submission';
 import { ITEM_CHUNK, SubmissionReader, type ReadSubmission } from './submission-reader';
@@ -38,6 +40,11 @@ interface Stored {
   firstWindow: Array<{ id: string; attempts: number }>;
 }
 
+export class PublishOptionRefusedError extends DomainError {
+  readonly code = 'invalid_publish_option';
+  readonly httpStatus = 400;
+}
+
 /**
  * Accepts a job in two phases. While the body arrives, items are validated, hashed and counted against the
  * cache a chunk at a time and held in a spool (memory, or a temporary file past a budget): no database
@@ -58,7 +65,28 @@ export class SubmitJob {
     private readonly feeder: JobFeeder,
     private readonly clock: Clock,
     private readonly memory: MemoryCompactor,
+    // publishing checks a job's `publish` option; absent where publishing does not run (see job-hooks.ts)
+    @Optional() private readonly moduleRef?: ModuleRef,
   ) {}
+
+  private publishCheck(): JobPublishCheck | undefined {
+    try {
+      return this.moduleRef?.get(JobPublishCheck, { strict: false });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A `publish` option only on blog-post jobs, to endpoints the publishing module accepts (a 4xx otherwise). */
+  private async checkPublish(tenantId: string, read: ReadSubmission): Promise<void> {
+    const option = read.fields.publish;
+    if (!option) return;
+    if (read.profile.key !== PUBLISHABLE_PROFILE)
+      throw new PublishOptionRefusedError(`publish is only for ${PUBLISHABLE_PROFILE} jobs (profile is ${read.profile.key})`);
+    const check = this.publishCheck();
+    if (!check) throw new PublishOptionRefusedError('publish: publishing is not available in this installation');
+    await check.check(tenantId, option);
+  }
 
   async execute(principal: Principal, source: SubmitSource, idempotencyKey?: string): Promise<SubmitResult> {
     const tenantId = principal.tenantId;
@@ -76,6 +104,7 @@ export class SubmitJob {
       const fields = { ...read.fields, profile: `${read.profile.key}@${read.profile.version}` };
       const requestHash = idempotencyKey ? read.intake.requestHash(fields) : null;
       if (earlier) return await this.replay(tenantId, earlier, requestHash, read);
+      await this.checkPublish(tenantId, read);
 
       const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
       const accepted: Accepted = { principal, read, limits, priority, idempotencyKey: idempotencyKey ?? null, requestHash };
@@ -141,6 +170,9 @@ export class SubmitJob {
       metadata: read.fields.metadata ?? null,
       maxWaitSeconds: read.fields.maxWaitSeconds ?? null,
       cacheScope: read.scope,
+      publish: read.fields.publish
+        ? { endpointIds: [...read.fields.publish.endpointIds], ...(read.fields.publish.scheduledAt ? { scheduledAt: read.fields.publish.scheduledAt } : {}) }
+        : null,
       idempotencyKey: a.idempotencyKey,
       requestHash: a.requestHash,
       createdByUserId: principal.userId,
