@@ -43,7 +43,7 @@ net.Server.prototype.listen = function (...args) {
 const RUNNER = `'use strict';
 const { TestNetworkNoAppView } = require('@atproto/dev-env');
 (async () => {
-  const network = await TestNetworkNoAppView.create({ plc: { port: ${PLC_PORT} }, pds: { port: ${PDS_PORT}, hostname: 'localhost' } });
+  const network = await TestNetworkNoAppView.create({ plc: { port: ${PLC_PORT} }, pds: { port: ${PDS_PORT} } });
   process.stdout.write(JSON.stringify({ ready: true, pds: network.pds.url, plc: network.plc.url }) + '\\n');
   const close = () => network.close().then(() => process.exit(0), () => process.exit(1));
   process.on('SIGTERM', close);
@@ -86,4 +86,3 @@ export async function startBluesky(): Promise<RunningBluesky> {
     throw err;
   }
 }
-

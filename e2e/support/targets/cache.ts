@@ -97,7 +97,9 @@ export function commandExists(cmd: string): boolean {
 
 /** apt-get install when a Debian package is missing (a fresh CI machine); we run as root there. */
 export async function ensureDebianPackages(packages: string[]): Promise<boolean> {
-  const missing = packages.filter((p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
+  const missing = packages.filter(
+    (p) => spawnSync('dpkg-query', ['-W', '-f=${Status}', p], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true,
+  );
   if (!missing.length) return false;
   if (process.getuid?.() !== 0 || !commandExists('apt-get')) {
     throw new Error(`missing Debian packages ${missing.join(' ')}: install them (apt-get install -y ${missing.join(' ')})`);
@@ -124,7 +126,8 @@ export class ServerProcess {
   }
 
   get pid(): number {
-    return this.child.pid!;
+    if (this.child.pid === undefined) throw new Error('the server process did not start');
+    return this.child.pid;
   }
 
   log(): string {

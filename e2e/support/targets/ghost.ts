@@ -24,7 +24,8 @@ export async function installGhost(): Promise<InstallResult> {
   return ensureInstalled('ghost', GHOST_VERSION, async (dir) => {
     const env = { ...process.env, npm_config_nodedir: process.env.npm_config_nodedir || '/usr' };
     await run('npm', ['pack', `ghost@${GHOST_VERSION}`, '--pack-destination', dir], { env, cwd: dir });
-    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'))!;
+    const tarball = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+    if (!tarball) throw new Error(`npm pack ghost@${GHOST_VERSION} made no tarball`);
     await run('tar', ['xzf', tarball], { cwd: dir });
     rmSync(path.join(dir, tarball));
     renameSync(path.join(dir, 'package'), path.join(dir, 'ghost'));
@@ -84,7 +85,11 @@ export async function startGhost(): Promise<RunningGhost> {
       body: JSON.stringify({ setup: [{ name: 'Owner', email: ownerEmail, password: ownerPassword, blogTitle: 'Margin e2e' }] }),
     });
     if (!setup.ok) throw new Error(`Ghost setup: ${setup.status} ${await setup.text()}`);
-    const session = await fetch(`${admin}/session/`, { method: 'POST', headers: json, body: JSON.stringify({ username: ownerEmail, password: ownerPassword }) });
+    const session = await fetch(`${admin}/session/`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ username: ownerEmail, password: ownerPassword }),
+    });
     if (!session.ok) throw new Error(`Ghost session: ${session.status} ${await session.text()}`);
     const cookie = session.headers
       .getSetCookie()
@@ -97,7 +102,8 @@ export async function startGhost(): Promise<RunningGhost> {
     });
     if (!integration.ok) throw new Error(`Ghost integration: ${integration.status} ${await integration.text()}`);
     const body = (await integration.json()) as { integrations: { api_keys: { type: string; id: string; secret: string }[] }[] };
-    const key = body.integrations[0]!.api_keys.find((k) => k.type === 'admin')!;
+    const key = body.integrations[0]?.api_keys.find((k) => k.type === 'admin');
+    if (!key) throw new Error('Ghost made the integration without an Admin API key');
     return { url, adminApiKey: `${key.id}:${key.secret}`, ownerEmail, ownerPassword, pid: server.pid, stop };
   } catch (err) {
     await stop();

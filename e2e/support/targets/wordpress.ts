@@ -132,14 +132,22 @@ export async function startWordPress(): Promise<RunningWordPress> {
     ]);
     servers.push(db);
     await waitFor('MariaDB', async () => existsSync(socket), db, 30_000);
-    await waitFor('MariaDB', () => run('/usr/bin/mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-e', 'CREATE DATABASE IF NOT EXISTS wordpress']).then(() => true), db, 30_000);
+    await waitFor(
+      'MariaDB',
+      () => run('/usr/bin/mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '-e', 'CREATE DATABASE IF NOT EXISTS wordpress']).then(() => true),
+      db,
+      30_000,
+    );
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const password = randomBytes(12).toString('hex');
     const env = { ...process.env, MARGIN_WP_DB_SOCKET: socket, MARGIN_WP_URL: url, MARGIN_WP_ADMIN_PASSWORD: password };
     const site = path.join(dir, 'site');
-    const creds = JSON.parse(lastLine(await run('php', [path.join(site, 'margin-bootstrap.php')], { env, cwd: site }))) as { username: string; applicationPassword: string };
+    const creds = JSON.parse(lastLine(await run('php', [path.join(site, 'margin-bootstrap.php')], { env, cwd: site }))) as {
+      username: string;
+      applicationPassword: string;
+    };
     // Several workers: WordPress answers REST calls while another request is still open.
     const php = startServer('php', ['-S', `127.0.0.1:${port}`, '-t', site, path.join(site, 'margin-router.php')], {
       env: { ...env, PHP_CLI_SERVER_WORKERS: '4' },
@@ -153,7 +161,6 @@ export async function startWordPress(): Promise<RunningWordPress> {
     throw err;
   }
 }
-
 
 function lastLine(output: string): string {
   return output.trim().split('\n').pop() ?? '';
