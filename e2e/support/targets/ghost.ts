@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ensureInstalled, freePort, run, startServer, waitFor, type InstallResult } from './cache';
+import { ensureInstalled, freePort, run, sleep, startServer, waitFor, type InstallResult } from './cache';
 
 export const GHOST_VERSION = '5.130.4';
 
@@ -85,26 +85,35 @@ export async function startGhost(): Promise<RunningGhost> {
       body: JSON.stringify({ setup: [{ name: 'Owner', email: ownerEmail, password: ownerPassword, blogTitle: 'Margin e2e' }] }),
     });
     if (!setup.ok) throw new Error(`Ghost setup: ${setup.status} ${await setup.text()}`);
-    const session = await fetch(`${admin}/session/`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify({ username: ownerEmail, password: ownerPassword }),
-    });
-    if (!session.ok) throw new Error(`Ghost session: ${session.status} ${await session.text()}`);
-    const cookie = session.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-    const integration = await fetch(`${admin}/integrations/?include=api_keys`, {
-      method: 'POST',
-      headers: { ...json, Cookie: cookie },
-      body: JSON.stringify({ integrations: [{ name: 'Margin e2e' }] }),
-    });
-    if (!integration.ok) throw new Error(`Ghost integration: ${integration.status} ${await integration.text()}`);
+    // Right after setup a fresh session is now and then not yet recognised (403 "Unable to determine the
+    // authenticated user"): sign in again and retry a few times.
+    let integration: Response | undefined;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const session = await fetch(`${admin}/session/`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ username: ownerEmail, password: ownerPassword }),
+      });
+      if (!session.ok) throw new Error(`Ghost session: ${session.status} ${await session.text()}`);
+      const cookie = session.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; ');
+      integration = await fetch(`${admin}/integrations/?include=api_keys`, {
+        method: 'POST',
+        headers: { ...json, Cookie: cookie },
+        body: JSON.stringify({ integrations: [{ name: 'Margin e2e' }] }),
+      });
+      if (integration.status !== 403) break;
+      await sleep(500);
+    }
+    if (!integration?.ok) throw new Error(`Ghost integration: ${integration?.status} ${await integration?.text()}`);
     const body = (await integration.json()) as { integrations: { api_keys: { type: string; id: string; secret: string }[] }[] };
     const key = body.integrations[0]?.api_keys.find((k) => k.type === 'admin');
     if (!key) throw new Error('Ghost made the integration without an Admin API key');
-    return { url, adminApiKey: `${key.id}:${key.secret}`, ownerEmail, ownerPassword, pid: server.pid, stop };
+    // Ghost 5's Admin API answers with the full `id:secret` in `secret`.
+    const adminApiKey = key.secret.includes(':') ? key.secret : `${key.id}:${key.secret}`;
+    return { url, adminApiKey, ownerEmail, ownerPassword, pid: server.pid, stop };
   } catch (err) {
     await stop();
     throw err;
