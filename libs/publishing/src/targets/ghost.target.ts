@@ -130,7 +130,7 @@ export class GhostTarget implements PublishTarget {
     // in Ghost's editor between our read and our write makes it answer 409, so read again and retry once.
     for (let attempt = 0; ; attempt++) {
       const current = await api.posts.read({ id }, { fields: 'id,updated_at,status,published_at' });
-      const edit = { ...data, id, updated_at: current.updated_at };
+      const edit: Record<string, unknown> & { id: string } = { ...data, id, updated_at: current.updated_at };
       // Publishing a held (scheduled) copy now: its publication date is now, not the time it was held for.
       if (!scheduledAt && current.status === 'scheduled') edit.published_at = new Date().toISOString();
       try {
