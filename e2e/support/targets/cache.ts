@@ -152,7 +152,10 @@ export class ServerProcess {
       }
     };
     signal('SIGTERM');
-    const done = await Promise.race([this.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    // A cleared timer: a pending one would keep the test process alive after the run.
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs)))]);
+    clearTimeout(timer);
     if (!done) {
       signal('SIGKILL');
       await this.exited;
