@@ -131,6 +131,35 @@ describe('WordPressTarget', () => {
     expect(update.body).toMatchObject({ status: 'future', date_gmt: at.toISOString().slice(0, 19) });
   });
 
+  it('publishing a scheduled copy now moves its date to now (WordPress would keep a future-dated post in `future`)', async () => {
+    const { http, calls } = fakeFetch(({ method, url }) => {
+      if (method === 'GET' && url.pathname.endsWith('/posts/42')) return json(200, { status: 'future' });
+      if (method === 'GET') return json(200, []);
+      return json(200, saved(42));
+    });
+    const before = Date.now();
+    await new WordPressTarget(http).publish(
+      { ...endpoint, config: {} },
+      { ...post, tags: [] },
+      { marker: 'mk', remoteId: '42', scheduledAt: null, event: 'post.updated' },
+    );
+    const update = calls.find((c) => c.method === 'POST')!;
+    expect(update.body).toMatchObject({ status: 'publish' });
+    const date = Date.parse(`${(update.body as { date_gmt: string }).date_gmt}Z`);
+    expect(date).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    expect(date).toBeLessThanOrEqual(Date.now());
+
+    const published = fakeFetch(({ method, url }) =>
+      method === 'GET' && url.pathname.endsWith('/posts/42') ? json(200, { status: 'publish' }) : json(200, saved(42)),
+    );
+    await new WordPressTarget(published.http).publish(
+      { ...endpoint, config: {} },
+      { ...post, tags: [] },
+      { marker: 'mk', remoteId: '42', scheduledAt: null, event: 'post.updated' },
+    );
+    expect(published.calls.find((c) => c.method === 'POST')!.body).not.toHaveProperty('date_gmt');
+  });
+
   it('find() searches every live status and only trusts a copy whose raw content carries the marker', async () => {
     const { http, calls } = fakeFetch(() =>
       json(200, [

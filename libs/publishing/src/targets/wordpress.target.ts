@@ -110,6 +110,11 @@ export class WordPressTarget implements PublishTarget {
     };
     if (categories.length) body.categories = categories;
     if (scheduledAt) body.date_gmt = scheduledAt.toISOString().slice(0, 19);
+    else if (request.remoteId && (await this.statusOf(endpoint, request.remoteId)) === 'future') {
+      // WordPress keeps a post with a future date in `future` even when told `publish`: publishing a held
+      // copy now means moving its date to now.
+      body.date_gmt = new Date().toISOString().slice(0, 19);
+    }
     const path = request.remoteId ? `/posts/${encodeURIComponent(request.remoteId)}` : '/posts';
     const saved = await this.call<WpPost>(endpoint, 'POST', `${path}?context=edit`, body);
     return copyOf(saved);
@@ -136,6 +141,10 @@ export class WordPressTarget implements PublishTarget {
 
   async unschedule(endpoint: TargetEndpoint, remoteId: string): Promise<void> {
     await this.call<WpPost>(endpoint, 'POST', `/posts/${encodeURIComponent(remoteId)}`, { status: 'draft' });
+  }
+
+  private async statusOf(endpoint: TargetEndpoint, remoteId: string): Promise<string> {
+    return (await this.call<{ status: string }>(endpoint, 'GET', `/posts/${encodeURIComponent(remoteId)}?context=edit&_fields=status`)).status;
   }
 
   /** Ids of the named terms, creating the missing ones (a name WordPress already has comes back as `term_exists`). */
