@@ -149,6 +149,14 @@ describe('WordPress target against WordPress 6.1', () => {
     expect(await target.find(endpoint, post('wp3'), `wp3-${run}`)).toMatchObject({ remoteId: copy.remoteId });
   });
 
+  it('a scheduled post published now (reschedule to now) goes live', async () => {
+    const copy = await target.publish(endpoint, post('wp5'), publishOf(`wp5-${run}`, null, new Date(Date.now() + 86_400_000)));
+    const now = await target.publish(endpoint, post('wp5'), publishOf(`wp5-${run}`, copy.remoteId));
+    expect(now).toMatchObject({ remoteId: copy.remoteId, state: 'published' });
+    expect((await wpGet<{ status: string }>(`/posts/${copy.remoteId}?context=edit`)).status).toBe('publish');
+    expect(await copies(`wp5-${run}`)).toHaveLength(1);
+  });
+
   it('bad credentials: a permanent PublishError naming the problem, and nothing is created', async () => {
     const before = (await wpGet<unknown[]>('/posts?status=publish,future,draft&per_page=100&context=edit')).length;
     const wrong = 'abcd efgh ijkl mnop qrst uvwx';
@@ -233,6 +241,15 @@ describe('Ghost target against Ghost 5.130.4', () => {
     await target.unschedule(endpoint, copy.remoteId);
     expect((await admin.posts.read({ id: copy.remoteId })).status).toBe('draft');
     expect(await target.find(endpoint, post('g4'), `g4-${run}`)).toMatchObject({ remoteId: copy.remoteId });
+  });
+
+  it('a scheduled post published now (reschedule to now) goes live', async () => {
+    const copy = await target.publish(endpoint, post('g6'), publishOf(`g6-${run}`, null, new Date(Date.now() + 86_400_000)));
+    const now = await target.publish(endpoint, post('g6'), publishOf(`g6-${run}`, copy.remoteId));
+    expect(now).toMatchObject({ remoteId: copy.remoteId, state: 'published' });
+    const remote = await admin.posts.read({ id: copy.remoteId });
+    expect(remote.status).toBe('published');
+    expect(new Date(remote.published_at as string).getTime()).toBeLessThanOrEqual(Date.now());
   });
 
   it('bad credentials: a permanent PublishError naming the problem, and nothing is created', async () => {

@@ -244,8 +244,8 @@ function serviceUrl(endpoint: TargetEndpoint): string {
 }
 
 /** A request body as a string or bytes (what the guarded fetch sends itself; anything else it would not check). */
-async function plainBody(body: RequestInit['body']): Promise<string | Uint8Array | undefined> {
+async function plainBody(body: RequestInit['body']): Promise<string | Uint8Array<ArrayBuffer> | undefined> {
   if (body === undefined || body === null) return undefined;
-  if (typeof body === 'string' || body instanceof Uint8Array) return body;
+  if (typeof body === 'string') return body;
   return new Uint8Array(await new Response(body).arrayBuffer());
 }
