@@ -103,6 +103,14 @@ describe('GhostTarget', () => {
     });
   });
 
+  it('the marker tag fits Ghost: slug characters only, a long marker by its digest', () => {
+    expect(ghostMarkerTag('Delivery:AB_12')).toEqual({ name: '#margin-delivery-ab-12', slug: 'hash-margin-delivery-ab-12' });
+    const long = ghostMarkerTag('x'.repeat(400));
+    expect(long.slug).toMatch(/^hash-margin-[0-9a-f]{64}$/);
+    expect(ghostMarkerTag('x'.repeat(400))).toEqual(long);
+    expect(() => ghostMarkerTag('::')).toThrow(PublishError);
+  });
+
   it('find() filters by the marker tag across statuses and checks the tag on the hit', async () => {
     const tag = ghostMarkerTag('abc');
     const { http, calls } = fakeFetch(() => json(200, { ...remote('draft', { tags: [tag] }), meta: { pagination: {} } }));

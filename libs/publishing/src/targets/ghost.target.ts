@@ -2,6 +2,7 @@
 // caller's fetch with the client's `makeRequest` hook. The post's slug is the one Margin gives it; the
 // idempotency marker rides on the post as an internal tag (`#margin-…`, never shown on the site), so `find`
 // sees an earlier create among drafts, scheduled and published posts even when Ghost had to change the slug.
+import { createHash } from 'node:crypto';
 import { renderMarkdown } from '../format/markdown';
 import {
   PublishError,
@@ -18,6 +19,7 @@ import { retryAfter, transportError } from './wordpress.target';
 const VERSION = 'v5.0';
 /** Ghost refuses a custom excerpt longer than this. */
 const EXCERPT_MAX = 300;
+const MARKER_SLUG_MAX = 150;
 const KEY_FORMAT = /^[0-9a-f]{24}:[0-9a-f]{64}$/;
 
 interface GhostPost {
@@ -58,11 +60,13 @@ const GhostAdminAPI = require('@tryghost/admin-api') as GhostAdminFactory;
 
 /** The internal tag that carries a marker: Ghost hides tags named `#…` and slugs them `hash-…`. */
 export function ghostMarkerTag(marker: string): { name: string; slug: string } {
-  const slug = marker
+  let slug = marker
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
   if (!slug) throw new PublishError('idempotency marker is empty', 'permanent');
+  // Ghost's tag names and slugs are at most 191 characters: a long marker is replaced by its digest.
+  if (slug.length > MARKER_SLUG_MAX) slug = createHash('sha256').update(marker).digest('hex');
   return { name: `#margin-${slug}`, slug: `hash-margin-${slug}` };
 }
 
