@@ -16,7 +16,7 @@ import {
   type TargetEndpoint,
   type TargetPost,
 } from '@margin/publishing';
-import { startBluesky, type RunningBluesky } from './support/targets/bluesky';
+import { PDS_PORT, PLC_PORT, startBluesky, type RunningBluesky } from './support/targets/bluesky';
 import { startGhost, type RunningGhost } from './support/targets/ghost';
 import { startWordPress, type RunningWordPress } from './support/targets/wordpress';
 
@@ -282,19 +282,22 @@ describe('Bluesky target against a local PDS (@atproto/dev-env)', () => {
   }, INSTALL_TIMEOUT);
   afterAll(() => bsky?.stop());
 
-  it('the PDS listens on loopback only', async () => {
+  it('the PLC and PDS listen on loopback only', async () => {
+    const reachable = (host: string, port: number) =>
+      new Promise<boolean>((resolve) => {
+        const socket = net.connect({ host, port }, () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
     const external = Object.values(networkInterfaces())
       .flat()
-      .find((a) => a && a.family === 'IPv4' && !a.internal);
-    if (!external) return; // a machine with no other interface has nothing to expose
-    const reached = await new Promise<boolean>((resolve) => {
-      const socket = net.connect({ host: external.address, port: 2583 }, () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.on('error', () => resolve(false));
-    });
-    expect(reached).toBe(false);
+      .flatMap((a) => (a && a.family === 'IPv4' && !a.internal ? [a.address] : []));
+    for (const port of [PLC_PORT, PDS_PORT]) {
+      expect(await reachable('127.0.0.1', port)).toBe(true);
+      for (const address of external) expect({ address, port, reachable: await reachable(address, port) }).toEqual({ address, port, reachable: false });
+    }
   });
 
   it('test() signs in with the app password; a wrong one says what failed', async () => {
