@@ -1,5 +1,6 @@
-// The real-platform publishing targets against the real platforms: WordPress 6.1, Ghost 5.130.4 and a
-// Bluesky PDS, each installed once into the targets cache and started fresh on 127.0.0.1 for this file.
+// The real-platform publishing targets against the real platforms: WordPress 6.1, Ghost 5.130.4, a Bluesky
+// PDS and Strapi 5.54.0, each installed once into the targets cache and started fresh on 127.0.0.1 for this
+// file.
 // Everything the targets send goes through core's SSRF-guarded fetch (loopback allowed, as for a site on
 // the same machine); every result is checked through the platform's own API, not through the target.
 import { networkInterfaces } from 'node:os';
@@ -11,6 +12,7 @@ import {
   GhostTarget,
   PublishError,
   recordKeyFor,
+  StrapiTarget,
   WordPressTarget,
   type PublishTarget,
   type TargetEndpoint,
@@ -18,6 +20,7 @@ import {
 } from '@margin/publishing';
 import { PDS_PORT, PLC_PORT, startBluesky, type RunningBluesky } from './support/targets/bluesky';
 import { startGhost, type RunningGhost } from './support/targets/ghost';
+import { startStrapi, type RunningStrapi } from './support/targets/strapi';
 import { startWordPress, type RunningWordPress } from './support/targets/wordpress';
 
 /** A first run installs the platforms (minutes); later runs use the cache. */
@@ -362,5 +365,75 @@ describe('Bluesky target against a local PDS (@atproto/dev-env)', () => {
       wrong,
     );
     expect(await posts()).toHaveLength(before);
+  });
+});
+
+describe('Strapi target against Strapi 5.54.0 (headless)', () => {
+  let strapi: RunningStrapi;
+  let endpoint: TargetEndpoint;
+  const target = new StrapiTarget(http);
+  const api = async <T>(path: string) => {
+    const res = await fetch(`${strapi.url}/api/${strapi.contentType}${path}`, { headers: { Authorization: `Bearer ${strapi.apiToken}` } });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { data: T }).data;
+  };
+  const copies = (marker: string) => api<{ documentId: string }[]>(`?filters[marginMarker][$eq]=${encodeURIComponent(marker)}&status=draft`);
+
+  beforeAll(async () => {
+    strapi = await startStrapi();
+    endpoint = {
+      id: 'strapi',
+      tenantId: 't',
+      type: 'strapi',
+      url: strapi.url,
+      credentials: { apiToken: strapi.apiToken },
+      config: { contentType: strapi.contentType, contentFormat: 'html' },
+    };
+  }, INSTALL_TIMEOUT);
+  afterAll(() => strapi?.stop());
+
+  it('test() accepts the token; a wrong token and an unknown content type say what failed', async () => {
+    expect(await target.test(endpoint)).toEqual({ ok: true, detail: `API token accepted by ${strapi.url}; content type articles readable` });
+    expect(await target.test({ ...endpoint, credentials: { apiToken: 'f'.repeat(64) } })).toEqual({
+      ok: false,
+      detail: '401 from GET /api/articles: Strapi rejected the API token',
+    });
+    expect((await target.test({ ...endpoint, config: { contentType: 'nothings' } })).detail).toMatch(/^no Strapi content type "nothings"/);
+  });
+
+  it('creates a published document, and publishing again updates the same document', async () => {
+    const p = post('s1');
+    expect(await target.find(endpoint, p, `s1-${run}`)).toBeNull();
+    const created = await target.publish(endpoint, p, publishOf(`s1-${run}`));
+    const remote = await api<{ title: string; slug: string; content: string; tags: string[]; publishedAt: string | null }>(
+      `/${created.remoteId}?status=published`,
+    );
+    expect(remote).toMatchObject({ title: p.title, slug: p.slug, tags: p.tags });
+    expect(remote.publishedAt).not.toBeNull();
+    expect(remote.content).toContain('<strong>bold</strong>');
+    expect(remote.content).not.toContain('<script>');
+    const updated = await target.publish(endpoint, { ...p, content: 'Changed **content**.' }, publishOf(`s1-${run}`, created.remoteId));
+    expect(updated.remoteId).toBe(created.remoteId);
+    expect((await api<{ content: string }>(`/${created.remoteId}?status=published`)).content).toContain('Changed <strong>content</strong>.');
+    expect(await copies(`s1-${run}`)).toHaveLength(1);
+    expect(await target.read(endpoint, created.remoteId)).toMatchObject({ exists: true, state: 'published' });
+  });
+
+  it('a retry after a lost create result finds the first document: exactly one copy', async () => {
+    const copy = await publishAfterLostResult(target, endpoint, post('s2'), `s2-${run}`);
+    expect((await copies(`s2-${run}`)).map((d) => d.documentId)).toEqual([copy.remoteId]);
+  });
+
+  it('unschedule deletes; bad credentials are a permanent PublishError and create nothing', async () => {
+    const copy = await target.publish(endpoint, post('s3'), publishOf(`s3-${run}`));
+    await target.unschedule(endpoint, copy.remoteId);
+    expect(await target.read(endpoint, copy.remoteId)).toEqual({ exists: false });
+    const wrong = 'e'.repeat(64);
+    await expectPermanent(
+      target.publish({ ...endpoint, credentials: { apiToken: wrong } }, post('s4'), publishOf(`s4-${run}`)),
+      /^401 from POST \/api\/articles: Strapi rejected the API token/,
+      wrong,
+    );
+    expect(await copies(`s4-${run}`)).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@
 // test run, e.g. to warm a CI cache: `npx ts-node -T -P e2e/tsconfig.json e2e/support/targets/cli.ts install wordpress ghost bluesky`.
 import { installBluesky, startBluesky } from './bluesky';
 import { installGhost, startGhost } from './ghost';
+import { installStrapi, startStrapi } from './strapi';
 import { installWordPress, startWordPress } from './wordpress';
 
 interface Platform {
@@ -13,6 +14,7 @@ const PLATFORMS: Record<string, Platform> = {
   wordpress: { install: installWordPress, start: startWordPress },
   ghost: { install: installGhost, start: startGhost },
   bluesky: { install: installBluesky, start: startBluesky },
+  strapi: { install: installStrapi, start: startStrapi },
 };
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
