@@ -88,9 +88,16 @@ const passesThrough = (body: unknown): body is string | Uint8Array | undefined |
 
 /** A `fetch` over `pool`; `refuse` may stop a request before it is sent (a reason, as a network failure). */
 function fetchOver(pool: () => Dispatcher, refuse?: (url: URL) => string | null): typeof fetch {
-  return async (input, init) => {
-    if (typeof input !== 'string' && !(input instanceof URL)) return fetch(input, init);
-    if (!passesThrough(init?.body)) return fetch(input, init);
+  const send: typeof fetch = async (input, init) => {
+    if ((typeof input !== 'string' && !(input instanceof URL)) || !passesThrough(init?.body)) {
+      // Without a guard the global fetch serves these as they are; a guarded fetch must never hand a request
+      // to a transport that skips the policy, so it reads it into a URL and bytes first (SDKs such as
+      // @atproto/api pass Request objects).
+      if (!refuse) return fetch(input, init);
+      const req = new Request(input, init);
+      const body = req.body ? new Uint8Array(await req.arrayBuffer()) : null;
+      return send(req.url, { method: req.method, headers: req.headers, body, signal: init?.signal ?? req.signal });
+    }
     const signal = init?.signal ?? undefined;
     if (signal?.aborted) throw abortError(signal);
     const why = refuse?.(new URL(input));
@@ -110,6 +117,7 @@ function fetchOver(pool: () => Dispatcher, refuse?: (url: URL) => string | null)
     }
     return toResponse(res, init, signal);
   };
+  return send;
 }
 
 /** A `fetch` for SDK clients on undici's pooled `request` (see the file comment). */
@@ -141,7 +149,8 @@ async function toResponse(res: Dispatcher.ResponseData, init: RequestInit | unde
     return new Response(Readable.toWeb(body) as ReadableStream<Uint8Array>, { status, headers });
   }
   try {
-    return new Response(await readAll(body), { status, headers });
+    const bytes = await readAll(body);
+    return new Response(new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength), { status, headers });
   } catch (err) {
     if (signal?.aborted) throw abortError(signal);
     return new Response(failingBody(err), { status, headers });

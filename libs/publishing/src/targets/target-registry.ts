@@ -3,8 +3,12 @@
 import type { EndpointType } from '@margin/contracts';
 import { AppConfig, Clock, guardedFetch, OutboundPolicy } from '@margin/core';
 import { BlogTarget } from './blog.target';
+import { BlueskyTarget } from './bluesky.target';
+import { GhostTarget } from './ghost.target';
 import type { PublishTarget } from './publish-target';
+import { StrapiTarget } from './strapi.target';
 import { WebhookTarget } from './webhook.target';
+import { WordPressTarget } from './wordpress.target';
 
 /** Injection token: ReadonlyMap<EndpointType, PublishTarget>. */
 export const PUBLISH_TARGETS = Symbol('PUBLISH_TARGETS');
@@ -25,7 +29,14 @@ export const REQUIRED_CREDENTIALS: Readonly<Record<EndpointType, readonly string
 
 export function publishTargets(config: AppConfig, outbound: OutboundPolicy, clock: Clock): PublishTargets {
   const fetchFn = guardedFetch(outbound);
-  const targets: PublishTarget[] = [new BlogTarget(config.publicUrl), new WebhookTarget(fetchFn, () => clock.now())];
+  const targets: PublishTarget[] = [
+    new BlogTarget(config.publicUrl),
+    new WebhookTarget(fetchFn, () => clock.now()),
+    new WordPressTarget(fetchFn),
+    new GhostTarget(fetchFn),
+    new BlueskyTarget(fetchFn),
+    new StrapiTarget(fetchFn),
+  ];
   return new Map(targets.map((t) => [t.type, t]));
 }
 
