@@ -7,6 +7,7 @@ import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingMod
 import { AnalysisModule } from '@margin/analysis';
 import { CostTrackingModule } from '@margin/cost-tracking';
 import { IdentityModule } from '@margin/identity';
+import { MetricsModule } from '@margin/metrics';
 import { ModelRouterModule } from '@margin/model-router';
 import { ProvidersModule } from '@margin/providers';
 import type Redis from 'ioredis';
@@ -41,6 +42,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
     ModelRouterModule,
     CostTrackingModule,
     AnalysisModule,
+    MetricsModule,
   ],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],

@@ -4,6 +4,7 @@ import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingMod
 import { AnalysisWorkerModule } from '@margin/analysis';
 import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { IdentityWorkerModule } from '@margin/identity';
+import { MetricsWorkerModule } from '@margin/metrics';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
@@ -19,6 +20,7 @@ import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.servic
     CostTrackingCoreModule,
     ModelRouterCoreModule,
     AnalysisWorkerModule,
+    MetricsWorkerModule,
   ],
   providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis] }, WorkerHeartbeatService],
 })

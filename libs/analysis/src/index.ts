@@ -29,3 +29,4 @@ export const ANALYSIS_MIGRATIONS = [
   JobCacheScope1765000000200,
 ];
 export { QuotaService, QuotaExceededError } from './quotas/quota.service';
+export { ProgressPublisher } from './progress/progress.publisher';

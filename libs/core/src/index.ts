@@ -32,3 +32,4 @@ export * from './net/outbound-policy';
 export * from './mail/mailer';
 export * from './lifecycle/memory-compactor';
 export * from './net/http-transport';
+export * from './events/listeners';

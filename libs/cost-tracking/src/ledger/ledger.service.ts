@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { COST_GROUP_BY, type CostGroupBy, type CostSummary, type LlmCallView, type Page } from '@margin/contracts';
-import { Clock, decodeCursor, encodeCursor, GroupCommit, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { Clock, decodeCursor, encodeCursor, GroupCommit, Listeners, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import { LedgerRepository } from './ledger.repository';
 import type { LlmCallEntity } from './llm-call.entity';
 
@@ -70,6 +70,8 @@ export class LedgerService implements OnApplicationShutdown {
   private readonly logger = new Logger(LedgerService.name);
   /** Every call books a row: concurrent calls share one multi-row INSERT (see GroupCommit). */
   private readonly writes: GroupCommit<Omit<LlmCallEntity, 'id'>, boolean>;
+  /** Each attempt once it is committed (never a replayed one): the metrics count calls, tokens and cost here, in memory. */
+  readonly booked = new Listeners<LedgerEntry>();
 
   constructor(
     private readonly repo: LedgerRepository,
@@ -114,6 +116,7 @@ export class LedgerService implements OnApplicationShutdown {
       createdAt: entry.at,
     });
     if (!booked) this.logger.warn({ attemptId: entry.attemptId }, 'Attempt already in the ledger: not booked twice');
+    else this.booked.emit(entry);
     return booked;
   }
 
