@@ -64,3 +64,11 @@ describe('MetricsRecorder', () => {
     expect(await value('margin_limiter_acquires_total', { result: 'refused_rpm' })).toBe(1);
   });
 });
+
+describe('MarginMetrics registry', () => {
+  it('uses gauge names without _total for the active-resource gauges (promtool rejects *_total gauges)', async () => {
+    const text = await new MarginMetrics('api', 'i').registry.metrics();
+    expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
+    expect(text).toMatch(/^nodejs_active_resources\{/m);
+  });
+});

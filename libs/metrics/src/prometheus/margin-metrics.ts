@@ -181,5 +181,8 @@ export class MarginMetrics {
     if (process !== 'api') for (const g of this.deploymentGauges()) this.registry.removeSingleMetric(g.name);
     this.registry.setDefaultLabels({ process, instance });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names these gauges *_total, which Prometheus reserves for counters (promtool check metrics
+    // fails on them); nodejs_active_resources{type} and nodejs_active_handles / _requests by type remain.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
   }
 }
