@@ -22,7 +22,7 @@ import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.servic
     AnalysisWorkerModule,
     MetricsWorkerModule,
   ],
-  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis] }, WorkerHeartbeatService],
+  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis, QUEUES.metrics] }, WorkerHeartbeatService],
 })
 export class WorkerModule {
   static forRoot(config?: AppConfig, options: { clock?: Clock } = {}): DynamicModule {

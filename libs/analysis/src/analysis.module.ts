@@ -15,6 +15,7 @@ import { ItemRunner } from './jobs/item-runner';
 import { JobSettingsController } from './job-settings/job-settings.controller';
 import { JobSettingsRepository } from './job-settings/job-settings.repository';
 import { JobSettingsService } from './job-settings/job-settings.service';
+import { JobActivityService } from './jobs/job-activity.service';
 import { JobFeeder } from './jobs/job-feeder';
 import { JobItemEntity } from './jobs/job-item.entity';
 import { JobEntity } from './jobs/job.entity';
@@ -58,6 +59,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
   providers: [
     JobsRepository,
+    JobActivityService,
     JobFeeder,
     FairShares,
     JobSettingsRepository,
@@ -74,6 +76,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
   ],
   exports: [
     JobsRepository,
+    JobActivityService,
     JobFeeder,
     JobSettingsService,
     ProfilesService,

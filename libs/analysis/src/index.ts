@@ -18,6 +18,7 @@ import { Feeding1764000000300 } from './migrations/1764000000300-feeding';
 import { FairShares1764000000400 } from './migrations/1764000000400-fair-shares';
 import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 import { JobCacheScope1765000000200 } from './migrations/1765000000200-job-cache-scope';
+import { ActivityIndexes1765200000100 } from './migrations/1765200000100-activity-indexes';
 
 export const ANALYSIS_MIGRATIONS = [
   Analysis1764000000000,
@@ -27,6 +28,8 @@ export const ANALYSIS_MIGRATIONS = [
   Waiting1764000000510,
   AnalyzeUsage1765000000100,
   JobCacheScope1765000000200,
+  ActivityIndexes1765200000100,
 ];
 export { QuotaService, QuotaExceededError } from './quotas/quota.service';
 export { ProgressPublisher } from './progress/progress.publisher';
+export { JobActivityService, type ActivityBucket } from './jobs/job-activity.service';

@@ -3,7 +3,19 @@
 export const QUEUES = {
   maintenance: 'maintenance',
   analysis: 'analysis',
+  /** Scheduled metrics work: the daily roll-up and the alert evaluation (repeatable jobs). */
+  metrics: 'metrics',
 } as const;
+
+export const METRICS_JOBS = {
+  rollup: 'metrics.rollup',
+  evaluateAlerts: 'metrics.alerts',
+} as const;
+
+/** A roll-up of one UTC day (YYYY-MM-DD); without `day`, the repeatable run: yesterday and the day before. */
+export interface RollupPayload {
+  day?: string;
+}
 
 /** One Bull job per item; Bull's jobId is the item id, so an item is never queued twice. */
 export interface AnalysisItemPayload {

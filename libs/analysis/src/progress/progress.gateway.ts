@@ -7,7 +7,7 @@ import type Redis from 'ioredis';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import { JobCountersReader } from './job-counters.reader';
 import { credentialsFromHandshake, type HandshakeCredentials, ProgressAuthenticator } from './progress-authenticator';
-import { parseBudgetAlert, type ProgressEmitEvents, type ProgressSocketData, type SubscribeAck } from './progress.types';
+import { parseBudgetAlert, parseMetricsAlert, type ProgressEmitEvents, type ProgressSocketData, type SubscribeAck } from './progress.types';
 
 type ProgressNamespace = Namespace<DefaultEventsMap, ProgressEmitEvents, DefaultEventsMap, ProgressSocketData>;
 type ProgressSocket = Socket<DefaultEventsMap, ProgressEmitEvents, DefaultEventsMap, ProgressSocketData>;
@@ -200,8 +200,15 @@ export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModu
   }
 
   private relay(message: string): void {
+    if (!this.server) return;
+    const metricsAlert = parseMetricsAlert(message);
+    if (metricsAlert) {
+      const { tenantId, ...event } = metricsAlert;
+      this.server.local.to(tenantRoom(tenantId)).emit('alert', event);
+      return;
+    }
     const alert = parseBudgetAlert(message);
-    if (!alert || !this.server) return;
+    if (!alert) return;
     const { tenantId, threshold, spentUsd, limitUsd } = alert;
     // Local only: every instance got the same Redis message and delivers it to its own sockets; a broadcast
     // through the adapter would reach each socket once per instance.

@@ -1,4 +1,4 @@
-import { parseBudgetAlert } from './progress.types';
+import { parseBudgetAlert, parseMetricsAlert } from './progress.types';
 
 describe('parseBudgetAlert', () => {
   it('reads what cost-tracking publishes on EVENTS_CHANNEL', () => {
@@ -15,5 +15,26 @@ describe('parseBudgetAlert', () => {
     ['a number as a string', JSON.stringify({ type: 'budget.alert', tenantId: 't1', threshold: '0.8', spentUsd: 1, limitUsd: 1 })],
   ])('ignores %s', (_why, message) => {
     expect(parseBudgetAlert(message)).toBeNull();
+  });
+});
+
+describe('parseMetricsAlert', () => {
+  it('reads a metrics alert and refuses anything malformed', () => {
+    expect(parseMetricsAlert(JSON.stringify({ type: 'alert', tenantId: 't1', rule: 'backlog', state: 'firing', value: 3, subject: 'analysis' }))).toEqual({
+      tenantId: 't1',
+      rule: 'backlog',
+      state: 'firing',
+      value: 3,
+      subject: 'analysis',
+    });
+    expect(parseMetricsAlert(JSON.stringify({ type: 'alert', tenantId: 't1', rule: 'r', state: 'resolved', value: 0, subject: '' }))).toEqual({
+      tenantId: 't1',
+      rule: 'r',
+      state: 'resolved',
+      value: 0,
+    });
+    expect(parseMetricsAlert(JSON.stringify({ type: 'alert', tenantId: 't1', rule: 'r', state: 'maybe', value: 1 }))).toBeNull();
+    expect(parseMetricsAlert(JSON.stringify({ type: 'budget.alert', tenantId: 't1' }))).toBeNull();
+    expect(parseMetricsAlert('not json')).toBeNull();
   });
 });

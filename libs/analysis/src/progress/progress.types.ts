@@ -1,4 +1,4 @@
-import type { BudgetAlertEvent, JobCounters, ProgressEvents } from '@margin/contracts';
+import type { AlertEvent, BudgetAlertEvent, JobCounters, ProgressEvents } from '@margin/contracts';
 import type { Principal } from '@margin/identity';
 import type { HandshakeCredentials } from './progress-authenticator';
 
@@ -32,4 +32,19 @@ export function parseBudgetAlert(message: string): BudgetAlertEvent | null {
   if (type !== 'budget.alert' || typeof tenantId !== 'string' || tenantId === '') return null;
   if (!isFiniteNumber(threshold) || !isFiniteNumber(spentUsd) || !isFiniteNumber(limitUsd)) return null;
   return { tenantId, threshold, spentUsd, limitUsd };
+}
+
+/** A metrics alert from EVENTS_CHANNEL (metrics publishes `{type: 'alert', tenantId, rule, state, value, subject?}`), or null. */
+export function parseMetricsAlert(message: string): (AlertEvent & { tenantId: string }) | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  if (typeof data !== 'object' || data === null) return null;
+  const { type, tenantId, rule, state, value, subject } = data as Record<string, unknown>;
+  if (type !== 'alert' || typeof tenantId !== 'string' || tenantId === '' || typeof rule !== 'string') return null;
+  if ((state !== 'firing' && state !== 'resolved') || !isFiniteNumber(value)) return null;
+  return { tenantId, rule, state, value, ...(typeof subject === 'string' && subject ? { subject } : {}) };
 }

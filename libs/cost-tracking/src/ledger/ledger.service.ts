@@ -39,6 +39,20 @@ export interface SavingEntry {
   at: Date;
 }
 
+/** One UTC day or hour of a tenant's ledger (see LedgerService.buckets). */
+export interface LedgerBucket {
+  /** The bucket's UTC start, ISO. */
+  bucket: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costPico: PicoUsd;
+  /** What routing (premium counterfactual) and the cache saved, as in the costs summary's savedUsd. */
+  savedPico: PicoUsd;
+  qualitySum: number;
+  qualityCount: number;
+}
+
 function toView(c: LlmCallEntity): LlmCallView {
   return {
     id: c.id,
@@ -184,6 +198,21 @@ export class LedgerService implements OnApplicationShutdown {
         costUsd: picoToUsd(usdToPico(g.costUsd)),
       })),
     };
+  }
+
+  /** Spend, savings, tokens and quality scores per UTC day or hour of [from, to), exact (pico); only buckets with activity. */
+  async buckets(tenantId: string, from: Date, to: Date, unit: 'day' | 'hour'): Promise<LedgerBucket[]> {
+    const rows = await this.repo.buckets(tenantId, from, to, unit);
+    return rows.map((r) => ({
+      bucket: r.bucket,
+      calls: r.calls,
+      inputTokens: Number(r.inputTokens),
+      outputTokens: Number(r.outputTokens),
+      costPico: usdToPico(r.costUsd),
+      savedPico: usdToPico(r.routingSavedUsd) + usdToPico(r.cacheSavedUsd),
+      qualitySum: Number(r.qualitySum),
+      qualityCount: r.qualityCount,
+    }));
   }
 
   async calls(tenantId: string, query: { jobId?: string; limit?: number; cursor?: string }): Promise<Page<LlmCallView>> {
