@@ -8,6 +8,8 @@ import { CostsPage } from '../modules/costs/components/CostsPage';
 import { JobDetailPage } from '../modules/jobs/components/JobDetailPage';
 import { JobsPage } from '../modules/jobs/components/JobsPage';
 import { NewJobPage } from '../modules/jobs/components/NewJobPage';
+import { AlertsPage } from '../modules/metrics/components/AlertsPage';
+import { KpiPage } from '../modules/metrics/components/KpiPage';
 import { RouterPage } from '../modules/router/components/RouterPage';
 import { SettingsPage } from '../modules/settings/components/SettingsPage';
 import { AppShell } from '../modules/shell/components/AppShell';
@@ -30,6 +32,8 @@ export const routes: RouteObject[] = [
       { path: 'jobs/new', element: <NewJobPage /> },
       { path: 'jobs/:id', element: <JobDetailPage /> },
       { path: 'costs', element: <CostsPage /> },
+      { path: 'kpis', element: <KpiPage /> },
+      { path: 'alerts', element: <AlertsPage /> },
       { path: 'router', element: <RouterPage /> },
       { path: 'api-keys', element: <ApiKeysPage /> },
       { path: 'settings', element: <SettingsPage /> },

@@ -5,6 +5,8 @@ const NAV_ITEMS = [
   { to: '/', label: 'Dashboard', end: true },
   { to: '/jobs', label: 'Jobs', end: false },
   { to: '/costs', label: 'Costs', end: false },
+  { to: '/kpis', label: 'KPIs', end: false },
+  { to: '/alerts', label: 'Alerts', end: false },
   { to: '/router', label: 'Router', end: false },
   { to: '/api-keys', label: 'API keys', end: false },
   { to: '/settings', label: 'Settings', end: false },
