@@ -22,8 +22,9 @@ export class UnknownJobError extends DomainError {
   readonly code = 'unknown_job';
 }
 
+/** Without a signing secret the endpoint does not exist for Stripe (404, not a server error to be retried). */
 export class StripeNotConfiguredError extends DomainError {
-  readonly httpStatus = 503;
+  readonly httpStatus = 404;
   readonly code = 'stripe_not_configured';
   constructor() {
     super('The Stripe webhook is not configured (set STRIPE_WEBHOOK_SECRET)');
