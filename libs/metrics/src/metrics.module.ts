@@ -1,5 +1,5 @@
 import { BullModule } from '@nestjs/bull';
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { type DynamicModule, type MiddlewareConsumer, Module, type ModuleMetadata, type NestModule, type Type } from '@nestjs/common';
 import { QUEUES } from '@margin/contracts';
 import { AnalysisCoreModule } from '@margin/analysis';
 import { CostTrackingCoreModule } from '@margin/cost-tracking';
@@ -13,6 +13,7 @@ import { AlertsService } from './alerts/alerts.service';
 import { DailyMetricsRepository } from './kpis/daily-metrics.repository';
 import { FigureSources } from './kpis/figure-sources';
 import { KpiService } from './kpis/kpi.service';
+import { MARKETING_FIGURES, type MarketingFiguresSource } from './kpis/marketing-figures.port';
 import { MetricsProcessor } from './kpis/metrics.processor';
 import { RollupService } from './kpis/rollup.service';
 import { KpiController, StripeWebhookController } from './metrics.controller';
@@ -64,6 +65,19 @@ export class MetricsCoreModule {
   exports: [MetricsCoreModule],
 })
 export class MetricsModule implements NestModule {
+  /**
+   * The same module with the marketing KPIs fed by `marketing.useExisting` (publishing's implementation of
+   * MarketingFiguresSource), from the modules that provide it. Plain `MetricsModule`: marketing KPIs are 0.
+   */
+  static forRoot(options: { marketing?: { imports: NonNullable<ModuleMetadata['imports']>; useExisting: Type<MarketingFiguresSource> } } = {}): DynamicModule {
+    const marketing = options.marketing;
+    return {
+      module: MetricsModule,
+      imports: marketing?.imports ?? [],
+      providers: marketing ? [{ provide: MARKETING_FIGURES, useExisting: marketing.useExisting }] : [],
+    };
+  }
+
   configure(consumer: MiddlewareConsumer): void {
     consumer.apply(HttpMetricsMiddleware).forRoutes('{*path}');
   }
