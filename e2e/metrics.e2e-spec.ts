@@ -1,6 +1,8 @@
 // Metrics from a running stack (the built API, a worker process and the LLM emulator): both expositions parse
 // and pass `promtool check metrics`, and a real Prometheus server scrapes both (`up == 1`) and sees the LLM
 // calls just made.
+import IORedis from 'ioredis';
+import { createServer, type Server } from 'node:http';
 import { freePort } from './support/stack';
 import { startCluster, type Cluster } from './support/cluster';
 import { ensurePrometheus, promtoolCheck, sampleValue, startPrometheus, type RunningPrometheus } from './support/prometheus';
@@ -25,7 +27,12 @@ describe('metrics from a running stack', () => {
       ...fast,
     }));
     workerMetricsPort = await freePort();
-    c = await startCluster({ workers: 0, emulator: { defaults: fast, models }, env: { METRICS_TOKEN: TOKEN, METRICS_INSTANCE: 'e2e' } });
+    c = await startCluster({
+      workers: 0,
+      emulator: { defaults: fast, models },
+      // the alert webhook receiver below runs on loopback
+      env: { METRICS_TOKEN: TOKEN, METRICS_INSTANCE: 'e2e', OUTBOUND_ALLOW_LOOPBACK: 'true' },
+    });
     c.env.METRICS_PORT = String(workerMetricsPort);
     c.env.METRICS_INSTANCE = 'e2e-worker-1';
     await c.startWorker();
@@ -101,5 +108,57 @@ describe('metrics from a running stack', () => {
     ]);
     const workerCalls = calls.find((s) => s.metric.process === 'worker');
     expect(Number(workerCalls?.value[1])).toBeGreaterThan(0);
+  });
+
+  it('an alert fires to a signed webhook when a queue passes its threshold, once, and resolves', async () => {
+    const hits: Array<{ body: string; signature: string }> = [];
+    const receiver: Server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (b: Buffer) => (body += b.toString()));
+      req.on('end', () => {
+        hits.push({ body, signature: String(req.headers['x-margin-signature'] ?? '') });
+        res.writeHead(204).end();
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((r) => receiver.listen(port, '127.0.0.1', () => r()));
+    const redis = new IORedis(String(c.env.REDIS_URL));
+    try {
+      const put = await c.api(
+        'PUT',
+        '/api/v1/alerts/rules',
+        {
+          rules: [{ id: 'maintenance-backlog', kind: 'queue_depth', threshold: 2, queue: 'maintenance' }],
+          webhook: { url: `http://127.0.0.1:${port}/alerts`, secret: 'e2e-alert-secret-0123456789' },
+        },
+        auth(),
+      );
+      expect(put.status).toBe(200);
+      // three jobs parked in the maintenance queue's delayed set: a depth of 3
+      await redis.zadd('margin:maintenance:delayed', 9e15, 'e2e-1', 9e15, 'e2e-2', 9e15, 'e2e-3');
+      const waitFor = async (pred: () => boolean, what: string) => {
+        const until = Date.now() + 75_000;
+        while (!pred()) {
+          if (Date.now() > until) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(hits)}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      };
+      await waitFor(() => hits.length >= 1, 'the firing notification');
+      expect(JSON.parse(hits[0]?.body ?? '{}')).toMatchObject({
+        event: 'alert.firing',
+        alert: { rule: 'maintenance-backlog', value: 3, subject: 'maintenance' },
+      });
+      expect(hits[0]?.signature).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
+      await redis.del('margin:maintenance:delayed');
+      await waitFor(() => hits.length >= 2, 'the resolved notification');
+      expect(JSON.parse(hits[1]?.body ?? '{}')).toMatchObject({ event: 'alert.resolved', alert: { rule: 'maintenance-backlog', state: 'resolved' } });
+      expect(hits).toHaveLength(2);
+      const alerts = await c.api<Array<{ rule: string; state: string }>>('GET', '/api/v1/alerts', undefined, auth());
+      expect(alerts.body).toEqual([expect.objectContaining({ rule: 'maintenance-backlog', state: 'resolved' })]);
+    } finally {
+      await redis.del('margin:maintenance:delayed');
+      redis.disconnect();
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   });
 });
