@@ -7,9 +7,10 @@ import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingMod
 import { AnalysisModule } from '@margin/analysis';
 import { CostTrackingModule } from '@margin/cost-tracking';
 import { IdentityModule } from '@margin/identity';
+import { MetricsModule } from '@margin/metrics';
 import { ModelRouterModule } from '@margin/model-router';
 import { ProvidersModule } from '@margin/providers';
-import { PublishingModule } from '@margin/publishing';
+import { PublishingCoreModule, PublishingFigures, PublishingModule } from '@margin/publishing';
 import type Redis from 'ioredis';
 import { HealthController } from './health/health.controller';
 import { ProvidersHealthIndicator, RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
@@ -43,6 +44,8 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
     CostTrackingModule,
     AnalysisModule,
     PublishingModule,
+    // the marketing KPIs are publishing's figures
+    MetricsModule.forRoot({ marketing: { imports: [PublishingCoreModule], useExisting: PublishingFigures } }),
   ],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],

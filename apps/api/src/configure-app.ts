@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { RedisIoAdapter, STREAMED_BODY_ROUTES } from '@margin/analysis';
 import { AppConfig, assertJsonDepth, SafeValidationPipe } from '@margin/core';
+import { RAW_BODY_ROUTES } from '@margin/metrics';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
@@ -20,12 +21,18 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
   // Job submissions stream their JSON body through the controller (a 100,000-item job is never in memory whole).
   const streamed = new Set(STREAMED_BODY_ROUTES.map((r) => `/${API_PREFIX}/${r}`));
   const streamsItsBody = (req: Request) => req.method === 'POST' && streamed.has((req.url.split('?')[0] ?? '').replace(/\/+$/, ''));
+  const rawBodied = new Set(RAW_BODY_ROUTES.map((r) => `/${API_PREFIX}/${r}`));
+  const keepsRawBody = (req: Request) => rawBodied.has((req.url.split('?')[0] ?? '').replace(/\/+$/, ''));
   app.useBodyParser('json', {
     limit: config.bodyLimit,
     // body-parser's own default type, except on those routes
     type: (req: Request) => /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '') && !streamsItsBody(req),
     // Before JSON.parse: nesting deeper than MAX_JSON_DEPTH is a 400, never a parse and a recursion that overflows.
-    verify: (_req: Request, _res: Response, raw: Buffer) => assertJsonDepth(raw),
+    // Signature checks (the Stripe webhook) need the bytes as sent: those routes also keep them on req.rawBody.
+    verify: (req: Request, _res: Response, raw: Buffer) => {
+      assertJsonDepth(raw);
+      if (keepsRawBody(req)) (req as Request & { rawBody?: Buffer }).rawBody = raw;
+    },
   });
   // qs's own depth limit (32) keeps urlencoded nesting shallow; the global pipe checks what it built.
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: true, depth: 32 });

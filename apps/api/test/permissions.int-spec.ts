@@ -91,10 +91,22 @@ const POLICY: Record<string, Access> = {
   'GET /blog/:blogSlug/feed.xml': { public: true },
   'GET /blog/:blogSlug/feed.atom': { public: true },
   'GET /blog/:blogSlug/feed.json': { public: true },
+  // Prometheus scrapes it; METRICS_TOKEN (unset here) guards it when set
+  'GET /metrics': { public: true },
+  'GET /api/v1/metrics/kpis': {},
+  'GET /api/v1/metrics/timeseries': {},
+  'GET /api/v1/metrics/revenue': {},
+  'POST /api/v1/metrics/revenue': { min: 'admin' },
+  'POST /api/v1/metrics/revenue/import': { min: 'admin' },
+  // Stripe calls it; the Stripe-Signature is its credential
+  'POST /api/v1/integrations/stripe/webhook': { public: true },
+  'GET /api/v1/alerts': {},
+  'GET /api/v1/alerts/rules': {},
+  'PUT /api/v1/alerts/rules': { min: 'admin' },
 };
 
-/** Routes outside the /api/v1 prefix (configure-app.ts). */
-const UNPREFIXED = ['/health', '/v1/', '/blog/'];
+/** Routes outside the /api/v1 prefix (configure-app.ts): exact paths, or prefixes ending in "/". */
+const UNPREFIXED = ['/health', '/metrics', '/v1/', '/blog/'];
 
 const NO_SUCH_ID = '00000000-0000-4000-8000-000000000000';
 
@@ -117,7 +129,7 @@ function discoverRoutes(t: TestApp): string[] {
       if (path === undefined) continue;
       const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as number];
       const full = `/${[base, path].filter((p) => p && p !== '/').join('/')}`;
-      routes.push(`${method} ${UNPREFIXED.some((p) => full.startsWith(p)) ? full : `/api/v1${full}`}`);
+      routes.push(`${method} ${UNPREFIXED.some((p) => (p.endsWith('/') ? full.startsWith(p) : full === p)) ? full : `/api/v1${full}`}`);
     }
   }
   return routes.sort();

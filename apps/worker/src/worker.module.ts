@@ -4,6 +4,7 @@ import { AppConfig, Clock, ClockModule, ConfigModule, DatabaseModule, LoggingMod
 import { AnalysisWorkerModule } from '@margin/analysis';
 import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { IdentityWorkerModule } from '@margin/identity';
+import { MetricsWorkerModule } from '@margin/metrics';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { PublishingWorkerModule } from '@margin/publishing';
@@ -21,8 +22,9 @@ import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.servic
     ModelRouterCoreModule,
     AnalysisWorkerModule,
     PublishingWorkerModule,
+    MetricsWorkerModule,
   ],
-  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis, QUEUES.publishing] }, WorkerHeartbeatService],
+  providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis, QUEUES.publishing, QUEUES.metrics] }, WorkerHeartbeatService],
 })
 export class WorkerModule {
   static forRoot(config?: AppConfig, options: { clock?: Clock } = {}): DynamicModule {

@@ -32,7 +32,7 @@ describe('worker process', () => {
     const keys = await redis.keys(`${WORKER_HEARTBEAT_PREFIX}*`);
     expect(keys).toHaveLength(1);
     const beat = JSON.parse((await redis.get(keys[0] as string)) ?? '{}');
-    expect(beat).toMatchObject({ pid: process.pid, queues: ['maintenance', 'analysis', 'publishing'], concurrency: 1 });
+    expect(beat).toMatchObject({ pid: process.pid, queues: ['maintenance', 'analysis', 'publishing', 'metrics'], concurrency: 1 });
     expect(await redis.ttl(keys[0] as string)).toBeGreaterThan(0);
   });
 

@@ -16,6 +16,7 @@ import { ItemStepCheckpoints } from './pipeline/step-checkpoints';
 import { JobSettingsController } from './job-settings/job-settings.controller';
 import { JobSettingsRepository } from './job-settings/job-settings.repository';
 import { JobSettingsService } from './job-settings/job-settings.service';
+import { JobActivityService } from './jobs/job-activity.service';
 import { JobFeeder } from './jobs/job-feeder';
 import { JobItemEntity } from './jobs/job-item.entity';
 import { JobEntity } from './jobs/job.entity';
@@ -59,6 +60,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
   imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
   providers: [
     JobsRepository,
+    JobActivityService,
     JobFeeder,
     FairShares,
     JobSettingsRepository,
@@ -76,6 +78,7 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
   exports: [
     JobsRepository,
     AnalysisCacheRepository,
+    JobActivityService,
     JobFeeder,
     JobSettingsService,
     ProfilesService,

@@ -19,6 +19,7 @@ import { FairShares1764000000400 } from './migrations/1764000000400-fair-shares'
 import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 import { JobCacheScope1765000000200 } from './migrations/1765000000200-job-cache-scope';
 import { JobPublish1765100000100 } from './migrations/1765100000100-job-publish';
+import { ActivityIndexes1765200000100 } from './migrations/1765200000100-activity-indexes';
 
 export const ANALYSIS_MIGRATIONS = [
   Analysis1764000000000,
@@ -29,8 +30,11 @@ export const ANALYSIS_MIGRATIONS = [
   AnalyzeUsage1765000000100,
   JobCacheScope1765000000200,
   JobPublish1765100000100,
+  ActivityIndexes1765200000100,
 ];
 export { JobPublishCheck, ItemCompletedListener, PUBLISHABLE_PROFILE, type CompletedItem } from './jobs/job-hooks';
 export { JobEntity } from './jobs/job.entity';
 export { JobItemEntity } from './jobs/job-item.entity';
 export { QuotaService, QuotaExceededError } from './quotas/quota.service';
+export { ProgressPublisher } from './progress/progress.publisher';
+export { JobActivityService, type ActivityBucket } from './jobs/job-activity.service';

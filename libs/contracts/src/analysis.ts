@@ -1,4 +1,5 @@
 import type { DeliveryUpdatedEvent } from './publishing';
+import type { AlertEvent } from './metrics';
 import type { Complexity } from './providers';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
@@ -167,6 +168,8 @@ export interface ProgressEvents {
   'item.completed': ItemCompletedEvent;
   'job.completed': JobCompletedEvent;
   'budget.alert': { threshold: number; spentUsd: number; limitUsd: number };
+  /** An alert rule started firing or resolved (metrics). */
+  alert: AlertEvent;
   /** A delivery of a post to an endpoint changed status (publishing). */
   'delivery.updated': DeliveryUpdatedEvent;
   /** Sent just before the server disconnects a socket whose credentials no longer hold (key revoked, user deleted, token expired). */

@@ -4,6 +4,8 @@ export const QUEUES = {
   maintenance: 'maintenance',
   analysis: 'analysis',
   publishing: 'publishing',
+  /** Scheduled metrics work: the daily roll-up and the alert evaluation (repeatable jobs). */
+  metrics: 'metrics',
 } as const;
 
 /** Bull job names on the publishing queue. */
@@ -19,6 +21,16 @@ export const PUBLISHING_JOBS = {
 export interface DeliveryJobPayload {
   tenantId: string;
   deliveryId: string;
+}
+
+export const METRICS_JOBS = {
+  rollup: 'metrics.rollup',
+  evaluateAlerts: 'metrics.alerts',
+} as const;
+
+/** A roll-up of one UTC day (YYYY-MM-DD); without `day`, the repeatable run: yesterday and the day before. */
+export interface RollupPayload {
+  day?: string;
 }
 
 /** One Bull job per item; Bull's jobId is the item id, so an item is never queued twice. */

@@ -33,3 +33,4 @@ export * from './mail/mailer';
 export * from './lifecycle/memory-compactor';
 export * from './net/http-transport';
 export * from './errors/openai-error-shape';
+export * from './events/listeners';

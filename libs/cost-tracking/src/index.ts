@@ -1,5 +1,5 @@
 export * from './cost-tracking.module';
-export { LedgerService, type LedgerEntry, type SavingEntry } from './ledger/ledger.service';
+export { LedgerService, type LedgerBucket, type LedgerEntry, type SavingEntry } from './ledger/ledger.service';
 export { BudgetService, BudgetExceededError, type CallBudgetContext } from './budgets/budget.service';
 export { BUDGET_RESERVATION_OPTIONS, type BudgetReservationOptions, type Reservation } from './budgets/budget-reservations';
 import { CostLedger1763900000000 } from './migrations/1763900000000-cost-ledger';

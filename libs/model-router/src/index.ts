@@ -3,7 +3,7 @@ export * from './catalog/cost';
 export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalog.service';
 export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
 export { RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
-export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
+export { LlmExecutor, type ExecuteInput, type ExecuteOutcome, type LimiterOutcome } from './routing/llm-executor';
 export {
   ContextLengthExceededError,
   LlmCallFailedError,

@@ -26,6 +26,7 @@ export { PublishingSettings, DEFAULT_PUBLISHING_SETTINGS } from './deliveries/pu
 export { DeliveryRunner } from './deliveries/delivery-runner';
 export { DeliverySweeper } from './deliveries/delivery-sweeper';
 export { JobPublisher } from './jobs/job-publisher';
+export { PublishingFigures, type PublishingFiguresView } from './figures/publishing-figures';
 
 /** Publishing's schema history; apps compose every module's list into one data source. */
 export const PUBLISHING_MIGRATIONS = [Publishing1765100000000];

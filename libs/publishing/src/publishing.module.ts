@@ -19,6 +19,7 @@ import { EndpointEntity } from './endpoints/endpoint.entity';
 import { EndpointsController } from './endpoints/endpoints.controller';
 import { EndpointsRepository } from './endpoints/endpoints.repository';
 import { EndpointsService } from './endpoints/endpoints.service';
+import { PublishingFigures } from './figures/publishing-figures';
 import { JobPublisher } from './jobs/job-publisher';
 import { PostEntity } from './posts/post.entity';
 import { PostsController } from './posts/posts.controller';
@@ -42,6 +43,7 @@ const PUBLISHING_QUEUE = BullModule.registerQueue({ name: QUEUES.publishing });
     DeliveryQueue,
     DeliveryEvents,
     PUBLISH_TARGETS_PROVIDER,
+    PublishingFigures,
     { provide: PublishingSettings, useValue: DEFAULT_PUBLISHING_SETTINGS },
   ],
   exports: [
@@ -55,6 +57,7 @@ const PUBLISHING_QUEUE = BullModule.registerQueue({ name: QUEUES.publishing });
     DeliveryEvents,
     PUBLISH_TARGETS_PROVIDER.provide,
     PublishingSettings,
+    PublishingFigures,
     PUBLISHING_QUEUE,
   ],
 })

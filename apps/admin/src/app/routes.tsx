@@ -11,6 +11,8 @@ import { NewJobPage } from '../modules/jobs/components/NewJobPage';
 import { EndpointsPage } from '../modules/publishing/components/EndpointsPage';
 import { PostEditorPage } from '../modules/publishing/components/PostEditorPage';
 import { PostsPage } from '../modules/publishing/components/PostsPage';
+import { AlertsPage } from '../modules/metrics/components/AlertsPage';
+import { KpiPage } from '../modules/metrics/components/KpiPage';
 import { RouterPage } from '../modules/router/components/RouterPage';
 import { SettingsPage } from '../modules/settings/components/SettingsPage';
 import { AppShell } from '../modules/shell/components/AppShell';
@@ -37,6 +39,8 @@ export const routes: RouteObject[] = [
       { path: 'posts/:id', element: <PostEditorPage /> },
       { path: 'endpoints', element: <EndpointsPage /> },
       { path: 'costs', element: <CostsPage /> },
+      { path: 'kpis', element: <KpiPage /> },
+      { path: 'alerts', element: <AlertsPage /> },
       { path: 'router', element: <RouterPage /> },
       { path: 'api-keys', element: <ApiKeysPage /> },
       { path: 'settings', element: <SettingsPage /> },

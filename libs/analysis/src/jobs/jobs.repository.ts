@@ -236,6 +236,16 @@ counted AS (
 )
 SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM done) AS changed, (SELECT row_to_json(counted) FROM counted) AS job`;
 
+/** One bucket of a tenant's job activity (see JobsRepository.activity); `bucket` is its UTC start, ISO. */
+export interface ActivityBucket {
+  bucket: string;
+  jobsCreated: number;
+  jobsCompleted: number;
+  itemsCompleted: number;
+  itemsFailed: number;
+  itemsCached: number;
+}
+
 @Injectable()
 export class JobsRepository implements OnApplicationShutdown {
   constructor(
@@ -376,6 +386,34 @@ export class JobsRepository implements OnApplicationShutdown {
       [tenantId, from, to],
     )) as Array<{ jobs: number; items: number; completed: number; failed: number; cached: number }>;
     return row ?? { jobs: 0, items: 0, completed: 0, failed: 0, cached: 0 };
+  }
+
+  /**
+   * Per bucket (UTC day or hour) of [from, to): jobs created and finished, items finished as completed / failed /
+   * completed from the cache. Items count when they finished; jobs when they were created or finished.
+   */
+  async activity(tenantId: string, from: Date, to: Date, unit: 'day' | 'hour'): Promise<ActivityBucket[]> {
+    return (await this.db.query(
+      `WITH created AS (
+         SELECT date_trunc($4, created_at AT TIME ZONE 'UTC') AS b, count(*)::int AS n FROM jobs
+          WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1),
+       finished AS (
+         SELECT date_trunc($4, finished_at AT TIME ZONE 'UTC') AS b, count(*)::int AS n FROM jobs
+          WHERE tenant_id = $1 AND finished_at >= $2 AND finished_at < $3 AND status IN ('completed', 'completed_with_errors') GROUP BY 1),
+       items AS (
+         SELECT date_trunc($4, finished_at AT TIME ZONE 'UTC') AS b,
+                count(*) FILTER (WHERE status = 'completed')::int AS completed,
+                count(*) FILTER (WHERE status = 'failed')::int AS failed,
+                count(*) FILTER (WHERE status = 'completed' AND cached)::int AS cached
+           FROM job_items WHERE tenant_id = $1 AND finished_at >= $2 AND finished_at < $3 GROUP BY 1)
+       SELECT to_char(k.b, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "bucket",
+              coalesce(c.n, 0) AS "jobsCreated", coalesce(f.n, 0) AS "jobsCompleted",
+              coalesce(i.completed, 0) AS "itemsCompleted", coalesce(i.failed, 0) AS "itemsFailed", coalesce(i.cached, 0) AS "itemsCached"
+         FROM (SELECT b FROM created UNION SELECT b FROM finished UNION SELECT b FROM items) k
+         LEFT JOIN created c ON c.b = k.b LEFT JOIN finished f ON f.b = k.b LEFT JOIN items i ON i.b = k.b
+        ORDER BY k.b`,
+      [tenantId, from, to, unit],
+    )) as ActivityBucket[];
   }
 
   findJob(tenantId: string, id: string): Promise<JobEntity | null> {

@@ -7,7 +7,14 @@ import type Redis from 'ioredis';
 import type { DefaultEventsMap, Namespace, Socket } from 'socket.io';
 import { JobCountersReader } from './job-counters.reader';
 import { credentialsFromHandshake, type HandshakeCredentials, ProgressAuthenticator } from './progress-authenticator';
-import { parseBudgetAlert, parseDeliveryUpdated, type ProgressEmitEvents, type ProgressSocketData, type SubscribeAck } from './progress.types';
+import {
+  parseBudgetAlert,
+  parseDeliveryUpdated,
+  parseMetricsAlert,
+  type ProgressEmitEvents,
+  type ProgressSocketData,
+  type SubscribeAck,
+} from './progress.types';
 
 type ProgressNamespace = Namespace<DefaultEventsMap, ProgressEmitEvents, DefaultEventsMap, ProgressSocketData>;
 type ProgressSocket = Socket<DefaultEventsMap, ProgressEmitEvents, DefaultEventsMap, ProgressSocketData>;
@@ -205,6 +212,12 @@ export class ProgressGateway implements OnGatewayInit<ProgressNamespace>, OnModu
     if (delivery) {
       const { tenantId, ...event } = delivery;
       this.server.local.to(tenantRoom(tenantId)).emit('delivery.updated', event);
+      return;
+    }
+    const metricsAlert = parseMetricsAlert(message);
+    if (metricsAlert) {
+      const { tenantId, ...event } = metricsAlert;
+      this.server.local.to(tenantRoom(tenantId)).emit('alert', event);
       return;
     }
     const alert = parseBudgetAlert(message);

@@ -371,6 +371,25 @@ describe('Progress feed (socket.io over Redis, two API instances)', () => {
     expect(strangers).toEqual([]);
   });
 
+  it('relays a metrics alert (event alert) to the tenant’s subscribers exactly once with two instances', async () => {
+    const onFirst = await connect(ports[0], { auth: { token: 'jwt-a' } });
+    const onSecond = await connect(ports[1], { auth: { apiKey: 'mk_key-a' } });
+    const stranger = await connect(ports[0], { auth: { token: 'jwt-b' } });
+    for (const s of [onFirst, onSecond, stranger]) expect(await ack(s, 'subscribe', {})).toEqual({ ok: true });
+    const [first, second, strangers] = [onFirst, onSecond, stranger].map((s) => record(s, 'alert'));
+    await redis.publish(EVENTS_CHANNEL, JSON.stringify({ type: 'alert', tenantId: TENANT_A, rule: 'r', state: 'nope', value: 1 }));
+    await redis.publish(
+      EVENTS_CHANNEL,
+      JSON.stringify({ type: 'alert', tenantId: TENANT_A, rule: 'backlog', state: 'firing', value: 12, subject: 'analysis' }),
+    );
+    await until('the alert on both instances', () => first.length > 0 && second.length > 0);
+    await sleep(300);
+    const alert = { rule: 'backlog', state: 'firing', value: 12, subject: 'analysis', at: expect.any(Number) };
+    expect(first).toEqual([alert]);
+    expect(second).toEqual([alert]);
+    expect(strangers).toEqual([]);
+  });
+
   it('closes every Redis connection it opened when the apps and workers shut down', async () => {
     const ours = async () => {
       const list = (await redis.client('LIST')) as string;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type ItemCompletedEvent, type JobCounters, jobRoom, PROGRESS_NAMESPACE, tenantRoom } from '@margin/contracts';
-import { REDIS, RedisScript, type ScriptCall } from '@margin/core';
+import { Listeners, REDIS, RedisScript, type ScriptCall } from '@margin/core';
 import { type BroadcastOperator, Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
 import { type ProgressEmitEvents, TERMINAL_JOB_STATUSES } from './progress.types';
@@ -44,6 +44,8 @@ export class ProgressPublisher implements OnApplicationShutdown {
   /** Per job, the emission in flight: emissions of one job leave this process in order. */
   private readonly inFlight = new Map<string, Promise<void>>();
   private closed = false;
+  /** Every finished item, published or not (the feed is best effort; the metrics count them in memory). */
+  readonly itemsCompleted = new Listeners<ItemCompletedEvent & { tenantId: string }>();
 
   constructor(@Inject(REDIS) shared: Redis) {
     this.redis = shared.duplicate();
@@ -62,6 +64,7 @@ export class ProgressPublisher implements OnApplicationShutdown {
 
   /** To the job's room and the tenant's room; a socket in both gets it once. */
   async itemCompleted(tenantId: string, event: ItemCompletedEvent): Promise<void> {
+    this.itemsCompleted.emit({ ...event, tenantId });
     await this.safely(`item.completed for job ${event.jobId}`, () => this.emit(tenantId, event.jobId, (to) => to.emit('item.completed', event)));
   }
 

@@ -1,4 +1,4 @@
-import { parseBudgetAlert, parseDeliveryUpdated } from './progress.types';
+import { parseBudgetAlert, parseDeliveryUpdated, parseMetricsAlert } from './progress.types';
 
 describe('parseBudgetAlert', () => {
   it('reads what cost-tracking publishes on EVENTS_CHANNEL', () => {
@@ -30,5 +30,26 @@ describe('parseDeliveryUpdated', () => {
     expect(parseDeliveryUpdated(JSON.stringify({ ...event, status: 'exploded' }))).toBeNull();
     expect(parseDeliveryUpdated(JSON.stringify({ ...event, tenantId: '' }))).toBeNull();
     expect(parseDeliveryUpdated('{not json')).toBeNull();
+  });
+});
+
+describe('parseMetricsAlert', () => {
+  it('reads a metrics alert and refuses anything malformed', () => {
+    expect(parseMetricsAlert(JSON.stringify({ type: 'alert', tenantId: 't1', rule: 'backlog', state: 'firing', value: 3, subject: 'analysis' }))).toEqual({
+      tenantId: 't1',
+      rule: 'backlog',
+      state: 'firing',
+      value: 3,
+      subject: 'analysis',
+    });
+    expect(parseMetricsAlert(JSON.stringify({ type: 'alert', tenantId: 't1', rule: 'r', state: 'resolved', value: 0, subject: '' }))).toEqual({
+      tenantId: 't1',
+      rule: 'r',
+      state: 'resolved',
+      value: 0,
+    });
+    expect(parseMetricsAlert(JSON.stringify({ type: 'alert', tenantId: 't1', rule: 'r', state: 'maybe', value: 1 }))).toBeNull();
+    expect(parseMetricsAlert(JSON.stringify({ type: 'budget.alert', tenantId: 't1' }))).toBeNull();
+    expect(parseMetricsAlert('not json')).toBeNull();
   });
 });

@@ -1,4 +1,4 @@
-import { DELIVERY_STATUSES, type BudgetAlertEvent, type DeliveryUpdatedEvent, type JobCounters, type ProgressEvents } from '@margin/contracts';
+import { DELIVERY_STATUSES, type AlertEvent, type BudgetAlertEvent, type DeliveryUpdatedEvent, type JobCounters, type ProgressEvents } from '@margin/contracts';
 import type { Principal } from '@margin/identity';
 import type { HandshakeCredentials } from './progress-authenticator';
 
@@ -19,8 +19,8 @@ export const TERMINAL_JOB_STATUSES: ReadonlySet<JobCounters['status']> = new Set
 
 const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** A budget alert from EVENTS_CHANNEL (cost-tracking publishes `{type: 'budget.alert', ...BudgetAlertEvent}`), or null. */
-export function parseBudgetAlert(message: string): BudgetAlertEvent | null {
+/** The fields of an EVENTS_CHANNEL message of `type` with a tenant, or null (another type, malformed). */
+function eventOf(message: string, type: string): (Record<string, unknown> & { tenantId: string }) | null {
   let data: unknown;
   try {
     data = JSON.parse(message);
@@ -28,24 +28,35 @@ export function parseBudgetAlert(message: string): BudgetAlertEvent | null {
     return null;
   }
   if (typeof data !== 'object' || data === null) return null;
-  const { type, tenantId, threshold, spentUsd, limitUsd } = data as Record<string, unknown>;
-  if (type !== 'budget.alert' || typeof tenantId !== 'string' || tenantId === '') return null;
+  const fields = data as Record<string, unknown>;
+  if (fields['type'] !== type || typeof fields['tenantId'] !== 'string' || fields['tenantId'] === '') return null;
+  return fields as Record<string, unknown> & { tenantId: string };
+}
+
+/** A budget alert from EVENTS_CHANNEL (cost-tracking publishes `{type: 'budget.alert', ...BudgetAlertEvent}`), or null. */
+export function parseBudgetAlert(message: string): BudgetAlertEvent | null {
+  const e = eventOf(message, 'budget.alert');
+  if (!e) return null;
+  const { tenantId, threshold, spentUsd, limitUsd } = e;
   if (!isFiniteNumber(threshold) || !isFiniteNumber(spentUsd) || !isFiniteNumber(limitUsd)) return null;
   return { tenantId, threshold, spentUsd, limitUsd };
 }
 
 /** A delivery's new status from EVENTS_CHANNEL (publishing publishes `{type: 'delivery.updated', tenantId, ...DeliveryUpdatedEvent}`), or null. */
 export function parseDeliveryUpdated(message: string): (DeliveryUpdatedEvent & { tenantId: string }) | null {
-  let data: unknown;
-  try {
-    data = JSON.parse(message);
-  } catch {
-    return null;
-  }
-  if (typeof data !== 'object' || data === null) return null;
-  const { type, tenantId, postId, deliveryId, endpointId, status } = data as Record<string, unknown>;
-  if (type !== 'delivery.updated' || typeof tenantId !== 'string' || tenantId === '') return null;
+  const e = eventOf(message, 'delivery.updated');
+  if (!e) return null;
+  const { tenantId, postId, deliveryId, endpointId, status } = e;
   if (typeof postId !== 'string' || typeof deliveryId !== 'string' || typeof endpointId !== 'string') return null;
   if (!(DELIVERY_STATUSES as readonly unknown[]).includes(status)) return null;
   return { tenantId, postId, deliveryId, endpointId, status: status as DeliveryUpdatedEvent['status'] };
+}
+
+/** A metrics alert from EVENTS_CHANNEL (metrics publishes `{type: 'alert', tenantId, rule, state, value, subject?}`), or null. */
+export function parseMetricsAlert(message: string): (AlertEvent & { tenantId: string }) | null {
+  const e = eventOf(message, 'alert');
+  if (!e) return null;
+  const { tenantId, rule, state, value, subject } = e;
+  if (typeof rule !== 'string' || (state !== 'firing' && state !== 'resolved') || !isFiniteNumber(value)) return null;
+  return { tenantId, rule, state, value, ...(typeof subject === 'string' && subject ? { subject } : {}) };
 }

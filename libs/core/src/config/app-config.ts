@@ -18,6 +18,7 @@ import {
   ValidationError,
   ValidationOptions,
 } from 'class-validator';
+import { hostname } from 'node:os';
 import * as path from 'node:path';
 import type { OutboundPolicySettings } from '../net/outbound-policy';
 
@@ -306,6 +307,50 @@ export class EnvironmentVariables {
   @Transform(toBool)
   @IsBoolean()
   SIGNUP_CONFIRM_EMAIL?: boolean;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  METRICS_PORT?: number;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  METRICS_HOST?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(/^[A-Za-z0-9_.:-]{1,64}$/, { message: 'METRICS_INSTANCE must be 1-64 letters, digits, or _.:-' })
+  METRICS_INSTANCE?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @Matches(/^whsec_\S+$/, { message: 'STRIPE_WEBHOOK_SECRET must be the endpoint signing secret (whsec_...)' })
+  STRIPE_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsUrl(URL_OPTIONS)
+  ALERT_WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @IsString()
+  @MinLength(16, { message: 'ALERT_WEBHOOK_SECRET must be at least 16 characters' })
+  ALERT_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @IsIn(['margin', 'slack'])
+  ALERT_WEBHOOK_FORMAT?: 'margin' | 'slack';
 }
 
 export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
@@ -358,6 +403,27 @@ export class AppConfig {
    * sign-up form cannot tell who has an account. Default: on when SMTP_URL is set.
    */
   readonly signupConfirmEmail!: boolean;
+  /** Observability: /metrics bearer token (absent: public), the worker's metrics listener, this process's instance label. */
+  readonly metrics!: MetricsSettings;
+  /** Stripe's endpoint signing secret; absent: the Stripe webhook answers 503 (not configured). Never logged. */
+  readonly stripeWebhookSecret?: string;
+  /** Where alert notifications are POSTed (signed with the secret), and in which body shape. */
+  readonly alertWebhook?: AlertWebhookSettings;
+}
+
+export interface MetricsSettings {
+  token?: string;
+  /** The worker serves /metrics on this port (undefined: it does not; 0: a free port). */
+  port?: number;
+  host: string;
+  /** The `instance` label every sample of this process carries. */
+  instance: string;
+}
+
+export interface AlertWebhookSettings {
+  url: string;
+  secret?: string;
+  format: 'margin' | 'slack';
 }
 
 export interface DatabasePoolSettings {
@@ -462,6 +528,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     mailFrom: vars.MAIL_FROM ?? 'Margin <no-reply@margin.local>',
     publicUrl: (vars.PUBLIC_URL ?? `http://${vars.HOST ?? '127.0.0.1'}:${vars.PORT ?? 3000}`).replace(/\/+$/, ''),
     signupConfirmEmail: vars.SIGNUP_CONFIRM_EMAIL ?? vars.SMTP_URL !== undefined,
+    metrics: Object.freeze({
+      token: vars.METRICS_TOKEN,
+      port: vars.METRICS_PORT,
+      host: vars.METRICS_HOST ?? '127.0.0.1',
+      instance: vars.METRICS_INSTANCE ?? `${hostname()}:${process.pid}`,
+    }),
+    stripeWebhookSecret: vars.STRIPE_WEBHOOK_SECRET,
+    alertWebhook: vars.ALERT_WEBHOOK_URL
+      ? Object.freeze({ url: vars.ALERT_WEBHOOK_URL, secret: vars.ALERT_WEBHOOK_SECRET, format: vars.ALERT_WEBHOOK_FORMAT ?? 'margin' })
+      : undefined,
   };
   if (config.signupConfirmEmail && !config.smtpUrl)
     throw new ConfigValidationError(['SIGNUP_CONFIRM_EMAIL=true needs SMTP_URL (the confirmation links are mailed)']);

@@ -34,4 +34,20 @@ export class BudgetRepository {
       .execute();
     return (result.raw as unknown[]).length > 0;
   }
+
+  /**
+   * The `limit` tenants with a monthly limit whose spend in [from, to) is the largest share of it (a bounded set
+   * for the metrics' per-tenant gauge). Exact decimal strings.
+   */
+  async topUtilization(from: Date, to: Date, limit: number): Promise<Array<{ tenantId: string; limitUsd: string; spentUsd: string }>> {
+    const rows = (await this.budgets.manager.query(
+      `SELECT u."tenantId", u."limitUsd"::text AS "limitUsd", u."spentUsd"::text AS "spentUsd" FROM (
+         SELECT b.tenant_id AS "tenantId", b.monthly_limit_usd AS "limitUsd",
+                coalesce((SELECT sum(c.cost_usd) FROM llm_calls c WHERE c.tenant_id = b.tenant_id AND c.created_at >= $1 AND c.created_at < $2), 0) AS "spentUsd"
+           FROM budgets b WHERE b.monthly_limit_usd > 0) u
+        ORDER BY u."spentUsd" / u."limitUsd" DESC, u."tenantId" LIMIT $3`,
+      [from, to, limit],
+    )) as Array<{ tenantId: string; limitUsd: string; spentUsd: string }>;
+    return rows;
+  }
 }

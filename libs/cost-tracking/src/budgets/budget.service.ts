@@ -117,6 +117,14 @@ export class BudgetService implements OnModuleInit {
     if (tenantSpent !== undefined && actualPico > 0n) await this.checkAlerts(ctx.tenantId, tenantSpent, tenantSpent - actualPico);
   }
 
+  /** This month's spend ÷ limit of the `limit` most used budgets (for the metrics: a bounded label set). */
+  async topUtilization(limit: number): Promise<Array<{ tenantId: string; utilization: number }>> {
+    const { start, end } = monthPeriodUtc(this.clock.now());
+    const rows = await this.repo.topUtilization(start, end, limit);
+    // a ratio for a gauge: float precision is what Prometheus keeps anyway
+    return rows.map((r) => ({ tenantId: r.tenantId, utilization: Number((usdToPico(r.spentUsd) * 1_000_000n) / usdToPico(r.limitUsd)) / 1_000_000 }));
+  }
+
   async release(reservation: Reservation): Promise<void> {
     await this.reservations.release(reservation);
   }

@@ -23,6 +23,18 @@ export interface SummaryGroup {
   costUsd: string;
 }
 
+export interface LedgerBucketRow {
+  bucket: string;
+  calls: number;
+  inputTokens: string;
+  outputTokens: string;
+  costUsd: string;
+  routingSavedUsd: string;
+  cacheSavedUsd: string;
+  qualitySum: string;
+  qualityCount: number;
+}
+
 const INSERT_MANY = `
 INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
   input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
@@ -171,6 +183,31 @@ export class LedgerRepository {
       [tenantId, from, to],
     )) as Array<{ total: string }>;
     return row?.total ?? '0';
+  }
+
+  /**
+   * Per UTC bucket (day or hour) of [from, to): the same figures as `totals` (plus cache savings and the quality
+   * scores), so that buckets sum exactly to the summary of the same range. Exact decimal strings.
+   */
+  async buckets(tenantId: string, from: Date, to: Date, unit: 'day' | 'hour'): Promise<LedgerBucketRow[]> {
+    return (await this.calls.manager.query(
+      `WITH calls AS (
+         SELECT date_trunc($4, c.created_at AT TIME ZONE 'UTC') AS b, count(*)::int AS calls,
+                coalesce(sum(c.input_tokens), 0)::bigint::text AS input, coalesce(sum(c.output_tokens), 0)::bigint::text AS output,
+                coalesce(sum(c.cost_usd), 0)::text AS cost,
+                coalesce(sum(greatest(c.premium_cost_usd - c.cost_usd, 0)) FILTER (WHERE c.outcome = 'success'), 0)::text AS saved,
+                coalesce(sum(c.quality), 0)::text AS quality_sum, count(c.quality)::int AS quality_count
+           FROM llm_calls c WHERE c.tenant_id = $1 AND c.created_at >= $2 AND c.created_at < $3 GROUP BY 1),
+       savings AS (
+         SELECT date_trunc($4, s.created_at AT TIME ZONE 'UTC') AS b, coalesce(sum(s.amount_usd), 0)::text AS cache
+           FROM cost_savings s WHERE s.tenant_id = $1 AND s.created_at >= $2 AND s.created_at < $3 GROUP BY 1)
+       SELECT to_char(coalesce(c.b, s.b), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "bucket", coalesce(c.calls, 0) AS "calls",
+              coalesce(c.input, '0') AS "inputTokens", coalesce(c.output, '0') AS "outputTokens", coalesce(c.cost, '0') AS "costUsd",
+              coalesce(c.saved, '0') AS "routingSavedUsd", coalesce(s.cache, '0') AS "cacheSavedUsd",
+              coalesce(c.quality_sum, '0') AS "qualitySum", coalesce(c.quality_count, 0) AS "qualityCount"
+         FROM calls c FULL JOIN savings s ON s.b = c.b ORDER BY 1`,
+      [tenantId, from, to, unit],
+    )) as LedgerBucketRow[];
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { COST_GROUP_BY, type CostGroupBy, type CostSummary, type LlmCallView, type Page } from '@margin/contracts';
-import { Clock, decodeCursor, encodeCursor, GroupCommit, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
+import { Clock, decodeCursor, encodeCursor, GroupCommit, Listeners, monthPeriodUtc, picoToDecimal, picoToUsd, usdToPico, type PicoUsd } from '@margin/core';
 import { LedgerRepository } from './ledger.repository';
 import type { LlmCallEntity } from './llm-call.entity';
 
@@ -39,6 +39,20 @@ export interface SavingEntry {
   at: Date;
 }
 
+/** One UTC day or hour of a tenant's ledger (see LedgerService.buckets). */
+export interface LedgerBucket {
+  /** The bucket's UTC start, ISO. */
+  bucket: string;
+  calls: number;
+  inputTokens: number;
+  outputTokens: number;
+  costPico: PicoUsd;
+  /** What routing (premium counterfactual) and the cache saved, as in the costs summary's savedUsd. */
+  savedPico: PicoUsd;
+  qualitySum: number;
+  qualityCount: number;
+}
+
 function toView(c: LlmCallEntity): LlmCallView {
   return {
     id: c.id,
@@ -70,6 +84,8 @@ export class LedgerService implements OnApplicationShutdown {
   private readonly logger = new Logger(LedgerService.name);
   /** Every call books a row: concurrent calls share one multi-row INSERT (see GroupCommit). */
   private readonly writes: GroupCommit<Omit<LlmCallEntity, 'id'>, boolean>;
+  /** Each attempt once it is committed (never a replayed one): the metrics count calls, tokens and cost here, in memory. */
+  readonly booked = new Listeners<LedgerEntry>();
 
   constructor(
     private readonly repo: LedgerRepository,
@@ -114,6 +130,7 @@ export class LedgerService implements OnApplicationShutdown {
       createdAt: entry.at,
     });
     if (!booked) this.logger.warn({ attemptId: entry.attemptId }, 'Attempt already in the ledger: not booked twice');
+    else this.booked.emit(entry);
     return booked;
   }
 
@@ -181,6 +198,21 @@ export class LedgerService implements OnApplicationShutdown {
         costUsd: picoToUsd(usdToPico(g.costUsd)),
       })),
     };
+  }
+
+  /** Spend, savings, tokens and quality scores per UTC day or hour of [from, to), exact (pico); only buckets with activity. */
+  async buckets(tenantId: string, from: Date, to: Date, unit: 'day' | 'hour'): Promise<LedgerBucket[]> {
+    const rows = await this.repo.buckets(tenantId, from, to, unit);
+    return rows.map((r) => ({
+      bucket: r.bucket,
+      calls: r.calls,
+      inputTokens: Number(r.inputTokens),
+      outputTokens: Number(r.outputTokens),
+      costPico: usdToPico(r.costUsd),
+      savedPico: usdToPico(r.routingSavedUsd) + usdToPico(r.cacheSavedUsd),
+      qualitySum: Number(r.qualitySum),
+      qualityCount: r.qualityCount,
+    }));
   }
 
   async calls(tenantId: string, query: { jobId?: string; limit?: number; cursor?: string }): Promise<Page<LlmCallView>> {

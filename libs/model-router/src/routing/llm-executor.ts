@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { COMPLEXITIES, type ChatMessage, type Complexity, type JsonSchema, type ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
-import { Clock, sleep, type PicoUsd } from '@margin/core';
+import { Clock, Listeners, sleep, type PicoUsd } from '@margin/core';
 import { InvalidOutputError, ProviderError, ProviderRateLimitedError, type ChatRequest, type ChatResult, type ChatStreamEvent } from '@margin/providers';
 import { CatalogService } from '../catalog/catalog.service';
 import { CircuitBreakerService } from '../limits/circuit-breaker';
@@ -145,9 +145,20 @@ function repairMessages(messages: ChatMessage[], error: InvalidOutputError): Cha
  * breaker) → fall back to the next candidate when another model can help, and (with `stepDown`) to the next
  * lower tier's candidates when none of a tier's could even be tried.
  */
+export interface LimiterOutcome {
+  providerId: string;
+  modelId: string;
+  waitedMs: number;
+  acquired: boolean;
+  /** Which limit refused (rpm, tpm, concurrency, blocked) when not acquired. */
+  reason?: string;
+}
+
 @Injectable()
 export class LlmExecutor {
   private readonly logger = new Logger(LlmExecutor.name);
+  /** Each pass through the global rate limiter (how long it waited, whether it got through), for the metrics. */
+  readonly limiterOutcomes = new Listeners<LimiterOutcome>();
 
   constructor(
     private readonly router: RouterService,
@@ -468,6 +479,7 @@ export class LlmExecutor {
     inputTokens: number,
   ): Promise<Prepared | { skip: 'rate-limit' | 'budget'; detail: string; budget?: BudgetExceededError; retryAfterMs?: number }> {
     const { model } = candidate;
+    const waitStarted = performance.now();
     const acquired = await this.limiter.acquire(
       model.id,
       { rpm: model.rpm, tpm: model.tpm, maxConcurrency: model.maxConcurrency },
@@ -477,6 +489,13 @@ export class LlmExecutor {
         signal: input.signal,
       },
     );
+    this.limiterOutcomes.emit({
+      providerId: model.providerId,
+      modelId: model.id,
+      waitedMs: performance.now() - waitStarted,
+      acquired: acquired.ok,
+      reason: acquired.ok ? undefined : acquired.reason,
+    });
     if (!acquired.ok)
       return { skip: 'rate-limit', detail: `${acquired.reason} limit, free in ${acquired.retryAfterMs} ms`, retryAfterMs: acquired.retryAfterMs };
     let reservation: Reservation;

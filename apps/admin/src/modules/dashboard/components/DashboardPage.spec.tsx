@@ -157,4 +157,32 @@ describe('DashboardPage', () => {
     expect(await within(running).findByText('No job is running right now.')).toBeInTheDocument();
     expect(within(running).getByRole('link', { name: 'See all jobs' })).toHaveAttribute('href', '/jobs');
   });
+
+  it('shows the firing alerts, refreshes them on an alert event, and announces a budget alert from the feed', async () => {
+    const fetchMock = installDashboardBackend();
+    const firing = {
+      id: 'a1',
+      rule: 'queue-backlog',
+      kind: 'queue_depth',
+      state: 'firing',
+      value: 1500,
+      threshold: 1000,
+      subject: 'analysis',
+      startedAt: '2025-03-03T10:00:00.000Z',
+      resolvedAt: null,
+    };
+    fetchMock.on('GET /api/v1/alerts?limit=100', () => ({ status: 200, body: [firing] }));
+    renderApp('/');
+    const card = await screen.findByRole('region', { name: 'Alerts' });
+    expect(await within(card).findByText('queue-backlog')).toBeInTheDocument();
+    await waitFor(() => expect(fakeProgressServer.sockets.length).toBeGreaterThan(0));
+
+    fetchMock.on('GET /api/v1/alerts?limit=100', () => ({ status: 200, body: [{ ...firing, state: 'resolved', resolvedAt: '2025-03-03T11:00:00.000Z' }] }));
+    await serverEmits(act, 'alert', { rule: 'queue-backlog', state: 'resolved', value: 3, subject: 'analysis' });
+    expect(await within(card).findByText('No alert is firing.')).toBeInTheDocument();
+
+    await serverEmits(act, 'budget.alert', { threshold: 0.8, spentUsd: 40, limitUsd: 50 });
+    expect(await within(card).findByRole('alert')).toHaveTextContent('Budget alert: 80% of the monthly budget reached ($40.00 of $50.00).');
+    await waitFor(() => expect(fetchMock.requests.filter((r) => r.path === '/api/v1/budget').length).toBeGreaterThan(1));
+  });
 });

@@ -13,6 +13,7 @@ import { CostTotals } from '../../costs/components/CostTotals';
 import { useCostSummary } from '../../costs/hooks/useCosts';
 import { EmulatorNotice } from '../../health/components/EmulatorNotice';
 import { RunningJobs } from '../../jobs/components/RunningJobs';
+import { FiringAlerts } from '../../metrics/components/FiringAlerts';
 import { spendByDay } from '../types/spendByDay';
 import { AccountOverview } from './AccountOverview';
 import { SpendBreakdown } from './SpendBreakdown';
@@ -31,6 +32,8 @@ export function DashboardPage() {
       <EmulatorNotice />
 
       <RunningJobs />
+
+      <FiringAlerts />
 
       {me.isPending ? (
         <LoadingState label="Loading your account…" />

@@ -7,6 +7,8 @@ const NAV_ITEMS = [
   { to: '/costs', label: 'Costs', end: false },
   { to: '/posts', label: 'Posts', end: false },
   { to: '/endpoints', label: 'Endpoints', end: false },
+  { to: '/kpis', label: 'KPIs', end: false },
+  { to: '/alerts', label: 'Alerts', end: false },
   { to: '/router', label: 'Router', end: false },
   { to: '/api-keys', label: 'API keys', end: false },
   { to: '/settings', label: 'Settings', end: false },
