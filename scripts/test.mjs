@@ -60,22 +60,27 @@ function lintTier() {
   const report = path.join(OUT, 'eslint.json');
   // The module-boundary rule reads Nx's project graph; on a clean clone it must be computed first.
   run('npx', ['nx', 'show', 'projects'], {});
-  run('npx', [
-    'eslint',
-    'apps',
-    'libs',
-    'scripts',
-    'e2e',
-    'jest.config.ts',
-    'jest.int.config.ts',
-    'jest.e2e.config.ts',
-    'jest.shared.ts',
-    '--max-warnings=0',
-    '--format',
-    'json',
-    '--output-file',
-    report,
-  ]);
+  run(
+    'npx',
+    [
+      'eslint',
+      'apps',
+      'libs',
+      'scripts',
+      'e2e',
+      'jest.config.ts',
+      'jest.int.config.ts',
+      'jest.e2e.config.ts',
+      'jest.shared.ts',
+      '--max-warnings=0',
+      '--format',
+      'json',
+      '--output-file',
+      report,
+      // typed linting of every project at once needs more than Node's default heap
+    ],
+    { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim() },
+  );
   let passed = 0;
   let failed = 0;
   if (existsSync(report)) {
