@@ -86,6 +86,7 @@ const POLICY: Record<string, Access> = {
   'POST /api/v1/posts/:id/publish': { min: 'member' },
   'GET /api/v1/posts/:id/deliveries': {},
   'POST /api/v1/deliveries/:id/retry': { min: 'member' },
+  'POST /api/v1/deliveries/:id/unschedule': { min: 'member' },
   'GET /blog/:blogSlug': { public: true },
   'GET /blog/:blogSlug/:postSlug': { public: true },
   'GET /blog/:blogSlug/feed.xml': { public: true },

@@ -207,6 +207,50 @@ describe('publishing', () => {
     }
   });
 
+  it('unschedules a scheduled delivery: nothing goes out at its time, the post is a draft again, and publishing again revives it', async () => {
+    const { auth } = await makeSession(t.dataSource, t.http, { role: 'member' });
+    const admin = await makeSession(t.dataSource, t.http, { role: 'admin' });
+    const hook = await receiver([]);
+    try {
+      const webhook = await t.http
+        .post('/api/v1/endpoints')
+        .set(admin.auth)
+        .send({ type: 'webhook', name: 'Later', url: hook.url, credentials: { secret: 's' } })
+        .expect(201);
+      // the member's tenant is not the admin's: publish as the admin, unschedule as a member of the same tenant
+      const post = await t.http.post('/api/v1/posts').set(admin.auth).send({ title: 'Not yet', content: 'x' }).expect(201);
+      const at = new Date(Date.now() + 2500).toISOString();
+      await t.http
+        .post(`/api/v1/posts/${post.body.id}/publish`)
+        .set(admin.auth)
+        .send({ endpointIds: [webhook.body.id], scheduledAt: at })
+        .expect(202);
+      const [scheduled] = await deliveries(admin.auth, post.body.id);
+      expect(scheduled).toMatchObject({ status: 'scheduled', scheduledAt: at });
+      expect((await t.http.get(`/api/v1/posts/${post.body.id}`).set(admin.auth).expect(200)).body.status).toBe('scheduled');
+
+      await t.http.post(`/api/v1/deliveries/${scheduled?.id}/unschedule`).set(auth).expect(404); // another tenant's delivery
+      const cancelled = await t.http.post(`/api/v1/deliveries/${scheduled?.id}/unschedule`).set(admin.auth).expect(200);
+      expect(cancelled.body).toMatchObject({ status: 'cancelled', scheduledAt: null });
+      expect((await t.http.get(`/api/v1/posts/${post.body.id}`).set(admin.auth).expect(200)).body.status).toBe('draft');
+      await t.http.post(`/api/v1/deliveries/${scheduled?.id}/unschedule`).set(admin.auth).expect(409);
+
+      await new Promise((r) => setTimeout(r, 3500));
+      expect(hook.received).toHaveLength(0);
+      expect((await deliveries(admin.auth, post.body.id))[0]?.status).toBe('cancelled');
+
+      await t.http
+        .post(`/api/v1/posts/${post.body.id}/publish`)
+        .set(admin.auth)
+        .send({ endpointIds: [webhook.body.id] })
+        .expect(202);
+      await until('published again', async () => (await deliveries(admin.auth, post.body.id))[0]?.status === 'published');
+      expect(hook.received).toHaveLength(1);
+    } finally {
+      hook.server.close();
+    }
+  });
+
   it('keeps credentials encrypted at rest and refuses URLs the outbound policy forbids, naming the field', async () => {
     const { auth, tenant } = await makeSession(t.dataSource, t.http, { role: 'admin' });
     await t.http

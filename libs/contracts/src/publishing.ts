@@ -93,7 +93,8 @@ export interface PublishRequestBody {
   force?: boolean;
 }
 
-export const DELIVERY_STATUSES = ['pending', 'scheduled', 'publishing', 'published', 'failed'] as const;
+/** `cancelled`: a scheduled delivery taken back (unschedule) before it went out; publishing again revives it. */
+export const DELIVERY_STATUSES = ['pending', 'scheduled', 'publishing', 'published', 'failed', 'cancelled'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface DeliveryView {

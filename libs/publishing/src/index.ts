@@ -1,4 +1,5 @@
 import { Publishing1765100000000 } from './migrations/1765100000000-publishing';
+import { DeliveryCancelled1765100000300 } from './migrations/1765100000300-delivery-cancelled';
 
 export * from './targets/publish-target';
 export * from './format/markdown';
@@ -29,4 +30,4 @@ export { JobPublisher } from './jobs/job-publisher';
 export { PublishingFigures, type PublishingFiguresView } from './figures/publishing-figures';
 
 /** Publishing's schema history; apps compose every module's list into one data source. */
-export const PUBLISHING_MIGRATIONS = [Publishing1765100000000];
+export const PUBLISHING_MIGRATIONS = [Publishing1765100000000, DeliveryCancelled1765100000300];

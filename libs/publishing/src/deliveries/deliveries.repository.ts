@@ -201,6 +201,22 @@ export class DeliveriesRepository {
     return row ?? null;
   }
 
+  /**
+   * Takes a scheduled delivery back: `cancelled`, its schedule and any queued entry void (the revision moves
+   * on). Null unless it was `scheduled` (a worker may hold it right now). The remote id stays: publishing
+   * again updates the copy the platform holds.
+   */
+  async cancel(tenantId: string, id: string, at: Date): Promise<DeliveryEntity | null> {
+    const [row] = await this.rows(
+      `UPDATE deliveries SET status = 'cancelled', scheduled_at = NULL, next_attempt_at = NULL, lease_until = NULL, last_error = NULL,
+              revision = revision + 1, updated_at = $3
+       WHERE tenant_id = $1 AND id = $2 AND status = 'scheduled'
+       RETURNING ${COLUMNS}`,
+      [tenantId, id, at],
+    );
+    return row ?? null;
+  }
+
   /** Deliveries left in `publishing` past their lease (their worker died or hung), oldest first. Across tenants: the sweep's job. */
   async stuck(now: Date, limit: number): Promise<DeliveryEntity[]> {
     return this.rows(`SELECT ${COLUMNS} FROM deliveries WHERE status = 'publishing' AND lease_until < $1 ORDER BY lease_until LIMIT $2`, [now, limit]);

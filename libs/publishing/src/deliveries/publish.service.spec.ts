@@ -1,6 +1,7 @@
 import { ConflictError, ManualClock } from '@margin/core';
 import { strictMock } from '@margin/testing';
 import type { EndpointEntity } from '../endpoints/endpoint.entity';
+import type { EndpointsService } from '../endpoints/endpoints.service';
 import type { EndpointsRepository } from '../endpoints/endpoints.repository';
 import type { PostEntity } from '../posts/post.entity';
 import type { PostsRepository } from '../posts/posts.repository';
@@ -9,7 +10,8 @@ import type { DeliveriesRepository } from './deliveries.repository';
 import type { DeliveryEntity } from './delivery.entity';
 import type { DeliveryEvents } from './delivery-events';
 import type { DeliveryQueue } from './delivery-queue';
-import { PublishService } from './publish.service';
+import { PublishService, UnscheduleFailedError } from './publish.service';
+import { PublishError, type PublishTarget } from '../targets/publish-target';
 
 const TENANT = '11111111-1111-4111-8111-111111111111';
 const NOW = new Date('2026-12-02T10:00:00Z');
@@ -32,7 +34,7 @@ function setup(options: { existing?: Partial<DeliveryEntity>[]; disabled?: boole
   const posts = strictMock<PostsRepository>({ find: async () => ({ id: 'post-1', status: 'draft' }) as PostEntity, markDelivered: async () => undefined });
   const queue = strictMock<DeliveryQueue>({ enqueue: async () => undefined });
   const events = strictMock<DeliveryEvents>({ updated: async () => undefined });
-  const service = new PublishService(deliveries, endpointsRepo, posts, queue, events, new ManualClock(NOW));
+  const service = new PublishService(deliveries, endpointsRepo, posts, queue, events, strictMock<EndpointsService>(), new ManualClock(NOW), new Map());
   return { service, deliveries, queue, posts };
 }
 
@@ -87,5 +89,72 @@ describe('PublishService', () => {
     const s = setup();
     await expect(s.service.check(TENANT, { endpointIds: ['cccccccc-cccc-4ccc-8ccc-cccccccccccc'] })).rejects.toThrow(/^publish\.endpointIds: no endpoint/);
     await expect(s.service.check(TENANT, { endpointIds: [HOOK] })).resolves.toBeUndefined();
+  });
+
+  describe('unschedule', () => {
+    const DELIVERY = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
+    function unscheduling(delivery: Partial<DeliveryEntity>, options: { remoteFails?: boolean } = {}) {
+      const d = {
+        id: DELIVERY,
+        tenantId: TENANT,
+        postId: 'post-1',
+        endpointId: GHOST,
+        status: 'scheduled',
+        remoteId: 'ghost-7',
+        ...delivery,
+      } as DeliveryEntity;
+      const order: string[] = [];
+      const deliveries = strictMock<DeliveriesRepository>({
+        find: async () => d,
+        cancel: async () => {
+          order.push('cancel');
+          return { ...d, status: 'cancelled', scheduledAt: null, revision: 2, updatedAt: NOW } as DeliveryEntity;
+        },
+      });
+      const endpointsRepo = strictMock<EndpointsRepository>({
+        find: async () => ({ id: GHOST, tenantId: TENANT, type: 'ghost', enabled: true }) as EndpointEntity,
+      });
+      const posts = strictMock<PostsRepository>({ unscheduled: async () => void order.push('post draft') });
+      const events = strictMock<DeliveryEvents>({ updated: async () => void order.push('event') });
+      const target = {
+        type: 'ghost',
+        unschedule: jest.fn(async () => {
+          if (options.remoteFails) throw new PublishError('503 from PUT /posts/ghost-7', 'transient');
+          order.push('remote draft');
+        }),
+      } as unknown as PublishTarget;
+      const endpointsService = strictMock<EndpointsService>({ targetEndpoint: () => ({ id: GHOST }) as never });
+      const service = new PublishService(
+        deliveries,
+        endpointsRepo,
+        posts,
+        strictMock<DeliveryQueue>(),
+        events,
+        endpointsService,
+        new ManualClock(NOW),
+        new Map([['ghost', target]]),
+      );
+      return { service, order, target, deliveries };
+    }
+
+    it('turns the platform’s scheduled copy back into a draft first, then cancels the delivery and tells the feed', async () => {
+      const s = unscheduling({});
+      expect((await s.service.unschedule(TENANT, DELIVERY)).status).toBe('cancelled');
+      expect(s.order).toEqual(['remote draft', 'cancel', 'post draft', 'event']);
+    });
+
+    it('a delivery not yet at the platform (queued for later) is only cancelled', async () => {
+      const s = unscheduling({ remoteId: null });
+      await s.service.unschedule(TENANT, DELIVERY);
+      expect(s.order).toEqual(['cancel', 'post draft', 'event']);
+      expect(s.target.unschedule).not.toHaveBeenCalled();
+    });
+
+    it('a platform that will not take it back leaves the delivery scheduled (502), and only a scheduled one can be unscheduled (409)', async () => {
+      const failing = unscheduling({}, { remoteFails: true });
+      await expect(failing.service.unschedule(TENANT, DELIVERY)).rejects.toThrow(UnscheduleFailedError);
+      expect(failing.deliveries.cancel).not.toHaveBeenCalled();
+      await expect(unscheduling({ status: 'published' }).service.unschedule(TENANT, DELIVERY)).rejects.toThrow(ConflictError);
+    });
   });
 });

@@ -1,16 +1,24 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { DeliveryView, JobPublishOption, PublishRequestBody, PublishResponse } from '@margin/contracts';
 import { JobPublishCheck } from '@margin/analysis';
-import { Clock, ConflictError, NotFoundError } from '@margin/core';
+import { Clock, ConflictError, DomainError, NotFoundError } from '@margin/core';
 import { EndpointsRepository } from '../endpoints/endpoints.repository';
+import { EndpointsService } from '../endpoints/endpoints.service';
 import type { EndpointEntity } from '../endpoints/endpoint.entity';
 import { PostsRepository } from '../posts/posts.repository';
 import { PublishingInputError } from '../publishing.errors';
-import { NATIVE_SCHEDULING } from '../targets/target-registry';
+import { PublishError } from '../targets/publish-target';
+import { NATIVE_SCHEDULING, PUBLISH_TARGETS, type PublishTargets } from '../targets/target-registry';
 import { toDeliveryView } from '../views';
 import { DeliveriesRepository } from './deliveries.repository';
 import { DeliveryEvents } from './delivery-events';
 import { DeliveryQueue } from './delivery-queue';
+
+/** The platform would not take the scheduled copy back: nothing changed, the delivery stays scheduled. */
+export class UnscheduleFailedError extends DomainError {
+  readonly code = 'unschedule_failed';
+  readonly httpStatus = 502;
+}
 
 /**
  * Publish requests: one delivery per (post, endpoint), queued. A remote copy edited or deleted on its
@@ -27,7 +35,9 @@ export class PublishService extends JobPublishCheck {
     private readonly posts: PostsRepository,
     private readonly queue: DeliveryQueue,
     private readonly events: DeliveryEvents,
+    private readonly endpointsService: EndpointsService,
     private readonly clock: Clock,
+    @Inject(PUBLISH_TARGETS) private readonly targets: PublishTargets,
   ) {
     super();
   }
@@ -83,6 +93,36 @@ export class PublishService extends JobPublishCheck {
     await this.events.updated(reset);
     await this.queue.enqueue(reset);
     return toDeliveryView(reset);
+  }
+
+  /**
+   * Takes a scheduled delivery back before it goes out. Where the platform holds the scheduled copy (WordPress,
+   * Ghost), it is turned back into a draft there first; a queued publication is voided. Publishing again
+   * (now or at another time) updates that same copy.
+   */
+  async unschedule(tenantId: string, deliveryId: string): Promise<DeliveryView> {
+    const d = await this.deliveries.find(tenantId, deliveryId);
+    if (!d) throw new NotFoundError('Delivery');
+    if (d.status !== 'scheduled') throw new ConflictError(`the delivery is ${d.status}: only a scheduled delivery can be unscheduled`);
+    if (d.remoteId) {
+      const endpoint = await this.endpoints.find(tenantId, d.endpointId);
+      const target = endpoint ? this.targets.get(endpoint.type) : undefined;
+      if (endpoint && target?.unschedule) {
+        try {
+          await target.unschedule(this.endpointsService.targetEndpoint(endpoint), d.remoteId);
+        } catch (err) {
+          const why = err instanceof PublishError ? err.message : 'the platform could not be reached';
+          throw new UnscheduleFailedError(`The scheduled copy could not be taken back (${why}); it stays scheduled`);
+        }
+      }
+    }
+    const now = this.clock.now();
+    const cancelled = await this.deliveries.cancel(tenantId, deliveryId, now);
+    if (!cancelled) throw new ConflictError('the delivery is being published right now: try again in a moment');
+    await this.posts.unscheduled(tenantId, d.postId, now);
+    await this.events.updated(cancelled);
+    this.logger.log({ tenantId, deliveryId, endpointId: d.endpointId }, 'Scheduled delivery taken back');
+    return toDeliveryView(cancelled);
   }
 
   private async request(

@@ -90,4 +90,13 @@ export class PostsController {
   retry(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<DeliveryView> {
     return this.publisher.retry(principal.tenantId, id);
   }
+
+  @Post('deliveries/:id/unschedule')
+  @MinRole('member')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Take a scheduled delivery back before it goes out (the platform’s scheduled copy becomes a draft); publish again to reschedule' })
+  @ApiOkResponse({ type: DeliveryDto })
+  unschedule(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<DeliveryView> {
+    return this.publisher.unschedule(principal.tenantId, id);
+  }
 }

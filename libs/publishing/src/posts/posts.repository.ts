@@ -80,6 +80,16 @@ export class PostsRepository {
       .execute();
   }
 
+  /** A scheduled post whose last scheduled delivery was taken back is a draft again. */
+  async unscheduled(tenantId: string, id: string, at: Date): Promise<void> {
+    await this.posts.query(
+      `UPDATE posts SET status = 'draft', updated_at = $3
+       WHERE tenant_id = $1 AND id = $2 AND status = 'scheduled'
+         AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.tenant_id = $1 AND d.post_id = $2 AND d.status = 'scheduled')`,
+      [tenantId, id, at],
+    );
+  }
+
   async setSyncState(tenantId: string, id: string, state: { conflict: boolean; engagement: DeliveryEngagement | null }): Promise<void> {
     await this.posts.update({ tenantId, id }, { conflict: state.conflict, engagement: state.engagement });
   }

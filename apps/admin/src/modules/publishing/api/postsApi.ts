@@ -58,6 +58,10 @@ export function fetchDeliveries(postId: string, signal?: AbortSignal): Promise<D
   return apiRequest<DeliveryView[]>(`${postPath(postId)}/deliveries`, { signal });
 }
 
+export function unscheduleDelivery(id: string): Promise<DeliveryView> {
+  return apiRequest<DeliveryView>(`/deliveries/${encodeURIComponent(id)}/unschedule`, { method: 'POST' });
+}
+
 export function retryDelivery(id: string): Promise<DeliveryView> {
   return apiRequest<DeliveryView>(`/deliveries/${encodeURIComponent(id)}/retry`, { method: 'POST' });
 }

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { Badge } from '../../../shared/components/Badge';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { formatDateTime } from '../../../shared/format/dates';
-import { useRetryDelivery } from '../hooks/usePosts';
+import { useRetryDelivery, useUnscheduleDelivery } from '../hooks/usePosts';
 import { canRetry, conflictLabel, deliveryStatusLabel, deliveryStatusTone } from '../types/deliveryStatus';
 import { endpointTypeLabel } from '../types/endpointForm';
 
@@ -27,12 +27,14 @@ function Time({ iso }: { iso: string | null }) {
 /** One row per endpoint the post went to: where it stands there, and a retry for the failed ones. */
 export function DeliveriesTable({ postId, deliveries, endpoints, canRetry: mayRetry }: DeliveriesTableProps) {
   const retry = useRetryDelivery(postId);
+  const unschedule = useUnscheduleDelivery(postId);
   const [retried, setRetried] = useState('');
   const byId = new Map((endpoints ?? []).map((endpoint) => [endpoint.id, endpoint]));
 
   return (
     <>
       {retry.isError ? <ErrorMessage error={retry.error} title="Could not retry the delivery." /> : null}
+      {unschedule.isError ? <ErrorMessage error={unschedule.error} title="Could not unschedule the delivery." /> : null}
       <p className="visually-hidden" role="status">
         {retried}
       </p>
@@ -110,6 +112,21 @@ export function DeliveriesTable({ postId, deliveries, endpoints, canRetry: mayRe
                         >
                           {retrying ? 'Retrying…' : 'Retry'}
                           <span className="visually-hidden"> delivery to {name}</span>
+                        </button>
+                      ) : null}
+                      {delivery.status === 'scheduled' ? (
+                        <button
+                          type="button"
+                          className="button button--secondary button--small"
+                          disabled={unschedule.isPending && unschedule.variables === delivery.id}
+                          onClick={() =>
+                            unschedule.mutateAsync(delivery.id).then(
+                              () => setRetried(`The delivery to ${name} is unscheduled.`),
+                              () => undefined,
+                            )
+                          }
+                        >
+                          Unschedule<span className="visually-hidden"> delivery to {name}</span>
                         </button>
                       ) : null}
                     </td>

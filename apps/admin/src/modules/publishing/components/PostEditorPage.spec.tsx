@@ -264,6 +264,26 @@ describe('PostEditorPage', () => {
     expect(sent(mock, 'POST', '/api/v1/deliveries/delivery-1/retry')).toHaveLength(1);
   });
 
+  it('unschedules a scheduled delivery', async () => {
+    const user = userEvent.setup();
+    const backend: Backend = {
+      post: makePost({ status: 'scheduled' }),
+      deliveries: [makeDelivery({ status: 'scheduled', scheduledAt: '2030-01-01T09:00:00.000Z', remoteId: '42' })],
+    };
+    const mock = await openPost('admin', backend);
+    mock.on('POST /api/v1/deliveries/delivery-1/unschedule', () => {
+      backend.deliveries = [{ ...backend.deliveries[0], status: 'cancelled', scheduledAt: null }];
+      return { status: 200, body: backend.deliveries[0] };
+    });
+
+    const row = await screen.findByRole('row', { name: 'Delivery to Company blog' });
+    expect(row).toHaveTextContent('Scheduled');
+    await user.click(within(row).getByRole('button', { name: 'Unschedule delivery to Company blog' }));
+    await waitFor(() => expect(row).toHaveTextContent('Unscheduled'));
+    expect(within(row).queryByRole('button', { name: /Unschedule/ })).not.toBeInTheDocument();
+    expect(sent(mock, 'POST', '/api/v1/deliveries/delivery-1/unschedule')).toHaveLength(1);
+  });
+
   it('flags a conflict on the post and on the delivery whose remote copy changed', async () => {
     await openPost('admin', {
       post: makePost({ status: 'published', conflict: true }),

@@ -13,6 +13,7 @@ import {
   postQueryKey,
   publishPost,
   retryDelivery,
+  unscheduleDelivery,
   updatePost,
   type PublishBody,
 } from '../api/postsApi';
@@ -79,12 +80,12 @@ export function usePublishPost(postId: string) {
   });
 }
 
-export function useRetryDelivery(postId: string) {
+/** A change to one delivery (retry, unschedule): the answer is the delivery as it now is, shown at once, then everything is read again. */
+function useDeliveryChange(postId: string, change: (deliveryId: string) => Promise<DeliveryView>) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (deliveryId: string) => retryDelivery(deliveryId),
+    mutationFn: change,
     onSuccess: (delivery) => {
-      // The answer is the reset delivery: shown at once, then everything is read again.
       queryClient.setQueryData<DeliveryView[]>(deliveriesQueryKey(postId), (deliveries) =>
         deliveries?.map((current) => (current.id === delivery.id ? { ...current, ...delivery } : current)),
       );
@@ -92,3 +93,6 @@ export function useRetryDelivery(postId: string) {
     },
   });
 }
+
+export const useRetryDelivery = (postId: string) => useDeliveryChange(postId, retryDelivery);
+export const useUnscheduleDelivery = (postId: string) => useDeliveryChange(postId, unscheduleDelivery);

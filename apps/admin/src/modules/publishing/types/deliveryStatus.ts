@@ -7,6 +7,7 @@ const DELIVERY_LABELS: Record<DeliveryStatus, string> = {
   publishing: 'Publishing',
   published: 'Published',
   failed: 'Failed',
+  cancelled: 'Unscheduled',
 };
 
 const DELIVERY_TONES: Record<DeliveryStatus, BadgeTone> = {
@@ -15,6 +16,7 @@ const DELIVERY_TONES: Record<DeliveryStatus, BadgeTone> = {
   publishing: 'warning',
   published: 'success',
   failed: 'danger',
+  cancelled: 'neutral',
 };
 
 const POST_LABELS: Record<PostStatus, string> = {
