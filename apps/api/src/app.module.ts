@@ -9,6 +9,7 @@ import { CostTrackingModule } from '@margin/cost-tracking';
 import { IdentityModule } from '@margin/identity';
 import { ModelRouterModule } from '@margin/model-router';
 import { ProvidersModule } from '@margin/providers';
+import { TrainingModule } from '@margin/training';
 import type Redis from 'ioredis';
 import { HealthController } from './health/health.controller';
 import { ProvidersHealthIndicator, RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
@@ -41,6 +42,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
     ModelRouterModule,
     CostTrackingModule,
     AnalysisModule,
+    TrainingModule,
   ],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],

@@ -6,6 +6,7 @@ import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { IdentityWorkerModule } from '@margin/identity';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
+import { TrainingWorkerModule } from '@margin/training';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
@@ -19,6 +20,7 @@ import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.servic
     CostTrackingCoreModule,
     ModelRouterCoreModule,
     AnalysisWorkerModule,
+    TrainingWorkerModule,
   ],
   providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis] }, WorkerHeartbeatService],
 })

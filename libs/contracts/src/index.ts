@@ -7,3 +7,4 @@ export * from './chat';
 export * from './costs';
 export * from './analysis';
 export * from './publishing';
+export * from './training';

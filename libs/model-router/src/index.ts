@@ -4,6 +4,7 @@ export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalo
 export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
 export { RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
 export { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from './routing/llm-executor';
+export { CallObservers, type CallTrace, type LlmCallObserver, type ObservedCall } from './routing/call-observers';
 export { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './routing/execution.errors';
 export { outcomeLabel, describeOutcomes, nothingSent, type AttemptOutcome } from './routing/attempt-outcome';
 export { PlanTiersSource } from './routing/plan-tiers';

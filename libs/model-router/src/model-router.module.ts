@@ -15,6 +15,7 @@ import { RouterController } from './policy/router.controller';
 import { RoutingPolicyEntity } from './policy/routing-policy.entity';
 import { RoutingPolicyRepository } from './policy/routing-policy.repository';
 import { RoutingPolicyService } from './policy/routing-policy.service';
+import { CallObservers } from './routing/call-observers';
 import { LlmExecutor } from './routing/llm-executor';
 import { RouterService } from './routing/router.service';
 
@@ -30,9 +31,10 @@ import { RouterService } from './routing/router.service';
     RateLimiterService,
     CircuitBreakerService,
     RouterService,
+    CallObservers,
     LlmExecutor,
   ],
-  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService],
+  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService, CallObservers],
 })
 export class ModelRouterCoreModule {}
 

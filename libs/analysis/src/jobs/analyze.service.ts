@@ -96,6 +96,7 @@ export class AnalyzeService implements OnApplicationShutdown {
           userId: principal.userId,
           apiKeyId: principal.apiKeyId,
           attemptKey: `analyze:${randomUUID()}`,
+          source: 'analyze',
           allowedTiers: limits.allowedTiers,
         }),
       );

@@ -374,6 +374,19 @@ export class JobsRepository implements OnApplicationShutdown {
     return row ?? { jobs: 0, items: 0, completed: 0, failed: 0, cached: 0 };
   }
 
+  /** One item of the tenant's with its job's profile (feedback on an item is checked against that profile). */
+  async findItemWithProfile(
+    tenantId: string,
+    itemId: string,
+  ): Promise<{ id: string; jobId: string; status: ItemStatus; profileKey: string; profileVersion: number } | null> {
+    const [row] = (await this.items.manager.query(
+      `SELECT i.id, i.job_id AS "jobId", i.status, j.profile_key AS "profileKey", j.profile_version AS "profileVersion"
+       FROM job_items i JOIN jobs j ON j.id = i.job_id AND j.tenant_id = i.tenant_id WHERE i.tenant_id = $1 AND i.id = $2`,
+      [tenantId, itemId],
+    )) as Array<{ id: string; jobId: string; status: ItemStatus; profileKey: string; profileVersion: number }>;
+    return row ?? null;
+  }
+
   findJob(tenantId: string, id: string): Promise<JobEntity | null> {
     return this.jobs.findOneBy({ tenantId, id });
   }

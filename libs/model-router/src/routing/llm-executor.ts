@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { COMPLEXITIES, type ChatMessage, type Complexity, type JsonSchema, type ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
 import { Clock, sleep, type PicoUsd } from '@margin/core';
@@ -12,6 +12,7 @@ import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type B
 import { LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
 import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
 import { RouterService, type RouteCandidate, type RoutePlan } from './router.service';
+import { CallObservers, type CallTrace } from './call-observers';
 
 export interface ExecuteInput {
   tenantId: string;
@@ -59,6 +60,8 @@ export interface ExecuteInput {
    * and sends nothing: no attempt, no ledger row, the error is rethrown as is.
    */
   beforeDispatch?: () => Promise<void> | void;
+  /** What the call is part of, for the call observers (training examples). */
+  trace?: CallTrace;
 }
 
 export interface ExecuteOutcome {
@@ -155,6 +158,7 @@ export class LlmExecutor {
     private readonly budgets: BudgetService,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    @Optional() private readonly observers?: CallObservers,
   ) {}
 
   async execute(input: ExecuteInput): Promise<ExecuteOutcome> {
@@ -335,6 +339,7 @@ export class LlmExecutor {
       if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
       else await booking;
       tier.attempts.push({ kind: 'ok', model: candidate.model.id });
+      this.observe(input, candidate, result, costPico, started);
       return {
         kind: 'ok',
         outcome: {
@@ -364,6 +369,31 @@ export class LlmExecutor {
       }
       return { kind: 'failed', error };
     }
+  }
+
+  /** Tells the call observers (training) about the answer: synchronous, queued on their side, never failing the call. */
+  private observe(input: ExecuteInput, candidate: RouteCandidate, result: ChatResult, costPico: PicoUsd, at: Date): void {
+    if (!this.observers?.active || input.trace?.record === false) return;
+    this.observers.notify({
+      callRef: input.attemptPrefix,
+      tenantId: input.tenantId,
+      jobId: input.jobId ?? null,
+      itemId: input.itemId ?? null,
+      operation: input.operation,
+      messages: input.messages,
+      outputText: result.text,
+      outputJson: result.json,
+      structured: input.outputSchema !== undefined,
+      modelId: candidate.model.id,
+      providerId: candidate.model.providerId,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costPico,
+      latencyMs: result.latencyMs,
+      emulated: result.emulated,
+      at,
+      trace: input.trace,
+    });
   }
 
   /** The caller's last word before sending: refusing gives the lease and the reservation back and sends nothing. */

@@ -1,0 +1,69 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { FeedbackView, Page, TrainingExampleView, TrainingSettingsView } from '@margin/contracts';
+import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
+import type { Request, Response } from 'express';
+import { ExamplesService } from './examples/examples.service';
+import { JSONL_CONTENT_TYPE, writeLines } from './export/write-lines';
+import { FeedbackService } from './feedback/feedback.service';
+import { TrainingSettingsService } from './settings/training-settings';
+import { ExportQueryDto, FeedbackDto, filtersOf, ListExamplesQueryDto, TrainingSettingsDto } from './training.dto';
+
+@ApiTags('training')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller()
+export class TrainingController {
+  constructor(
+    private readonly examples: ExamplesService,
+    private readonly feedback: FeedbackService,
+    private readonly settings: TrainingSettingsService,
+  ) {}
+
+  @Post('items/:id/feedback')
+  @HttpCode(201)
+  @MinRole('member')
+  @ApiOperation({ summary: "Rate an item's answer (1–5), approve it, correct it (edits: the corrected output)" })
+  submitFeedback(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: FeedbackDto): Promise<FeedbackView> {
+    return this.feedback.submit(principal, id, body);
+  }
+
+  @Get('training/examples')
+  @ApiOperation({ summary: 'Training examples (one per answered call), newest first, with their feedback' })
+  listExamples(@CurrentPrincipal() principal: Principal, @Query() q: ListExamplesQueryDto): Promise<Page<TrainingExampleView>> {
+    return this.examples.list(principal.tenantId, filtersOf(q), q);
+  }
+
+  @Get('training/export')
+  @MinRole('member')
+  @ApiOperation({ summary: 'Fine-tuning file (JSONL, streamed); with split and no part, links to both parts' })
+  async export(@CurrentPrincipal() principal: Principal, @Query() q: ExportQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
+    if (q.split !== undefined && !q.part) {
+      const base = new URL(req.originalUrl, 'http://localhost');
+      const link = (part: string): string => {
+        const url = new URL(base);
+        url.searchParams.set('part', part);
+        return `${url.pathname}${url.search}`;
+      };
+      res.status(200).json({ split: q.split, train: link('train'), validation: link('validation') });
+      return;
+    }
+    const suffix = q.part ? `-${q.part}` : '';
+    res.setHeader('Content-Type', JSONL_CONTENT_TYPE);
+    res.setHeader('Content-Disposition', `attachment; filename="training-${q.format}${suffix}.jsonl"`);
+    await writeLines(this.examples.lines(principal.tenantId, filtersOf(q), { format: q.format, dedupe: q.dedupe ?? false, split: q.split, part: q.part }), res);
+  }
+
+  @Get('training/settings')
+  @ApiOperation({ summary: "Whether the tenant's calls are recorded, and for how many days" })
+  getSettings(@CurrentPrincipal() principal: Principal): Promise<TrainingSettingsView> {
+    return this.settings.get(principal.tenantId);
+  }
+
+  @Put('training/settings')
+  @MinRole('admin')
+  @ApiOperation({ summary: 'Opt out of (or back into) recording, set the retention' })
+  putSettings(@CurrentPrincipal() principal: Principal, @Body() body: TrainingSettingsDto): Promise<TrainingSettingsView> {
+    return this.settings.update(principal.tenantId, body);
+  }
+}
