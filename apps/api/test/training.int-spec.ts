@@ -320,9 +320,42 @@ describe('training examples, feedback and exports', () => {
       expect(hf[0]?.prompt.map((m) => m.role)).toEqual(['system', 'user']);
       expect(hf[0]?.completion.map((m) => m.role)).toEqual(['assistant']);
 
-      const bad = await t.http.get('/api/v1/training/export?format=csv').set(auth).expect(400);
-      expect(JSON.stringify(bad.body.message)).toContain('format');
+      const badFormat = await t.http.get('/api/v1/training/export?format=csv').set(auth).expect(400);
+      expect(JSON.stringify(badFormat.body.message)).toContain('format');
+      const bad = await t.http.get('/api/v1/training/export?format=openai-jsonl&split=2').set(auth).expect(400);
+      expect(JSON.stringify(bad.body.message)).toContain('split');
       await t.http.get('/api/v1/training/export?format=openai-jsonl').expect(401);
+    });
+
+    it('datasets freeze a filtered export as numbered versions, unchanged by later feedback; other tenants see none', async () => {
+      const v1 = await t.http
+        .post('/api/v1/training/datasets')
+        .set(auth)
+        .send({ name: 'songs', filters: { minRating: 3 } })
+        .expect(201);
+      expect(v1.body).toMatchObject({ name: 'songs', version: 1, format: 'openai-jsonl', examples: 3, filters: { minRating: 3, dedupe: true } });
+      const v2 = await t.http.post('/api/v1/training/datasets').set(auth).send({ name: 'songs', dedupe: false }).expect(201);
+      expect(v2.body).toMatchObject({ version: 2, examples: 5 });
+      const bad = await t.http
+        .post('/api/v1/training/datasets')
+        .set(auth)
+        .send({ name: 'songs', filters: { minRating: 7 } })
+        .expect(400);
+      expect(JSON.stringify(bad.body.message)).toContain('minRating');
+
+      // Lowering a rating afterwards changes the live export, not the frozen version.
+      await t.http.post(`/api/v1/items/${items[1]?.itemId}/feedback`).set(auth).send({ rating: 1 }).expect(201);
+      const lines = (await t.http.get(`/api/v1/training/datasets/${v1.body.id}/export`).set(auth).expect(200)).text.split('\n').filter((l) => l);
+      expect(lines).toHaveLength(3);
+      for (const line of lines) expect(openAiLineProblems(line)).toEqual([]);
+      const hf = parseLines((await t.http.get(`/api/v1/training/datasets/${v1.body.id}/export?format=hf-jsonl`).set(auth).expect(200)).text);
+      expect(hf).toHaveLength(3);
+      expect((await t.http.get('/api/v1/training/datasets').set(auth).expect(200)).body.map((d: { version: number }) => d.version)).toEqual([2, 1]);
+
+      const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
+      await t.http.get(`/api/v1/training/datasets/${v1.body.id}`).set(outsider.auth).expect(404);
+      await t.http.get(`/api/v1/training/datasets/${v1.body.id}/export`).set(outsider.auth).expect(404);
+      expect((await t.http.get('/api/v1/training/datasets').set(outsider.auth).expect(200)).body).toEqual([]);
     });
   });
 });

@@ -3,6 +3,9 @@ import { Module } from '@nestjs/common';
 import { QUEUES } from '@margin/contracts';
 import { AnalysisCoreModule } from '@margin/analysis';
 import { ModelRouterCoreModule } from '@margin/model-router';
+import { DatasetsController } from './datasets/datasets.controller';
+import { DatasetsRepository } from './datasets/datasets.repository';
+import { DatasetsService } from './datasets/datasets.service';
 import { ExampleRecorder } from './examples/example-recorder';
 import { ExamplesQueryRepository, ExamplesRepository } from './examples/examples.repository';
 import { ExamplesService } from './examples/examples.service';
@@ -25,8 +28,17 @@ export class TrainingCoreModule {}
 /** API side: examples, feedback, exports, settings. */
 @Module({
   imports: [TrainingCoreModule, AnalysisCoreModule, MAINTENANCE_QUEUE],
-  controllers: [TrainingController],
-  providers: [ExamplesQueryRepository, ExamplesService, FeedbackRepository, FeedbackService, TrainingSettingsRepository, TrainingSettingsService],
+  controllers: [TrainingController, DatasetsController],
+  providers: [
+    ExamplesQueryRepository,
+    ExamplesService,
+    FeedbackRepository,
+    FeedbackService,
+    TrainingSettingsRepository,
+    TrainingSettingsService,
+    DatasetsRepository,
+    DatasetsService,
+  ],
   exports: [TrainingCoreModule],
 })
 export class TrainingModule {}
