@@ -6,6 +6,10 @@ import { ModelRouterCoreModule } from '@margin/model-router';
 import { DatasetsController } from './datasets/datasets.controller';
 import { DatasetsRepository } from './datasets/datasets.repository';
 import { DatasetsService } from './datasets/datasets.service';
+import { EvalRunner, EvalRunProcessor } from './evals/eval-runner';
+import { EvalsController } from './evals/evals.controller';
+import { EvalsRepository } from './evals/evals.repository';
+import { EvalsService } from './evals/evals.service';
 import { ExampleRecorder } from './examples/example-recorder';
 import { ExamplesQueryRepository, ExamplesRepository } from './examples/examples.repository';
 import { ExamplesService } from './examples/examples.service';
@@ -25,10 +29,10 @@ const MAINTENANCE_QUEUE = BullModule.registerQueue({ name: QUEUES.maintenance })
 })
 export class TrainingCoreModule {}
 
-/** API side: examples, feedback, exports, settings. */
+/** API side: examples, feedback, exports, settings, datasets, eval sets and runs (queued for the worker). */
 @Module({
-  imports: [TrainingCoreModule, AnalysisCoreModule, MAINTENANCE_QUEUE],
-  controllers: [TrainingController, DatasetsController],
+  imports: [TrainingCoreModule, AnalysisCoreModule, ModelRouterCoreModule, MAINTENANCE_QUEUE],
+  controllers: [TrainingController, DatasetsController, EvalsController],
   providers: [
     ExamplesQueryRepository,
     ExamplesService,
@@ -38,15 +42,17 @@ export class TrainingCoreModule {}
     TrainingSettingsService,
     DatasetsRepository,
     DatasetsService,
+    EvalsRepository,
+    EvalsService,
   ],
   exports: [TrainingCoreModule],
 })
 export class TrainingModule {}
 
-/** Worker side: the examples' retention. */
+/** Worker side: the examples' retention and the eval runs. */
 @Module({
-  imports: [TrainingCoreModule, MAINTENANCE_QUEUE],
-  providers: [ExamplesQueryRepository, ExampleRetention, ExampleRetentionScheduler, ExampleRetentionProcessor],
+  imports: [TrainingCoreModule, AnalysisCoreModule, ModelRouterCoreModule, MAINTENANCE_QUEUE],
+  providers: [ExamplesQueryRepository, ExampleRetention, ExampleRetentionScheduler, ExampleRetentionProcessor, EvalsRepository, EvalRunner, EvalRunProcessor],
   exports: [TrainingCoreModule],
 })
 export class TrainingWorkerModule {}

@@ -119,6 +119,7 @@ export class PipelineRunner {
         transport: 'stream',
         timeoutMs: STEP_TIMEOUT_MS,
         maxWaitMs: MAX_RATE_WAIT_MS,
+        ...(ctx.models?.length ? { models: ctx.models } : {}),
         ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
         ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
       });
