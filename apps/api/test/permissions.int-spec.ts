@@ -72,6 +72,22 @@ const POLICY: Record<string, Access> = {
   'POST /api/v1/profiles': { min: 'admin' },
   'GET /api/v1/plans': {},
   'PUT /api/v1/plans/:plan': { min: 'admin', operator: true },
+  'POST /api/v1/items/:id/feedback': { min: 'member' },
+  'GET /api/v1/training/examples': {},
+  'GET /api/v1/training/export': {},
+  'GET /api/v1/training/settings': {},
+  'PUT /api/v1/training/settings': { min: 'admin' },
+  'POST /api/v1/training/datasets': { min: 'member' },
+  'GET /api/v1/training/datasets': {},
+  'GET /api/v1/training/datasets/:id': {},
+  'GET /api/v1/training/datasets/:id/export': {},
+  'POST /api/v1/training/evals': { min: 'member' },
+  'GET /api/v1/training/evals': {},
+  'GET /api/v1/training/evals/:id': {},
+  'POST /api/v1/training/evals/:id/runs': { min: 'member' },
+  'GET /api/v1/training/evals/:id/runs': {},
+  'GET /api/v1/training/evals/:id/compare': {},
+  'GET /api/v1/training/evals/:id/runs/:runId': {},
 };
 
 /** Routes outside the /api/v1 prefix (configure-app.ts). */

@@ -35,7 +35,6 @@ export class TrainingController {
   }
 
   @Get('training/export')
-  @MinRole('member')
   @ApiOperation({ summary: 'Fine-tuning file (JSONL, streamed); with split and no part, links to both parts' })
   async export(@CurrentPrincipal() principal: Principal, @Query() q: ExportQueryDto, @Req() req: Request, @Res() res: Response): Promise<void> {
     if (q.split !== undefined && !q.part) {

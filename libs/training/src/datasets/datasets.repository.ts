@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { ExportFormat } from '@margin/contracts';
+import { isUniqueViolation } from '@margin/core';
 import type { DataSource } from 'typeorm';
 import type { TrainingRecord } from '../export/formats';
 
@@ -22,6 +23,17 @@ export class DatasetsRepository {
 
   /** A new version of the named dataset (1 for a new name); the unique key settles two creating at once. */
   async create(tenantId: string, row: { name: string; format: ExportFormat; filters: Record<string, unknown> }): Promise<DatasetRow> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.insertNextVersion(tenantId, row);
+      } catch (err) {
+        // Two versions of one name created at once: the loser takes the next number.
+        if (!isUniqueViolation(err) || attempt >= 4) throw err;
+      }
+    }
+  }
+
+  private async insertNextVersion(tenantId: string, row: { name: string; format: ExportFormat; filters: Record<string, unknown> }): Promise<DatasetRow> {
     const [saved] = (await this.db.query(
       `INSERT INTO training_datasets (tenant_id, name, version, format, filters)
        SELECT $1::uuid, $2::varchar, coalesce(max(version), 0) + 1, $3::varchar, $4::jsonb FROM training_datasets WHERE tenant_id = $1::uuid AND name = $2::varchar
