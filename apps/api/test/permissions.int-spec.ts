@@ -88,6 +88,7 @@ const POLICY: Record<string, Access> = {
   'GET /api/v1/training/evals/:id/runs': {},
   'GET /api/v1/training/evals/:id/compare': {},
   'GET /api/v1/training/evals/:id/runs/:runId': {},
+  'GET /api/v1/training/ab-report': {},
 };
 
 /** Routes outside the /api/v1 prefix (configure-app.ts). */

@@ -181,6 +181,48 @@ describe('training examples, feedback and exports', () => {
     expect(await examples(other.id)).toHaveLength(1);
   });
 
+  it('an A/B cell records the arm of each call in the ledger and the examples; the per-arm report joins calls, cost and ratings', async () => {
+    const admin = await makeSession(t.dataSource, t.http, { role: 'admin' });
+    await t.http
+      .put('/api/v1/router/policy')
+      .set(admin.auth)
+      .send({
+        scope: 'tenant',
+        cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['ollama/qwen3:8b'], abTest: { challenger: 'ollama/llama3.1:8b', share: 0.5 } }],
+      })
+      .expect(200);
+    const items: Array<{ jobId: string; itemId: string }> = [];
+    for (let i = 0; i < 12; i++) {
+      const item = await makeItem(admin.tenant.id);
+      await runItem(admin.tenant.id, item, 'song-analysis', { ...SONG, title: `AB ${i}` });
+      items.push(item);
+    }
+    const ledger = (await t.dataSource.query(`SELECT model_id, ab_arm, complexity FROM llm_calls WHERE tenant_id = $1`, [admin.tenant.id])) as Array<{
+      model_id: string;
+      ab_arm: string;
+      complexity: string;
+    }>;
+    expect(ledger).toHaveLength(12);
+    for (const row of ledger) {
+      expect(row.ab_arm).toBe(row.model_id === 'ollama/llama3.1:8b' ? 'challenger' : 'incumbent');
+      expect(row.complexity).toBe('simple');
+    }
+    // Twelve item ids split by hash: both arms served (the chance of one arm only is 2 × 0.5^12).
+    expect(new Set(ledger.map((r) => r.ab_arm))).toEqual(new Set(['incumbent', 'challenger']));
+    const rows = await examples(admin.tenant.id);
+    expect(rows).toHaveLength(12);
+    await t.http.post(`/api/v1/items/${items[0]?.itemId}/feedback`).set(admin.auth).send({ rating: 4 }).expect(201);
+
+    const report = await t.http.get('/api/v1/training/ab-report').set(admin.auth).expect(200);
+    const arms = report.body.arms as Array<{ arm: string; model: string; calls: number; failures: number; costUsd: number; rated: number }>;
+    expect(arms.map((a) => a.arm).sort()).toEqual(['challenger', 'incumbent']);
+    expect(arms.reduce((n, a) => n + a.calls, 0)).toBe(12);
+    expect(arms.reduce((n, a) => n + a.rated, 0)).toBe(1);
+    expect(arms.find((a) => a.arm === 'challenger')?.model).toBe('ollama/llama3.1:8b');
+    const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
+    expect((await t.http.get('/api/v1/training/ab-report').set(outsider.auth).expect(200)).body.arms).toEqual([]);
+  });
+
   describe('feedback', () => {
     it('rates and corrects an item: 400 naming rating, edits checked against the profile’s output schema, 404 for another tenant’s item', async () => {
       const { tenant, auth } = await makeSession(t.dataSource, t.http, { role: 'member' });

@@ -18,3 +18,4 @@ import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-cata
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
 
 export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100];
+export { AbStatsService, type AbArmCalls } from './policy/ab-stats';

@@ -15,6 +15,7 @@ import { RouterController } from './policy/router.controller';
 import { RoutingPolicyEntity } from './policy/routing-policy.entity';
 import { RoutingPolicyRepository } from './policy/routing-policy.repository';
 import { RoutingPolicyService } from './policy/routing-policy.service';
+import { AbStatsService } from './policy/ab-stats';
 import { CallObservers } from './routing/call-observers';
 import { LlmExecutor } from './routing/llm-executor';
 import { RouterService } from './routing/router.service';
@@ -32,9 +33,10 @@ import { RouterService } from './routing/router.service';
     CircuitBreakerService,
     RouterService,
     CallObservers,
+    AbStatsService,
     LlmExecutor,
   ],
-  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService, CallObservers],
+  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService, CallObservers, AbStatsService],
 })
 export class ModelRouterCoreModule {}
 

@@ -3,11 +3,12 @@ import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagg
 import type { FeedbackView, Page, TrainingExampleView, TrainingSettingsView } from '@margin/contracts';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
 import type { Request, Response } from 'express';
+import { AbReportService, type AbArmRow } from './ab/ab-report';
 import { ExamplesService } from './examples/examples.service';
 import { JSONL_CONTENT_TYPE, writeLines } from './export/write-lines';
 import { FeedbackService } from './feedback/feedback.service';
 import { TrainingSettingsService } from './settings/training-settings';
-import { ExportQueryDto, FeedbackDto, filtersOf, ListExamplesQueryDto, TrainingSettingsDto } from './training.dto';
+import { AbReportQueryDto, ExportQueryDto, FeedbackDto, filtersOf, ListExamplesQueryDto, TrainingSettingsDto } from './training.dto';
 
 @ApiTags('training')
 @ApiBearerAuth()
@@ -18,7 +19,14 @@ export class TrainingController {
     private readonly examples: ExamplesService,
     private readonly feedback: FeedbackService,
     private readonly settings: TrainingSettingsService,
+    private readonly ab: AbReportService,
   ) {}
+
+  @Get('training/ab-report')
+  @ApiOperation({ summary: "Per A/B arm of each split policy cell: calls, failures and cost (the ledger's), assessed quality and ratings" })
+  abReport(@CurrentPrincipal() principal: Principal, @Query() q: AbReportQueryDto): Promise<{ from: string; to: string; arms: AbArmRow[] }> {
+    return this.ab.report(principal.tenantId, { from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+  }
 
   @Post('items/:id/feedback')
   @HttpCode(201)

@@ -283,3 +283,17 @@ export class CreateEvalRunDto {
   @MaxLength(200)
   judgeModel?: string;
 }
+
+export class AbReportQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'Default: 30 days before `to`' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @IsSupportedTime()
+  from?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'Exclusive; default: now' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @IsSupportedTime()
+  to?: string;
+}

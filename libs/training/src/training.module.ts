@@ -3,6 +3,7 @@ import { Module } from '@nestjs/common';
 import { QUEUES } from '@margin/contracts';
 import { AnalysisCoreModule } from '@margin/analysis';
 import { ModelRouterCoreModule } from '@margin/model-router';
+import { AbExamplesRepository, AbReportService } from './ab/ab-report';
 import { DatasetsController } from './datasets/datasets.controller';
 import { DatasetsRepository } from './datasets/datasets.repository';
 import { DatasetsService } from './datasets/datasets.service';
@@ -44,6 +45,8 @@ export class TrainingCoreModule {}
     DatasetsService,
     EvalsRepository,
     EvalsService,
+    AbExamplesRepository,
+    AbReportService,
   ],
   exports: [TrainingCoreModule],
 })

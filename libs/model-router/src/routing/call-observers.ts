@@ -1,6 +1,6 @@
 // The port through which a higher layer (training) sees every answered call without the router importing it.
 import { Injectable, Logger } from '@nestjs/common';
-import type { ChatMessage } from '@margin/contracts';
+import type { ChatMessage, Complexity } from '@margin/contracts';
 import type { PicoUsd } from '@margin/core';
 
 /** Where a call comes from and what it is part of: set by the caller, passed to the observers untouched. */
@@ -42,6 +42,10 @@ export interface ObservedCall {
   latencyMs: number;
   emulated: boolean;
   at: Date;
+  /** The A/B arm of the policy cell that served the call (null: no split). */
+  abArm: 'incumbent' | 'challenger' | null;
+  /** The policy cell's complexity the answer came from (after any step down). */
+  complexity: Complexity;
   trace: CallTrace | undefined;
 }
 

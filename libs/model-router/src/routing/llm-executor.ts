@@ -116,6 +116,15 @@ interface TierRun {
   shortestRetryMs?: number;
 }
 
+type AbArm = 'incumbent' | 'challenger';
+
+/** Which arm of the cell's A/B split a candidate is (null: the cell has no split, or models were asked for by name). */
+function armOf(tier: TierRun, candidate: RouteCandidate): AbArm | null {
+  const ab = tier.plan.abTest;
+  if (!ab) return null;
+  return candidate.model.id === ab.challenger ? 'challenger' : 'incumbent';
+}
+
 /** The complexities to try, in order: the one asked for, then with `stepDown` each one below it. */
 function complexitiesToTry(input: Pick<ExecuteInput, 'complexity' | 'stepDown'>): Complexity[] {
   if (!input.stepDown) return [input.complexity];
@@ -329,17 +338,20 @@ export class LlmExecutor {
       const result = yield* this.send(call, prepared, progress);
       const routingReason = this.reason(input, tier, candidate);
       const costPico = this.catalog.costOf(candidate.model.id, result.usage, started, result.latencyMs).totalPico;
+      const arm = armOf(tier, candidate);
       const booking = this.settleSuccess(input, prepared, result, costPico, {
         attemptId,
         started,
         premiumId: call.premiumId,
         fallbackFrom,
         reason: routingReason,
+        arm,
+        complexity: tier.complexity,
       });
       if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
       else await booking;
       tier.attempts.push({ kind: 'ok', model: candidate.model.id });
-      this.observe(input, candidate, result, costPico, started);
+      this.observe(input, candidate, result, costPico, started, arm, tier.complexity);
       return {
         kind: 'ok',
         outcome: {
@@ -361,6 +373,8 @@ export class LlmExecutor {
         latencyMs: performance.now() - t0,
         fallbackFrom,
         reason: this.reason(input, tier, candidate),
+        arm: armOf(tier, candidate),
+        complexity: tier.complexity,
       });
       tier.attempts.push({ kind: 'failed', model: candidate.model.id, error: error?.kind ?? 'error', detail: (err as Error).message });
       if (!error || progress.emitted || !FALLBACK_KINDS.has(error.kind)) {
@@ -372,7 +386,15 @@ export class LlmExecutor {
   }
 
   /** Tells the call observers (training) about the answer: synchronous, queued on their side, never failing the call. */
-  private observe(input: ExecuteInput, candidate: RouteCandidate, result: ChatResult, costPico: PicoUsd, at: Date): void {
+  private observe(
+    input: ExecuteInput,
+    candidate: RouteCandidate,
+    result: ChatResult,
+    costPico: PicoUsd,
+    at: Date,
+    abArm: AbArm | null,
+    complexity: Complexity,
+  ): void {
     if (!this.observers?.active || input.trace?.record === false) return;
     this.observers.notify({
       callRef: input.attemptPrefix,
@@ -392,6 +414,8 @@ export class LlmExecutor {
       latencyMs: result.latencyMs,
       emulated: result.emulated,
       at,
+      abArm,
+      complexity,
       trace: input.trace,
     });
   }
@@ -524,7 +548,15 @@ export class LlmExecutor {
     p: Prepared,
     result: ChatResult,
     cost: PicoUsd,
-    meta: { attemptId: string; started: Date; premiumId: string | null; fallbackFrom: string | null; reason: string },
+    meta: {
+      attemptId: string;
+      started: Date;
+      premiumId: string | null;
+      fallbackFrom: string | null;
+      reason: string;
+      arm: AbArm | null;
+      complexity: Complexity;
+    },
   ): Promise<void> {
     const { model } = p.candidate;
     let premium: { modelId: string; costPico: PicoUsd } | null = null;
@@ -552,6 +584,8 @@ export class LlmExecutor {
       routingReason: meta.reason,
       fallbackFrom: meta.fallbackFrom,
       emulated: result.emulated,
+      abArm: meta.arm,
+      complexity: meta.complexity,
       at: meta.started,
     });
     await Promise.all([booked, freed]);
@@ -566,7 +600,7 @@ export class LlmExecutor {
     input: ExecuteInput,
     p: Prepared,
     err: unknown,
-    meta: { attemptId: string; started: Date; latencyMs: number; fallbackFrom: string | null; reason: string },
+    meta: { attemptId: string; started: Date; latencyMs: number; fallbackFrom: string | null; reason: string; arm: AbArm | null; complexity: Complexity },
   ): Promise<void> {
     const { model } = p.candidate;
     const error = err instanceof ProviderError ? err : null;
@@ -589,6 +623,8 @@ export class LlmExecutor {
       errorMessage: (err as Error).message?.slice(0, 2000) ?? String(err),
       routingReason: meta.reason,
       fallbackFrom: meta.fallbackFrom,
+      abArm: meta.arm,
+      complexity: meta.complexity,
       at: meta.started,
     });
     await Promise.all([

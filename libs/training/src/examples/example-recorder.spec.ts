@@ -25,6 +25,8 @@ const call = (over: Partial<ObservedCall> = {}): ObservedCall => ({
   latencyMs: 12.4,
   emulated: true,
   at: new Date('2026-01-01T00:00:00Z'),
+  abArm: null,
+  complexity: 'medium',
   trace: { source: 'job', profileKey: 'blog-post', profileVersion: 1, step: 'draft', round: 0 },
   ...over,
 });

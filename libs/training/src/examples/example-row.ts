@@ -28,6 +28,8 @@ export interface ExampleRow {
   latencyMs: number;
   quality: number | null;
   emulated: boolean;
+  complexity: string | null;
+  abArm: 'incumbent' | 'challenger' | null;
   createdAt: Date;
 }
 
@@ -90,6 +92,8 @@ export function toExampleRow(call: ObservedCall): ExampleRow {
     latencyMs: Math.round(call.latencyMs),
     quality: null,
     emulated: call.emulated,
+    complexity: call.complexity,
+    abArm: call.abArm,
     createdAt: call.at,
   };
 }

@@ -14,13 +14,15 @@ const INSERT_MANY = `
 WITH r AS (
   SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::int[], $8::text[], $9::int[],
     $10::text[], $11::jsonb[], $12::text[], $13::jsonb[], $14::boolean[], $15::text[], $16::text[], $17::text[], $18::int[], $19::int[],
-    $20::numeric[], $21::int[], $22::numeric[], $23::boolean[], $24::timestamptz[])
+    $20::numeric[], $21::int[], $22::numeric[], $23::boolean[], $24::timestamptz[], $28::text[], $29::text[])
     AS r(call_ref, tenant_id, source, job_id, item_id, profile_key, profile_version, step, round, operation, messages, output_text,
-      output_json, structured, input_hash, model_id, provider_id, input_tokens, output_tokens, cost_usd, latency_ms, quality, emulated, created_at)
+      output_json, structured, input_hash, model_id, provider_id, input_tokens, output_tokens, cost_usd, latency_ms, quality, emulated, created_at,
+      complexity, ab_arm)
 ),
 ins AS (
   INSERT INTO training_examples (call_ref, tenant_id, source, job_id, item_id, profile_key, profile_version, step, round, operation, messages,
-    output_text, output_json, structured, input_hash, model_id, provider_id, input_tokens, output_tokens, cost_usd, latency_ms, quality, emulated, created_at)
+    output_text, output_json, structured, input_hash, model_id, provider_id, input_tokens, output_tokens, cost_usd, latency_ms, quality, emulated, created_at,
+    complexity, ab_arm)
   SELECT r.* FROM r
   WHERE NOT EXISTS (SELECT 1 FROM training_settings s WHERE s.tenant_id = r.tenant_id AND NOT s.record_examples)
   ON CONFLICT (call_ref) DO NOTHING
@@ -76,6 +78,8 @@ export class ExamplesRepository {
         scores.map((s) => s.tenantId),
         scores.map((s) => s.callRef),
         scores.map((s) => s.quality),
+        col((r) => r.complexity),
+        col((r) => r.abArm),
       ],
     });
     return out[0] ?? { inserted: 0, updated: 0 };

@@ -42,6 +42,8 @@ export class Training1765300000000 implements MigrationInterface {
         latency_ms integer NOT NULL,
         quality numeric(8, 3),
         emulated boolean NOT NULL,
+        complexity varchar(10),
+        ab_arm varchar(10),
         created_at timestamptz NOT NULL
       )`);
     await q.query(`CREATE INDEX training_examples_tenant_created ON training_examples (tenant_id, created_at DESC, id DESC)`);
