@@ -89,6 +89,9 @@ const POLICY: Record<string, Access> = {
   'GET /api/v1/training/evals/:id/compare': {},
   'GET /api/v1/training/evals/:id/runs/:runId': {},
   'GET /api/v1/training/ab-report': {},
+  'POST /api/v1/training/promotions': { min: 'admin' },
+  'GET /api/v1/training/promotions': {},
+  'POST /api/v1/training/promotions/:id/revert': { min: 'admin' },
 };
 
 /** Routes outside the /api/v1 prefix (configure-app.ts). */

@@ -188,7 +188,7 @@ describe('training examples, feedback and exports', () => {
       .set(admin.auth)
       .send({
         scope: 'tenant',
-        cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['ollama/qwen3:8b'], abTest: { challenger: 'ollama/llama3.1:8b', share: 0.5 } }],
+        cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['openai/gpt-4o-mini'], abTest: { challenger: 'ollama/qwen3:8b', share: 0.5 } }],
       })
       .expect(200);
     const items: Array<{ jobId: string; itemId: string }> = [];
@@ -204,7 +204,7 @@ describe('training examples, feedback and exports', () => {
     }>;
     expect(ledger).toHaveLength(12);
     for (const row of ledger) {
-      expect(row.ab_arm).toBe(row.model_id === 'ollama/llama3.1:8b' ? 'challenger' : 'incumbent');
+      expect(row.ab_arm).toBe(row.model_id === 'ollama/qwen3:8b' ? 'challenger' : 'incumbent');
       expect(row.complexity).toBe('simple');
     }
     // Twelve item ids split by hash: both arms served (the chance of one arm only is 2 × 0.5^12).
@@ -218,9 +218,38 @@ describe('training examples, feedback and exports', () => {
     expect(arms.map((a) => a.arm).sort()).toEqual(['challenger', 'incumbent']);
     expect(arms.reduce((n, a) => n + a.calls, 0)).toBe(12);
     expect(arms.reduce((n, a) => n + a.rated, 0)).toBe(1);
-    expect(arms.find((a) => a.arm === 'challenger')?.model).toBe('ollama/llama3.1:8b');
+    expect(arms.find((a) => a.arm === 'challenger')?.model).toBe('ollama/qwen3:8b');
     const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
     expect((await t.http.get('/api/v1/training/ab-report').set(outsider.auth).expect(200)).body.arms).toEqual([]);
+
+    // The promotion rule: too little evidence holds; once each arm has rated answers of equal quality, the
+    // free challenger is promoted (arms swapped in the tenant's policy), and the promotion can be reverted.
+    const evaluate = { operation: 'analyze', complexity: 'simple', minJudged: 2, margin: 5, apply: true };
+    const held = await t.http.post('/api/v1/training/promotions').set(admin.auth).send(evaluate).expect(201);
+    expect(held.body).toMatchObject({ action: 'hold', applied: false, fromModel: 'openai/gpt-4o-mini', toModel: 'ollama/qwen3:8b' });
+    for (const item of items) await t.http.post(`/api/v1/items/${item.itemId}/feedback`).set(admin.auth).send({ rating: 4 }).expect(201);
+    const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: admin.tenant });
+    await t.http.post('/api/v1/training/promotions').set(member.auth).send(evaluate).expect(403);
+    const bad = await t.http
+      .post('/api/v1/training/promotions')
+      .set(admin.auth)
+      .send({ ...evaluate, complexity: 'hard' })
+      .expect(400);
+    expect(JSON.stringify(bad.body.message)).toContain('complexity');
+    const promoted = await t.http.post('/api/v1/training/promotions').set(admin.auth).send(evaluate).expect(201);
+    expect(promoted.body).toMatchObject({ action: 'promote', applied: true });
+    const cell = async () =>
+      ((await t.http.get('/api/v1/router/policy').set(admin.auth).expect(200)).body.effective as Array<{ operation: string; complexity: string }>).find(
+        (c) => c.operation === 'analyze' && c.complexity === 'simple',
+      );
+    expect(await cell()).toMatchObject({ candidates: ['ollama/qwen3:8b', 'openai/gpt-4o-mini'], abTest: { challenger: 'openai/gpt-4o-mini', share: 0.5 } });
+    await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/revert`).set(outsider.auth).expect(404);
+    const reverted = await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/revert`).set(admin.auth).expect(200);
+    expect(reverted.body.revertedAt).toEqual(expect.any(String));
+    expect(await cell()).toMatchObject({ candidates: ['openai/gpt-4o-mini'], abTest: { challenger: 'ollama/qwen3:8b', share: 0.5 } });
+    await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/revert`).set(admin.auth).expect(409);
+    const log = await t.http.get('/api/v1/training/promotions').set(admin.auth).expect(200);
+    expect(log.body.map((p: { action: string }) => p.action)).toEqual(['promote', 'hold']);
   });
 
   describe('feedback', () => {

@@ -4,11 +4,12 @@ import type { FeedbackView, Page, TrainingExampleView, TrainingSettingsView } fr
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
 import type { Request, Response } from 'express';
 import { AbReportService, type AbArmRow } from './ab/ab-report';
+import { PromotionsService, type PromotionView } from './ab/promotions.service';
 import { ExamplesService } from './examples/examples.service';
 import { JSONL_CONTENT_TYPE, writeLines } from './export/write-lines';
 import { FeedbackService } from './feedback/feedback.service';
 import { TrainingSettingsService } from './settings/training-settings';
-import { AbReportQueryDto, ExportQueryDto, FeedbackDto, filtersOf, ListExamplesQueryDto, TrainingSettingsDto } from './training.dto';
+import { AbReportQueryDto, EvaluatePromotionDto, ExportQueryDto, FeedbackDto, filtersOf, ListExamplesQueryDto, TrainingSettingsDto } from './training.dto';
 
 @ApiTags('training')
 @ApiBearerAuth()
@@ -20,7 +21,35 @@ export class TrainingController {
     private readonly feedback: FeedbackService,
     private readonly settings: TrainingSettingsService,
     private readonly ab: AbReportService,
+    private readonly promotions: PromotionsService,
   ) {}
+
+  @Post('training/promotions')
+  @HttpCode(201)
+  @MinRole('admin')
+  @ApiOperation({ summary: "Weigh a split cell's arms by the promotion rule; with apply, promote the challenger (logged, reversible)" })
+  evaluatePromotion(@CurrentPrincipal() principal: Principal, @Body() body: EvaluatePromotionDto): Promise<PromotionView> {
+    return this.promotions.evaluate(principal.tenantId, {
+      operation: body.operation,
+      complexity: body.complexity,
+      rule: { minJudged: body.minJudged ?? 20, margin: body.margin ?? 5 },
+      apply: body.apply ?? false,
+    });
+  }
+
+  @Get('training/promotions')
+  @ApiOperation({ summary: 'Every evaluation of the promotion rule, newest first' })
+  listPromotions(@CurrentPrincipal() principal: Principal): Promise<PromotionView[]> {
+    return this.promotions.list(principal.tenantId);
+  }
+
+  @Post('training/promotions/:id/revert')
+  @HttpCode(200)
+  @MinRole('admin')
+  @ApiOperation({ summary: 'Put the cell back as it was before an applied promotion' })
+  revertPromotion(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<PromotionView> {
+    return this.promotions.revert(principal.tenantId, id);
+  }
 
   @Get('training/ab-report')
   @ApiOperation({ summary: "Per A/B arm of each split policy cell: calls, failures and cost (the ledger's), assessed quality and ratings" })

@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
+  COMPLEXITIES,
   EXAMPLE_SOURCES,
+  type Complexity,
   EXPORT_FORMATS,
   type ExampleSource,
   type ExportFormat,
@@ -296,4 +298,33 @@ export class AbReportQueryDto {
   @IsISO8601({ strict: true })
   @IsSupportedTime()
   to?: string;
+}
+
+export class EvaluatePromotionDto {
+  @ApiProperty({ example: 'analyze' })
+  @Matches(KEY, { message: 'operation must be an operation name like analyze' })
+  operation!: string;
+
+  @ApiProperty({ enum: COMPLEXITIES })
+  @IsIn(COMPLEXITIES)
+  complexity!: Complexity;
+
+  @ApiPropertyOptional({ default: 20, description: 'Judged answers each arm needs' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  minJudged?: number;
+
+  @ApiPropertyOptional({ default: 5, description: 'Quality points (0–100) the challenger may be below the incumbent' })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2 })
+  @Min(0)
+  @Max(100)
+  margin?: number;
+
+  @ApiPropertyOptional({ default: false, description: 'Apply a promotion to the policy (else only propose it)' })
+  @IsOptional()
+  @IsBoolean()
+  apply?: boolean;
 }

@@ -4,6 +4,7 @@ import { QUEUES } from '@margin/contracts';
 import { AnalysisCoreModule } from '@margin/analysis';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { AbExamplesRepository, AbReportService } from './ab/ab-report';
+import { PromotionsRepository, PromotionsService } from './ab/promotions.service';
 import { DatasetsController } from './datasets/datasets.controller';
 import { DatasetsRepository } from './datasets/datasets.repository';
 import { DatasetsService } from './datasets/datasets.service';
@@ -47,6 +48,8 @@ export class TrainingCoreModule {}
     EvalsService,
     AbExamplesRepository,
     AbReportService,
+    PromotionsRepository,
+    PromotionsService,
   ],
   exports: [TrainingCoreModule],
 })

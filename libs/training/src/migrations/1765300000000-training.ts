@@ -131,10 +131,28 @@ export class Training1765300000000 implements MigrationInterface {
         latency_ms integer NOT NULL DEFAULT 0,
         PRIMARY KEY (run_id, seq)
       )`);
+    await q.query(`
+      CREATE TABLE training_promotions (
+        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+        tenant_id uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+        operation varchar(100) NOT NULL,
+        complexity varchar(10) NOT NULL,
+        action varchar(10) NOT NULL CHECK (action IN ('promote', 'hold')),
+        from_model varchar(200) NOT NULL,
+        to_model varchar(200) NOT NULL,
+        applied boolean NOT NULL,
+        previous_cell jsonb NOT NULL,
+        evidence jsonb NOT NULL,
+        reason text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        reverted_at timestamptz
+      )`);
+    await q.query(`CREATE INDEX training_promotions_tenant ON training_promotions (tenant_id, created_at DESC)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
     for (const table of [
+      'training_promotions',
       'eval_run_items',
       'eval_runs',
       'eval_items',
