@@ -11,6 +11,7 @@ import { MetricsModule } from '@margin/metrics';
 import { ModelRouterModule } from '@margin/model-router';
 import { ProvidersModule } from '@margin/providers';
 import { PublishingCoreModule, PublishingFigures, PublishingModule } from '@margin/publishing';
+import { TrainingModule } from '@margin/training';
 import type Redis from 'ioredis';
 import { HealthController } from './health/health.controller';
 import { ProvidersHealthIndicator, RedisHealthIndicator, WorkersHealthIndicator } from './health/indicators';
@@ -46,6 +47,7 @@ export const NON_SPA_ROUTES = ['/api/{*path}', '/v1/{*path}', '/health', '/metri
     PublishingModule,
     // the marketing KPIs are publishing's figures
     MetricsModule.forRoot({ marketing: { imports: [PublishingCoreModule], useExisting: PublishingFigures } }),
+    TrainingModule,
   ],
   controllers: [HealthController],
   providers: [RedisHealthIndicator, WorkersHealthIndicator, ProvidersHealthIndicator, { provide: APP_GUARD, useClass: ClientThrottlerGuard }],

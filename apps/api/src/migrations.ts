@@ -5,6 +5,7 @@ import { METRICS_MIGRATIONS } from '@margin/metrics';
 import { MODEL_ROUTER_MIGRATIONS } from '@margin/model-router';
 import { PROVIDERS_MIGRATIONS } from '@margin/providers';
 import { PUBLISHING_MIGRATIONS } from '@margin/publishing';
+import { TRAINING_MIGRATIONS } from '@margin/training';
 
 /** Every module's schema history, composed into one ordered list for the data source. */
 export const MIGRATIONS = [
@@ -15,5 +16,6 @@ export const MIGRATIONS = [
   ...ANALYSIS_MIGRATIONS,
   ...PUBLISHING_MIGRATIONS,
   ...METRICS_MIGRATIONS,
+  ...TRAINING_MIGRATIONS,
 ];
 // TypeORM orders them by the timestamp in each class name, whichever module they come from.

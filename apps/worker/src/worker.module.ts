@@ -8,6 +8,7 @@ import { MetricsWorkerModule } from '@margin/metrics';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { PublishingWorkerModule } from '@margin/publishing';
+import { TrainingWorkerModule } from '@margin/training';
 import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.service';
 
 @Module({
@@ -23,6 +24,7 @@ import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.servic
     AnalysisWorkerModule,
     PublishingWorkerModule,
     MetricsWorkerModule,
+    TrainingWorkerModule,
   ],
   providers: [{ provide: WORKER_QUEUES, useValue: [QUEUES.maintenance, QUEUES.analysis, QUEUES.publishing, QUEUES.metrics] }, WorkerHeartbeatService],
 })

@@ -10,6 +10,7 @@ export { AnalyzeService } from './jobs/analyze.service';
 export { inputHash } from './cache/canonical';
 export type { ProfileDefinition, PipelineContext, PipelineResult } from './pipeline/pipeline.types';
 export { PipelineRunner } from './pipeline/pipeline-runner';
+export { compileSchema, type SchemaValidator } from './pipeline/json-schema';
 export { ProfilesService, toProfileView, parseProfileRef } from './profiles/profiles.service';
 export { PipelineInputError, PipelineOutputError } from './pipeline/pipeline.errors';
 import { Analysis1764000000000 } from './migrations/1764000000000-analysis';

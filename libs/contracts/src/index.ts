@@ -8,3 +8,4 @@ export * from './costs';
 export * from './analysis';
 export * from './publishing';
 export * from './metrics';
+export * from './training';

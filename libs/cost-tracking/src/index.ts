@@ -1,3 +1,4 @@
+import { LedgerAbArm1765300000200 } from './migrations/1765300000200-ledger-ab-arm';
 export * from './cost-tracking.module';
 export { LedgerService, type LedgerBucket, type LedgerEntry, type SavingEntry } from './ledger/ledger.service';
 export { BudgetService, BudgetExceededError, type CallBudgetContext } from './budgets/budget.service';
@@ -5,4 +6,4 @@ export { BUDGET_RESERVATION_OPTIONS, type BudgetReservationOptions, type Reserva
 import { CostLedger1763900000000 } from './migrations/1763900000000-cost-ledger';
 import { Savings1764000000200 } from './migrations/1764000000200-savings';
 
-export const COST_TRACKING_MIGRATIONS = [CostLedger1763900000000, Savings1764000000200];
+export const COST_TRACKING_MIGRATIONS = [CostLedger1763900000000, Savings1764000000200, LedgerAbArm1765300000200];

@@ -11,6 +11,7 @@ export {
   PlanForbidsModelsError,
   ProvidersUnavailableError,
 } from './routing/execution.errors';
+export { CallObservers, type CallTrace, type LlmCallObserver, type ObservedCall } from './routing/call-observers';
 export { outcomeLabel, describeOutcomes, nothingSent, type AttemptOutcome } from './routing/attempt-outcome';
 export { PlanTiersSource } from './routing/plan-tiers';
 export { outageOf, blockerFromError, blockerFromSkip, blockerFromCircuit, type Blocker } from './routing/availability';
@@ -23,3 +24,4 @@ import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-cata
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
 
 export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100];
+export { AbStatsService, type AbArmCalls } from './policy/ab-stats';

@@ -15,6 +15,8 @@ import { RouterController } from './policy/router.controller';
 import { RoutingPolicyEntity } from './policy/routing-policy.entity';
 import { RoutingPolicyRepository } from './policy/routing-policy.repository';
 import { RoutingPolicyService } from './policy/routing-policy.service';
+import { AbStatsService } from './policy/ab-stats';
+import { CallObservers } from './routing/call-observers';
 import { LlmExecutor } from './routing/llm-executor';
 import { RouterService } from './routing/router.service';
 
@@ -30,9 +32,11 @@ import { RouterService } from './routing/router.service';
     RateLimiterService,
     CircuitBreakerService,
     RouterService,
+    CallObservers,
+    AbStatsService,
     LlmExecutor,
   ],
-  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService],
+  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService, CallObservers, AbStatsService],
 })
 export class ModelRouterCoreModule {}
 

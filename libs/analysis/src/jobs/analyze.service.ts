@@ -95,6 +95,7 @@ export class AnalyzeService implements OnApplicationShutdown {
           userId: principal.userId,
           apiKeyId: principal.apiKeyId,
           attemptKey: `analyze:${randomUUID()}`,
+          source: 'analyze',
           allowedTiers: limits.allowedTiers,
         }),
       );

@@ -420,12 +420,15 @@ export class JobsRepository implements OnApplicationShutdown {
     return this.jobs.findOneBy({ tenantId, id });
   }
 
-  /** One item of the tenant's with its job's profile (a post made from an item reads its output). */
-  async findItemWithProfile(tenantId: string, itemId: string): Promise<{ item: JobItemEntity; profileKey: string } | null> {
+  /**
+   * One item of the tenant's with its job's profile: a post made from an item reads its output, feedback on an
+   * item is checked against that profile's schema.
+   */
+  async findItemWithProfile(tenantId: string, itemId: string): Promise<{ item: JobItemEntity; profileKey: string; profileVersion: number } | null> {
     const item = await this.items.findOneBy({ tenantId, id: itemId });
     if (!item) return null;
-    const job = await this.jobs.findOne({ where: { tenantId, id: item.jobId }, select: { id: true, profileKey: true } });
-    return job ? { item, profileKey: job.profileKey } : null;
+    const job = await this.jobs.findOne({ where: { tenantId, id: item.jobId }, select: { id: true, profileKey: true, profileVersion: true } });
+    return job ? { item, profileKey: job.profileKey, profileVersion: job.profileVersion } : null;
   }
 
   /**

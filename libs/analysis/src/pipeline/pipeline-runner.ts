@@ -82,6 +82,12 @@ export class PipelineRunner {
       const reused = done.get(checkpointKey);
       if (reused) return record(step, round, reused);
       const messages = stepMessages(step, scope);
+      const callRef = (name: string, r: number): string => `${ctx.attemptKey}:${name}:${r}`;
+      // The assess step judges the latest content (the content step's answer, or the last refinement's).
+      const assesses =
+        gate && gated && step === gated.assess
+          ? { callRef: round === 0 ? callRef(gated.content.name, 0) : callRef(gated.refine.name, round), scoreField: gate.scoreField }
+          : undefined;
       // A tier the tenant cannot use (a free plan's local-only models, a spent budget, an outage) is not a reason
       // to fail the item while a lower tier can answer: the executor steps down.
       const outcome = await this.executor.execute({
@@ -98,12 +104,22 @@ export class PipelineRunner {
         messages,
         maxTokens: step.maxTokens ?? DEFAULT_STEP_MAX_TOKENS,
         outputSchema: { name: step.name, schema: step.outputSchema },
-        attemptPrefix: `${ctx.attemptKey}:${step.name}:${round}`,
+        attemptPrefix: callRef(step.name, round),
+        trace: {
+          source: ctx.source ?? 'job',
+          record: ctx.recordExamples ?? true,
+          profileKey: profile.key,
+          profileVersion: profile.version,
+          step: step.name,
+          round,
+          ...(assesses ? { assesses } : {}),
+        },
         allowedTiers: ctx.allowedTiers,
         signal: ctx.signal,
         transport: 'stream',
         timeoutMs: STEP_TIMEOUT_MS,
         maxWaitMs: MAX_RATE_WAIT_MS,
+        ...(ctx.models?.length ? { models: ctx.models } : {}),
         ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
         ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
       });

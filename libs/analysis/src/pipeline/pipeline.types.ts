@@ -61,6 +61,12 @@ export interface PipelineContext {
   settleInBackground?: boolean;
   /** Awaited before each call is sent, once its limits and budget are held; throwing sends nothing (see ExecuteInput). */
   beforeDispatch?: () => Promise<void> | void;
+  /** Run every step on these models (in order) instead of the policy's (eval runs). */
+  models?: string[];
+  /** Where the run comes from, for the training examples its calls make (default `job`). */
+  source?: 'job' | 'analyze' | 'eval';
+  /** False: the calls leave no training examples (eval runs). Default true. */
+  recordExamples?: boolean;
   /** Steps answered (and booked) in an earlier attempt of this item, reused instead of called again (multi-step profiles). */
   checkpoints?: StepCheckpoints;
 }

@@ -38,10 +38,10 @@ export interface LedgerBucketRow {
 const INSERT_MANY = `
 INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
   input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
-  latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at)
+  latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at, ab_arm, complexity)
 SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[],
   $10::int[], $11::int[], $12::int[], $13::int[], $14::numeric[], $15::text[], $16::numeric[],
-  $17::int[], $18::text[], $19::text[], $20::numeric[], $21::text[], $22::text[], $23::boolean[], $24::timestamptz[])
+  $17::int[], $18::text[], $19::text[], $20::numeric[], $21::text[], $22::text[], $23::boolean[], $24::timestamptz[], $25::text[], $26::text[])
 ON CONFLICT (attempt_id) DO NOTHING RETURNING attempt_id`;
 
 const GROUP_EXPR: Record<CostGroupBy, string> = {
@@ -93,6 +93,8 @@ export class LedgerRepository {
         col((r) => r.fallbackFrom),
         col((r) => r.emulated),
         col((r) => r.createdAt),
+        col((r) => r.abArm),
+        col((r) => r.complexity),
       ],
     });
     const fresh = new Set(inserted.map((r) => r.attempt_id));
@@ -208,6 +210,32 @@ export class LedgerRepository {
          FROM calls c FULL JOIN savings s ON s.b = c.b ORDER BY 1`,
       [tenantId, from, to, unit],
     )) as LedgerBucketRow[];
+  }
+
+  /** Calls per A/B arm of every split policy cell in [from, to): attempts, failures and exact cost. */
+  async armStats(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ operation: string; complexity: string | null; arm: string; model: string; calls: number; failures: number; costUsd: string }>> {
+    return this.calls
+      .createQueryBuilder('c')
+      .select('c.operation', 'operation')
+      .addSelect('c.complexity', 'complexity')
+      .addSelect('c.ab_arm', 'arm')
+      .addSelect('c.model_id', 'model')
+      .addSelect('count(*)::int', 'calls')
+      .addSelect(`count(*) FILTER (WHERE c.outcome <> 'success')::int`, 'failures')
+      .addSelect('coalesce(sum(c.cost_usd), 0)::text', 'costUsd')
+      .where('c.tenant_id = :tenantId AND c.created_at >= :from AND c.created_at < :to AND c.ab_arm IS NOT NULL', { tenantId, from, to })
+      .groupBy('c.operation')
+      .addGroupBy('c.complexity')
+      .addGroupBy('c.ab_arm')
+      .addGroupBy('c.model_id')
+      .orderBy('c.operation')
+      .addOrderBy('c.complexity')
+      .addOrderBy('c.ab_arm')
+      .getRawMany();
   }
 
   /** Newest first, keyset-paginated on (created_at, id). */

@@ -66,6 +66,8 @@ describe('LedgerService', () => {
         routingReason: null,
         fallbackFrom: null,
         emulated: false,
+        abArm: null,
+        complexity: null,
         createdAt: NOW,
       });
     });

@@ -25,6 +25,9 @@ export interface LedgerEntry {
   routingReason?: string | null;
   fallbackFrom?: string | null;
   emulated?: boolean;
+  /** The A/B arm of the policy cell that served the call, when the cell has a split. */
+  abArm?: 'incumbent' | 'challenger' | null;
+  complexity?: string | null;
   at: Date;
 }
 
@@ -76,7 +79,7 @@ function toView(c: LlmCallEntity): LlmCallView {
   };
 }
 
-/** Rows per ledger statement: 24 parameters each, well under Postgres' 65,535. */
+/** Rows per ledger statement: 26 parameters each, well under Postgres' 65,535. */
 const LEDGER_BATCH = 500;
 
 @Injectable()
@@ -127,6 +130,8 @@ export class LedgerService implements OnApplicationShutdown {
       routingReason: entry.routingReason ?? null,
       fallbackFrom: entry.fallbackFrom ?? null,
       emulated: entry.emulated ?? false,
+      abArm: entry.abArm ?? null,
+      complexity: entry.complexity ?? null,
       createdAt: entry.at,
     });
     if (!booked) this.logger.warn({ attemptId: entry.attemptId }, 'Attempt already in the ledger: not booked twice');
@@ -213,6 +218,18 @@ export class LedgerService implements OnApplicationShutdown {
       qualitySum: Number(r.qualitySum),
       qualityCount: r.qualityCount,
     }));
+  }
+
+  /** Per A/B arm of each split policy cell: calls (attempts), failures and exact cost, in [from, to). */
+  async armStats(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<
+    Array<{ operation: string; complexity: string | null; arm: 'incumbent' | 'challenger'; model: string; calls: number; failures: number; costUsd: number }>
+  > {
+    const rows = await this.repo.armStats(tenantId, from, to);
+    return rows.map((r) => ({ ...r, arm: r.arm as 'incumbent' | 'challenger', costUsd: picoToUsd(usdToPico(r.costUsd)) }));
   }
 
   async calls(tenantId: string, query: { jobId?: string; limit?: number; cursor?: string }): Promise<Page<LlmCallView>> {

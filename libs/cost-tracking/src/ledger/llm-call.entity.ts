@@ -29,5 +29,8 @@ export class LlmCallEntity {
   @Column({ name: 'routing_reason', type: 'text', nullable: true }) routingReason!: string | null;
   @Column({ name: 'fallback_from', type: 'varchar', length: 200, nullable: true }) fallbackFrom!: string | null;
   @Column({ type: 'boolean', default: false }) emulated!: boolean;
+  /** The A/B arm that served the call (null: no split in its policy cell). */
+  @Column({ name: 'ab_arm', type: 'varchar', length: 10, nullable: true }) abArm!: 'incumbent' | 'challenger' | null;
+  @Column({ type: 'varchar', length: 10, nullable: true }) complexity!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -210,6 +210,7 @@ export class OpenAiGatewayController {
       maxTokens: body.max_completion_tokens ?? body.max_tokens,
       outputSchema,
       attemptPrefix: `gw:${randomUUID()}`,
+      trace: { source: 'v1' },
       settleInBackground: true,
       maxWaitMs: 5_000,
       timeoutMs: 120_000,

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { COMPLEXITIES, type ChatMessage, type Complexity, type JsonSchema, type ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
 import { Clock, Listeners, sleep, type PicoUsd } from '@margin/core';
@@ -12,6 +12,7 @@ import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type B
 import { ContextLengthExceededError, LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
 import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
 import { RouterService, type RouteCandidate, type RoutePlan, type SkipReason } from './router.service';
+import { CallObservers, type CallTrace } from './call-observers';
 
 /** Skips that no wait or retry changes: when these are all there was and one is the context window, the prompt is too long. */
 const PERMANENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['context-window', 'disabled', 'unknown-model', 'plan']);
@@ -62,6 +63,8 @@ export interface ExecuteInput {
    * and sends nothing: no attempt, no ledger row, the error is rethrown as is.
    */
   beforeDispatch?: () => Promise<void> | void;
+  /** What the call is part of, for the call observers (training examples). */
+  trace?: CallTrace;
 }
 
 export interface ExecuteOutcome {
@@ -114,6 +117,15 @@ interface TierRun {
   budgetRefusal?: BudgetExceededError;
   /** The soonest a rate-limited candidate frees up. */
   shortestRetryMs?: number;
+}
+
+type AbArm = 'incumbent' | 'challenger';
+
+/** Which arm of the cell's A/B split a candidate is (null: the cell has no split, or models were asked for by name). */
+function armOf(tier: TierRun, candidate: RouteCandidate): AbArm | null {
+  const ab = tier.plan.abTest;
+  if (!ab) return null;
+  return candidate.model.id === ab.challenger ? 'challenger' : 'incumbent';
 }
 
 /** The complexities to try, in order: the one asked for, then with `stepDown` each one below it. */
@@ -169,6 +181,7 @@ export class LlmExecutor {
     private readonly budgets: BudgetService,
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
+    @Optional() private readonly observers?: CallObservers,
   ) {}
 
   async execute(input: ExecuteInput): Promise<ExecuteOutcome> {
@@ -339,16 +352,20 @@ export class LlmExecutor {
       const result = yield* this.send(call, prepared, progress);
       const routingReason = this.reason(input, tier, candidate);
       const costPico = this.catalog.costOf(candidate.model.id, result.usage, started, result.latencyMs).totalPico;
+      const arm = armOf(tier, candidate);
       const booking = this.settleSuccess(input, prepared, result, costPico, {
         attemptId,
         started,
         premiumId: call.premiumId,
         fallbackFrom,
         reason: routingReason,
+        arm,
+        complexity: tier.complexity,
       });
       if (input.settleInBackground) booking.catch((err: Error) => this.logger.error({ attemptId, err }, `booking failed: ${err.message}`));
       else await booking;
       tier.attempts.push({ kind: 'ok', model: candidate.model.id });
+      this.observe(input, candidate, result, costPico, started, arm, tier.complexity);
       return {
         kind: 'ok',
         outcome: {
@@ -370,6 +387,8 @@ export class LlmExecutor {
         latencyMs: performance.now() - t0,
         fallbackFrom,
         reason: this.reason(input, tier, candidate),
+        arm: armOf(tier, candidate),
+        complexity: tier.complexity,
       });
       tier.attempts.push({ kind: 'failed', model: candidate.model.id, error: error?.kind ?? 'error', detail: (err as Error).message });
       if (!error || progress.emitted || !FALLBACK_KINDS.has(error.kind)) {
@@ -378,6 +397,41 @@ export class LlmExecutor {
       }
       return { kind: 'failed', error };
     }
+  }
+
+  /** Tells the call observers (training) about the answer: synchronous, queued on their side, never failing the call. */
+  private observe(
+    input: ExecuteInput,
+    candidate: RouteCandidate,
+    result: ChatResult,
+    costPico: PicoUsd,
+    at: Date,
+    abArm: AbArm | null,
+    complexity: Complexity,
+  ): void {
+    if (!this.observers?.active || input.trace?.record === false) return;
+    this.observers.notify({
+      callRef: input.attemptPrefix,
+      tenantId: input.tenantId,
+      jobId: input.jobId ?? null,
+      itemId: input.itemId ?? null,
+      operation: input.operation,
+      messages: input.messages,
+      outputText: result.text,
+      outputJson: result.json,
+      structured: input.outputSchema !== undefined,
+      modelId: candidate.model.id,
+      providerId: candidate.model.providerId,
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costPico,
+      latencyMs: result.latencyMs,
+      emulated: result.emulated,
+      at,
+      abArm,
+      complexity,
+      trace: input.trace,
+    });
   }
 
   /** The caller's last word before sending: refusing gives the lease and the reservation back and sends nothing. */
@@ -523,7 +577,15 @@ export class LlmExecutor {
     p: Prepared,
     result: ChatResult,
     cost: PicoUsd,
-    meta: { attemptId: string; started: Date; premiumId: string | null; fallbackFrom: string | null; reason: string },
+    meta: {
+      attemptId: string;
+      started: Date;
+      premiumId: string | null;
+      fallbackFrom: string | null;
+      reason: string;
+      arm: AbArm | null;
+      complexity: Complexity;
+    },
   ): Promise<void> {
     const { model } = p.candidate;
     let premium: { modelId: string; costPico: PicoUsd } | null = null;
@@ -551,6 +613,8 @@ export class LlmExecutor {
       routingReason: meta.reason,
       fallbackFrom: meta.fallbackFrom,
       emulated: result.emulated,
+      abArm: meta.arm,
+      complexity: meta.complexity,
       at: meta.started,
     });
     await Promise.all([booked, freed]);
@@ -565,7 +629,7 @@ export class LlmExecutor {
     input: ExecuteInput,
     p: Prepared,
     err: unknown,
-    meta: { attemptId: string; started: Date; latencyMs: number; fallbackFrom: string | null; reason: string },
+    meta: { attemptId: string; started: Date; latencyMs: number; fallbackFrom: string | null; reason: string; arm: AbArm | null; complexity: Complexity },
   ): Promise<void> {
     const { model } = p.candidate;
     const error = err instanceof ProviderError ? err : null;
@@ -588,6 +652,8 @@ export class LlmExecutor {
       errorMessage: (err as Error).message?.slice(0, 2000) ?? String(err),
       routingReason: meta.reason,
       fallbackFrom: meta.fallbackFrom,
+      abArm: meta.arm,
+      complexity: meta.complexity,
       at: meta.started,
     });
     await Promise.all([

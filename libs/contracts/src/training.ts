@@ -1,0 +1,147 @@
+// Training: examples recorded from calls, feedback on items, exports, datasets and eval sets.
+import type { ChatMessage } from './chat';
+
+export const EXAMPLE_SOURCES = ['job', 'analyze', 'v1'] as const;
+export type ExampleSource = (typeof EXAMPLE_SOURCES)[number];
+
+export const EXPORT_FORMATS = ['openai-jsonl', 'anthropic-jsonl', 'hf-jsonl'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+export interface ExampleFeedbackView {
+  rating: number;
+  approved: boolean | null;
+  /** Whether this example's answer was corrected (the corrected answer is what exports carry). */
+  edited: boolean;
+  comment: string | null;
+}
+
+export interface TrainingExampleView {
+  id: string;
+  source: ExampleSource;
+  jobId: string | null;
+  itemId: string | null;
+  profileKey: string | null;
+  profileVersion: number | null;
+  step: string | null;
+  round: number | null;
+  operation: string;
+  model: string;
+  provider: string;
+  /** The messages sent: system and user. */
+  messages: ChatMessage[];
+  /** The answer: its JSON for structured output, else its text. */
+  output: unknown;
+  inputHash: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  latencyMs: number;
+  quality: number | null;
+  emulated: boolean;
+  createdAt: string;
+  feedback: ExampleFeedbackView | null;
+}
+
+export interface FeedbackRequest {
+  rating: number;
+  approved?: boolean;
+  /** The corrected output: valid against the profile's output schema (or the step's, with `step`). */
+  edits?: unknown;
+  comment?: string;
+  /** Correct one step's answer instead of the item's output. */
+  step?: string;
+}
+
+export interface FeedbackView {
+  id: string;
+  itemId: string;
+  jobId: string;
+  rating: number;
+  approved: boolean | null;
+  edits: unknown;
+  comment: string | null;
+  step: string | null;
+  /** The example the edits apply to (null when the item's answer came from the cache or was not recorded). */
+  exampleId: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface TrainingSettingsView {
+  recordExamples: boolean;
+  retentionDays: number;
+}
+
+export interface UpdateTrainingSettingsRequest {
+  recordExamples?: boolean;
+  retentionDays?: number;
+}
+
+export interface DatasetView {
+  id: string;
+  name: string;
+  version: number;
+  format: ExportFormat;
+  filters: Record<string, unknown>;
+  examples: number;
+  createdAt: string;
+}
+
+export interface EvalSetView {
+  id: string;
+  name: string;
+  profileKey: string;
+  builtIn: boolean;
+  items: number;
+  createdAt: string;
+}
+
+export type EvalRunStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+export interface EvalScores {
+  /** song-analysis against `expected`: 1 when the verdicts agree. */
+  verdictAgreement?: number;
+  /** song-analysis: |score − expected score|. */
+  scoreError?: number;
+  /** song-analysis: F1 of the concern categories. */
+  concernF1?: number;
+  /** The judge's overall score (0–100), without `expected`. */
+  judged?: number;
+}
+
+export interface EvalRunItemView {
+  seq: number;
+  status: 'completed' | 'failed';
+  output: unknown;
+  error: string | null;
+  scores: EvalScores | null;
+  quality: number | null;
+  costUsd: number;
+  latencyMs: number;
+}
+
+export interface EvalRunTotals {
+  items: number;
+  completed: number;
+  failed: number;
+  /** Mean quality (0–100) over the scored items. */
+  quality: number | null;
+  verdictAgreement: number | null;
+  scoreMae: number | null;
+  concernF1: number | null;
+  costUsd: number;
+  meanLatencyMs: number | null;
+}
+
+export interface EvalRunView {
+  id: string;
+  evalSetId: string;
+  model: string;
+  judgeModel: string | null;
+  status: EvalRunStatus;
+  error: string | null;
+  totals: EvalRunTotals;
+  items?: EvalRunItemView[];
+  createdAt: string;
+  finishedAt: string | null;
+}
