@@ -56,15 +56,15 @@ describe('alert evaluation (worker)', () => {
     const secret = app.get(SecretBox).encrypt(SECRET);
     await db.query(`INSERT INTO alert_rules (tenant_id, rules, webhook_url, webhook_secret) VALUES ($1, $2, $3, $4)`, [
       tenant.id,
-      JSON.stringify([{ id: 'backlog', kind: 'queue_depth', enabled: true, threshold: 2, queue: 'maintenance' }]),
+      JSON.stringify([{ id: 'backlog', kind: 'queue_depth', enabled: true, threshold: 2, queue: 'analysis' }]),
       url,
       secret,
     ]);
     const redis = new IORedis(testConfig().redisUrl);
     const evaluator = app.get(AlertEvaluator);
     try {
-      // Bull's delayed set of the maintenance queue: three jobs waiting there is a depth of 3
-      await redis.zadd('margin:maintenance:delayed', 9e15, 'x1', 9e15, 'x2', 9e15, 'x3');
+      // Bull's delayed set of the analysis queue (no repeatable jobs live there; the maintenance queue holds the training retention job): three jobs waiting there is a depth of 3
+      await redis.zadd('margin:analysis:delayed', 9e15, 'x1', 9e15, 'x2', 9e15, 'x3');
       status = 500; // the first delivery fails: retried on the next evaluation
       expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 1, resolved: 0 });
       expect(received).toHaveLength(1);
@@ -76,21 +76,21 @@ describe('alert evaluation (worker)', () => {
       const body = JSON.parse(firing?.body ?? '{}');
       expect(body).toMatchObject({
         event: 'alert.firing',
-        alert: { rule: 'backlog', kind: 'queue_depth', state: 'firing', value: 3, threshold: 2, subject: 'maintenance' },
+        alert: { rule: 'backlog', kind: 'queue_depth', state: 'firing', value: 3, threshold: 2, subject: 'analysis' },
       });
       const sig = String(firing?.headers['x-margin-signature']);
       const t = Number(/^t=(\d+),v1=[0-9a-f]{64}$/.exec(sig)?.[1]);
       expect(sig).toBe(alertSignature(SECRET, firing?.body ?? '', t));
 
-      await redis.del('margin:maintenance:delayed');
+      await redis.del('margin:analysis:delayed');
       expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 0, resolved: 1 });
       expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 0, resolved: 0 });
       expect(received).toHaveLength(3);
       expect(JSON.parse(received[2]?.body ?? '{}')).toMatchObject({ event: 'alert.resolved', alert: { state: 'resolved', value: 0 } });
       await new Promise((r) => setTimeout(r, 200));
       expect(events.filter((e) => (e as { type: string }).type === 'alert')).toEqual([
-        { type: 'alert', tenantId: tenant.id, rule: 'backlog', state: 'firing', value: 3, subject: 'maintenance' },
-        { type: 'alert', tenantId: tenant.id, rule: 'backlog', state: 'resolved', value: 0, subject: 'maintenance' },
+        { type: 'alert', tenantId: tenant.id, rule: 'backlog', state: 'firing', value: 3, subject: 'analysis' },
+        { type: 'alert', tenantId: tenant.id, rule: 'backlog', state: 'resolved', value: 0, subject: 'analysis' },
       ]);
       const rows = await db.query(`SELECT state, value FROM alerts WHERE tenant_id = $1`, [tenant.id]);
       expect(rows).toEqual([{ state: 'resolved', value: 0 }]);
