@@ -29,10 +29,7 @@ describe('AnalysisProcessor', () => {
     const { deliver, feeder, queue, job, runner } = setup(async () => undefined);
     expect(queue.process).toHaveBeenCalledWith('item', 6, expect.any(Function));
     await deliver(job(0));
-    expect(runner.run).toHaveBeenCalledWith(
-      { tenantId: 't', jobId: 'j', itemId: 'item-1' },
-      { attemptsMade: 0, maxAttempts: 3, priority: 5, queueEntry: 'item-1:0' },
-    );
+    expect(runner.run).toHaveBeenCalledWith({ tenantId: 't', jobId: 'j', itemId: 'item-1' }, { attemptsMade: 0, maxAttempts: 3, priority: 5 });
     expect(feeder.release).toHaveBeenCalledWith('item-1', 'item-1:0');
   });
 

@@ -42,7 +42,7 @@ export class AnalysisProcessor implements OnModuleInit, OnModuleDestroy {
   private async deliver(job: Job<AnalysisItemPayload>): Promise<void> {
     const maxAttempts = job.opts.attempts ?? 1;
     try {
-      await this.runner.run(job.data, { attemptsMade: job.attemptsMade, maxAttempts, priority: job.opts.priority, queueEntry: String(job.id) });
+      await this.runner.run(job.data, { attemptsMade: job.attemptsMade, maxAttempts, priority: job.opts.priority });
     } catch (err) {
       // Bull retries it (the place stays taken) unless this was its last attempt.
       if (job.attemptsMade + 1 >= maxAttempts) await this.release(job);

@@ -309,20 +309,6 @@ describe('ItemRunner', () => {
       await s.runner.run(PAYLOAD, { attemptsMade: 1, maxAttempts: 3 });
       expect(s.pipeline.run.mock.calls[0]?.[2].attemptKey).toBe(`${ITEM}:w2.1`);
     });
-
-    it('each queue entry of the item (a manual retry of a failed item too) gets attempt ids of its own; a replay of one delivery the same', async () => {
-      const keys: string[] = [];
-      for (const delivery of [
-        { attemptsMade: 0, maxAttempts: 3, queueEntry: `${ITEM}:0` },
-        { attemptsMade: 0, maxAttempts: 3, queueEntry: `${ITEM}:3` }, // re-queued by POST /jobs/:id/retry after 3 attempts
-        { attemptsMade: 0, maxAttempts: 3, queueEntry: `${ITEM}:3` }, // the same delivery again (its worker died)
-      ]) {
-        const s = setup();
-        await s.runner.run(PAYLOAD, delivery);
-        keys.push(s.pipeline.run.mock.calls[0]?.[2].attemptKey ?? '');
-      }
-      expect(keys).toEqual([`${ITEM}:0.0`, `${ITEM}:3.0`, `${ITEM}:3.0`]);
-    });
   });
 
   describe('claiming', () => {

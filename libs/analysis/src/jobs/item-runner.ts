@@ -36,11 +36,6 @@ export interface Delivery {
   maxAttempts: number;
   /** Bull priority (1 highest): who gets the next model slot first. */
   priority?: number;
-  /**
-   * The queue entry's id (Bull's job id: `<item>:<attempts>` or `<item>:wait<n>`): new for every entry of the
-   * item (a wait, a manual retry of a failed item), the same for a replay of one delivery.
-   */
-  queueEntry?: string;
 }
 
 /** Errors another attempt cannot fix: the item fails at once. */
@@ -54,12 +49,6 @@ function isFinal(err: unknown): boolean {
     return true;
   if (err instanceof LlmCallFailedError) return err.kind === 'auth' || err.kind === 'bad_request';
   return false;
-}
-
-/** Ledger attempt ids derive from this: one per delivery of one queue entry, so a replay books nothing twice. */
-function attemptKeyOf(itemId: string, waits: number, delivery: Delivery): string {
-  if (delivery.queueEntry) return `${delivery.queueEntry}.${delivery.attemptsMade}`;
-  return waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${waits}.${delivery.attemptsMade}`;
 }
 
 /** The job was cancelled while the item waited for a model slot. */
@@ -156,8 +145,8 @@ export class ItemRunner {
               userId: job.createdByUserId,
               apiKeyId: job.createdByApiKeyId,
               jobBudgetPico: job.budgetUsd === null ? null : usdToPico(job.budgetUsd),
-              // Each queue entry (a wait, a manual retry) counts its deliveries from 0 again: its calls get ids of their own.
-              attemptKey: attemptKeyOf(itemId, run.waits, delivery),
+              // Each wait is a new queue entry whose deliveries count from 0 again: its calls get ids of their own.
+              attemptKey: run.waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${run.waits}.${delivery.attemptsMade}`,
               allowedTiers,
               settleInBackground: true,
               ...(multiStep ? { checkpoints: this.checkpoints.forItem(itemId) } : {}),
