@@ -70,7 +70,7 @@ function wordpress(wp: RunningWordPress): Platform {
       return posts.map((p) => ({ id: String(p.id), status: p.status, text: `${p.title.raw}\n${p.content.raw}` })).filter((p) => p.text.includes(key));
     },
     scheduledStatus: 'future',
-    badCredentials: /^401 from .*wrong username or application password/,
+    badCredentials: /^40[01] from .*wrong username or application password/,
   };
 }
 

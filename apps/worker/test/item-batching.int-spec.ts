@@ -75,6 +75,18 @@ describe('worker batched writes', () => {
     expect(await repo.claimItem(randomUUID(), jobId, itemIds[1] as string, clock.now())).toBeNull();
   });
 
+  it('a failed item re-queued by a job retry runs as a new queue entry: its calls get attempt ids of their own (waits + 1)', async () => {
+    const { tenantId, jobId, itemIds } = await makeJob(1);
+    const item = itemIds[0] as string;
+    const first = await repo.claimItem(tenantId, jobId, item, clock.now());
+    expect(first?.run).toMatchObject({ attempts: 1, waits: 0 });
+    await repo.finishItem(tenantId, jobId, item, { status: 'failed', error: 'invalid output', at: clock.now() });
+    expect(await repo.requeueFailed(tenantId, jobId)).toEqual([item]);
+    const again = await repo.claimItem(tenantId, jobId, item, clock.now());
+    // the item runner derives ledger attempt ids from waits: `<item>:w1.<delivery>`, not the first run's `<item>:<delivery>`
+    expect(again?.run).toMatchObject({ attempts: 2, waits: 1 });
+  });
+
   it('a cancelled job: its open item is not claimed (no run), so it can be finished as cancelled', async () => {
     const { tenantId, jobId, itemIds } = await makeJob(1);
     await db.query(`UPDATE job_items SET status = 'running' WHERE id = $1`, [itemIds[0]]);

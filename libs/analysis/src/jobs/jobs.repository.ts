@@ -653,7 +653,9 @@ export class JobsRepository implements OnApplicationShutdown {
   async requeueFailed(tenantId: string, jobId: string): Promise<string[]> {
     return this.db.transaction(async (m) => {
       const [items] = (await m.query(
-        `UPDATE job_items SET status = 'queued', enqueued = false, error = NULL, finished_at = NULL, waiting_since = NULL
+        // waits + 1: the new run's calls get ledger attempt ids of their own (the item's first run used its
+        // delivery numbers already); a re-delivery of one queue entry keeps its ids, so it books nothing twice
+        `UPDATE job_items SET status = 'queued', enqueued = false, error = NULL, finished_at = NULL, waiting_since = NULL, waits = waits + 1
          WHERE tenant_id = $1 AND job_id = $2 AND status = 'failed' RETURNING id`,
         [tenantId, jobId],
       )) as [Array<{ id: string }>, number];

@@ -180,6 +180,18 @@ describe('WordPressTarget', () => {
     expect(await new WordPressTarget(none.http).find(endpoint, post, 'mk-7')).toBeNull();
   });
 
+  it('find() with a wrong application password that WordPress serves as anonymous (400 "Status is forbidden") says the credentials are wrong, permanently', async () => {
+    const { http } = fakeFetch(() =>
+      json(400, { code: 'rest_invalid_param', message: 'Invalid parameter(s): status', data: { status: 400, params: { status: 'Status is forbidden.' } } }),
+    );
+    const err = await new WordPressTarget(http).find(endpoint, post, 'm-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PublishError);
+    expect(err).toMatchObject({ kind: 'permanent' });
+    expect((err as Error).message).toMatch(
+      /^400 from GET \/wp-json\/wp\/v2\/posts: WordPress served the request as an anonymous visitor .*wrong username or application password$/,
+    );
+  });
+
   it('read() maps status, modified time and the comment count; a missing or trashed post does not exist', async () => {
     const { http } = fakeFetch(({ url }) =>
       url.pathname.endsWith('/comments') ? json(200, [{}], { 'x-wp-total': '3' }) : json(200, { ...saved(42, 'future'), modified_gmt: '2026-01-02T03:04:05' }),

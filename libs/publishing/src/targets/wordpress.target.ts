@@ -36,7 +36,7 @@ interface WpTerm {
 interface WpError {
   code?: string;
   message?: string;
-  data?: { status?: number; term_id?: number };
+  data?: { status?: number; term_id?: number; params?: Record<string, string> };
 }
 
 /** The comment that carries the marker; markers are made of URL-safe characters, anything else is dropped. */
@@ -208,6 +208,15 @@ function httpError(where: string, res: Response, data: WpError | null): PublishE
       status,
       cause: data,
     });
+  }
+  // A wrong application password is not always a 401: WordPress then serves the request as an anonymous visitor,
+  // and the lookup of drafts and scheduled posts (find) is refused because anonymous visitors may not list them.
+  if (status === 400 && data?.code === 'rest_invalid_param' && /forbidden/i.test(data.data?.params?.['status'] ?? '')) {
+    return new PublishError(
+      `${status} from ${where}: WordPress served the request as an anonymous visitor (${data.data?.params?.['status']}): wrong username or application password`,
+      'permanent',
+      { status, cause: data },
+    );
   }
   if (status === 404 && data?.code === 'rest_no_route') {
     return new PublishError(`no WordPress REST API route ${where} on this site`, 'permanent', { status, cause: data });
