@@ -36,6 +36,18 @@ describe('fair shares between tenants', () => {
     }
   };
 
+  /** Server-side: milliseconds from the job's creation to its first finished item (the scheduler's part, without polling lag). */
+  const serverFirstResultMs = async (id: string) =>
+    Number(
+      (
+        await c.db.query(
+          `SELECT extract(epoch FROM min(i.finished_at) - j.created_at) * 1000 AS ms FROM jobs j JOIN job_items i ON i.job_id = j.id
+            WHERE j.id = $1 AND i.status = 'completed' GROUP BY j.created_at`,
+          [id],
+        )
+      ).rows[0]?.ms,
+    );
+
   const waitForJob = async (id: string, headers: Record<string, string>, timeoutMs = 60_000) => {
     const until = Date.now() + timeoutMs;
     for (;;) {
@@ -82,6 +94,8 @@ describe('fair shares between tenants', () => {
     }
     const median = [...singles].sort((x, y) => x.ms - y.ms)[1] as { id: string; t: number; ms: number };
     const oneItemMs = median.ms;
+    const midOf = (xs: number[]) => [...xs].sort((x, y) => x - y)[1] as number;
+    const oneItemServerMs = midOf(await Promise.all(singles.map((s) => serverFirstResultMs(s.id))));
 
     // Tenant A (the operator's tenant, unlimited plan) queues 2,000 songs and keeps every slot busy.
     const backlog = await c.api<{ id: string; priority: string }>(
@@ -100,6 +114,7 @@ describe('fair shares between tenants', () => {
     // one after another behind the same backlog: three, because where in a model slot's cycle a tenant arrives
     // is luck (the median says what a tenant gets; none may wait anything like the backlog).
     const waits: number[] = [];
+    const playlists: string[] = [];
     let playlistId = '';
     let b: Record<string, string> = {};
     let timelineOf = { id: '', t: 0 };
@@ -116,9 +131,12 @@ describe('fair shares between tenants', () => {
       expect(playlist.body.priority).toBe('medium');
       waits.push(await untilFirstResult(playlist.body.id, b, t2));
       playlistId = playlist.body.id;
+      playlists.push(playlistId);
       timelineOf = { id: playlist.body.id, t: t2 };
     }
-    const firstResultMs = [...waits].sort((x, y) => x - y)[1] as number;
+    const firstResultMs = midOf(waits);
+    const serverWaits = await Promise.all(playlists.map((id) => serverFirstResultMs(id)));
+    const firstResultServerMs = midOf(serverWaits);
     const aDone = (await job(backlog.body.id, owner())).completedItems;
     const timeline = async (id: string, t: number) =>
       (
@@ -136,10 +154,15 @@ describe('fair shares between tenants', () => {
     );
 
     process.stdout.write(
-      `fairness e2e: one item alone ${oneItemMs} ms; new tenants' first results behind A's backlog ${waits.join(', ')} ms (median ${(firstResultMs / oneItemMs).toFixed(2)}×); A had ${aDone} done\n`,
+      `fairness e2e: one item alone ${oneItemServerMs.toFixed(0)} ms (as polled ${oneItemMs}); new tenants' first results behind A's backlog ` +
+        `${serverWaits.map((w) => w.toFixed(0)).join(', ')} ms (median ${(firstResultServerMs / oneItemServerMs).toFixed(2)}×; as polled ${waits.join(', ')}, ` +
+        `${(firstResultMs / oneItemMs).toFixed(2)}×); A had ${aDone} done\n`,
     );
     // Behind the whole backlog it would be ~200 items' time; a new tenant waits at most about one more item than alone.
-    expect(firstResultMs).toBeLessThanOrEqual(2 * oneItemMs);
+    // Judged on the server's clock (submission to the first finished item): a client polling a 2-core machine that
+    // runs the whole cluster adds its own lag on top, which the looser bound on what the client saw allows for.
+    expect(firstResultServerMs).toBeLessThanOrEqual(2 * oneItemServerMs);
+    for (const w of serverWaits) expect(w).toBeLessThanOrEqual(4 * oneItemServerMs);
     for (const w of waits) expect(w).toBeLessThanOrEqual(4 * oneItemMs);
     expect(aDone).toBeLessThan(1000);
     // The last playlist finishes while A's backlog is still mostly queued: new tenants get turns, not the leftovers.
