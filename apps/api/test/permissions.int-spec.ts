@@ -65,6 +65,8 @@ const POLICY: Record<string, Access> = {
   'POST /api/v1/jobs/:id/cancel': { min: 'member' },
   'POST /api/v1/jobs/:id/retry': { min: 'member' },
   'POST /api/v1/analyze': { min: 'member' },
+  'GET /api/v1/analyze/callback-secret': { min: 'admin' },
+  'POST /api/v1/analyze/callback-secret/rotate': { min: 'admin' },
   'GET /api/v1/job-settings': {},
   'PUT /api/v1/job-settings': { min: 'admin' },
   'GET /api/v1/profiles': {},

@@ -1,13 +1,7 @@
 // Publishing through the real API, queue and worker: endpoints, posts, deliveries to a webhook receiver on
 // loopback and to the own blog, credentials at rest, tenant scoping, and a worker killed mid-publish.
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AnalysisWorkerModule } from '@margin/analysis';
-import { ClockModule, ConfigModule, DatabaseModule, LoggingModule, QueueModule, RedisModule, type AppConfig } from '@margin/core';
-import { CostTrackingCoreModule } from '@margin/cost-tracking';
-import { IdentityWorkerModule } from '@margin/identity';
-import { ModelRouterCoreModule } from '@margin/model-router';
-import { ProvidersCoreModule } from '@margin/providers';
 import { PUBLISH_TARGETS, PublishingWorkerModule, verifySignature, type PublishTargets } from '@margin/publishing';
 import { PROGRESS_NAMESPACE, type DeliveryUpdatedEvent } from '@margin/contracts';
 import { makeSession, startTestApp, type TestApp } from '@margin/testing';
@@ -15,28 +9,7 @@ import { io } from 'socket.io-client';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
-
-/** The worker's modules (as apps/worker composes them; an app cannot import another app). */
-function workerModule(config: AppConfig) {
-  @Module({
-    imports: [
-      ConfigModule.forRoot(config),
-      ClockModule.forRoot(),
-      RedisModule,
-      LoggingModule.forRoot('worker'),
-      DatabaseModule.forRoot(),
-      QueueModule.forRoot(),
-      IdentityWorkerModule,
-      ProvidersCoreModule,
-      CostTrackingCoreModule,
-      ModelRouterCoreModule,
-      AnalysisWorkerModule,
-      PublishingWorkerModule,
-    ],
-  })
-  class TestWorkerModule {}
-  return TestWorkerModule;
-}
+import { testWorkerModule } from './support/test-worker';
 
 interface Received {
   headers: IncomingMessage['headers'];
@@ -77,7 +50,7 @@ describe('publishing', () => {
 
   beforeAll(async () => {
     t = await startTestApp(createApp, { migrations: MIGRATIONS, env, listen: true });
-    worker = await NestFactory.createApplicationContext(workerModule(t.config), { logger: false });
+    worker = await NestFactory.createApplicationContext(testWorkerModule(t.config, [PublishingWorkerModule]), { logger: false });
     await worker.init();
   });
   afterAll(async () => {

@@ -11,6 +11,10 @@ import { AnalysisCacheRepository } from './cache/analysis-cache.repository';
 import { AnalysisCacheService } from './cache/analysis-cache.service';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalyzeService } from './jobs/analyze.service';
+import { CallbackSecrets } from './jobs/instant/callback-secrets';
+import { EnhancementRegistry } from './jobs/instant/enhancements';
+import { InstantAnalysis } from './jobs/instant/instant-analysis';
+import { EnhancementNotifier } from './jobs/instant/enhancement-notifier';
 import { ItemRunner } from './jobs/item-runner';
 import { ItemStepCheckpoints } from './pipeline/step-checkpoints';
 import { JobSettingsController } from './job-settings/job-settings.controller';
@@ -104,6 +108,9 @@ export class AnalysisCoreModule {}
     QueryJobs,
     ControlJob,
     AnalyzeService,
+    InstantAnalysis,
+    EnhancementRegistry,
+    CallbackSecrets,
     PriorityService,
     PriorityRuleRepository,
     ProgressGateway,
@@ -116,7 +123,7 @@ export class AnalysisModule {}
 
 /** Worker side: the analysis queue's processor. */
 @Module({
-  imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule],
-  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue, ItemStepCheckpoints],
+  imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule, BullModule.registerQueue({ name: QUEUES.maintenance })],
+  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue, ItemStepCheckpoints, EnhancementNotifier, EnhancementRegistry, CallbackSecrets],
 })
 export class AnalysisWorkerModule {}

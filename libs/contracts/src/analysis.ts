@@ -125,12 +125,34 @@ export interface JobEstimate {
 }
 
 export interface AnalyzeResponse {
+  /** null only for an instant answer whose profile has no instant pass and whose full result was not ready in time. */
   result: unknown;
   cached: boolean;
   costUsd: number;
   provider: string | null;
   model: string | null;
   latencyMs: number;
+  /** `mode: "instant"` only: true when `result` is not the full analysis (an `analysis.enhanced` event follows). */
+  provisional?: boolean;
+  /** `mode: "instant"`, provisional answers: the queued full analysis (a one-item job of the tenant). */
+  enhancement?: { jobId: string; itemId: string };
+}
+
+export const ANALYZE_MODES = ['wait', 'instant'] as const;
+export type AnalyzeMode = (typeof ANALYZE_MODES)[number];
+
+/** The full analysis that replaced a provisional instant answer (socket event and callback body). */
+export interface AnalysisEnhancedEvent {
+  jobId: string;
+  itemId: string;
+  profile: string;
+  status: 'completed' | 'failed' | 'cancelled';
+  /** The full result (null when the analysis failed or was cancelled). */
+  result: unknown;
+  error: string | null;
+  model: string | null;
+  costUsd: number;
+  cached: boolean;
 }
 
 /** Items analyzed over a period (jobs created in it), and how many the cache served. */
@@ -172,6 +194,8 @@ export interface ProgressEvents {
   alert: AlertEvent;
   /** A delivery of a post to an endpoint changed status (publishing). */
   'delivery.updated': DeliveryUpdatedEvent;
+  /** The full result of an instant analysis that was answered provisionally. */
+  'analysis.enhanced': AnalysisEnhancedEvent;
   /** Sent just before the server disconnects a socket whose credentials no longer hold (key revoked, user deleted, token expired). */
   'auth.revoked': { message: string };
 }

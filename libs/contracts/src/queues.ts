@@ -48,7 +48,16 @@ export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 export const MAINTENANCE_JOBS = {
   touchApiKey: 'api-key.touch',
+  /** Tell an instant analysis's caller(s) its full result is in: `EnhancedPayload` (Bull job id `enhanced:<itemId>`). */
+  analysisEnhanced: 'analysis.enhanced',
+  /** Repeatable: enhancements whose completion no worker reported (a crash between the item's commit and the telling). */
+  analysisEnhancedSweep: 'analysis.enhanced-sweep',
 } as const;
+
+export interface EnhancedPayload {
+  tenantId: string;
+  itemId: string;
+}
 
 export interface TouchApiKeyPayload {
   tenantId: string;

@@ -16,6 +16,7 @@ export * from './validation/validate-payload';
 export * from './crypto/password-hasher';
 export * from './crypto/api-key.format';
 export * from './crypto/secret-box';
+export * from './crypto/webhook-signature';
 export * from './money';
 export * from './redis/change-feed';
 export * from './redis/redis-script';

@@ -1,6 +1,6 @@
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import type { AnalyzeResponse, CacheScope } from '@margin/contracts';
-import { Clock, picoToDecimal, picoToUsd, REDIS, sleep } from '@margin/core';
+import { Inject, Injectable, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import type { AnalyzeMode, AnalyzeResponse, CacheScope } from '@margin/contracts';
+import { Clock, DomainError, OutboundPolicy, picoToDecimal, picoToUsd, REDIS, sleep } from '@margin/core';
 import type Redis from 'ioredis';
 import { LedgerService } from '@margin/cost-tracking';
 import type { Principal } from '@margin/identity';
@@ -14,12 +14,27 @@ import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { QuotaService } from '../quotas/quota.service';
 import { AnalyzeHitRecorder } from './analyze-hits';
 import { InvalidItemsError, validateItems } from './item-input';
+import { INSTANT_DEADLINE_MS, InstantAnalysis } from './instant/instant-analysis';
 
 /**
  * How long one POST /analyze waits for providers to come back (an outage, rate limits) before it answers 503
  * with Retry-After: a request has a caller on the line, unlike a job item, which waits as long as its job allows.
  */
 export const ANALYZE_MAX_WAIT_MS = 20_000;
+
+export class InstantOnlyOptionError extends DomainError {
+  readonly code = 'invalid_request';
+  readonly httpStatus = 400;
+}
+
+export interface AnalyzeOptions {
+  cacheScope?: CacheScope;
+  /** `instant`: a miss is answered within `deadlineMs`, provisionally, while the full analysis is queued. */
+  mode?: AnalyzeMode;
+  deadlineMs?: number;
+  /** `instant`: where the full result is POSTed (signed) once it is in. */
+  callbackUrl?: string;
+}
 
 /**
  * POST /analyze: one item, on demand, answered in the request — from the cache when it can be. A hit is one
@@ -36,9 +51,12 @@ export class AnalyzeService implements OnApplicationShutdown {
     private readonly pipeline: PipelineRunner,
     private readonly quotas: QuotaService,
     private readonly clock: Clock,
+    private readonly outbound: OutboundPolicy,
     @Inject(REDIS) redis: Redis,
     entries: AnalysisCacheRepository,
     ledger: LedgerService,
+    // the API's: a process without it (tests of the wait mode alone) answers instant calls with an error
+    @Optional() private readonly instant?: InstantAnalysis,
   ) {
     this.hits = new AnalyzeHitRecorder(redis, entries, ledger);
   }
@@ -53,8 +71,11 @@ export class AnalyzeService implements OnApplicationShutdown {
     return this.hits.flush();
   }
 
-  async analyze(principal: Principal, ref: string, input: Record<string, unknown>, options: { cacheScope?: CacheScope } = {}): Promise<AnalyzeResponse> {
+  async analyze(principal: Principal, ref: string, input: Record<string, unknown>, options: AnalyzeOptions = {}): Promise<AnalyzeResponse> {
     const started = performance.now();
+    if (options.mode !== 'instant' && (options.deadlineMs !== undefined || options.callbackUrl !== undefined))
+      throw new InstantOnlyOptionError(`${options.deadlineMs !== undefined ? 'deadlineMs' : 'callbackUrl'} is only for mode "instant"`);
+    if (options.callbackUrl) this.outbound.assertAllowed('callbackUrl', options.callbackUrl);
     const { key, version } = parseProfileRef(ref);
     const profile = await this.profiles.resolve(principal.tenantId, key, version);
     const problems = validateItems(profile.inputSchema, [input]);
@@ -85,6 +106,19 @@ export class AnalyzeService implements OnApplicationShutdown {
         model: stored.model,
         latencyMs: Math.round(performance.now() - started),
       };
+    }
+    if (options.mode === 'instant') {
+      if (!this.instant) throw new Error('instant analysis is not available in this process');
+      return this.instant.answer({
+        principal,
+        profile,
+        input,
+        key: cacheKey,
+        scope,
+        deadlineMs: options.deadlineMs ?? INSTANT_DEADLINE_MS,
+        ...(options.callbackUrl ? { callbackUrl: options.callbackUrl } : {}),
+        started,
+      });
     }
     const limits = await this.quotas.limitsFor(principal.tenantId);
     const waitUntil = performance.now() + ANALYZE_MAX_WAIT_MS;

@@ -10,6 +10,7 @@ import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
 import { PipelineRunner } from '../pipeline/pipeline-runner';
+import { EnhancementNotifier } from './instant/enhancement-notifier';
 import { ItemStepCheckpoints } from '../pipeline/step-checkpoints';
 import type { PipelineResult } from '../pipeline/pipeline.types';
 import { ProfilesService } from '../profiles/profiles.service';
@@ -90,6 +91,8 @@ export class ItemRunner {
     config: AppConfig,
     // publishing turns completed blog-post items into posts; absent where it does not run (see job-hooks.ts)
     @Optional() private readonly moduleRef?: ModuleRef,
+    // instant analyses' callers are told when their full result is in (the worker has it; see EnhancementNotifier)
+    @Optional() private readonly enhancements?: EnhancementNotifier,
   ) {
     this.slots = new RunSlots(config.workerConcurrency);
   }
@@ -271,6 +274,12 @@ export class ItemRunner {
         await listener
           .itemCompleted({ tenantId, jobId, itemId, profileKey: job.profileKey, publish: job.publish })
           .catch((err: Error) => this.logger.warn({ tenantId, jobId, itemId }, `Item completed listener failed: ${err.message}`));
+    }
+    if (job.origin === 'instant' && this.enhancements) {
+      // after the commit; should this fail or the worker die here, the notifier's sweep tells them
+      await this.enhancements
+        .itemFinished(tenantId, itemId)
+        .catch((err: Error) => this.logger.warn({ tenantId, jobId, itemId }, `Instant analysis not told yet: ${err.message}`));
     }
     if (result.finished) await this.progress.jobCompleted(tenantId, toCounters(job, this.clock.now()));
     else {

@@ -35,4 +35,6 @@ export class JobEntity {
   @Column({ name: 'waiting_until', type: 'timestamptz', nullable: true }) waitingUntil!: Date | null;
   /** blog-post jobs: where each finished item is published (see job-hooks.ts). */
   @Column({ type: 'jsonb', nullable: true }) publish!: JobPublishOption | null;
+  /** `instant`: the queued full analysis of an instant POST /analyze (see InstantAnalysis). */
+  @Column({ type: 'varchar', length: 10, default: 'submit' }) origin!: 'submit' | 'instant';
 }

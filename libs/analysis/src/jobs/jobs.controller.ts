@@ -9,8 +9,9 @@ import { AppConfig, IsSupportedTime } from '@margin/core';
 import type { Request, Response } from 'express';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { AnalyzeService } from './analyze.service';
+import { CallbackSecrets } from './instant/callback-secrets';
 import { itemsFromFile } from './item-input';
-import { jsonBodyEvents, parseByteSize, type BodyEvent } from './json-body-stream';
+import { jsonBodyEvents, parseByteSize } from './json-body-stream';
 import { BodyTimeoutError, requestBody } from './request-body';
 import { RESULTS_CONTENT_TYPES, writeResults } from './results-export';
 import { AnalyzeDto, checkSubmitFields, ListItemsQueryDto, ListJobsQueryDto, ResultsQueryDto, SubmitJobDto } from './jobs.dto';
@@ -19,7 +20,7 @@ import { ControlJob } from './usecases/control-job';
 import { EstimateJob } from './usecases/estimate-job';
 import { QueryJobs } from './usecases/query-jobs';
 import { SubmitJob } from './usecases/submit-job';
-import type { SubmitSource } from './usecases/submission';
+import { formEvents, type SubmitSource } from './usecases/submission';
 
 interface UploadedItemsFile {
   originalname: string;
@@ -43,17 +44,6 @@ class StatsQueryDto {
 
 /** POST routes whose JSON body the controller streams itself (the global JSON body parser must skip them). */
 export const STREAMED_BODY_ROUTES = ['jobs', 'jobs/estimate'];
-
-/** A form's fields, then its items, as body events. */
-async function* formEvents(fields: Record<string, unknown>, items: unknown): AsyncGenerator<BodyEvent> {
-  for (const [key, value] of Object.entries(fields)) yield { kind: 'field', key, value };
-  if (items === undefined) return;
-  if (!Array.isArray(items)) {
-    yield { kind: 'field', key: 'items', value: items };
-    return;
-  }
-  for (const value of items) yield { kind: 'item', value: value as unknown };
-}
 
 /**
  * When a submission fails before its body was read to the end (a parse error, a body too large), the rest is
@@ -99,6 +89,7 @@ export class JobsController {
     private readonly profiles: ProfilesService,
     private readonly priorities: PriorityService,
     private readonly config: AppConfig,
+    private readonly callbackSecrets: CallbackSecrets,
   ) {}
 
   /**
@@ -233,8 +224,29 @@ export class JobsController {
   @Post('analyze')
   @HttpCode(200)
   @MinRole('member')
-  @ApiOperation({ summary: 'Analyze one item now and wait for the result (from the cache when it can be)' })
-  analyze(@CurrentPrincipal() principal: Principal, @Body() body: AnalyzeDto): Promise<AnalyzeResponse> {
-    return this.analyzer.analyze(principal, body.profile, body.input, { cacheScope: body.cacheScope });
+  @ApiOperation({
+    summary:
+      'Analyze one item now and wait for the result (from the cache when it can be); `mode: "instant"` answers within a deadline, provisionally, and queues the full analysis (202 when no provisional result could be made)',
+  })
+  async analyze(@CurrentPrincipal() principal: Principal, @Body() body: AnalyzeDto, @Res({ passthrough: true }) res: Response): Promise<AnalyzeResponse> {
+    const { profile, input, ...options } = body;
+    const answer = await this.analyzer.analyze(principal, profile, input, options);
+    if (answer.provisional && answer.result === null) res.status(202);
+    return answer;
+  }
+
+  @Get('analyze/callback-secret')
+  @MinRole('admin')
+  @ApiOperation({ summary: 'The secret instant-analysis callbacks are signed with (X-Margin-Signature: t=…,v1=HMAC-SHA256(secret, "t.body"))' })
+  callbackSecret(@CurrentPrincipal() principal: Principal): Promise<{ secret: string; rotatedAt: string }> {
+    return this.callbackSecrets.get(principal.tenantId);
+  }
+
+  @Post('analyze/callback-secret/rotate')
+  @HttpCode(200)
+  @MinRole('admin')
+  @ApiOperation({ summary: 'A new callback signing secret (the old one stops signing at once)' })
+  rotateCallbackSecret(@CurrentPrincipal() principal: Principal): Promise<{ secret: string; rotatedAt: string }> {
+    return this.callbackSecrets.rotate(principal.tenantId);
   }
 }

@@ -1,6 +1,17 @@
 import { BadRequestException } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { CACHE_SCOPES, ITEM_STATUSES, JOB_STATUSES, PRIORITIES, type CacheScope, type ItemStatus, type JobStatus, type Priority } from '@margin/contracts';
+import {
+  ANALYZE_MODES,
+  CACHE_SCOPES,
+  ITEM_STATUSES,
+  type AnalyzeMode,
+  JOB_STATUSES,
+  PRIORITIES,
+  type CacheScope,
+  type ItemStatus,
+  type JobStatus,
+  type Priority,
+} from '@margin/contracts';
 import { SafeValidationPipe } from '@margin/core';
 import { Transform, Type } from 'class-transformer';
 import {
@@ -15,6 +26,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUrl,
   IsUUID,
   Matches,
   Max,
@@ -156,6 +168,29 @@ export class AnalyzeDto {
   @IsOptional()
   @IsIn(CACHE_SCOPES)
   cacheScope?: CacheScope;
+
+  @ApiPropertyOptional({
+    enum: ANALYZE_MODES,
+    default: 'wait',
+    description: '`instant`: a cache miss is answered within `deadlineMs` (provisionally, `provisional: true`) while the full analysis is queued',
+  })
+  @IsOptional()
+  @IsIn(ANALYZE_MODES)
+  mode?: AnalyzeMode;
+
+  @ApiPropertyOptional({ minimum: 50, maximum: 10_000, default: 2_000, description: '`instant` only: the most the answer may take, in ms' })
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(10_000)
+  deadlineMs?: number;
+
+  @ApiPropertyOptional({ description: '`instant` only: the full result is POSTed here, signed (X-Margin-Signature), once it is in' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(2_000)
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }, { message: 'callbackUrl must be an http(s) URL' })
+  callbackUrl?: string;
 }
 
 /** The global pipe's rules, for a body the controller reads itself (streamed JSON, multipart fields). */

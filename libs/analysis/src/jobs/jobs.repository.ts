@@ -27,7 +27,11 @@ export interface NewJob {
   cacheScope: CacheScope;
   /** blog-post jobs: where each finished item is published. */
   publish?: JobPublishOption | null;
+  /** `instant`: the queued full analysis of a POST /analyze in instant mode (its item counted there, not as a job). */
+  origin?: JobOrigin;
 }
+
+export type JobOrigin = 'submit' | 'instant';
 
 export interface NewItem {
   index: number;
@@ -128,12 +132,13 @@ function toJobEntity(r: Record<string, unknown>): JobEntity {
     waitingReason: r['waiting_reason'] ?? null,
     waitingUntil: date(r['waiting_until']),
     publish: r['publish'] ?? null,
+    origin: r['origin'] ?? 'submit',
   } as Partial<JobEntity>);
 }
 
 const JOB_INSERT = `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, request_hash, name, budget_usd, metadata,
-                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish)
- VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb)`;
+                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish, origin)
+ VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb, $17)`;
 
 function jobParams(job: NewJob & { totalItems: number }): unknown[] {
   return [
@@ -153,6 +158,7 @@ function jobParams(job: NewJob & { totalItems: number }): unknown[] {
     job.createdAt,
     job.cacheScope,
     job.publish ? JSON.stringify(job.publish) : null,
+    job.origin ?? 'submit',
   ];
 }
 
@@ -232,7 +238,7 @@ counted AS (
   RETURNING j.id, j.tenant_id, j.profile_key, j.profile_version, j.name, j.status, j.priority, j.budget_usd::text AS budget_usd, j.total_items,
     j.completed_items, j.failed_items, j.cached_items, j.cancelled_items, j.cost_usd::text AS cost_usd, j.saved_usd::text AS saved_usd, j.metadata,
     j.idempotency_key, j.request_hash, j.created_by_user_id, j.created_by_api_key_id, j.created_at, j.started_at, j.finished_at,
-    j.max_wait_seconds, j.waiting_reason, j.waiting_until, j.publish
+    j.max_wait_seconds, j.waiting_reason, j.waiting_until, j.publish, j.origin
 )
 SELECT (SELECT coalesce(json_agg(id), '[]'::json) FROM done) AS changed, (SELECT row_to_json(counted) FROM counted) AS job`;
 

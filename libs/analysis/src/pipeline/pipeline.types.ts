@@ -36,6 +36,8 @@ export interface ProfileDefinition {
   steps: ProfileStep[];
   cacheScope: CacheScope;
   qualityGate?: QualityGate;
+  /** A named instant pass (see INSTANT_PASSES) that answers `mode: "instant"` provisionally while the full analysis runs. */
+  instantPass?: string;
   builtIn: boolean;
   /** Tenant profiles belong to one tenant; built-ins to everyone. */
   tenantId: string | null;

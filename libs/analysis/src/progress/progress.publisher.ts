@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { type ItemCompletedEvent, type JobCounters, jobRoom, PROGRESS_NAMESPACE, tenantRoom } from '@margin/contracts';
+import { type AnalysisEnhancedEvent, type ItemCompletedEvent, type JobCounters, jobRoom, PROGRESS_NAMESPACE, tenantRoom } from '@margin/contracts';
 import { Listeners, REDIS, RedisScript, type ScriptCall } from '@margin/core';
 import { type BroadcastOperator, Emitter } from '@socket.io/redis-emitter';
 import type Redis from 'ioredis';
@@ -66,6 +66,11 @@ export class ProgressPublisher implements OnApplicationShutdown {
   async itemCompleted(tenantId: string, event: ItemCompletedEvent): Promise<void> {
     this.itemsCompleted.emit({ ...event, tenantId });
     await this.safely(`item.completed for job ${event.jobId}`, () => this.emit(tenantId, event.jobId, (to) => to.emit('item.completed', event)));
+  }
+
+  /** The full result of an instant analysis answered provisionally: to the job's room and the tenant's room. */
+  async analysisEnhanced(tenantId: string, event: AnalysisEnhancedEvent): Promise<void> {
+    await this.emit(tenantId, event.jobId, (to) => to.emit('analysis.enhanced', event));
   }
 
   /**

@@ -49,7 +49,7 @@ export class PlanRepository {
   async usage(tenantId: string, period: { start: Date; end: Date }, manager: EntityManager = this.db.manager): Promise<{ jobs: number; items: number }> {
     const [row] = (await manager.query(
       `SELECT j.jobs, j.items + coalesce((SELECT sum(items) FROM analyze_usage WHERE tenant_id = $1 AND period_start >= $2 AND period_start < $3), 0)::int AS items
-       FROM (SELECT count(*)::int AS jobs, coalesce(sum(total_items), 0)::int AS items FROM jobs WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3) j`,
+       FROM (SELECT count(*)::int AS jobs, coalesce(sum(total_items), 0)::int AS items FROM jobs WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 AND origin = 'submit') j`,
       [tenantId, period.start, period.end],
     )) as Array<{ jobs: number; items: number }>;
     return { jobs: row?.jobs ?? 0, items: row?.items ?? 0 };

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EVENTS_CHANNEL, type AlertState, type AlertView } from '@margin/contracts';
-import { guardedFetch, OutboundPolicy, REDIS } from '@margin/core';
+import { guardedFetch, OutboundPolicy, REDIS, webhookSignature } from '@margin/core';
 import type Redis from 'ioredis';
-import { createHmac } from 'node:crypto';
 
 export interface WebhookTarget {
   url: string;
@@ -11,9 +10,7 @@ export interface WebhookTarget {
 }
 
 /** `t=<unix>,v1=<hex hmac-sha256(secret, "t.body")>`, as publishing signs its webhooks. */
-export function signature(secret: string, body: string, unixSeconds: number): string {
-  return `t=${unixSeconds},v1=${createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex')}`;
-}
+export const signature = webhookSignature;
 
 export function webhookBody(alert: AlertView, format: 'margin' | 'slack'): string {
   if (format === 'margin') return JSON.stringify({ event: `alert.${alert.state}`, alert });

@@ -37,3 +37,14 @@ export class NoItemsError extends DomainError {
     super('items must contain at least 1 item (or upload a CSV/JSON file in `file`)');
   }
 }
+
+/** A form's fields, then its items, as body events. */
+export async function* formEvents(fields: Record<string, unknown>, items: unknown): AsyncGenerator<BodyEvent> {
+  for (const [key, value] of Object.entries(fields)) yield { kind: 'field', key, value };
+  if (items === undefined) return;
+  if (!Array.isArray(items)) {
+    yield { kind: 'field', key: 'items', value: items };
+    return;
+  }
+  for (const value of items) yield { kind: 'item', value: value as unknown };
+}

@@ -163,6 +163,7 @@ describe('SubmitJob', () => {
       createdByApiKeyId: null,
       createdAt: NOW,
       totalItems: 2,
+      origin: 'submit',
     });
     expect(s.feeder.handOver).toHaveBeenCalledWith(TENANT, NEW_JOB_ID, 'high', [
       { id: 'item-0', attempts: 0 },

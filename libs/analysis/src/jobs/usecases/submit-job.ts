@@ -8,7 +8,7 @@ import { assertJobSize, countsMonthly, QuotaService } from '../../quotas/quota.s
 import { ItemSpool } from '../item-spool';
 import { FEED_WINDOW, JobFeeder } from '../job-feeder';
 import type { JobEntity } from '../job.entity';
-import { IdempotencyKeyTakenError, JobsRepository, type NewItem, type NewJob } from '../jobs.repository';
+import { IdempotencyKeyTakenError, JobsRepository, type JobOrigin, type NewItem, type NewJob } from '../jobs.repository';
 import { PriorityService } from '../priority.service';
 import { JobPublishCheck, PUBLISHABLE_PROFILE } from '../job-hooks';
 import { EstimateJob } from './estimate-job';
@@ -32,6 +32,7 @@ interface Accepted {
   priority: Priority;
   idempotencyKey: string | null;
   requestHash: string | null;
+  origin: JobOrigin;
 }
 
 /** A new job, committed: its answer, and the first window of items for the queue. */
@@ -88,7 +89,12 @@ export class SubmitJob {
     await check.check(tenantId, option);
   }
 
-  async execute(principal: Principal, source: SubmitSource, idempotencyKey?: string): Promise<SubmitResult> {
+  /**
+   * `origin: 'instant'`: the queued full analysis of an instant POST /analyze, whose one item was counted as an
+   * on-demand item already: not counted again as a job of the month.
+   */
+  async execute(principal: Principal, source: SubmitSource, idempotencyKey?: string, options: { origin?: JobOrigin } = {}): Promise<SubmitResult> {
+    const origin = options.origin ?? 'submit';
     const tenantId = principal.tenantId;
     // the plan's limits as of a few seconds ago at most (no two lookups per submission)
     const limits = await this.quotas.limitsFor(tenantId);
@@ -107,11 +113,11 @@ export class SubmitJob {
       await this.checkPublish(tenantId, read);
 
       const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
-      const accepted: Accepted = { principal, read, limits, priority, idempotencyKey: idempotencyKey ?? null, requestHash };
+      const accepted: Accepted = { principal, read, limits, priority, idempotencyKey: idempotencyKey ?? null, requestHash, origin };
       let stored: Stored;
       try {
         stored =
-          countsMonthly(limits) || read.intake.count > ITEM_CHUNK
+          (countsMonthly(limits) && origin === 'submit') || read.intake.count > ITEM_CHUNK
             ? await this.repo.transaction((m) => this.store(m, accepted, spool))
             : await this.storeAtOnce(accepted, spool);
       } catch (err) {
@@ -137,7 +143,8 @@ export class SubmitJob {
   private async store(m: EntityManager, a: Accepted, spool: ItemSpool): Promise<Stored> {
     const tenantId = a.principal.tenantId;
     const count = a.read.intake.count;
-    await this.quotas.assertCanSubmit(m, tenantId, a.limits.plan, count, a.limits);
+    if (a.origin === 'submit') await this.quotas.assertCanSubmit(m, tenantId, a.limits.plan, count, a.limits);
+    else assertJobSize(a.limits, count);
     const jobId = await this.repo.insertJob(m, this.newJob(a));
     // the first window is marked handed to the queue as it is inserted, and goes there once committed
     const firstWindow: Stored['firstWindow'] = [];
@@ -179,6 +186,7 @@ export class SubmitJob {
       createdByApiKeyId: principal.apiKeyId,
       createdAt: this.clock.now(),
       totalItems: read.intake.count,
+      origin: a.origin,
     };
   }
 

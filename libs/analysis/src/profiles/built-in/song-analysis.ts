@@ -54,6 +54,8 @@ export const SONG_ANALYSIS: ProfileDefinition = {
   tenantId: null,
   // The same lyrics under the same rubric get the same review, whoever asks.
   cacheScope: 'global',
+  // `mode: "instant"` answers at once from a rules review of the lyrics (song-instant.ts)
+  instantPass: 'song-rules',
   inputSchema: {
     type: 'object',
     properties: {
