@@ -9,3 +9,4 @@ export * from './analysis';
 export * from './publishing';
 export * from './metrics';
 export * from './training';
+export * from './plans';
