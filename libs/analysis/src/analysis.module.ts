@@ -14,6 +14,11 @@ import { AnalyzeService } from './jobs/analyze.service';
 import { CallbackSecrets } from './jobs/instant/callback-secrets';
 import { EnhancementRegistry } from './jobs/instant/enhancements';
 import { InstantAnalysis } from './jobs/instant/instant-analysis';
+import { IntakeService } from './plans/intake.service';
+import { PlanEstimator } from './plans/plan-estimator';
+import { RequestPlansController } from './plans/request-plans.controller';
+import { RequestPlansRepository } from './plans/request-plans.repository';
+import { RequestPlansService } from './plans/request-plans.service';
 import { EnhancementNotifier } from './jobs/instant/enhancement-notifier';
 import { ItemRunner } from './jobs/item-runner';
 import { ItemStepCheckpoints } from './pipeline/step-checkpoints';
@@ -100,7 +105,7 @@ export class AnalysisCoreModule {}
 @Module({
   // IdentityModule: the feed authenticates with AuthService; the router prices estimates; the ledger books /analyze's cache savings.
   imports: [AnalysisCoreModule, IdentityModule, ModelRouterCoreModule, CostTrackingCoreModule],
-  controllers: [JobsController, JobSettingsController, ProfilesController, PlansController],
+  controllers: [JobsController, JobSettingsController, ProfilesController, PlansController, RequestPlansController],
   providers: [
     SubmissionReader,
     SubmitJob,
@@ -110,6 +115,10 @@ export class AnalysisCoreModule {}
     AnalyzeService,
     InstantAnalysis,
     EnhancementRegistry,
+    RequestPlansService,
+    RequestPlansRepository,
+    IntakeService,
+    PlanEstimator,
     CallbackSecrets,
     PriorityService,
     PriorityRuleRepository,

@@ -23,6 +23,7 @@ import { JobPublish1765100000100 } from './migrations/1765100000100-job-publish'
 import { ActivityIndexes1765200000100 } from './migrations/1765200000100-activity-indexes';
 import { CallbackSecrets1765400000900 } from './migrations/1765400000900-callback-secrets';
 import { JobOrigin1765400000910 } from './migrations/1765400000910-job-origin';
+import { RequestPlans1765400000920 } from './migrations/1765400000920-request-plans';
 
 export const ANALYSIS_MIGRATIONS = [
   Analysis1764000000000,
@@ -36,8 +37,9 @@ export const ANALYSIS_MIGRATIONS = [
   ActivityIndexes1765200000100,
   CallbackSecrets1765400000900,
   JobOrigin1765400000910,
+  RequestPlans1765400000920,
 ];
-export { JobPublishCheck, ItemCompletedListener, PUBLISHABLE_PROFILE, type CompletedItem } from './jobs/job-hooks';
+export { JobPublishCheck, ItemCompletedListener, EndpointDirectory, PUBLISHABLE_PROFILE, type CompletedItem, type DirectoryEndpoint } from './jobs/job-hooks';
 export { JobEntity } from './jobs/job.entity';
 export { JobItemEntity } from './jobs/job-item.entity';
 export { QuotaService, QuotaExceededError } from './quotas/quota.service';

@@ -6,14 +6,15 @@ import { BudgetReservations } from './budgets/budget-reservations';
 import { BudgetService } from './budgets/budget.service';
 import { CostsController } from './costs.controller';
 import { LedgerRepository } from './ledger/ledger.repository';
+import { LedgerUsageStats } from './ledger/usage-stats';
 import { LedgerService } from './ledger/ledger.service';
 import { LlmCallEntity } from './ledger/llm-call.entity';
 
 /** Ledger and budgets for any process. */
 @Module({
   imports: [TypeOrmModule.forFeature([LlmCallEntity, BudgetEntity, BudgetAlertEntity])],
-  providers: [LedgerRepository, LedgerService, BudgetRepository, BudgetReservations, BudgetService],
-  exports: [LedgerService, BudgetService],
+  providers: [LedgerRepository, LedgerService, BudgetRepository, BudgetReservations, BudgetService, LedgerUsageStats],
+  exports: [LedgerService, BudgetService, LedgerUsageStats],
 })
 export class CostTrackingCoreModule {}
 

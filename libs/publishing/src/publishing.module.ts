@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AnalysisCoreModule, ItemCompletedListener, JobPublishCheck } from '@margin/analysis';
+import { AnalysisCoreModule, EndpointDirectory, ItemCompletedListener, JobPublishCheck } from '@margin/analysis';
 import { QUEUES } from '@margin/contracts';
 import { IdentityCoreModule } from '@margin/identity';
 import { BlogController } from './blog/blog.controller';
@@ -67,7 +67,16 @@ export class PublishingCoreModule {}
 @Module({
   imports: [PublishingCoreModule],
   controllers: [EndpointsController, PostsController, BlogController],
-  providers: [BlogService, { provide: JobPublishCheck, useExisting: PublishService }],
+  providers: [
+    BlogService,
+    { provide: JobPublishCheck, useExisting: PublishService },
+    // plans match the targets a request names against these
+    {
+      provide: EndpointDirectory,
+      useFactory: (endpoints: EndpointsService): EndpointDirectory => ({ list: (tenantId) => endpoints.list(tenantId) }),
+      inject: [EndpointsService],
+    },
+  ],
 })
 export class PublishingModule {}
 

@@ -37,6 +37,7 @@ const claim = (
     createdByApiKeyId: null,
     maxWaitSeconds: null,
     cacheScope: 'tenant',
+    stepModels: null,
     ...over.job,
   },
   item: over.item === undefined ? { index: 4, status: 'running' } : over.item,

@@ -151,6 +151,7 @@ export class ItemRunner {
               // Each wait is a new queue entry whose deliveries count from 0 again: its calls get ids of their own.
               attemptKey: run.waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${run.waits}.${delivery.attemptsMade}`,
               allowedTiers,
+              ...(job.stepModels ? { stepModels: job.stepModels } : {}),
               settleInBackground: true,
               ...(multiStep ? { checkpoints: this.checkpoints.forItem(itemId) } : {}),
               ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),

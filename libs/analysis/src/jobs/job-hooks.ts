@@ -23,3 +23,16 @@ export abstract class ItemCompletedListener {
 
 /** The profile whose items can become posts (its output: title, slug, excerpt, content). */
 export const PUBLISHABLE_PROFILE = 'blog-post';
+
+/** A publishing endpoint as plans see it (to match the targets a request names). */
+export interface DirectoryEndpoint {
+  id: string;
+  name: string;
+  type: string;
+  enabled: boolean;
+}
+
+/** The tenant's publishing endpoints (the publishing module provides it; without it a plan knows none). */
+export abstract class EndpointDirectory {
+  abstract list(tenantId: string): Promise<DirectoryEndpoint[]>;
+}

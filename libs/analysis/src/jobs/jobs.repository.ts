@@ -29,6 +29,8 @@ export interface NewJob {
   publish?: JobPublishOption | null;
   /** `instant`: the queued full analysis of a POST /analyze in instant mode (its item counted there, not as a job). */
   origin?: JobOrigin;
+  /** A plan's pinned models, by step name. */
+  stepModels?: Record<string, string> | null;
 }
 
 export type JobOrigin = 'submit' | 'instant';
@@ -80,6 +82,8 @@ export interface ClaimedItem {
     createdByApiKeyId: string | null;
     maxWaitSeconds: number | null;
     cacheScope: CacheScope | null;
+    /** Models its plan pinned, by step name (null: the router chooses every step). */
+    stepModels: Record<string, string> | null;
   };
   item: { index: number; status: ItemStatus } | null;
   /**
@@ -137,8 +141,8 @@ function toJobEntity(r: Record<string, unknown>): JobEntity {
 }
 
 const JOB_INSERT = `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, request_hash, name, budget_usd, metadata,
-                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish, origin)
- VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb, $17)`;
+                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish, origin, step_models)
+ VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb, $17, $18::jsonb)`;
 
 function jobParams(job: NewJob & { totalItems: number }): unknown[] {
   return [
@@ -159,6 +163,7 @@ function jobParams(job: NewJob & { totalItems: number }): unknown[] {
     job.cacheScope,
     job.publish ? JSON.stringify(job.publish) : null,
     job.origin ?? 'submit',
+    job.stepModels ? JSON.stringify(job.stepModels) : null,
   ];
 }
 
@@ -319,6 +324,15 @@ export class JobsRepository implements OnApplicationShutdown {
     const jobId = rows[0]?.job_id;
     if (!jobId) throw new Error('INSERT INTO jobs returned no row');
     return { jobId, firstWindow: rows.filter((r) => r.id !== null).map((r) => ({ id: r.id as string, attempts: r.attempts as number })) };
+  }
+
+  /** Items of the tenant's open jobs not finished yet (what runs before anything it submits now). */
+  async openItemCount(tenantId: string): Promise<number> {
+    const [row] = await this.sql<{ n: number }>(
+      `SELECT coalesce(sum(total_items - completed_items - failed_items - cancelled_items), 0)::int AS n FROM jobs WHERE tenant_id = $1 AND status IN ('queued', 'running')`,
+      [tenantId],
+    );
+    return row?.n ?? 0;
   }
 
   /** The committed job created with this Idempotency-Key, if any. */
@@ -485,7 +499,7 @@ export class JobsRepository implements OnApplicationShutdown {
   async claimItem(tenantId: string, jobId: string, itemId: string, at: Date): Promise<ClaimedItem | null> {
     const [row] = await this.sql<Record<string, unknown>>(
       `WITH j AS (
-         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds, cache_scope
+         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds, cache_scope, step_models
          FROM jobs WHERE tenant_id = $1 AND id = $2
        ),
        cur AS (SELECT index, status FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND id = $3),
@@ -517,6 +531,7 @@ export class JobsRepository implements OnApplicationShutdown {
         createdByApiKeyId: (row['created_by_api_key_id'] as string | null) ?? null,
         maxWaitSeconds: (row['max_wait_seconds'] as number | null) ?? null,
         cacheScope: (row['cache_scope'] as CacheScope | null) ?? null,
+        stepModels: (row['step_models'] as Record<string, string> | null) ?? null,
       },
       item:
         row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },

@@ -8,7 +8,7 @@ import type { PipelineContext, PipelineResult, PipelineStepResult, ProfileDefini
 import { composeGatedOutput, composesGatedOutput, escalate, finalStep, gateSteps, readScore, type GateSteps } from './quality-gate';
 import { renderTemplate, type TemplateScope } from './template';
 
-const DEFAULT_STEP_MAX_TOKENS = 1024;
+export const DEFAULT_STEP_MAX_TOKENS = 1024;
 const STEP_TIMEOUT_MS = 120_000;
 const MAX_RATE_WAIT_MS = 30_000;
 
@@ -119,7 +119,7 @@ export class PipelineRunner {
         transport: 'stream',
         timeoutMs: STEP_TIMEOUT_MS,
         maxWaitMs: MAX_RATE_WAIT_MS,
-        ...(ctx.models?.length ? { models: ctx.models } : {}),
+        ...(ctx.stepModels?.[step.name] ? { models: [ctx.stepModels[step.name] as string] } : ctx.models?.length ? { models: ctx.models } : {}),
         ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
         ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
       });

@@ -65,6 +65,8 @@ export interface PipelineContext {
   beforeDispatch?: () => Promise<void> | void;
   /** Run every step on these models (in order) instead of the policy's (eval runs). */
   models?: string[];
+  /** Run these steps (by name) on the given model (a plan's pinned choices); the others as the policy says. */
+  stepModels?: Record<string, string> | null;
   /** Where the run comes from, for the training examples its calls make (default `job`). */
   source?: 'job' | 'analyze' | 'eval';
   /** False: the calls leave no training examples (eval runs). Default true. */

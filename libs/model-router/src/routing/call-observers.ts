@@ -5,8 +5,8 @@ import type { PicoUsd } from '@margin/core';
 
 /** Where a call comes from and what it is part of: set by the caller, passed to the observers untouched. */
 export interface CallTrace {
-  /** `job` (a job item's pipeline step), `analyze` (POST /analyze), `v1` (the gateway), `eval` (an eval run). */
-  source: 'job' | 'analyze' | 'v1' | 'eval';
+  /** `job` (a job item's pipeline step), `analyze` (POST /analyze), `v1` (the gateway), `eval` (an eval run), `plan` (a plan's intake). */
+  source: 'job' | 'analyze' | 'v1' | 'eval' | 'plan';
   /** False: observers keep nothing of this call (eval runs are measurements, not training data). Default true. */
   record?: boolean;
   profileKey?: string;

@@ -93,7 +93,7 @@ export class EstimateJob {
   }
 
   /** Items that can run at once: workers connected to the queue × WORKER_CONCURRENCY (at least one worker assumed). */
-  private async parallelism(): Promise<number> {
+  async parallelism(): Promise<number> {
     const now = Date.now();
     if (!this.workersSeen || now - this.workersSeen.at > WORKER_COUNT_TTL_MS) {
       const workers = await this.queue.getWorkers().catch(() => []);

@@ -164,6 +164,7 @@ describe('SubmitJob', () => {
       createdAt: NOW,
       totalItems: 2,
       origin: 'submit',
+      stepModels: null,
     });
     expect(s.feeder.handOver).toHaveBeenCalledWith(TENANT, NEW_JOB_ID, 'high', [
       { id: 'item-0', attempts: 0 },

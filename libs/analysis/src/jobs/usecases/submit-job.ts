@@ -33,6 +33,7 @@ interface Accepted {
   idempotencyKey: string | null;
   requestHash: string | null;
   origin: JobOrigin;
+  stepModels: Record<string, string> | null;
 }
 
 /** A new job, committed: its answer, and the first window of items for the queue. */
@@ -93,7 +94,12 @@ export class SubmitJob {
    * `origin: 'instant'`: the queued full analysis of an instant POST /analyze, whose one item was counted as an
    * on-demand item already: not counted again as a job of the month.
    */
-  async execute(principal: Principal, source: SubmitSource, idempotencyKey?: string, options: { origin?: JobOrigin } = {}): Promise<SubmitResult> {
+  async execute(
+    principal: Principal,
+    source: SubmitSource,
+    idempotencyKey?: string,
+    options: { origin?: JobOrigin; stepModels?: Record<string, string> } = {},
+  ): Promise<SubmitResult> {
     const origin = options.origin ?? 'submit';
     const tenantId = principal.tenantId;
     // the plan's limits as of a few seconds ago at most (no two lookups per submission)
@@ -113,7 +119,16 @@ export class SubmitJob {
       await this.checkPublish(tenantId, read);
 
       const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
-      const accepted: Accepted = { principal, read, limits, priority, idempotencyKey: idempotencyKey ?? null, requestHash, origin };
+      const accepted: Accepted = {
+        principal,
+        read,
+        limits,
+        priority,
+        idempotencyKey: idempotencyKey ?? null,
+        requestHash,
+        origin,
+        stepModels: options.stepModels ?? null,
+      };
       let stored: Stored;
       try {
         stored =
@@ -187,6 +202,7 @@ export class SubmitJob {
       createdAt: this.clock.now(),
       totalItems: read.intake.count,
       origin: a.origin,
+      stepModels: a.stepModels,
     };
   }
 
