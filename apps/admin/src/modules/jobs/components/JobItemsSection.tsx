@@ -156,7 +156,9 @@ export function JobItemsSection({ jobId, canMakePosts = false }: { jobId: string
           </div>
         </>
       )}
-      {shown ? <ItemResultDialog item={shown} canMakePost={canMakePosts} canGiveFeedback={permissions?.canRunJobs ?? false} onClose={() => setSelected(null)} /> : null}
+      {shown ? (
+        <ItemResultDialog item={shown} canMakePost={canMakePosts} canGiveFeedback={permissions?.canRunJobs ?? false} onClose={() => setSelected(null)} />
+      ) : null}
     </section>
   );
 }

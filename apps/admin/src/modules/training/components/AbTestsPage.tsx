@@ -162,7 +162,11 @@ function PromotionHistory({ promotions, isAdmin }: { promotions: PromotionView[]
                       disabled={revert.isPending}
                       onClick={() => revert.mutate(p.id)}
                     >
-                      Revert<span className="visually-hidden"> promotion of {p.toModel} in {cellName(p.operation, p.complexity)}</span>
+                      Revert
+                      <span className="visually-hidden">
+                        {' '}
+                        promotion of {p.toModel} in {cellName(p.operation, p.complexity)}
+                      </span>
                     </button>
                   ) : null}
                 </td>

@@ -32,7 +32,12 @@ export function EvalRunDetail({ setId, runId, onClose }: { setId: string; runId:
       ) : (
         <>
           <p className="small">
-            <RunStatusBadge status={run.data.status} /> {run.data.judgeModel ? <>Judge: <code>{run.data.judgeModel}</code></> : null}
+            <RunStatusBadge status={run.data.status} />{' '}
+            {run.data.judgeModel ? (
+              <>
+                Judge: <code>{run.data.judgeModel}</code>
+              </>
+            ) : null}
           </p>
           {run.data.error ? <p className="notice notice--error">{run.data.error}</p> : null}
           <RunTotals totals={run.data.totals} />

@@ -71,7 +71,16 @@ describe('EvalsPage', () => {
       status: 200,
       body: makeRun(RUN_A, {
         items: [
-          { seq: 1, status: 'completed', output: {}, error: null, scores: { verdictAgreement: 1, scoreError: 5 }, quality: 92, costUsd: 0.0001, latencyMs: 900 },
+          {
+            seq: 1,
+            status: 'completed',
+            output: {},
+            error: null,
+            scores: { verdictAgreement: 1, scoreError: 5 },
+            quality: 92,
+            costUsd: 0.0001,
+            latencyMs: 900,
+          },
           { seq: 2, status: 'failed', output: null, error: 'The model answered with invalid JSON.', scores: null, quality: null, costUsd: 0, latencyMs: 1500 },
         ],
       }),
@@ -100,7 +109,11 @@ describe('EvalsPage', () => {
       body: {
         runs: [a, b],
         items: [
-          { seq: 1, a: { status: 'completed', quality: 80, costUsd: 0, latencyMs: 1000, scores: null }, b: { status: 'completed', quality: 95, costUsd: 0.006, latencyMs: 700, scores: null } },
+          {
+            seq: 1,
+            a: { status: 'completed', quality: 80, costUsd: 0, latencyMs: 1000, scores: null },
+            b: { status: 'completed', quality: 95, costUsd: 0.006, latencyMs: 700, scores: null },
+          },
           { seq: 2, a: { status: 'failed', quality: null, costUsd: 0, latencyMs: 1400, scores: null }, b: null },
         ],
       },

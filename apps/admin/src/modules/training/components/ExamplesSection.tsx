@@ -94,12 +94,7 @@ export function ExamplesSection({ filters }: { filters: ExampleFiltersQuery }) {
               {formatCount(rows.length)} {rows.length === 1 ? 'example' : 'examples'} shown{examples.hasNextPage ? '' : ' (all of them)'}
             </p>
             {examples.hasNextPage ? (
-              <button
-                type="button"
-                className="button button--secondary"
-                disabled={examples.isFetchingNextPage}
-                onClick={() => void examples.fetchNextPage()}
-              >
+              <button type="button" className="button button--secondary" disabled={examples.isFetchingNextPage} onClick={() => void examples.fetchNextPage()}>
                 {examples.isFetchingNextPage ? 'Loading…' : 'Load more'}
               </button>
             ) : null}

@@ -82,7 +82,13 @@ export function ExportPanel({ filters }: { filters: ExampleFiltersQuery }) {
       </div>
       <div className="form__actions">
         {EXPORT_FORMATS.map((format) => (
-          <button key={format} type="button" className="button button--secondary" disabled={busy !== null || splitInvalid} onClick={() => void download(format)}>
+          <button
+            key={format}
+            type="button"
+            className="button button--secondary"
+            disabled={busy !== null || splitInvalid}
+            onClick={() => void download(format)}
+          >
             {busy === format ? 'Exporting…' : `Export ${FORMAT_LABELS[format]}`}
           </button>
         ))}

@@ -60,7 +60,10 @@ describe('TrainingPage', () => {
     const mock = backend();
     const filtered =
       '/api/v1/training/examples?profile=song-analysis&operation=analyze&model=ollama%2Fqwen3%3A8b&minRating=4&approvedOnly=true&from=2026-11-01T00%3A00%3A00.000Z&to=2026-12-01T00%3A00%3A00.000Z&limit=25';
-    mock.on(`GET ${filtered}`, () => ({ status: 200, body: { data: [makeExample(7, { feedback: { rating: 5, approved: true, edited: true, comment: null } })], nextCursor: null } }));
+    mock.on(`GET ${filtered}`, () => ({
+      status: 200,
+      body: { data: [makeExample(7, { feedback: { rating: 5, approved: true, edited: true, comment: null } })], nextCursor: null },
+    }));
     renderApp('/training');
     await screen.findByRole('region', { name: 'Examples table' });
 
@@ -193,7 +196,12 @@ describe('TrainingPage', () => {
     await user.selectOptions(within(freeze).getByLabelText('Format'), 'hf-jsonl');
     await user.click(within(freeze).getByRole('button', { name: 'Freeze as dataset' }));
     expect(await within(freeze).findByText('Froze good-songs v1: 12 examples.')).toBeInTheDocument();
-    expect(mock.requests.find((r) => r.method === 'POST')?.body).toEqual({ name: 'good-songs', format: 'hf-jsonl', dedupe: true, filters: { approvedOnly: true } });
+    expect(mock.requests.find((r) => r.method === 'POST')?.body).toEqual({
+      name: 'good-songs',
+      format: 'hf-jsonl',
+      dedupe: true,
+      filters: { approvedOnly: true },
+    });
 
     const datasets = screen.getByRole('region', { name: 'Datasets table' });
     expect(datasets).toHaveTextContent('approvedOnly=true');

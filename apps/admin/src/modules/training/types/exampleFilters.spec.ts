@@ -4,7 +4,15 @@ describe('filtersQuery', () => {
   it('leaves blanks out and makes the last day inclusive', () => {
     expect(filtersQuery(EMPTY_FILTERS)).toEqual({});
     expect(
-      filtersQuery({ profile: ' song-analysis ', operation: 'analyze', model: 'ollama/qwen3:8b', minRating: '4', approvedOnly: true, from: '2026-11-01', to: '2026-11-30' }),
+      filtersQuery({
+        profile: ' song-analysis ',
+        operation: 'analyze',
+        model: 'ollama/qwen3:8b',
+        minRating: '4',
+        approvedOnly: true,
+        from: '2026-11-01',
+        to: '2026-11-30',
+      }),
     ).toEqual({
       profile: 'song-analysis',
       operation: 'analyze',
