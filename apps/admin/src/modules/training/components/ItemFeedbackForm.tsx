@@ -3,6 +3,7 @@ import { useEffect, useId, useState, type FormEvent } from 'react';
 import { ApiError } from '../../../shared/api/client';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { useItemFeedback, useSubmitFeedback } from '../hooks/useTraining';
+import './training.css';
 import { COMMENT_MAX, feedbackApiErrors, parseFeedbackForm, type FeedbackField, type FeedbackForm } from '../types/feedbackForm';
 
 const RATINGS = ['1', '2', '3', '4', '5'] as const;
