@@ -31,6 +31,8 @@ function backend(role: Role = 'admin', promotions: PromotionView[] = [APPLIED, H
 }
 
 describe('AbTestsPage', () => {
+  // userEvent drives whole forms here: allow for a busy machine.
+  jest.setTimeout(15_000);
   beforeEach(() => setAccessToken('jwt-for-tests', 3600));
 
   it('shows each split cell’s arms, incumbent first, and the promotion history', async () => {

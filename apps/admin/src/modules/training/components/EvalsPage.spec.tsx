@@ -29,6 +29,8 @@ async function openSongSet(user: ReturnType<typeof userEvent.setup>) {
 }
 
 describe('EvalsPage', () => {
+  // userEvent drives whole forms here: allow for a busy machine.
+  jest.setTimeout(15_000);
   beforeEach(() => setAccessToken('jwt-for-tests', 3600));
 
   it('lists the built-in song set and starts a run on a catalog model with a judge', async () => {

@@ -25,6 +25,8 @@ async function openItem(user: ReturnType<typeof userEvent.setup>) {
 }
 
 describe('Feedback from the item dialog', () => {
+  // userEvent drives whole forms here: allow for a busy machine.
+  jest.setTimeout(15_000);
   beforeEach(() => setAccessToken('jwt-for-tests', 3600));
 
   it('shows the existing feedback and sends a rating, approval, corrected output and comment', async () => {
@@ -50,7 +52,7 @@ describe('Feedback from the item dialog', () => {
     await user.click(within(form).getByLabelText('Corrected output (JSON)'));
     await user.paste('{"verdict": "rejected", "score": 40}');
     await user.clear(within(form).getByLabelText('Comment'));
-    await user.type(within(form).getByLabelText('Comment'), 'Mentions violence');
+    await user.paste('Mentions violence');
     await user.click(within(form).getByRole('button', { name: 'Save feedback' }));
 
     expect(await within(form).findByText('Feedback saved.')).toBeInTheDocument();
@@ -98,6 +100,35 @@ describe('Feedback from the item dialog', () => {
     expect(within(form).getByLabelText('Rating')).toHaveAccessibleDescription('rating must not be greater than 5');
     expect(within(form).getByRole('alert')).toHaveTextContent('Could not save the feedback.The item has no answer yet');
     expect(mock.requests.find((r) => r.method === 'POST')?.body).toEqual({ rating: 4, approved: false, edits: { verdict: 'maybe' } });
+  });
+
+  it('shows what was saved for an item answered from the cache (no recorded example carries its feedback)', async () => {
+    const user = userEvent.setup();
+    const mock = backend();
+    mock.on(`GET ${ITEM_EXAMPLES}`, () => ({ status: 200, body: { data: [], nextCursor: null } }));
+    mock.on(`POST ${FEEDBACK_PATH}`, () => ({
+      status: 201,
+      body: {
+        id: 'f1',
+        itemId: 'item-1',
+        jobId: JOB_ID,
+        rating: 2,
+        approved: false,
+        edits: null,
+        comment: 'Off',
+        step: null,
+        exampleId: null,
+        createdAt: '',
+        updatedAt: '',
+      },
+    }));
+    renderApp(`/jobs/${JOB_ID}`);
+    const dialog = await openItem(user);
+    expect(await within(dialog).findByText('No feedback yet.')).toBeInTheDocument();
+    await user.selectOptions(within(dialog).getByLabelText('Rating'), '2');
+    await user.type(within(dialog).getByLabelText('Comment'), 'Off');
+    await user.click(within(dialog).getByRole('button', { name: 'Save feedback' }));
+    expect(await within(dialog).findByLabelText('Current feedback')).toHaveTextContent('Current feedback: rated 2/5, not approved, “Off”');
   });
 
   it('shows a viewer the feedback without the form', async () => {

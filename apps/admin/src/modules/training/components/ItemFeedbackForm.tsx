@@ -45,6 +45,16 @@ export function ItemFeedbackForm({ itemId, canEdit, initialEdits }: { itemId: st
     if (!touched && existing.data) setForm(formOf(existing.data));
   }, [existing.data, touched]);
 
+  // An item answered from the cache has no recorded example to carry its feedback: what was just saved stands in.
+  const saved: ExampleFeedbackView | null = submit.data
+    ? {
+        rating: submit.data.rating,
+        approved: submit.data.approved,
+        edited: submit.data.edits !== null && submit.data.edits !== undefined,
+        comment: submit.data.comment,
+      }
+    : null;
+  const current = existing.data ?? saved;
   const server = feedbackApiErrors(submit.error);
   const errorOf = (field: FeedbackField) => errors[field] ?? server.byField[field];
   const change = <K extends keyof FeedbackForm>(key: K, value: FeedbackForm[K]) => {
@@ -81,10 +91,10 @@ export function ItemFeedbackForm({ itemId, canEdit, initialEdits }: { itemId: st
       </h3>
       {existing.isPending ? (
         <p className="muted small">Loading the feedback…</p>
+      ) : current ? (
+        <ExistingFeedback feedback={current} />
       ) : existing.isError ? (
         <p className="muted small">Could not load the current feedback.</p>
-      ) : existing.data ? (
-        <ExistingFeedback feedback={existing.data} />
       ) : (
         <p className="muted small">No feedback yet.</p>
       )}

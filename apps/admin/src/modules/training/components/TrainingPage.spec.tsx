@@ -42,6 +42,8 @@ function readBlob(blob: Blob): Promise<string> {
 }
 
 describe('TrainingPage', () => {
+  // userEvent drives whole forms here: allow for a busy machine.
+  jest.setTimeout(15_000);
   beforeEach(() => setAccessToken('jwt-for-tests', 3600));
 
   it('is in the navigation and lists the examples', async () => {
