@@ -1,5 +1,6 @@
 // Training: examples recorded from calls, feedback on items, exports, datasets and eval sets.
 import type { ChatMessage } from './chat';
+import type { Complexity } from './providers';
 
 export const EXAMPLE_SOURCES = ['job', 'analyze', 'v1'] as const;
 export type ExampleSource = (typeof EXAMPLE_SOURCES)[number];
@@ -144,4 +145,107 @@ export interface EvalRunView {
   items?: EvalRunItemView[];
   createdAt: string;
   finishedAt: string | null;
+}
+
+/** One side of `GET /training/evals/:id/compare`: an item's figures in one run (null: the run has no such item). */
+export interface EvalCompareCell {
+  status: 'completed' | 'failed';
+  quality: number | null;
+  costUsd: number;
+  latencyMs: number;
+  scores: EvalScores | null;
+}
+
+/** `GET /training/evals/:id/compare?a=&b=`: the two runs (without their items) and their items side by side. */
+export interface EvalCompareView {
+  runs: [EvalRunView, EvalRunView];
+  items: Array<{ seq: number; a: EvalCompareCell | null; b: EvalCompareCell | null }>;
+}
+
+export interface CreateEvalSetRequest {
+  name: string;
+  profile: string;
+  items?: Array<{ input: Record<string, unknown>; expected?: unknown }>;
+  datasetId?: string;
+}
+
+export interface CreateEvalRunRequest {
+  model: string;
+  judgeModel?: string;
+}
+
+/** The filters examples, exports and datasets share (dates: ISO date-times, `to` exclusive). */
+export interface ExampleFiltersQuery {
+  profile?: string;
+  operation?: string;
+  source?: ExampleSource;
+  model?: string;
+  jobId?: string;
+  itemId?: string;
+  minRating?: number;
+  approvedOnly?: boolean;
+  from?: string;
+  to?: string;
+}
+
+export interface CreateDatasetRequest {
+  name: string;
+  format?: ExportFormat;
+  filters?: ExampleFiltersQuery;
+  dedupe?: boolean;
+}
+
+/** `GET /training/export` with `split` and no `part`: the paths of both parts. */
+export interface ExportSplitLinks {
+  split: number;
+  train: string;
+  validation: string;
+}
+
+/** One A/B arm of a split policy cell in `GET /training/ab-report`. */
+export interface AbArmView {
+  operation: string;
+  complexity: string | null;
+  arm: 'incumbent' | 'challenger';
+  model: string;
+  /** Attempts booked in the ledger, failures included. */
+  calls: number;
+  failures: number;
+  costUsd: number;
+  /** Answers with an assessed quality, and their mean (0–100). */
+  judged: number;
+  quality: number | null;
+  /** Answers people rated, and the mean rating (1–5). */
+  rated: number;
+  rating: number | null;
+}
+
+export interface AbReportView {
+  from: string;
+  to: string;
+  arms: AbArmView[];
+}
+
+/** `POST /training/promotions`: weigh a cell's arms by the promotion rule; with `apply`, promote the challenger. */
+export interface EvaluatePromotionRequest {
+  operation: string;
+  complexity: Complexity;
+  minJudged?: number;
+  margin?: number;
+  apply?: boolean;
+}
+
+/** One evaluation of the promotion rule (the history of `GET /training/promotions`). */
+export interface PromotionView {
+  id: string;
+  operation: string;
+  complexity: string;
+  action: 'promote' | 'hold';
+  fromModel: string;
+  toModel: string;
+  applied: boolean;
+  reason: string;
+  evidence: unknown;
+  createdAt: string;
+  revertedAt: string | null;
 }

@@ -16,6 +16,9 @@ import { KpiPage } from '../modules/metrics/components/KpiPage';
 import { RouterPage } from '../modules/router/components/RouterPage';
 import { SettingsPage } from '../modules/settings/components/SettingsPage';
 import { AppShell } from '../modules/shell/components/AppShell';
+import { AbTestsPage } from '../modules/training/components/AbTestsPage';
+import { EvalsPage } from '../modules/training/components/EvalsPage';
+import { TrainingPage } from '../modules/training/components/TrainingPage';
 import { NotFoundPage } from '../modules/shell/components/NotFoundPage';
 
 /** Every route of the admin SPA. */
@@ -42,6 +45,9 @@ export const routes: RouteObject[] = [
       { path: 'kpis', element: <KpiPage /> },
       { path: 'alerts', element: <AlertsPage /> },
       { path: 'router', element: <RouterPage /> },
+      { path: 'training', element: <TrainingPage /> },
+      { path: 'evals', element: <EvalsPage /> },
+      { path: 'ab-tests', element: <AbTestsPage /> },
       { path: 'api-keys', element: <ApiKeysPage /> },
       { path: 'settings', element: <SettingsPage /> },
       { path: '*', element: <NotFoundPage /> },

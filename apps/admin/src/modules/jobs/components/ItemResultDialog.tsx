@@ -2,12 +2,15 @@ import type { JobItemView } from '@margin/contracts';
 import { useEffect, useId, useRef, type KeyboardEvent } from 'react';
 import { Link } from 'react-router-dom';
 import { formatCount, formatUsd } from '../../../shared/format/money';
+import { ItemFeedbackForm } from '../../training/components/ItemFeedbackForm';
 import { ItemStatusBadge } from './JobStatusBadge';
 
 interface ItemResultDialogProps {
   item: JobItemView;
   /** A blog-post job's item, and the caller may write posts: offer to make one from it. */
   canMakePost?: boolean;
+  /** Members and above may rate, approve and correct the answer; the others see the feedback. */
+  canGiveFeedback?: boolean;
   onClose: () => void;
 }
 
@@ -17,7 +20,7 @@ function pretty(value: unknown): string {
 }
 
 /** One item's result as indented JSON, over the page; Escape or Close returns to the row it came from. */
-export function ItemResultDialog({ item, canMakePost = false, onClose }: ItemResultDialogProps) {
+export function ItemResultDialog({ item, canMakePost = false, canGiveFeedback = false, onClose }: ItemResultDialogProps) {
   const titleId = useId();
   const dialog = useRef<HTMLDivElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
@@ -34,7 +37,9 @@ export function ItemResultDialog({ item, canMakePost = false, onClose }: ItemRes
       return;
     }
     if (event.key !== 'Tab' || !dialog.current) return;
-    const focusable = dialog.current.querySelectorAll<HTMLElement>('button, summary, [href], [tabindex]:not([tabindex="-1"])');
+    const focusable = dialog.current.querySelectorAll<HTMLElement>(
+      'button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), summary, [href], [tabindex]:not([tabindex="-1"])',
+    );
     const first = focusable[0];
     const last = focusable[focusable.length - 1];
     if (!first || !last) return;
@@ -93,6 +98,7 @@ export function ItemResultDialog({ item, canMakePost = false, onClose }: ItemRes
             {item.status === 'queued' || item.status === 'running' ? 'No result yet: the item has not finished.' : 'This item has no result.'}
           </p>
         )}
+        {item.status === 'completed' ? <ItemFeedbackForm itemId={item.id} canEdit={canGiveFeedback} initialEdits={item.result} /> : null}
         <details className="dialog__input">
           <summary>Input</summary>
           <pre className="json" tabIndex={0} aria-label={`Input JSON of item ${item.index}`}>

@@ -3,6 +3,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { LoadingState } from '../../../shared/components/LoadingState';
 import { formatCount, formatUsd } from '../../../shared/format/money';
+import { usePermissions } from '../../auth/hooks/usePermissions';
 import { useJobItems } from '../hooks/useJobs';
 import { itemStatusLabel } from '../types/jobState';
 import { ItemResultDialog } from './ItemResultDialog';
@@ -19,6 +20,7 @@ export function JobItemsSection({ jobId, canMakePosts = false }: { jobId: string
   const [selected, setSelected] = useState<JobItemView | null>(null);
   const returnFocusTo = useRef<HTMLElement | null>(null);
   const statusId = useId();
+  const permissions = usePermissions();
 
   const rows = items.data?.data ?? [];
   // The dialog follows the item as the page refreshes (a running item gets its result).
@@ -154,7 +156,9 @@ export function JobItemsSection({ jobId, canMakePosts = false }: { jobId: string
           </div>
         </>
       )}
-      {shown ? <ItemResultDialog item={shown} canMakePost={canMakePosts} onClose={() => setSelected(null)} /> : null}
+      {shown ? (
+        <ItemResultDialog item={shown} canMakePost={canMakePosts} canGiveFeedback={permissions?.canRunJobs ?? false} onClose={() => setSelected(null)} />
+      ) : null}
     </section>
   );
 }

@@ -10,6 +10,9 @@ const NAV_ITEMS = [
   { to: '/kpis', label: 'KPIs', end: false },
   { to: '/alerts', label: 'Alerts', end: false },
   { to: '/router', label: 'Router', end: false },
+  { to: '/training', label: 'Training', end: false },
+  { to: '/evals', label: 'Evals', end: false },
+  { to: '/ab-tests', label: 'A/B tests', end: false },
   { to: '/api-keys', label: 'API keys', end: false },
   { to: '/settings', label: 'Settings', end: false },
 ] as const;
