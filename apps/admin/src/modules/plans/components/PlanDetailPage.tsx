@@ -105,7 +105,7 @@ function PlanDetail({ plan }: { plan: RequestPlanView }) {
 
 function PlanSummary({ plan }: { plan: RequestPlanView }) {
   return (
-    <dl className="stats" aria-label="Plan totals">
+    <dl className="stats" role="group" aria-label="Plan totals">
       <div className="stat">
         <dt className="stat__label">Estimated cost</dt>
         <dd className="stat__value">{formatUsd(plan.costUsd)}</dd>
@@ -223,7 +223,7 @@ function ActualPanel({ plan, actual }: { plan: RequestPlanView; actual: NonNulla
       <h2 id="plan-actual-title" className="section__title">
         Estimate vs actual
       </h2>
-      <div className="table-wrap" role="region" aria-label="Estimate vs actual" tabIndex={0}>
+      <div className="table-wrap" role="region" aria-label="Estimate vs actual table" tabIndex={0}>
         <table className="table table--compact">
           <thead>
             <tr>

@@ -81,12 +81,13 @@ function LimitsForm({ plan, onChange, pending }: { plan: RequestPlanView; onChan
   const request: UpdatePlanRequest = {};
   if (budget.ok && (budget.value ?? null) !== plan.budgetUsd) request.budgetUsd = budget.value ?? null;
   if (deadline.ok && deadlineText !== toLocalInput(plan.deadline)) request.deadline = deadline.value;
-  const changed = Object.keys(request).length > 0;
+  // Typed but not valid counts as a change too: saving then says what is wrong.
+  const changed = budgetText.trim() !== (plan.budgetUsd === null ? '' : String(plan.budgetUsd)) || deadlineText !== toLocalInput(plan.deadline);
 
   const onSubmit = (event: FormEvent<HTMLFormElement>): void => {
     event.preventDefault();
     setAttempted(true);
-    if (!budget.ok || !deadline.ok || !changed || pending) return;
+    if (!budget.ok || !deadline.ok || Object.keys(request).length === 0 || pending) return;
     void onChange(request);
   };
 

@@ -61,7 +61,7 @@ export function RequestsPage() {
 
 function AccuracyStats({ accuracy }: { accuracy: PlanAccuracyView }) {
   return (
-    <dl className="stats" aria-label="Estimate accuracy">
+    <dl className="stats" role="group" aria-label="Estimate accuracy">
       <div className="stat">
         <dt className="stat__label">Finished plans</dt>
         <dd className="stat__value">{formatCount(accuracy.plans)}</dd>
