@@ -31,7 +31,9 @@ export function NewRequestPage() {
       <div className="page-header page-header--actions">
         <div>
           <h1>New request</h1>
-          <p className="muted">Say what you want done. Margin plans the steps, the models, the cost and the time before anything runs; you review and approve.</p>
+          <p className="muted">
+            Say what you want done. Margin plans the steps, the models, the cost and the time before anything runs; you review and approve.
+          </p>
         </div>
         <Link to="/requests" className="button button--secondary">
           Recent requests

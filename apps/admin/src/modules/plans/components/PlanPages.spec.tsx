@@ -1,4 +1,4 @@
-import { screen, waitFor, within } from '@testing-library/react';
+import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ApprovePlanResponse, PlanAccuracyView, RequestPlanView, Role } from '@margin/contracts';
 import { setAccessToken } from '../../../shared/api/tokenStore';
@@ -6,6 +6,7 @@ import { installFetchMock, type FetchMock, type MockHandler } from '../../../tes
 import { JOB_ID, makeCatalog, makeMe } from '../../../testing/fixtures';
 import { renderApp } from '../../../testing/renderApp';
 import type { UpdatePlanRequest } from '../api/plansApi';
+import { RUNNING_PLAN_REFRESH_MS } from '../hooks/usePlans';
 
 const PLAN_ID = '3f9c1d2e-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
 const PLAN_PATH = `/api/v1/plans/${PLAN_ID}`;
@@ -188,7 +189,10 @@ describe('Request plans', () => {
   it('shows why an answer was refused', async () => {
     const user = userEvent.setup();
     const mock = installPlanBackend('member', { plan: makePlan({ status: 'needs_input', questions: [{ field: 'tone', question: 'What tone?' }] }) });
-    mock.on(`PATCH ${PLAN_PATH}`, () => ({ status: 400, body: { statusCode: 400, message: ['answers.tone must be shorter than or equal to 100 characters'] } }));
+    mock.on(`PATCH ${PLAN_PATH}`, () => ({
+      status: 400,
+      body: { statusCode: 400, message: ['answers.tone must be shorter than or equal to 100 characters'] },
+    }));
     renderApp(`/requests/${PLAN_ID}`);
     await user.click(await screen.findByRole('button', { name: 'Answer' }));
     expect(screen.getByText('Answer at least one question.')).toBeInTheDocument();
@@ -210,7 +214,9 @@ describe('Request plans', () => {
         return {
           ...base,
           steps: base.steps.map((step) =>
-            step.step === change?.step ? { ...step, model: change.model ?? 'anthropic/claude-sonnet-4-5', pinned: change.model !== null, costUsd: 0.0021 } : step,
+            step.step === change?.step
+              ? { ...step, model: change.model ?? 'anthropic/claude-sonnet-4-5', pinned: change.model !== null, costUsd: 0.0021 }
+              : step,
           ),
           costUsd: change?.model ? 0.0021 : base.costUsd,
         };
@@ -220,12 +226,11 @@ describe('Request plans', () => {
     const select = screen.getByRole('combobox', { name: 'Model for write' });
     // The catalog's enabled models are offered, after the router's choice.
     await waitFor(() => expect(within(select).getAllByRole('option')).toHaveLength(4));
-    expect(within(select).getAllByRole('option').map((option) => option.textContent)).toEqual([
-      'Router’s choice (anthropic/claude-sonnet-4-5)',
-      'ollama/qwen3:8b',
-      'openai/gpt-4o-mini',
-      'anthropic/claude-sonnet-4-5',
-    ]);
+    expect(
+      within(select)
+        .getAllByRole('option')
+        .map((option) => option.textContent),
+    ).toEqual(['Router’s choice (anthropic/claude-sonnet-4-5)', 'ollama/qwen3:8b', 'openai/gpt-4o-mini', 'anthropic/claude-sonnet-4-5']);
     await user.selectOptions(select, 'openai/gpt-4o-mini');
     await waitFor(() => expect(screen.getByRole('combobox', { name: 'Model for write' })).toHaveValue('openai/gpt-4o-mini'));
     expect(screen.getByText('Chosen by hand')).toBeInTheDocument();
@@ -261,7 +266,10 @@ describe('Request plans', () => {
 
   it('changes the budget and the deadline with a PATCH', async () => {
     const user = userEvent.setup();
-    const mock = await openPlan('member', { plan: makePlan(), patch: (body) => ({ ...makePlan(), budgetUsd: body.budgetUsd ?? null, deadline: body.deadline ?? null }) });
+    const mock = await openPlan('member', {
+      plan: makePlan(),
+      patch: (body) => ({ ...makePlan(), budgetUsd: body.budgetUsd ?? null, deadline: body.deadline ?? null }),
+    });
 
     const form = screen.getByRole('form', { name: 'Budget and deadline' });
     const save = within(form).getByRole('button', { name: 'Save budget and deadline' });
@@ -308,13 +316,51 @@ describe('Request plans', () => {
     expect(sent(mock, 'POST', `${PLAN_PATH}/approve`)).toHaveLength(1);
   });
 
+  it('follows the approved plan until its job finishes, then shows the estimate against the actual', async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      const user = userEvent.setup({ advanceTimers: jest.advanceTimersByTime });
+      const approved = makePlan({ status: 'approved', jobId: JOB_ID, approvedAt: '2026-12-02T10:05:00.000Z' });
+      const backend: Backend = { plan: makePlan() };
+      backend.approve = () => {
+        backend.plan = approved;
+        return {
+          status: 201,
+          body: { plan: approved, job: { id: JOB_ID, status: 'queued', totalItems: 1, priority: 'medium', estimate: { costUsd: 0.0774, seconds: 60 } } },
+        };
+      };
+      const mock = await openPlan('member', backend);
+      await user.click(screen.getByRole('button', { name: 'Approve and run' }));
+      expect(await screen.findByRole('link', { name: 'Open the job' })).toBeInTheDocument();
+      const reads = () => sent(mock, 'GET', PLAN_PATH).length;
+      const before = reads();
+
+      backend.plan = { ...approved, status: 'completed', actual: { costUsd: 0.07, seconds: 50, costError: -0.096, secondsError: -0.167 } };
+      await act(() => jest.advanceTimersByTimeAsync(RUNNING_PLAN_REFRESH_MS));
+
+      expect(await screen.findByRole('heading', { name: 'Estimate vs actual' })).toBeInTheDocument();
+      expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Completed');
+      expect(screen.getByText('The job finished.')).toBeInTheDocument();
+      expect(reads()).toBe(before + 1);
+      // Finished, the plan is not read again.
+      await act(() => jest.advanceTimersByTimeAsync(RUNNING_PLAN_REFRESH_MS * 2));
+      expect(reads()).toBe(before + 1);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('shows why the plan cannot run when approving is refused', async () => {
     const user = userEvent.setup();
     await openPlan('member', {
       plan: makePlan(),
       approve: () => ({
         status: 409,
-        body: { statusCode: 409, code: 'plan_over_budget', message: 'The plan costs $0.0774, over its budget of $0.05: raise the budget or choose cheaper models.' },
+        body: {
+          statusCode: 409,
+          code: 'plan_over_budget',
+          message: 'The plan costs $0.0774, over its budget of $0.05: raise the budget or choose cheaper models.',
+        },
       }),
     });
 
