@@ -3,8 +3,8 @@ import { AccountSummary } from './AccountSummary';
 
 const NAV_ITEMS = [
   { to: '/', label: 'Dashboard', end: true },
-  { to: '/jobs', label: 'Jobs', end: false },
   { to: '/requests/new', label: 'New request', end: false },
+  { to: '/jobs', label: 'Jobs', end: false },
   { to: '/costs', label: 'Costs', end: false },
   { to: '/posts', label: 'Posts', end: false },
   { to: '/endpoints', label: 'Endpoints', end: false },
