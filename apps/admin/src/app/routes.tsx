@@ -12,6 +12,9 @@ import { EndpointsPage } from '../modules/publishing/components/EndpointsPage';
 import { PostEditorPage } from '../modules/publishing/components/PostEditorPage';
 import { PostsPage } from '../modules/publishing/components/PostsPage';
 import { AlertsPage } from '../modules/metrics/components/AlertsPage';
+import { NewRequestPage } from '../modules/plans/components/NewRequestPage';
+import { PlanDetailPage } from '../modules/plans/components/PlanDetailPage';
+import { RequestsPage } from '../modules/plans/components/RequestsPage';
 import { KpiPage } from '../modules/metrics/components/KpiPage';
 import { RouterPage } from '../modules/router/components/RouterPage';
 import { SettingsPage } from '../modules/settings/components/SettingsPage';
@@ -37,6 +40,9 @@ export const routes: RouteObject[] = [
       { path: 'jobs', element: <JobsPage /> },
       { path: 'jobs/new', element: <NewJobPage /> },
       { path: 'jobs/:id', element: <JobDetailPage /> },
+      { path: 'requests', element: <RequestsPage /> },
+      { path: 'requests/new', element: <NewRequestPage /> },
+      { path: 'requests/:id', element: <PlanDetailPage /> },
       { path: 'posts', element: <PostsPage /> },
       { path: 'posts/new', element: <PostEditorPage /> },
       { path: 'posts/:id', element: <PostEditorPage /> },

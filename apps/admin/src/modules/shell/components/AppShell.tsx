@@ -3,6 +3,7 @@ import { AccountSummary } from './AccountSummary';
 
 const NAV_ITEMS = [
   { to: '/', label: 'Dashboard', end: true },
+  { to: '/requests/new', label: 'New request', end: false },
   { to: '/jobs', label: 'Jobs', end: false },
   { to: '/costs', label: 'Costs', end: false },
   { to: '/posts', label: 'Posts', end: false },
