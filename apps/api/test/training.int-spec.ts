@@ -156,10 +156,26 @@ describe('training examples, feedback and exports', () => {
   it('a tenant that opts out records nothing; settings are the admin’s', async () => {
     const admin = await makeSession(t.dataSource, t.http, { role: 'admin' });
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: admin.tenant });
-    expect((await t.http.get('/api/v1/training/settings').set(member.auth).expect(200)).body).toEqual({ recordExamples: true, retentionDays: 90 });
+    expect((await t.http.get('/api/v1/training/settings').set(member.auth).expect(200)).body).toEqual({
+      recordExamples: true,
+      retentionDays: 90,
+      promotionMode: 'propose',
+      promotionMinJudged: 20,
+      promotionMargin: 5,
+    });
     await t.http.put('/api/v1/training/settings').set(member.auth).send({ recordExamples: false }).expect(403);
     const bad = await t.http.put('/api/v1/training/settings').set(admin.auth).send({ retentionDays: 0 }).expect(400);
     expect(JSON.stringify(bad.body.message)).toContain('retentionDays');
+    for (const [field, value] of [
+      ['promotionMode', 'sometimes'],
+      ['promotionMinJudged', 0],
+      ['promotionMargin', 101],
+    ] as const) {
+      const res = await t.http.put('/api/v1/training/settings').set(admin.auth).send({ [field]: value }).expect(400);
+      expect(JSON.stringify(res.body.message)).toContain(field);
+    }
+    const rule = await t.http.put('/api/v1/training/settings').set(admin.auth).send({ promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 }).expect(200);
+    expect(rule.body).toMatchObject({ recordExamples: true, promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 });
     await t.http.put('/api/v1/training/settings').set(admin.auth).send({ recordExamples: false }).expect(200);
     const item = await makeItem(admin.tenant.id);
     await runItem(admin.tenant.id, item, 'song-analysis', SONG);
