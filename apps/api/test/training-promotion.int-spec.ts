@@ -47,7 +47,10 @@ describe('fine-tuned models in the catalog, and the scheduled promotion rule', (
       await result.settled;
     }
     await t.app.get(ExampleRecorder).flush();
-    const rows = (await t.dataSource.query(`SELECT item_id, model_id FROM training_examples WHERE tenant_id = $1 AND job_id = $2`, [tenantId, jobId])) as Array<{
+    const rows = (await t.dataSource.query(`SELECT item_id, model_id FROM training_examples WHERE tenant_id = $1 AND job_id = $2`, [
+      tenantId,
+      jobId,
+    ])) as Array<{
       item_id: string;
       model_id: string;
     }>;
@@ -57,7 +60,12 @@ describe('fine-tuned models in the catalog, and the scheduled promotion rule', (
   };
 
   const rate = async (s: Session, served: Map<string, string>, ratingOf: (model: string) => number) => {
-    for (const [itemId, model] of served) await t.http.post(`/api/v1/items/${itemId}/feedback`).set(s.auth).send({ rating: ratingOf(model) }).expect(201);
+    for (const [itemId, model] of served)
+      await t.http
+        .post(`/api/v1/items/${itemId}/feedback`)
+        .set(s.auth)
+        .send({ rating: ratingOf(model) })
+        .expect(201);
   };
 
   const cell = async (s: Session) =>
@@ -156,9 +164,10 @@ describe('fine-tuned models in the catalog, and the scheduled promotion rule', (
       const routed = await t.http.post('/api/v1/router/route').set(admin.auth).send({ operation: 'analyze', complexity: 'simple' }).expect(200);
       expect(routed.body.chosen).toMatchObject({ model: `openai/${OPENAI_FT}`, tier: 'cheap' });
       await runItems(admin.tenant.id, 1);
-      const [call] = (await t.dataSource.query(`SELECT model_id, outcome, input_tokens, output_tokens, cached_input_tokens, cost_usd FROM llm_calls WHERE tenant_id = $1`, [
-        admin.tenant.id,
-      ])) as Array<{ model_id: string; outcome: string; input_tokens: number; output_tokens: number; cached_input_tokens: number; cost_usd: string }>;
+      const [call] = (await t.dataSource.query(
+        `SELECT model_id, outcome, input_tokens, output_tokens, cached_input_tokens, cost_usd FROM llm_calls WHERE tenant_id = $1`,
+        [admin.tenant.id],
+      )) as Array<{ model_id: string; outcome: string; input_tokens: number; output_tokens: number; cached_input_tokens: number; cost_usd: string }>;
       expect(call).toMatchObject({ model_id: `openai/${OPENAI_FT}`, outcome: 'success' });
       const c = call as NonNullable<typeof call>;
       const expected = ((c.input_tokens - c.cached_input_tokens) * 0.3 + c.cached_input_tokens * 0.15 + c.output_tokens * 1.2) / 1e6;

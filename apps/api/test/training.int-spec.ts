@@ -171,10 +171,18 @@ describe('training examples, feedback and exports', () => {
       ['promotionMinJudged', 0],
       ['promotionMargin', 101],
     ] as const) {
-      const res = await t.http.put('/api/v1/training/settings').set(admin.auth).send({ [field]: value }).expect(400);
+      const res = await t.http
+        .put('/api/v1/training/settings')
+        .set(admin.auth)
+        .send({ [field]: value })
+        .expect(400);
       expect(JSON.stringify(res.body.message)).toContain(field);
     }
-    const rule = await t.http.put('/api/v1/training/settings').set(admin.auth).send({ promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 }).expect(200);
+    const rule = await t.http
+      .put('/api/v1/training/settings')
+      .set(admin.auth)
+      .send({ promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 })
+      .expect(200);
     expect(rule.body).toMatchObject({ recordExamples: true, promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 });
     await t.http.put('/api/v1/training/settings').set(admin.auth).send({ recordExamples: false }).expect(200);
     const item = await makeItem(admin.tenant.id);

@@ -29,12 +29,16 @@ export class TrainingController {
   @MinRole('admin')
   @ApiOperation({ summary: "Weigh a split cell's arms by the promotion rule; with apply, promote the challenger (logged, reversible)" })
   evaluatePromotion(@CurrentPrincipal() principal: Principal, @Body() body: EvaluatePromotionDto): Promise<PromotionView> {
-    return this.promotions.evaluate(principal.tenantId, {
-      operation: body.operation,
-      complexity: body.complexity,
-      rule: { minJudged: body.minJudged ?? 20, margin: body.margin ?? 5 },
-      apply: body.apply ?? false,
-    }, principal.userId);
+    return this.promotions.evaluate(
+      principal.tenantId,
+      {
+        operation: body.operation,
+        complexity: body.complexity,
+        rule: { minJudged: body.minJudged ?? 20, margin: body.margin ?? 5 },
+        apply: body.apply ?? false,
+      },
+      principal.userId,
+    );
   }
 
   @Post('training/promotions/:id/approve')

@@ -2,7 +2,22 @@ import { IsSupportedTime } from '@margin/core';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { MODEL_TIERS, type ModelPriceView, type ModelTier, type ModelView, type RegisterModelRequest, type UpdateModelRequest } from '@margin/contracts';
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
 const USD = { maxDecimalPlaces: 6, allowNaN: false, allowInfinity: false };
 

@@ -38,14 +38,7 @@ export class CatalogRepository {
     price: Pick<ModelPriceEntity, 'inputUsdPerMTok' | 'cachedInputUsdPerMTok' | 'outputUsdPerMTok' | 'effectiveFrom'>,
   ): Promise<boolean> {
     return this.models.manager.transaction(async (m) => {
-      const inserted = await m
-        .createQueryBuilder()
-        .insert()
-        .into(ModelEntity)
-        .values(model)
-        .orIgnore()
-        .returning(['id'])
-        .execute();
+      const inserted = await m.createQueryBuilder().insert().into(ModelEntity).values(model).orIgnore().returning(['id']).execute();
       if (inserted.raw.length === 0) return false;
       await m.insert(ModelPriceEntity, { ...price, modelId: model.id });
       return true;

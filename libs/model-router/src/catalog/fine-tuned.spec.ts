@@ -7,7 +7,9 @@ describe('fine-tuned model names', () => {
     expect(fineTunedNameProblem('openai', 'gpt-3.5-turbo', 'ft:gpt-3.5-turbo-0613:acme::7p4lURel')).toBeNull();
     expect(fineTunedNameProblem('openai', 'gpt-4o-mini', 'gpt-4o-mini-songs')).toMatch(/ft:gpt-4o-mini/);
     // gpt-4o is a prefix of gpt-4o-mini, but a mini fine-tune was not trained from gpt-4o
-    expect(fineTunedNameProblem('openai', 'gpt-4o', 'ft:gpt-4o-mini-2024-07-18:acme::x1')).toMatch(/trained from gpt-4o-mini-2024-07-18, not from the base model gpt-4o/);
+    expect(fineTunedNameProblem('openai', 'gpt-4o', 'ft:gpt-4o-mini-2024-07-18:acme::x1')).toMatch(
+      /trained from gpt-4o-mini-2024-07-18, not from the base model gpt-4o/,
+    );
     expect(fineTunedNameProblem('openai', 'gpt-4o-mini', 'ft:gpt-4o-mini')).toMatch(/an id like/);
     expect(openAiFineTuneBase('ft:gpt-4.1-mini-2025-04-14:org:s:id')).toBe('gpt-4.1-mini-2025-04-14');
     expect(openAiFineTuneBase('qwen3:8b')).toBeNull();

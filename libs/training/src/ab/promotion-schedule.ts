@@ -32,7 +32,11 @@ export class PromotionScheduler implements OnApplicationBootstrap {
       for (const job of await this.queue.getRepeatableJobs()) {
         if (job.name === EVALUATE_PROMOTIONS_JOB && Number(job.every) !== every) await this.queue.removeRepeatableByKey(job.key);
       }
-      await this.queue.add(EVALUATE_PROMOTIONS_JOB, {}, { repeat: { every }, jobId: EVALUATE_PROMOTIONS_JOB, removeOnComplete: 20, removeOnFail: 20, attempts: 2 });
+      await this.queue.add(
+        EVALUATE_PROMOTIONS_JOB,
+        {},
+        { repeat: { every }, jobId: EVALUATE_PROMOTIONS_JOB, removeOnComplete: 20, removeOnFail: 20, attempts: 2 },
+      );
     } catch (err) {
       this.logger.warn(`could not schedule the promotion rule's evaluation: ${(err as Error).message}`);
     }

@@ -78,7 +78,10 @@ export class PromotionsRepository {
   }
 
   async hasEvaluation(tenantId: string, evaluationKey: string): Promise<boolean> {
-    const rows = (await this.db.query(`SELECT 1 FROM training_promotions WHERE tenant_id = $1 AND evaluation_key = $2`, [tenantId, evaluationKey])) as unknown[];
+    const rows = (await this.db.query(`SELECT 1 FROM training_promotions WHERE tenant_id = $1 AND evaluation_key = $2`, [
+      tenantId,
+      evaluationKey,
+    ])) as unknown[];
     return rows.length > 0;
   }
 

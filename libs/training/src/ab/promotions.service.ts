@@ -174,7 +174,9 @@ export class PromotionsService {
         return outcome.action;
       }
       const since = await this.repo.lastChange(tenantId, operation, complexity);
-      if (await this.repo.openProposal(tenantId, { operation, complexity, action: outcome.action, fromModel: outcome.fromModel, toModel: outcome.toModel }, since))
+      if (
+        await this.repo.openProposal(tenantId, { operation, complexity, action: outcome.action, fromModel: outcome.fromModel, toModel: outcome.toModel }, since)
+      )
         return 'none';
       await this.repo.insert(tenantId, { ...base, applied: false }, this.clock.now());
       this.logger.log({ tenantId, cell: `${operation}/${complexity}`, action: outcome.action }, `scheduled promotion rule proposes: ${outcome.reason}`);
@@ -201,7 +203,12 @@ export class PromotionsService {
         throw new ConflictError('The cell has changed since this was proposed: evaluate it again');
       const promotion = row.revertsId ? await this.repo.get(tenantId, row.revertsId) : null;
       const previousCell = this.snapshot(tenantId, cell);
-      await this.make(tenantId, cell, { action: row.action, reason: row.reason, fromModel: row.fromModel, toModel: row.toModel, promotion, evidence: row.evidence }, userId);
+      await this.make(
+        tenantId,
+        cell,
+        { action: row.action, reason: row.reason, fromModel: row.fromModel, toModel: row.toModel, promotion, evidence: row.evidence },
+        userId,
+      );
       await this.repo.markApproved(tenantId, id, this.clock.now(), userId, previousCell);
       this.logger.log({ tenantId, promotionId: id, userId }, `${row.action} approved`);
       return toView((await this.repo.get(tenantId, id)) as PromotionRow);
@@ -268,7 +275,8 @@ export class PromotionsService {
     const last = await this.repo.lastPromotion(tenantId, cell.operation, cell.complexity);
     if (last && last.toModel === incumbent && last.fromModel === challenger) {
       const d = decideDemotion(inc, ch, rule);
-      if (d.action === 'demote') return { action: 'demote', reason: d.reason, fromModel: incumbent, toModel: challenger, promotion: last, evidence: evidence(d) };
+      if (d.action === 'demote')
+        return { action: 'demote', reason: d.reason, fromModel: incumbent, toModel: challenger, promotion: last, evidence: evidence(d) };
     }
     const d = decidePromotion(inc, ch, rule);
     return { action: d.action, reason: d.reason, fromModel: incumbent, toModel: challenger, promotion: null, evidence: evidence(d) };
