@@ -185,6 +185,9 @@ describe('training examples, feedback and exports', () => {
       .expect(200);
     expect(rule.body).toMatchObject({ recordExamples: true, promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 });
     await t.http.put('/api/v1/training/settings').set(admin.auth).send({ recordExamples: false }).expect(200);
+    // Settings are the tenant's own: another tenant still records, by default.
+    const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
+    expect((await t.http.get('/api/v1/training/settings').set(outsider.auth).expect(200)).body).toMatchObject({ recordExamples: true, promotionMode: 'propose' });
     const item = await makeItem(admin.tenant.id);
     await runItem(admin.tenant.id, item, 'song-analysis', SONG);
     expect(await examples(admin.tenant.id)).toHaveLength(0);
@@ -268,6 +271,10 @@ describe('training examples, feedback and exports', () => {
       );
     expect(await cell()).toMatchObject({ candidates: ['ollama/qwen3:8b', 'openai/gpt-4o-mini'], abTest: { challenger: 'openai/gpt-4o-mini', share: 0.5 } });
     await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/revert`).set(outsider.auth).expect(404);
+    // Another tenant's evaluation weighs its own policy, where the cell has no split.
+    const theirs = await t.http.post('/api/v1/training/promotions').set(outsider.auth).send(evaluate).expect(400);
+    expect(JSON.stringify(theirs.body.message)).toContain('no A/B split');
+    await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/approve`).set(outsider.auth).expect(404);
     const reverted = await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/revert`).set(admin.auth).expect(200);
     expect(reverted.body.revertedAt).toEqual(expect.any(String));
     expect(await cell()).toMatchObject({ candidates: ['openai/gpt-4o-mini'], abTest: { challenger: 'ollama/qwen3:8b', share: 0.5 } });
@@ -451,6 +458,9 @@ describe('training examples, feedback and exports', () => {
       await t.http.get(`/api/v1/training/datasets/${v1.body.id}`).set(outsider.auth).expect(404);
       await t.http.get(`/api/v1/training/datasets/${v1.body.id}/export`).set(outsider.auth).expect(404);
       expect((await t.http.get('/api/v1/training/datasets').set(outsider.auth).expect(200)).body).toEqual([]);
+      // The outsider's own dataset of the same name freezes none of these examples.
+      const theirs = await t.http.post('/api/v1/training/datasets').set(outsider.auth).send({ name: 'songs', dedupe: false }).expect(201);
+      expect(theirs.body).toMatchObject({ version: 1, examples: 0 });
     });
   });
 });
