@@ -231,7 +231,7 @@ describe('fine-tuned models in the catalog, and the scheduled promotion rule', (
       expect(restored.find((p: { id: string }) => p.id === demotion.id)).toMatchObject({ status: 'reverted', revertedBy: admin.user.id });
     });
 
-    it('off: nothing; propose: one proposal awaiting its click, approved by an admin of the tenant once', async () => {
+    it('off: nothing; propose: one proposal awaiting its click, approved by an admin of the tenant once; a regression proposes the demotion', async () => {
       const admin = await makeSession(t.dataSource, t.http, { role: 'admin' });
       const challenger = `ollama/${OLLAMA_FT}`;
       await split(admin, 'openai/gpt-4o-mini', challenger);
@@ -259,9 +259,23 @@ describe('fine-tuned models in the catalog, and the scheduled promotion rule', (
       expect(approved.body).toMatchObject({ status: 'applied', applied: true, approvedBy: admin.user.id, approvedAt: expect.any(String) });
       expect(await cell(admin)).toMatchObject({ candidates: [challenger, 'openai/gpt-4o-mini'], abTest: { challenger: 'openai/gpt-4o-mini' } });
       await t.http.post(`/api/v1/training/promotions/${proposal.id}/approve`).set(admin.auth).expect(409);
-      await t.http.post(`/api/v1/training/promotions/${proposal.id}/revert`).set(outsider.auth).expect(404);
-      await t.http.post(`/api/v1/training/promotions/${proposal.id}/revert`).set(admin.auth).expect(200);
+
+      // A regression is proposed as a demotion too, and one click undoes the promotion.
+      const after = await runItems(admin.tenant.id, 16);
+      await rate(admin, after, (model) => (model === challenger ? 1 : 5));
+      await promotions.evaluateScheduled(new Date(slot.getTime() + 180_000));
+      const [demotion] = (await t.http.get('/api/v1/training/promotions').set(admin.auth).expect(200)).body;
+      expect(demotion).toMatchObject({ action: 'demote', status: 'proposed', revertsId: proposal.id, fromModel: challenger, toModel: 'openai/gpt-4o-mini' });
+      expect(await cell(admin)).toMatchObject({ candidates: [challenger, 'openai/gpt-4o-mini'] });
+      await t.http.post(`/api/v1/training/promotions/${demotion.id}/approve`).set(admin.auth).expect(200);
       expect(await cell(admin)).toMatchObject({ candidates: ['openai/gpt-4o-mini'], abTest: { challenger } });
+      const log = (await t.http.get('/api/v1/training/promotions').set(admin.auth).expect(200)).body as Array<{ id: string; status: string }>;
+      expect(log.map((p) => [p.id, p.status])).toEqual([
+        [demotion.id, 'applied'],
+        [proposal.id, 'reverted'],
+      ]);
+      await t.http.post(`/api/v1/training/promotions/${proposal.id}/revert`).set(outsider.auth).expect(404);
+      await t.http.post(`/api/v1/training/promotions/${proposal.id}/revert`).set(admin.auth).expect(409);
       expect((await t.http.get('/api/v1/training/promotions').set(outsider.auth).expect(200)).body).toEqual([]);
     });
   });

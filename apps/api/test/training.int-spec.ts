@@ -187,7 +187,10 @@ describe('training examples, feedback and exports', () => {
     await t.http.put('/api/v1/training/settings').set(admin.auth).send({ recordExamples: false }).expect(200);
     // Settings are the tenant's own: another tenant still records, by default.
     const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
-    expect((await t.http.get('/api/v1/training/settings').set(outsider.auth).expect(200)).body).toMatchObject({ recordExamples: true, promotionMode: 'propose' });
+    expect((await t.http.get('/api/v1/training/settings').set(outsider.auth).expect(200)).body).toMatchObject({
+      recordExamples: true,
+      promotionMode: 'propose',
+    });
     const item = await makeItem(admin.tenant.id);
     await runItem(admin.tenant.id, item, 'song-analysis', SONG);
     expect(await examples(admin.tenant.id)).toHaveLength(0);
@@ -253,7 +256,16 @@ describe('training examples, feedback and exports', () => {
     // free challenger is promoted (arms swapped in the tenant's policy), and the promotion can be reverted.
     const evaluate = { operation: 'analyze', complexity: 'simple', minJudged: 2, margin: 5, apply: true };
     const held = await t.http.post('/api/v1/training/promotions').set(admin.auth).send(evaluate).expect(201);
-    expect(held.body).toMatchObject({ action: 'hold', applied: false, fromModel: 'openai/gpt-4o-mini', toModel: 'ollama/qwen3:8b' });
+    expect(held.body).toMatchObject({
+      action: 'hold',
+      status: 'held',
+      origin: 'manual',
+      actorUserId: admin.user.id,
+      applied: false,
+      fromModel: 'openai/gpt-4o-mini',
+      toModel: 'ollama/qwen3:8b',
+      decision: { action: 'hold', reason: expect.stringContaining('not enough evidence') },
+    });
     for (const item of items) await t.http.post(`/api/v1/items/${item.itemId}/feedback`).set(admin.auth).send({ rating: 4 }).expect(201);
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: admin.tenant });
     await t.http.post('/api/v1/training/promotions').set(member.auth).send(evaluate).expect(403);

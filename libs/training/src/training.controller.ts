@@ -28,13 +28,13 @@ export class TrainingController {
   @HttpCode(201)
   @MinRole('admin')
   @ApiOperation({ summary: "Weigh a split cell's arms by the promotion rule; with apply, promote the challenger (logged, reversible)" })
-  evaluatePromotion(@CurrentPrincipal() principal: Principal, @Body() body: EvaluatePromotionDto): Promise<PromotionView> {
+  evaluatePromotion(@CurrentPrincipal() principal: Principal, @Body() body: EvaluatePromotionDto): Promise<PromotionView & { decision: unknown }> {
     return this.promotions.evaluate(
       principal.tenantId,
       {
         operation: body.operation,
         complexity: body.complexity,
-        rule: { minJudged: body.minJudged ?? 20, margin: body.margin ?? 5 },
+        rule: { minJudged: body.minJudged, margin: body.margin },
         apply: body.apply ?? false,
       },
       principal.userId,

@@ -330,14 +330,16 @@ export class EvaluatePromotionDto {
   @IsIn(COMPLEXITIES)
   complexity!: Complexity;
 
-  @ApiPropertyOptional({ default: 20, description: 'Judged answers each arm needs' })
+  @ApiPropertyOptional({ description: "Judged answers each arm needs (default: the tenant's promotionMinJudged, 20 unless set)" })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100_000)
   minJudged?: number;
 
-  @ApiPropertyOptional({ default: 5, description: 'Quality points (0–100) the challenger may be below the incumbent' })
+  @ApiPropertyOptional({
+    description: "Quality points (0–100) the challenger may be below the incumbent (default: the tenant's promotionMargin, 5 unless set)",
+  })
   @IsOptional()
   @IsNumber({ maxDecimalPlaces: 2 })
   @Min(0)

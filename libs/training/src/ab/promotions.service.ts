@@ -91,16 +91,22 @@ export class PromotionsService {
     private readonly clock: Clock,
   ) {}
 
-  /** An evaluation asked for by hand: logged whatever it decides; with `apply`, a promotion or demotion is made. */
+  /**
+   * An evaluation asked for by hand: logged whatever it decides; with `apply`, a promotion or demotion is made.
+   * Thresholds not given are the tenant's settings.
+   */
   async evaluate(
     tenantId: string,
-    request: { operation: string; complexity: Complexity; rule: PromotionRule; apply: boolean; from?: Date },
+    request: { operation: string; complexity: Complexity; rule: Partial<PromotionRule>; apply: boolean; from?: Date },
     actorUserId: string | null = null,
-  ): Promise<PromotionView> {
+  ): Promise<PromotionView & { decision: unknown }> {
     return this.repo.withCellLock(tenantId, request.operation, request.complexity, async () => {
       await this.policy.reload();
       const cell = this.splitCell(tenantId, request.operation, request.complexity);
-      const outcome = await this.weigh(tenantId, cell, request.rule, request.from);
+      // Thresholds not given are the tenant's own (its settings).
+      const settings = await this.settings.get(tenantId);
+      const rule = { minJudged: request.rule.minJudged ?? settings.promotionMinJudged, margin: request.rule.margin ?? settings.promotionMargin };
+      const outcome = await this.weigh(tenantId, cell, rule, request.from);
       const apply = request.apply && outcome.action !== 'hold';
       const previousCell = this.snapshot(tenantId, cell);
       if (apply) await this.make(tenantId, cell, outcome, actorUserId);
@@ -110,7 +116,7 @@ export class PromotionsService {
         this.clock.now(),
       );
       this.logger.log({ tenantId, cell: `${cell.operation}/${cell.complexity}`, action: outcome.action, applied: apply }, `promotion rule: ${outcome.reason}`);
-      return toView(saved as PromotionRow);
+      return { ...toView(saved as PromotionRow), decision: (outcome.evidence as { decision: unknown }).decision };
     });
   }
 
