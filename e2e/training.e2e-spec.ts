@@ -1,5 +1,6 @@
 // The learning loop end to end: a job's items become training examples in the worker, feedback corrects one,
-// the export carries the correction in OpenAI's format, and the built-in eval set runs on two models in the worker.
+// the export carries the correction in OpenAI's format, the built-in eval set runs on two models in the worker,
+// and a fine-tuned model registered in the catalog wins an A/B cell through the worker's scheduled promotion rule.
 import { openAiLineProblems } from '@margin/training';
 import { startCluster, type Cluster } from './support/cluster';
 
@@ -34,7 +35,8 @@ describe('training: examples, feedback, export, evals', () => {
       name,
       ...fast,
     }));
-    c = await startCluster({ workers: 1, emulator: { defaults: fast, models } });
+    // The worker weighs the promotion rule every 2 s instead of hourly.
+    c = await startCluster({ workers: 1, emulator: { defaults: fast, models }, env: { PROMOTION_EVALUATION_SECONDS: '2' } });
     const created = await c.api<{ key: string }>('POST', '/api/v1/api-keys', { name: 'e2e training' }, { authorization: `Bearer ${c.owner.token}` });
     key = created.body.key;
   });
@@ -124,5 +126,77 @@ describe('training: examples, feedback, export, evals', () => {
     );
     expect(compared.body.runs.map((r) => r.model)).toEqual(['ollama/qwen3:8b', 'openai/gpt-4o-mini']);
     expect(compared.body.items).toHaveLength(50);
+  });
+
+  it('a fine-tuned model, registered with its base, is promoted in an A/B cell by the scheduled rule once its evidence is met', async () => {
+    const owner = { authorization: `Bearer ${c.owner.token}` };
+    // The emulator serves the fine-tuned name like its base (qwen3:8b): nothing was configured for it.
+    const registered = await c.api<{ id: string; baseModel: string; capabilities: string[] }>(
+      'POST',
+      '/api/v1/router/models',
+      { baseModel: 'ollama/qwen3:8b', name: 'qwen3-songs:8b' },
+      owner,
+    );
+    expect(registered.status).toBe(201);
+    expect(registered.body).toMatchObject({ id: 'ollama/qwen3-songs:8b', baseModel: 'ollama/qwen3:8b' });
+    const challenger = registered.body.id;
+    const cells = (['simple', 'medium', 'complex'] as const).map((complexity) => ({
+      operation: 'analyze',
+      complexity,
+      candidates: ['openai/gpt-4o-mini'],
+      abTest: { challenger, share: 0.5 },
+    }));
+    // The policy and the rule's settings are an admin's (the owner's session; the job's API key is a member's).
+    expect((await c.api('PUT', '/api/v1/router/policy', { scope: 'tenant', cells }, owner)).status).toBe(200);
+    const settings = await c.api('PUT', '/api/v1/training/settings', { promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 5 }, owner);
+    expect(settings.status).toBe(200);
+
+    const submit = await c.api<{ id: string }>(
+      'POST',
+      '/api/v1/jobs',
+      { profile: 'song-analysis', items: Array.from({ length: 16 }, (_, i) => song(100 + i)) },
+      headers(),
+    );
+    expect(submit.status).toBe(202);
+    const examples = await until('the A/B examples', async () => {
+      const res = await c.api<{ data: Array<{ itemId: string; model: string }> }>(
+        'GET',
+        `/api/v1/training/examples?jobId=${submit.body.id}&limit=50`,
+        undefined,
+        headers(),
+      );
+      return res.body.data.length === 16 ? res.body.data : undefined;
+    });
+    expect(new Set(examples.map((e) => e.model))).toEqual(new Set(['openai/gpt-4o-mini', challenger]));
+    // Without judged answers the schedule holds: nothing is promoted while they are missing.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect((await c.api<unknown[]>('GET', '/api/v1/training/promotions', undefined, headers())).body).toEqual([]);
+
+    for (const e of examples) expect((await c.api('POST', `/api/v1/items/${e.itemId}/feedback`, { rating: 4 }, headers())).status).toBe(201);
+    const promoted = await until(
+      'the scheduled promotion',
+      async () => {
+        const log = await c.api<Array<{ action: string; status: string; origin: string; complexity: string; toModel: string }>>(
+          'GET',
+          '/api/v1/training/promotions',
+          undefined,
+          headers(),
+        );
+        return log.body.length > 0 ? log.body : undefined;
+      },
+      30_000,
+    );
+    for (const p of promoted) expect(p).toMatchObject({ action: 'promote', status: 'applied', origin: 'scheduled', toModel: challenger });
+    const policy = await c.api<{ effective: Array<{ operation: string; complexity: string; candidates: string[]; abTest: unknown }> }>(
+      'GET',
+      '/api/v1/router/policy',
+      undefined,
+      headers(),
+    );
+    const cell = policy.body.effective.find((x) => x.operation === 'analyze' && x.complexity === promoted[0]?.complexity);
+    expect(cell).toMatchObject({ candidates: [challenger, 'openai/gpt-4o-mini'], abTest: { challenger: 'openai/gpt-4o-mini', share: 0.5 } });
+    // One promotion per cell: later runs of the schedule weigh only what came after it, and change nothing.
+    await new Promise((r) => setTimeout(r, 4500));
+    expect((await c.api<unknown[]>('GET', '/api/v1/training/promotions', undefined, headers())).body).toHaveLength(promoted.length);
   });
 });

@@ -43,6 +43,7 @@ const POLICY: Record<string, Access> = {
   'PATCH /api/v1/router/providers/:id': { min: 'admin', operator: true },
   'GET /api/v1/router/models': {},
   'GET /api/v1/router/models/:id': {},
+  'POST /api/v1/router/models': { min: 'admin', operator: true },
   'PUT /api/v1/router/models/:id': { min: 'admin', operator: true },
   'GET /api/v1/router/policy': {},
   'PUT /api/v1/router/policy': { min: 'admin' },
@@ -133,6 +134,7 @@ const POLICY: Record<string, Access> = {
   'POST /api/v1/training/promotions': { min: 'admin' },
   'GET /api/v1/training/promotions': {},
   'POST /api/v1/training/promotions/:id/revert': { min: 'admin' },
+  'POST /api/v1/training/promotions/:id/approve': { min: 'admin' },
 };
 
 /** Routes outside the /api/v1 prefix (configure-app.ts): exact paths, or prefixes ending in "/". */

@@ -84,6 +84,7 @@ describe('eval sets and runs', () => {
     // Another tenant sees the built-in set but none of these runs.
     const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
     await t.http.get(`/api/v1/training/evals/${SONG_EVAL_SET_ID}/runs/${runs[0]}`).set(outsider.auth).expect(404);
+    await t.http.get(`/api/v1/training/evals/${SONG_EVAL_SET_ID}/compare?a=${runs[0]}&b=${runs[1]}`).set(outsider.auth).expect(404);
     expect((await t.http.get(`/api/v1/training/evals/${SONG_EVAL_SET_ID}/runs`).set(outsider.auth).expect(200)).body).toEqual([]);
   });
 

@@ -156,11 +156,41 @@ describe('training examples, feedback and exports', () => {
   it('a tenant that opts out records nothing; settings are the admin’s', async () => {
     const admin = await makeSession(t.dataSource, t.http, { role: 'admin' });
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: admin.tenant });
-    expect((await t.http.get('/api/v1/training/settings').set(member.auth).expect(200)).body).toEqual({ recordExamples: true, retentionDays: 90 });
+    expect((await t.http.get('/api/v1/training/settings').set(member.auth).expect(200)).body).toEqual({
+      recordExamples: true,
+      retentionDays: 90,
+      promotionMode: 'propose',
+      promotionMinJudged: 20,
+      promotionMargin: 5,
+    });
     await t.http.put('/api/v1/training/settings').set(member.auth).send({ recordExamples: false }).expect(403);
     const bad = await t.http.put('/api/v1/training/settings').set(admin.auth).send({ retentionDays: 0 }).expect(400);
     expect(JSON.stringify(bad.body.message)).toContain('retentionDays');
+    for (const [field, value] of [
+      ['promotionMode', 'sometimes'],
+      ['promotionMinJudged', 0],
+      ['promotionMargin', 101],
+    ] as const) {
+      const res = await t.http
+        .put('/api/v1/training/settings')
+        .set(admin.auth)
+        .send({ [field]: value })
+        .expect(400);
+      expect(JSON.stringify(res.body.message)).toContain(field);
+    }
+    const rule = await t.http
+      .put('/api/v1/training/settings')
+      .set(admin.auth)
+      .send({ promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 })
+      .expect(200);
+    expect(rule.body).toMatchObject({ recordExamples: true, promotionMode: 'auto', promotionMinJudged: 3, promotionMargin: 2.5 });
     await t.http.put('/api/v1/training/settings').set(admin.auth).send({ recordExamples: false }).expect(200);
+    // Settings are the tenant's own: another tenant still records, by default.
+    const outsider = await makeSession(t.dataSource, t.http, { role: 'owner' });
+    expect((await t.http.get('/api/v1/training/settings').set(outsider.auth).expect(200)).body).toMatchObject({
+      recordExamples: true,
+      promotionMode: 'propose',
+    });
     const item = await makeItem(admin.tenant.id);
     await runItem(admin.tenant.id, item, 'song-analysis', SONG);
     expect(await examples(admin.tenant.id)).toHaveLength(0);
@@ -226,7 +256,16 @@ describe('training examples, feedback and exports', () => {
     // free challenger is promoted (arms swapped in the tenant's policy), and the promotion can be reverted.
     const evaluate = { operation: 'analyze', complexity: 'simple', minJudged: 2, margin: 5, apply: true };
     const held = await t.http.post('/api/v1/training/promotions').set(admin.auth).send(evaluate).expect(201);
-    expect(held.body).toMatchObject({ action: 'hold', applied: false, fromModel: 'openai/gpt-4o-mini', toModel: 'ollama/qwen3:8b' });
+    expect(held.body).toMatchObject({
+      action: 'hold',
+      status: 'held',
+      origin: 'manual',
+      actorUserId: admin.user.id,
+      applied: false,
+      fromModel: 'openai/gpt-4o-mini',
+      toModel: 'ollama/qwen3:8b',
+      decision: { action: 'hold', reason: expect.stringContaining('not enough evidence') },
+    });
     for (const item of items) await t.http.post(`/api/v1/items/${item.itemId}/feedback`).set(admin.auth).send({ rating: 4 }).expect(201);
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: admin.tenant });
     await t.http.post('/api/v1/training/promotions').set(member.auth).send(evaluate).expect(403);
@@ -244,6 +283,10 @@ describe('training examples, feedback and exports', () => {
       );
     expect(await cell()).toMatchObject({ candidates: ['ollama/qwen3:8b', 'openai/gpt-4o-mini'], abTest: { challenger: 'openai/gpt-4o-mini', share: 0.5 } });
     await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/revert`).set(outsider.auth).expect(404);
+    // Another tenant's evaluation weighs its own policy, where the cell has no split.
+    const theirs = await t.http.post('/api/v1/training/promotions').set(outsider.auth).send(evaluate).expect(400);
+    expect(JSON.stringify(theirs.body.message)).toContain('no A/B split');
+    await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/approve`).set(outsider.auth).expect(404);
     const reverted = await t.http.post(`/api/v1/training/promotions/${promoted.body.id}/revert`).set(admin.auth).expect(200);
     expect(reverted.body.revertedAt).toEqual(expect.any(String));
     expect(await cell()).toMatchObject({ candidates: ['openai/gpt-4o-mini'], abTest: { challenger: 'ollama/qwen3:8b', share: 0.5 } });
@@ -427,6 +470,9 @@ describe('training examples, feedback and exports', () => {
       await t.http.get(`/api/v1/training/datasets/${v1.body.id}`).set(outsider.auth).expect(404);
       await t.http.get(`/api/v1/training/datasets/${v1.body.id}/export`).set(outsider.auth).expect(404);
       expect((await t.http.get('/api/v1/training/datasets').set(outsider.auth).expect(200)).body).toEqual([]);
+      // The outsider's own dataset of the same name freezes none of these examples.
+      const theirs = await t.http.post('/api/v1/training/datasets').set(outsider.auth).send({ name: 'songs', dedupe: false }).expect(201);
+      expect(theirs.body).toMatchObject({ version: 1, examples: 0 });
     });
   });
 });

@@ -69,6 +69,24 @@ export interface ModelView {
   price: ModelPriceView | null;
   /** Every price, newest first: scheduled ones included. */
   priceHistory: ModelPriceView[];
+  /** A fine-tuned model's base (`<provider>/<model>`); null for a base model. Always sent by the server. */
+  baseModel?: string | null;
+}
+
+/**
+ * Registers a fine-tuned model (an Ollama model name, or an OpenAI `ft:` id) trained from `baseModel`.
+ * Capabilities come from the base; tier, context window, limits and, unless given, the price too.
+ */
+export interface RegisterModelRequest {
+  /** The base model's id, e.g. `openai/gpt-4o-mini` or `ollama/qwen3:8b`. */
+  baseModel: string;
+  /** The name the provider serves it by: `ft:gpt-4o-mini-2024-07-18:acme:songs:AbC123` or `qwen3-songs:8b`. */
+  name: string;
+  tier?: ModelTier;
+  contextWindow?: number;
+  enabled?: boolean;
+  /** Its own price (e.g. OpenAI's fine-tuned inference price), in force from now; default: the base's. */
+  price?: { inputPerMTok: number; cachedInputPerMTok?: number; outputPerMTok: number };
 }
 
 export interface UpdateModelRequest {

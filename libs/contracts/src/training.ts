@@ -68,14 +68,52 @@ export interface FeedbackView {
   updatedAt: string;
 }
 
+export const PROMOTION_MODES = ['off', 'propose', 'auto'] as const;
+/** What the scheduled promotion rule does when it is met: nothing, record a proposal for one click, or act. */
+export type PromotionMode = (typeof PROMOTION_MODES)[number];
+
 export interface TrainingSettingsView {
   recordExamples: boolean;
   retentionDays: number;
+  promotionMode: PromotionMode;
+  /** Judged (or rated) answers each A/B arm needs before the rule decides. */
+  promotionMinJudged: number;
+  /** Quality points (0–100) the challenger may be below the incumbent and still be promoted. */
+  promotionMargin: number;
 }
 
 export interface UpdateTrainingSettingsRequest {
   recordExamples?: boolean;
   retentionDays?: number;
+  promotionMode?: PromotionMode;
+  promotionMinJudged?: number;
+  promotionMargin?: number;
+}
+
+/** One evaluation of a cell's promotion rule, and what came of it. */
+export interface PromotionView {
+  id: string;
+  operation: string;
+  complexity: string;
+  /** promote: the challenger leads; demote: a promotion is undone on regression; hold: nothing to do. */
+  action: 'promote' | 'demote' | 'hold';
+  /** The model leading the cell when evaluated, and the one that would lead after. */
+  fromModel: string;
+  toModel: string;
+  applied: boolean;
+  /** applied, proposed (awaiting one click), reverted, or held. */
+  status: 'applied' | 'proposed' | 'reverted' | 'held';
+  origin: 'manual' | 'scheduled';
+  actorUserId: string | null;
+  reason: string;
+  evidence: unknown;
+  createdAt: string;
+  approvedAt: string | null;
+  approvedBy: string | null;
+  revertedAt: string | null;
+  revertedBy: string | null;
+  /** A demotion: the promotion it undid. */
+  revertsId: string | null;
 }
 
 export interface DatasetView {

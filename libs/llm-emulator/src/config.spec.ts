@@ -77,3 +77,45 @@ describe('config', () => {
     expect(() => parseArgs(['--what'], {})).toThrow(/unknown argument/);
   });
 });
+
+describe('fine-tuned model names', () => {
+  const config = resolveConfig({ models: [{ name: 'gpt-4o-mini', latencyMs: 7 }] });
+
+  it('an OpenAI ft: id behaves like its base (dated snapshot or not), under its own name', () => {
+    const m = findModel(config, 'ft:gpt-4o-mini-2024-07-18:acme:songs:AbC123');
+    expect(m).toMatchObject({
+      name: 'ft:gpt-4o-mini-2024-07-18:acme:songs:AbC123',
+      base: 'gpt-4o-mini',
+      protocol: 'openai',
+      latencyMs: 7,
+      contextWindow: 128000,
+    });
+    expect(findModel(config, 'ft:gpt-4o:personal::x1')).toMatchObject({ base: 'gpt-4o' });
+    expect(findModel(config, 'ft:gpt-9-2025-01-01:acme::x1')).toBeUndefined();
+  });
+
+  it('an Ollama name extending a configured model behaves like it; unrelated names stay unknown', () => {
+    for (const name of ['qwen3:8b-songs', 'qwen3-songs:8b', 'acme/qwen3-songs-v2:8b']) {
+      expect(findModel(config, name)).toMatchObject({ name, base: 'qwen3:8b', protocol: 'ollama', contextWindow: 40960 });
+    }
+    expect(findModel(config, 'nope:1b')).toBeUndefined();
+    expect(findModel(config, 'qwen3:4b')).toBeUndefined();
+    expect(findModel(config, 'gpt-4o-mini-songs')).toBeUndefined();
+  });
+
+  it('a configured entry with base inherits the base’s behaviour and protocol, its own settings winning', () => {
+    const c = resolveConfig({ models: [{ name: 'songs', base: 'llama3.1:8b', latencyMs: 3 } as never] });
+    expect(findModel(c, 'songs')).toMatchObject({
+      name: 'songs',
+      base: 'llama3.1:8b',
+      protocol: 'ollama',
+      latencyMs: 3,
+      contextWindow: 131072,
+      tokensPerSecond: 50,
+    });
+    expect(() => parseConfigInput({ models: [{ name: 'x', base: 'x' }] })).toThrow(ConfigError);
+    expect(() => parseConfigInput({ models: [{ name: 'x', base: 3 }] })).toThrow(/base must be the name of another model/);
+    const loop = resolveConfig({ models: [{ name: 'a', base: 'b' } as never, { name: 'b', base: 'a' } as never] });
+    expect(findModel(loop, 'a')).toBeUndefined();
+  });
+});

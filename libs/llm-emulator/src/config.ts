@@ -49,9 +49,16 @@ export interface ModelIdentity {
   sizeBytes?: number;
   /** unix seconds */
   created?: number;
+  /**
+   * A fine-tuned model: the configured model it was trained from. It behaves like the base (speed, limits,
+   * context window, protocol) except where its own entry says otherwise.
+   */
+  base?: string;
 }
 
 export type ModelEntry = ModelIdentity & Partial<ModelBehavior>;
+/** A model name nobody configured but whose base is known (an OpenAI `ft:` id, an Ollama name extending a model). */
+const MAX_BASE_DEPTH = 4;
 export type ResolvedModel = ModelIdentity &
   ModelBehavior &
   Required<Pick<ModelIdentity, 'ownedBy' | 'displayName' | 'family' | 'parameterSize' | 'quantization' | 'sizeBytes' | 'created'>>;
@@ -223,7 +230,7 @@ function checkBehavior(path: string, v: Record<string, unknown>, allowed: Set<st
 }
 
 const BEHAVIOR_KEYS = new Set<string>([...BEHAVIOR_NUMBER_KEYS, 'completionTokens', 'faults']);
-const MODEL_KEYS = new Set<string>([...BEHAVIOR_KEYS, ...IDENTITY_STRING_KEYS, 'name', 'protocol', 'sizeBytes', 'created']);
+const MODEL_KEYS = new Set<string>([...BEHAVIOR_KEYS, ...IDENTITY_STRING_KEYS, 'name', 'protocol', 'sizeBytes', 'created', 'base']);
 const TOP_KEYS = new Set(['seed', 'timeScale', 'apiKeys', 'ollamaVersion', 'promptCache', 'defaults', 'models', 'replaceModels', '$schema', 'comment']);
 
 /** Validates raw JSON and returns it typed; throws ConfigError with a clear message. */
@@ -279,6 +286,12 @@ export function parseConfigInput(raw: unknown, source = 'config'): EmulatorConfi
         if (typeof m[key] !== 'string') throw new ConfigError(`${path}.${key} must be a string`);
         entry[key] = m[key];
       }
+      if (m['base'] !== undefined) {
+        if (typeof m['base'] !== 'string' || m['base'].length === 0 || m['base'] === m['name']) {
+          throw new ConfigError(`${path}.base must be the name of another model`);
+        }
+        entry.base = m['base'];
+      }
       if (m['sizeBytes'] !== undefined) entry.sizeBytes = checkNumber(`${path}.sizeBytes`, m['sizeBytes']);
       if (m['created'] !== undefined) entry.created = checkNumber(`${path}.created`, m['created']);
       return entry;
@@ -302,7 +315,11 @@ export function applyConfig(base: EmulatorConfig, input: EmulatorConfigInput): E
       const i = next.models.findIndex((x) => x.name === m.name);
       const existing = next.models[i];
       if (existing) next.models[i] = { ...existing, ...structuredClone(m) };
-      else next.models.push({ protocol: 'openai', ...structuredClone(m) });
+      else {
+        // A fine-tuned model speaks its base's protocol unless told otherwise.
+        const protocol = m.protocol ?? next.models.find((x) => x.name === m.base)?.protocol ?? 'openai';
+        next.models.push({ ...structuredClone(m), protocol });
+      }
     }
   }
   return next;
@@ -350,10 +367,61 @@ export function resolveModel(config: EmulatorConfig, entry: ModelEntry): Resolve
   };
 }
 
-export function findModel(config: EmulatorConfig, name: string): ResolvedModel | undefined {
+function entryNamed(config: EmulatorConfig, name: string): ModelEntry | undefined {
   let entry = config.models.find((m) => m.name === name);
   // Ollama accepts "name" for "name:latest" and vice versa
   if (!entry && name.endsWith(':latest')) entry = config.models.find((m) => m.name === name.slice(0, -7));
   if (!entry && !name.includes(':')) entry = config.models.find((m) => m.name === `${name}:latest`);
-  return entry ? resolveModel(config, entry) : undefined;
+  return entry;
+}
+
+/**
+ * The model an unconfigured name was fine-tuned from, when the name says so: an OpenAI `ft:<base>:<org>:…` id
+ * (its base, or the base without a dated snapshot suffix), or an Ollama name extending a configured one
+ * (`qwen3:8b-songs`, `qwen3-songs:8b`, `acme/qwen3-songs:8b` → `qwen3:8b`). Other names stay unknown.
+ */
+export function derivedBaseName(config: EmulatorConfig, name: string): string | undefined {
+  const ft = /^ft:([A-Za-z0-9._-]+)(?::[A-Za-z0-9._-]*){1,3}$/.exec(name);
+  if (ft?.[1]) {
+    const base = ft[1];
+    for (const candidate of [base, base.replace(/-\d{4}-\d{2}-\d{2}$/, ''), base.replace(/-\d{4}$/, '')]) {
+      if (entryNamed(config, candidate)) return candidate;
+    }
+    return undefined;
+  }
+  const ollama = /^(?:[a-z0-9][a-z0-9._-]*\/)?([a-z0-9][a-z0-9._-]*):([a-z0-9][a-z0-9._-]*)$/.exec(name);
+  if (!ollama?.[1] || !ollama[2]) return undefined;
+  const [model, tag] = [ollama[1], ollama[2]];
+  const prefixes = (s: string): string[] => {
+    const parts = s.split('-');
+    return parts.map((_p, i) => parts.slice(0, parts.length - i).join('-'));
+  };
+  // The tag extended first (qwen3:8b-songs), then the model part (qwen3-songs:8b); the longest match wins.
+  for (const t of prefixes(tag)) if (`${model}:${t}` !== name && entryNamed(config, `${model}:${t}`)) return `${model}:${t}`;
+  for (const m of prefixes(model)) for (const t of prefixes(tag)) if (`${m}:${t}` !== name && entryNamed(config, `${m}:${t}`)) return `${m}:${t}`;
+  return undefined;
+}
+
+function resolveNamed(config: EmulatorConfig, name: string, depth: number): ResolvedModel | undefined {
+  if (depth > MAX_BASE_DEPTH) return undefined;
+  const entry = entryNamed(config, name);
+  if (entry?.base === undefined && entry) return resolveModel(config, entry);
+  const baseName = entry ? entry.base : derivedBaseName(config, name);
+  const base = baseName !== undefined ? resolveNamed(config, baseName, depth + 1) : undefined;
+  if (!base) return undefined;
+  // Behaviour and protocol from the base, identity (and any override) from the fine-tuned entry.
+  const own = entry ?? { name, protocol: base.protocol };
+  return {
+    ...base,
+    ...own,
+    completionTokens: own.completionTokens ?? base.completionTokens,
+    faults: { ...base.faults, ...(own.faults ?? {}) },
+    name: entry ? entry.name : name,
+    displayName: own.displayName ?? own.name,
+    base: base.name,
+  };
+}
+
+export function findModel(config: EmulatorConfig, name: string): ResolvedModel | undefined {
+  return resolveNamed(config, name, 0);
 }

@@ -1,6 +1,7 @@
 export * from './model-router.module';
 export * from './catalog/cost';
-export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalog.service';
+export { CatalogService, NoPriceError, PriceInPastError, InvalidModelError } from './catalog/catalog.service';
+export { fineTunedNameProblem } from './catalog/fine-tuned';
 export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
 export { RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
 export { LlmExecutor, type ExecuteInput, type ExecuteOutcome, type LimiterOutcome } from './routing/llm-executor';
@@ -22,6 +23,7 @@ export { hashTag } from './limits/script-helpers';
 export { OpenAiErrorFilter } from './gateway/openai-error.filter';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
+import { FineTunedModels1765400000000 } from './migrations/1765400000000-fine-tuned-models';
 
-export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100];
+export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100, FineTunedModels1765400000000];
 export { AbStatsService, type AbArmCalls } from './policy/ab-stats';

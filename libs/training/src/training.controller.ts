@@ -1,10 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import type { FeedbackView, Page, TrainingExampleView, TrainingSettingsView } from '@margin/contracts';
+import type { FeedbackView, Page, PromotionView, TrainingExampleView, TrainingSettingsView } from '@margin/contracts';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
 import type { Request, Response } from 'express';
 import { AbReportService, type AbArmRow } from './ab/ab-report';
-import { PromotionsService, type PromotionView } from './ab/promotions.service';
+import { PromotionsService } from './ab/promotions.service';
 import { ExamplesService } from './examples/examples.service';
 import { JSONL_CONTENT_TYPE, writeLines } from './export/write-lines';
 import { FeedbackService } from './feedback/feedback.service';
@@ -28,17 +28,29 @@ export class TrainingController {
   @HttpCode(201)
   @MinRole('admin')
   @ApiOperation({ summary: "Weigh a split cell's arms by the promotion rule; with apply, promote the challenger (logged, reversible)" })
-  evaluatePromotion(@CurrentPrincipal() principal: Principal, @Body() body: EvaluatePromotionDto): Promise<PromotionView> {
-    return this.promotions.evaluate(principal.tenantId, {
-      operation: body.operation,
-      complexity: body.complexity,
-      rule: { minJudged: body.minJudged ?? 20, margin: body.margin ?? 5 },
-      apply: body.apply ?? false,
-    });
+  evaluatePromotion(@CurrentPrincipal() principal: Principal, @Body() body: EvaluatePromotionDto): Promise<PromotionView & { decision: unknown }> {
+    return this.promotions.evaluate(
+      principal.tenantId,
+      {
+        operation: body.operation,
+        complexity: body.complexity,
+        rule: { minJudged: body.minJudged, margin: body.margin },
+        apply: body.apply ?? false,
+      },
+      principal.userId,
+    );
+  }
+
+  @Post('training/promotions/:id/approve')
+  @HttpCode(200)
+  @MinRole('admin')
+  @ApiOperation({ summary: 'One click: apply a proposed promotion or demotion (409 when the cell has changed since)' })
+  approvePromotion(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<PromotionView> {
+    return this.promotions.approve(principal.tenantId, id, principal.userId);
   }
 
   @Get('training/promotions')
-  @ApiOperation({ summary: 'Every evaluation of the promotion rule, newest first' })
+  @ApiOperation({ summary: 'The promotion log: every promotion, demotion and proposal (and holds asked for by hand), newest first' })
   listPromotions(@CurrentPrincipal() principal: Principal): Promise<PromotionView[]> {
     return this.promotions.list(principal.tenantId);
   }
@@ -46,9 +58,9 @@ export class TrainingController {
   @Post('training/promotions/:id/revert')
   @HttpCode(200)
   @MinRole('admin')
-  @ApiOperation({ summary: 'Put the cell back as it was before an applied promotion' })
+  @ApiOperation({ summary: 'Put the cell back as it was before an applied promotion or demotion' })
   revertPromotion(@CurrentPrincipal() principal: Principal, @Param('id', new ParseUUIDPipe()) id: string): Promise<PromotionView> {
-    return this.promotions.revert(principal.tenantId, id);
+    return this.promotions.revert(principal.tenantId, id, principal.userId);
   }
 
   @Get('training/ab-report')
@@ -91,14 +103,14 @@ export class TrainingController {
   }
 
   @Get('training/settings')
-  @ApiOperation({ summary: "Whether the tenant's calls are recorded, and for how many days" })
+  @ApiOperation({ summary: "Whether the tenant's calls are recorded and for how many days; the promotion rule's mode and thresholds" })
   getSettings(@CurrentPrincipal() principal: Principal): Promise<TrainingSettingsView> {
     return this.settings.get(principal.tenantId);
   }
 
   @Put('training/settings')
   @MinRole('admin')
-  @ApiOperation({ summary: 'Opt out of (or back into) recording, set the retention' })
+  @ApiOperation({ summary: 'Opt out of (or back into) recording, set the retention, choose what the scheduled promotion rule does' })
   putSettings(@CurrentPrincipal() principal: Principal, @Body() body: TrainingSettingsDto): Promise<TrainingSettingsView> {
     return this.settings.update(principal.tenantId, body);
   }

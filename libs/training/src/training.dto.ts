@@ -7,6 +7,8 @@ import {
   type ExampleSource,
   type ExportFormat,
   type FeedbackRequest,
+  PROMOTION_MODES,
+  type PromotionMode,
   type UpdateTrainingSettingsRequest,
 } from '@margin/contracts';
 import { IsSupportedTime } from '@margin/core';
@@ -197,6 +199,25 @@ export class TrainingSettingsDto implements UpdateTrainingSettingsRequest {
   @Min(1)
   @Max(3650)
   retentionDays?: number;
+
+  @ApiPropertyOptional({ enum: PROMOTION_MODES, description: 'What the scheduled promotion rule does when met: nothing, propose (one click), or act' })
+  @IsOptional()
+  @IsIn(PROMOTION_MODES)
+  promotionMode?: PromotionMode;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100_000, description: 'Judged (or rated) answers each arm needs' })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  promotionMinJudged?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: 'Quality points (0–100) the challenger may be below the incumbent' })
+  @IsOptional()
+  @IsNumber({ maxDecimalPlaces: 2, allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100)
+  promotionMargin?: number;
 }
 
 export class DatasetFiltersDto {
@@ -309,14 +330,16 @@ export class EvaluatePromotionDto {
   @IsIn(COMPLEXITIES)
   complexity!: Complexity;
 
-  @ApiPropertyOptional({ default: 20, description: 'Judged answers each arm needs' })
+  @ApiPropertyOptional({ description: "Judged answers each arm needs (default: the tenant's promotionMinJudged, 20 unless set)" })
   @IsOptional()
   @IsInt()
   @Min(1)
   @Max(100_000)
   minJudged?: number;
 
-  @ApiPropertyOptional({ default: 5, description: 'Quality points (0–100) the challenger may be below the incumbent' })
+  @ApiPropertyOptional({
+    description: "Quality points (0–100) the challenger may be below the incumbent (default: the tenant's promotionMargin, 5 unless set)",
+  })
   @IsOptional()
   @IsNumber({ maxDecimalPlaces: 2 })
   @Min(0)

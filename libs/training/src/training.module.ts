@@ -4,7 +4,9 @@ import { QUEUES } from '@margin/contracts';
 import { AnalysisCoreModule } from '@margin/analysis';
 import { ModelRouterCoreModule } from '@margin/model-router';
 import { AbExamplesRepository, AbReportService } from './ab/ab-report';
-import { PromotionsRepository, PromotionsService } from './ab/promotions.service';
+import { PromotionEvaluationProcessor, PromotionScheduler } from './ab/promotion-schedule';
+import { PromotionsRepository } from './ab/promotions.repository';
+import { PromotionsService } from './ab/promotions.service';
 import { DatasetsController } from './datasets/datasets.controller';
 import { DatasetsRepository } from './datasets/datasets.repository';
 import { DatasetsService } from './datasets/datasets.service';
@@ -55,10 +57,26 @@ export class TrainingCoreModule {}
 })
 export class TrainingModule {}
 
-/** Worker side: the examples' retention and the eval runs. */
+/** Worker side: the examples' retention, the eval runs and the scheduled promotion rule. */
 @Module({
   imports: [TrainingCoreModule, AnalysisCoreModule, ModelRouterCoreModule, MAINTENANCE_QUEUE],
-  providers: [ExamplesQueryRepository, ExampleRetention, ExampleRetentionScheduler, ExampleRetentionProcessor, EvalsRepository, EvalRunner, EvalRunProcessor],
+  providers: [
+    ExamplesQueryRepository,
+    ExampleRetention,
+    ExampleRetentionScheduler,
+    ExampleRetentionProcessor,
+    EvalsRepository,
+    EvalRunner,
+    EvalRunProcessor,
+    TrainingSettingsRepository,
+    TrainingSettingsService,
+    AbExamplesRepository,
+    AbReportService,
+    PromotionsRepository,
+    PromotionsService,
+    PromotionScheduler,
+    PromotionEvaluationProcessor,
+  ],
   exports: [TrainingCoreModule],
 })
 export class TrainingWorkerModule {}

@@ -238,6 +238,13 @@ export class EnvironmentVariables {
   SOCKET_REAUTH_INTERVAL_SECONDS?: number;
 
   @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  PROMOTION_EVALUATION_SECONDS?: number;
+
+  @IsOptional()
   @Transform(toBool)
   @IsBoolean()
   OUTBOUND_ALLOW_LOOPBACK?: boolean;
@@ -387,6 +394,8 @@ export class AppConfig {
   readonly shutdownTimeoutMs!: number;
   /** How often each progress socket's credentials are checked again (revoked key, deleted user, expired token). */
   readonly socketReauthIntervalMs!: number;
+  /** How often the worker weighs every A/B policy cell by its tenant's promotion rule. */
+  readonly promotionEvaluationMs!: number;
   /** Postgres connections each process may hold, how long a request waits for one, and server-side limits. */
   readonly database!: DatabasePoolSettings;
   /** Where Margin may connect for URLs that admins and tenants give (the SSRF guard's settings). */
@@ -500,6 +509,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: vars.TRUST_PROXY ?? false,
     shutdownTimeoutMs: (vars.SHUTDOWN_TIMEOUT_SECONDS ?? 10) * 1000,
     socketReauthIntervalMs: (vars.SOCKET_REAUTH_INTERVAL_SECONDS ?? 5) * 1000,
+    promotionEvaluationMs: (vars.PROMOTION_EVALUATION_SECONDS ?? 3600) * 1000,
     database: Object.freeze({
       poolSize: vars.DB_POOL_SIZE ?? DEFAULT_DATABASE_POOL.poolSize,
       acquireTimeoutMs: vars.DB_POOL_ACQUIRE_TIMEOUT_MS ?? DEFAULT_DATABASE_POOL.acquireTimeoutMs,

@@ -55,6 +55,13 @@ describe('Ollama protocol (official ollama SDK)', () => {
     expect(version).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('answers a fine-tuned model named after its base like the base, and shows the base as its parent', async () => {
+    const r = await ollama.chat({ model: 'qwen3-songs:8b', messages: MESSAGES, stream: false, format: SCHEMA });
+    expect(r.model).toBe('qwen3-songs:8b');
+    expect(validateJsonSchema(SCHEMA, JSON.parse(r.message.content))).toEqual([]);
+    expect((await ollama.show({ model: 'qwen3-songs:8b' })).details.parent_model).toBe('qwen3:8b');
+  });
+
   it('answers chat (non-stream) with prompt_eval_count, eval_count and durations', async () => {
     const r = await ollama.chat({ model: 'qwen3:8b', messages: MESSAGES, stream: false });
     expect(r.done).toBe(true);

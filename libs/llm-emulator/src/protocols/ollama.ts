@@ -37,7 +37,7 @@ function modifiedAt(m: ResolvedModel): string {
 
 function details(m: ResolvedModel): Record<string, unknown> {
   return {
-    parent_model: '',
+    parent_model: m.base ?? '',
     format: 'gguf',
     family: m.family,
     families: [m.family],

@@ -134,6 +134,20 @@ describe('OpenAI protocol (official openai SDK)', () => {
     expect((err as NotFoundError).code).toBe('model_not_found');
   });
 
+  it('answers a fine-tuned ft: id like its base, structured output included, and describes it at /v1/models/:id', async () => {
+    const id = 'ft:gpt-4o-mini-2024-07-18:acme:songs:AbC123';
+    const r = await client.chat.completions.create({
+      model: id,
+      messages: PROMPT,
+      response_format: { type: 'json_schema', json_schema: { name: 'review', schema: SCHEMA, strict: true } },
+    });
+    expect(r.model).toBe(id);
+    expect(validateJsonSchema(SCHEMA, JSON.parse(r.choices[0]?.message.content ?? ''))).toEqual([]);
+    expect(await client.models.retrieve(id)).toMatchObject({ id, object: 'model' });
+    const unknownBase = await client.chat.completions.create({ model: 'ft:gpt-9-2025-01-01:acme::x1', messages: PROMPT }).catch((e: unknown) => e);
+    expect((unknownBase as NotFoundError).code).toBe('model_not_found');
+  });
+
   it('returns 429 with retry-after and x-ratelimit headers when RPM is exhausted', async () => {
     await client.chat.completions.create({ model: 'rpm-one', messages: PROMPT });
     const err = await client.chat.completions.create({ model: 'rpm-one', messages: PROMPT }).catch((e: unknown) => e);

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { ModelView } from '@margin/contracts';
 import { MinRole, OperatorOnly } from '@margin/identity';
-import { ModelDto, UpdateModelDto } from './catalog.dto';
+import { ModelDto, RegisterModelDto, UpdateModelDto } from './catalog.dto';
 import { CatalogService } from './catalog.service';
 
 @ApiTags('router')
@@ -17,6 +17,18 @@ export class CatalogController {
   @ApiOkResponse({ type: ModelDto, isArray: true })
   list(): ModelView[] {
     return this.catalog.list();
+  }
+
+  @Post()
+  @HttpCode(201)
+  @MinRole('admin')
+  @OperatorOnly()
+  @ApiOperation({
+    summary: 'Register a fine-tuned model (an OpenAI ft: id or an Ollama model name) with its base: capabilities, tier, limits and price inherited',
+  })
+  @ApiOkResponse({ type: ModelDto })
+  register(@Body() body: RegisterModelDto): Promise<ModelView> {
+    return this.catalog.registerFineTuned(body);
   }
 
   @Get(':id')

@@ -32,6 +32,19 @@ export class CatalogRepository {
     return this.prices.find({ order: { effectiveFrom: 'DESC' } });
   }
 
+  /** A new model with its first price, both or neither. False when a model with its id exists already. */
+  async insertModel(
+    model: Omit<ModelEntity, 'createdAt' | 'updatedAt'>,
+    price: Pick<ModelPriceEntity, 'inputUsdPerMTok' | 'cachedInputUsdPerMTok' | 'outputUsdPerMTok' | 'effectiveFrom'>,
+  ): Promise<boolean> {
+    return this.models.manager.transaction(async (m) => {
+      const inserted = await m.createQueryBuilder().insert().into(ModelEntity).values(model).orIgnore().returning(['id']).execute();
+      if (inserted.raw.length === 0) return false;
+      await m.insert(ModelPriceEntity, { ...price, modelId: model.id });
+      return true;
+    });
+  }
+
   async addPrice(row: Pick<ModelPriceEntity, 'modelId' | 'inputUsdPerMTok' | 'cachedInputUsdPerMTok' | 'outputUsdPerMTok' | 'effectiveFrom'>): Promise<void> {
     await this.prices.insert(row);
   }

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { MODEL_TIERS, type ModelPriceView, type ModelView, type UpdateModelRequest } from '@margin/contracts';
+import { MODEL_TIERS, type ModelPriceView, type ModelView, type RegisterModelRequest, type UpdateModelRequest } from '@margin/contracts';
 
 const TIER_ORDER: readonly string[] = MODEL_TIERS;
-import { Clock, DomainError, NotFoundError, usdToPico, picoToDecimal } from '@margin/core';
+import { Clock, ConflictError, DomainError, NotFoundError, usdToPico, picoToDecimal } from '@margin/core';
 import { CatalogRepository } from './catalog.repository';
 import { CatalogSnapshot } from './catalog-snapshot';
 import { costOf, type CostBreakdown, type CostUsage } from './cost';
+import { fineTunedNameProblem } from './fine-tuned';
 import type { ModelPriceEntity } from './model-price.entity';
 import type { ModelEntity } from './model.entity';
 
@@ -22,6 +23,15 @@ export class NoPriceError extends DomainError {
   readonly httpStatus = 422;
   constructor(modelId: string, at: Date) {
     super(`Model ${modelId} has no price in force at ${at.toISOString()}`);
+  }
+}
+
+/** A catalog write the catalog cannot take, every problem named by its field (400). */
+export class InvalidModelError extends DomainError {
+  readonly code = 'invalid_model';
+  readonly httpStatus = 400;
+  constructor(override readonly details: string[]) {
+    super(details.join('; '));
   }
 }
 
@@ -72,6 +82,52 @@ export class CatalogService {
 
   priceAt(id: string, at: Date): ModelPriceEntity | undefined {
     return this.snapshot.priceAt(id, at);
+  }
+
+  /**
+   * Adds a fine-tuned model served by its base's provider: capabilities from the base, and tier, context window,
+   * GPU rate, slots, limits and price too unless given. The price takes effect now (calls before it never ran).
+   */
+  async registerFineTuned(request: RegisterModelRequest): Promise<ModelView> {
+    const base = await this.repo.findModel(request.baseModel);
+    if (!base) throw new InvalidModelError([`baseModel: unknown model "${request.baseModel}"`]);
+    const problem = fineTunedNameProblem(base.providerId, base.name, request.name);
+    if (problem) throw new InvalidModelError([`name: ${problem}`]);
+    const now = this.clock.now();
+    const basePrice = this.snapshot.priceAt(base.id, now);
+    const price = request.price
+      ? {
+          inputUsdPerMTok: usdString(request.price.inputPerMTok),
+          cachedInputUsdPerMTok: usdString(request.price.cachedInputPerMTok ?? request.price.inputPerMTok),
+          outputUsdPerMTok: usdString(request.price.outputPerMTok),
+        }
+      : basePrice
+        ? { inputUsdPerMTok: basePrice.inputUsdPerMTok, cachedInputUsdPerMTok: basePrice.cachedInputUsdPerMTok, outputUsdPerMTok: basePrice.outputUsdPerMTok }
+        : null;
+    if (!price) throw new InvalidModelError([`price: the base model ${base.id} has no price in force to inherit; give one`]);
+    const id = `${base.providerId}/${request.name}`;
+    const inserted = await this.repo.insertModel(
+      {
+        id,
+        providerId: base.providerId,
+        name: request.name,
+        tier: request.tier ?? base.tier,
+        contextWindow: request.contextWindow ?? base.contextWindow,
+        capabilities: [...base.capabilities],
+        enabled: request.enabled ?? true,
+        gpuUsdPerHour: base.gpuUsdPerHour,
+        parallelSlots: base.parallelSlots,
+        rpm: base.rpm,
+        tpm: base.tpm,
+        maxConcurrency: base.maxConcurrency,
+        baseModelId: base.id,
+      },
+      { ...price, effectiveFrom: now },
+    );
+    if (!inserted) throw new ConflictError(`Model ${id} is in the catalog already`);
+    this.logger.log({ modelId: id, baseModel: base.id, priced: request.price ? 'given' : 'inherited' }, 'Fine-tuned model registered');
+    await this.snapshot.announceChange();
+    return this.get(id);
   }
 
   async update(id: string, patch: UpdateModelRequest): Promise<ModelView> {
@@ -138,6 +194,7 @@ export class CatalogService {
       maxConcurrency: m.maxConcurrency,
       price: current ? priceView(current) : null,
       priceHistory: sorted.map(priceView),
+      baseModel: m.baseModelId,
     };
   }
 }

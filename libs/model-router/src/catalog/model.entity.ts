@@ -44,6 +44,10 @@ export class ModelEntity {
   @Column({ name: 'max_concurrency', type: 'integer', nullable: true })
   maxConcurrency!: number | null;
 
+  /** A fine-tuned model: the catalog model it was trained from (null for a base model). */
+  @Column({ name: 'base_model_id', type: 'varchar', length: 200, nullable: true })
+  baseModelId!: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -1,4 +1,4 @@
-import { decidePromotion, type ArmEvidence } from './promotion-rule';
+import { decideDemotion, decidePromotion, type ArmEvidence } from './promotion-rule';
 
 const arm = (over: Partial<ArmEvidence>): ArmEvidence => ({ model: 'm', answered: 100, costUsd: 1, judged: 50, quality: 80, rated: 0, rating: null, ...over });
 const rule = { minJudged: 20, margin: 5 };
@@ -29,5 +29,21 @@ describe('the promotion rule', () => {
       rule,
     );
     expect(rated).toMatchObject({ action: 'promote', incumbentQuality: 80, challengerQuality: 78 });
+  });
+});
+
+describe('the demotion rule', () => {
+  it('demotes a promoted model whose quality fell more than the margin below the previous incumbent, whatever it costs', () => {
+    const d = decideDemotion(arm({ model: 'small', costUsd: 0, quality: 70 }), arm({ model: 'big', costUsd: 10, quality: 80 }), rule);
+    expect(d).toMatchObject({ action: 'demote', incumbentQuality: 70, challengerQuality: 80 });
+    expect(d.reason).toMatch(/regression/);
+  });
+
+  it('holds within the margin, and without enough judged answers on either arm', () => {
+    expect(decideDemotion(arm({ quality: 76 }), arm({ quality: 80 }), rule).action).toBe('hold');
+    expect(decideDemotion(arm({ quality: 75 }), arm({ quality: 80 }), rule).action).toBe('hold');
+    const thin = decideDemotion(arm({ model: 'small', quality: 10, judged: 5 }), arm({ model: 'big', quality: 90 }), rule);
+    expect(thin).toMatchObject({ action: 'hold', incumbentQuality: null });
+    expect(thin.reason).toContain('small (promoted)');
   });
 });

@@ -70,3 +70,32 @@ export function decidePromotion(incumbent: ArmEvidence, challenger: ArmEvidence,
     ...base,
   };
 }
+
+export interface DemotionDecision {
+  action: 'demote' | 'hold';
+  reason: string;
+  incumbentQuality: number | null;
+  challengerQuality: number | null;
+}
+
+/**
+ * After a promotion the cell's old incumbent keeps its share as the challenger. Demote (undo the promotion)
+ * when the promoted model has regressed: its quality, over at least `minJudged` judged answers on each arm,
+ * is more than `margin` below the old incumbent's. Cost plays no part: a cheaper model that got worse goes.
+ */
+export function decideDemotion(promoted: ArmEvidence, previous: ArmEvidence, rule: PromotionRule): DemotionDecision {
+  const qp = qualityOf(promoted, rule.minJudged);
+  const qo = qualityOf(previous, rule.minJudged);
+  const quality = { incumbentQuality: qp?.value ?? null, challengerQuality: qo?.value ?? null };
+  if (!qp || !qo) {
+    const need = [!qp ? `${promoted.model} (promoted)` : null, !qo ? `${previous.model} (previous incumbent)` : null].filter(Boolean).join(' and ');
+    return { action: 'hold', reason: `not enough evidence to judge the promotion: ${need} needs ${rule.minJudged} judged answers`, ...quality };
+  }
+  if (qp.value < qo.value - rule.margin)
+    return {
+      action: 'demote',
+      reason: `regression: the promoted model's quality ${qp.value.toFixed(1)} (${qp.basis}) is more than ${rule.margin} below the previous incumbent's ${qo.value.toFixed(1)}`,
+      ...quality,
+    };
+  return { action: 'hold', reason: `the promotion holds: quality ${qp.value.toFixed(1)} against the previous incumbent's ${qo.value.toFixed(1)}`, ...quality };
+}
