@@ -272,18 +272,3 @@ export interface EvaluatePromotionRequest {
   margin?: number;
   apply?: boolean;
 }
-
-/** One evaluation of the promotion rule (the history of `GET /training/promotions`). */
-export interface PromotionView {
-  id: string;
-  operation: string;
-  complexity: string;
-  action: 'promote' | 'hold';
-  fromModel: string;
-  toModel: string;
-  applied: boolean;
-  reason: string;
-  evidence: unknown;
-  createdAt: string;
-  revertedAt: string | null;
-}

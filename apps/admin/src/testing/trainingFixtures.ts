@@ -91,10 +91,17 @@ export function makePromotion(overrides: Partial<PromotionView> = {}): Promotion
     fromModel: 'openai/gpt-4o-mini',
     toModel: 'ollama/qwen3:8b',
     applied: true,
+    status: 'applied',
+    origin: 'manual',
+    actorUserId: null,
     reason: 'The challenger is within 5 points of the incumbent at a lower cost.',
     evidence: {},
     createdAt: '2026-11-25T10:00:00.000Z',
+    approvedAt: null,
+    approvedBy: null,
     revertedAt: null,
+    revertedBy: null,
+    revertsId: null,
     ...overrides,
   };
 }
