@@ -39,7 +39,7 @@ describe('a request planned and run from the SPA', () => {
     const errors = collectPageErrors(page);
     await signIn(page, c.url, c.owner.email, c.owner.password);
     await page.getByRole('link', { name: 'New request' }).click();
-    await page.getByLabel('Request').fill(SENTENCE);
+    await page.getByRole('textbox', { name: 'Request' }).fill(SENTENCE);
     await page.getByRole('button', { name: 'Plan', exact: true }).click();
     await page.waitForURL(new RegExp(`/requests/${UUID.source}$`));
     const planId = UUID.exec(page.url())?.[0] as string;
