@@ -102,6 +102,12 @@ export class LedgerRepository {
     return rows.map((row) => fresh.delete(row.attemptId));
   }
 
+  /** Sets the quality of one booked attempt of the tenant; false when there is no such row. */
+  async setQuality(tenantId: string, attemptId: string, quality: string): Promise<boolean> {
+    const result = await this.calls.update({ tenantId, attemptId }, { quality });
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Exact sum of cost (decimal string) in [from, to), optionally for one job. */
   async sumCost(tenantId: string, range: { from?: Date; to?: Date; jobId?: string }): Promise<string> {
     const qb = this.calls.createQueryBuilder('c').select('coalesce(sum(c.cost_usd), 0)::text', 'total').where('c.tenant_id = :tenantId', { tenantId });
