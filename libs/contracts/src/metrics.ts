@@ -42,12 +42,30 @@ export interface FinancialKpis {
   revenueUsdExact: string;
 }
 
+/** Cost against quality for one model and operation (the assess steps' scores, recorded on the calls they judged). */
+export interface ModelQualityRow {
+  model: string;
+  operation: string;
+  /** Attempts booked, failed ones included. */
+  calls: number;
+  costUsd: number;
+  costUsdExact: string;
+  /** Null when no call was made. */
+  costPerCallUsd: number | null;
+  /** Calls that carry a quality score. */
+  scoredCalls: number;
+  /** Mean score of the scored calls (the profile's scale, 0–100 for the built-ins); null when none was scored. */
+  avgQuality: number | null;
+}
+
 export interface KpiView {
   from: string;
   to: string;
   business: BusinessKpis;
   marketing: MarketingKpis;
   financial: FinancialKpis;
+  /** Per model and operation, ordered by model then operation. */
+  costVsQuality: ModelQualityRow[];
 }
 
 export const TIMESERIES_METRICS = ['cost_usd', 'saved_usd', 'items', 'cache_hit_rate', 'quality', 'revenue_usd'] as const;

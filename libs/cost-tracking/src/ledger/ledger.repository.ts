@@ -218,6 +218,28 @@ export class LedgerRepository {
     )) as LedgerBucketRow[];
   }
 
+  /** Per model and operation in [from, to): calls, exact cost, and the quality scores recorded on them. */
+  async modelQuality(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ model: string; operation: string; calls: number; costUsd: string; scored: number; qualitySum: string }>> {
+    return this.calls
+      .createQueryBuilder('c')
+      .select('c.model_id', 'model')
+      .addSelect('c.operation', 'operation')
+      .addSelect('count(*)::int', 'calls')
+      .addSelect('coalesce(sum(c.cost_usd), 0)::text', 'costUsd')
+      .addSelect('count(c.quality)::int', 'scored')
+      .addSelect('coalesce(sum(c.quality), 0)::text', 'qualitySum')
+      .where('c.tenant_id = :tenantId AND c.created_at >= :from AND c.created_at < :to', { tenantId, from, to })
+      .groupBy('c.model_id')
+      .addGroupBy('c.operation')
+      .orderBy('c.model_id')
+      .addOrderBy('c.operation')
+      .getRawMany();
+  }
+
   /** Calls per A/B arm of every split policy cell in [from, to): attempts, failures and exact cost. */
   async armStats(
     tenantId: string,

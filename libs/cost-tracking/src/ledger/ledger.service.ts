@@ -233,6 +233,26 @@ export class LedgerService implements OnApplicationShutdown {
     }));
   }
 
+  /**
+   * Cost against quality per model and operation in [from, to): calls (attempts), exact cost, and the mean of
+   * the quality scores the assess steps gave their answers (null when none was scored).
+   */
+  async modelQuality(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ model: string; operation: string; calls: number; costPico: PicoUsd; scoredCalls: number; avgQuality: number | null }>> {
+    const rows = await this.repo.modelQuality(tenantId, from, to);
+    return rows.map((r) => ({
+      model: r.model,
+      operation: r.operation,
+      calls: r.calls,
+      costPico: usdToPico(r.costUsd),
+      scoredCalls: r.scored,
+      avgQuality: r.scored ? Math.round((Number(r.qualitySum) / r.scored) * 100) / 100 : null,
+    }));
+  }
+
   /** Per A/B arm of each split policy cell: calls (attempts), failures and exact cost, in [from, to). */
   async armStats(
     tenantId: string,
