@@ -40,7 +40,8 @@ describe('metrics from a running stack', () => {
     c.env.METRICS_PORT = String(workerMetricsPort);
     c.env.METRICS_INSTANCE = 'e2e-worker-1';
     await c.startWorker();
-  });
+    // three builds (admin, then api + worker + emulator) on a shared 2-core machine
+  }, 600_000);
   afterAll(async () => {
     await prom?.stop();
     await c?.stop();
@@ -192,7 +193,11 @@ describe('metrics from a running stack', () => {
       // drawn from the data: the savings line, the items bar, and the model × operation the songs ran on
       await page.getByRole('figure', { name: 'Cost vs savings (USD per day)' }).locator('.recharts-line path.recharts-curve').first().waitFor();
       await page.getByRole('figure', { name: 'Items and cache hit rate' }).locator('.recharts-bar-rectangle path').first().waitFor();
-      await page.getByRole('figure', { name: 'Cost per model vs quality' }).locator('.recharts-cartesian-axis-tick-value', { hasText: '· analyze' }).first().waitFor();
+      await page
+        .getByRole('figure', { name: 'Cost per model vs quality' })
+        .locator('.recharts-cartesian-axis-tick-value', { hasText: '· analyze' })
+        .first()
+        .waitFor();
       await screenshot(page, 'metrics-kpi-page');
       expect(errors).toEqual([]);
     } finally {

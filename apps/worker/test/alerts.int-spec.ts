@@ -134,7 +134,9 @@ describe('alert evaluation (worker)', () => {
       { kind: 'first_result_latency', state: 'firing', value: 50, threshold: 40 },
     ]);
     // the slow job's first result came sooner after all (a late-booked earlier item): fast again, resolved once
-    await db.query(`UPDATE job_items SET finished_at = (SELECT created_at FROM jobs WHERE id = $1) + interval '12 seconds' WHERE job_id = $1 AND index = 1`, [slow]);
+    await db.query(`UPDATE job_items SET finished_at = (SELECT created_at FROM jobs WHERE id = $1) + interval '12 seconds' WHERE job_id = $1 AND index = 1`, [
+      slow,
+    ]);
     expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 0, resolved: 1 });
     expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 0, resolved: 0 });
     const [row] = await db.query(`SELECT state, value FROM alerts WHERE tenant_id = $1`, [tenant.id]);

@@ -84,7 +84,9 @@ describe('savings: cache hits and local routing credit the premium counterfactua
     const runner = app.get(ItemRunner);
     for (const itemId of items) await runner.run({ tenantId: tenant.id, jobId, itemId }, { attemptsMade: 0, maxAttempts: 3 });
 
-    const [job] = await db.query(`SELECT status, completed_items, cached_items, cost_usd::text AS cost, saved_usd::text AS saved FROM jobs WHERE id = $1`, [jobId]);
+    const [job] = await db.query(`SELECT status, completed_items, cached_items, cost_usd::text AS cost, saved_usd::text AS saved FROM jobs WHERE id = $1`, [
+      jobId,
+    ]);
     expect(job).toMatchObject({ status: 'completed', completed_items: REQUESTED, cached_items: REQUESTED - DISTINCT });
     expect(usdToPico(job.cost)).toBe(0n);
 

@@ -165,7 +165,12 @@ describe('ItemRunner', () => {
       const s = setup({ pipeline: async () => answer({ costPico: 0n, counterfactualPico: 5_000n, savedPico: 5_000n }) });
       await s.runner.run(PAYLOAD, FIRST);
       expect(s.ledger.recordSaving).not.toHaveBeenCalled();
-      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, expect.objectContaining({ cached: false, costUsd: '0.000000000000', savedUsd: '0.000000005000' }));
+      expect(s.repo.finishItem).toHaveBeenCalledWith(
+        TENANT,
+        JOB,
+        ITEM,
+        expect.objectContaining({ cached: false, costUsd: '0.000000000000', savedUsd: '0.000000005000' }),
+      );
     });
 
     it('a miss runs the pipeline with the job’s budget, the plan’s tiers and a per-delivery attempt key, and charges its exact cost', async () => {

@@ -282,7 +282,9 @@ describe('PipelineRunner', () => {
 
     it('records no quality for a profile without a quality gate', async () => {
       const { executor } = fakeExecutor(() => ({ json: REVIEW }));
-      await (await new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, SONG, ctx())).settled;
+      await (
+        await new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, SONG, ctx())
+      ).settled;
       expect(qualities).toEqual([]);
     });
 

@@ -111,7 +111,8 @@ describe('first result slower than a target', () => {
   });
 
   it('one incident while jobs stay slow, whatever the worst value does; resolved once when the window is fast again', () => {
-    const observe = (worstSeconds: number) => evaluateRule(r, snapshot({ firstResults: () => ({ jobs: 2, worstSeconds }) })).map((observation) => ({ rule: r, observation }));
+    const observe = (worstSeconds: number) =>
+      evaluateRule(r, snapshot({ firstResults: () => ({ jobs: 2, worstSeconds }) })).map((observation) => ({ rule: r, observation }));
     const first = transitions(new Map(), observe(40));
     expect(first.fire.map((f) => f.observation)).toEqual([{ subject: '', value: 40, firing: true }]);
     const open = new Map([[incidentKey(r.id, ''), { ruleId: r.id, subject: '' }]]);

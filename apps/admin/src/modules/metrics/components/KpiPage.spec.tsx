@@ -46,7 +46,16 @@ const kpis = (over: Partial<KpiView['financial']> = {}): KpiView => ({
       scoredCalls: 10,
       avgQuality: 91,
     },
-    { model: 'ollama/qwen3:8b', operation: 'draft', calls: 20, costUsd: 0, costUsdExact: '0.000000000000', costPerCallUsd: 0, scoredCalls: 20, avgQuality: 74.5 },
+    {
+      model: 'ollama/qwen3:8b',
+      operation: 'draft',
+      calls: 20,
+      costUsd: 0,
+      costUsdExact: '0.000000000000',
+      costPerCallUsd: 0,
+      scoredCalls: 20,
+      avgQuality: 74.5,
+    },
   ],
 });
 

@@ -46,7 +46,11 @@ describe('kpisToCsv', () => {
     };
     const csv = kpisToCsv(kpis);
     expect(csv.split('\n')).toEqual(
-      expect.arrayContaining(['group,kpi,value', 'business,cacheHitRate,0.333333', 'business,avgQualityScore,', 'financial,roi,1',
+      expect.arrayContaining([
+        'group,kpi,value',
+        'business,cacheHitRate,0.333333',
+        'business,avgQualityScore,',
+        'financial,roi,1',
         'marketing,source,none',
         'model-quality,ollama/qwen3:8b draft avgQuality,81.5',
         'model-quality,ollama/qwen3:8b draft scoredCalls,2',
