@@ -185,8 +185,10 @@ describe('metrics from a running stack', () => {
       expect(saved).not.toBe('$0.00');
       for (const title of ['Cost vs savings (USD per day)', 'Items and cache hit rate', 'Revenue vs cost (USD per day)', 'Cost per model vs quality']) {
         const figure = page.getByRole('figure', { name: title });
-        await figure.locator('svg.recharts-surface').first().waitFor();
-        const box = await figure.locator('svg.recharts-surface').first().boundingBox();
+        // the chart's own surface (the legend's icons are small surfaces too)
+        const surface = figure.locator('.recharts-wrapper > svg.recharts-surface');
+        await surface.waitFor();
+        const box = await surface.boundingBox();
         expect(box?.width).toBeGreaterThan(100);
         expect(box?.height).toBeGreaterThan(100);
       }
