@@ -192,8 +192,14 @@ describe('metrics from a running stack', () => {
         expect(box?.width).toBeGreaterThan(100);
         expect(box?.height).toBeGreaterThan(100);
       }
-      // drawn from the data: the savings line, the items bar, and the model × operation the songs ran on
-      await page.getByRole('figure', { name: 'Cost vs savings (USD per day)' }).locator('.recharts-line path.recharts-curve').first().waitFor();
+      // drawn from the data: the savings line rises off the cost line (the songs cost $0 and saved their premium price),
+      // the items bar, and the model × operation the songs ran on
+      const costVsSavings = page.getByRole('figure', { name: 'Cost vs savings (USD per day)' });
+      await costVsSavings.locator('path.recharts-curve[name="Saved"]').waitFor({ state: 'attached' });
+      const savedPath = await costVsSavings.locator('path.recharts-curve[name="Saved"]').getAttribute('d');
+      const costPath = await costVsSavings.locator('path.recharts-curve[name="Cost"]').getAttribute('d');
+      expect(savedPath).toMatch(/^M/);
+      expect(savedPath).not.toBe(costPath);
       await page.getByRole('figure', { name: 'Items and cache hit rate' }).locator('.recharts-bar-rectangle path').first().waitFor();
       await page
         .getByRole('figure', { name: 'Cost per model vs quality' })
