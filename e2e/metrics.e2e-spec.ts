@@ -1,8 +1,11 @@
 // Metrics from a running stack (the built API, a worker process and the LLM emulator): both expositions parse
 // and pass `promtool check metrics`, and a real Prometheus server scrapes both (`up == 1`) and sees the LLM
-// calls just made.
+// calls just made; an alert fires and resolves; the KPI page draws its charts in Chromium.
 import IORedis from 'ioredis';
+import type { Browser } from 'playwright-core';
 import { createServer, type Server } from 'node:http';
+import { ADMIN_DIST_DIR, buildAdmin, signIn } from './support/admin-pages';
+import { collectPageErrors, launchBrowser, screenshot } from './support/browser';
 import { freePort } from './support/stack';
 import { startCluster, type Cluster } from './support/cluster';
 import { ensurePrometheus, promtoolCheck, sampleValue, startPrometheus, type RunningPrometheus } from './support/prometheus';
@@ -21,6 +24,7 @@ describe('metrics from a running stack', () => {
   const auth = () => ({ authorization: `Bearer ${c.owner.token}` });
 
   beforeAll(async () => {
+    buildAdmin();
     const fast = { latencyMs: 50, tokensPerSecond: 5000, parallel: 10, rpm: 0, tpm: 0 };
     const models = ['qwen3:8b', 'llama3.1:8b', 'mistral:7b', 'gpt-4o-mini', 'gpt-4.1-mini', 'gpt-4o', 'claude-haiku-4-5', 'claude-sonnet-4-5'].map((name) => ({
       name,
@@ -31,12 +35,13 @@ describe('metrics from a running stack', () => {
       workers: 0,
       emulator: { defaults: fast, models },
       // the alert webhook receiver below runs on loopback
-      env: { METRICS_TOKEN: TOKEN, METRICS_INSTANCE: 'e2e', OUTBOUND_ALLOW_LOOPBACK: 'true' },
+      env: { METRICS_TOKEN: TOKEN, METRICS_INSTANCE: 'e2e', OUTBOUND_ALLOW_LOOPBACK: 'true', ADMIN_DIST_DIR },
     });
     c.env.METRICS_PORT = String(workerMetricsPort);
     c.env.METRICS_INSTANCE = 'e2e-worker-1';
     await c.startWorker();
-  });
+    // three builds (admin, then api + worker + emulator) on a shared 2-core machine
+  }, 600_000);
   afterAll(async () => {
     await prom?.stop();
     await c?.stop();
@@ -161,6 +166,50 @@ describe('metrics from a running stack', () => {
       await redis.zrem('margin:maintenance:delayed', 'e2e-1', 'e2e-2', 'e2e-3');
       redis.disconnect();
       await new Promise<void>((r) => receiver.close(() => r()));
+    }
+  });
+
+  it('the KPI page renders its charts in Chromium, with the savings of the job run above', async () => {
+    let browser: Browser | undefined;
+    try {
+      browser = await launchBrowser();
+      const page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+      const errors = collectPageErrors(page);
+      await signIn(page, c.url, c.owner.email, c.owner.password);
+      await page.goto(`${c.url}/kpis`);
+      const financial = page.getByRole('region', { name: 'Financial' });
+      await financial.getByText('Saved').waitFor();
+      // the songs ran on a local model for $0: what they saved is the premium counterfactual's price, not $0
+      const saved = (await financial.locator('dt:has-text("Saved") + dd').textContent()) ?? '';
+      expect(saved).toMatch(/^\$/);
+      expect(saved).not.toBe('$0.00');
+      for (const title of ['Cost vs savings (USD per day)', 'Items and cache hit rate', 'Revenue vs cost (USD per day)', 'Cost per model vs quality']) {
+        const figure = page.getByRole('figure', { name: title });
+        // the chart's own surface (the legend's icons are small surfaces too)
+        const surface = figure.locator('.recharts-wrapper > svg.recharts-surface');
+        await surface.waitFor();
+        const box = await surface.boundingBox();
+        expect(box?.width).toBeGreaterThan(100);
+        expect(box?.height).toBeGreaterThan(100);
+      }
+      // drawn from the data: the savings line rises off the cost line (the songs cost $0 and saved their premium price),
+      // the items bar, and the model × operation the songs ran on
+      const costVsSavings = page.getByRole('figure', { name: 'Cost vs savings (USD per day)' });
+      await costVsSavings.locator('path.recharts-curve[name="Saved"]').waitFor({ state: 'attached' });
+      const savedPath = await costVsSavings.locator('path.recharts-curve[name="Saved"]').getAttribute('d');
+      const costPath = await costVsSavings.locator('path.recharts-curve[name="Cost"]').getAttribute('d');
+      expect(savedPath).toMatch(/^M/);
+      expect(savedPath).not.toBe(costPath);
+      await page.getByRole('figure', { name: 'Items and cache hit rate' }).locator('.recharts-bar-rectangle path').first().waitFor();
+      await page
+        .getByRole('figure', { name: 'Cost per model vs quality' })
+        .locator('.recharts-cartesian-axis-tick-value', { hasText: '· analyze' })
+        .first()
+        .waitFor();
+      await screenshot(page, 'metrics-kpi-page');
+      expect(errors).toEqual([]);
+    } finally {
+      await browser?.close();
     }
   });
 });

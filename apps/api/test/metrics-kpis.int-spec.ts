@@ -51,6 +51,11 @@ describe('metrics: KPIs, time series, revenue and roll-ups', () => {
     ] as const)
       await call(tid, at, cost, premium);
     await call(tid, '2026-12-08T11:00:00Z', '0', null, 'timeout');
+    // two scored calls (the assess steps' scores on the answers they judged)
+    await t.dataSource.query(
+      `UPDATE llm_calls SET quality = CASE WHEN created_at < '2026-12-10' THEN 80 ELSE 91 END WHERE tenant_id = $1 AND created_at IN ($2, $3)`,
+      [tid, '2026-12-09T05:00:00Z', '2026-12-10T11:00:00Z'],
+    );
     await t.dataSource.query(
       `INSERT INTO cost_savings (key, tenant_id, kind, amount_usd, created_at) VALUES ($1, $2, 'cache', '0.25', '2026-12-08T12:00:00Z')`,
       [randomUUID(), tid],
@@ -93,6 +98,20 @@ describe('metrics: KPIs, time series, revenue and roll-ups', () => {
       llmCalls: 6,
     });
     expect(k.body.financial.costUsdExact).toBe('2.133333333343');
+    // cost vs quality per model and operation: the same ledger rows, with the scores recorded on them
+    expect(k.body.costVsQuality).toEqual([
+      {
+        model: 'openai/gpt-4o-mini',
+        operation: 'analyze',
+        calls: 6,
+        costUsd: 2.133333,
+        costUsdExact: '2.133333333343',
+        costPerCallUsd: 0.355556,
+        scoredCalls: 2,
+        avgQuality: 85.5,
+      },
+    ]);
+    expect(k.body.business.avgQualityScore).toBe(85.5);
     expect(k.body.financial).toMatchObject({ revenueUsd: 0, roi: -1, roiReason: null, costPerItemUsd: 0.711111, costPerPostUsd: null });
     expect(k.body.marketing).toEqual({ postsCreated: 0, postsPublished: 0, deliveriesFailed: 0, endpointsActive: 0, source: 'publishing' });
 

@@ -155,6 +155,22 @@ describe('Analysis pipeline against the emulator', () => {
     expect(result).toMatchObject({ model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic' });
     expect((result.output as { rounds: number }).rounds).toBe(1);
     expect(await ledgerTotal(c.attemptKey)).toBe(picoToDecimal(result.costPico));
+    // each assessment's score is on the row of the answer it judged (the draft, then the refinement), the others
+    // carry none, and no call gained a row
+    const scored = (await t.dataSource.query(
+      `SELECT attempt_id, quality::float AS quality FROM llm_calls WHERE attempt_id LIKE $1 AND outcome = 'success' ORDER BY created_at, attempt_id`,
+      [`${c.attemptKey}:%`],
+    )) as Array<{ attempt_id: string; quality: number | null }>;
+    expect(scored).toHaveLength(6);
+    const quality = Object.fromEntries(scored.map((r) => [r.attempt_id.slice(c.attemptKey.length + 1).replace(/:\d+$/, ''), r.quality]));
+    expect(quality).toEqual({
+      'research:0': null,
+      'outline:0': null,
+      'draft:0': expect.any(Number),
+      'assess:0': null,
+      'refine:1': (result.output as { scores: { overall: number } }).scores.overall,
+      'assess:1': null,
+    });
   });
 
   it('the free plan’s tiers keep every step on local models', async () => {

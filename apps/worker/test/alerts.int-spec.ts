@@ -98,4 +98,50 @@ describe('alert evaluation (worker)', () => {
       redis.disconnect();
     }
   });
+
+  it('first result slower than a target: the slowest job of the window (a job still waiting counts), one incident, resolved once', async () => {
+    const db = app.get(DataSource);
+    const tenant = await makeTenant(db);
+    const other = await makeTenant(db);
+    await db.query(`INSERT INTO alert_rules (tenant_id, rules) VALUES ($1, $2)`, [
+      tenant.id,
+      JSON.stringify([{ id: 'slow-first', kind: 'first_result_latency', enabled: true, threshold: 40, windowMinutes: 30 }]),
+    ]);
+    const now = Date.now();
+    const job = async (tenantId: string, createdSecondsAgo: number, status: string, firstResultAfterSeconds: number | null) => {
+      const [{ id }] = await db.query(
+        `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, created_at) VALUES ($1, 'song-analysis', 1, $2, 'medium', 2, $3) RETURNING id`,
+        [tenantId, status, new Date(now - createdSecondsAgo * 1000)],
+      );
+      if (firstResultAfterSeconds !== null) {
+        const first = new Date(now - (createdSecondsAgo - firstResultAfterSeconds) * 1000);
+        await db.query(
+          `INSERT INTO job_items (job_id, tenant_id, index, input, input_hash, status, finished_at) VALUES ($1, $2, 0, '{}', $3, 'completed', $4), ($1, $2, 1, '{}', $3, 'completed', $5)`,
+          [id, tenantId, 'h'.repeat(64), first, new Date(first.getTime() + 30_000)],
+        );
+      }
+      return id as string;
+    };
+    const slow = await job(tenant.id, 100, 'completed', 50); // first result 50 s after creation
+    await job(tenant.id, 5, 'running', null); // still waiting, 5 s so far
+    await job(tenant.id, 3 * 3600, 'completed', 600); // slow, but before the window
+    await job(tenant.id, 200, 'failed', null); // ended without a result: not a latency
+    await job(other.id, 100, 'completed', 500); // another tenant's
+    const evaluator = app.get(AlertEvaluator);
+    expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 1, resolved: 0 });
+    expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 0, resolved: 0 });
+    expect(await db.query(`SELECT kind, state, value, threshold FROM alerts WHERE tenant_id = $1`, [tenant.id])).toEqual([
+      { kind: 'first_result_latency', state: 'firing', value: 50, threshold: 40 },
+    ]);
+    // the slow job's first result came sooner after all (a late-booked earlier item): fast again, resolved once
+    await db.query(`UPDATE job_items SET finished_at = (SELECT created_at FROM jobs WHERE id = $1) + interval '12 seconds' WHERE job_id = $1 AND index = 1`, [
+      slow,
+    ]);
+    expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 0, resolved: 1 });
+    expect(await evaluator.evaluateTenant(tenant.id)).toEqual({ fired: 0, resolved: 0 });
+    const [row] = await db.query(`SELECT state, value FROM alerts WHERE tenant_id = $1`, [tenant.id]);
+    expect(row.state).toBe('resolved');
+    expect(row.value).toBeGreaterThanOrEqual(12);
+    expect(row.value).toBeLessThan(40);
+  });
 });

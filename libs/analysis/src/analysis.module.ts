@@ -66,7 +66,14 @@ const ANALYSIS_QUEUE = BullModule.registerQueue({
 
 /** What the API and the worker both need to run items and pipelines. */
 @Module({
-  imports: [TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]), ANALYSIS_QUEUE, ModelRouterCoreModule, IdentityCoreModule],
+  // CostTrackingCoreModule: the pipeline records the assess step's quality scores in the ledger.
+  imports: [
+    TypeOrmModule.forFeature([JobEntity, JobItemEntity, ProfileEntity]),
+    ANALYSIS_QUEUE,
+    ModelRouterCoreModule,
+    IdentityCoreModule,
+    CostTrackingCoreModule,
+  ],
   providers: [
     JobsRepository,
     JobActivityService,

@@ -21,6 +21,7 @@ import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 import { JobCacheScope1765000000200 } from './migrations/1765000000200-job-cache-scope';
 import { JobPublish1765100000100 } from './migrations/1765100000100-job-publish';
 import { ActivityIndexes1765200000100 } from './migrations/1765200000100-activity-indexes';
+import { CacheCounterfactual1765400000100 } from './migrations/1765400000100-cache-counterfactual';
 import { CallbackSecrets1765400000900 } from './migrations/1765400000900-callback-secrets';
 import { JobOrigin1765400000910 } from './migrations/1765400000910-job-origin';
 import { RequestPlans1765400000920 } from './migrations/1765400000920-request-plans';
@@ -35,6 +36,7 @@ export const ANALYSIS_MIGRATIONS = [
   JobCacheScope1765000000200,
   JobPublish1765100000100,
   ActivityIndexes1765200000100,
+  CacheCounterfactual1765400000100,
   CallbackSecrets1765400000900,
   JobOrigin1765400000910,
   RequestPlans1765400000920,

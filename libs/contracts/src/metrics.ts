@@ -42,12 +42,30 @@ export interface FinancialKpis {
   revenueUsdExact: string;
 }
 
+/** Cost against quality for one model and operation (the assess steps' scores, recorded on the calls they judged). */
+export interface ModelQualityRow {
+  model: string;
+  operation: string;
+  /** Attempts booked, failed ones included. */
+  calls: number;
+  costUsd: number;
+  costUsdExact: string;
+  /** Null when no call was made. */
+  costPerCallUsd: number | null;
+  /** Calls that carry a quality score. */
+  scoredCalls: number;
+  /** Mean score of the scored calls (the profile's scale, 0–100 for the built-ins); null when none was scored. */
+  avgQuality: number | null;
+}
+
 export interface KpiView {
   from: string;
   to: string;
   business: BusinessKpis;
   marketing: MarketingKpis;
   financial: FinancialKpis;
+  /** Per model and operation, ordered by model then operation. */
+  costVsQuality: ModelQualityRow[];
 }
 
 export const TIMESERIES_METRICS = ['cost_usd', 'saved_usd', 'items', 'cache_hit_rate', 'quality', 'revenue_usd'] as const;
@@ -105,7 +123,7 @@ export interface RevenueImportResult {
   skipped: number;
 }
 
-export const ALERT_KINDS = ['queue_depth', 'failure_rate', 'daily_spend', 'circuit_open', 'limiter_saturated'] as const;
+export const ALERT_KINDS = ['queue_depth', 'failure_rate', 'daily_spend', 'circuit_open', 'limiter_saturated', 'first_result_latency'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 
 export interface AlertRule {
@@ -113,9 +131,13 @@ export interface AlertRule {
   id: string;
   kind: AlertKind;
   enabled: boolean;
-  /** queue_depth: jobs waiting; failure_rate: 0..1; daily_spend: USD; limiter_saturated: 0..1; circuit_open: ignored. */
+  /**
+   * queue_depth: jobs waiting; failure_rate: 0..1; daily_spend: USD; limiter_saturated: 0..1; circuit_open: ignored;
+   * first_result_latency: seconds from a job's creation to its first item result (the alert's value: the slowest
+   * job's, counting a job still without a result by how long it has waited).
+   */
   threshold: number;
-  /** failure_rate: the window in minutes. */
+  /** failure_rate: the window in minutes; first_result_latency: the jobs created in the last windowMinutes (default 60). */
   windowMinutes?: number;
   /** queue_depth: which queue (default analysis). circuit_open / limiter_saturated: one model id, or every model. */
   queue?: string;

@@ -33,7 +33,14 @@ describe('AnalysisCacheService single-flight', () => {
   });
 
   const key = (): CacheKey => ({ profileKey: 'song-analysis', profileVersion: 1, scope: 'global', inputHash: randomUUID().replace(/-/g, '').padEnd(64, '0') });
-  const fresh = (n: number): FreshAnalysis => ({ output: { n }, quality: null, model: 'ollama/qwen3:8b', provider: 'ollama', originalCostPico: 1_000_000n });
+  const fresh = (n: number): FreshAnalysis => ({
+    output: { n },
+    quality: null,
+    model: 'ollama/qwen3:8b',
+    provider: 'ollama',
+    originalCostPico: 1_000_000n,
+    counterfactualCostPico: 3_000_000n,
+  });
   const lockKey = (k: CacheKey) => `margin:sf:${k.profileKey}:${k.profileVersion}:${k.scope}:${k.inputHash}`;
 
   it('concurrent identical misses in two processes run the computation once; the others reuse it', async () => {

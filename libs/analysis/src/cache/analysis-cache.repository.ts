@@ -11,6 +11,8 @@ export interface CacheRow {
   provider: string | null;
   /** Exact decimal string. */
   cost: string;
+  /** What producing it would have cost on the savings counterfactual (the cost itself for entries from before it was kept). */
+  counterfactual: string;
 }
 
 export interface CacheValue {
@@ -20,6 +22,8 @@ export interface CacheValue {
   provider: string | null;
   /** Exact decimal string. */
   costUsd: string;
+  /** Exact decimal string: what producing it would have cost on the savings counterfactual. */
+  counterfactualUsd: string;
 }
 
 export interface CacheAddress {
@@ -37,7 +41,8 @@ export interface CacheHitCount {
 }
 
 const WHERE = 'profile_key = $1 AND profile_version = $2 AND scope = $3 AND input_hash = $4';
-const COLUMNS = 'output, quality::text AS quality, model, provider, original_cost_usd::text AS cost';
+const COUNTERFACTUAL = 'coalesce(counterfactual_cost_usd, original_cost_usd)::text';
+const COLUMNS = `output, quality::text AS quality, model, provider, original_cost_usd::text AS cost, ${COUNTERFACTUAL} AS counterfactual`;
 
 /** The content-hash cache is shared across tenants for `global` profiles, so it is addressed by scope, not by tenant. */
 @Injectable()
@@ -82,8 +87,10 @@ export class AnalysisCacheRepository {
     if (entries.length === 0) return;
     const col = <T>(f: (e: (typeof entries)[number]) => T): T[] => entries.map(f);
     await this.sql(
-      `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::numeric[], $7::text[], $8::text[], $9::numeric[], $10::timestamptz[])
+      `INSERT INTO analysis_cache (profile_key, profile_version, scope, input_hash, output, quality, model, provider, original_cost_usd, created_at,
+         counterfactual_cost_usd)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::jsonb[], $6::numeric[], $7::text[], $8::text[], $9::numeric[], $10::timestamptz[],
+         $11::numeric[])
        ON CONFLICT (profile_key, profile_version, scope, input_hash) DO NOTHING`,
       [
         col((e) => e.address.profileKey),
@@ -96,6 +103,7 @@ export class AnalysisCacheRepository {
         col((e) => e.value.provider),
         col((e) => e.value.costUsd),
         col((e) => e.at),
+        col((e) => e.value.counterfactualUsd),
       ],
       'worker:cache-insert-many',
     );
@@ -105,7 +113,7 @@ export class AnalysisCacheRepository {
    * is updated once) and returns what each addressed entry cost to produce, read as it was (the cost never
    * changes).
    */
-  async countHits(hits: CacheHitCount[]): Promise<Array<CacheAddress & { cost: string }>> {
+  async countHits(hits: CacheHitCount[]): Promise<Array<CacheAddress & { cost: string; counterfactual: string }>> {
     const col = <T>(f: (h: CacheHitCount) => T) => hits.map(f);
     const params = [
       col((h) => h.address.profileKey),
@@ -125,10 +133,18 @@ export class AnalysisCacheRepository {
          FROM (SELECT profile_key, profile_version, scope, input_hash, sum(count)::int AS count, max(last_at) AS last_at FROM ${rows}
                GROUP BY profile_key, profile_version, scope, input_hash) s
          WHERE ${entry('s')} AND s.count > 0)
-       SELECT c.profile_key, c.profile_version, c.scope, c.input_hash, c.original_cost_usd::text AS cost
+       SELECT c.profile_key, c.profile_version, c.scope, c.input_hash, c.original_cost_usd::text AS cost,
+              coalesce(c.counterfactual_cost_usd, c.original_cost_usd)::text AS counterfactual
        FROM analysis_cache c JOIN (SELECT DISTINCT profile_key, profile_version, scope, input_hash FROM ${rows}) e ON ${entry('e')}`,
       params,
-    )) as Array<{ profile_key: string; profile_version: number; scope: string; input_hash: string; cost: string }>;
-    return costs.map((r) => ({ profileKey: r.profile_key, profileVersion: r.profile_version, scope: r.scope, inputHash: r.input_hash, cost: r.cost }));
+    )) as Array<{ profile_key: string; profile_version: number; scope: string; input_hash: string; cost: string; counterfactual: string }>;
+    return costs.map((r) => ({
+      profileKey: r.profile_key,
+      profileVersion: r.profile_version,
+      scope: r.scope,
+      inputHash: r.input_hash,
+      cost: r.cost,
+      counterfactual: r.counterfactual,
+    }));
   }
 }

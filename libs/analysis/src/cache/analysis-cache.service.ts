@@ -18,8 +18,13 @@ export interface CachedAnalysis {
   quality: number | null;
   model: string | null;
   provider: string | null;
-  /** What producing it cost the first time: what every hit saves. */
+  /** What producing it cost the first time. */
   originalCostPico: PicoUsd;
+  /**
+   * What producing it would have cost on the savings counterfactual (the premium model, for the same tokens):
+   * what every hit saves (docs/metrics.md, "Savings"). Entries from before it was kept: the original cost.
+   */
+  counterfactualCostPico: PicoUsd;
 }
 
 export interface FreshAnalysis extends CachedAnalysis {
@@ -105,6 +110,7 @@ export class AnalysisCacheService {
       model: row.model,
       provider: row.provider,
       originalCostPico: usdToPico(row.cost),
+      counterfactualCostPico: usdToPico(row.counterfactual),
     };
   }
 
@@ -138,7 +144,14 @@ export class AnalysisCacheService {
   private store(key: CacheKey, value: FreshAnalysis): Promise<void> {
     return this.stores.add({
       key,
-      value: { output: value.output, quality: value.quality, model: value.model, provider: value.provider, costUsd: picoToDecimal(value.originalCostPico) },
+      value: {
+        output: value.output,
+        quality: value.quality,
+        model: value.model,
+        provider: value.provider,
+        costUsd: picoToDecimal(value.originalCostPico),
+        counterfactualUsd: picoToDecimal(value.counterfactualCostPico),
+      },
       at: this.clock.now(),
     });
   }

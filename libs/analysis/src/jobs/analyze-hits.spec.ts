@@ -15,7 +15,7 @@ function setUp(options: { failBookings?: number } = {}) {
   const entries = strictMock<AnalysisCacheRepository>({
     countHits: jest.fn(async (hits: CacheHitCount[]) => {
       counts.push(hits.map((h) => h.count));
-      return [{ ...KEY, cost: '0.000123456789' }];
+      return [{ ...KEY, cost: '0.000000000001', counterfactual: '0.000123456789' }];
     }),
   });
   let failures = options.failBookings ?? 0;

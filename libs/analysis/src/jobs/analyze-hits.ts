@@ -122,13 +122,13 @@ export class AnalyzeHitRecorder {
   private async write(batch: PendingHit[]): Promise<void> {
     const costs = await this.entries.countHits(batch.map((h) => ({ address: h.key, count: h.count, lastAt: h.last })));
     for (const h of batch) h.count = 0;
-    const costOf = new Map(costs.map((r) => [hotKey(r), r.cost]));
-    // what the hits saved, priced from the entry itself
+    // what the hits saved: the entry's counterfactual cost (docs/metrics.md, "Savings"), priced from the entry itself
+    const savedBy = new Map(costs.map((r) => [hotKey(r), r.counterfactual]));
     const savings: SavingEntry[] = [];
     for (const h of batch) {
-      const cost = costOf.get(hotKey(h.key));
-      if (h.saved > 0 && cost !== undefined)
-        savings.push({ key: `analyze:${randomUUID()}`, tenantId: h.tenantId, amountPico: usdToPico(cost) * BigInt(h.saved), at: h.last });
+      const each = savedBy.get(hotKey(h.key));
+      const amountPico = each === undefined ? 0n : usdToPico(each) * BigInt(h.saved);
+      if (amountPico > 0n) savings.push({ key: `analyze:${randomUUID()}`, tenantId: h.tenantId, amountPico, at: h.last });
     }
     await this.ledger.recordSavings(savings);
   }

@@ -133,7 +133,15 @@ export class AnalyzeService implements OnApplicationShutdown {
           allowedTiers: limits.allowedTiers,
         }),
       );
-      return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
+      return {
+        output: r.output,
+        quality: r.quality,
+        model: r.model,
+        provider: r.provider,
+        originalCostPico: r.costPico,
+        counterfactualCostPico: r.counterfactualPico,
+        emulated: r.emulated,
+      };
     });
     // a result another caller produced meanwhile: its hit is counted already, its saving is not
     if (fromCache) this.hits.record(cacheKey, principal.tenantId, this.clock.now(), true);

@@ -47,6 +47,8 @@ const claim = (
 const answer = (over: Partial<PipelineResult> = {}): PipelineResult => ({
   output: { label: 'hardware' },
   costPico: COST,
+  counterfactualPico: COST,
+  savedPico: 0n,
   model: 'pa/a',
   provider: 'pa',
   quality: null,
@@ -122,8 +124,10 @@ function setup(o: Options = {}) {
 
 describe('ItemRunner', () => {
   describe('cache', () => {
-    it('a hit completes the item at $0 without running the pipeline, and books what it saved once per item', async () => {
-      const s = setup({ cached: { output: { label: 'cached' }, quality: 0.9, model: 'pb/b', provider: 'pb', originalCostPico: COST } });
+    it('a hit completes the item at $0 without running the pipeline, and books what it saved (the counterfactual) once per item', async () => {
+      const s = setup({
+        cached: { output: { label: 'cached' }, quality: 0.9, model: 'pb/b', provider: 'pb', originalCostPico: 1n, counterfactualCostPico: COST },
+      });
       await s.runner.run(PAYLOAD, FIRST);
       expect(s.cache.getOrCompute).toHaveBeenCalledWith(
         { profileKey: 'ticket', profileVersion: 3, scope: `tenant:${TENANT}`, inputHash: 'h1' },
@@ -145,10 +149,29 @@ describe('ItemRunner', () => {
       expect(s.progress.itemCompleted).toHaveBeenCalledWith(TENANT, { jobId: JOB, itemId: ITEM, index: 4, status: 'completed', cached: true, costUsd: 0 });
     });
 
-    it('a hit on a result that cost nothing (a local model) books no saving', async () => {
-      const s = setup({ cached: { output: {}, quality: null, model: 'ollama/q', provider: 'ollama', originalCostPico: 0n } });
+    it('a hit on a result a local model produced for $0 saves what the premium counterfactual would have cost', async () => {
+      const s = setup({ cached: { output: {}, quality: null, model: 'ollama/q', provider: 'ollama', originalCostPico: 0n, counterfactualCostPico: 777n } });
+      await s.runner.run(PAYLOAD, FIRST);
+      expect(s.ledger.recordSaving).toHaveBeenCalledWith({ key: `cache:${ITEM}`, tenantId: TENANT, jobId: JOB, itemId: ITEM, amountPico: 777n, at: NOW });
+      expect(s.repo.finishItem).toHaveBeenCalledWith(TENANT, JOB, ITEM, expect.objectContaining({ cached: true, costUsd: '0', savedUsd: '0.000000000777' }));
+    });
+
+    it('a hit on a result with no counterfactual (nothing to compare with, $0) books no saving', async () => {
+      const s = setup({ cached: { output: {}, quality: null, model: 'ollama/q', provider: 'ollama', originalCostPico: 0n, counterfactualCostPico: 0n } });
       await s.runner.run(PAYLOAD, FIRST);
       expect(s.ledger.recordSaving).not.toHaveBeenCalled();
+    });
+
+    it('a miss routed to a cheaper model counts what routing saved on the item (booked with its calls, not as a cache saving)', async () => {
+      const s = setup({ pipeline: async () => answer({ costPico: 0n, counterfactualPico: 5_000n, savedPico: 5_000n }) });
+      await s.runner.run(PAYLOAD, FIRST);
+      expect(s.ledger.recordSaving).not.toHaveBeenCalled();
+      expect(s.repo.finishItem).toHaveBeenCalledWith(
+        TENANT,
+        JOB,
+        ITEM,
+        expect.objectContaining({ cached: false, costUsd: '0.000000000000', savedUsd: '0.000000005000' }),
+      );
     });
 
     it('a miss runs the pipeline with the job’s budget, the plan’s tiers and a per-delivery attempt key, and charges its exact cost', async () => {
@@ -175,7 +198,7 @@ describe('ItemRunner', () => {
         result: { label: 'hardware' },
         cached: false,
         costUsd: '0.000001234567',
-        savedUsd: '0',
+        savedUsd: '0.000000000000',
         model: 'pa/a',
         at: NOW,
       });

@@ -127,6 +127,7 @@ export class ItemRunner {
         inputHash: run.inputHash,
       };
       let ranModel: string | null = null;
+      let routingSavedPico = 0n;
       const { value, fromCache } = await this.cache.getOrCompute(
         key,
         async () => {
@@ -173,21 +174,33 @@ export class ItemRunner {
           // Booked before the result is cached or the item counted: an unbooked call fails the attempt.
           await r.settled;
           ranModel = r.model;
-          return { output: r.output, quality: r.quality, model: r.model, provider: r.provider, originalCostPico: r.costPico, emulated: r.emulated };
+          routingSavedPico = r.savedPico;
+          return {
+            output: r.output,
+            quality: r.quality,
+            model: r.model,
+            provider: r.provider,
+            originalCostPico: r.costPico,
+            counterfactualCostPico: r.counterfactualPico,
+            emulated: r.emulated,
+          };
         },
         undefined,
         { lockWithLookup: true },
       );
       const now = this.clock.now();
-      if (fromCache && value.originalCostPico > 0n) {
-        await this.ledger.recordSaving({ key: `cache:${itemId}`, tenantId, jobId, itemId, amountPico: value.originalCostPico, at: now });
+      // Savings (docs/metrics.md): a hit saves what the counterfactual would have cost to produce the result (booked
+      // once per item); a run saves what routing saved on its calls (booked with each call in the ledger).
+      const savedPico = fromCache ? value.counterfactualCostPico : routingSavedPico;
+      if (fromCache && savedPico > 0n) {
+        await this.ledger.recordSaving({ key: `cache:${itemId}`, tenantId, jobId, itemId, amountPico: savedPico, at: now });
       }
       await this.finish(tenantId, jobId, itemId, item.index, {
         status: 'completed',
         result: value.output,
         cached: fromCache,
         costUsd: fromCache ? '0' : picoToDecimal(value.originalCostPico),
-        savedUsd: fromCache ? picoToDecimal(value.originalCostPico) : '0',
+        savedUsd: picoToDecimal(savedPico),
         model: ranModel ?? value.model,
         at: now,
       });

@@ -13,6 +13,15 @@ export class JobActivityService {
     return this.repo.activity(tenantId, from, to, unit);
   }
 
+  /**
+   * Jobs created in [from, now) and the slowest one's seconds from creation to its first completed item (a job
+   * without one yet that is still queued or running counts with how long it has waited until `now`; a job that
+   * ended without a result — failed, cancelled — is left out: it says nothing about latency).
+   */
+  firstResultLatency(tenantId: string, from: Date, now: Date): Promise<{ jobs: number; worstSeconds: number }> {
+    return this.repo.firstResultLatency(tenantId, from, now);
+  }
+
   /** The same figures summed over exactly [from, to). */
   async totals(tenantId: string, from: Date, to: Date): Promise<Omit<ActivityBucket, 'bucket'>> {
     const sum = { jobsCreated: 0, jobsCompleted: 0, itemsCompleted: 0, itemsFailed: 0, itemsCached: 0 };

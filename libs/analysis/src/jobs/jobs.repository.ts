@@ -436,6 +436,19 @@ export class JobsRepository implements OnApplicationShutdown {
     )) as ActivityBucket[];
   }
 
+  /** See JobActivityService.firstResultLatency. */
+  async firstResultLatency(tenantId: string, from: Date, now: Date): Promise<{ jobs: number; worstSeconds: number }> {
+    const [row] = (await this.db.query(
+      `SELECT count(*)::int AS jobs, coalesce(max(extract(epoch FROM coalesce(f.first_at, $3::timestamptz) - j.created_at)), 0)::float8 AS worst
+         FROM jobs j
+         LEFT JOIN LATERAL (SELECT min(i.finished_at) AS first_at FROM job_items i WHERE i.job_id = j.id AND i.status = 'completed') f ON true
+        WHERE j.tenant_id = $1 AND j.created_at >= $2 AND j.created_at < $3
+          AND (f.first_at IS NOT NULL OR j.status IN ('queued', 'running'))`,
+      [tenantId, from, now],
+    )) as Array<{ jobs: number; worst: number }>;
+    return { jobs: row?.jobs ?? 0, worstSeconds: Math.max(0, row?.worst ?? 0) };
+  }
+
   findJob(tenantId: string, id: string): Promise<JobEntity | null> {
     return this.jobs.findOneBy({ tenantId, id });
   }

@@ -1,4 +1,5 @@
 import { type ExecuteInput, type ExecuteOutcome, type LlmExecutor } from '@margin/model-router';
+import type { LedgerService } from '@margin/cost-tracking';
 import { strictMock } from '@margin/testing';
 import { BLOG_POST } from '../profiles/built-in/blog-post';
 import { DEFAULT_SONG_RUBRIC, SONG_ANALYSIS } from '../profiles/built-in/song-analysis';
@@ -7,7 +8,17 @@ import { PipelineInputError, PipelineOutputError } from './pipeline.errors';
 import type { PipelineContext, ProfileDefinition, StepCheckpoint, StepCheckpoints } from './pipeline.types';
 import { escalate } from './quality-gate';
 
-type Answer = { json: unknown; model?: string; provider?: string; cost?: bigint; emulated?: boolean };
+type Answer = { json: unknown; model?: string; provider?: string; cost?: bigint; emulated?: boolean; premium?: bigint };
+
+/** The ledger's quality updates, in order: `<attempt id>=<score>`. */
+let qualities: string[] = [];
+const ledger = strictMock<LedgerService>({
+  recordQuality: async (tenantId: string, attemptId: string, score: number) => {
+    qualities.push(`${tenantId}/${attemptId}=${score}`);
+    return true;
+  },
+});
+beforeEach(() => (qualities = []));
 
 /** An executor that answers each call from `answer` and remembers what it was asked. */
 function fakeExecutor(answer: (input: ExecuteInput, callNo: number) => Answer) {
@@ -33,6 +44,8 @@ function fakeExecutor(answer: (input: ExecuteInput, callNo: number) => Answer) {
         fallbackFrom: null,
         attempts: [],
         routingReason: 'test',
+        attemptId: `${input.attemptPrefix}:0`,
+        premium: a.premium === undefined ? null : { modelId: 'anthropic/claude-sonnet-4-5', costPico: a.premium },
         settled: Promise.resolve(),
       };
     },
@@ -110,10 +123,12 @@ describe('PipelineRunner', () => {
   describe('song-analysis', () => {
     it('runs one analyze call with everything the executor needs, and returns its answer', async () => {
       const { executor, calls } = fakeExecutor(() => ({ json: REVIEW, emulated: true }));
-      const result = await new PipelineRunner(executor).run(SONG_ANALYSIS, SONG, ctx({ jobBudgetPico: 5_000n }));
+      const result = await new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, SONG, ctx({ jobBudgetPico: 5_000n }));
       expect(result).toEqual({
         output: REVIEW,
         costPico: 0n,
+        counterfactualPico: 0n,
+        savedPico: 0n,
         model: 'ollama/qwen3:8b',
         provider: 'ollama',
         quality: null,
@@ -150,7 +165,7 @@ describe('PipelineRunner', () => {
 
     it('judges by the request’s own rubric instead of the default one', async () => {
       const { executor, calls } = fakeExecutor(() => ({ json: REVIEW }));
-      await new PipelineRunner(executor).run(SONG_ANALYSIS, { ...SONG, rubric: 'Is it suitable for a jazz brunch?' }, ctx());
+      await new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, { ...SONG, rubric: 'Is it suitable for a jazz brunch?' }, ctx());
       const system = calls[0]?.messages[0]?.content ?? '';
       expect(system).toContain('Is it suitable for a jazz brunch?');
       expect(system).not.toContain(DEFAULT_SONG_RUBRIC);
@@ -158,7 +173,7 @@ describe('PipelineRunner', () => {
 
     it('refuses an input that does not match the profile before any call', async () => {
       const { executor, calls } = fakeExecutor(() => ({ json: REVIEW }));
-      const err = await new PipelineRunner(executor).run(SONG_ANALYSIS, { title: 'x', lyrics: 7 }, ctx()).catch((e: unknown) => e);
+      const err = await new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, { title: 'x', lyrics: 7 }, ctx()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PipelineInputError);
       expect((err as PipelineInputError).problems).toEqual(['artist is required', 'lyrics must be a string']);
       expect(calls).toHaveLength(0);
@@ -166,7 +181,7 @@ describe('PipelineRunner', () => {
 
     it('throws PipelineOutputError when the result does not match the profile’s outputSchema', async () => {
       const { executor } = fakeExecutor(() => ({ json: { ...REVIEW, verdict: 'maybe' } }));
-      const err = await new PipelineRunner(executor).run(SONG_ANALYSIS, SONG, ctx()).catch((e: unknown) => e);
+      const err = await new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, SONG, ctx()).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PipelineOutputError);
       expect((err as PipelineOutputError).httpStatus).toBe(422);
       expect((err as Error).message).toMatch(/verdict must be one of "approved", "caution", "rejected"/);
@@ -176,7 +191,7 @@ describe('PipelineRunner', () => {
       const { executor, calls } = fakeExecutor(() => ({ json: REVIEW }));
       const abort = new AbortController();
       abort.abort();
-      await expect(new PipelineRunner(executor).run(SONG_ANALYSIS, SONG, ctx({ signal: abort.signal }))).rejects.toThrow();
+      await expect(new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, SONG, ctx({ signal: abort.signal }))).rejects.toThrow();
       expect(calls).toHaveLength(0);
     });
   });
@@ -186,7 +201,7 @@ describe('PipelineRunner', () => {
 
     it('skips refine when the first assessment meets the threshold; the output is the draft with its scores', async () => {
       const { executor, calls } = fakeExecutor(blogAnswers([70]));
-      const result = await new PipelineRunner(executor).run(BLOG_POST, input, ctx());
+      const result = await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx());
       expect(trail(calls)).toEqual([
         'research:simple:item-i1:a1:research:0',
         'outline:simple:item-i1:a1:outline:0',
@@ -205,7 +220,7 @@ describe('PipelineRunner', () => {
 
     it('below the threshold refines one tier up, then assesses the refined version again', async () => {
       const { executor, calls } = fakeExecutor(blogAnswers([55, 82]));
-      const result = await new PipelineRunner(executor).run(BLOG_POST, input, ctx());
+      const result = await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx());
       expect(trail(calls).slice(3)).toEqual(['assess:medium:item-i1:a1:assess:0', 'refine:complex:item-i1:a1:refine:1', 'assess:medium:item-i1:a1:assess:1']);
       const refine = calls[4]?.messages[1]?.content ?? '';
       expect(refine).toContain('feedback at 55');
@@ -220,7 +235,7 @@ describe('PipelineRunner', () => {
 
     it('stops after maxRounds even when the score stays low, keeping the latest version', async () => {
       const { executor, calls } = fakeExecutor(blogAnswers([40]));
-      const result = await new PipelineRunner(executor).run(BLOG_POST, input, ctx());
+      const result = await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx());
       expect(trail(calls).slice(3)).toEqual([
         'assess:medium:item-i1:a1:assess:0',
         'refine:complex:item-i1:a1:refine:1',
@@ -239,7 +254,7 @@ describe('PipelineRunner', () => {
         steps: BLOG_POST.steps.map((s) => (s.name === 'refine' ? { ...s, complexity: 'simple' as const } : s)),
       };
       const { executor, calls } = fakeExecutor(blogAnswers([10]));
-      await new PipelineRunner(executor).run(profile, input, ctx());
+      await new PipelineRunner(executor, ledger).run(profile, input, ctx());
       expect(calls.filter((c) => c.operation === 'refine').map((c) => c.complexity)).toEqual(['medium', 'complex']);
       expect([escalate('simple', 1), escalate('simple', 2), escalate('medium', 1), escalate('complex', 3)]).toEqual([
         'medium',
@@ -252,10 +267,61 @@ describe('PipelineRunner', () => {
     it('sums the cost of every call exactly and gives each call the job’s whole budget (the budget service counts what was spent)', async () => {
       const big = 123_456_789_012_345_678n;
       const { executor, calls } = fakeExecutor(blogAnswers([50, 90], { research: 1n, outline: 10n, draft: big, assess: 1_000_000n, refine: 7n }));
-      const result = await new PipelineRunner(executor).run(BLOG_POST, input, ctx({ jobBudgetPico: big + 1_000_000n }));
+      const result = await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx({ jobBudgetPico: big + 1_000_000n }));
       expect(result.costPico).toBe(1n + 10n + big + 1_000_000n + 7n + 1_000_000n);
       expect(result.steps.reduce((sum, s) => sum + s.costPico, 0n)).toBe(result.costPico);
       expect(calls.map((c) => c.jobBudgetPico)).toEqual(Array(6).fill(big + 1_000_000n));
+    });
+
+    it('records each assessment on the ledger row of the answer it judged (the draft, then each refinement), once booked', async () => {
+      const { executor } = fakeExecutor(blogAnswers([40, 55, 91]));
+      const result = await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx());
+      await result.settled;
+      expect(qualities).toEqual(['t1/item-i1:a1:draft:0:0=40', 't1/item-i1:a1:refine:1:0=55', 't1/item-i1:a1:refine:2:0=91']);
+    });
+
+    it('records no quality for a profile without a quality gate', async () => {
+      const { executor } = fakeExecutor(() => ({ json: REVIEW }));
+      await (
+        await new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, SONG, ctx())
+      ).settled;
+      expect(qualities).toEqual([]);
+    });
+
+    it('waits for the judged call to be booked before scoring it, and a score that cannot be written does not fail the run', async () => {
+      let book!: () => void;
+      const booked = new Promise<void>((r) => (book = r));
+      const { executor } = fakeExecutor(blogAnswers([90]));
+      const slowBooking = strictMock<LlmExecutor>({
+        execute: async (i: ExecuteInput) => {
+          const outcome = await executor.execute(i);
+          return i.outputSchema?.name === 'draft' ? { ...outcome, settled: booked } : outcome;
+        },
+      });
+      const result = await new PipelineRunner(slowBooking, ledger).run(BLOG_POST, input, ctx());
+      await new Promise((r) => setImmediate(r));
+      expect(qualities).toEqual([]);
+      book();
+      await result.settled;
+      expect(qualities).toEqual(['t1/item-i1:a1:draft:0:0=90']);
+
+      const failing = strictMock<LedgerService>({ recordQuality: async () => Promise.reject(new Error('db down')) });
+      const again = fakeExecutor(blogAnswers([90]));
+      await expect((await new PipelineRunner(again.executor, failing).run(BLOG_POST, input, ctx())).settled).resolves.toBeUndefined();
+    });
+
+    it('sums the counterfactual of every call (its premium cost, never below its own) and what routing saved, exactly', async () => {
+      const { executor } = fakeExecutor((i) => {
+        const a = blogAnswers([90], { research: 0n, outline: 0n, draft: 700n, assess: 50n })(i);
+        // research and outline ran locally (premium 1000 each), the draft cost more than the premium would have, assess has none
+        const premium: Record<string, bigint | undefined> = { research: 1_000n, outline: 1_000n, draft: 600n };
+        const p = premium[i.outputSchema?.name ?? ''];
+        return p === undefined ? a : { ...a, premium: p };
+      });
+      const result = await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx());
+      expect(result.costPico).toBe(750n);
+      expect(result.counterfactualPico).toBe(1_000n + 1_000n + 700n + 50n);
+      expect(result.savedPico).toBe(2_000n);
     });
 
     it('resumes at the step that failed: answered steps are reused from the checkpoints, paid once, and saved only once booked', async () => {
@@ -274,13 +340,13 @@ describe('PipelineRunner', () => {
         if (input.outputSchema?.name === 'draft') throw new Error('provider unreachable');
         return answers(input);
       });
-      await expect(new PipelineRunner(down.executor).run(BLOG_POST, input, ctx({ checkpoints }))).rejects.toThrow('provider unreachable');
+      await expect(new PipelineRunner(down.executor, ledger).run(BLOG_POST, input, ctx({ checkpoints }))).rejects.toThrow('provider unreachable');
       await new Promise((r) => setImmediate(r));
       expect(saved).toEqual(['research:0', 'outline:0']);
 
       // second attempt: only draft and assess are called; the item's cost still covers every step once
       const { executor, calls } = fakeExecutor(answers);
-      const result = await new PipelineRunner(executor).run(BLOG_POST, input, ctx({ checkpoints, attemptKey: 'item-i1:a2' }));
+      const result = await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx({ checkpoints, attemptKey: 'item-i1:a2' }));
       expect(trail(calls)).toEqual(['draft:medium:item-i1:a2:draft:0', 'assess:medium:item-i1:a2:assess:0']);
       expect(calls[0]?.messages[1]?.content).toContain('Outline: [{"heading":"One"');
       expect(result.costPico).toBe(3n + 4n + 5n + 6n);
@@ -299,22 +365,22 @@ describe('PipelineRunner', () => {
           return { ...outcome, settled: Promise.reject(new Error('ledger down')) };
         },
       });
-      const result = await new PipelineRunner(unbooked).run(BLOG_POST, input, ctx({ checkpoints }));
+      const result = await new PipelineRunner(unbooked, ledger).run(BLOG_POST, input, ctx({ checkpoints }));
       await expect(result.settled).rejects.toThrow('ledger down');
       expect(saved).toEqual([]);
     });
 
     it('passes no job budget when the job has none', async () => {
       const { executor, calls } = fakeExecutor(blogAnswers([90], { draft: 5n }));
-      await new PipelineRunner(executor).run(BLOG_POST, input, ctx({ jobBudgetPico: null }));
+      await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx({ jobBudgetPico: null }));
       expect(calls.every((c) => c.jobBudgetPico === null)).toBe(true);
     });
 
     it('derives the same attempt ids on a replay, so the ledger books nothing twice', async () => {
       const first = fakeExecutor(blogAnswers([40]));
       const again = fakeExecutor(blogAnswers([40]));
-      await new PipelineRunner(first.executor).run(BLOG_POST, input, ctx());
-      await new PipelineRunner(again.executor).run(BLOG_POST, input, ctx());
+      await new PipelineRunner(first.executor, ledger).run(BLOG_POST, input, ctx());
+      await new PipelineRunner(again.executor, ledger).run(BLOG_POST, input, ctx());
       const prefixes = first.calls.map((c) => c.attemptPrefix);
       expect(again.calls.map((c) => c.attemptPrefix)).toEqual(prefixes);
       expect(new Set(prefixes).size).toBe(prefixes.length);
@@ -322,7 +388,7 @@ describe('PipelineRunner', () => {
 
     it('is emulated when any step was', async () => {
       const { executor } = fakeExecutor((i, n) => ({ ...blogAnswers([90])(i), emulated: n === 2 }));
-      expect((await new PipelineRunner(executor).run(BLOG_POST, input, ctx())).emulated).toBe(true);
+      expect((await new PipelineRunner(executor, ledger).run(BLOG_POST, input, ctx())).emulated).toBe(true);
     });
 
     it('fails clearly when the assessment has no score', async () => {
@@ -331,13 +397,13 @@ describe('PipelineRunner', () => {
         qualityGate: { ...(BLOG_POST.qualityGate as NonNullable<ProfileDefinition['qualityGate']>), scoreField: 'missing' },
       };
       const { executor } = fakeExecutor(blogAnswers([90]));
-      await expect(new PipelineRunner(executor).run(profile, input, ctx())).rejects.toThrow(/the assessment has no numeric "missing"/);
+      await expect(new PipelineRunner(executor, ledger).run(profile, input, ctx())).rejects.toThrow(/the assessment has no numeric "missing"/);
     });
   });
 
   it('lets the executor step down tiers from each step’s complexity (the refine step’s escalated one), with one attempt prefix per step and round', async () => {
     const { executor, calls } = fakeExecutor(blogAnswers([40]));
-    await new PipelineRunner(executor).run(BLOG_POST, { topic: 'Tea' }, ctx());
+    await new PipelineRunner(executor, ledger).run(BLOG_POST, { topic: 'Tea' }, ctx());
     expect(calls.every((c) => c.stepDown === true)).toBe(true);
     expect(trail(calls)).toEqual([
       'research:simple:item-i1:a1:research:0',
@@ -354,7 +420,7 @@ describe('PipelineRunner', () => {
   it('passes an executor error through untouched', async () => {
     const boom = new Error('no candidate');
     const executor = strictMock<LlmExecutor>({ execute: async () => Promise.reject(boom) });
-    await expect(new PipelineRunner(executor).run(SONG_ANALYSIS, SONG, ctx())).rejects.toBe(boom);
+    await expect(new PipelineRunner(executor, ledger).run(SONG_ANALYSIS, SONG, ctx())).rejects.toBe(boom);
   });
 
   it('returns the last step’s output for a profile without a gate, and each step’s max tokens', async () => {
@@ -386,7 +452,7 @@ describe('PipelineRunner', () => {
     const { executor, calls } = fakeExecutor((i) =>
       i.outputSchema?.name === 'first' ? { json: { n: 2 } } : { json: { n: 4 }, model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic' },
     );
-    const result = await new PipelineRunner(executor).run(profile, SONG, ctx());
+    const result = await new PipelineRunner(executor, ledger).run(profile, SONG, ctx());
     expect(result).toMatchObject({ output: { n: 4 }, model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic', quality: null });
     expect(calls.map((c) => [c.maxTokens, c.messages[1]?.content])).toEqual([
       [1024, `Count ${SONG.lyrics}`],

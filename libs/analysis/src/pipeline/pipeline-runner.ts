@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { ChatMessage, Complexity } from '@margin/contracts';
+import { LedgerService } from '@margin/cost-tracking';
 import type { PicoUsd } from '@margin/core';
 import { LlmExecutor } from '@margin/model-router';
 import { compileSchema } from './json-schema';
@@ -17,6 +18,10 @@ interface StepRun {
   modelId: string;
   providerId: string;
   output: unknown;
+  /** The ledger attempt of the answer (unknown for a step reused from an old checkpoint). */
+  attemptId?: string;
+  /** Resolves once the answer's call is booked. */
+  booked: Promise<void>;
 }
 
 /** What the model is told besides the step's own prompts: the answer's shape. */
@@ -42,7 +47,10 @@ export function stepMessages(step: ProfileStep, scope: TemplateScope): ChatMessa
 export class PipelineRunner {
   private readonly logger = new Logger(PipelineRunner.name);
 
-  constructor(private readonly executor: LlmExecutor) {}
+  constructor(
+    private readonly executor: LlmExecutor,
+    private readonly ledger: LedgerService,
+  ) {}
 
   async run(profile: ProfileDefinition, input: unknown, ctx: PipelineContext): Promise<PipelineResult> {
     const inputProblems = compileSchema(profile.inputSchema).problems(input);
@@ -56,6 +64,7 @@ export class PipelineRunner {
     const scope: TemplateScope = { input, steps: {} };
     const steps: PipelineStepResult[] = [];
     let spent: PicoUsd = 0n;
+    let counterfactual: PicoUsd = 0n;
     let emulated = false;
     const bookings: Array<Promise<void>> = [];
     // Bookings still running when a later step throws must not go unobserved.
@@ -64,23 +73,22 @@ export class PipelineRunner {
     const checkpoints = profile.steps.length > 1 ? ctx.checkpoints : undefined;
     const done = checkpoints ? await checkpoints.load() : new Map<string, StepCheckpoint>();
 
-    const record = (
-      step: ProfileStep,
-      round: number,
-      r: { model: string; provider: string; costPico: PicoUsd; emulated: boolean; output: unknown },
-    ): StepRun => {
+    const record = (step: ProfileStep, round: number, r: StepCheckpoint, booked: Promise<void>): StepRun => {
       spent += r.costPico;
+      // The call's counterfactual, never below what it cost (as the ledger's routing savings: greatest(premium − cost, 0)).
+      const premium = r.premiumCostPico ?? r.costPico;
+      counterfactual += premium > r.costPico ? premium : r.costPico;
       emulated ||= r.emulated;
       steps.push({ name: step.name, operation: step.operation, model: r.model, provider: r.provider, costPico: r.costPico, round });
       scope.steps[step.name] = r.output;
-      return { step, modelId: r.model, providerId: r.provider, output: r.output };
+      return { step, modelId: r.model, providerId: r.provider, output: r.output, booked, ...(r.attemptId ? { attemptId: r.attemptId } : {}) };
     };
 
     const call = async (step: ProfileStep, round: number, complexity: Complexity): Promise<StepRun> => {
       ctx.signal?.throwIfAborted();
       const checkpointKey = `${step.name}:${round}`;
       const reused = done.get(checkpointKey);
-      if (reused) return record(step, round, reused);
+      if (reused) return record(step, round, reused, Promise.resolve());
       const messages = stepMessages(step, scope);
       const callRef = (name: string, r: number): string => `${ctx.attemptKey}:${name}:${r}`;
       // The assess step judges the latest content (the content step's answer, or the last refinement's).
@@ -124,18 +132,41 @@ export class PipelineRunner {
         ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
       });
       const output = outcome.result.json;
-      const answer = { model: outcome.modelId, provider: outcome.providerId, costPico: outcome.costPico, emulated: outcome.result.emulated, output };
+      const answer: StepCheckpoint = {
+        model: outcome.modelId,
+        provider: outcome.providerId,
+        costPico: outcome.costPico,
+        emulated: outcome.result.emulated,
+        output,
+        attemptId: outcome.attemptId,
+        premiumCostPico: outcome.premium?.costPico ?? null,
+      };
       // Kept for a later attempt only once the call is booked: a reused step was paid for exactly once.
       bookings.push(checkpoints && output !== undefined ? outcome.settled.then(() => checkpoints.save(checkpointKey, answer)) : outcome.settled);
       if (output === undefined) {
-        record(step, round, answer);
+        record(step, round, answer, outcome.settled);
         throw new PipelineOutputError(profile.key, [`step "${step.name}" returned no JSON`]);
       }
-      return record(step, round, answer);
+      return record(step, round, answer, outcome.settled);
+    };
+
+    // The assess step's score goes on the ledger row of the answer it judged, once that row is booked. Best effort:
+    // the answer's booking already counts in `settled`; a score that cannot be written is logged, not an item failure.
+    const scored = (judged: StepRun | undefined, score: number): void => {
+      if (!judged?.attemptId) return;
+      const attemptId = judged.attemptId;
+      bookings.push(
+        judged.booked
+          .then(() => this.ledger.recordQuality(ctx.tenantId, attemptId, score))
+          .then(
+            (ok) => void (ok || this.logger.warn({ attemptId }, 'assessed call not in the ledger: quality not recorded')),
+            (err: Error) => this.logger.warn({ attemptId, err: err.message }, 'quality not recorded'),
+          ),
+      );
     };
 
     try {
-      return await this.runSteps(profile, ctx, gate, gated, scope, call, () => ({ spent, emulated, steps, settled: settled() }));
+      return await this.runSteps(profile, ctx, gate, gated, scope, call, scored, () => ({ spent, counterfactual, emulated, steps, settled: settled() }));
     } catch (err) {
       // The answer is lost, but the calls made are still booked (or their failure logged by the executor).
       void settled().catch(() => undefined);
@@ -150,7 +181,8 @@ export class PipelineRunner {
     gated: GateSteps | null,
     scope: TemplateScope,
     call: (step: ProfileStep, round: number, complexity: Complexity) => Promise<StepRun>,
-    totals: () => { spent: PicoUsd; emulated: boolean; steps: PipelineStepResult[]; settled: Promise<void> },
+    scored: (judged: StepRun | undefined, score: number) => void,
+    totals: () => { spent: PicoUsd; counterfactual: PicoUsd; emulated: boolean; steps: PipelineStepResult[]; settled: Promise<void> },
   ): Promise<PipelineResult> {
     let last: StepRun | undefined;
     let content: StepRun | undefined;
@@ -166,6 +198,7 @@ export class PipelineRunner {
       if (gated && step === gated.content) content = run;
       if (gate && gated && step === gated.assess) {
         let score = this.score(profile, run.output, gate.scoreField);
+        scored(content, score);
         while (score < gate.threshold && rounds < gate.maxRounds) {
           rounds++;
           const complexity = escalate(gated.refine.complexity, rounds);
@@ -175,6 +208,7 @@ export class PipelineRunner {
           scope.steps[gated.content.name] = content.output;
           run = await call(gated.assess, rounds, gated.assess.complexity);
           score = this.score(profile, run.output, gate.scoreField);
+          scored(content, score);
         }
         quality = score;
         assessment = run.output;
@@ -196,10 +230,12 @@ export class PipelineRunner {
     const problems = compileSchema(profile.outputSchema).problems(output);
     if (problems.length > 0) throw new PipelineOutputError(profile.key, problems);
 
-    const { spent, emulated, steps, settled } = totals();
+    const { spent, counterfactual, emulated, steps, settled } = totals();
     return {
       output,
       costPico: spent,
+      counterfactualPico: counterfactual,
+      savedPico: counterfactual - spent,
       model: producer.modelId,
       provider: producer.providerId,
       quality,

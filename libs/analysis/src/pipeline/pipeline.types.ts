@@ -82,6 +82,10 @@ export interface StepCheckpoint {
   provider: string;
   costPico: PicoUsd;
   emulated: boolean;
+  /** The ledger attempt id of the answer (absent in checkpoints from before it was kept). */
+  attemptId?: string;
+  /** What the savings counterfactual would have cost for it (null: none; absent: not known). */
+  premiumCostPico?: PicoUsd | null;
 }
 
 export interface StepCheckpoints {
@@ -110,6 +114,13 @@ export interface PipelineResult {
   provider: string;
   /** The quality gate's final score, when the profile has one. */
   quality: number | null;
+  /**
+   * What the run's answered calls would have cost on the savings counterfactual (each call's premium cost, or
+   * its own cost when it has no counterfactual or cost more): what serving this result from the cache saves.
+   */
+  counterfactualPico: PicoUsd;
+  /** What routing saved on this run: counterfactualPico − costPico (as the ledger's routing savings, per call). */
+  savedPico: PicoUsd;
   steps: PipelineStepResult[];
   emulated: boolean;
   /** Resolves when every call of the run is booked; rejects when one could not be (already settled unless `settleInBackground`). */

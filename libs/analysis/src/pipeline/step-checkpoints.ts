@@ -19,13 +19,25 @@ interface Stored {
   provider: string;
   costPico: string;
   emulated: boolean;
+  /** Absent in checkpoints saved before they were kept. */
+  attemptId?: string;
+  premiumCostPico?: string | null;
 }
 
 function parse(raw: string): StepCheckpoint | null {
   try {
     const s = JSON.parse(raw) as Stored;
     if (typeof s.model !== 'string' || typeof s.provider !== 'string' || typeof s.costPico !== 'string' || !/^\d+$/.test(s.costPico)) return null;
-    return { output: s.output, model: s.model, provider: s.provider, costPico: BigInt(s.costPico), emulated: s.emulated === true };
+    const premium = typeof s.premiumCostPico === 'string' && /^\d+$/.test(s.premiumCostPico) ? BigInt(s.premiumCostPico) : null;
+    return {
+      output: s.output,
+      model: s.model,
+      provider: s.provider,
+      costPico: BigInt(s.costPico),
+      emulated: s.emulated === true,
+      ...(typeof s.attemptId === 'string' ? { attemptId: s.attemptId } : {}),
+      premiumCostPico: premium,
+    };
   } catch {
     return null;
   }
@@ -56,7 +68,15 @@ export class ItemStepCheckpoints {
         return done;
       },
       save: async (step, cp) => {
-        const stored: Stored = { output: cp.output, model: cp.model, provider: cp.provider, costPico: cp.costPico.toString(), emulated: cp.emulated };
+        const stored: Stored = {
+          output: cp.output,
+          model: cp.model,
+          provider: cp.provider,
+          costPico: cp.costPico.toString(),
+          emulated: cp.emulated,
+          ...(cp.attemptId ? { attemptId: cp.attemptId } : {}),
+          premiumCostPico: cp.premiumCostPico === undefined || cp.premiumCostPico === null ? null : cp.premiumCostPico.toString(),
+        };
         try {
           await this.redis.multi().hset(key, step, JSON.stringify(stored)).expire(key, CHECKPOINT_TTL_SECONDS).exec();
         } catch (err) {

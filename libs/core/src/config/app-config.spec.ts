@@ -69,4 +69,19 @@ describe('loadConfig', () => {
   it('lower-cases the admin email', () => {
     expect(loadConfig({ ...valid, ADMIN_EMAIL: 'Boss@Example.COM' }).adminEmail).toBe('boss@example.com');
   });
+
+  it('reads the savings counterfactual: one model for all, or per operation with * for the rest; a bad value is named', () => {
+    expect(loadConfig(valid).savingsCounterfactual).toEqual({ byOperation: {} });
+    expect(loadConfig({ ...valid, SAVINGS_COUNTERFACTUAL_MODEL: 'openai/gpt-4o' }).savingsCounterfactual).toEqual({
+      default: 'openai/gpt-4o',
+      byOperation: {},
+    });
+    expect(
+      loadConfig({ ...valid, SAVINGS_COUNTERFACTUAL_MODEL: 'analyze=anthropic/claude-sonnet-4-5, draft=openai/gpt-4o,*=openai/gpt-4.1-mini' })
+        .savingsCounterfactual,
+    ).toEqual({ default: 'openai/gpt-4.1-mini', byOperation: { analyze: 'anthropic/claude-sonnet-4-5', draft: 'openai/gpt-4o' } });
+    expect(problems({ ...valid, SAVINGS_COUNTERFACTUAL_MODEL: 'analyze=, oops' })).toEqual([
+      expect.stringMatching(/^SAVINGS_COUNTERFACTUAL_MODEL must be a model id/),
+    ]);
+  });
 });

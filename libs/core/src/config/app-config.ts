@@ -59,6 +59,24 @@ export interface OpenAiCompatibleHost {
   apiKey?: string;
 }
 
+const MODEL_ID = '[A-Za-z0-9][A-Za-z0-9._:/@-]{0,199}';
+const COUNTERFACTUAL_LIST = new RegExp(`^(?:${MODEL_ID}|(?:[a-z0-9*][a-z0-9_-]*=${MODEL_ID})(?:\\s*,\\s*[a-z0-9*][a-z0-9_-]*=${MODEL_ID})*)$`);
+
+/** `model-id` (every operation) or `operation=model-id,…` (`*=model-id`: the operations not named). */
+export function parseCounterfactual(value: string | undefined): SavingsCounterfactualSettings {
+  if (!value) return Object.freeze({ byOperation: Object.freeze({}) });
+  if (!value.includes('=')) return Object.freeze({ default: value.trim(), byOperation: Object.freeze({}) });
+  const byOperation: Record<string, string> = {};
+  let fallback: string | undefined;
+  for (const pair of value.split(',')) {
+    const [op, model] = pair.split('=').map((x) => x.trim());
+    if (!op || !model) continue;
+    if (op === '*') fallback = model;
+    else byOperation[op] = model;
+  }
+  return Object.freeze({ ...(fallback ? { default: fallback } : {}), byOperation: Object.freeze(byOperation) });
+}
+
 function parseHostList(value: unknown): OpenAiCompatibleHost[] | null {
   if (typeof value !== 'string') return null;
   try {
@@ -358,6 +376,13 @@ export class EnvironmentVariables {
   @IsOptional()
   @IsIn(['margin', 'slack'])
   ALERT_WEBHOOK_FORMAT?: 'margin' | 'slack';
+
+  @IsOptional()
+  @Transform(emptyToUndefined)
+  @Matches(COUNTERFACTUAL_LIST, {
+    message: 'SAVINGS_COUNTERFACTUAL_MODEL must be a model id, or a comma list of operation=model-id (with *=model-id for the others)',
+  })
+  SAVINGS_COUNTERFACTUAL_MODEL?: string;
 }
 
 export type LogLevel = NonNullable<EnvironmentVariables['LOG_LEVEL']>;
@@ -418,6 +443,16 @@ export class AppConfig {
   readonly stripeWebhookSecret?: string;
   /** Where alert notifications are POSTed (signed with the secret), and in which body shape. */
   readonly alertWebhook?: AlertWebhookSettings;
+  /**
+   * The model savings are measured against (SAVINGS_COUNTERFACTUAL_MODEL), for every operation (`default`) or per
+   * operation; absent: the routing policy's premium candidate of the operation (see docs/metrics.md).
+   */
+  readonly savingsCounterfactual!: SavingsCounterfactualSettings;
+}
+
+export interface SavingsCounterfactualSettings {
+  default?: string;
+  byOperation: Readonly<Record<string, string>>;
 }
 
 export interface MetricsSettings {
@@ -548,6 +583,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     alertWebhook: vars.ALERT_WEBHOOK_URL
       ? Object.freeze({ url: vars.ALERT_WEBHOOK_URL, secret: vars.ALERT_WEBHOOK_SECRET, format: vars.ALERT_WEBHOOK_FORMAT ?? 'margin' })
       : undefined,
+    savingsCounterfactual: parseCounterfactual(vars.SAVINGS_COUNTERFACTUAL_MODEL),
   };
   if (config.signupConfirmEmail && !config.smtpUrl)
     throw new ConfigValidationError(['SIGNUP_CONFIRM_EMAIL=true needs SMTP_URL (the confirmation links are mailed)']);

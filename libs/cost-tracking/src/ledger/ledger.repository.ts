@@ -102,6 +102,12 @@ export class LedgerRepository {
     return rows.map((row) => fresh.delete(row.attemptId));
   }
 
+  /** Sets the quality of one booked attempt of the tenant; false when there is no such row. */
+  async setQuality(tenantId: string, attemptId: string, quality: string): Promise<boolean> {
+    const result = await this.calls.update({ tenantId, attemptId }, { quality });
+    return (result.affected ?? 0) > 0;
+  }
+
   /** Exact sum of cost (decimal string) in [from, to), optionally for one job. */
   async sumCost(tenantId: string, range: { from?: Date; to?: Date; jobId?: string }): Promise<string> {
     const qb = this.calls.createQueryBuilder('c').select('coalesce(sum(c.cost_usd), 0)::text', 'total').where('c.tenant_id = :tenantId', { tenantId });
@@ -210,6 +216,28 @@ export class LedgerRepository {
          FROM calls c FULL JOIN savings s ON s.b = c.b ORDER BY 1`,
       [tenantId, from, to, unit],
     )) as LedgerBucketRow[];
+  }
+
+  /** Per model and operation in [from, to): calls, exact cost, and the quality scores recorded on them. */
+  async modelQuality(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ model: string; operation: string; calls: number; costUsd: string; scored: number; qualitySum: string }>> {
+    return this.calls
+      .createQueryBuilder('c')
+      .select('c.model_id', 'model')
+      .addSelect('c.operation', 'operation')
+      .addSelect('count(*)::int', 'calls')
+      .addSelect('coalesce(sum(c.cost_usd), 0)::text', 'costUsd')
+      .addSelect('count(c.quality)::int', 'scored')
+      .addSelect('coalesce(sum(c.quality), 0)::text', 'qualitySum')
+      .where('c.tenant_id = :tenantId AND c.created_at >= :from AND c.created_at < :to', { tenantId, from, to })
+      .groupBy('c.model_id')
+      .addGroupBy('c.operation')
+      .orderBy('c.model_id')
+      .addOrderBy('c.operation')
+      .getRawMany();
   }
 
   /** Calls per A/B arm of every split policy cell in [from, to): attempts, failures and exact cost. */

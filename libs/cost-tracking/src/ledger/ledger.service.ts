@@ -139,6 +139,19 @@ export class LedgerService implements OnApplicationShutdown {
     return booked;
   }
 
+  /**
+   * Records the quality score the pipeline's assess step gave the answer of a booked attempt (the row of that
+   * attempt, not a new one: every call stays in the ledger exactly once). Idempotent: a replay sets the same
+   * score. Scores are stored with 2 decimals, within ±999.99; false when no such row (of this tenant) exists.
+   */
+  async recordQuality(tenantId: string, attemptId: string, score: number): Promise<boolean> {
+    if (!Number.isFinite(score) || Math.abs(score) >= 1000) {
+      this.logger.warn({ attemptId, score }, 'Quality score outside ±999.99: not recorded');
+      return false;
+    }
+    return this.repo.setQuality(tenantId, attemptId, (Math.round(score * 100) / 100).toFixed(2));
+  }
+
   /** Books what the cache saved (the item's original cost), once per key. */
   async recordSaving(entry: SavingEntry): Promise<void> {
     await this.repo.insertSavingOnce({
@@ -217,6 +230,26 @@ export class LedgerService implements OnApplicationShutdown {
       savedPico: usdToPico(r.routingSavedUsd) + usdToPico(r.cacheSavedUsd),
       qualitySum: Number(r.qualitySum),
       qualityCount: r.qualityCount,
+    }));
+  }
+
+  /**
+   * Cost against quality per model and operation in [from, to): calls (attempts), exact cost, and the mean of
+   * the quality scores the assess steps gave their answers (null when none was scored).
+   */
+  async modelQuality(
+    tenantId: string,
+    from: Date,
+    to: Date,
+  ): Promise<Array<{ model: string; operation: string; calls: number; costPico: PicoUsd; scoredCalls: number; avgQuality: number | null }>> {
+    const rows = await this.repo.modelQuality(tenantId, from, to);
+    return rows.map((r) => ({
+      model: r.model,
+      operation: r.operation,
+      calls: r.calls,
+      costPico: usdToPico(r.costUsd),
+      scoredCalls: r.scored,
+      avgQuality: r.scored ? Math.round((Number(r.qualitySum) / r.scored) * 100) / 100 : null,
     }));
   }
 

@@ -8,7 +8,7 @@ import { CatalogService, CircuitBreakerService, RateLimiterService } from '@marg
 import type Redis from 'ioredis';
 import { limiterUtilization } from '../prometheus/scrape-collectors';
 import { AlertNotifier, type WebhookTarget } from './alert-notifier';
-import { evaluateRule, incidentKey, transitions, type Snapshot } from './alert-rules';
+import { evaluateRule, FIRST_RESULT_WINDOW_MINUTES, incidentKey, transitions, type Snapshot } from './alert-rules';
 import { AlertsRepository, type IncidentRow, type RuleSet } from './alerts.repository';
 
 export const toAlertView = (r: IncidentRow): AlertView => ({
@@ -162,11 +162,20 @@ export class AlertEvaluator {
       const t = await this.activity.totals(tenantId, new Date(now.getTime() - w * 60_000), new Date(now.getTime() + 1));
       windows.set(w, { failed: t.itemsFailed, finished: t.itemsFailed + t.itemsCompleted });
     }
+    const latencies = new Map<number, { jobs: number; worstSeconds: number }>();
+    for (const w of new Set(rules.filter((r) => r.kind === 'first_result_latency').map((r) => r.windowMinutes ?? FIRST_RESULT_WINDOW_MINUTES))) {
+      latencies.set(w, await this.activity.firstResultLatency(tenantId, new Date(now.getTime() - w * 60_000), now));
+    }
     let spentTodayUsd = 0;
     if (rules.some((r) => r.kind === 'daily_spend')) {
       const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
       spentTodayUsd = (await this.ledger.summary(tenantId, { from: day, to: new Date(now.getTime() + 1) })).totalUsd;
     }
-    return { ...shared, failures: (w) => windows.get(w) ?? { failed: 0, finished: 0 }, spentTodayUsd };
+    return {
+      ...shared,
+      failures: (w) => windows.get(w) ?? { failed: 0, finished: 0 },
+      spentTodayUsd,
+      firstResults: (w) => latencies.get(w) ?? { jobs: 0, worstSeconds: 0 },
+    };
   }
 }

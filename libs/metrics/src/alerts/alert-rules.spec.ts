@@ -9,6 +9,7 @@ const snapshot = (over: Partial<Snapshot> = {}): Snapshot => ({
   ],
   failures: () => ({ failed: 0, finished: 0 }),
   spentTodayUsd: 0,
+  firstResults: () => ({ jobs: 0, worstSeconds: 0 }),
   ...over,
 });
 const rule = (r: Partial<AlertRule> & Pick<AlertRule, 'kind'>): AlertRule => ({ id: r.kind.replace('_', '-'), enabled: true, threshold: 0, ...r });
@@ -69,6 +70,55 @@ describe('evaluateRule', () => {
     expect(evaluateRule(rule({ kind: 'limiter_saturated', threshold: 0.9, model: 'openai/gpt-4o' }), snapshot())).toEqual([
       { subject: 'openai/gpt-4o', value: 0.2, firing: false },
     ]);
+  });
+});
+
+describe('first result slower than a target', () => {
+  const r = rule({ kind: 'first_result_latency', threshold: 30, windowMinutes: 20 });
+
+  it('fires when the slowest job of the window got its first result more than N seconds after creation, strictly', () => {
+    const seen: number[] = [];
+    const at = (worstSeconds: number, jobs = 3) =>
+      evaluateRule(
+        r,
+        snapshot({
+          firstResults: (w) => {
+            seen.push(w);
+            return { jobs, worstSeconds };
+          },
+        }),
+      );
+    expect(at(30)).toEqual([{ subject: '', value: 30, firing: false }]);
+    expect(at(30.0004)).toEqual([{ subject: '', value: 30, firing: true }]);
+    expect(at(95.25)).toEqual([{ subject: '', value: 95.25, firing: true }]);
+    expect(seen).toEqual([20, 20, 20]);
+    // no job in the window: nothing was slow
+    expect(at(0, 0)[0]?.firing).toBe(false);
+    // the window defaults to an hour
+    const windows: number[] = [];
+    evaluateRule(rule({ kind: 'first_result_latency', threshold: 5 }), snapshot({ firstResults: (w) => (windows.push(w), { jobs: 0, worstSeconds: 0 }) }));
+    expect(windows).toEqual([60]);
+  });
+
+  it('needs a threshold in seconds above 0 and at most 7 days', () => {
+    expect(checkRules([{ id: 'slow-first', kind: 'first_result_latency', threshold: 45, windowMinutes: 30 }]).rules).toEqual([
+      { id: 'slow-first', kind: 'first_result_latency', enabled: true, threshold: 45, windowMinutes: 30 },
+    ]);
+    expect(checkRules([{ id: 'a', kind: 'first_result_latency', threshold: 0 }]).problems).toEqual([
+      'rules.0.threshold must be a number of seconds above 0 and at most 604800 (7 days)',
+    ]);
+    expect(checkRules([{ id: 'a', kind: 'first_result_latency' }]).problems).toEqual(['rules.0.threshold must be a number']);
+  });
+
+  it('one incident while jobs stay slow, whatever the worst value does; resolved once when the window is fast again', () => {
+    const observe = (worstSeconds: number) =>
+      evaluateRule(r, snapshot({ firstResults: () => ({ jobs: 2, worstSeconds }) })).map((observation) => ({ rule: r, observation }));
+    const first = transitions(new Map(), observe(40));
+    expect(first.fire.map((f) => f.observation)).toEqual([{ subject: '', value: 40, firing: true }]);
+    const open = new Map([[incidentKey(r.id, ''), { ruleId: r.id, subject: '' }]]);
+    expect(transitions(open, observe(120))).toEqual({ fire: [], resolve: [] });
+    expect(transitions(open, observe(31))).toEqual({ fire: [], resolve: [] });
+    expect(transitions(open, observe(12))).toEqual({ fire: [], resolve: [{ key: incidentKey(r.id, ''), value: 12 }] });
   });
 });
 

@@ -33,6 +33,8 @@ export function checkRules(input: unknown): { rules?: AlertRule[]; problems: str
       if (!isNum) problems.push(`${p}threshold must be a number`);
       else if ((kind === 'failure_rate' || kind === 'limiter_saturated') && (threshold < 0 || threshold > 1))
         problems.push(`${p}threshold must be between 0 and 1`);
+      else if (kind === 'first_result_latency' && (threshold <= 0 || threshold > 7 * 86_400))
+        problems.push(`${p}threshold must be a number of seconds above 0 and at most 604800 (7 days)`);
       else if (threshold < 0 || threshold > 1e9) problems.push(`${p}threshold must be between 0 and 1000000000`);
     } else if (threshold !== undefined && !isNum) problems.push(`${p}threshold must be a number`);
     if (r.windowMinutes !== undefined && (!Number.isInteger(r.windowMinutes) || (r.windowMinutes as number) < 1 || (r.windowMinutes as number) > 1440))
@@ -63,7 +65,15 @@ export interface Snapshot {
   failures: (windowMinutes: number) => { failed: number; finished: number };
   /** The tenant's spend today (UTC), USD. */
   spentTodayUsd: number;
+  /**
+   * Jobs the tenant created in the rule's window, and the slowest one's seconds from creation to its first item
+   * result (a job still without one, not finished: how long it has waited so far). The evaluator asks per window.
+   */
+  firstResults: (windowMinutes: number) => { jobs: number; worstSeconds: number };
 }
+
+/** first_result_latency's window when the rule names none. */
+export const FIRST_RESULT_WINDOW_MINUTES = 60;
 
 /** One thing a rule looks at: the rule fires for it when `firing`. */
 export interface Observation {
@@ -95,6 +105,12 @@ export function evaluateRule(rule: AlertRule, s: Snapshot): Observation[] {
       return s.models
         .filter((m) => !rule.model || m.id === rule.model)
         .map((m) => ({ subject: m.id, value: m.utilization, firing: m.utilization >= (rule.threshold || 1) }));
+    case 'first_result_latency': {
+      const { jobs, worstSeconds } = s.firstResults(rule.windowMinutes ?? FIRST_RESULT_WINDOW_MINUTES);
+      // no job in the window: nothing was slow
+      const value = Math.round(worstSeconds * 1000) / 1000;
+      return [{ subject: '', value, firing: jobs > 0 && worstSeconds > rule.threshold }];
+    }
   }
 }
 

@@ -20,7 +20,13 @@ describe('KpiService', () => {
     outputTokens: 7,
     rows: [],
   } as CostSummary;
-  const ledger = { summary: jest.fn(async () => summary) };
+  const ledger = {
+    summary: jest.fn(async () => summary),
+    modelQuality: jest.fn(async () => [
+      { model: 'ollama/qwen3:8b', operation: 'draft', calls: 3, costPico: 0n, scoredCalls: 2, avgQuality: 81.5 },
+      { model: 'openai/gpt-4o', operation: 'refine', calls: 2, costPico: 1_000_000_000_001n, scoredCalls: 0, avgQuality: null },
+    ]),
+  };
   const sources = {
     buckets: jest.fn(
       async () =>
@@ -49,5 +55,34 @@ describe('KpiService', () => {
     expect(k.marketing).toEqual({ postsCreated: 0, postsPublished: 0, deliveriesFailed: 0, endpointsActive: 0, source: 'none' });
     expect(k.financial.costPerPostUsd).toBeNull();
     expect(k.from).toBe('2026-12-01T00:00:00.000Z');
+  });
+
+  it('gives cost against quality per model and operation for the same range, exact, with the cost per call', async () => {
+    const service = new KpiService(sources as unknown as FigureSources, {} as DailyMetricsRepository, ledger as never, clock);
+    const range = { from: new Date('2026-12-09T00:00:00Z'), to: new Date('2026-12-10T00:00:00Z') };
+    const k = await service.kpis('t1', range);
+    expect(ledger.modelQuality).toHaveBeenCalledWith('t1', range.from, range.to);
+    expect(k.costVsQuality).toEqual([
+      {
+        model: 'ollama/qwen3:8b',
+        operation: 'draft',
+        calls: 3,
+        costUsd: 0,
+        costUsdExact: '0.000000000000',
+        costPerCallUsd: 0,
+        scoredCalls: 2,
+        avgQuality: 81.5,
+      },
+      {
+        model: 'openai/gpt-4o',
+        operation: 'refine',
+        calls: 2,
+        costUsd: 1,
+        costUsdExact: '1.000000000001',
+        costPerCallUsd: 0.5,
+        scoredCalls: 0,
+        avgQuality: null,
+      },
+    ]);
   });
 });

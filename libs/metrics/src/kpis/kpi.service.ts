@@ -58,11 +58,12 @@ export class KpiService {
 
   async kpis(tenantId: string, query: { from?: Date; to?: Date }): Promise<KpiView> {
     const { from, to } = this.range(query);
-    const [summary, buckets, marketing] = await Promise.all([
+    const [summary, buckets, marketing, byModel] = await Promise.all([
       // the same call GET /costs/summary makes: financial.costUsd is its totalUsd, by construction
       this.ledger.summary(tenantId, { from, to }),
       this.sources.buckets(tenantId, from, to, 'day'),
       this.marketingFigures(tenantId, from, to),
+      this.ledger.modelQuality(tenantId, from, to),
     ]);
     const f = [...buckets.values()].reduce(addFigures, emptyFigures());
     const r = roi(f.revenuePico, f.costPico);
@@ -94,6 +95,16 @@ export class KpiService {
         costUsdExact: picoToDecimal(f.costPico),
         revenueUsdExact: picoToDecimal(f.revenuePico),
       },
+      costVsQuality: byModel.map((r) => ({
+        model: r.model,
+        operation: r.operation,
+        calls: r.calls,
+        costUsd: picoToUsd(r.costPico),
+        costUsdExact: picoToDecimal(r.costPico),
+        costPerCallUsd: perUnitUsd(r.costPico, r.calls),
+        scoredCalls: r.scoredCalls,
+        avgQuality: r.avgQuality,
+      })),
     };
   }
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { Complexity, PolicyCell, RoutingPolicyView, UpdatePolicyRequest } from '@margin/contracts';
-import { ChangeFeed, DomainError, ForbiddenError } from '@margin/core';
+import { AppConfig, ChangeFeed, DomainError, ForbiddenError } from '@margin/core';
 import { CatalogService } from '../catalog/catalog.service';
 import type { RoutingPolicyEntity } from './routing-policy.entity';
 import { RoutingPolicyRepository } from './routing-policy.repository';
@@ -43,7 +43,11 @@ export class RoutingPolicyService implements OnModuleInit, OnModuleDestroy {
     private readonly repo: RoutingPolicyRepository,
     private readonly catalog: CatalogService,
     private readonly changes: ChangeFeed,
+    private readonly config: AppConfig,
   ) {}
+
+  /** Configured counterfactual models the catalog does not know, warned about once each. */
+  private readonly unknownCounterfactuals = new Set<string>();
 
   async onModuleInit(): Promise<void> {
     await this.reload();
@@ -81,11 +85,31 @@ export class RoutingPolicyService implements OnModuleInit, OnModuleDestroy {
     return cell;
   }
 
-  /** The model whose cost savings are measured against: the first premium-tier candidate of the operation's complex cell. */
+  /**
+   * The model savings are measured against for an operation (docs/metrics.md, "Savings"): the one configured in
+   * SAVINGS_COUNTERFACTUAL_MODEL (for this operation, else for all), else the first premium-tier candidate of the
+   * operation's cells (complex, then medium, then simple) in the tenant's policy, then in the global policy (a
+   * tenant that routes everything locally is measured against what Margin would otherwise use), else the first
+   * cloud candidate of the complex cell; null when there is none (no saving is claimed).
+   */
   premiumCounterfactual(tenantId: string, operation: string): string | null {
-    const complex = this.tenants.get(tenantId)?.get(cellKey(operation, 'complex')) ?? this.global.get(cellKey(operation, 'complex'));
-    const candidates = complex?.candidates ?? [];
-    return candidates.find((id) => this.catalog.model(id)?.tier === 'premium') ?? candidates[0] ?? null;
+    const configured = this.config.savingsCounterfactual.byOperation[operation] ?? this.config.savingsCounterfactual.default;
+    if (configured) {
+      if (this.catalog.model(configured)) return configured;
+      if (!this.unknownCounterfactuals.has(configured)) {
+        this.unknownCounterfactuals.add(configured);
+        this.logger.error(`SAVINGS_COUNTERFACTUAL_MODEL names "${configured}", which is not in the model catalog: using the policy's premium candidate`);
+      }
+    }
+    const complexities: Complexity[] = ['complex', 'medium', 'simple'];
+    const effective = complexities.map((c) => this.tenants.get(tenantId)?.get(cellKey(operation, c)) ?? this.global.get(cellKey(operation, c)));
+    const global = complexities.map((c) => this.global.get(cellKey(operation, c)));
+    for (const cell of [...effective, ...global]) {
+      const premium = cell?.candidates.find((id) => this.catalog.model(id)?.tier === 'premium');
+      if (premium) return premium;
+    }
+    const tier = (id: string) => this.catalog.model(id)?.tier;
+    return effective[0]?.candidates.find((id) => tier(id) !== undefined && tier(id) !== 'local') ?? null;
   }
 
   view(tenantId: string): RoutingPolicyView {

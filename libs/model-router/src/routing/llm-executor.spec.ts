@@ -91,6 +91,8 @@ interface Setup {
   reserve?: BudgetService['reserve'];
   acquire?: RateLimiterService['acquire'];
   canPass?: CircuitBreakerService['canPass'];
+  /** The operation's savings counterfactual (default none). */
+  premium?: string;
 }
 
 function setup(s: Setup) {
@@ -106,10 +108,14 @@ function setup(s: Setup) {
     'router',
   );
   const catalog = strictMock<CatalogService>(
-    { costOf: () => ({ inputPico: 0n, cachedInputPico: 0n, outputPico: 0n, gpuPico: 0n, totalPico: 42n }) },
+    {
+      // the counterfactual model is dearer: 1000 pico, the others 42
+      costOf: (id: string) => ({ inputPico: 0n, cachedInputPico: 0n, outputPico: 0n, gpuPico: 0n, totalPico: id === s.premium ? 1_000n : 42n }),
+      ...(s.premium ? { priceAt: () => ({}) as never } : {}),
+    },
     'catalog',
   );
-  const policy = strictMock<RoutingPolicyService>({ premiumCounterfactual: () => null }, 'policy');
+  const policy = strictMock<RoutingPolicyService>({ premiumCounterfactual: () => s.premium ?? null }, 'policy');
   const limiter = strictMock<RateLimiterService>({ acquire: s.acquire ?? (async () => ({ ok: true, lease })), tighten: async () => undefined }, 'limiter');
   const breaker = strictMock<CircuitBreakerService>(
     { recordFailure: async () => 'closed' as const, ...(s.canPass ? { canPass: s.canPass, recordSuccess: async () => 'closed' as const } : {}) },
@@ -158,6 +164,19 @@ describe('LlmExecutor', () => {
       expect(out.routingReason).toBe('policy analyze/simple → anthropic/claude-haiku-4-5 (cheap) after openai/gpt-4o-mini server_error');
       expect(booked(ledger)).toEqual(['item-1:a0:analyze:0:0 openai/gpt-4o-mini server_error', 'item-1:a0:analyze:0:1 anthropic/claude-haiku-4-5 success']);
       expect(breaker.recordFailure).toHaveBeenCalledWith('openai/gpt-4o-mini');
+    });
+
+    it('names the answer’s attempt and prices it on the savings counterfactual with its own usage, booked the same', async () => {
+      const a = candidate('openai/gpt-4o-mini', [new ProviderServerError('openai', 'HTTP 500', 500)]);
+      const b = candidate('ollama/qwen3:8b', [answer()], { tier: 'local' });
+      const { executor, ledger } = setup({ plans: { simple: plan([a.candidate, b.candidate]) }, premium: 'anthropic/claude-sonnet-4-5' });
+      const out = await executor.execute(input());
+      expect(out).toMatchObject({ attemptId: 'item-1:a0:analyze:0:1', costPico: 42n, premium: { modelId: 'anthropic/claude-sonnet-4-5', costPico: 1_000n } });
+      const success = ledger.record.mock.calls.map(([e]) => e).find((e) => e.outcome === 'success');
+      expect(success).toMatchObject({ attemptId: out.attemptId, premium: out.premium });
+      // without a counterfactual there is nothing to price
+      const none = setup({ plans: { simple: plan([candidate('ollama/qwen3:8b', [answer()]).candidate]) } });
+      expect((await none.executor.execute(input())).premium).toBeNull();
     });
 
     it('asks the router for the call’s cell with its token estimate and the plan’s tiers, leaving the budget to reservations', async () => {

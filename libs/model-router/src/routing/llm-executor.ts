@@ -75,6 +75,13 @@ export interface ExecuteOutcome {
   fallbackFrom: string | null;
   attempts: AttemptOutcome[];
   routingReason: string;
+  /** The ledger attempt id of the answer (the successful attempt). */
+  attemptId: string;
+  /**
+   * What the operation's savings counterfactual (RoutingPolicyService.premiumCounterfactual) would have cost for
+   * this answer's actual tokens, at the price in force; null when there is none. Booked with the call.
+   */
+  premium: { modelId: string; costPico: PicoUsd } | null;
   /** Resolves when the call is booked (already resolved unless `settleInBackground`). */
   settled: Promise<void>;
 }
@@ -353,10 +360,11 @@ export class LlmExecutor {
       const routingReason = this.reason(input, tier, candidate);
       const costPico = this.catalog.costOf(candidate.model.id, result.usage, started, result.latencyMs).totalPico;
       const arm = armOf(tier, candidate);
+      const premium = this.counterfactual(call.premiumId, result, started);
       const booking = this.settleSuccess(input, prepared, result, costPico, {
         attemptId,
         started,
-        premiumId: call.premiumId,
+        premium,
         fallbackFrom,
         reason: routingReason,
         arm,
@@ -376,6 +384,8 @@ export class LlmExecutor {
           fallbackFrom,
           attempts: tier.attempts,
           routingReason,
+          attemptId,
+          premium,
           settled: booking,
         },
       };
@@ -572,6 +582,12 @@ export class LlmExecutor {
     };
   }
 
+  /** The counterfactual model's cost for this answer's actual tokens at the price in force when it started (null: none, or unpriced). */
+  private counterfactual(premiumId: string | null, result: ChatResult, started: Date): { modelId: string; costPico: PicoUsd } | null {
+    if (!premiumId || !this.catalog.priceAt(premiumId, started)) return null;
+    return { modelId: premiumId, costPico: this.catalog.costOf(premiumId, result.usage, started).totalPico };
+  }
+
   private async settleSuccess(
     input: ExecuteInput,
     p: Prepared,
@@ -580,7 +596,7 @@ export class LlmExecutor {
     meta: {
       attemptId: string;
       started: Date;
-      premiumId: string | null;
+      premium: { modelId: string; costPico: PicoUsd } | null;
       fallbackFrom: string | null;
       reason: string;
       arm: AbArm | null;
@@ -588,10 +604,7 @@ export class LlmExecutor {
     },
   ): Promise<void> {
     const { model } = p.candidate;
-    let premium: { modelId: string; costPico: PicoUsd } | null = null;
-    if (meta.premiumId && this.catalog.priceAt(meta.premiumId, meta.started)) {
-      premium = { modelId: meta.premiumId, costPico: this.catalog.costOf(meta.premiumId, result.usage, meta.started).totalPico };
-    }
+    const { premium } = meta;
     // The concurrency slot goes back first (dispatched before this returns to a background caller), so the
     // next call can start while the ledger row is written.
     const freed = p.lease.settle({ actualTokens: result.usage.inputTokens + result.usage.outputTokens });

@@ -47,4 +47,42 @@ describe('AlertsPage', () => {
     });
     expect(await screen.findByText(/webhook.url is not allowed/)).toBeInTheDocument();
   });
+
+  it('adds a "first result slower than a target" rule from the kind list and saves it', async () => {
+    const mock = installFetchMock({
+      'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role: 'admin' }) }),
+      'GET /api/v1/alerts?limit=100': () => ({ status: 200, body: [] }),
+      'GET /api/v1/alerts/rules': () => ({ status: 200, body: { rules: [{ id: 'spend', kind: 'daily_spend', enabled: true, threshold: 5 }], webhook: null } }),
+      'PUT /api/v1/alerts/rules': () => ({ status: 200, body: { rules: [], webhook: null } }),
+    });
+    renderApp('/alerts');
+    const rules = (await screen.findByLabelText(/^Rules \(JSON/)) as HTMLTextAreaElement;
+    expect(screen.getByText(/seconds from a job’s creation to its first item result/)).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText('Kind'), 'first_result_latency');
+    await userEvent.click(screen.getByRole('button', { name: 'Add a rule' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Add a rule' }));
+    expect(JSON.parse(rules.value)).toEqual([
+      { id: 'spend', kind: 'daily_spend', enabled: true, threshold: 5 },
+      { id: 'first-result-latency', kind: 'first_result_latency', enabled: true, threshold: 60, windowMinutes: 60 },
+      { id: 'first-result-latency-2', kind: 'first_result_latency', enabled: true, threshold: 60, windowMinutes: 60 },
+    ]);
+    await userEvent.click(screen.getByRole('button', { name: 'Save rules' }));
+    await waitFor(() => expect(mock.requests.some((r) => r.method === 'PUT')).toBe(true));
+    expect((mock.requests.find((r) => r.method === 'PUT')?.body as { rules: unknown[] }).rules).toHaveLength(3);
+  });
+
+  it('says so when the rules text is not valid JSON instead of adding a rule', async () => {
+    installFetchMock({
+      'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role: 'admin' }) }),
+      'GET /api/v1/alerts?limit=100': () => ({ status: 200, body: [] }),
+      'GET /api/v1/alerts/rules': () => ({ status: 200, body: { rules: [], webhook: null } }),
+    });
+    renderApp('/alerts');
+    const rules = (await screen.findByLabelText(/^Rules \(JSON/)) as HTMLTextAreaElement;
+    await userEvent.clear(rules);
+    await userEvent.type(rules, 'not json');
+    await userEvent.click(screen.getByRole('button', { name: 'Add a rule' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('The rules are not valid JSON');
+    expect(rules.value).toBe('not json');
+  });
 });

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import type { KpiView, TimeseriesView } from '@margin/contracts';
 import { setAccessToken } from '../../../shared/api/tokenStore';
 import { installFetchMock } from '../../../testing/fetchMock';
-import { makeMe, makeSummary } from '../../../testing/fixtures';
+import { makeMe } from '../../../testing/fixtures';
 import { renderApp } from '../../../testing/renderApp';
 import { rangeOf } from '../types/range';
 
@@ -35,6 +35,28 @@ const kpis = (over: Partial<KpiView['financial']> = {}): KpiView => ({
     revenueUsdExact: '50.000000000000',
     ...over,
   },
+  costVsQuality: [
+    {
+      model: 'anthropic/claude-sonnet-4-5',
+      operation: 'refine',
+      calls: 10,
+      costUsd: 2,
+      costUsdExact: '2.000000000000',
+      costPerCallUsd: 0.2,
+      scoredCalls: 10,
+      avgQuality: 91,
+    },
+    {
+      model: 'ollama/qwen3:8b',
+      operation: 'draft',
+      calls: 20,
+      costUsd: 0,
+      costUsdExact: '0.000000000000',
+      costPerCallUsd: 0,
+      scoredCalls: 20,
+      avgQuality: 74.5,
+    },
+  ],
 });
 
 function backend(k: KpiView) {
@@ -51,7 +73,6 @@ function backend(k: KpiView) {
   const routes: Record<string, () => { status: number; body: unknown }> = {
     'GET /api/v1/auth/me': () => ({ status: 200, body: makeMe({ role: 'admin' }) }),
     [`GET /api/v1/metrics/kpis?${q('')}`]: () => ({ status: 200, body: k }),
-    [`GET /api/v1/costs/summary?groupBy=model&${q('')}`]: () => ({ status: 200, body: makeSummary({ totalUsd: 12.5 }) }),
   };
   for (const metric of ['cost_usd', 'saved_usd', 'items', 'cache_hit_rate', 'revenue_usd'])
     routes[`GET /api/v1/metrics/timeseries?${q(`metric=${metric}&granularity=day&`)}`] = () => ({ status: 200, body: series(metric) });
@@ -69,7 +90,7 @@ describe('KpiPage', () => {
     expect(within(financial).getByText('300%')).toBeInTheDocument();
     expect(within(screen.getByRole('region', { name: 'Business' })).getByText('25%')).toBeInTheDocument();
     expect(screen.getByText('Publishing is not set up: nothing is published yet.')).toBeInTheDocument();
-    for (const title of ['Cost vs savings (USD per day)', 'Items and cache hit rate', 'Revenue vs cost (USD per day)', 'Cost per model (USD)'])
+    for (const title of ['Cost vs savings (USD per day)', 'Items and cache hit rate', 'Revenue vs cost (USD per day)', 'Cost per model vs quality'])
       expect(screen.getByRole('figure', { name: title })).toBeInTheDocument();
     expect(mock.requests.some((r) => r.path.startsWith('/api/v1/metrics/timeseries?metric=revenue_usd'))).toBe(true);
   });

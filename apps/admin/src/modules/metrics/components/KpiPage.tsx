@@ -4,7 +4,6 @@ import { Bar, BarChart, CartesianGrid, ComposedChart, Legend, Line, LineChart, R
 import { ErrorMessage } from '../../../shared/components/ErrorMessage';
 import { LoadingState } from '../../../shared/components/LoadingState';
 import { formatCount, formatPercent, formatUsd } from '../../../shared/format/money';
-import { useCostSummary } from '../../costs/hooks/useCosts';
 import { downloadText } from '../../costs/types/callsCsv';
 import { useKpis, useTimeseries } from '../hooks/useMetrics';
 import { kpisToCsv } from '../types/kpiCsv';
@@ -114,11 +113,19 @@ export function KpiPage() {
   const items = useTimeseries('items', 'day', range);
   const hits = useTimeseries('cache_hit_rate', 'day', range);
   const revenue = useTimeseries('revenue_usd', 'day', range);
-  const byModel = useCostSummary({ groupBy: 'model', from: range.from, to: range.to });
 
   const costVsSaved = useMemo(() => merge({ cost: cost.data, saved: saved.data }), [cost.data, saved.data]);
   const itemsAndHits = useMemo(() => merge({ items: items.data, hitRate: hits.data }), [items.data, hits.data]);
   const money = useMemo(() => merge({ revenue: revenue.data, cost: cost.data }), [revenue.data, cost.data]);
+  const costVsQuality = useMemo(
+    () =>
+      (kpis.data?.costVsQuality ?? []).map((r) => ({
+        key: `${r.model} · ${r.operation}`,
+        costPerCall: r.costPerCallUsd,
+        quality: r.avgQuality,
+      })),
+    [kpis.data],
+  );
 
   return (
     <>
@@ -188,14 +195,17 @@ export function KpiPage() {
             <Bar dataKey="cost" name="Cost" fill="#c2410c" isAnimationActive={false} />
           </BarChart>
         </Chart>
-        <Chart title="Cost per model (USD)">
-          <BarChart data={(byModel.data?.rows ?? []).map((r) => ({ model: r.key, cost: r.costUsd, calls: r.calls }))}>
+        <Chart title="Cost per model vs quality">
+          <ComposedChart data={costVsQuality}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="model" />
-            <YAxis />
+            <XAxis dataKey="key" />
+            <YAxis yAxisId="cost" />
+            <YAxis yAxisId="quality" orientation="right" />
             <Tooltip />
-            <Bar dataKey="cost" name="Cost" fill="#0f766e" isAnimationActive={false} />
-          </BarChart>
+            <Legend />
+            <Bar yAxisId="cost" dataKey="costPerCall" name="Cost per call (USD)" fill="#0f766e" isAnimationActive={false} />
+            <Line yAxisId="quality" type="monotone" dataKey="quality" name="Average quality" stroke="#b45309" isAnimationActive={false} />
+          </ComposedChart>
         </Chart>
       </div>
     </>

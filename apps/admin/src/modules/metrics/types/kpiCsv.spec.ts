@@ -31,10 +31,30 @@ describe('kpisToCsv', () => {
         costUsdExact: '1.500000000000',
         revenueUsdExact: '3.000000000000',
       },
+      costVsQuality: [
+        {
+          model: 'ollama/qwen3:8b',
+          operation: 'draft',
+          calls: 3,
+          costUsd: 0,
+          costUsdExact: '0.000000000000',
+          costPerCallUsd: 0,
+          scoredCalls: 2,
+          avgQuality: 81.5,
+        },
+      ],
     };
     const csv = kpisToCsv(kpis);
     expect(csv.split('\n')).toEqual(
-      expect.arrayContaining(['group,kpi,value', 'business,cacheHitRate,0.333333', 'business,avgQualityScore,', 'financial,roi,1', 'marketing,source,none']),
+      expect.arrayContaining([
+        'group,kpi,value',
+        'business,cacheHitRate,0.333333',
+        'business,avgQualityScore,',
+        'financial,roi,1',
+        'marketing,source,none',
+        'model-quality,ollama/qwen3:8b draft avgQuality,81.5',
+        'model-quality,ollama/qwen3:8b draft scoredCalls,2',
+      ]),
     );
   });
 });
