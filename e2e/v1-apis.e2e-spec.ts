@@ -78,7 +78,7 @@ describe('/v1 APIs through the openai SDK and the Vercel AI SDK', () => {
     expect(types).toContain('response.output_text.delta');
     expect(types.at(-1)).toMatch(/^response\.(completed|incomplete)$/);
     expect(done?.usage?.output_tokens).toBeGreaterThan(0);
-    expect(done?.output_text ?? '').toBe(deltas);
+    expect((done?.output[0] as OpenAI.Responses.ResponseOutputMessage).content[0]).toMatchObject({ type: 'output_text', text: deltas });
     // the SDK's stream helper assembles the same events into the final response
     const helper = client.responses.stream({ model: 'margin/fast', input: 'Describe a choir.', max_output_tokens: 40 });
     const final = await helper.finalResponse();
@@ -117,14 +117,14 @@ describe('/v1 APIs through the openai SDK and the Vercel AI SDK', () => {
     expect(upstream).toBeInstanceOf(OpenAI.InternalServerError);
     const closed = new OpenAI({ apiKey: key, baseURL: 'http://127.0.0.1:1/v1', maxRetries: 0 });
     expect(await caught(closed.models.list())).toBeInstanceOf(OpenAI.APIConnectionError);
-    // A budget of $0: a paid call is a 429 RateLimitError (with Retry-After); restored afterwards.
-    expect((await c.api('PUT', '/api/v1/budget', { monthlyLimitUsd: 0 }, owner)).status).toBe(200);
+    // A hard-stop budget of $0.000001, spent already: a paid call is a 429 RateLimitError (with Retry-After); restored afterwards.
+    expect((await c.api('PUT', '/api/v1/budget', { monthlyLimitUsd: 0.000001, hardStop: true }, owner)).status).toBe(200);
     try {
       const limited = await caught(client.responses.create({ model: 'gpt-4o-mini', input: 'x' }));
       expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
       expect((limited as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toMatch(/^\d+$/);
     } finally {
-      await c.api('PUT', '/api/v1/budget', { monthlyLimitUsd: null }, owner);
+      await c.api('PUT', '/api/v1/budget', { monthlyLimitUsd: null, hardStop: false }, owner);
     }
   });
 
