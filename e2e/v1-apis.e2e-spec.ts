@@ -100,7 +100,11 @@ describe('/v1 APIs through the openai SDK and the Vercel AI SDK', () => {
   });
 
   it('every error class: the SDK raises the right exception', async () => {
-    const caught = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+    const caught = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(await caught(client.responses.create({ model: 'gpt-4o-mini', input: [] }))).toBeInstanceOf(OpenAI.BadRequestError);
     const stranger = new OpenAI({ apiKey: `mk_AAAAAAAA_${'z'.repeat(43)}`, baseURL: `${c.url}/v1`, maxRetries: 0 });
     expect(await caught(stranger.embeddings.create({ model: 'text-embedding-3-small', input: 'x' }))).toBeInstanceOf(OpenAI.AuthenticationError);

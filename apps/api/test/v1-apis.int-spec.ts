@@ -65,7 +65,13 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
       expect(r.output_text.length).toBeGreaterThan(0);
       expect(r.usage?.input_tokens).toBeGreaterThan(0);
       const booked = await rowsAtLeast(before + 1);
-      expect(booked.at(-1)).toMatchObject({ model_id: 'openai/gpt-4o-mini', operation: 'chat', outcome: 'success', input_tokens: r.usage?.input_tokens, output_tokens: r.usage?.output_tokens });
+      expect(booked.at(-1)).toMatchObject({
+        model_id: 'openai/gpt-4o-mini',
+        operation: 'chat',
+        outcome: 'success',
+        input_tokens: r.usage?.input_tokens,
+        output_tokens: r.usage?.output_tokens,
+      });
       const again = await client.responses.retrieve(r.id);
       expect(again.output_text).toBe(r.output_text);
       expect(again.usage).toEqual(r.usage);
@@ -110,7 +116,14 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
       const r = await client.responses.create({
         model: 'gpt-4o-mini',
         input: 'Rate this lyric.',
-        text: { format: { type: 'json_schema', name: 'rating', schema: { type: 'object', properties: { score: { type: 'integer' } }, required: ['score'] }, strict: true } },
+        text: {
+          format: {
+            type: 'json_schema',
+            name: 'rating',
+            schema: { type: 'object', properties: { score: { type: 'integer' } }, required: ['score'] },
+            strict: true,
+          },
+        },
       });
       expect(JSON.parse(r.output_text)).toEqual({ score: expect.any(Number) });
       const tools = await client.responses
@@ -166,7 +179,13 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
       expect(c.object).toBe('text_completion');
       expect(c.choices[0]?.text.length).toBeGreaterThan(0);
       expect(c.usage?.completion_tokens).toBeGreaterThan(0);
-      const stream = await client.completions.create({ model: 'margin/fast', prompt: 'Once upon a time', max_tokens: 20, stream: true, stream_options: { include_usage: true } });
+      const stream = await client.completions.create({
+        model: 'margin/fast',
+        prompt: 'Once upon a time',
+        max_tokens: 20,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
       let text = '';
       let usage: OpenAI.CompletionUsage | undefined;
       for await (const chunk of stream) {
@@ -203,7 +222,11 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
       const text = await raw('/v1/embeddings', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
       expect(text.status).toBe(415);
       expect(await text.json()).toMatchObject({ error: { type: 'invalid_request_error', message: expect.stringMatching(/application\/json/) } });
-      const big = await raw('/v1/embeddings', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'x', input: 'a'.repeat(11 * 1024 * 1024) }) });
+      const big = await raw('/v1/embeddings', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'x', input: 'a'.repeat(11 * 1024 * 1024) }),
+      });
       expect(big.status).toBe(413);
       const body = (await big.json()) as { error: { param: unknown; code: unknown } };
       expect({ ...body, error: { ...body.error, param: body.error.param ?? 'null', code: body.error.code ?? 'null' } }).toMatchObject(shape);
@@ -224,7 +247,9 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
       expect(b.response.headers.get('x-margin-cost-usd')).toBe(a.response.headers.get('x-margin-cost-usd'));
       await new Promise((res) => setTimeout(res, 200));
       expect((await rows()).length).toBe(before + 1);
-      const conflict = await client.responses.create({ ...request, input: 'Something else.' }, { headers: { 'Idempotency-Key': idem } }).catch((e: unknown) => e);
+      const conflict = await client.responses
+        .create({ ...request, input: 'Something else.' }, { headers: { 'Idempotency-Key': idem } })
+        .catch((e: unknown) => e);
       expect(conflict).toBeInstanceOf(OpenAI.ConflictError);
       expect(conflict).toMatchObject({ code: 'idempotency_key_reused' });
       expect((conflict as APIError).headers?.get('x-should-retry')).toBe('false');
@@ -245,7 +270,8 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
       expect((await rows()).length).toBe(before + 1);
       const failKey = `fail-${Date.now()}`;
       const bad = JSON.stringify({ model: 'gpt-9', messages: [{ role: 'user', content: 'x' }] });
-      const post = () => raw('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': failKey }, body: bad });
+      const post = () =>
+        raw('/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', 'Idempotency-Key': failKey }, body: bad });
       expect((await post()).status).toBe(404);
       const retried = await post();
       expect(retried.status).toBe(404);

@@ -77,7 +77,14 @@ function parseInputs(raw: unknown, param: string): Parsed {
 async function answeredFault(fault: FaultKind | undefined, spec: ProtocolSpec, res: ServerResponse, model: string): Promise<boolean> {
   switch (fault) {
     case '429':
-      sendError(res, spec, 'rate_limit', `Rate limit reached for ${model} on requests per min (RPM). Please try again in 1s.`, { code: 'rate_limit_exceeded' }, retryAfterHeaders(1000));
+      sendError(
+        res,
+        spec,
+        'rate_limit',
+        `Rate limit reached for ${model} on requests per min (RPM). Please try again in 1s.`,
+        { code: 'rate_limit_exceeded' },
+        retryAfterHeaders(1000),
+      );
       return true;
     case '500':
       sendError(res, spec, 'server', 'The server had an error while processing your request. Sorry about that!');
@@ -89,7 +96,20 @@ async function answeredFault(fault: FaultKind | undefined, spec: ProtocolSpec, r
       await sleep(60 * 60_000, clientGone(res)).catch(() => undefined);
       if (!res.writableEnded) res.destroy();
       return true;
-    default:
+    case 'malformed-json':
+      // a 200 whose body is cut short: the client's JSON parse fails
+      res.writeHead(200, { 'content-type': 'application/json', ...spec.requestIdHeaders() });
+      res.end('{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.01');
+      return true;
+    case 'stream-cut':
+      res.writeHead(200, { 'content-type': 'application/json', ...spec.requestIdHeaders() });
+      res.write('{"object":"list","data":[');
+      res.destroy();
+      return true;
+    // 401 is answered by the key check; there is no schema to violate
+    case '401':
+    case 'schema-violation':
+    case undefined:
       return false;
   }
 }
@@ -102,7 +122,11 @@ export async function openaiEmbeddings(rt: Runtime, req: IncomingMessage, res: S
   if (!openaiAuthorize(rt, req, res, fault)) return;
   if (!name) return sendError(res, spec, 'invalid_request', 'you must provide a model parameter', { param: 'model' });
   const model = findEmbeddingModel(name);
-  if (!model) return sendError(res, spec, 'not_found', `The model \`${name}\` does not exist or you do not have access to it.`, { code: 'model_not_found', param: 'model' });
+  if (!model)
+    return sendError(res, spec, 'not_found', `The model \`${name}\` does not exist or you do not have access to it.`, {
+      code: 'model_not_found',
+      param: 'model',
+    });
   const parsed = parseInputs(b['input'], 'input');
   if (!parsed.ok) return sendError(res, spec, 'invalid_request', parsed.message, { param: parsed.param, code: 'invalid_value' });
   const format = b['encoding_format'] ?? 'float';
@@ -172,11 +196,13 @@ export async function ollamaEmbed(rt: Runtime, req: IncomingMessage, res: Server
   let dimensions = model.dimensions;
   if (b['dimensions'] !== undefined) {
     const d = asNumber(b['dimensions']);
-    if (d === undefined || !Number.isInteger(d) || d < 1 || d > model.dimensions) return sendError(res, spec, 'invalid_request', `invalid dimensions ${String(b['dimensions'])}`);
+    if (d === undefined || !Number.isInteger(d) || d < 1 || d > model.dimensions)
+      return sendError(res, spec, 'invalid_request', `invalid dimensions ${String(b['dimensions'])}`);
     dimensions = d;
   }
   const inputs = parsed.inputs.map((t) => (countTokens(t) > model.maxInputTokens && truncate ? t.slice(0, model.maxInputTokens * 4) : t));
-  if (!truncate && inputs.some((t) => countTokens(t) > model.maxInputTokens)) return sendError(res, spec, 'invalid_request', 'input length exceeds maximum context length');
+  if (!truncate && inputs.some((t) => countTokens(t) > model.maxInputTokens))
+    return sendError(res, spec, 'invalid_request', 'input length exceeds maximum context length');
   if (await answeredFault(fault, spec, res, model.name)) return;
   const started = process.hrtime.bigint();
   await sleep(EMBEDDING_LATENCY_MS * rt.config.timeScale, clientGone(res)).catch(() => undefined);

@@ -27,7 +27,12 @@ export function completionPrompt(body: CompletionRequest): string {
   const p = body.prompt;
   if (typeof p === 'string' && p.length > 0) return p;
   if (Array.isArray(p) && p.length === 1 && typeof p[0] === 'string' && p[0].length > 0) return p[0];
-  if (Array.isArray(p) && p.length > 1) throw new InvalidParamError('prompt', 'prompt may hold one string only (batched prompts are not supported): send one request per prompt', 'unsupported_value');
+  if (Array.isArray(p) && p.length > 1)
+    throw new InvalidParamError(
+      'prompt',
+      'prompt may hold one string only (batched prompts are not supported): send one request per prompt',
+      'unsupported_value',
+    );
   throw new InvalidParamError('prompt', 'prompt must be a non-empty string');
 }
 
@@ -36,9 +41,11 @@ export function refuseLegacy(body: CompletionRequest): void {
   if (body.n !== undefined && body.n !== 1) throw new InvalidParamError('n', 'n must be 1', 'unsupported_value');
   if (body.best_of !== undefined && body.best_of !== 1) throw new InvalidParamError('best_of', 'best_of must be 1', 'unsupported_value');
   if (body.echo === true) throw new InvalidParamError('echo', 'echo is not supported', 'unsupported_parameter');
-  if (body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== 0) throw new InvalidParamError('logprobs', 'logprobs are not supported', 'unsupported_parameter');
+  if (body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== 0)
+    throw new InvalidParamError('logprobs', 'logprobs are not supported', 'unsupported_parameter');
   if (body.suffix !== undefined && body.suffix !== null) throw new InvalidParamError('suffix', 'suffix (insertion) is not supported', 'unsupported_parameter');
-  if (body.stop !== undefined && body.stop !== null) throw new InvalidParamError('stop', 'stop sequences are not supported on /v1/completions', 'unsupported_parameter');
+  if (body.stop !== undefined && body.stop !== null)
+    throw new InvalidParamError('stop', 'stop sequences are not supported on /v1/completions', 'unsupported_parameter');
 }
 
 /**
@@ -88,7 +95,11 @@ export class CompletionsController {
     });
     const id = `cmpl-${randomBytes(14).toString('hex')}`;
     const created = Math.floor(Date.now() / 1000);
-    const usage = (u: ReturnType<typeof chatUsage>) => ({ prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens });
+    const usage = (u: ReturnType<typeof chatUsage>) => ({
+      prompt_tokens: u.prompt_tokens,
+      completion_tokens: u.completion_tokens,
+      total_tokens: u.total_tokens,
+    });
     if (!body.stream) {
       const outcome = await this.executor.execute(call);
       setOutcomeHeaders(res, outcome);
@@ -121,7 +132,9 @@ export class CompletionsController {
       }
       res.write(chunk(outcome.modelId, '', GATEWAY_FINISH[outcome.result.finishReason]));
       if (body.stream_options?.include_usage) {
-        res.write(`data: ${JSON.stringify({ id, object: 'text_completion', created, model: outcome.modelId, choices: [], usage: usage(chatUsage(outcome.result)) })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id, object: 'text_completion', created, model: outcome.modelId, choices: [], usage: usage(chatUsage(outcome.result)) })}\n\n`,
+        );
       }
       if (wantsStreamCost(req)) res.write(costComment(outcome));
       res.write('data: [DONE]\n\n');

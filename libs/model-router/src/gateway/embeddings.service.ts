@@ -62,7 +62,11 @@ export class EmbeddingsService {
     const entry = this.support.findModel(call.model);
     if (!entry) throw new UnknownModelError(call.model);
     if (!entry.capabilities.includes('embeddings')) {
-      throw new InvalidParamError('model', `${entry.id} is not an embedding model (capabilities: ${entry.capabilities.join(', ') || 'none'})`, 'model_not_supported');
+      throw new InvalidParamError(
+        'model',
+        `${entry.id} is not an embedding model (capabilities: ${entry.capabilities.join(', ') || 'none'})`,
+        'model_not_supported',
+      );
     }
     const allowedTiers = await this.support.allowedTiers(principal.tenantId);
     this.support.assertPlanAllows(entry, allowedTiers);
@@ -155,7 +159,13 @@ export class EmbeddingsService {
       ]);
       if (error instanceof ProviderRateLimitedError) {
         const ms = error.retryAfterMs ?? 1000;
-        throw new ProvidersUnavailableError(EMBEDDINGS_OPERATION, `${entry.id}: rate-limited by the provider`, ms, new Date(this.clock.now().getTime() + ms), []);
+        throw new ProvidersUnavailableError(
+          EMBEDDINGS_OPERATION,
+          `${entry.id}: rate-limited by the provider`,
+          ms,
+          new Date(this.clock.now().getTime() + ms),
+          [],
+        );
       }
       if (error instanceof ProviderBadRequestError) throw new InvalidParamError('input', `${entry.id} refused the request: ${error.message}`);
       if (error) throw new LlmCallFailedError(entry.id, error);

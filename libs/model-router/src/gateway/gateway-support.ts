@@ -62,16 +62,14 @@ export class ResourceNotFoundError extends DomainError {
 function flatten(errors: ValidationError[], prefix = ''): Array<{ param: string; message: string }> {
   return errors.flatMap((e) => {
     const param = prefix ? `${prefix}.${e.property}` : e.property;
-    return [
-      ...Object.values(e.constraints ?? {}).map((m) => ({ param, message: prefix ? `${prefix}.${m}` : m })),
-      ...flatten(e.children ?? [], param),
-    ];
+    return [...Object.values(e.constraints ?? {}).map((m) => ({ param, message: prefix ? `${prefix}.${m}` : m })), ...flatten(e.children ?? [], param)];
   });
 }
 
 /** The body as the DTO, or a 400 naming the first bad field (every problem in the message). */
 export function validateBody<T extends object>(cls: ClassConstructor<T>, raw: unknown): T {
-  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw))) throw new InvalidParamError('body', 'The request body must be a JSON object');
+  if (raw !== undefined && (typeof raw !== 'object' || raw === null || Array.isArray(raw)))
+    throw new InvalidParamError('body', 'The request body must be a JSON object');
   const body = plainToInstance(cls, raw ?? {});
   const problems = flatten(validateSync(body, { whitelist: true, forbidNonWhitelisted: false }));
   if (problems.length) throw new InvalidParamError(problems[0]?.param ?? 'body', problems.map((p) => p.message).join('; '));
@@ -211,7 +209,11 @@ export class GatewaySupport {
     const entry = this.findModel(model);
     if (!entry) throw new UnknownModelError(model);
     if (!entry.capabilities.includes('chat')) {
-      throw new InvalidParamError('model', `${entry.id} is not a text-generation model (capabilities: ${entry.capabilities.join(', ') || 'none'})`, 'model_not_supported');
+      throw new InvalidParamError(
+        'model',
+        `${entry.id} is not a text-generation model (capabilities: ${entry.capabilities.join(', ') || 'none'})`,
+        'model_not_supported',
+      );
     }
     this.assertPlanAllows(entry, allowedTiers);
     return { models: [entry.id], complexity: headerComplexity ?? 'medium', operation, allowedTiers };

@@ -31,7 +31,15 @@ export class IdempotencyInFlightError extends DomainError {
 }
 
 /** Headers of the answer that a replay repeats (the rest are per response: date, request ids). */
-const REPLAYED_HEADERS = ['content-type', 'cache-control', 'x-margin-model', 'x-margin-provider', 'x-margin-cost-usd', 'x-margin-emulated', 'x-margin-fallback-from'];
+const REPLAYED_HEADERS = [
+  'content-type',
+  'cache-control',
+  'x-margin-model',
+  'x-margin-provider',
+  'x-margin-cost-usd',
+  'x-margin-emulated',
+  'x-margin-fallback-from',
+];
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
@@ -77,10 +85,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
               let failed = false;
               res.once('close', () => {
                 const answer = captured();
-                const keep = !failed && res.locals[FAILED_STREAM] !== true && res.writableFinished && answer.status >= 200 && answer.status < 300 && answer.body.length <= IDEMPOTENCY_MAX_BODY_BYTES;
-                const settled = keep
-                  ? this.store.complete(tenantId, key, fingerprint, claim.token, answer)
-                  : this.store.release(tenantId, key, claim.token);
+                const keep =
+                  !failed &&
+                  res.locals[FAILED_STREAM] !== true &&
+                  res.writableFinished &&
+                  answer.status >= 200 &&
+                  answer.status < 300 &&
+                  answer.body.length <= IDEMPOTENCY_MAX_BODY_BYTES;
+                const settled = keep ? this.store.complete(tenantId, key, fingerprint, claim.token, answer) : this.store.release(tenantId, key, claim.token);
                 settled.catch((err: Error) => this.logger.error({ err }, `idempotency record not settled: ${err.message}`));
               });
               return next.handle().pipe(tap({ error: () => (failed = true) }));

@@ -20,10 +20,7 @@ export interface StoredAnswer {
 }
 
 export type Claim =
-  | { kind: 'claimed'; token: string }
-  | { kind: 'replay'; answer: StoredAnswer }
-  | { kind: 'in_flight'; retryAfterMs: number }
-  | { kind: 'mismatch' };
+  { kind: 'claimed'; token: string } | { kind: 'replay'; answer: StoredAnswer } | { kind: 'in_flight'; retryAfterMs: number } | { kind: 'mismatch' };
 
 interface Record_ {
   state: 'pending' | 'done';

@@ -58,7 +58,11 @@ export class ResponsesController {
     if (body.previous_response_id) {
       const previous = await this.store.find(principal.tenantId, body.previous_response_id);
       if (!previous) {
-        throw new InvalidParamError('previous_response_id', `Previous response with id '${body.previous_response_id}' not found.`, 'previous_response_not_found');
+        throw new InvalidParamError(
+          'previous_response_id',
+          `Previous response with id '${body.previous_response_id}' not found.`,
+          'previous_response_not_found',
+        );
       }
       history = previous.history;
     }
@@ -90,9 +94,9 @@ export class ResponsesController {
     }
 
     let sequence = 0;
-    const send = (type: string, data: Record<string, unknown>) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`);
+    const send = (type: string, data: Record<string, unknown>) =>
+      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`);
     let started = false;
-    let text = '';
     const item = { item_id: ids.messageId, output_index: 0, content_index: 0 };
     const begin = (model: string) => {
       if (started) return;
@@ -108,7 +112,6 @@ export class ResponsesController {
       for await (const event of this.executor.stream(call)) {
         if (event.type === 'delta') {
           begin(body.model);
-          text += event.text;
           send('response.output_text.delta', { ...item, delta: event.text, logprobs: [] });
           continue;
         }

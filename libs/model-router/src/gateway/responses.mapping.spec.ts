@@ -32,7 +32,14 @@ describe('Responses mapping', () => {
     expect(
       inputMessages([
         { role: 'developer', content: 'rules' },
-        { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'a' }, { type: 'input_text', text: 'b' }] },
+        {
+          type: 'message',
+          role: 'user',
+          content: [
+            { type: 'input_text', text: 'a' },
+            { type: 'input_text', text: 'b' },
+          ],
+        },
         { role: 'assistant', content: [{ type: 'output_text', text: 'c' }] },
       ]),
     ).toEqual([
@@ -54,7 +61,10 @@ describe('Responses mapping', () => {
     expect(outputSchemaOf(body({}))).toBeUndefined();
     expect(outputSchemaOf(body({ text: { format: { type: 'text' } } }))).toBeUndefined();
     expect(outputSchemaOf(body({ text: { format: { type: 'json_object' } } }))).toEqual({ name: 'response', schema: { type: 'object' } });
-    expect(outputSchemaOf(body({ text: { format: { type: 'json_schema', name: 'r', schema: { type: 'object' } } } }))).toEqual({ name: 'r', schema: { type: 'object' } });
+    expect(outputSchemaOf(body({ text: { format: { type: 'json_schema', name: 'r', schema: { type: 'object' } } } }))).toEqual({
+      name: 'r',
+      schema: { type: 'object' },
+    });
     expect(paramOf(() => outputSchemaOf(body({ text: { format: { type: 'json_schema', name: 'r' } } })))).toBe('text.format.schema');
   });
 

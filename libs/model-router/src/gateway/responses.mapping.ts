@@ -20,7 +20,11 @@ function partsText(content: unknown, param: string): string {
     .map((part, j) => {
       if (!isRecord(part) || typeof part['type'] !== 'string') throw new InvalidParamError(`${param}[${j}]`, `${param}[${j}] must be an object with a type`);
       if (!TEXT_PARTS.has(part['type'])) {
-        throw new InvalidParamError(`${param}[${j}].type`, `${param}[${j}].type "${part['type']}" is not supported: Margin's /v1/responses takes text parts (input_text, output_text)`, 'unsupported_value');
+        throw new InvalidParamError(
+          `${param}[${j}].type`,
+          `${param}[${j}].type "${part['type']}" is not supported: Margin's /v1/responses takes text parts (input_text, output_text)`,
+          'unsupported_value',
+        );
       }
       if (typeof part['text'] !== 'string') throw new InvalidParamError(`${param}[${j}].text`, `${param}[${j}].text must be a string`);
       return part['text'];
@@ -57,7 +61,8 @@ export function outputSchemaOf(body: ResponseCreateRequest): { name: string; sch
   const format = body.text?.format;
   if (!format || format.type === 'text') return undefined;
   if (format.type === 'json_object') return { name: 'response', schema: { type: 'object' } };
-  if (!isRecord(format.schema)) throw new InvalidParamError('text.format.schema', 'text.format.schema must be a JSON schema object when text.format.type is json_schema');
+  if (!isRecord(format.schema))
+    throw new InvalidParamError('text.format.schema', 'text.format.schema must be a JSON schema object when text.format.type is json_schema');
   return { name: format.name ?? 'response', schema: format.schema as JsonSchema };
 }
 
@@ -69,7 +74,8 @@ export function refuseUnsupported(body: ResponseCreateRequest): void {
   if (body.tool_choice !== undefined && body.tool_choice !== 'none' && body.tool_choice !== 'auto') {
     throw new InvalidParamError('tool_choice', 'tool_choice needs tools, which /v1/responses does not support yet', 'unsupported_parameter');
   }
-  if (body.top_p !== undefined && body.top_p !== null && body.top_p !== 1) throw new InvalidParamError('top_p', 'top_p is not supported: use temperature', 'unsupported_parameter');
+  if (body.top_p !== undefined && body.top_p !== null && body.top_p !== 1)
+    throw new InvalidParamError('top_p', 'top_p is not supported: use temperature', 'unsupported_parameter');
   if (body.include !== undefined && body.include !== null && body.include.length > 0) {
     throw new InvalidParamError('include', `include (${body.include.join(', ')}) is not supported: /v1/responses answers text only`, 'unsupported_parameter');
   }
@@ -104,12 +110,7 @@ export function messageItem(ids: ResponseIds, text: string | undefined, status: 
 }
 
 /** The response object: `in_progress` with no output (stream start) or finished with its one message item. */
-export function responseObject(
-  body: ResponseCreateRequest,
-  ids: ResponseIds,
-  model: string,
-  result?: ChatResult,
-): Record<string, unknown> {
+export function responseObject(body: ResponseCreateRequest, ids: ResponseIds, model: string, result?: ChatResult): Record<string, unknown> {
   const incomplete = result?.finishReason === 'length';
   const status = !result ? 'in_progress' : incomplete ? 'incomplete' : 'completed';
   const format = body.text?.format ?? { type: 'text' };

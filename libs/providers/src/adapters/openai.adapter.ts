@@ -183,7 +183,8 @@ export class OpenAiProvider implements LlmProvider {
         .withResponse();
       scope.response = response;
       const ordered = [...data.data].sort((a, b) => a.index - b.index);
-      if (ordered.length !== request.input.length) throw new ProviderServerError(this.id, `${ordered.length} embeddings came back for ${request.input.length} inputs`);
+      if (ordered.length !== request.input.length)
+        throw new ProviderServerError(this.id, `${ordered.length} embeddings came back for ${request.input.length} inputs`);
       return {
         embeddings: ordered.map((e) => e.embedding),
         inputTokens: tokens(data.usage?.prompt_tokens),
