@@ -170,6 +170,16 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
       await expect(client.embeddings.create({ model: 'nope-embed', input: 'x' })).rejects.toBeInstanceOf(OpenAI.NotFoundError);
       const empty = await client.embeddings.create({ model: 'text-embedding-3-small', input: [] }).catch((e: unknown) => e);
       expect(empty).toMatchObject({ status: 400, param: 'input' });
+      const long = await client.embeddings.create({ model: 'text-embedding-3-small', input: ['short', 'lorem '.repeat(6000)] }).catch((e: unknown) => e);
+      expect(long).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(long).toMatchObject({ code: 'context_length_exceeded', param: 'input' });
+      // and the other way round: a chat call to an embedding model
+      const chatToEmbedder = await client.chat.completions
+        .create({ model: 'openai/text-embedding-3-small', messages: [{ role: 'user', content: 'x' }] })
+        .catch((e: unknown) => e);
+      expect(chatToEmbedder).toMatchObject({ status: 400, param: 'model', code: 'model_not_supported' });
+      const responsesToEmbedder = await client.responses.create({ model: 'ollama/nomic-embed-text', input: 'x' }).catch((e: unknown) => e);
+      expect(responsesToEmbedder).toMatchObject({ status: 400, param: 'model', code: 'model_not_supported' });
     });
   });
 

@@ -32,6 +32,11 @@ export interface EmbedOutcome {
   settled: Promise<void>;
 }
 
+/** An input longer than the embedding model's window: OpenAI's `context_length_exceeded`, about `input`. */
+export class EmbeddingInputTooLongError extends ContextLengthExceededError {
+  readonly param = 'input';
+}
+
 /** Per input, a generous token estimate (≈ 3 characters a token) for the window check and the reservations. */
 export function estimateEmbeddingTokens(text: string): number {
   return Math.ceil(text.length / 3) + 1;
@@ -87,7 +92,7 @@ export class EmbeddingsService {
     if (!candidate) {
       const skip = plan.skipped[0];
       if (skip?.reason === 'context-window') {
-        throw new ContextLengthExceededError(`An input is longer than ${entry.id}'s ${entry.contextWindow}-token window: shorten it or split it`, []);
+        throw new EmbeddingInputTooLongError(`An input is longer than ${entry.id}'s ${entry.contextWindow}-token window: shorten it or split it`, []);
       }
       if (skip?.reason === 'circuit-open') {
         const ms = skip.retryAfterMs ?? 1000;

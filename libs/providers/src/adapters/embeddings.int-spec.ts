@@ -36,7 +36,9 @@ describe('embeddings through the provider adapters (emulator)', () => {
 
   it('maps the provider failures: 429 with retry-after, 500, a cut body', async () => {
     emu.setFault('429', { times: 1 });
-    const limited = await openai().embed({ model: 'text-embedding-3-small', input: ['x'] }).catch((e: unknown) => e);
+    const limited = await openai()
+      .embed({ model: 'text-embedding-3-small', input: ['x'] })
+      .catch((e: unknown) => e);
     expect(limited).toBeInstanceOf(ProviderRateLimitedError);
     expect((limited as ProviderRateLimitedError).retryAfterMs).toBeGreaterThan(0);
     emu.setFault('500', { times: 1 });
@@ -46,7 +48,8 @@ describe('embeddings through the provider adapters (emulator)', () => {
   });
 
   it('the emulator refuses what OpenAI refuses: unknown model, bad dimensions, an input over the window', async () => {
-    const post = (body: unknown) => fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await post({ model: 'nope', input: 'x' })).status).toBe(404);
     const dims = await post({ model: 'text-embedding-3-small', input: 'x', dimensions: 5000 });
     expect(dims.status).toBe(400);
