@@ -135,6 +135,12 @@ describe('/v1 beyond chat: responses, embeddings, completions, models/{id}, erro
         .create({ model: 'gpt-4o-mini', input: [{ role: 'user', content: [{ type: 'input_image', image_url: 'http://x', detail: 'auto' }] }] })
         .catch((e: unknown) => e);
       expect(badItem).toMatchObject({ status: 400, param: 'input[0].content[0].type' });
+      const huge = await client.responses
+        .create({ model: 'margin/auto', input: 'lorem ipsum dolor sit amet '.repeat(20_000), max_output_tokens: 1_000_000 })
+        .catch((e: unknown) => e);
+      expect(huge).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(huge).toMatchObject({ code: 'context_length_exceeded', param: 'input' });
+      expect((huge as APIError).headers?.get('x-should-retry')).toBe('false');
     });
   });
 

@@ -5,6 +5,7 @@ import { DomainError } from '@margin/core';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
+import { ContextLengthExceededError } from '../routing/execution.errors';
 import { LlmExecutor, type ExecuteOutcome } from '../routing/llm-executor';
 import {
   abortOnClose,
@@ -21,6 +22,11 @@ import { OpenAiErrorFilter } from './openai-error.filter';
 import { ResponseCreateRequest } from './responses.dto';
 import { inputMessages, messageItem, outputSchemaOf, outputText, refuseUnsupported, responseObject, type ResponseIds } from './responses.mapping';
 import { ResponsesStore } from './responses.store';
+
+/** A prompt over every window is about `input` here (chat.completions says `messages`). */
+function aboutInput(err: unknown): unknown {
+  return err instanceof ContextLengthExceededError ? Object.assign(err, { param: 'input' }) : err;
+}
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(24).toString('hex')}`;
 
@@ -83,7 +89,9 @@ export class ResponsesController {
     };
 
     if (!body.stream) {
-      const outcome = await this.executor.execute(call);
+      const outcome = await this.executor.execute(call).catch((err: unknown) => {
+        throw aboutInput(err);
+      });
       const response = responseObject(body, ids, outcome.modelId, outcome.result);
       // stored before answering: a follow-up sent the moment this answer arrives finds it
       await remember(response, outcome);
@@ -129,7 +137,7 @@ export class ResponsesController {
         await outcome.settled;
       }
     } catch (err) {
-      if (!started) throw err;
+      if (!started) throw aboutInput(err);
       // Mid-stream the status is gone: say it the Responses way (an error event) and close.
       res.locals[FAILED_STREAM] = true;
       const domain = err instanceof DomainError ? err : undefined;
