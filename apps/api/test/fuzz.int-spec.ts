@@ -20,8 +20,7 @@ import {
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
 
-// Every /v1 operation adds its cases (responses, embeddings, completions each take about as long as chat's)
-jest.setTimeout(900_000);
+jest.setTimeout(600_000);
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const ONLY = process.env.FUZZ_CASE === undefined ? undefined : Number(process.env.FUZZ_CASE);
