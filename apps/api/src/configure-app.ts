@@ -2,7 +2,7 @@ import { RequestMethod } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { RedisIoAdapter, STREAMED_BODY_ROUTES } from '@margin/analysis';
-import { AppConfig, assertJsonDepth, SafeValidationPipe } from '@margin/core';
+import { AppConfig, assertJsonDepth, isOpenAiPath, SafeValidationPipe } from '@margin/core';
 import { RAW_BODY_ROUTES } from '@margin/metrics';
 import type { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
@@ -34,6 +34,14 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       if (keepsRawBody(req)) (req as Request & { rawBody?: Buffer }).rawBody = raw;
     },
   });
+  // /v1 speaks JSON only: another media type with a body is a 415 (in OpenAI's shape), never an empty body's 400.
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' || !isOpenAiPath(req.path)) return next();
+    const type = req.headers['content-type'];
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (!hasBody || (type !== undefined && /^application\/json\s*(;|$)/i.test(type))) return next();
+    next(Object.assign(new Error(`Unsupported Content-Type ${JSON.stringify(type ?? '')}: /v1 takes application/json`), { status: 415, expose: true }));
+  });
   // qs's own depth limit (32) keeps urlencoded nesting shallow; the global pipe checks what it built.
   app.useBodyParser('urlencoded', { limit: config.bodyLimit, extended: true, depth: 32 });
   app.setGlobalPrefix(API_PREFIX, {
@@ -43,6 +51,8 @@ export function configureApp(app: NestExpressApplication): NestExpressApplicatio
       // The OpenAI-compatible gateway lives at /v1, where OpenAI clients expect it.
       { path: 'v1/chat/completions', method: RequestMethod.ALL },
       { path: 'v1/models', method: RequestMethod.ALL },
+      // …and the rest of /v1 (responses, embeddings, completions, models/{id}; unknown /v1 routes 404 in OpenAI's shape)
+      { path: 'v1/{*path}', method: RequestMethod.ALL },
       // The own blog's public pages and feeds live at /blog/:tenantSlug, where readers and feed readers expect them.
       { path: 'blog/{*path}', method: RequestMethod.ALL },
     ],

@@ -26,11 +26,15 @@ describe('model catalog and exact pricing', () => {
       'anthropic/claude-sonnet-4-5',
       'ollama/llama3.1:8b',
       'ollama/mistral:7b',
+      'ollama/nomic-embed-text',
       'ollama/qwen3:8b',
       'openai/gpt-4.1-mini',
       'openai/gpt-4o',
       'openai/gpt-4o-mini',
+      'openai/text-embedding-3-large',
+      'openai/text-embedding-3-small',
     ]);
+    expect(byId['openai/text-embedding-3-small']).toMatchObject({ capabilities: ['embeddings'], price: { inputPerMTok: 0.02, outputPerMTok: 0 } });
     expect(byId['ollama/qwen3:8b']).toMatchObject({
       tier: 'local',
       providerId: 'ollama',

@@ -14,6 +14,7 @@ import {
 import { BodyTooLargeError, header, readBody, sendJson } from './http-util';
 import { sendError, type ProtocolSpec } from './pipeline';
 import { anthropicCountTokens, anthropicGetModel, anthropicListModels, anthropicMessages, anthropicSpec } from './protocols/anthropic';
+import { ollamaEmbed, openaiEmbeddings } from './protocols/embeddings';
 import { ollamaCompletion, ollamaPs, ollamaPull, ollamaShow, ollamaSpec, ollamaTags } from './protocols/ollama';
 import { openaiChatCompletions, openaiGetModel, openaiListModels, openaiSpec } from './protocols/openai';
 import type { Clock } from './rate-limit';
@@ -84,8 +85,10 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     'POST /api/pull': (_req, res, body) => ollamaPull(rt, res, body),
     'POST /api/chat': (req, res, body, t) => ollamaCompletion('chat', rt, req, res, body, t),
     'POST /api/generate': (req, res, body, t) => ollamaCompletion('generate', rt, req, res, body, t),
+    'POST /api/embed': (req, res, body) => ollamaEmbed(rt, req, res, body),
     'GET /v1/models': (req, res) => (header(req, 'anthropic-version') !== undefined ? anthropicListModels(rt, res) : openaiListModels(rt, res)),
     'POST /v1/chat/completions': (req, res, body, t) => openaiChatCompletions(rt, req, res, body, t),
+    'POST /v1/embeddings': (req, res, body) => openaiEmbeddings(rt, req, res, body),
     'POST /v1/messages': (req, res, body, t) => anthropicMessages(rt, req, res, body, t),
     'POST /v1/messages/count_tokens': (req, res, body) => anthropicCountTokens(rt, req, res, body),
     'GET /_emulator/stats': (_req, res) => sendJson(res, 200, { ...info(), stats: rt.allStats() }),

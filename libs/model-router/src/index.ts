@@ -24,6 +24,10 @@ export { OpenAiErrorFilter } from './gateway/openai-error.filter';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
 import { FineTunedModels1765400000000 } from './migrations/1765400000000-fine-tuned-models';
+import { EmbeddingModels1765400000300 } from './migrations/1765400000300-embedding-models';
 
-export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100, FineTunedModels1765400000000];
+export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100, FineTunedModels1765400000000, EmbeddingModels1765400000300];
 export { AbStatsService, type AbArmCalls } from './policy/ab-stats';
+export { EmbeddingsService, type EmbedOutcome } from './gateway/embeddings.service';
+export { IdempotencyStore } from './gateway/idempotency.store';
+export { ResponsesStore } from './gateway/responses.store';

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { ProvidersCoreModule } from '@margin/providers';
@@ -9,6 +10,14 @@ import { CatalogSnapshot } from './catalog/catalog-snapshot';
 import { ModelPriceEntity } from './catalog/model-price.entity';
 import { ModelEntity } from './catalog/model.entity';
 import { OpenAiGatewayController } from './gateway/openai-gateway.controller';
+import { CompletionsController } from './gateway/completions.controller';
+import { EmbeddingsController } from './gateway/embeddings.controller';
+import { EmbeddingsService } from './gateway/embeddings.service';
+import { GatewaySupport } from './gateway/gateway-support';
+import { IdempotencyInterceptor } from './gateway/idempotency.interceptor';
+import { IdempotencyStore } from './gateway/idempotency.store';
+import { ResponsesController } from './gateway/responses.controller';
+import { ResponsesStore } from './gateway/responses.store';
 import { CircuitBreakerService } from './limits/circuit-breaker';
 import { RateLimiterService } from './limits/rate-limiter';
 import { RouterController } from './policy/router.controller';
@@ -43,7 +52,15 @@ export class ModelRouterCoreModule {}
 /** HTTP side: catalog, policy and route explanation (within the tenant's budget). */
 @Module({
   imports: [ModelRouterCoreModule, CostTrackingCoreModule],
-  controllers: [CatalogController, RouterController, OpenAiGatewayController],
+  controllers: [CatalogController, RouterController, OpenAiGatewayController, ResponsesController, EmbeddingsController, CompletionsController],
+  providers: [
+    GatewaySupport,
+    ResponsesStore,
+    IdempotencyStore,
+    EmbeddingsService,
+    // Idempotency-Key on every /v1 POST (it passes everything else through)
+    { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
+  ],
   exports: [ModelRouterCoreModule],
 })
 export class ModelRouterModule {}

@@ -55,6 +55,25 @@ export interface ChatResult {
 
 export type ChatStreamEvent = { type: 'delta'; text: string } | { type: 'done'; result: ChatResult };
 
+export interface EmbedRequest {
+  model: string;
+  /** One or more texts; the answer has one vector per text, in order. */
+  input: string[];
+  /** A shorter vector, for models that support it (OpenAI text-embedding-3, Matryoshka-trained Ollama models). */
+  dimensions?: number;
+}
+
+export interface EmbedResult {
+  /** float vectors, one per input, in input order */
+  embeddings: number[][];
+  /** Input tokens as the provider counted them (embeddings have no output tokens). */
+  inputTokens: number;
+  model: string;
+  latencyMs: number;
+  rateLimit: RateLimitInfo;
+  emulated: boolean;
+}
+
 export interface ModelInfo {
   id: string;
   /** Context window in tokens, when the host reports it. */
@@ -75,6 +94,8 @@ export interface LlmProvider {
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;
   /** Yields text deltas, then exactly one `done` with the same result `chat` gives (usage included). */
   chatStream(request: ChatRequest, options?: CallOptions): AsyncIterable<ChatStreamEvent>;
+  /** Embedding vectors; absent on hosts without an embeddings API (Anthropic). */
+  embed?(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult>;
   listModels(options?: CallOptions): Promise<ModelInfo[]>;
   health(options?: CallOptions): Promise<ProviderHealth>;
 }

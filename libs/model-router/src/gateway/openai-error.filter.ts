@@ -14,6 +14,8 @@ export class OpenAiErrorFilter implements ExceptionFilter {
     let message = 'Internal server error';
     let code: string | null = null;
     let retryAfter: number | undefined;
+    let param: string | null = null;
+    let shouldRetry: boolean | undefined;
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       const body = exception.getResponse();
@@ -24,6 +26,10 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       message = exception.message;
       code = exception.code;
       retryAfter = exception.retryAfterSeconds;
+      // optional, on errors that know them: the request field at fault, and whether a retry can help
+      const extra = exception as DomainError & { param?: unknown; shouldRetry?: unknown };
+      if (typeof extra.param === 'string') param = extra.param;
+      if (typeof extra.shouldRetry === 'boolean') shouldRetry = extra.shouldRetry;
     } else {
       // Express/body-parser errors (bad JSON, corrupt or unknown Content-Encoding, too large) carry their status.
       const httpish = exception as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown } | null;
@@ -45,7 +51,9 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       return;
     }
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
-    res.setHeader('x-should-retry', openAiShouldRetry(status));
-    res.status(status).json(openAiErrorBody(status, message, code, code === 'context_length_exceeded' ? 'messages' : null));
+    // 429 and 503 always say when to come back (the SDKs wait that long before their retry)
+    else if ((status === 429 || status === 503) && res.getHeader('Retry-After') === undefined) res.setHeader('Retry-After', '1');
+    res.setHeader('x-should-retry', shouldRetry === undefined ? openAiShouldRetry(status) : String(shouldRetry));
+    res.status(status).json(openAiErrorBody(status, message, code, code === 'context_length_exceeded' ? (param ?? 'messages') : param));
   }
 }

@@ -15,6 +15,7 @@ import { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from '../routing/
 import { PlanTiersSource } from '../routing/plan-tiers';
 import { ChatCompletionRequest } from './openai-gateway.dto';
 import { OpenAiErrorFilter } from './openai-error.filter';
+import { costComment, InvalidParamError, wantsStreamCost } from './gateway-support';
 
 class ModelNotFoundError extends DomainError {
   readonly code = 'model_not_found';
@@ -170,6 +171,8 @@ export class OpenAiGatewayController {
           `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model: outcome.modelId, choices: [], usage: this.usage(outcome.result) })}\n\n`,
         );
       }
+      // opt-in (X-Margin-Include-Cost: true): Margin's cost and model as an SSE comment, the figure the ledger books
+      if (wantsStreamCost(req)) res.write(costComment(outcome));
       res.write('data: [DONE]\n\n');
       res.end();
       await outcome.settled;
@@ -188,6 +191,8 @@ export class OpenAiGatewayController {
     else {
       const model = this.catalog.model(body.model) ?? this.catalog.allModels().find((m) => m.name === body.model && m.enabled);
       if (!model) throw new ModelNotFoundError(body.model);
+      if (!model.capabilities.includes('chat'))
+        throw new InvalidParamError('model', `${model.id} is not a chat model (capabilities: ${model.capabilities.join(', ')})`, 'model_not_supported');
       models = [model.id];
     }
     const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));

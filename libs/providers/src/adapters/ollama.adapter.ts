@@ -7,12 +7,15 @@ import type {
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
+  EmbedRequest,
+  EmbedResult,
   FinishReason,
   LlmProvider,
   ModelInfo,
   ProviderConnection,
   ProviderHealth,
 } from '../llm-provider';
+import { ProviderServerError } from '../provider-errors';
 import { buildResult, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 
@@ -103,6 +106,29 @@ export class OllamaProvider implements LlmProvider {
     }
     if (!final) throw scope.incomplete('the stream ended without its final (done) message');
     return this.result(scope, final, text, plan);
+  }
+
+  /** /api/embed: one vector per input, prompt_eval_count as the input tokens. */
+  embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult> {
+    return withScope(this.id, options, async (scope) => {
+      const response = await this.client().embed({
+        model: request.model,
+        input: request.input,
+        ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}),
+        ...(this.keepAlive !== undefined ? { keep_alive: this.keepAlive } : {}),
+      });
+      if (response.embeddings.length !== request.input.length) {
+        throw new ProviderServerError(this.id, `${response.embeddings.length} embeddings came back for ${request.input.length} inputs`);
+      }
+      return {
+        embeddings: response.embeddings,
+        inputTokens: tokens((response as { prompt_eval_count?: number }).prompt_eval_count),
+        model: response.model,
+        latencyMs: scope.elapsedMs(),
+        rateLimit: scope.rateLimit(),
+        emulated: scope.emulated,
+      };
+    });
   }
 
   listModels(options?: CallOptions): Promise<ModelInfo[]> {

@@ -8,6 +8,8 @@ import type {
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
+  EmbedRequest,
+  EmbedResult,
   FinishReason,
   LlmProvider,
   ModelInfo,
@@ -167,6 +169,30 @@ export class OpenAiProvider implements LlmProvider {
       usage: usageOf(usage),
       model,
       finishReason: finishReason(reason),
+    });
+  }
+
+  /** embeddings.create: float vectors (the SDK asks for base64 on the wire and decodes it), prompt tokens from usage. */
+  embed(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult> {
+    return withScope(this.id, options, async (scope) => {
+      const { data, response } = await this.client.embeddings
+        .create(
+          { model: request.model, input: request.input, ...(request.dimensions !== undefined ? { dimensions: request.dimensions } : {}) },
+          { signal: scope.signal },
+        )
+        .withResponse();
+      scope.response = response;
+      const ordered = [...data.data].sort((a, b) => a.index - b.index);
+      if (ordered.length !== request.input.length)
+        throw new ProviderServerError(this.id, `${ordered.length} embeddings came back for ${request.input.length} inputs`);
+      return {
+        embeddings: ordered.map((e) => e.embedding),
+        inputTokens: tokens(data.usage?.prompt_tokens),
+        model: data.model,
+        latencyMs: scope.elapsedMs(),
+        rateLimit: scope.rateLimit(),
+        emulated: scope.emulated,
+      };
     });
   }
 
