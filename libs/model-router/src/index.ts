@@ -2,14 +2,15 @@ export * from './model-router.module';
 export * from './catalog/cost';
 export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalog.service';
 export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
-export { RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
-export { LlmExecutor, type ExecuteInput, type ExecuteOutcome, type LimiterOutcome } from './routing/llm-executor';
+export { FEATURE_PARAMS, RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
+export { LlmExecutor, featuresUsed, needsTools, type CallParams, type ExecuteInput, type ExecuteOutcome, type LimiterOutcome } from './routing/llm-executor';
 export {
   ContextLengthExceededError,
   LlmCallFailedError,
   NoCandidateError,
   PlanForbidsModelsError,
   ProvidersUnavailableError,
+  UnsupportedParameterError,
 } from './routing/execution.errors';
 export { CallObservers, type CallTrace, type LlmCallObserver, type ObservedCall } from './routing/call-observers';
 export { outcomeLabel, describeOutcomes, nothingSent, type AttemptOutcome } from './routing/attempt-outcome';
@@ -21,7 +22,8 @@ export { CircuitBreaker, CircuitBreakerService, type CircuitState } from './limi
 export { hashTag } from './limits/script-helpers';
 export { OpenAiErrorFilter } from './gateway/openai-error.filter';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
+import { OllamaToolsCapability1765400000200 } from './migrations/1765400000200-ollama-tools-capability';
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
 
-export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100];
+export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100, OllamaToolsCapability1765400000200];
 export { AbStatsService, type AbArmCalls } from './policy/ab-stats';

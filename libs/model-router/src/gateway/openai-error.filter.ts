@@ -14,6 +14,7 @@ export class OpenAiErrorFilter implements ExceptionFilter {
     let message = 'Internal server error';
     let code: string | null = null;
     let retryAfter: number | undefined;
+    let param: string | null = null;
     if (exception instanceof HttpException) {
       status = exception.getStatus();
       const body = exception.getResponse();
@@ -24,6 +25,9 @@ export class OpenAiErrorFilter implements ExceptionFilter {
       message = exception.message;
       code = exception.code;
       retryAfter = exception.retryAfterSeconds;
+      // errors about one request field name it (OpenAI's `param`)
+      const named = (exception as { param?: unknown }).param;
+      if (typeof named === 'string') param = named;
     } else {
       // Express/body-parser errors (bad JSON, corrupt or unknown Content-Encoding, too large) carry their status.
       const httpish = exception as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown } | null;
@@ -46,6 +50,6 @@ export class OpenAiErrorFilter implements ExceptionFilter {
     }
     if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
     res.setHeader('x-should-retry', openAiShouldRetry(status));
-    res.status(status).json(openAiErrorBody(status, message, code, code === 'context_length_exceeded' ? 'messages' : null));
+    res.status(status).json(openAiErrorBody(status, message, code, param ?? (code === 'context_length_exceeded' ? 'messages' : null)));
   }
 }

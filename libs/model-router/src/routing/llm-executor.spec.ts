@@ -374,7 +374,7 @@ describe('LlmExecutor', () => {
       const a = candidate('openai/gpt-4o-mini', [answer('{"part":1}')]);
       const { executor } = setup({ plans: { simple: plan([a.candidate]) } });
       const events: string[] = [];
-      for await (const e of executor.stream(input())) events.push(e.type === 'delta' ? `delta ${e.text}` : `done ${e.outcome.modelId}`);
+      for await (const e of executor.stream(input())) events.push(e.type === 'delta' ? `delta ${e.text}` : e.type === 'done' ? `done ${e.outcome.modelId}` : 'tool_call');
       expect(events).toEqual(['delta {"part":1}', 'done openai/gpt-4o-mini']);
 
       const cut = new StreamInterruptedError('openai', 'stream cut');

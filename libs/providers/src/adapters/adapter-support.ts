@@ -1,6 +1,6 @@
 // Small pieces the three adapters share.
 import type { ChatMessage, JsonSchema } from '@margin/contracts';
-import type { CallOptions, ChatRequest, ChatResult, FinishReason, ProviderHealth, TokenUsage } from '../llm-provider';
+import type { CallOptions, ChatChoice, LlmMessage, ChatRequest, ChatResult, FinishReason, ProviderHealth, TokenLogprob, TokenUsage, ToolCall } from '../llm-provider';
 import { ProviderAbortedError } from '../provider-errors';
 import { objectRootSchema, prepareStructuredOutput, type StructuredOutputCheck } from '../structured-output';
 import { CallScope } from './call-scope';
@@ -47,13 +47,16 @@ export function planStructuredOutput(providerId: string, request: ChatRequest, n
   return { name: wireSchemaName(output.name), wireSchema, check: (text, parsed) => unwrap(check(text, parsed)) };
 }
 
-export function systemText(messages: readonly ChatMessage[]): string | undefined {
+export function systemText(messages: readonly (ChatMessage | LlmMessage)[]): string | undefined {
   const parts = messages.filter((m) => m.role === 'system').map((m) => m.content);
   return parts.length > 0 ? parts.join('\n\n') : undefined;
 }
 
 export interface ResultParts {
   text: string;
+  toolCalls?: ToolCall[];
+  logprobs?: TokenLogprob[];
+  choices?: ChatChoice[];
   json?: unknown;
   usage: TokenUsage;
   model: string;
@@ -64,6 +67,9 @@ export interface ResultParts {
 export function buildResult(scope: CallScope, parts: ResultParts): ChatResult {
   return {
     text: parts.text,
+    ...(parts.toolCalls ? { toolCalls: parts.toolCalls } : {}),
+    ...(parts.logprobs ? { logprobs: parts.logprobs } : {}),
+    ...(parts.choices ? { choices: parts.choices } : {}),
     ...(parts.json !== undefined ? { json: parts.json } : {}),
     usage: parts.usage,
     model: parts.model,
