@@ -315,8 +315,8 @@ export class LlmExecutor {
       models: input.models,
       abKey: input.abKey ?? input.itemId ?? undefined,
       allowedTiers: input.allowedTiers,
-      capabilities: needsTools(input.messages, input.params) ? ['tools'] : undefined,
-      features: featuresUsed(input.params),
+      ...(needsTools(input.messages, input.params) ? { capabilities: ['tools'] } : {}),
+      ...(featuresUsed(input.params).length > 0 ? { features: featuresUsed(input.params) } : {}),
     });
   }
 
