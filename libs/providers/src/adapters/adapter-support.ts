@@ -47,6 +47,11 @@ export function planStructuredOutput(providerId: string, request: ChatRequest, n
   return { name: wireSchemaName(output.name), wireSchema, check: (text, parsed) => unwrap(check(text, parsed)) };
 }
 
+/** `{type: "object"}` and nothing more: any JSON object (OpenAI's json_object, Ollama's `format: "json"`). */
+export function isAnyObjectSchema(schema: JsonSchema): boolean {
+  return schema['type'] === 'object' && Object.keys(schema).every((k) => k === 'type' || k === '$schema');
+}
+
 export function systemText(messages: readonly (ChatMessage | LlmMessage)[]): string | undefined {
   const parts = messages.filter((m) => m.role === 'system').map((m) => m.content);
   return parts.length > 0 ? parts.join('\n\n') : undefined;

@@ -20,7 +20,7 @@ import type {
   ToolDefinition,
 } from '../llm-provider';
 import { InvalidOutputError } from '../provider-errors';
-import { buildResult, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
+import { buildResult, isAnyObjectSchema, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 import { argumentsObject, toolNameOf } from './tool-support';
 
@@ -129,7 +129,7 @@ export class OllamaProvider implements LlmProvider {
     if (request.stop?.length) options.stop = request.stop;
     if (request.seed !== undefined) options.seed = request.seed;
     const tools = request.toolChoice === 'none' || forced ? [] : (request.tools ?? []);
-    const format = forced?.format ?? plan?.wireSchema;
+    const format = forced?.format ?? (plan && isAnyObjectSchema(plan.wireSchema) ? 'json' : plan?.wireSchema);
     return {
       model: request.model,
       messages: request.messages.map((m) => wireMessage(this.id, m, request.messages)),

@@ -23,6 +23,7 @@ import type {
 import { ProviderBadRequestError, ProviderServerError } from '../provider-errors';
 import {
   buildResult,
+  isAnyObjectSchema,
   NO_API_KEY,
   planStructuredOutput,
   probeHealth,
@@ -142,7 +143,12 @@ export class OpenAiProvider implements LlmProvider {
       if (this.officialApi) params.max_completion_tokens = request.maxTokens;
       else params.max_tokens = request.maxTokens;
     }
-    if (plan) params.response_format = { type: 'json_schema', json_schema: { name: plan.name, schema: plan.wireSchema, strict: true } };
+    if (plan) {
+      // any object at all is JSON mode (strict json_schema wants the properties spelled out)
+      params.response_format = isAnyObjectSchema(plan.wireSchema)
+        ? { type: 'json_object' }
+        : { type: 'json_schema', json_schema: { name: plan.name, schema: plan.wireSchema, strict: true } };
+    }
     if (request.tools?.length) {
       params.tools = request.tools.map((t) => ({
         type: 'function' as const,

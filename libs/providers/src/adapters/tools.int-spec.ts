@@ -197,6 +197,17 @@ describe('tool_choice and the optional fields on the wire', () => {
     expect(rec.bodies[0]).not.toHaveProperty('tools');
   });
 
+  it('any JSON object is JSON mode: json_object on OpenAI, format "json" on Ollama', async () => {
+    const rec = recordingFetch();
+    const any = { name: 'response', schema: { type: 'object' } };
+    const messages: LlmMessage[] = [{ role: 'user', content: 'Describe Paris as JSON.' }];
+    const openai = await (TARGETS[0]?.create(url, { fetch: rec.fetch }) as LlmProvider).chat({ model: 'gpt-4o-mini', messages, outputSchema: any });
+    const ollama = await (TARGETS[2]?.create(url, { fetch: rec.fetch }) as LlmProvider).chat({ model: 'qwen3:8b', messages, outputSchema: any });
+    expect(rec.bodies[0]?.['response_format']).toEqual({ type: 'json_object' });
+    expect(rec.bodies[1]?.['format']).toBe('json');
+    for (const r of [openai, ollama]) expect(Object.keys(r.json as object).length).toBeGreaterThan(0);
+  });
+
   it('each adapter says which optional fields it passes on', () => {
     const [openai, anthropic, ollama] = TARGETS.map((t) => [...t.create(url).supports].sort());
     expect(openai).toEqual(['logprobs', 'metadata', 'n', 'parallelToolCalls', 'seed', 'serviceTier', 'stop', 'user']);
