@@ -1,6 +1,7 @@
 // The /v1 gateway as a drop-in for the clients people use: the official `openai` SDK, LangChain's ChatOpenAI
 // and the Vercel AI SDK (`@ai-sdk/openai`'s chat models), pointed at a real Margin stack (the built API on a
-// fresh database, the LLM emulator behind it speaking the OpenAI, Anthropic and Ollama protocols).
+// fresh database, the LLM emulator behind it speaking the OpenAI, Anthropic and Ollama protocols). The stack
+// starts once (building it may take minutes on a busy machine); the calls themselves take seconds.
 import { createOpenAI } from '@ai-sdk/openai';
 import { tool as langchainTool } from '@langchain/core/tools';
 import { ChatOpenAI } from '@langchain/openai';
@@ -43,7 +44,7 @@ describe('/v1 compatibility: openai SDK, LangChain and the AI SDK against a real
     expect(created.status).toBe(201);
     key = created.body.key;
     client = new OpenAI({ apiKey: key, baseURL: `${c.url}/v1`, maxRetries: 0 });
-  }, 180_000);
+  }, 600_000);
   afterAll(async () => {
     await c?.stop();
   });
