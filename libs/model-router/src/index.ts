@@ -1,6 +1,7 @@
 export * from './model-router.module';
 export * from './catalog/cost';
 export { CatalogService, NoPriceError, PriceInPastError } from './catalog/catalog.service';
+export { CatalogSnapshot } from './catalog/catalog-snapshot';
 export { InvalidPolicyError, RoutingPolicyService, UnknownOperationError } from './policy/routing-policy.service';
 export { FEATURE_PARAMS, RouterService, type RouteContext, type RoutePlan, type SkipReason } from './routing/router.service';
 export { LlmExecutor, featuresUsed, needsTools, type CallParams, type ExecuteInput, type ExecuteOutcome, type LimiterOutcome } from './routing/llm-executor';
