@@ -25,7 +25,11 @@ const SONG = {
   type: 'object',
   additionalProperties: false,
   required: ['title', 'mood', 'year'],
-  properties: { title: { type: 'string' }, mood: { type: 'string', enum: ['joyful', 'melancholic', 'calm'] }, year: { type: 'integer', minimum: 1960, maximum: 1970 } },
+  properties: {
+    title: { type: 'string' },
+    mood: { type: 'string', enum: ['joyful', 'melancholic', 'calm'] },
+    year: { type: 'integer', minimum: 1960, maximum: 1970 },
+  },
 } as const;
 const MODEL = 'openai/gpt-4o-mini';
 
@@ -102,14 +106,22 @@ describe('/v1 compatibility: openai SDK, LangChain and the AI SDK against a real
     });
 
     it('calls a single tool, several in parallel, the required one and the named one', async () => {
-      const single = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'What is the get_weather in Paris?' }], tools: TOOLS });
+      const single = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'What is the get_weather in Paris?' }],
+        tools: TOOLS,
+      });
       expect(single.choices[0]?.finish_reason).toBe('tool_calls');
       expect(single.choices[0]?.message.content).toBeNull();
       const call = single.choices[0]?.message.tool_calls?.[0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
       expect(call.function.name).toBe('get_weather');
       expect(JSON.parse(call.function.arguments)).toEqual({ city: expect.any(String), unit: expect.stringMatching(/^(celsius|fahrenheit)$/) });
 
-      const parallel = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Use get_weather and get_time for Oslo.' }], tools: TOOLS });
+      const parallel = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Use get_weather and get_time for Oslo.' }],
+        tools: TOOLS,
+      });
       expect(parallel.choices[0]?.message.tool_calls?.map((t) => (t as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function.name)).toEqual([
         'get_weather',
         'get_time',
@@ -122,7 +134,12 @@ describe('/v1 compatibility: openai SDK, LangChain and the AI SDK against a real
       });
       expect(one.choices[0]?.message.tool_calls).toHaveLength(1);
 
-      const required = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Hello there.' }], tools: TOOLS, tool_choice: 'required' });
+      const required = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Hello there.' }],
+        tools: TOOLS,
+        tool_choice: 'required',
+      });
       expect(required.choices[0]?.message.tool_calls?.length).toBeGreaterThanOrEqual(1);
       const named = await client.chat.completions.create({
         model: MODEL,
@@ -132,13 +149,22 @@ describe('/v1 compatibility: openai SDK, LangChain and the AI SDK against a real
       });
       const namedCall = named.choices[0]?.message.tool_calls?.[0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
       expect(namedCall.function.name).toBe('get_time');
-      const none = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'What is the get_weather in Paris?' }], tools: TOOLS, tool_choice: 'none' });
+      const none = await client.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'What is the get_weather in Paris?' }],
+        tools: TOOLS,
+        tool_choice: 'none',
+      });
       expect(none.choices[0]?.message.tool_calls).toBeUndefined();
       expect(none.choices[0]?.finish_reason).toBe('stop');
     });
 
     it('streams tool calls in OpenAI’s chunk format', async () => {
-      const stream = client.chat.completions.stream({ model: MODEL, messages: [{ role: 'user', content: 'Use get_weather and get_time for Rome.' }], tools: TOOLS });
+      const stream = client.chat.completions.stream({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Use get_weather and get_time for Rome.' }],
+        tools: TOOLS,
+      });
       let toolChunks = 0;
       stream.on('chunk', (chunk) => {
         if (chunk.choices[0]?.delta.tool_calls?.length) toolChunks++;
@@ -187,11 +213,20 @@ describe('/v1 compatibility: openai SDK, LangChain and the AI SDK against a real
 
     it('calls tools on Anthropic and Ollama models too, plain and streamed', async () => {
       for (const model of ['anthropic/claude-haiku-4-5', 'ollama/qwen3:8b']) {
-        const plain = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Use get_weather and get_time for Oslo.' }], tools: TOOLS });
+        const plain = await client.chat.completions.create({
+          model,
+          messages: [{ role: 'user', content: 'Use get_weather and get_time for Oslo.' }],
+          tools: TOOLS,
+        });
         expect(plain.choices[0]?.finish_reason).toBe('tool_calls');
         expect(plain.choices[0]?.message.tool_calls).toHaveLength(2);
         const streamed = await client.chat.completions
-          .stream({ model, messages: [{ role: 'user', content: 'Use get_weather for Oslo.' }], tools: TOOLS, tool_choice: { type: 'function', function: { name: 'get_weather' } } })
+          .stream({
+            model,
+            messages: [{ role: 'user', content: 'Use get_weather for Oslo.' }],
+            tools: TOOLS,
+            tool_choice: { type: 'function', function: { name: 'get_weather' } },
+          })
           .finalChatCompletion();
         const call = streamed.choices[0]?.message.tool_calls?.[0] as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
         expect(call.function.name).toBe('get_weather');
@@ -231,7 +266,11 @@ describe('/v1 compatibility: openai SDK, LangChain and the AI SDK against a real
     it('refuses what it cannot honour with a 400 naming the parameter', async () => {
       const refused = async (body: Record<string, unknown>): Promise<BadRequestError> => {
         const err = await client.chat.completions
-          .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], ...body } as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
+          .create({
+            model: MODEL,
+            messages: [{ role: 'user', content: 'hi' }],
+            ...body,
+          } as unknown as OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming)
           .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(BadRequestError);
         return err as BadRequestError;
@@ -320,7 +359,9 @@ describe('/v1 compatibility: openai SDK, LangChain and the AI SDK against a real
       const streamed = streamText({
         model: model(),
         prompt: 'What is the get_weather in Madrid?',
-        tools: { get_weather: tool({ description: 'The weather in a city', inputSchema: z.object({ city: z.string(), unit: z.enum(['celsius', 'fahrenheit']) }) }) },
+        tools: {
+          get_weather: tool({ description: 'The weather in a city', inputSchema: z.object({ city: z.string(), unit: z.enum(['celsius', 'fahrenheit']) }) }),
+        },
       });
       const toolCalls = await streamed.toolCalls;
       expect(toolCalls.map((t) => t.toolName)).toEqual(['get_weather']);

@@ -9,9 +9,15 @@ import { MIGRATIONS } from '../src/migrations';
 const TOOLS: OpenAI.Chat.Completions.ChatCompletionFunctionTool[] = [
   {
     type: 'function',
-    function: { name: 'get_weather', parameters: { type: 'object', required: ['city'], properties: { city: { type: 'string' } }, additionalProperties: false } },
+    function: {
+      name: 'get_weather',
+      parameters: { type: 'object', required: ['city'], properties: { city: { type: 'string' } }, additionalProperties: false },
+    },
   },
-  { type: 'function', function: { name: 'get_time', parameters: { type: 'object', required: ['city'], properties: { city: { type: 'string' } }, additionalProperties: false } } },
+  {
+    type: 'function',
+    function: { name: 'get_time', parameters: { type: 'object', required: ['city'], properties: { city: { type: 'string' } }, additionalProperties: false } },
+  },
 ];
 type FnCall = OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall;
 
@@ -35,25 +41,33 @@ describe('/v1 chat.completions: tools and parameters', () => {
 
   const rows = async (model: string): Promise<number> =>
     Number(
-      ((await t.dataSource.query(`SELECT count(*) AS n FROM llm_calls WHERE tenant_id = $1 AND model_id = $2 AND outcome = 'success'`, [tenantId, model])) as Array<{ n: string }>)[0]?.n,
+      (
+        (await t.dataSource.query(`SELECT count(*) AS n FROM llm_calls WHERE tenant_id = $1 AND model_id = $2 AND outcome = 'success'`, [
+          tenantId,
+          model,
+        ])) as Array<{ n: string }>
+      )[0]?.n,
     );
   const rowsAtLeast = async (model: string, n: number): Promise<number> => {
     for (let i = 0; i < 50 && (await rows(model)) < n; i++) await new Promise((r) => setTimeout(r, 20));
     return rows(model);
   };
 
-  it.each(['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5', 'ollama/qwen3:8b'])('%s: parallel tool calls, then an answer to their results', async (model) => {
-    const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Use get_weather and get_time for Oslo.' }];
-    const first = await client.chat.completions.create({ model, messages, tools: TOOLS });
-    const choice = first.choices[0] as OpenAI.Chat.Completions.ChatCompletion.Choice;
-    expect(choice.finish_reason).toBe('tool_calls');
-    expect(choice.message.content).toBeNull();
-    expect((choice.message.tool_calls as FnCall[]).map((c) => c.function.name)).toEqual(['get_weather', 'get_time']);
-    messages.push(choice.message, ...(choice.message.tool_calls ?? []).map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: '{"ok": true}' })));
-    const second = await client.chat.completions.create({ model, messages, tools: TOOLS });
-    expect(second.choices[0]?.finish_reason).toBe('stop');
-    expect(second.choices[0]?.message.content?.length).toBeGreaterThan(10);
-  });
+  it.each(['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5', 'ollama/qwen3:8b'])(
+    '%s: parallel tool calls, then an answer to their results',
+    async (model) => {
+      const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Use get_weather and get_time for Oslo.' }];
+      const first = await client.chat.completions.create({ model, messages, tools: TOOLS });
+      const choice = first.choices[0] as OpenAI.Chat.Completions.ChatCompletion.Choice;
+      expect(choice.finish_reason).toBe('tool_calls');
+      expect(choice.message.content).toBeNull();
+      expect((choice.message.tool_calls as FnCall[]).map((c) => c.function.name)).toEqual(['get_weather', 'get_time']);
+      messages.push(choice.message, ...(choice.message.tool_calls ?? []).map((c) => ({ role: 'tool' as const, tool_call_id: c.id, content: '{"ok": true}' })));
+      const second = await client.chat.completions.create({ model, messages, tools: TOOLS });
+      expect(second.choices[0]?.finish_reason).toBe('stop');
+      expect(second.choices[0]?.message.content?.length).toBeGreaterThan(10);
+    },
+  );
 
   it('streams tool-call deltas that the SDK assembles into the calls', async () => {
     const final = await client.chat.completions
@@ -111,7 +125,15 @@ describe('/v1 chat.completions: tools and parameters', () => {
       [{ n: 2, stream: true }, 'n'],
       [{ n: 0 }, 'n'],
       [{ service_tier: 'gold' }, 'service_tier'],
-      [{ messages: [{ role: 'user', content: 'hi' }, { role: 'wizard', content: 'x' }] }, 'messages[1].role'],
+      [
+        {
+          messages: [
+            { role: 'user', content: 'hi' },
+            { role: 'wizard', content: 'x' },
+          ],
+        },
+        'messages[1].role',
+      ],
     ] as const) {
       const err = await refused(body);
       expect([err.status, err.param]).toEqual([400, param]);

@@ -26,9 +26,7 @@ export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
  * tools (`toolCalls`, content possibly empty), or a tool's answer (`role: 'tool'`, `toolCallId`).
  */
 export type LlmMessage =
-  | ChatMessage
-  | { role: 'assistant'; content: string; toolCalls: ToolCall[] }
-  | { role: 'tool'; content: string; toolCallId: string; name?: string };
+  ChatMessage | { role: 'assistant'; content: string; toolCalls: ToolCall[] } | { role: 'tool'; content: string; toolCallId: string; name?: string };
 
 /** Request fields an adapter may or may not be able to pass on (`LlmProvider.supports`). */
 export type ProviderFeature = 'n' | 'stop' | 'logprobs' | 'seed' | 'user' | 'metadata' | 'parallelToolCalls' | 'serviceTier';
@@ -136,8 +134,7 @@ export interface ToolCallDelta {
 }
 
 export type ChatStreamEvent =
-  | { type: 'delta'; text: string; logprobs?: TokenLogprob[] }
-  | { type: 'tool_call'; delta: ToolCallDelta } | { type: 'done'; result: ChatResult };
+  { type: 'delta'; text: string; logprobs?: TokenLogprob[] } | { type: 'tool_call'; delta: ToolCallDelta } | { type: 'done'; result: ChatResult };
 
 export interface ModelInfo {
   id: string;

@@ -210,10 +210,13 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
   }
   const rawMessages = b['messages'] as unknown[];
   const lastRaw = rawMessages[rawMessages.length - 1];
-  const calls = output.kind === 'text' || choice.kind !== 'auto' ? toolsToCall(tools, choice, messages, {
-    parallel: b['parallel_tool_calls'] !== false,
-    endsWithToolResult: isRecord(lastRaw) && (lastRaw['role'] === 'tool' || lastRaw['role'] === 'function'),
-  }) : [];
+  const calls =
+    output.kind === 'text' || choice.kind !== 'auto'
+      ? toolsToCall(tools, choice, messages, {
+          parallel: b['parallel_tool_calls'] !== false,
+          endsWithToolResult: isRecord(lastRaw) && (lastRaw['role'] === 'tool' || lastRaw['role'] === 'function'),
+        })
+      : [];
   const forcedTool: ToolDef | undefined = calls[0];
 
   const n = Math.max(1, Math.floor(asNumber(b['n']) ?? 1));
@@ -333,22 +336,24 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
     streamTail: (g) =>
       // further parallel calls, each announced (id, name) and then its arguments
       extraCalls
-        .map((e, i) =>
-          chunk([
-            {
-              index: 0,
-              delta: { tool_calls: [{ index: i + 1, id: callIds[i + 1], type: 'function', function: { name: calls[i + 1]?.name, arguments: '' } }] },
-              logprobs: null,
-              finish_reason: null,
-            },
-          ]) + chunk([{ index: 0, delta: { tool_calls: [{ index: i + 1, function: { arguments: e.text } }] }, logprobs: null, finish_reason: null }]),
+        .map(
+          (e, i) =>
+            chunk([
+              {
+                index: 0,
+                delta: { tool_calls: [{ index: i + 1, id: callIds[i + 1], type: 'function', function: { name: calls[i + 1]?.name, arguments: '' } }] },
+                logprobs: null,
+                finish_reason: null,
+              },
+            ]) + chunk([{ index: 0, delta: { tool_calls: [{ index: i + 1, function: { arguments: e.text } }] }, logprobs: null, finish_reason: null }]),
         )
         .join('') +
       // further answers (n > 1), each whole in one chunk
       extraAnswers
-        .map((e, i) =>
-          chunk([{ index: i + 1, delta: { role: 'assistant', content: e.text }, logprobs: null, finish_reason: null }]) +
-          chunk([{ index: i + 1, delta: {}, logprobs: null, finish_reason: finishReason(e) }]),
+        .map(
+          (e, i) =>
+            chunk([{ index: i + 1, delta: { role: 'assistant', content: e.text }, logprobs: null, finish_reason: null }]) +
+            chunk([{ index: i + 1, delta: {}, logprobs: null, finish_reason: finishReason(e) }]),
         )
         .join('') +
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(g) }]) +

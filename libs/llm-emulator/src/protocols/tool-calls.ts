@@ -51,7 +51,12 @@ export function toolGeneration(gen: GenerationRequest, tool: EmulatedTool): Gene
 }
 
 /** The arguments of every call after the first (the first is the main generation), counted into `g`'s output. */
-export function extraToolCalls(g: Generation, gen: GenerationRequest, calls: readonly EmulatedTool[], model: Pick<ModelBehavior, 'completionTokens' | 'reasoningTokens'>): Generation[] {
+export function extraToolCalls(
+  g: Generation,
+  gen: GenerationRequest,
+  calls: readonly EmulatedTool[],
+  model: Pick<ModelBehavior, 'completionTokens' | 'reasoningTokens'>,
+): Generation[] {
   const extras = calls
     .slice(1)
     .map((t, i) => generate({ ...toolGeneration(gen, t), seedExtra: `${gen.seedExtra ?? ''}\u0000call:${i + 1}` }, { ...model, reasoningTokens: 0 }));
@@ -60,7 +65,12 @@ export function extraToolCalls(g: Generation, gen: GenerationRequest, calls: rea
 }
 
 /** Further answers of a request with `n` > 1: each its own deterministic generation, counted into `g`'s output. */
-export function extraChoices(g: Generation, gen: GenerationRequest, n: number, model: Pick<ModelBehavior, 'completionTokens' | 'reasoningTokens'>): Generation[] {
+export function extraChoices(
+  g: Generation,
+  gen: GenerationRequest,
+  n: number,
+  model: Pick<ModelBehavior, 'completionTokens' | 'reasoningTokens'>,
+): Generation[] {
   const extras = Array.from({ length: Math.max(0, n - 1) }, (_, i) => generate({ ...gen, seedExtra: `${gen.seedExtra ?? ''}\u0000choice:${i + 1}` }, model));
   for (const e of extras) g.completionTokens += e.completionTokens;
   return extras;

@@ -29,7 +29,13 @@ describe('chat.completions request translation', () => {
     const body = request({
       messages: [
         { role: 'developer', content: 'be brief' },
-        { role: 'user', content: [{ type: 'text', text: 'weather ' }, { type: 'text', text: 'in Oslo?' }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'weather ' },
+            { type: 'text', text: 'in Oslo?' },
+          ],
+        },
         { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
         { role: 'tool', tool_call_id: 'c1', content: 'sunny' },
       ],
@@ -148,12 +154,24 @@ describe('chat.completions response translation', () => {
 
   it('writes every choice of an n answer, and logprobs when asked for', () => {
     const lp = [{ token: 'Hi', logprob: -0.1, bytes: [72, 105], topLogprobs: [{ token: 'Hi', logprob: -0.1, bytes: [72, 105] }] }];
-    const many = choicesOf({ ...result, toolCalls: undefined, text: 'Hi', finishReason: 'stop', choices: [{ text: 'Hi', finishReason: 'stop', logprobs: lp }, { text: 'Yo', finishReason: 'length' }] });
+    const many = choicesOf({
+      ...result,
+      toolCalls: undefined,
+      text: 'Hi',
+      finishReason: 'stop',
+      choices: [
+        { text: 'Hi', finishReason: 'stop', logprobs: lp },
+        { text: 'Yo', finishReason: 'length' },
+      ],
+    });
     expect(many.map((c, i) => wireChoice(c, i, true))).toEqual([
       {
         index: 0,
         message: { role: 'assistant', content: 'Hi', refusal: null },
-        logprobs: { content: [{ token: 'Hi', logprob: -0.1, bytes: [72, 105], top_logprobs: [{ token: 'Hi', logprob: -0.1, bytes: [72, 105] }] }], refusal: null },
+        logprobs: {
+          content: [{ token: 'Hi', logprob: -0.1, bytes: [72, 105], top_logprobs: [{ token: 'Hi', logprob: -0.1, bytes: [72, 105] }] }],
+          refusal: null,
+        },
         finish_reason: 'stop',
       },
       { index: 1, message: { role: 'assistant', content: 'Yo', refusal: null }, logprobs: { content: [], refusal: null }, finish_reason: 'length' },

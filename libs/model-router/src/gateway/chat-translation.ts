@@ -11,7 +11,7 @@ export class GatewayParamError extends DomainError {
   constructor(
     message: string,
     readonly param: string,
-    readonly code: string = 'invalid_value',
+    readonly code = 'invalid_value',
   ) {
     super(message);
   }
@@ -74,10 +74,12 @@ export function readMessages(body: ChatCompletionRequest): LlmMessage[] {
   return body.messages.map((m, i): LlmMessage => {
     const where = `messages[${i}]`;
     if (m.role === 'tool') {
-      if (!m.tool_call_id) throw new GatewayParamError(`${where}.tool_call_id is required on a tool message`, `${where}.tool_call_id`, 'missing_required_parameter');
+      if (!m.tool_call_id)
+        throw new GatewayParamError(`${where}.tool_call_id is required on a tool message`, `${where}.tool_call_id`, 'missing_required_parameter');
       return { role: 'tool', content: text(m.content ?? '', where), toolCallId: m.tool_call_id, ...(m.name ? { name: m.name } : {}) };
     }
-    if (m.tool_calls?.length && m.role !== 'assistant') throw new GatewayParamError(`${where}.tool_calls is only allowed on assistant messages`, `${where}.tool_calls`);
+    if (m.tool_calls?.length && m.role !== 'assistant')
+      throw new GatewayParamError(`${where}.tool_calls is only allowed on assistant messages`, `${where}.tool_calls`);
     if (m.role === 'assistant' && m.tool_calls?.length) {
       const toolCalls: ToolCall[] = m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments }));
       return { role: 'assistant', content: m.content == null ? '' : text(m.content, where), toolCalls };

@@ -195,7 +195,11 @@ export class OpenAiGatewayController {
       if (event.type === 'tool_call') {
         begin(requested);
         const d = event.delta;
-        const call = { index: d.index, ...(d.id ? { id: d.id, type: 'function' } : {}), function: { ...(d.name ? { name: d.name } : {}), arguments: d.arguments } };
+        const call = {
+          index: d.index,
+          ...(d.id ? { id: d.id, type: 'function' } : {}),
+          function: { ...(d.name ? { name: d.name } : {}), arguments: d.arguments },
+        };
         res.write(`data: ${JSON.stringify(chunk(requested, { tool_calls: [call] }, null))}\n\n`);
         continue;
       }

@@ -8,7 +8,9 @@ export class OllamaToolsCapability1765400000200 implements MigrationInterface {
   name = 'OllamaToolsCapability1765400000200';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`UPDATE models SET capabilities = array_append(capabilities, 'tools') WHERE id = ANY($1) AND NOT ('tools' = ANY(capabilities))`, [TOOL_MODELS]);
+    await q.query(`UPDATE models SET capabilities = array_append(capabilities, 'tools') WHERE id = ANY($1) AND NOT ('tools' = ANY(capabilities))`, [
+      TOOL_MODELS,
+    ]);
   }
 
   async down(q: QueryRunner): Promise<void> {

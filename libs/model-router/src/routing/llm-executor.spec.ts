@@ -381,7 +381,8 @@ describe('LlmExecutor', () => {
       const a = candidate('openai/gpt-4o-mini', [answer('{"part":1}')]);
       const { executor } = setup({ plans: { simple: plan([a.candidate]) } });
       const events: string[] = [];
-      for await (const e of executor.stream(input())) events.push(e.type === 'delta' ? `delta ${e.text}` : e.type === 'done' ? `done ${e.outcome.modelId}` : 'tool_call');
+      for await (const e of executor.stream(input()))
+        events.push(e.type === 'delta' ? `delta ${e.text}` : e.type === 'done' ? `done ${e.outcome.modelId}` : 'tool_call');
       expect(events).toEqual(['delta {"part":1}', 'done openai/gpt-4o-mini']);
 
       const cut = new StreamInterruptedError('openai', 'stream cut');
@@ -546,7 +547,9 @@ describe('LlmExecutor: tools and the optional request fields', () => {
     expect(err).toMatchObject({ httpStatus: 400, param: 'seed', code: 'unsupported_parameter' });
     expect((err as Error).message).toContain('anthropic/claude-haiku-4-5 (its provider (anthropic) cannot take seed)');
 
-    const noTools: RoutePlan['skipped'] = [{ model: 'ollama/tiny', reason: 'unsupported', detail: 'the model has no tools capability in the catalog', missing: 'tools' }];
+    const noTools: RoutePlan['skipped'] = [
+      { model: 'ollama/tiny', reason: 'unsupported', detail: 'the model has no tools capability in the catalog', missing: 'tools' },
+    ];
     const { executor: e2 } = setup({ plans: { simple: plan([], noTools) } });
     await expect(e2.execute(input({ params: { tools: [weather] } }))).rejects.toMatchObject({ param: 'tools', httpStatus: 400 });
   });
@@ -570,7 +573,13 @@ describe('LlmExecutor: tools and the optional request fields', () => {
     const { executor } = setup({ plans: { simple: plan([a.candidate]) } });
     const seen: string[] = [];
     for await (const e of executor.stream(input({ params: { tools: [weather] } }))) {
-      seen.push(e.type === 'tool_call' ? `call ${e.delta.index} ${e.delta.name ?? ''}${e.delta.arguments}` : e.type === 'done' ? `done ${e.outcome.result.toolCalls?.length}` : 'delta');
+      seen.push(
+        e.type === 'tool_call'
+          ? `call ${e.delta.index} ${e.delta.name ?? ''}${e.delta.arguments}`
+          : e.type === 'done'
+            ? `done ${e.outcome.result.toolCalls?.length}`
+            : 'delta',
+      );
     }
     expect(seen).toEqual(['call 0 get_weather', 'call 0 {"city":"Oslo"}', 'done 1']);
   });

@@ -9,7 +9,17 @@ import type { RoutingPolicyService } from '../policy/routing-policy.service';
 import { RouterService, type RouteContext } from './router.service';
 
 const model = (id: string, capabilities: string[]): ModelEntity =>
-  ({ id, providerId: id.split('/')[0], name: id.split('/')[1], tier: 'cheap', contextWindow: 8_000, enabled: true, gpuUsdPerHour: null, parallelSlots: 1, capabilities }) as ModelEntity;
+  ({
+    id,
+    providerId: id.split('/')[0],
+    name: id.split('/')[1],
+    tier: 'cheap',
+    contextWindow: 8_000,
+    enabled: true,
+    gpuUsdPerHour: null,
+    parallelSlots: 1,
+    capabilities,
+  }) as ModelEntity;
 
 const CATALOG = [
   model('openai/gpt-4o-mini', ['chat', 'tools']),
@@ -20,14 +30,20 @@ const CATALOG = [
 const SUPPORTS: Record<string, ProviderFeature[]> = { openai: ['n', 'seed', 'stop', 'logprobs'], anthropic: ['stop'], ollama: ['stop', 'seed'] };
 
 function router(): RouterService {
-  const policy = strictMock<RoutingPolicyService>({ cell: () => ({ operation: 'chat', complexity: 'medium', candidates: CATALOG.map((m) => m.id), abTest: null }) }, 'policy');
+  const policy = strictMock<RoutingPolicyService>(
+    { cell: () => ({ operation: 'chat', complexity: 'medium', candidates: CATALOG.map((m) => m.id), abTest: null }) },
+    'policy',
+  );
   const price = { inputUsdPerMTok: '1', cachedInputUsdPerMTok: '1', outputUsdPerMTok: '1' } as ModelPriceEntity;
   const catalog = strictMock<CatalogService>({ model: (id) => CATALOG.find((m) => m.id === id), priceAt: () => price }, 'catalog');
   const providers = strictMock<ProviderRegistry>(
     { adapter: (id) => strictMock<LlmProvider>({ kind: id as LlmProvider['kind'], supports: new Set(SUPPORTS[id]) }, `adapter ${id}`) },
     'providers',
   );
-  const breaker = strictMock<CircuitBreakerService>({ routingSnapshot: async (keys) => keys.map((key) => ({ key, state: 'closed' as const, failures: 0 })) }, 'breaker');
+  const breaker = strictMock<CircuitBreakerService>(
+    { routingSnapshot: async (keys) => keys.map((key) => ({ key, state: 'closed' as const, failures: 0 })) },
+    'breaker',
+  );
   return new RouterService(policy, catalog, providers, breaker, strictMock<Clock>({ now: () => new Date('2026-03-01T12:00:00Z') }, 'clock'));
 }
 
@@ -45,7 +61,9 @@ describe('RouterService: capabilities and provider features', () => {
   it('skips models without the tools capability for a call that needs tools, saying so', async () => {
     const plan = await router().plan(ctx({ capabilities: ['tools'] }));
     expect(plan.candidates.map((c) => c.model.id)).toEqual(['openai/gpt-4o-mini', 'anthropic/claude-haiku-4-5', 'ollama/qwen3:8b']);
-    expect(plan.skipped).toEqual([{ model: 'ollama/tiny', reason: 'unsupported', detail: 'the model has no tools capability in the catalog', missing: 'tools' }]);
+    expect(plan.skipped).toEqual([
+      { model: 'ollama/tiny', reason: 'unsupported', detail: 'the model has no tools capability in the catalog', missing: 'tools' },
+    ]);
   });
 
   it('keeps every model for a call without tools', async () => {

@@ -135,7 +135,12 @@ export class RouterService {
       }
       const unpassable = ctx.features?.find((f) => !provider.supports?.has(f));
       if (unpassable) {
-        plan.skipped.push({ model: id, reason: 'unsupported', detail: `its provider (${provider.kind}) cannot take ${FEATURE_PARAMS[unpassable]}`, missing: unpassable });
+        plan.skipped.push({
+          model: id,
+          reason: 'unsupported',
+          detail: `its provider (${provider.kind}) cannot take ${FEATURE_PARAMS[unpassable]}`,
+          missing: unpassable,
+        });
         continue;
       }
       const circuit = stateOf.get(id);

@@ -1,6 +1,17 @@
 // Small pieces the three adapters share.
 import type { ChatMessage, JsonSchema } from '@margin/contracts';
-import type { CallOptions, ChatChoice, LlmMessage, ChatRequest, ChatResult, FinishReason, ProviderHealth, TokenLogprob, TokenUsage, ToolCall } from '../llm-provider';
+import type {
+  CallOptions,
+  ChatChoice,
+  LlmMessage,
+  ChatRequest,
+  ChatResult,
+  FinishReason,
+  ProviderHealth,
+  TokenLogprob,
+  TokenUsage,
+  ToolCall,
+} from '../llm-provider';
 import { ProviderAbortedError } from '../provider-errors';
 import { objectRootSchema, prepareStructuredOutput, type StructuredOutputCheck } from '../structured-output';
 import { CallScope } from './call-scope';

@@ -20,7 +20,16 @@ import type {
   ToolDefinition,
 } from '../llm-provider';
 import { InvalidOutputError } from '../provider-errors';
-import { buildResult, isAnyObjectSchema, planStructuredOutput, probeHealth, tokens, trimTrailingSlash, type AdapterOptions, type StructuredPlan } from './adapter-support';
+import {
+  buildResult,
+  isAnyObjectSchema,
+  planStructuredOutput,
+  probeHealth,
+  tokens,
+  trimTrailingSlash,
+  type AdapterOptions,
+  type StructuredPlan,
+} from './adapter-support';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 import { argumentsObject, toolNameOf } from './tool-support';
 
@@ -33,7 +42,11 @@ function wireMessage(providerId: string, m: LlmMessage, all: readonly LlmMessage
     return { role: 'tool', content: m.content, ...(name ? { tool_name: name } : {}) };
   }
   if ('toolCalls' in m && m.toolCalls.length > 0) {
-    return { role: 'assistant', content: m.content, tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: argumentsObject(providerId, c) } })) };
+    return {
+      role: 'assistant',
+      content: m.content,
+      tool_calls: m.toolCalls.map((c) => ({ function: { name: c.name, arguments: argumentsObject(providerId, c) } })),
+    };
   }
   return { role: m.role, content: m.content };
 }
@@ -211,7 +224,9 @@ export class OllamaProvider implements LlmProvider {
     }
     if (!final) throw scope.incomplete('the stream ended without its final (done) message');
     const result = this.result(scope, final, text, plan, calls, forced);
-    if (forced) for (const [index, c] of (result.toolCalls ?? []).entries()) yield { type: 'tool_call', delta: { index, id: c.id, name: c.name, arguments: c.arguments } };
+    if (forced)
+      for (const [index, c] of (result.toolCalls ?? []).entries())
+        yield { type: 'tool_call', delta: { index, id: c.id, name: c.name, arguments: c.arguments } };
     if (forced && !result.toolCalls && text) yield { type: 'delta', text };
     return result;
   }

@@ -41,7 +41,16 @@ type MessageParam = OpenAI.Chat.Completions.ChatCompletionMessageParam;
 type WireLogprobs = OpenAI.Chat.Completions.ChatCompletion.Choice['logprobs'];
 
 /** OpenAI's chat.completions takes every optional field Margin knows. */
-const SUPPORTS: ReadonlySet<ProviderFeature> = new Set<ProviderFeature>(['n', 'stop', 'logprobs', 'seed', 'user', 'metadata', 'parallelToolCalls', 'serviceTier']);
+const SUPPORTS: ReadonlySet<ProviderFeature> = new Set<ProviderFeature>([
+  'n',
+  'stop',
+  'logprobs',
+  'seed',
+  'user',
+  'metadata',
+  'parallelToolCalls',
+  'serviceTier',
+]);
 
 function messageParam(m: LlmMessage): MessageParam {
   if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
@@ -67,7 +76,9 @@ function logprobsOf(wire: WireLogprobs | null | undefined): TokenLogprob[] | und
 }
 
 function toolCallsOf(message: OpenAI.Chat.Completions.ChatCompletionMessage): ToolCall[] | undefined {
-  const calls = (message.tool_calls ?? []).flatMap((c) => (c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : []));
+  const calls = (message.tool_calls ?? []).flatMap((c) =>
+    c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+  );
   return calls.length > 0 ? calls : undefined;
 }
 

@@ -42,7 +42,11 @@ interface Target {
 }
 const TARGETS: Target[] = [
   { kind: 'openai', model: 'gpt-4o-mini', create: (url, o) => new OpenAiProvider({ id: 'openai', kind: 'openai', baseUrl: `${url}/v1`, apiKey: 'sk' }, o) },
-  { kind: 'anthropic', model: 'claude-haiku-4-5', create: (url, o) => new AnthropicProvider({ id: 'anthropic', kind: 'anthropic', baseUrl: url, apiKey: 'k' }, o) },
+  {
+    kind: 'anthropic',
+    model: 'claude-haiku-4-5',
+    create: (url, o) => new AnthropicProvider({ id: 'anthropic', kind: 'anthropic', baseUrl: url, apiKey: 'k' }, o),
+  },
   { kind: 'ollama', model: 'qwen3:8b', create: (url, o) => new OllamaProvider({ id: 'ollama', kind: 'ollama', baseUrl: url }, o) },
 ];
 
@@ -176,7 +180,15 @@ describe('tool_choice and the optional fields on the wire', () => {
   it('Anthropic: required → any, one call per turn → disable_parallel_tool_use, none → none, stop → stop_sequences, user → metadata.user_id', async () => {
     const rec = recordingFetch();
     const p = TARGETS[1]?.create(url, { fetch: rec.fetch }) as LlmProvider;
-    const one = await p.chat({ model: 'claude-haiku-4-5', messages: BOTH, tools: TOOLS, toolChoice: 'required', parallelToolCalls: false, user: 'u-1', stop: ['END'] });
+    const one = await p.chat({
+      model: 'claude-haiku-4-5',
+      messages: BOTH,
+      tools: TOOLS,
+      toolChoice: 'required',
+      parallelToolCalls: false,
+      user: 'u-1',
+      stop: ['END'],
+    });
     expect(one.toolCalls?.map((c) => c.name)).toEqual(['get_weather']);
     await p.chat({ model: 'claude-haiku-4-5', messages: BOTH, tools: TOOLS, toolChoice: 'none' });
     await p.chat({ model: 'claude-haiku-4-5', messages: BOTH, tools: TOOLS, toolChoice: { name: 'get_time' } });
