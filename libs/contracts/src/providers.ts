@@ -152,7 +152,7 @@ export interface RouteDecisionView {
   candidates: RouteCandidateView[];
   skipped: Array<{
     model: string;
-    reason: 'disabled' | 'circuit-open' | 'context-window' | 'budget' | 'rate-limit' | 'unknown-model' | 'plan';
+    reason: 'disabled' | 'circuit-open' | 'context-window' | 'budget' | 'rate-limit' | 'unknown-model' | 'plan' | 'unsupported';
     detail: string;
   }>;
   abTest: { challenger: string; share: number; challengerChosen: boolean } | null;

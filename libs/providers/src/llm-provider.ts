@@ -1,13 +1,60 @@
 // One interface for every model host: Ollama, OpenAI and OpenAI-compatible hosts, Anthropic.
 import type { ChatMessage, JsonSchema, ProviderKind } from '@margin/contracts';
 
+/** A function the model may call (OpenAI `tools[].function`, Anthropic `tools[]`, Ollama `tools[].function`). */
+export interface ToolDefinition {
+  name: string;
+  description?: string;
+  /** JSON Schema of the arguments (an object schema). */
+  parameters: JsonSchema;
+  /** OpenAI strict mode (ignored by hosts that have none). */
+  strict?: boolean;
+}
+
+/** A call the model made: `arguments` is the JSON text of the arguments, as OpenAI sends it. */
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** auto: the model decides; none: no call; required: at least one call; `{name}`: exactly that function. */
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+/**
+ * A message of a conversation that may involve tools: the plain ChatMessage, an assistant turn that called
+ * tools (`toolCalls`, content possibly empty), or a tool's answer (`role: 'tool'`, `toolCallId`).
+ */
+export type LlmMessage =
+  ChatMessage | { role: 'assistant'; content: string; toolCalls: ToolCall[] } | { role: 'tool'; content: string; toolCallId: string; name?: string };
+
+/** Request fields an adapter may or may not be able to pass on (`LlmProvider.supports`). */
+export type ProviderFeature = 'n' | 'stop' | 'logprobs' | 'seed' | 'user' | 'metadata' | 'parallelToolCalls' | 'serviceTier';
+
 export interface ChatRequest {
   model: string;
-  messages: ChatMessage[];
+  messages: LlmMessage[];
   temperature?: number;
   maxTokens?: number;
   /** When set, the answer must be JSON valid against this schema (`result.json`). */
   outputSchema?: { name: string; schema: JsonSchema };
+  tools?: ToolDefinition[];
+  /** Default: auto (when tools are given). */
+  toolChoice?: ToolChoice;
+  /** false: at most one tool call per turn. */
+  parallelToolCalls?: boolean;
+  /** How many alternative answers (only for adapters that support `n`; `result.choices`). */
+  n?: number;
+  stop?: string[];
+  /** Log probabilities of the output tokens (`result.logprobs`), with this many alternatives each. */
+  logprobs?: boolean;
+  topLogprobs?: number;
+  /** Best-effort determinism. */
+  seed?: number;
+  /** The end user, for the host's abuse monitoring. */
+  user?: string;
+  metadata?: Record<string, string>;
+  serviceTier?: string;
 }
 
 export interface CallOptions {
@@ -39,8 +86,30 @@ export interface RateLimitInfo {
 
 export type FinishReason = 'stop' | 'length' | 'tool_use' | 'content_filter' | 'other';
 
+/** One output token's log probability (OpenAI's `logprobs.content[]`). */
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[] | null;
+  topLogprobs: Array<{ token: string; logprob: number; bytes: number[] | null }>;
+}
+
+/** One answer of a call (a call with `n` > 1 has several). */
+export interface ChatChoice {
+  text: string;
+  toolCalls?: ToolCall[];
+  finishReason: FinishReason;
+  logprobs?: TokenLogprob[];
+}
+
 export interface ChatResult {
   text: string;
+  /** The calls the model made (finishReason `tool_use`). */
+  toolCalls?: ToolCall[];
+  /** Output-token log probabilities, when the request asked for them. */
+  logprobs?: TokenLogprob[];
+  /** Every answer when the request had `n` > 1 (the first is also `text`/`toolCalls`); usage covers them all. */
+  choices?: ChatChoice[];
   /** The parsed, schema-valid answer when the request carried an output schema. */
   json?: unknown;
   usage: TokenUsage;
@@ -53,7 +122,19 @@ export interface ChatResult {
   emulated: boolean;
 }
 
-export type ChatStreamEvent = { type: 'delta'; text: string } | { type: 'done'; result: ChatResult };
+/**
+ * A streamed tool-call piece: the first piece of a call carries its `id` and `name`, later ones more of
+ * `arguments` (OpenAI's chunk format; `index` is the call's position in the turn).
+ */
+export interface ToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  arguments: string;
+}
+
+export type ChatStreamEvent =
+  { type: 'delta'; text: string; logprobs?: TokenLogprob[] } | { type: 'tool_call'; delta: ToolCallDelta } | { type: 'done'; result: ChatResult };
 
 export interface EmbedRequest {
   model: string;
@@ -91,8 +172,10 @@ export interface LlmProvider {
   readonly id: string;
   readonly kind: ProviderKind;
   readonly baseUrl: string;
+  /** The optional request fields this adapter passes on; a request using another one cannot be sent here. */
+  readonly supports: ReadonlySet<ProviderFeature>;
   chat(request: ChatRequest, options?: CallOptions): Promise<ChatResult>;
-  /** Yields text deltas, then exactly one `done` with the same result `chat` gives (usage included). */
+  /** Yields text and tool-call deltas, then exactly one `done` with the same result `chat` gives (usage included). */
   chatStream(request: ChatRequest, options?: CallOptions): AsyncIterable<ChatStreamEvent>;
   /** Embedding vectors; absent on hosts without an embeddings API (Anthropic). */
   embed?(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult>;

@@ -7,6 +7,7 @@ import { hashString } from '../rng';
 import type { Runtime } from '../runtime';
 import { canonicalJson, countMessageTokens, countTokens, PROMPT_PRIMING_TOKENS, type PromptMessage } from '../tokens';
 import { asNumber, asString, authorize, bearerToken, isRecord, sse, stopList } from './common';
+import { extraToolCalls, toolGeneration, toolsToCall, type EmulatedTool, type EmulatedToolChoice } from './tool-calls';
 
 const ANTHROPIC_ERRORS: Record<ErrorKind, [number, string]> = {
   invalid_request: [400, 'invalid_request_error'],
@@ -189,18 +190,32 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
   if (typeof parsed === 'string') return sendError(res, spec, 'invalid_request', parsed);
   const { messages, segments, tools, schemaTexts } = parsed;
 
-  let forced: ToolDef | undefined;
   const tc = b['tool_choice'];
+  let choice: EmulatedToolChoice = { kind: 'auto' };
+  const asEmulated = (t: ToolDef): EmulatedTool => ({ name: t.name, parameters: t.inputSchema });
   if (isRecord(tc) && tools.length > 0) {
     if (tc['type'] === 'tool') {
       const name = asString(tc['name']);
-      forced = tools.find((t) => t.name === name);
-      if (!forced) return sendError(res, spec, 'invalid_request', `tool_choice: tool '${name ?? ''}' not found in tools`);
-    } else if (tc['type'] === 'any') forced = tools[0];
+      const named = tools.find((t) => t.name === name);
+      if (!named) return sendError(res, spec, 'invalid_request', `tool_choice: tool '${name ?? ''}' not found in tools`);
+      choice = { kind: 'named', tool: asEmulated(named) };
+    } else if (tc['type'] === 'any') choice = { kind: 'required' };
+    else if (tc['type'] === 'none') choice = { kind: 'none' };
   }
-  const output: OutputSpec = forced ? { kind: 'schema', schema: forced.inputSchema, name: forced.name, objectOnly: true } : { kind: 'text' };
+  const rawMessages = b['messages'] as unknown[];
+  const lastRaw = rawMessages[rawMessages.length - 1];
+  const endsWithToolResult =
+    isRecord(lastRaw) && Array.isArray(lastRaw['content']) && lastRaw['content'].some((c) => isRecord(c) && c['type'] === 'tool_result');
+  const calls = toolsToCall(tools.map(asEmulated), choice, messages, {
+    parallel: !(isRecord(tc) && tc['disable_parallel_tool_use'] === true),
+    endsWithToolResult,
+  });
+  const forced = calls[0];
+  const output: OutputSpec = { kind: 'text' };
   const stream = b['stream'] === true;
-  const gen: GenerationRequest = { messages, schemaTexts, output, maxTokens, stop: stopList(b['stop_sequences']) };
+  const base: GenerationRequest = { messages, schemaTexts, output, maxTokens, stop: stopList(b['stop_sequences']) };
+  const gen: GenerationRequest = forced ? toolGeneration(base, forced) : base;
+  let extraCalls: Generation[] = [];
 
   // explicit prompt caching: everything up to the last cache_control breakpoint
   let cacheRead = 0;
@@ -223,7 +238,8 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
   const inputTokens = (g: Generation): number => Math.max(0, g.promptTokens - cacheRead - cacheCreation);
 
   const id = randomId('msg_01', 22);
-  const toolUseId = randomId('toolu_01', 22);
+  const toolUseIds = calls.map(() => randomId('toolu_01', 22));
+  const toolUseId = toolUseIds[0] ?? randomId('toolu_01', 22);
   const tool = fault !== 'malformed-json' ? forced : undefined;
   const asTool = tool !== undefined;
   const stopReason = (g: Generation): string =>
@@ -238,6 +254,8 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
   });
   const block = (g: Generation): Record<string, unknown> =>
     tool ? { type: 'tool_use', id: toolUseId, name: tool.name, input: g.value !== undefined ? g.value : {} } : { type: 'text', text: g.text };
+  const extraBlocks = (): Array<Record<string, unknown>> =>
+    extraCalls.map((e, i) => ({ type: 'tool_use', id: toolUseIds[i + 1], name: calls[i + 1]?.name, input: e.value !== undefined ? e.value : {} }));
 
   const renderer: Renderer = {
     body: (g) => ({
@@ -245,7 +263,7 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
       type: 'message',
       role: 'assistant',
       model: modelName,
-      content: [block(g)],
+      content: [block(g), ...extraBlocks()],
       stop_reason: stopReason(g),
       stop_sequence: g.stopSequence ?? null,
       usage: usage(g),
@@ -284,6 +302,17 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
       ),
     streamTail: (g) =>
       sse({ type: 'content_block_stop', index: 0 }, 'content_block_stop') +
+      extraCalls
+        .map(
+          (e, i) =>
+            sse(
+              { type: 'content_block_start', index: i + 1, content_block: { type: 'tool_use', id: toolUseIds[i + 1], name: calls[i + 1]?.name, input: {} } },
+              'content_block_start',
+            ) +
+            sse({ type: 'content_block_delta', index: i + 1, delta: { type: 'input_json_delta', partial_json: e.text } }, 'content_block_delta') +
+            sse({ type: 'content_block_stop', index: i + 1 }, 'content_block_stop'),
+        )
+        .join('') +
       sse(
         {
           type: 'message_delta',
@@ -300,7 +329,10 @@ export async function anthropicMessages(rt: Runtime, req: IncomingMessage, res: 
       sse({ type: 'message_stop' }, 'message_stop'),
   };
 
-  await runCompletion(rt, { spec, req, res, model, gen, stream, fault, renderer, onContextOverflow: 'reject', receivedAt });
+  const beforeRender = (g: Generation): void => {
+    if (tool) extraCalls = extraToolCalls(g, gen, calls, model);
+  };
+  await runCompletion(rt, { spec, req, res, model, gen, stream, fault, renderer, onContextOverflow: 'reject', beforeRender, receivedAt });
 }
 
 export function anthropicAuthorize(rt: Runtime, req: IncomingMessage, res: ServerResponse, fault: ReturnType<Runtime['decideFault']>): boolean {

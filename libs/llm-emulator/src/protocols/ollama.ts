@@ -8,6 +8,16 @@ import type { Runtime } from '../runtime';
 import { canonicalJson, type PromptMessage, type Role } from '../tokens';
 import { asNumber, asString, authorize, isRecord, stopList } from './common';
 import { openaiRateLimitHeaders } from './openai';
+import { extraToolCalls, toolGeneration, toolsToCall, type EmulatedTool } from './tool-calls';
+
+function toolsOf(raw: unknown): EmulatedTool[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.filter(isRecord).flatMap((t) => {
+    const fn = isRecord(t['function']) ? t['function'] : {};
+    const name = asString(fn['name']);
+    return name ? [{ name, parameters: isRecord(fn['parameters']) ? fn['parameters'] : { type: 'object', properties: {} } }] : [];
+  });
+}
 
 const OLLAMA_STATUS: Record<ErrorKind, number> = {
   invalid_request: 400,
@@ -181,24 +191,48 @@ export async function ollamaCompletion(kind: Kind, rt: Runtime, req: IncomingMes
   }
 
   const numPredict = asNumber(options['num_predict']);
-  const gen: GenerationRequest = {
+  const seed = asNumber(options['seed']);
+  const tools = kind === 'chat' ? toolsOf(b['tools']) : [];
+  const rawMessages = (b['messages'] as unknown[] | undefined) ?? [];
+  const lastRaw = rawMessages[rawMessages.length - 1];
+  // Ollama has no tool_choice: with tools (and no format) the model decides, like OpenAI's "auto"
+  const calls =
+    out.output.kind === 'text' && fault !== 'malformed-json'
+      ? toolsToCall(tools, { kind: 'auto' }, messages, { parallel: true, endsWithToolResult: isRecord(lastRaw) && lastRaw['role'] === 'tool' })
+      : [];
+  const base: GenerationRequest = {
     messages,
-    schemaTexts: out.schemaTexts,
+    schemaTexts: [...out.schemaTexts, ...tools.map((t) => canonicalJson(t.parameters))],
     output: out.output,
     maxTokens: numPredict !== undefined && numPredict >= 0 ? numPredict : undefined,
     stop: stopList(options['stop']),
+    ...(seed !== undefined ? { seedExtra: `seed:${seed}` } : {}),
   };
+  const gen: GenerationRequest = calls[0] ? toolGeneration(base, calls[0]) : base;
+  let extraCalls: Generation[] = [];
+  const toolCalls = (g: Generation): Array<Record<string, unknown>> =>
+    [g, ...extraCalls].map((c, i) => ({ function: { name: calls[i]?.name, arguments: c.value !== undefined ? c.value : {} } }));
+  const asTool = calls.length > 0;
   const stream = b['stream'] !== false; // Ollama streams by default
   const doneReason = (g: Generation): string => (g.finishReason === 'length' ? 'length' : 'stop');
-  const piece = (text: string): Record<string, unknown> => (kind === 'chat' ? { message: { role: 'assistant', content: text } } : { response: text });
+  const piece = (text: string, g?: Generation): Record<string, unknown> =>
+    kind === 'chat'
+      ? { message: { role: 'assistant', content: asTool ? '' : text, ...(asTool && g ? { tool_calls: toolCalls(g) } : {}) } }
+      : { response: text };
   const line = (v: unknown): string => `${JSON.stringify(v)}\n`;
 
   const renderer: Renderer = {
-    body: (g, t) => ({ model: modelName, created_at: createdAt(), ...piece(g.text), done_reason: doneReason(g), done: true, ...stats(g, t) }),
+    body: (g, t) => ({ model: modelName, created_at: createdAt(), ...piece(g.text, g), done_reason: doneReason(g), done: true, ...stats(g, t) }),
     streamContentType: 'application/x-ndjson',
     streamHead: () => '',
-    streamPiece: (text) => line({ model: modelName, created_at: createdAt(), ...piece(text), done: false }),
-    streamTail: (g, t) => line({ model: modelName, created_at: createdAt(), ...piece(''), done_reason: doneReason(g), done: true, ...stats(g, t) }),
+    // Ollama sends tool calls whole, in one message before the final one
+    streamPiece: (text) => (asTool ? '' : line({ model: modelName, created_at: createdAt(), ...piece(text), done: false })),
+    streamTail: (g, t) =>
+      (asTool ? line({ model: modelName, created_at: createdAt(), ...piece('', g), done: false }) : '') +
+      line({ model: modelName, created_at: createdAt(), ...piece(''), done_reason: doneReason(g), done: true, ...stats(g, t) }),
   };
-  await runCompletion(rt, { spec, req, res, model, gen, stream, fault, renderer, onContextOverflow: 'truncate', receivedAt });
+  const beforeRender = (g: Generation): void => {
+    if (asTool) extraCalls = extraToolCalls(g, gen, calls, model);
+  };
+  await runCompletion(rt, { spec, req, res, model, gen, stream, fault, renderer, onContextOverflow: 'truncate', beforeRender, receivedAt });
 }

@@ -8,6 +8,7 @@ import { hashString } from '../rng';
 import type { Runtime } from '../runtime';
 import { canonicalJson, countPromptTokens, type PromptMessage, type Role } from '../tokens';
 import { asNumber, asString, authorize, bearerToken, isRecord, sse, stopList, unixSeconds } from './common';
+import { extraChoices, extraToolCalls, textLogprobs, logprobsOf, toolGeneration, toolsToCall, type EmulatedToolChoice } from './tool-calls';
 
 const OPENAI_ERRORS: Record<ErrorKind, [number, string]> = {
   invalid_request: [400, 'invalid_request_error'],
@@ -185,16 +186,18 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
 
   const tools = toolsOf(b['tools']);
   for (const t of tools) schemaTexts.push(canonicalJson(t.parameters));
-  let forcedTool: ToolDef | undefined;
   let toolFinish: 'tool_calls' | 'stop' = 'tool_calls';
   const tc = b['tool_choice'];
+  let choice: EmulatedToolChoice = { kind: 'auto' };
   if (tools.length > 0) {
-    if (tc === 'required') forcedTool = tools[0];
+    if (tc === 'required') choice = { kind: 'required' };
+    else if (tc === 'none') choice = { kind: 'none' };
     else if (isRecord(tc) && isRecord(tc['function'])) {
       const name = asString(tc['function']['name']);
-      forcedTool = tools.find((t) => t.name === name);
+      const named = tools.find((t) => t.name === name);
+      // OpenAI ends a turn whose function was named in tool_choice with "stop"
       toolFinish = 'stop';
-      if (!forcedTool)
+      if (!named)
         return sendError(
           res,
           spec,
@@ -202,18 +205,48 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
           `Invalid value for 'tool_choice': no function named '${name ?? ''}' was specified in the 'tools' parameter.`,
           { param: 'tool_choice' },
         );
+      choice = { kind: 'named', tool: named };
     }
   }
-  if (forcedTool) output = { kind: 'schema', schema: forcedTool.parameters, name: forcedTool.name };
+  const rawMessages = b['messages'] as unknown[];
+  const lastRaw = rawMessages[rawMessages.length - 1];
+  const calls =
+    output.kind === 'text' || choice.kind !== 'auto'
+      ? toolsToCall(tools, choice, messages, {
+          parallel: b['parallel_tool_calls'] !== false,
+          endsWithToolResult: isRecord(lastRaw) && (lastRaw['role'] === 'tool' || lastRaw['role'] === 'function'),
+        })
+      : [];
+  const forcedTool: ToolDef | undefined = calls[0];
 
+  const n = Math.max(1, Math.floor(asNumber(b['n']) ?? 1));
+  if (n > 128) return sendError(res, spec, 'invalid_request', `${n} is greater than the maximum of 128 - 'n'`, { param: 'n', code: 'integer_above_max_value' });
+  const seed = asNumber(b['seed']);
+  const wantLogprobs = b['logprobs'] === true;
+  const topLogprobs = Math.max(0, Math.floor(asNumber(b['top_logprobs']) ?? 0));
+  if (b['top_logprobs'] !== undefined && !wantLogprobs) {
+    return sendError(res, spec, 'invalid_request', "Invalid value for 'top_logprobs': 'logprobs' must be set to true.", { param: 'top_logprobs' });
+  }
   const maxTokens = asNumber(b['max_completion_tokens']) ?? asNumber(b['max_tokens']);
   const stream = b['stream'] === true;
   const includeUsage = isRecord(b['stream_options']) && b['stream_options']['include_usage'] === true;
-  const gen: GenerationRequest = { messages, schemaTexts, output, maxTokens, stop: stopList(b['stop']) };
+  const base: GenerationRequest = {
+    messages,
+    schemaTexts,
+    output,
+    maxTokens,
+    stop: stopList(b['stop']),
+    ...(seed !== undefined ? { seedExtra: `seed:${seed}` } : {}),
+  };
+  const gen: GenerationRequest = forcedTool ? toolGeneration(base, forcedTool) : base;
 
   // automatic prompt caching: the prefix (all but the last message) is cached once seen
   let cachedTokens = 0;
+  let extraCalls: Generation[] = [];
+  let extraAnswers: Generation[] = [];
   const beforeRender = (g: Generation): void => {
+    if (forcedTool && fault !== 'malformed-json') extraCalls = extraToolCalls(g, gen, calls, model);
+    if (n > 1) extraAnswers = extraChoices(g, gen, n, model);
     if (g.promptTokens < rt.config.promptCache.minTokens || messages.length < 2) return;
     const prefix = { messages: messages.slice(0, -1), schemaTexts };
     const prefixTokens = countPromptTokens(prefix);
@@ -225,7 +258,8 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
   const id = randomId('chatcmpl-', 29);
   const created = unixSeconds();
   const fingerprint = `fp_${hashString(model.name).slice(0, 10)}`;
-  const callId = randomId('call_', 24);
+  const callIds = calls.map(() => randomId('call_', 24));
+  const callId = callIds[0] ?? randomId('call_', 24);
   const usage = (g: Generation): Record<string, unknown> => ({
     prompt_tokens: g.promptTokens,
     completion_tokens: g.completionTokens,
@@ -249,28 +283,26 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
       ...extra,
     });
 
+  const wireCalls = (g: Generation, extras: Generation[]): unknown[] =>
+    [g, ...extras].map((c, i) => ({ id: callIds[i] ?? callId, type: 'function', function: { name: calls[i]?.name ?? callTool?.name, arguments: c.text } }));
+  const choiceBody = (g: Generation, index: number, extras: Generation[]): Record<string, unknown> => ({
+    index,
+    message: callTool
+      ? { role: 'assistant', content: null, refusal: null, annotations: [], tool_calls: wireCalls(g, extras) }
+      : { role: 'assistant', content: g.text, refusal: null, annotations: [] },
+    logprobs: wantLogprobs && !callTool ? { content: textLogprobs(g.text, topLogprobs), refusal: null } : null,
+    finish_reason: finishReason(g),
+  });
+  let piecePosition = 0;
+
   const renderer: Renderer = {
     body: (g) => ({
       id,
       object: 'chat.completion',
       created,
       model: modelName,
-      choices: [
-        {
-          index: 0,
-          message: callTool
-            ? {
-                role: 'assistant',
-                content: null,
-                refusal: null,
-                annotations: [],
-                tool_calls: [{ id: callId, type: 'function', function: { name: callTool.name, arguments: g.text } }],
-              }
-            : { role: 'assistant', content: g.text, refusal: null, annotations: [] },
-          logprobs: null,
-          finish_reason: finishReason(g),
-        },
-      ],
+      // extra answers of a tool turn call the same tools (the arguments differ)
+      choices: [choiceBody(g, 0, extraCalls), ...extraAnswers.map((e, i) => choiceBody(e, i + 1, callTool ? extraCalls : []))],
       usage: usage(g),
       service_tier: 'default',
       system_fingerprint: fingerprint,
@@ -297,11 +329,33 @@ export async function openaiChatCompletions(rt: Runtime, req: IncomingMessage, r
         {
           index: 0,
           delta: asToolCall ? { tool_calls: [{ index: 0, function: { arguments: piece } }] } : { content: piece },
-          logprobs: null,
+          logprobs: wantLogprobs && !asToolCall ? { content: [logprobsOf(piece, piecePosition++, topLogprobs)], refusal: null } : null,
           finish_reason: null,
         },
       ]),
     streamTail: (g) =>
+      // further parallel calls, each announced (id, name) and then its arguments
+      extraCalls
+        .map(
+          (e, i) =>
+            chunk([
+              {
+                index: 0,
+                delta: { tool_calls: [{ index: i + 1, id: callIds[i + 1], type: 'function', function: { name: calls[i + 1]?.name, arguments: '' } }] },
+                logprobs: null,
+                finish_reason: null,
+              },
+            ]) + chunk([{ index: 0, delta: { tool_calls: [{ index: i + 1, function: { arguments: e.text } }] }, logprobs: null, finish_reason: null }]),
+        )
+        .join('') +
+      // further answers (n > 1), each whole in one chunk
+      extraAnswers
+        .map(
+          (e, i) =>
+            chunk([{ index: i + 1, delta: { role: 'assistant', content: e.text }, logprobs: null, finish_reason: null }]) +
+            chunk([{ index: i + 1, delta: {}, logprobs: null, finish_reason: finishReason(e) }]),
+        )
+        .join('') +
       chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason(g) }]) +
       (includeUsage
         ? sse({

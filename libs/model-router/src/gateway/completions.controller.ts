@@ -124,6 +124,7 @@ export class CompletionsController {
         res.write(chunk(body.model, event.text, null));
         continue;
       }
+      if (event.type !== 'done') continue; // tool-call pieces: no tools are offered on this route
       const { outcome } = event;
       if (!started) {
         setOutcomeHeaders(res, outcome);

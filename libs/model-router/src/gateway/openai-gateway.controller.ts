@@ -1,10 +1,10 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Logger, Post, Req, Res, UseFilters } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { COMPLEXITIES, type ChatMessage, type Complexity, type ModelTier } from '@margin/contracts';
+import { COMPLEXITIES, type Complexity, type ModelTier } from '@margin/contracts';
 import { DomainError, picoToUsd } from '@margin/core';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
-import type { ChatResult, FinishReason } from '@margin/providers';
+import type { ChatResult, TokenUsage } from '@margin/providers';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import type { Request, Response } from 'express';
@@ -14,6 +14,7 @@ import { PlanForbidsModelsError } from '../routing/execution.errors';
 import { LlmExecutor, type ExecuteInput, type ExecuteOutcome } from '../routing/llm-executor';
 import { PlanTiersSource } from '../routing/plan-tiers';
 import { ChatCompletionRequest } from './openai-gateway.dto';
+import { choicesOf, FINISH, GatewayParamError, readMessages, readParams, refuseUnhonoured, wireChoice, wireLogprobs } from './chat-translation';
 import { OpenAiErrorFilter } from './openai-error.filter';
 import { costComment, InvalidParamError, wantsStreamCost } from './gateway-support';
 
@@ -28,8 +29,6 @@ class ModelNotFoundError extends DomainError {
 /** Aliases that route by policy (operation `chat`) at a complexity. */
 const ALIASES: Record<string, Complexity> = { 'margin/auto': 'medium', 'margin/fast': 'simple', 'margin/best': 'complex' };
 
-const FINISH: Record<FinishReason, string> = { stop: 'stop', length: 'length', tool_use: 'stop', content_filter: 'content_filter', other: 'stop' };
-
 function flatten(errors: ValidationError[], prefix = ''): string[] {
   return errors.flatMap((e) => [
     ...Object.values(e.constraints ?? {}).map((m) => (prefix ? `${prefix}.${m}` : m)),
@@ -37,10 +36,21 @@ function flatten(errors: ValidationError[], prefix = ''): string[] {
   ]);
 }
 
-function text(content: ChatCompletionRequest['messages'][number]['content']): string {
-  if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((p) => (p.type === 'text' ? (p.text ?? '') : '')).join('');
-  throw new BadRequestException('messages[].content must be a string or an array of text parts');
+/** The path of the first invalid field (e.g. `messages.0.role` → `messages[0].role`), OpenAI's `param`. */
+function firstParam(errors: ValidationError[], prefix = ''): string | null {
+  const e = errors[0];
+  if (!e) return null;
+  const path = /^\d+$/.test(e.property) ? `${prefix}[${e.property}]` : prefix ? `${prefix}.${e.property}` : e.property;
+  return e.constraints ? path : (firstParam(e.children ?? [], path) ?? path);
+}
+
+function addUsage(a: TokenUsage, b: TokenUsage): TokenUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedInputTokens: a.cachedInputTokens + b.cachedInputTokens,
+    reasoningTokens: a.reasoningTokens + b.reasoningTokens,
+  };
 }
 
 /**
@@ -97,9 +107,11 @@ export class OpenAiGatewayController {
   @ApiOperation({ summary: 'OpenAI chat.completions (plain or stream): `model` is a catalog model or margin/auto|fast|best' })
   @ApiBody({ type: ChatCompletionRequest })
   async chat(@CurrentPrincipal() principal: Principal, @Body() raw: unknown, @Req() req: Request, @Res() res: Response): Promise<void> {
+    refuseUnhonoured(raw);
     const body = plainToInstance(ChatCompletionRequest, raw ?? {});
-    const problems = flatten(validateSync(body, { whitelist: true, forbidNonWhitelisted: false }));
-    if (problems.length) throw new BadRequestException(problems);
+    const errors = validateSync(body, { whitelist: true, forbidNonWhitelisted: false });
+    const problems = flatten(errors);
+    if (problems.length) throw new GatewayParamError(problems.join('; '), firstParam(errors) ?? 'body');
 
     const input = this.toInput(principal, body, req);
     input.allowedTiers = await this.allowedTiers(principal.tenantId);
@@ -115,36 +127,54 @@ export class OpenAiGatewayController {
     const id = `chatcmpl-${randomUUID().replace(/-/g, '')}`;
     const created = Math.floor(Date.now() / 1000);
 
+    const logprobsAsked = input.params?.logprobs === true;
     if (!body.stream) {
       const outcome = await this.executor.execute(input);
-      this.headers(res, outcome);
+      const choices = choicesOf(outcome.result);
+      let usage = outcome.result.usage;
+      let costPico = outcome.costPico;
+      const settled: Array<Promise<void>> = [outcome.settled];
+      const wanted = input.params?.n ?? 1;
+      if (choices.length < wanted) {
+        // the model's provider has no `n`: one more call per missing choice, on the same model, each booked
+        const more = await Promise.all(
+          Array.from({ length: wanted - choices.length }, (_, i) =>
+            this.executor.execute({
+              ...input,
+              models: [outcome.modelId],
+              params: { ...input.params, n: undefined },
+              attemptPrefix: `${input.attemptPrefix}:choice${i + 1}`,
+            }),
+          ),
+        );
+        for (const extra of more) {
+          choices.push(choicesOf(extra.result)[0] as (typeof choices)[number]);
+          usage = addUsage(usage, extra.result.usage);
+          costPico += extra.costPico;
+          settled.push(extra.settled);
+        }
+      }
+      this.headers(res, { ...outcome, costPico });
       res.json({
         id,
         object: 'chat.completion',
         created,
         model: outcome.modelId,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: outcome.result.text, refusal: null },
-            logprobs: null,
-            finish_reason: FINISH[outcome.result.finishReason],
-          },
-        ],
-        usage: this.usage(outcome.result),
+        choices: choices.map((c, i) => wireChoice(c, i, logprobsAsked)),
+        usage: this.usage({ ...outcome.result, usage }),
       });
-      await outcome.settled;
+      await Promise.all(settled);
       return;
     }
 
     const stream = this.executor.stream(input);
     let started = false;
-    const chunk = (model: string, delta: Record<string, unknown>, finish: string | null) => ({
+    const chunk = (model: string, delta: Record<string, unknown>, finish: string | null, logprobs: Record<string, unknown> | null = null) => ({
       id,
       object: 'chat.completion.chunk',
       created,
       model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+      choices: [{ index: 0, delta, logprobs, finish_reason: finish }],
     });
     const begin = (model: string) => {
       if (started) return;
@@ -159,7 +189,19 @@ export class OpenAiGatewayController {
     for await (const event of stream) {
       if (event.type === 'delta') {
         begin(requested);
-        res.write(`data: ${JSON.stringify(chunk(requested, { content: event.text }, null))}\n\n`);
+        const logprobs = event.logprobs ? { content: wireLogprobs(event.logprobs), refusal: null } : null;
+        res.write(`data: ${JSON.stringify(chunk(requested, { content: event.text }, null, logprobs))}\n\n`);
+        continue;
+      }
+      if (event.type === 'tool_call') {
+        begin(requested);
+        const d = event.delta;
+        const call = {
+          index: d.index,
+          ...(d.id ? { id: d.id, type: 'function' } : {}),
+          function: { ...(d.name ? { name: d.name } : {}), arguments: d.arguments },
+        };
+        res.write(`data: ${JSON.stringify(chunk(requested, { tool_calls: [call] }, null))}\n\n`);
         continue;
       }
       const { outcome } = event;
@@ -195,7 +237,8 @@ export class OpenAiGatewayController {
         throw new InvalidParamError('model', `${model.id} is not a chat model (capabilities: ${model.capabilities.join(', ')})`, 'model_not_supported');
       models = [model.id];
     }
-    const messages: ChatMessage[] = body.messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: text(m.content) }));
+    const messages = readMessages(body);
+    const params = readParams(body);
     const format = body.response_format;
     const outputSchema =
       format?.type === 'json_schema' && format.json_schema?.schema
@@ -214,6 +257,7 @@ export class OpenAiGatewayController {
       temperature: body.temperature,
       maxTokens: body.max_completion_tokens ?? body.max_tokens,
       outputSchema,
+      params,
       attemptPrefix: `gw:${randomUUID()}`,
       trace: { source: 'v1' },
       settleInBackground: true,

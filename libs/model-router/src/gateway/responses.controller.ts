@@ -123,6 +123,7 @@ export class ResponsesController {
           send('response.output_text.delta', { ...item, delta: event.text, logprobs: [] });
           continue;
         }
+        if (event.type !== 'done') continue; // tool-call pieces: no tools are offered on this route
         const { outcome } = event;
         if (!started) setOutcomeHeaders(res, outcome);
         begin(outcome.modelId);

@@ -58,6 +58,7 @@ export function blockerFromSkip(model: string, reason: SkipReason, detail: strin
     case 'unknown-model':
     case 'plan':
     case 'context-window':
+    case 'unsupported':
     case 'budget':
       return { model, waitMs: null, reason: `${reason}: ${detail}` };
     default: {

@@ -43,6 +43,23 @@ export class PlanForbidsModelsError extends DomainError {
   }
 }
 
+/**
+ * Every candidate lacks something the call needs (a catalog capability such as `tools`, or a request field
+ * its provider cannot pass on such as `seed`): the caller's to change (400, naming the field), not an outage.
+ */
+export class UnsupportedParameterError extends DomainError {
+  readonly code = 'unsupported_parameter';
+  readonly httpStatus = 400;
+  constructor(
+    message: string,
+    /** The request field (OpenAI's name: `tools`, `seed`, `parallel_tool_calls`…). */
+    readonly param: string,
+    readonly attempts: AttemptOutcome[],
+  ) {
+    super(message);
+  }
+}
+
 /** The prompt plus max_tokens fits no candidate's context window: the caller's to shorten (400), not an outage. */
 export class ContextLengthExceededError extends DomainError {
   readonly code = 'context_length_exceeded';

@@ -21,7 +21,14 @@ import type { ModelEntity } from '../catalog/model.entity';
 import type { CircuitBreakerService } from '../limits/circuit-breaker';
 import type { Lease, RateLimiterService } from '../limits/rate-limiter';
 import { UnknownOperationError, type RoutingPolicyService } from '../policy/routing-policy.service';
-import { ContextLengthExceededError, LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
+import {
+  ContextLengthExceededError,
+  LlmCallFailedError,
+  NoCandidateError,
+  PlanForbidsModelsError,
+  ProvidersUnavailableError,
+  UnsupportedParameterError,
+} from './execution.errors';
 import { LlmExecutor, type ExecuteInput } from './llm-executor';
 import type { RouteCandidate, RoutePlan, RouterService } from './router.service';
 
@@ -393,7 +400,8 @@ describe('LlmExecutor', () => {
       const a = candidate('openai/gpt-4o-mini', [answer('{"part":1}')]);
       const { executor } = setup({ plans: { simple: plan([a.candidate]) } });
       const events: string[] = [];
-      for await (const e of executor.stream(input())) events.push(e.type === 'delta' ? `delta ${e.text}` : `done ${e.outcome.modelId}`);
+      for await (const e of executor.stream(input()))
+        events.push(e.type === 'delta' ? `delta ${e.text}` : e.type === 'done' ? `done ${e.outcome.modelId}` : 'tool_call');
       expect(events).toEqual(['delta {"part":1}', 'done openai/gpt-4o-mini']);
 
       const cut = new StreamInterruptedError('openai', 'stream cut');
@@ -514,5 +522,84 @@ describe('LlmExecutor', () => {
       const { executor } = setup({ plans: { simple: plan([candidate('ollama/qwen3:8b', [answer()]).candidate]) } });
       await expect(executor.execute(input({ complexity: 'medium', stepDown: true }))).rejects.toBeInstanceOf(UnknownOperationError);
     });
+  });
+});
+
+describe('LlmExecutor: tools and the optional request fields', () => {
+  const weather = { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } };
+
+  it('asks the router for models with the tools capability and providers that pass each field, and sends the fields on', async () => {
+    const a = candidate('openai/gpt-4o-mini', [answer('{"ok":true}')]);
+    Object.assign(a.provider, { supports: new Set(['n', 'seed', 'stop']) });
+    const { executor, router } = setup({ plans: { simple: plan([a.candidate]) } });
+    const planSpy = jest.spyOn(router, 'plan');
+    await executor.execute(input({ params: { tools: [weather], toolChoice: 'required', seed: 4, stop: ['END'], n: 2 } }));
+    expect(planSpy.mock.calls[0]?.[0]).toMatchObject({ capabilities: ['tools'], features: ['stop', 'seed'] });
+    expect(a.provider.requests[0]).toMatchObject({ tools: [weather], toolChoice: 'required', seed: 4, stop: ['END'], n: 2 });
+  });
+
+  it('leaves n out for a provider without it (the caller asks again), and needs tools for tool turns in the history alone', async () => {
+    const a = candidate('anthropic/claude-haiku-4-5', [answer('{"ok":true}')]);
+    Object.assign(a.provider, { supports: new Set(['stop']) });
+    const { executor, router } = setup({ plans: { simple: plan([a.candidate]) } });
+    const planSpy = jest.spyOn(router, 'plan');
+    const messages: ExecuteInput['messages'] = [
+      { role: 'user', content: 'weather?' },
+      { role: 'assistant', content: '', toolCalls: [{ id: 'c1', name: 'get_weather', arguments: '{}' }] },
+      { role: 'tool', content: 'sunny', toolCallId: 'c1' },
+    ];
+    await executor.execute(input({ messages, params: { n: 3 } }));
+    expect(planSpy.mock.calls[0]?.[0]).toMatchObject({ capabilities: ['tools'] });
+    expect(planSpy.mock.calls[0]?.[0]).not.toHaveProperty('features');
+    expect(a.provider.requests[0]?.n).toBeUndefined();
+    expect(a.provider.requests[0]?.messages).toEqual(messages);
+  });
+
+  it('a call no model can take for want of a capability or a field is a 400 naming the field, not an outage', async () => {
+    const skippedSeed: RoutePlan['skipped'] = [
+      { model: 'anthropic/claude-haiku-4-5', reason: 'unsupported', detail: 'its provider (anthropic) cannot take seed', missing: 'seed' },
+      { model: 'ollama/mistral:7b', reason: 'disabled', detail: 'model disabled' },
+    ];
+    const { executor } = setup({ plans: { simple: plan([], skippedSeed) } });
+    const err = await executor.execute(input({ params: { seed: 1 } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UnsupportedParameterError);
+    expect(err).toMatchObject({ httpStatus: 400, param: 'seed', code: 'unsupported_parameter' });
+    expect((err as Error).message).toContain('anthropic/claude-haiku-4-5 (its provider (anthropic) cannot take seed)');
+
+    const noTools: RoutePlan['skipped'] = [
+      { model: 'ollama/tiny', reason: 'unsupported', detail: 'the model has no tools capability in the catalog', missing: 'tools' },
+    ];
+    const { executor: e2 } = setup({ plans: { simple: plan([], noTools) } });
+    await expect(e2.execute(input({ params: { tools: [weather] } }))).rejects.toMatchObject({ param: 'tools', httpStatus: 400 });
+  });
+
+  it('passes tool-call deltas through a stream', async () => {
+    const calls = [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Oslo"}' }];
+    const result: ChatResult = { ...answer('{}'), text: '', json: undefined, toolCalls: calls, finishReason: 'tool_use' };
+    const p = strictMock<LlmProvider>(
+      {
+        chatStream: () =>
+          (async function* (): AsyncGenerator<ChatStreamEvent> {
+            yield { type: 'tool_call', delta: { index: 0, id: 'c1', name: 'get_weather', arguments: '' } };
+            yield { type: 'tool_call', delta: { index: 0, arguments: '{"city":"Oslo"}' } };
+            yield { type: 'done', result };
+          })(),
+      },
+      'tool provider',
+    );
+    const a = candidate('openai/gpt-4o-mini', []);
+    a.candidate.provider = p;
+    const { executor } = setup({ plans: { simple: plan([a.candidate]) } });
+    const seen: string[] = [];
+    for await (const e of executor.stream(input({ params: { tools: [weather] } }))) {
+      seen.push(
+        e.type === 'tool_call'
+          ? `call ${e.delta.index} ${e.delta.name ?? ''}${e.delta.arguments}`
+          : e.type === 'done'
+            ? `done ${e.outcome.result.toolCalls?.length}`
+            : 'delta',
+      );
+    }
+    expect(seen).toEqual(['call 0 get_weather', 'call 0 {"city":"Oslo"}', 'done 1']);
   });
 });

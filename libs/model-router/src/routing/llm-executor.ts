@@ -2,20 +2,36 @@ import { Injectable, Logger, Optional } from '@nestjs/common';
 import { COMPLEXITIES, type ChatMessage, type Complexity, type JsonSchema, type ModelTier } from '@margin/contracts';
 import { BudgetExceededError, BudgetService, LedgerService, type Reservation } from '@margin/cost-tracking';
 import { Clock, Listeners, sleep, type PicoUsd } from '@margin/core';
-import { InvalidOutputError, ProviderError, ProviderRateLimitedError, type ChatRequest, type ChatResult, type ChatStreamEvent } from '@margin/providers';
+import {
+  InvalidOutputError,
+  ProviderError,
+  ProviderRateLimitedError,
+  type ChatRequest,
+  type ChatResult,
+  type ChatStreamEvent,
+  type LlmMessage,
+  type ProviderFeature,
+} from '@margin/providers';
 import { CatalogService } from '../catalog/catalog.service';
 import { CircuitBreakerService } from '../limits/circuit-breaker';
 import { RateLimiterService, type Lease } from '../limits/rate-limiter';
 import { RoutingPolicyService, UnknownOperationError } from '../policy/routing-policy.service';
 import { DEFAULT_MAX_TOKENS, estimateInputTokens } from './estimate';
 import { blockerFromCircuit, blockerFromError, blockerFromSkip, outageOf, type Blocker } from './availability';
-import { ContextLengthExceededError, LlmCallFailedError, NoCandidateError, PlanForbidsModelsError, ProvidersUnavailableError } from './execution.errors';
+import {
+  ContextLengthExceededError,
+  LlmCallFailedError,
+  NoCandidateError,
+  PlanForbidsModelsError,
+  ProvidersUnavailableError,
+  UnsupportedParameterError,
+} from './execution.errors';
 import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
-import { RouterService, type RouteCandidate, type RoutePlan, type SkipReason } from './router.service';
+import { FEATURE_PARAMS, RouterService, type RouteCandidate, type RoutePlan, type SkipReason } from './router.service';
 import { CallObservers, type CallTrace } from './call-observers';
 
 /** Skips that no wait or retry changes: when these are all there was and one is the context window, the prompt is too long. */
-const PERMANENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['context-window', 'disabled', 'unknown-model', 'plan']);
+const PERMANENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['context-window', 'disabled', 'unknown-model', 'plan', 'unsupported']);
 
 export interface ExecuteInput {
   tenantId: string;
@@ -32,10 +48,16 @@ export interface ExecuteInput {
    * nothing sent), try the policy cell one complexity down, and so on to `simple`. Default: `complexity` only.
    */
   stepDown?: boolean;
-  messages: ChatMessage[];
+  messages: LlmMessage[];
   temperature?: number;
   maxTokens?: number;
   outputSchema?: { name: string; schema: JsonSchema };
+  /**
+   * Tools and the optional request fields, passed to the provider as they are. Only models with the `tools`
+   * capability take a call with tools (or tool turns in its messages), and only providers that can pass
+   * each field on take a call using it (`n` excepted: a provider without it answers one choice).
+   */
+  params?: CallParams;
   /** Explicit models instead of the policy (tried in order). */
   models?: string[];
   /** Stable across retries of the same work: ledger rows are `<prefix>:<n>`, booked once each. */
@@ -65,6 +87,30 @@ export interface ExecuteInput {
   beforeDispatch?: () => Promise<void> | void;
   /** What the call is part of, for the call observers (training examples). */
   trace?: CallTrace;
+}
+
+export type CallParams = Pick<
+  ChatRequest,
+  'tools' | 'toolChoice' | 'parallelToolCalls' | 'n' | 'stop' | 'logprobs' | 'topLogprobs' | 'seed' | 'user' | 'metadata' | 'serviceTier'
+>;
+
+/** The provider features a call's params use (`n` is not one: without it the caller makes more calls). */
+export function featuresUsed(params: CallParams | undefined): ProviderFeature[] {
+  if (!params) return [];
+  const used: ProviderFeature[] = [];
+  if (params.stop?.length) used.push('stop');
+  if (params.logprobs) used.push('logprobs');
+  if (params.seed !== undefined) used.push('seed');
+  if (params.user !== undefined) used.push('user');
+  if (params.metadata !== undefined) used.push('metadata');
+  if (params.parallelToolCalls === false && params.tools?.length) used.push('parallelToolCalls');
+  if (params.serviceTier !== undefined) used.push('serviceTier');
+  return used;
+}
+
+/** A call with tools, or with tool calls / tool answers in its conversation, needs a model that knows tools. */
+export function needsTools(messages: readonly LlmMessage[], params: CallParams | undefined): boolean {
+  return (params?.tools?.length ?? 0) > 0 || messages.some((m) => m.role === 'tool' || ('toolCalls' in m && m.toolCalls.length > 0));
 }
 
 export interface ExecuteOutcome {
@@ -100,7 +146,7 @@ interface Prepared {
 }
 
 type Mode = 'plain' | 'buffered' | 'stream';
-type ExecuteEvent = { type: 'delta'; text: string } | { type: 'done'; outcome: ExecuteOutcome };
+export type ExecuteEvent = Exclude<ChatStreamEvent, { type: 'done' }> | { type: 'done'; outcome: ExecuteOutcome };
 
 /** One call across its tiers and candidates. */
 interface Call {
@@ -147,7 +193,7 @@ function worthWaiting(input: ExecuteInput, error: ProviderRateLimitedError, cand
 }
 
 /** The conversation again, with the invalid answer and what was wrong with it, asking for corrected JSON. */
-function repairMessages(messages: ChatMessage[], error: InvalidOutputError): ChatMessage[] {
+function repairMessages(messages: LlmMessage[], error: InvalidOutputError): LlmMessage[] {
   return [
     ...messages,
     { role: 'assistant', content: error.rawText.slice(0, 8000) },
@@ -209,7 +255,9 @@ export class LlmExecutor {
       input,
       mode,
       maxTokens: input.maxTokens ?? DEFAULT_MAX_TOKENS,
-      inputTokens: estimateInputTokens(input.messages, input.outputSchema?.schema),
+      inputTokens:
+        estimateInputTokens(input.messages, input.outputSchema?.schema) +
+        (input.params?.tools ?? []).reduce((n, t) => n + Math.ceil(JSON.stringify(t).length / 4), 0),
       premiumId: this.policy.premiumCounterfactual(input.tenantId, input.operation),
       attemptNo: 0,
       firstTried: null,
@@ -274,6 +322,8 @@ export class LlmExecutor {
       models: input.models,
       abKey: input.abKey ?? input.itemId ?? undefined,
       allowedTiers: input.allowedTiers,
+      ...(needsTools(input.messages, input.params) ? { capabilities: ['tools'] } : {}),
+      ...(featuresUsed(input.params).length > 0 ? { features: featuresUsed(input.params) } : {}),
     });
   }
 
@@ -315,7 +365,7 @@ export class LlmExecutor {
    * The circuit, the rate limit and the budget, in that order: the lease and the reservation for one attempt,
    * or null when one of them refused (recorded as the candidate's skip).
    */
-  private async admit(call: Call, tier: TierRun, candidate: RouteCandidate, messages: ChatMessage[]): Promise<Prepared | null> {
+  private async admit(call: Call, tier: TierRun, candidate: RouteCandidate, messages: LlmMessage[]): Promise<Prepared | null> {
     const modelId = candidate.model.id;
     // A circuit seen closed while planning needs no second look; a half-open one hands out one probe permit.
     if (candidate.circuit.state !== 'closed' || candidate.circuit.failures > 0) {
@@ -420,13 +470,15 @@ export class LlmExecutor {
     complexity: Complexity,
   ): void {
     if (!this.observers?.active || input.trace?.record === false) return;
+    // training examples are plain conversations: a call with tools or tool turns is not one
+    if (needsTools(input.messages, input.params) || result.toolCalls) return;
     this.observers.notify({
       callRef: input.attemptPrefix,
       tenantId: input.tenantId,
       jobId: input.jobId ?? null,
       itemId: input.itemId ?? null,
       operation: input.operation,
-      messages: input.messages,
+      messages: input.messages as ChatMessage[],
       outputText: result.text,
       outputJson: result.json,
       structured: input.outputSchema !== undefined,
@@ -512,6 +564,16 @@ export class LlmExecutor {
         attempts,
       );
     }
+    const unsupported = plan.skipped.filter((s) => s.reason === 'unsupported');
+    if (plan.candidates.length === 0 && unsupported.length > 0 && plan.skipped.every((s) => PERMANENT_SKIPS.has(s.reason))) {
+      const missing = unsupported[0]?.missing ?? 'tools';
+      const param = missing in FEATURE_PARAMS ? FEATURE_PARAMS[missing as ProviderFeature] : missing;
+      return new UnsupportedParameterError(
+        `No model that could take this ${input.operation} call supports ${param}: ${plan.skipped.map((s) => `${s.model} (${s.detail})`).join('; ')}`,
+        param,
+        attempts,
+      );
+    }
     const windows = plan.skipped.filter((s) => s.reason === 'context-window');
     if (plan.candidates.length === 0 && windows.length > 0 && plan.skipped.every((s) => PERMANENT_SKIPS.has(s.reason))) {
       return new ContextLengthExceededError(
@@ -538,7 +600,7 @@ export class LlmExecutor {
   private async prepare(
     input: ExecuteInput,
     candidate: RouteCandidate,
-    messages: ChatMessage[],
+    messages: LlmMessage[],
     maxTokens: number,
     inputTokens: number,
   ): Promise<Prepared | { skip: 'rate-limit' | 'budget'; detail: string; budget?: BudgetExceededError; retryAfterMs?: number }> {
@@ -578,7 +640,16 @@ export class LlmExecutor {
       lease: acquired.lease,
       reservation,
       inputTokens,
-      request: { model: model.name, messages, temperature: input.temperature, maxTokens, outputSchema: input.outputSchema },
+      request: {
+        model: model.name,
+        messages,
+        temperature: input.temperature,
+        maxTokens,
+        outputSchema: input.outputSchema,
+        ...input.params,
+        // a provider without `n` answers one choice; the caller asks again for the others
+        ...(input.params?.n !== undefined && !candidate.provider.supports?.has('n') ? { n: undefined } : {}),
+      },
     };
   }
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Complexity, ModelTier, RouteCandidateView, RouteDecisionView } from '@margin/contracts';
 import { Clock, picoToUsd, type PicoUsd } from '@margin/core';
-import { ProviderRegistry, type LlmProvider } from '@margin/providers';
+import { ProviderRegistry, type LlmProvider, type ProviderFeature } from '@margin/providers';
 import { createHash } from 'node:crypto';
 import { CatalogService } from '../catalog/catalog.service';
 import { costOf } from '../catalog/cost';
@@ -23,6 +23,10 @@ export interface RouteContext {
   abKey?: string;
   /** Tiers the tenant's plan allows (absent: all). */
   allowedTiers?: readonly ModelTier[];
+  /** Catalog capabilities the call needs (e.g. `tools`): a model without one is skipped (`unsupported`). */
+  capabilities?: readonly string[];
+  /** Request fields the call uses: a model whose provider adapter cannot pass one on is skipped (`unsupported`). */
+  features?: readonly ProviderFeature[];
 }
 
 export interface RouteCandidate {
@@ -39,9 +43,21 @@ export type SkipReason = RouteDecisionView['skipped'][number]['reason'];
 export interface RoutePlan {
   candidates: RouteCandidate[];
   /** `retryAfterMs`: when a skipped candidate (open circuit) may take calls again. */
-  skipped: Array<{ model: string; reason: SkipReason; detail: string; retryAfterMs?: number }>;
+  skipped: Array<{ model: string; reason: SkipReason; detail: string; retryAfterMs?: number; /** `unsupported`: what was missing */ missing?: string }>;
   abTest: RouteDecisionView['abTest'];
 }
+
+/** The OpenAI request field each provider feature stands for (what a refusal names). */
+export const FEATURE_PARAMS: Record<ProviderFeature, string> = {
+  n: 'n',
+  stop: 'stop',
+  logprobs: 'logprobs',
+  seed: 'seed',
+  user: 'user',
+  metadata: 'metadata',
+  parallelToolCalls: 'parallel_tool_calls',
+  serviceTier: 'service_tier',
+};
 
 /** Conservative generation pace for the GPU-time part of a local model's worst case. */
 const WORST_CASE_TOKENS_PER_SECOND = 10;
@@ -109,6 +125,21 @@ export class RouterService {
           model: id,
           reason: 'disabled',
           detail: !model.enabled ? 'model disabled' : `provider ${model.providerId} is disabled or not configured`,
+        });
+        continue;
+      }
+      const lacking = ctx.capabilities?.find((c) => !model.capabilities.includes(c));
+      if (lacking) {
+        plan.skipped.push({ model: id, reason: 'unsupported', detail: `the model has no ${lacking} capability in the catalog`, missing: lacking });
+        continue;
+      }
+      const unpassable = ctx.features?.find((f) => !provider.supports?.has(f));
+      if (unpassable) {
+        plan.skipped.push({
+          model: id,
+          reason: 'unsupported',
+          detail: `its provider (${provider.kind}) cannot take ${FEATURE_PARAMS[unpassable]}`,
+          missing: unpassable,
         });
         continue;
       }

@@ -1,6 +1,17 @@
 // Small pieces the three adapters share.
 import type { ChatMessage, JsonSchema } from '@margin/contracts';
-import type { CallOptions, ChatRequest, ChatResult, FinishReason, ProviderHealth, TokenUsage } from '../llm-provider';
+import type {
+  CallOptions,
+  ChatChoice,
+  LlmMessage,
+  ChatRequest,
+  ChatResult,
+  FinishReason,
+  ProviderHealth,
+  TokenLogprob,
+  TokenUsage,
+  ToolCall,
+} from '../llm-provider';
 import { ProviderAbortedError } from '../provider-errors';
 import { objectRootSchema, prepareStructuredOutput, type StructuredOutputCheck } from '../structured-output';
 import { CallScope } from './call-scope';
@@ -47,13 +58,21 @@ export function planStructuredOutput(providerId: string, request: ChatRequest, n
   return { name: wireSchemaName(output.name), wireSchema, check: (text, parsed) => unwrap(check(text, parsed)) };
 }
 
-export function systemText(messages: readonly ChatMessage[]): string | undefined {
+/** `{type: "object"}` and nothing more: any JSON object (OpenAI's json_object, Ollama's `format: "json"`). */
+export function isAnyObjectSchema(schema: JsonSchema): boolean {
+  return schema['type'] === 'object' && Object.keys(schema).every((k) => k === 'type' || k === '$schema');
+}
+
+export function systemText(messages: readonly (ChatMessage | LlmMessage)[]): string | undefined {
   const parts = messages.filter((m) => m.role === 'system').map((m) => m.content);
   return parts.length > 0 ? parts.join('\n\n') : undefined;
 }
 
 export interface ResultParts {
   text: string;
+  toolCalls?: ToolCall[];
+  logprobs?: TokenLogprob[];
+  choices?: ChatChoice[];
   json?: unknown;
   usage: TokenUsage;
   model: string;
@@ -64,6 +83,9 @@ export interface ResultParts {
 export function buildResult(scope: CallScope, parts: ResultParts): ChatResult {
   return {
     text: parts.text,
+    ...(parts.toolCalls ? { toolCalls: parts.toolCalls } : {}),
+    ...(parts.logprobs ? { logprobs: parts.logprobs } : {}),
+    ...(parts.choices ? { choices: parts.choices } : {}),
     ...(parts.json !== undefined ? { json: parts.json } : {}),
     usage: parts.usage,
     model: parts.model,

@@ -9,11 +9,14 @@ import type {
   ChatResult,
   ChatStreamEvent,
   FinishReason,
+  LlmMessage,
   LlmProvider,
   ModelInfo,
   ProviderConnection,
+  ProviderFeature,
   ProviderHealth,
   TokenUsage,
+  ToolCall,
 } from '../llm-provider';
 import {
   buildResult,
@@ -27,9 +30,44 @@ import {
   type StructuredPlan,
 } from './adapter-support';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
+import { argumentsObject, ToolCallAccumulator } from './tool-support';
 
 type MessageParams = Omit<Anthropic.Messages.MessageCreateParamsNonStreaming, 'stream'>;
 type StopReason = Anthropic.Messages.StopReason;
+type WireMessage = Anthropic.Messages.MessageParam;
+type Block = Anthropic.Messages.ContentBlockParam;
+
+/**
+ * Stop sequences, the end user (`metadata.user_id`) and one-call-per-turn (`disable_parallel_tool_use`) pass
+ * on; Anthropic has no `n`, logprobs, seed, free-form metadata or OpenAI's service tiers.
+ */
+const SUPPORTS: ReadonlySet<ProviderFeature> = new Set<ProviderFeature>(['stop', 'user', 'parallelToolCalls']);
+
+/**
+ * The conversation in Anthropic's terms: an assistant's tool calls become `tool_use` blocks, tool answers
+ * `tool_result` blocks of a user turn, and consecutive turns of one role are merged (Anthropic alternates).
+ */
+function wireMessages(providerId: string, messages: readonly LlmMessage[]): WireMessage[] {
+  const out: Array<{ role: 'user' | 'assistant'; blocks: Block[] }> = [];
+  for (const m of messages) {
+    if (m.role === 'system') continue;
+    const role = m.role === 'assistant' ? 'assistant' : 'user';
+    const blocks: Block[] = [];
+    if (m.role === 'tool') blocks.push({ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content });
+    else {
+      if (m.content !== '') blocks.push({ type: 'text', text: m.content });
+      if ('toolCalls' in m) for (const c of m.toolCalls) blocks.push({ type: 'tool_use', id: c.id, name: c.name, input: argumentsObject(providerId, c) });
+    }
+    const last = out[out.length - 1];
+    if (last && last.role === role) last.blocks.push(...blocks);
+    else out.push({ role, blocks });
+  }
+  // a turn of plain text alone stays a string (what the API echoes back most simply)
+  return out.map(({ role, blocks }) => ({
+    role,
+    content: blocks.length === 1 && blocks[0]?.type === 'text' ? blocks[0].text : blocks.length === 0 ? '' : blocks,
+  }));
+}
 
 /** Anthropic requires `max_tokens`; this is used when the request has none. */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 1024;
@@ -85,6 +123,7 @@ export class AnthropicProvider implements LlmProvider {
   readonly id: string;
   readonly kind: ProviderKind = 'anthropic';
   readonly baseUrl: string;
+  readonly supports = SUPPORTS;
   private readonly client: Anthropic;
 
   constructor(connection: ProviderConnection, options: AdapterOptions = {}) {
@@ -107,20 +146,43 @@ export class AnthropicProvider implements LlmProvider {
     const params: MessageParams = {
       model: request.model,
       max_tokens: request.maxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-      messages: request.messages.filter((m) => m.role !== 'system').map((m) => ({ role: m.role === 'assistant' ? 'assistant' : 'user', content: m.content })),
+      messages: wireMessages(this.id, request.messages),
     };
     if (system !== undefined) params.system = system;
     if (request.temperature !== undefined) params.temperature = request.temperature;
+    if (request.stop?.length) params.stop_sequences = request.stop;
+    if (request.user !== undefined) params.metadata = { user_id: request.user };
+    const tools: Anthropic.Messages.Tool[] = (request.tools ?? []).map((t) => ({
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      input_schema: { ...t.parameters, type: 'object' },
+    }));
+    const choice = request.toolChoice ?? 'auto';
+    const single = request.parallelToolCalls === false ? { disable_parallel_tool_use: true } : {};
     if (plan) {
-      params.tools = [
-        {
-          name: plan.name,
-          description: `Give the answer by calling this tool: its input is the answer, as JSON matching the "${plan.name}" schema.`,
-          input_schema: { ...plan.wireSchema, type: 'object' },
-        },
-      ];
-      params.tool_choice = { type: 'tool', name: plan.name };
+      tools.push({
+        name: plan.name,
+        description: `Give the answer by calling this tool: its input is the answer, as JSON matching the "${plan.name}" schema.`,
+        input_schema: { ...plan.wireSchema, type: 'object' },
+      });
+      // with tools of the caller's the model either calls one of them or gives the answer through this one
+      params.tool_choice =
+        tools.length === 1 || choice === 'none'
+          ? { type: 'tool', name: plan.name, ...single }
+          : typeof choice === 'object'
+            ? { type: 'tool', name: choice.name, ...single }
+            : { type: 'any', ...single };
+    } else if (tools.length > 0) {
+      params.tool_choice =
+        choice === 'none'
+          ? { type: 'none' }
+          : choice === 'required'
+            ? { type: 'any', ...single }
+            : typeof choice === 'object'
+              ? { type: 'tool', name: choice.name, ...single }
+              : { type: 'auto', ...single };
     }
+    if (tools.length > 0) params.tools = tools;
     return params;
   }
 
@@ -130,8 +192,11 @@ export class AnthropicProvider implements LlmProvider {
       const { data, response } = await this.client.messages.create({ ...this.params(request, plan), stream: false }, { signal: scope.signal }).withResponse();
       scope.response = response;
       let text = data.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+      const calls: ToolCall[] = data.content.flatMap((b) =>
+        b.type === 'tool_use' && b.name !== plan?.name ? [{ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) }] : [],
+      );
       let json: unknown;
-      if (plan) {
+      if (plan && calls.length === 0) {
         const call = data.content.find((b): b is Anthropic.Messages.ToolUseBlock => b.type === 'tool_use' && b.name === plan.name);
         if (call) {
           text = JSON.stringify(call.input);
@@ -140,10 +205,11 @@ export class AnthropicProvider implements LlmProvider {
       }
       return buildResult(scope, {
         text,
+        ...(calls.length > 0 ? { toolCalls: calls } : {}),
         json,
         usage: usageOf(data.usage),
         model: data.model,
-        finishReason: finishReason(data.stop_reason, plan !== undefined),
+        finishReason: calls.length > 0 ? 'tool_use' : finishReason(data.stop_reason, plan !== undefined),
       });
     });
   }
@@ -153,7 +219,7 @@ export class AnthropicProvider implements LlmProvider {
   }
 
   /** The streamed call inside its scope: yields the deltas, returns the complete result. */
-  private async *streamed(scope: CallScope, request: ChatRequest): AsyncGenerator<{ type: 'delta'; text: string }, ChatResult> {
+  private async *streamed(scope: CallScope, request: ChatRequest): AsyncGenerator<Exclude<ChatStreamEvent, { type: 'done' }>, ChatResult> {
     const plan = planStructuredOutput(this.id, request, true);
     const { data: stream, response } = await scope.run(() =>
       this.client.messages.create({ ...this.params(request, plan), stream: true }, { signal: scope.signal }).withResponse(),
@@ -162,6 +228,9 @@ export class AnthropicProvider implements LlmProvider {
     let text = '';
     let toolJson = '';
     let sawTool = false;
+    // the caller's tools: content block index → position among the turn's calls
+    const callOf = new Map<number, number>();
+    const calls = new ToolCallAccumulator();
     let model = request.model;
     let usage: UsageFields | undefined;
     let reason: StopReason | null | undefined;
@@ -173,7 +242,12 @@ export class AnthropicProvider implements LlmProvider {
           usage = { ...event.message.usage };
           break;
         case 'content_block_start':
-          if (event.content_block.type === 'tool_use') sawTool = true;
+          if (event.content_block.type === 'tool_use' && event.content_block.name !== plan?.name) {
+            const delta = { index: callOf.size, id: event.content_block.id, name: event.content_block.name, arguments: '' };
+            callOf.set(event.index, delta.index);
+            calls.add(delta);
+            yield { type: 'tool_call', delta };
+          } else if (event.content_block.type === 'tool_use') sawTool = true;
           else if (event.content_block.type === 'text' && event.content_block.text) {
             text += event.content_block.text;
             yield { type: 'delta', text: event.content_block.text };
@@ -183,6 +257,10 @@ export class AnthropicProvider implements LlmProvider {
           if (event.delta.type === 'text_delta' && event.delta.text) {
             text += event.delta.text;
             yield { type: 'delta', text: event.delta.text };
+          } else if (event.delta.type === 'input_json_delta' && event.delta.partial_json && callOf.has(event.index)) {
+            const delta = { index: callOf.get(event.index) as number, arguments: event.delta.partial_json };
+            calls.add(delta);
+            yield { type: 'tool_call', delta };
           } else if (event.delta.type === 'input_json_delta' && event.delta.partial_json) {
             toolJson += event.delta.partial_json;
             yield { type: 'delta', text: event.delta.partial_json };
@@ -212,13 +290,15 @@ export class AnthropicProvider implements LlmProvider {
         `the stream ended without its ${usage === undefined ? 'message_start' : reason === undefined ? 'message_delta' : 'message_stop'} event`,
       );
     }
-    const answer = plan && sawTool ? toolJson || '{}' : text;
+    const toolCalls = calls.result()?.map((c) => ({ ...c, arguments: c.arguments === '' ? '{}' : c.arguments }));
+    const answer = plan && sawTool && !toolCalls ? toolJson || '{}' : text;
     return buildResult(scope, {
       text: answer,
-      json: plan ? plan.check(answer) : undefined,
+      ...(toolCalls ? { toolCalls } : {}),
+      json: plan && !toolCalls ? plan.check(answer) : undefined,
       usage: usageOf(usage),
       model,
-      finishReason: finishReason(reason, plan !== undefined),
+      finishReason: toolCalls ? 'tool_use' : finishReason(reason, plan !== undefined),
     });
   }
 

@@ -129,7 +129,7 @@ export async function withScope<T>(providerId: string, options: CallOptions | un
 export async function* streamWithScope(
   providerId: string,
   options: CallOptions | undefined,
-  body: (scope: CallScope) => AsyncGenerator<{ type: 'delta'; text: string }, ChatResult>,
+  body: (scope: CallScope) => AsyncGenerator<Exclude<ChatStreamEvent, { type: 'done' }>, ChatResult>,
 ): AsyncGenerator<ChatStreamEvent> {
   const scope = new CallScope(providerId, options);
   let completed = false;

@@ -5,21 +5,27 @@ import OpenAI from 'openai';
 import type { ProviderKind } from '@margin/contracts';
 import type {
   CallOptions,
+  ChatChoice,
   ChatRequest,
   ChatResult,
   ChatStreamEvent,
   EmbedRequest,
   EmbedResult,
   FinishReason,
+  LlmMessage,
   LlmProvider,
   ModelInfo,
   ProviderConnection,
+  ProviderFeature,
   ProviderHealth,
+  TokenLogprob,
   TokenUsage,
+  ToolCall,
 } from '../llm-provider';
-import { ProviderServerError } from '../provider-errors';
+import { ProviderBadRequestError, ProviderServerError } from '../provider-errors';
 import {
   buildResult,
+  isAnyObjectSchema,
   NO_API_KEY,
   planStructuredOutput,
   probeHealth,
@@ -29,9 +35,54 @@ import {
   type StructuredPlan,
 } from './adapter-support';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
+import { ToolCallAccumulator } from './tool-support';
 
 type CompletionParams = Omit<OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming, 'stream'>;
 type FinishReasonWire = OpenAI.Chat.Completions.ChatCompletion.Choice['finish_reason'];
+type MessageParam = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+type WireLogprobs = OpenAI.Chat.Completions.ChatCompletion.Choice['logprobs'];
+
+/** OpenAI's chat.completions takes every optional field Margin knows. */
+const SUPPORTS: ReadonlySet<ProviderFeature> = new Set<ProviderFeature>([
+  'n',
+  'stop',
+  'logprobs',
+  'seed',
+  'user',
+  'metadata',
+  'parallelToolCalls',
+  'serviceTier',
+]);
+
+function messageParam(m: LlmMessage): MessageParam {
+  if (m.role === 'tool') return { role: 'tool', tool_call_id: m.toolCallId, content: m.content };
+  if ('toolCalls' in m && m.toolCalls.length > 0) {
+    return {
+      role: 'assistant',
+      content: m.content === '' ? null : m.content,
+      tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+    };
+  }
+  return { role: m.role, content: m.content };
+}
+
+function logprobsOf(wire: WireLogprobs | null | undefined): TokenLogprob[] | undefined {
+  const content = wire?.content;
+  if (!content) return undefined;
+  return content.map((t) => ({
+    token: t.token,
+    logprob: t.logprob,
+    bytes: t.bytes ?? null,
+    topLogprobs: (t.top_logprobs ?? []).map((a) => ({ token: a.token, logprob: a.logprob, bytes: a.bytes ?? null })),
+  }));
+}
+
+function toolCallsOf(message: OpenAI.Chat.Completions.ChatCompletionMessage): ToolCall[] | undefined {
+  const calls = (message.tool_calls ?? []).flatMap((c) =>
+    c.type === 'function' ? [{ id: c.id, name: c.function.name, arguments: c.function.arguments }] : [],
+  );
+  return calls.length > 0 ? calls : undefined;
+}
 
 /** The SDK's own deadline stays far behind ours (CallOptions.timeoutMs), which is the one that counts. */
 const SDK_TIMEOUT_MS = 60 * 60_000;
@@ -73,6 +124,7 @@ export class OpenAiProvider implements LlmProvider {
   readonly id: string;
   readonly kind: ProviderKind = 'openai';
   readonly baseUrl: string;
+  readonly supports = SUPPORTS;
   private readonly client: OpenAI;
   /** api.openai.com wants `max_completion_tokens` (reasoning models refuse `max_tokens`); compatible hosts know `max_tokens`. */
   private readonly officialApi: boolean;
@@ -97,14 +149,43 @@ export class OpenAiProvider implements LlmProvider {
   private params(request: ChatRequest, plan: StructuredPlan | undefined): CompletionParams {
     const params: CompletionParams = {
       model: request.model,
-      messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+      messages: request.messages.map(messageParam),
     };
     if (request.temperature !== undefined) params.temperature = request.temperature;
     if (request.maxTokens !== undefined) {
       if (this.officialApi) params.max_completion_tokens = request.maxTokens;
       else params.max_tokens = request.maxTokens;
     }
-    if (plan) params.response_format = { type: 'json_schema', json_schema: { name: plan.name, schema: plan.wireSchema, strict: true } };
+    if (plan) {
+      // any object at all is JSON mode (strict json_schema wants the properties spelled out)
+      params.response_format = isAnyObjectSchema(plan.wireSchema)
+        ? { type: 'json_object' }
+        : { type: 'json_schema', json_schema: { name: plan.name, schema: plan.wireSchema, strict: true } };
+    }
+    if (request.tools?.length) {
+      params.tools = request.tools.map((t) => ({
+        type: 'function' as const,
+        function: {
+          name: t.name,
+          ...(t.description !== undefined ? { description: t.description } : {}),
+          parameters: t.parameters,
+          ...(t.strict !== undefined ? { strict: t.strict } : {}),
+        },
+      }));
+      const choice = request.toolChoice;
+      if (choice !== undefined) params.tool_choice = typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
+      if (request.parallelToolCalls !== undefined) params.parallel_tool_calls = request.parallelToolCalls;
+    }
+    if (request.n !== undefined) params.n = request.n;
+    if (request.stop?.length) params.stop = request.stop;
+    if (request.logprobs) {
+      params.logprobs = true;
+      if (request.topLogprobs !== undefined) params.top_logprobs = request.topLogprobs;
+    }
+    if (request.seed !== undefined) params.seed = request.seed;
+    if (request.user !== undefined) params.user = request.user;
+    if (request.metadata !== undefined) params.metadata = request.metadata;
+    if (request.serviceTier !== undefined) params.service_tier = request.serviceTier as CompletionParams['service_tier'];
     return params;
   }
 
@@ -115,16 +196,27 @@ export class OpenAiProvider implements LlmProvider {
         .create({ ...this.params(request, plan), stream: false }, { signal: scope.signal })
         .withResponse();
       scope.response = response;
-      const choice = data.choices[0];
-      if (!choice) throw new ProviderServerError(this.id, 'the answer carried no choice');
-      const refused = choice.message.content == null && typeof choice.message.refusal === 'string';
-      const text = choice.message.content ?? choice.message.refusal ?? '';
+      if (data.choices.length === 0) throw new ProviderServerError(this.id, 'the answer carried no choice');
+      const choices: ChatChoice[] = [...data.choices]
+        .sort((a, b) => a.index - b.index)
+        .map((choice) => {
+          const refused = choice.message.content == null && typeof choice.message.refusal === 'string';
+          const toolCalls = toolCallsOf(choice.message);
+          const logprobs = logprobsOf(choice.logprobs);
+          return {
+            text: choice.message.content ?? choice.message.refusal ?? '',
+            ...(toolCalls ? { toolCalls } : {}),
+            ...(logprobs ? { logprobs } : {}),
+            finishReason: refused ? 'content_filter' : finishReason(choice.finish_reason),
+          };
+        });
+      const first = choices[0] as ChatChoice;
       return buildResult(scope, {
-        text,
-        json: plan ? plan.check(text) : undefined,
+        ...first,
+        json: plan && !first.toolCalls ? plan.check(first.text) : undefined,
         usage: usageOf(data.usage),
         model: data.model,
-        finishReason: refused ? 'content_filter' : finishReason(choice.finish_reason),
+        ...(choices.length > 1 ? { choices } : {}),
       });
     });
   }
@@ -134,7 +226,8 @@ export class OpenAiProvider implements LlmProvider {
   }
 
   /** The streamed call inside its scope: yields the deltas, returns the complete result. */
-  private async *streamed(scope: CallScope, request: ChatRequest): AsyncGenerator<{ type: 'delta'; text: string }, ChatResult> {
+  private async *streamed(scope: CallScope, request: ChatRequest): AsyncGenerator<Exclude<ChatStreamEvent, { type: 'done' }>, ChatResult> {
+    if ((request.n ?? 1) > 1) throw new ProviderBadRequestError(this.id, 'n > 1 cannot be streamed through Margin');
     const plan = planStructuredOutput(this.id, request, true);
     const { data: stream, response } = await scope.run(() =>
       this.client.chat.completions
@@ -146,15 +239,29 @@ export class OpenAiProvider implements LlmProvider {
     let model = request.model;
     let reason: FinishReasonWire | undefined;
     let usage: OpenAI.Completions.CompletionUsage | undefined;
+    const tools = new ToolCallAccumulator();
+    let logprobs: TokenLogprob[] | undefined;
     for await (const chunk of stream) {
       model = chunk.model || model;
       if (chunk.usage) usage = chunk.usage;
       const choice = chunk.choices[0];
       if (!choice) continue;
+      const pieceLogprobs = logprobsOf(choice.logprobs);
+      if (pieceLogprobs) logprobs = [...(logprobs ?? []), ...pieceLogprobs];
       const piece = choice.delta.content ?? choice.delta.refusal ?? '';
       if (piece) {
         text += piece;
-        yield { type: 'delta', text: piece };
+        yield pieceLogprobs ? { type: 'delta', text: piece, logprobs: pieceLogprobs } : { type: 'delta', text: piece };
+      }
+      for (const call of choice.delta.tool_calls ?? []) {
+        const delta = {
+          index: call.index,
+          ...(call.id ? { id: call.id } : {}),
+          ...(call.function?.name ? { name: call.function.name } : {}),
+          arguments: call.function?.arguments ?? '',
+        };
+        tools.add(delta);
+        yield { type: 'tool_call', delta };
       }
       if (choice.finish_reason) reason = choice.finish_reason;
     }
@@ -163,9 +270,12 @@ export class OpenAiProvider implements LlmProvider {
     if (reason === undefined || usage === undefined) {
       throw scope.incomplete(`the stream ended without its ${reason === undefined ? 'finish reason' : 'usage chunk'}`);
     }
+    const toolCalls = tools.result();
     return buildResult(scope, {
       text,
-      json: plan ? plan.check(text) : undefined,
+      ...(toolCalls ? { toolCalls } : {}),
+      ...(logprobs ? { logprobs } : {}),
+      json: plan && !toolCalls ? plan.check(text) : undefined,
       usage: usageOf(usage),
       model,
       finishReason: finishReason(reason),
