@@ -2,12 +2,14 @@ import { Injectable } from '@nestjs/common';
 import type { ModelTier, PlanStepView } from '@margin/contracts';
 import { Clock, picoToUsd, type PicoUsd } from '@margin/core';
 import { LedgerUsageStats, type LatencyStats, type OutputTokenStats } from '@margin/cost-tracking';
-import { CatalogService, RouterService, type RoutePlan } from '@margin/model-router';
+import { CatalogService, estimateInputTokens, RouterService, type RoutePlan } from '@margin/model-router';
 import { JobsRepository } from '../jobs/jobs.repository';
 import { EstimateJob } from '../jobs/usecases/estimate-job';
-import { DEFAULT_STEP_MAX_TOKENS } from '../pipeline/pipeline-runner';
+import { DEFAULT_STEP_MAX_TOKENS, stepMessages } from '../pipeline/pipeline-runner';
 import type { ProfileDefinition, ProfileStep } from '../pipeline/pipeline.types';
 
+/** Items whose prompts are rendered to size a step's input. */
+export const SAMPLE_ITEMS = 20;
 /** Calls of an operation (or a model) the tenant must have made before its own figures replace the defaults. */
 export const MIN_HISTORY = 5;
 /** Generation pace assumed for a model with no history (tokens per second), and the time to a first token. */
@@ -30,6 +32,8 @@ export interface EstimateRequest {
   calls: number;
   /** Mean canonical JSON length of an item. */
   meanInputChars: number;
+  /** Some of the items (up to SAMPLE_ITEMS): each step's prompt is rendered for them, as the pipeline will send it. */
+  sampleInputs?: ReadonlyArray<Record<string, unknown>>;
   allowedTiers: readonly ModelTier[];
   /** Steps pinned to a model (by step name). */
   stepModels: Readonly<Record<string, string>>;
@@ -72,7 +76,13 @@ export class PlanEstimator {
       const refine = gate !== undefined && step.name === gate.refineStep;
       const rounds = refine ? gate.maxRounds : 1;
       const maxTokens = step.maxTokens ?? DEFAULT_STEP_MAX_TOKENS;
-      const inputTokens = Math.ceil((req.meanInputChars + (step.system?.length ?? 0) + step.prompt.length) / 4) + previousOutput;
+      // the prompt as the pipeline renders it (templates, its JSON instruction, the output schema sent along), for
+      // sample items; the earlier steps' answers it quotes count as their expected output
+      const samples = req.sampleInputs?.length ? req.sampleInputs : null;
+      const rendered = samples
+        ? Math.ceil(samples.reduce((n, input) => n + estimateInputTokens(stepMessages(step, { input, steps: {} }), step.outputSchema), 0) / samples.length)
+        : Math.ceil((req.meanInputChars + (step.system?.length ?? 0) + step.prompt.length) / 4);
+      const inputTokens = rendered + previousOutput;
       const out = outputs.get(step.operation);
       const expectedOutput = learned(out) ? Math.max(1, Math.round(out.p50)) : Math.ceil(maxTokens / 2);
       const worstOutput = learned(out) ? Math.min(maxTokens, Math.max(expectedOutput, Math.ceil(out.p95))) : maxTokens;

@@ -15,7 +15,7 @@ import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { QuotaService } from '../quotas/quota.service';
 import { IntakeService } from './intake.service';
 import { matchMentions, type EndpointChoice } from './intake-rules';
-import { PlanEstimator } from './plan-estimator';
+import { PlanEstimator, SAMPLE_ITEMS } from './plan-estimator';
 import { toPlanView, type MentionState, type PlanEstimateRecord } from './request-plan';
 import { RequestPlansRepository, type PlanWrite, type RequestPlanRow } from './request-plans.repository';
 
@@ -377,6 +377,7 @@ export class RequestPlansService {
         profile,
         calls,
         meanInputChars: read.intake.inputChars / Math.max(1, read.intake.count),
+        sampleInputs: items.slice(0, SAMPLE_ITEMS),
         allowedTiers: limits.allowedTiers,
         stepModels: d.stepModels,
       });
