@@ -30,3 +30,4 @@ export { countTokens, countPromptTokens, canonicalJson, CHARS_PER_TOKEN } from '
 export { RateLimiter, SlotPool, TokenBucket, formatResetDuration } from './rate-limit';
 export { generate, type GenerationRequest, type Generation, type OutputSpec } from './engine';
 export { parseArgs, runCli } from './cli';
+export { BatchStore, DEFAULT_BATCH_KNOBS, type BatchKnobs } from './batches';

@@ -11,6 +11,7 @@ import {
   type EmulatorConfigInput,
   type FaultKind,
 } from './config';
+import { BatchStore } from './batches';
 import { BodyTooLargeError, header, readBody, sendJson } from './http-util';
 import { sendError, type ProtocolSpec } from './pipeline';
 import { anthropicCountTokens, anthropicGetModel, anthropicListModels, anthropicMessages, anthropicSpec } from './protocols/anthropic';
@@ -42,6 +43,8 @@ export interface Emulator {
   reset(): void;
   readonly config: EmulatorConfig;
   stats(): Record<string, ModelStats>;
+  /** The batch APIs' store: completion delay and fault knobs (expired, partially failed batches). */
+  readonly batches: BatchStore;
 }
 
 export interface EmulatorOptions {
@@ -67,6 +70,7 @@ const JSON_PARSE_ERRORS: Record<string, string> = {
 export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOptions = {}): Emulator {
   const rt = new Runtime(config ? applyConfig(defaultConfig(), parseConfigInput(config)) : defaultConfig(), options.now ?? Date.now);
   let baseUrl: string | undefined;
+  const batches = new BatchStore(() => baseUrl);
 
   const info = (): Record<string, unknown> => ({
     emulator: EMULATOR_NAME,
@@ -97,13 +101,15 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     const method = (req.method ?? 'GET').toUpperCase();
     const path = new URL(req.url ?? '/', 'http://emulator').pathname.replace(/\/+$/, '') || '/';
     if (method === 'OPTIONS') {
-      res.writeHead(204, { allow: 'GET, POST, HEAD, OPTIONS' });
+      res.writeHead(204, { allow: 'GET, POST, DELETE, HEAD, OPTIONS' });
       return void res.end();
     }
     if (method === 'HEAD') {
       res.writeHead(path === '/' || path.startsWith('/api/') || path.startsWith('/v1/') ? 200 : 404);
       return void res.end();
     }
+    // the deferred tiers (OpenAI files/batches, Anthropic message batches) read their own bodies
+    if (await batches.handle(method, path, req, res)) return;
     let handler = routes[`${method} ${path}`];
     if (!handler && method === 'GET' && path.startsWith('/v1/models/')) {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
@@ -189,7 +195,9 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     },
     reset() {
       rt.reset();
+      batches.reset();
     },
+    batches,
     stats() {
       return rt.allStats();
     },
