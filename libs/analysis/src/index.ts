@@ -21,6 +21,7 @@ import { Waiting1764000000510 } from './migrations/1764000000510-waiting';
 import { JobCacheScope1765000000200 } from './migrations/1765000000200-job-cache-scope';
 import { JobPublish1765100000100 } from './migrations/1765100000100-job-publish';
 import { ActivityIndexes1765200000100 } from './migrations/1765200000100-activity-indexes';
+import { JobDeadline1765400000401 } from './migrations/1765400000401-job-deadline';
 
 export const ANALYSIS_MIGRATIONS = [
   Analysis1764000000000,
@@ -32,6 +33,7 @@ export const ANALYSIS_MIGRATIONS = [
   JobCacheScope1765000000200,
   JobPublish1765100000100,
   ActivityIndexes1765200000100,
+  JobDeadline1765400000401,
 ];
 export { JobPublishCheck, ItemCompletedListener, PUBLISHABLE_PROFILE, type CompletedItem } from './jobs/job-hooks';
 export { JobEntity } from './jobs/job.entity';

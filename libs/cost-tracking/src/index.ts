@@ -5,5 +5,6 @@ export { BudgetService, BudgetExceededError, type CallBudgetContext } from './bu
 export { BUDGET_RESERVATION_OPTIONS, type BudgetReservationOptions, type Reservation } from './budgets/budget-reservations';
 import { CostLedger1763900000000 } from './migrations/1763900000000-cost-ledger';
 import { Savings1764000000200 } from './migrations/1764000000200-savings';
+import { LedgerTier1765400000402 } from './migrations/1765400000402-ledger-tier';
 
-export const COST_TRACKING_MIGRATIONS = [CostLedger1763900000000, Savings1764000000200, LedgerAbArm1765300000200];
+export const COST_TRACKING_MIGRATIONS = [CostLedger1763900000000, Savings1764000000200, LedgerAbArm1765300000200, LedgerTier1765400000402];

@@ -22,6 +22,12 @@ export { hashTag } from './limits/script-helpers';
 export { OpenAiErrorFilter } from './gateway/openai-error.filter';
 import { ModelCatalog1763800000100 } from './migrations/1763800000100-model-catalog';
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
+import { BatchTier1765400000400 } from './migrations/1765400000400-batch-tier';
 
-export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100];
+export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100, BatchTier1765400000400];
 export { AbStatsService, type AbArmCalls } from './policy/ab-stats';
+export { BatchTierService, type BatchRequestsSettled } from './batch/batch-tier.service';
+export { BatchPoller } from './batch/batch-poller';
+export { BatchRepository, type BatchRequestRow, type BatchRow } from './batch/batch.repository';
+export { DeferredToBatchError } from './batch/deferred-to-batch.error';
+export * from './batch/batch-policy';

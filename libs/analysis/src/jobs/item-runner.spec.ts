@@ -37,6 +37,8 @@ const claim = (
     createdByApiKeyId: null,
     maxWaitSeconds: null,
     cacheScope: 'tenant',
+    deadline: null,
+    deferrable: false,
     ...over.job,
   },
   item: over.item === undefined ? { index: 4, status: 'running' } : over.item,

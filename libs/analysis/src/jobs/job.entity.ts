@@ -35,4 +35,8 @@ export class JobEntity {
   @Column({ name: 'waiting_until', type: 'timestamptz', nullable: true }) waitingUntil!: Date | null;
   /** blog-post jobs: where each finished item is published (see job-hooks.ts). */
   @Column({ type: 'jsonb', nullable: true }) publish!: JobPublishOption | null;
+  /** When the results are needed by (a far one allows the batch tier). */
+  @Column({ type: 'timestamptz', nullable: true }) deadline!: Date | null;
+  /** The job may wait for the batch tier (null: the tenant's default). */
+  @Column({ name: 'batch_deferrable', type: 'boolean', nullable: true }) deferrable!: boolean | null;
 }

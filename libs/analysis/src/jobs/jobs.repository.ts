@@ -27,6 +27,9 @@ export interface NewJob {
   cacheScope: CacheScope;
   /** blog-post jobs: where each finished item is published. */
   publish?: JobPublishOption | null;
+  /** When the results are needed by, and whether the batch tier may be used (null: the tenant's default). */
+  deadline?: Date | null;
+  deferrable?: boolean | null;
 }
 
 export interface NewItem {
@@ -76,6 +79,8 @@ export interface ClaimedItem {
     createdByApiKeyId: string | null;
     maxWaitSeconds: number | null;
     cacheScope: CacheScope | null;
+    deadline: Date | null;
+    deferrable: boolean | null;
   };
   item: { index: number; status: ItemStatus } | null;
   /**
@@ -128,12 +133,14 @@ function toJobEntity(r: Record<string, unknown>): JobEntity {
     waitingReason: r['waiting_reason'] ?? null,
     waitingUntil: date(r['waiting_until']),
     publish: r['publish'] ?? null,
+    deadline: date(r['deadline']),
+    deferrable: r['batch_deferrable'] ?? null,
   } as Partial<JobEntity>);
 }
 
 const JOB_INSERT = `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, request_hash, name, budget_usd, metadata,
-                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish)
- VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb)`;
+                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish, deadline, batch_deferrable)
+ VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb, $17, $18)`;
 
 function jobParams(job: NewJob & { totalItems: number }): unknown[] {
   return [
@@ -153,6 +160,8 @@ function jobParams(job: NewJob & { totalItems: number }): unknown[] {
     job.createdAt,
     job.cacheScope,
     job.publish ? JSON.stringify(job.publish) : null,
+    job.deadline ?? null,
+    job.deferrable ?? null,
   ];
 }
 
@@ -511,6 +520,8 @@ export class JobsRepository implements OnApplicationShutdown {
         createdByApiKeyId: (row['created_by_api_key_id'] as string | null) ?? null,
         maxWaitSeconds: (row['max_wait_seconds'] as number | null) ?? null,
         cacheScope: (row['cache_scope'] as CacheScope | null) ?? null,
+        deadline: date(row['deadline']),
+        deferrable: (row['batch_deferrable'] as boolean | null) ?? null,
       },
       item:
         row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },

@@ -32,7 +32,19 @@ export class CatalogRepository {
     return this.prices.find({ order: { effectiveFrom: 'DESC' } });
   }
 
-  async addPrice(row: Pick<ModelPriceEntity, 'modelId' | 'inputUsdPerMTok' | 'cachedInputUsdPerMTok' | 'outputUsdPerMTok' | 'effectiveFrom'>): Promise<void> {
+  async addPrice(
+    row: Pick<
+      ModelPriceEntity,
+      | 'modelId'
+      | 'inputUsdPerMTok'
+      | 'cachedInputUsdPerMTok'
+      | 'outputUsdPerMTok'
+      | 'batchInputUsdPerMTok'
+      | 'batchCachedInputUsdPerMTok'
+      | 'batchOutputUsdPerMTok'
+      | 'effectiveFrom'
+    >,
+  ): Promise<void> {
     await this.prices.insert(row);
   }
 }

@@ -44,6 +44,10 @@ export class ModelEntity {
   @Column({ name: 'max_concurrency', type: 'integer', nullable: true })
   maxConcurrency!: number | null;
 
+  /** The batch tier's enqueued-token limit (requests submitted and not yet ended; null: none), apart from tpm. */
+  @Column({ name: 'batch_queue_tokens', type: 'integer', nullable: true })
+  batchQueueTokens!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -170,6 +170,8 @@ export class SubmitJob {
       metadata: read.fields.metadata ?? null,
       maxWaitSeconds: read.fields.maxWaitSeconds ?? null,
       cacheScope: read.scope,
+      deadline: read.fields.deadline ? new Date(read.fields.deadline) : null,
+      deferrable: read.fields.deferrable ?? null,
       publish: read.fields.publish
         ? { endpointIds: [...read.fields.publish.endpointIds], ...(read.fields.publish.scheduledAt ? { scheduledAt: read.fields.publish.scheduledAt } : {}) }
         : null,
