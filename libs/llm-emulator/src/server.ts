@@ -92,7 +92,7 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     'POST /v1/chat/completions': (req, res, body, t) => openaiChatCompletions(rt, req, res, body, t),
     'POST /v1/messages': (req, res, body, t) => anthropicMessages(rt, req, res, body, t),
     'POST /v1/messages/count_tokens': (req, res, body) => anthropicCountTokens(rt, req, res, body),
-    'GET /_emulator/stats': (_req, res) => sendJson(res, 200, { ...info(), stats: rt.allStats() }),
+    'GET /_emulator/stats': (_req, res) => sendJson(res, 200, { ...info(), stats: rt.allStats(), batches: batches.stats() }),
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {

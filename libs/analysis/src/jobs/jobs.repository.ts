@@ -488,7 +488,8 @@ export class JobsRepository implements OnApplicationShutdown {
   async claimItem(tenantId: string, jobId: string, itemId: string, at: Date): Promise<ClaimedItem | null> {
     const [row] = await this.sql<Record<string, unknown>>(
       `WITH j AS (
-         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds, cache_scope
+         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds, cache_scope,
+           deadline, batch_deferrable
          FROM jobs WHERE tenant_id = $1 AND id = $2
        ),
        cur AS (SELECT index, status FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND id = $3),
