@@ -277,6 +277,11 @@ export class ItemRunner {
     const waits = await this.repo.markWaiting(tenantId, jobId, itemId, { at: now, until: err.retryAt, reason });
     if (waits === null) return;
     this.logger.debug({ tenantId, jobId, itemId, request: err.requestId, retryInMs: err.retryAfterMs }, 'Item waits for its batch');
+    await this.progress.jobProgress(tenantId, jobId, async () => {
+      const fresh = await this.repo.findJob(tenantId, jobId);
+      if (!fresh) throw new Error(`job ${jobId} is gone`);
+      return toCounters(fresh, this.clock.now());
+    });
   }
 
   /** The model tiers the tenant's plan allows (undefined: the tenant is gone, no restriction known). */

@@ -156,6 +156,8 @@ describe('SubmitJob', () => {
       metadata: { team: 'a' },
       maxWaitSeconds: null,
       cacheScope: 'tenant',
+      deadline: null,
+      deferrable: null,
       publish: null,
       idempotencyKey: null,
       requestHash: null,
