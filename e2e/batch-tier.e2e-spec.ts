@@ -37,7 +37,12 @@ describe('batch tier: a deferrable job completes through the OpenAI Batch API at
     const knobs = await fetch(`${c.emulatorUrl}/_emulator/batches`, { method: 'POST', body: JSON.stringify({ completionDelayMs: 1500 }) });
     expect(knobs.status).toBe(200);
     // this tenant's song analyses go to gpt-4o-mini (the default policy would run them locally, for free)
-    const policy = await c.api('PUT', '/api/v1/router/policy', { scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['openai/gpt-4o-mini'] }] }, auth());
+    const policy = await c.api(
+      'PUT',
+      '/api/v1/router/policy',
+      { scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: ['openai/gpt-4o-mini'] }] },
+      auth(),
+    );
     expect(policy.status).toBe(200);
   });
   afterAll(() => c?.stop());

@@ -74,9 +74,10 @@ describe('batch tier (OpenAI Batch API, Anthropic Message Batches) through the e
   }
 
   const ledger = async (requestIds: string[]) =>
-    (await t.dataSource.query(`SELECT attempt_id, tier, outcome, cost_usd, input_tokens, output_tokens, model_id FROM llm_calls WHERE attempt_id LIKE ANY($1) ORDER BY attempt_id`, [
-      requestIds.map((id) => `batch:${id}%`),
-    ])) as Array<{ attempt_id: string; tier: string; outcome: string; cost_usd: string; input_tokens: number; output_tokens: number; model_id: string }>;
+    (await t.dataSource.query(
+      `SELECT attempt_id, tier, outcome, cost_usd, input_tokens, output_tokens, model_id FROM llm_calls WHERE attempt_id LIKE ANY($1) ORDER BY attempt_id`,
+      [requestIds.map((id) => `batch:${id}%`)],
+    )) as Array<{ attempt_id: string; tier: string; outcome: string; cost_usd: string; input_tokens: number; output_tokens: number; model_id: string }>;
 
   beforeAll(async () => {
     emu = await startEmulator();
@@ -133,7 +134,9 @@ describe('batch tier (OpenAI Batch API, Anthropic Message Batches) through the e
     const waits = await Promise.all(calls.map(deferred));
     await tier.flush();
     await pollUntilEnded();
-    const rows = (await t.dataSource.query(`SELECT id, state, outcome, retryable FROM llm_batch_requests WHERE id = ANY($1)`, [waits.map((w) => w.requestId)])) as Array<{
+    const rows = (await t.dataSource.query(`SELECT id, state, outcome, retryable FROM llm_batch_requests WHERE id = ANY($1)`, [
+      waits.map((w) => w.requestId),
+    ])) as Array<{
       id: string;
       state: string;
       outcome: string;
@@ -199,7 +202,9 @@ describe('batch tier (OpenAI Batch API, Anthropic Message Batches) through the e
     await pollUntilEnded(make(repo));
     const rows = await ledger(waits.map((w) => w.requestId));
     expect(rows.map((r) => r.attempt_id).sort()).toEqual(waits.map((w) => `batch:${w.requestId}`).sort());
-    const states = await t.dataSource.query(`SELECT state, count(*)::int AS n FROM llm_batch_requests WHERE id = ANY($1) GROUP BY state`, [waits.map((w) => w.requestId)]);
+    const states = await t.dataSource.query(`SELECT state, count(*)::int AS n FROM llm_batch_requests WHERE id = ANY($1) GROUP BY state`, [
+      waits.map((w) => w.requestId),
+    ]);
     expect(states).toEqual([{ state: 'succeeded', n: 4 }]);
     // and the budget took each cost once
     const booked = rows.reduce((sum, r) => sum + BigInt(Math.round(Number(r.cost_usd) * 1e12)), 0n);

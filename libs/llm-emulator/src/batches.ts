@@ -10,7 +10,6 @@ import { isRecord } from './protocols/common';
 import { openaiSpec } from './protocols/openai';
 import { LATENCY_HEADER, TPS_HEADER } from './runtime';
 
-
 export interface BatchKnobs {
   /** How long a batch stays in progress before its lines run (ms). */
   completionDelayMs: number;
@@ -244,7 +243,13 @@ export class BatchStore {
         return sendJson(
           res,
           200,
-          { object: 'list', data: page.map((b) => this.openaiObject(b)), first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: start + limit < all.length },
+          {
+            object: 'list',
+            data: page.map((b) => this.openaiObject(b)),
+            first_id: page[0]?.id ?? null,
+            last_id: page.at(-1)?.id ?? null,
+            has_more: start + limit < all.length,
+          },
           spec.requestIdHeaders(),
         );
       }
@@ -258,7 +263,12 @@ export class BatchStore {
         batch.status = 'cancelling';
         batch.times.cancelling_at = seconds(Date.now());
         // nothing ran yet (lines run at the end of the delay): every request is cancelled
-        this.later(0, () => this.finishOpenAi(batch, batch.customIds.map((customId) => ({ customId, answer: null }))));
+        this.later(0, () =>
+          this.finishOpenAi(
+            batch,
+            batch.customIds.map((customId) => ({ customId, answer: null })),
+          ),
+        );
       } else if (batch.status !== 'cancelling' && batch.status !== 'cancelled') {
         return sendError(res, spec, 'invalid_request', `Cannot cancel a batch with status '${batch.status}'.`, { code: 'batch_not_cancellable' });
       }
@@ -274,15 +284,23 @@ export class BatchStore {
     const inputFileId = body['input_file_id'];
     const endpoint = body['endpoint'];
     const window = body['completion_window'];
-    if (typeof inputFileId !== 'string') return sendError(res, spec, 'invalid_request', "Missing required parameter: 'input_file_id'.", { param: 'input_file_id' });
+    if (typeof inputFileId !== 'string')
+      return sendError(res, spec, 'invalid_request', "Missing required parameter: 'input_file_id'.", { param: 'input_file_id' });
     if (typeof endpoint !== 'string' || !['/v1/chat/completions', '/v1/responses', '/v1/embeddings', '/v1/completions'].includes(endpoint)) {
       return sendError(res, spec, 'invalid_request', `Invalid value for 'endpoint': '${String(endpoint)}'.`, { param: 'endpoint', code: 'invalid_value' });
     }
-    if (window !== '24h') return sendError(res, spec, 'invalid_request', `Invalid value for 'completion_window': '${String(window)}'. Supported values are: '24h'.`, { param: 'completion_window', code: 'invalid_value' });
+    if (window !== '24h')
+      return sendError(res, spec, 'invalid_request', `Invalid value for 'completion_window': '${String(window)}'. Supported values are: '24h'.`, {
+        param: 'completion_window',
+        code: 'invalid_value',
+      });
     const file = this.files.get(inputFileId);
     if (!file) return sendError(res, spec, 'not_found', `No such File object: ${inputFileId}`, { param: 'input_file_id' });
-    if (file.purpose !== 'batch') return sendError(res, spec, 'invalid_request', `File ${inputFileId} has purpose '${file.purpose}', expected 'batch'.`, { param: 'input_file_id' });
-    const metadata = isRecord(body['metadata']) ? (Object.fromEntries(Object.entries(body['metadata']).map(([k, v]) => [k, String(v)])) as Record<string, string>) : null;
+    if (file.purpose !== 'batch')
+      return sendError(res, spec, 'invalid_request', `File ${inputFileId} has purpose '${file.purpose}', expected 'batch'.`, { param: 'input_file_id' });
+    const metadata = isRecord(body['metadata'])
+      ? (Object.fromEntries(Object.entries(body['metadata']).map(([k, v]) => [k, String(v)])) as Record<string, string>)
+      : null;
     const batch: OpenAiBatch = {
       id: randomId('batch_', 24),
       endpoint,
@@ -321,12 +339,27 @@ export class BatchStore {
       }
       if (!isRecord(parsed)) return void errors.push({ code: 'invalid_json_line', message: 'This line is not a JSON object.', param: null, line });
       const customId = parsed['custom_id'];
-      if (typeof customId !== 'string' || !customId) return void errors.push({ code: 'missing_required_parameter', message: "Missing required parameter: 'custom_id'.", param: 'custom_id', line });
-      if (seen.has(customId)) return void errors.push({ code: 'duplicate_custom_id', message: 'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.', param: 'custom_id', line });
+      if (typeof customId !== 'string' || !customId)
+        return void errors.push({ code: 'missing_required_parameter', message: "Missing required parameter: 'custom_id'.", param: 'custom_id', line });
+      if (seen.has(customId))
+        return void errors.push({
+          code: 'duplicate_custom_id',
+          message: 'The custom_id for this request is a duplicate of another request. The custom_id parameter must be unique for each request in a batch.',
+          param: 'custom_id',
+          line,
+        });
       seen.add(customId);
-      if (parsed['method'] !== 'POST') return void errors.push({ code: 'invalid_method', message: "The 'method' of this request must be 'POST'.", param: 'method', line });
-      if (parsed['url'] !== batch.endpoint) return void errors.push({ code: 'mismatched_endpoint', message: `The provided endpoint (${String(parsed['url'])}) does not match the batch's endpoint (${batch.endpoint}).`, param: 'url', line });
-      if (!isRecord(parsed['body'])) return void errors.push({ code: 'missing_required_parameter', message: "Missing required parameter: 'body'.", param: 'body', line });
+      if (parsed['method'] !== 'POST')
+        return void errors.push({ code: 'invalid_method', message: "The 'method' of this request must be 'POST'.", param: 'method', line });
+      if (parsed['url'] !== batch.endpoint)
+        return void errors.push({
+          code: 'mismatched_endpoint',
+          message: `The provided endpoint (${String(parsed['url'])}) does not match the batch's endpoint (${batch.endpoint}).`,
+          param: 'url',
+          line,
+        });
+      if (!isRecord(parsed['body']))
+        return void errors.push({ code: 'missing_required_parameter', message: "Missing required parameter: 'body'.", param: 'body', line });
       lines.push({ customId, body: parsed['body'] });
     });
     if (lines.length === 0 && errors.length === 0) errors.push({ code: 'empty_file', message: 'The batch input file is empty.', param: null, line: null });
@@ -361,16 +394,34 @@ export class BatchStore {
   }
 
   /** Writes the output and error files: answered lines (2xx) to the output, failed and unanswered ones to the errors. */
-  private finishOpenAi(batch: OpenAiBatch, outcomes: Array<{ customId: string; answer: LineAnswer | null }>, status: 'completed' | 'expired' = 'completed'): void {
+  private finishOpenAi(
+    batch: OpenAiBatch,
+    outcomes: Array<{ customId: string; answer: LineAnswer | null }>,
+    status: 'completed' | 'expired' = 'completed',
+  ): void {
     const cancelled = batch.status === 'cancelling';
     const out: string[] = [];
     const err: string[] = [];
     for (const o of outcomes) {
       const id = randomId('batch_req_', 32);
       if (o.answer && o.answer.status < 300) {
-        out.push(JSON.stringify({ id, custom_id: o.customId, response: { status_code: o.answer.status, request_id: o.answer.requestId, body: o.answer.body }, error: null }));
+        out.push(
+          JSON.stringify({
+            id,
+            custom_id: o.customId,
+            response: { status_code: o.answer.status, request_id: o.answer.requestId, body: o.answer.body },
+            error: null,
+          }),
+        );
       } else if (o.answer) {
-        err.push(JSON.stringify({ id, custom_id: o.customId, response: { status_code: o.answer.status, request_id: o.answer.requestId, body: o.answer.body }, error: null }));
+        err.push(
+          JSON.stringify({
+            id,
+            custom_id: o.customId,
+            response: { status_code: o.answer.status, request_id: o.answer.requestId, body: o.answer.body },
+            error: null,
+          }),
+        );
       } else {
         err.push(
           JSON.stringify({
@@ -442,7 +493,12 @@ export class BatchStore {
         return sendJson(
           res,
           200,
-          { data: page.map((b) => this.anthropicObject(req, b)), has_more: start + limit < all.length, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null },
+          {
+            data: page.map((b) => this.anthropicObject(req, b)),
+            has_more: start + limit < all.length,
+            first_id: page[0]?.id ?? null,
+            last_id: page.at(-1)?.id ?? null,
+          },
           spec.requestIdHeaders(),
         );
       }
@@ -461,7 +517,12 @@ export class BatchStore {
       if (batch.status === 'in_progress') {
         batch.status = 'canceling';
         batch.cancelAt = Date.now();
-        this.later(0, () => this.endAnthropic(batch, batch.requests.map((r) => ({ custom_id: r.customId, result: { type: 'canceled' as const } }))));
+        this.later(0, () =>
+          this.endAnthropic(
+            batch,
+            batch.requests.map((r) => ({ custom_id: r.customId, result: { type: 'canceled' as const } })),
+          ),
+        );
       }
       return sendJson(res, 200, this.anthropicObject(req, batch), spec.requestIdHeaders());
     }
@@ -486,13 +547,23 @@ export class BatchStore {
       if (!isRecord(r) || typeof r['custom_id'] !== 'string' || !/^[a-zA-Z0-9_-]{1,64}$/.test(r['custom_id'])) {
         return sendError(res, spec, 'invalid_request', `requests.${i}.custom_id: String should match pattern '^[a-zA-Z0-9_-]{1,64}$'`);
       }
-      if (seen.has(r['custom_id'])) return sendError(res, spec, 'invalid_request', `Duplicate custom_id '${r['custom_id']}': custom_id must be unique within a batch`);
+      if (seen.has(r['custom_id']))
+        return sendError(res, spec, 'invalid_request', `Duplicate custom_id '${r['custom_id']}': custom_id must be unique within a batch`);
       seen.add(r['custom_id']);
       if (!isRecord(r['params'])) return sendError(res, spec, 'invalid_request', `requests.${i}.params: Field required`);
       if (r['params']['stream'] === true) return sendError(res, spec, 'invalid_request', `requests.${i}.params.stream: streaming is not supported in batches`);
       parsed.push({ customId: r['custom_id'], params: r['params'] });
     }
-    const batch: AnthropicBatch = { id: randomId('msgbatch_', 24), status: 'in_progress', createdAt: Date.now(), endedAt: null, cancelAt: null, requests: parsed, results: [], auth: credentials(req) };
+    const batch: AnthropicBatch = {
+      id: randomId('msgbatch_', 24),
+      status: 'in_progress',
+      createdAt: Date.now(),
+      endedAt: null,
+      cancelAt: null,
+      requests: parsed,
+      results: [],
+      auth: credentials(req),
+    };
     this.anthropic.set(batch.id, batch);
     const expire = this.takeExpire();
     this.later(this.knobs.completionDelayMs, () => void this.runAnthropic(batch, expire));
@@ -516,7 +587,10 @@ export class BatchStore {
         const e = isRecord(answer.body) && isRecord(answer.body['error']) ? answer.body['error'] : {};
         results.push({
           custom_id: r.customId,
-          result: { type: 'errored', error: { type: 'error', error: { type: String(e['type'] ?? 'api_error'), message: String(e['message'] ?? `status ${answer.status}`) } } },
+          result: {
+            type: 'errored',
+            error: { type: 'error', error: { type: String(e['type'] ?? 'api_error'), message: String(e['message'] ?? `status ${answer.status}`) } },
+          },
         });
       }
     }

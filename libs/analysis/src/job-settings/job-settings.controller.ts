@@ -19,7 +19,10 @@ export class UpdateJobSettingsDto {
   @Max(MAX_WAIT_SECONDS_LIMIT)
   maxWaitSeconds?: number;
 
-  @ApiPropertyOptional({ example: true, description: "Jobs that do not say are deferrable: eligible calls may use the providers' batch tier (half price, within 24 h)" })
+  @ApiPropertyOptional({
+    example: true,
+    description: "Jobs that do not say are deferrable: eligible calls may use the providers' batch tier (half price, within 24 h)",
+  })
   @IsOptional()
   @IsBoolean()
   deferrable?: boolean;

@@ -13,7 +13,9 @@ export class JobSettingsRepository {
   }
 
   async deferrable(tenantId: string): Promise<boolean> {
-    const [row] = (await this.db.query(`SELECT batch_deferrable AS deferrable FROM job_settings WHERE tenant_id = $1`, [tenantId])) as Array<{ deferrable: boolean }>;
+    const [row] = (await this.db.query(`SELECT batch_deferrable AS deferrable FROM job_settings WHERE tenant_id = $1`, [tenantId])) as Array<{
+      deferrable: boolean;
+    }>;
     return row?.deferrable ?? false;
   }
 

@@ -2,7 +2,12 @@ import { batchWaitMs, chunkRequests, deadlineAllowsBatch, dueGroups, type Queued
 
 const NOW = new Date('2026-12-02T12:00:00Z');
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
-const group = (modelId: string, count: number, ageMs: number): QueuedGroup => ({ providerId: modelId.split('/')[0] as string, modelId, count, oldestAt: ago(ageMs) });
+const group = (modelId: string, count: number, ageMs: number): QueuedGroup => ({
+  providerId: modelId.split('/')[0] as string,
+  modelId,
+  count,
+  oldestAt: ago(ageMs),
+});
 
 describe('batch flush policy', () => {
   const policy = { maxRequests: 100, maxAgeMs: 60_000 };

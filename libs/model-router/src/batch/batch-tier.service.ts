@@ -103,7 +103,10 @@ export class BatchTierService {
     if (!key) return null;
     try {
       // the worst case must fit the budgets now; the real (half-price) cost is booked when the answer lands
-      const hold = await this.budgets.reserve({ tenantId: call.tenantId, job: call.jobId ? { id: call.jobId, limitPico: call.jobBudgetPico ?? null } : undefined }, estimatePico);
+      const hold = await this.budgets.reserve(
+        { tenantId: call.tenantId, job: call.jobId ? { id: call.jobId, limitPico: call.jobBudgetPico ?? null } : undefined },
+        estimatePico,
+      );
       await this.budgets.release(hold);
     } catch (err) {
       if (err instanceof BudgetExceededError) return null;
@@ -147,7 +150,7 @@ export class BatchTierService {
       const limits = PROVIDER_BATCH_LIMITS[provider?.kind ?? ''] ?? PROVIDER_BATCH_LIMITS['openai'];
       if (!provider?.batch || !limits) continue;
       // a group may hold more than one batch's worth: flush until what is left is no longer due
-      for (let left = group.count; left > 0; ) {
+      for (let left = group.count; left > 0;) {
         const claimed = await this.repo.claim(group.providerId, group.modelId, Math.min(this.policy.maxRequests, limits.maxRequests), this.clock.now());
         if (!claimed) break;
         left -= claimed.requests.length;

@@ -215,7 +215,9 @@ export class BatchRepository {
   }
 
   async requestsOf(batchId: string): Promise<BatchRequestRow[]> {
-    const rows = (await this.db.query(`SELECT * FROM llm_batch_requests WHERE batch_id = $1 ORDER BY created_at, id`, [batchId])) as Array<Record<string, unknown>>;
+    const rows = (await this.db.query(`SELECT * FROM llm_batch_requests WHERE batch_id = $1 ORDER BY created_at, id`, [batchId])) as Array<
+      Record<string, unknown>
+    >;
     return rows.map(toRequest);
   }
 
@@ -253,10 +255,10 @@ export class BatchRepository {
   /** A submission left half-way by a crash: its requests go back to the queue, keeping their ids (and ledger keys). */
   async abandonSubmission(batchId: string, at: Date): Promise<void> {
     await this.db.transaction(async (m) => {
-      await m.query(`UPDATE llm_batches SET state = 'failed', error = 'abandoned: the worker stopped before the provider confirmed it', ended_at = $2 WHERE id = $1`, [
-        batchId,
-        at,
-      ]);
+      await m.query(
+        `UPDATE llm_batches SET state = 'failed', error = 'abandoned: the worker stopped before the provider confirmed it', ended_at = $2 WHERE id = $1`,
+        [batchId, at],
+      );
       await m.query(`UPDATE llm_batch_requests SET state = 'queued', batch_id = NULL WHERE batch_id = $1 AND state = 'submitted'`, [batchId]);
     });
   }

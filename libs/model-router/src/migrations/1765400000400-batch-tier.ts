@@ -75,6 +75,8 @@ export class BatchTier1765400000400 implements MigrationInterface {
     await q.query(`DROP TABLE llm_batch_requests`);
     await q.query(`DROP TABLE llm_batches`);
     await q.query(`ALTER TABLE models DROP COLUMN batch_queue_tokens`);
-    await q.query(`ALTER TABLE model_prices DROP COLUMN batch_input_usd_per_mtok, DROP COLUMN batch_cached_input_usd_per_mtok, DROP COLUMN batch_output_usd_per_mtok`);
+    await q.query(
+      `ALTER TABLE model_prices DROP COLUMN batch_input_usd_per_mtok, DROP COLUMN batch_cached_input_usd_per_mtok, DROP COLUMN batch_output_usd_per_mtok`,
+    );
   }
 }

@@ -38,14 +38,28 @@ describe('batch wire formats', () => {
       .map((l) => JSON.stringify(l))
       .join('\n');
     const errors = [
-      { id: 'batch_req_3', custom_id: 'b', response: { status_code: 400, request_id: 'y', body: { error: { message: 'bad', code: 'invalid_value' } } }, error: null },
-      { id: 'batch_req_4', custom_id: 'c', response: null, error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' } },
+      {
+        id: 'batch_req_3',
+        custom_id: 'b',
+        response: { status_code: 400, request_id: 'y', body: { error: { message: 'bad', code: 'invalid_value' } } },
+        error: null,
+      },
+      {
+        id: 'batch_req_4',
+        custom_id: 'c',
+        response: null,
+        error: { code: 'batch_expired', message: 'This request could not be executed before the completion window expired.' },
+      },
     ]
       .map((l) => JSON.stringify(l))
       .join('\n');
     const results = parseOpenAiBatchFiles(output, errors, requests, read, true);
     expect(results).toEqual([
-      { customId: 'a', outcome: 'succeeded', result: expect.objectContaining({ text: 'ok', emulated: true, usage: expect.objectContaining({ inputTokens: 3 }) }) },
+      {
+        customId: 'a',
+        outcome: 'succeeded',
+        result: expect.objectContaining({ text: 'ok', emulated: true, usage: expect.objectContaining({ inputTokens: 3 }) }),
+      },
       { customId: 'b', outcome: 'errored', error: 'HTTP 400: invalid_value: bad', retryable: false },
       { customId: 'c', outcome: 'expired', error: expect.stringContaining('batch_expired'), retryable: true },
       { customId: 'd', outcome: 'expired', error: 'the batch ended without an answer for this request', retryable: true },
@@ -55,7 +69,16 @@ describe('batch wire formats', () => {
   it('treats 5xx and 429 lines as retryable, and an answer that breaks its schema as invalid output', () => {
     const errors = JSON.stringify({ custom_id: 'a', response: { status_code: 500, body: { error: { message: 'boom', type: 'server_error' } } }, error: null });
     const output = JSON.stringify({ custom_id: 'b', response: { status_code: 200, body: { text: '{', bad: true } }, error: null });
-    const [a, b] = parseOpenAiBatchFiles(output, errors, new Map([['a', REQ], ['b', REQ]]), read, false);
+    const [a, b] = parseOpenAiBatchFiles(
+      output,
+      errors,
+      new Map([
+        ['a', REQ],
+        ['b', REQ],
+      ]),
+      read,
+      false,
+    );
     expect(a).toMatchObject({ outcome: 'errored', retryable: true });
     expect(b).toMatchObject({ outcome: 'invalid_output', retryable: true, error: 'answer does not match the schema' });
   });

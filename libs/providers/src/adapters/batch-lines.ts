@@ -33,7 +33,10 @@ export function parseJsonl(text: string): { rows: Json[]; bad: number[] } {
 }
 
 /** What a successful answer turns into: the adapter's own reading of a live response body. */
-export type ReadAnswer = (body: unknown, request: ChatRequest) => { text: string; json?: unknown; usage: TokenUsage; model: string; finishReason: FinishReason };
+export type ReadAnswer = (
+  body: unknown,
+  request: ChatRequest,
+) => { text: string; json?: unknown; usage: TokenUsage; model: string; finishReason: FinishReason };
 
 function succeeded(customId: string, request: ChatRequest, body: unknown, read: ReadAnswer, emulated: boolean): BatchItemResult {
   try {
@@ -103,7 +106,12 @@ export function parseOpenAiBatchFiles(
 }
 
 /** The results of an Anthropic message batch from its results stream's lines. */
-export function parseAnthropicResults(lines: readonly unknown[], requests: ReadonlyMap<string, ChatRequest>, read: ReadAnswer, emulated: boolean): BatchItemResult[] {
+export function parseAnthropicResults(
+  lines: readonly unknown[],
+  requests: ReadonlyMap<string, ChatRequest>,
+  read: ReadAnswer,
+  emulated: boolean,
+): BatchItemResult[] {
   const seen = new Map<string, BatchItemResult>();
   for (const line of lines) {
     if (!isRecord(line) || typeof line['custom_id'] !== 'string' || !isRecord(line['result'])) continue;
@@ -119,7 +127,12 @@ export function parseAnthropicResults(lines: readonly unknown[], requests: Reado
         const inner = isRecord(r['error']) && isRecord(r['error']['error']) ? r['error']['error'] : r['error'];
         const type = isRecord(inner) && typeof inner['type'] === 'string' ? inner['type'] : 'api_error';
         // invalid_request_error would fail live too; api_error, overloaded_error, rate limits may not
-        seen.set(customId, { customId, outcome: 'errored', error: errorText(inner), retryable: type !== 'invalid_request_error' && type !== 'authentication_error' });
+        seen.set(customId, {
+          customId,
+          outcome: 'errored',
+          error: errorText(inner),
+          retryable: type !== 'invalid_request_error' && type !== 'authentication_error',
+        });
         break;
       }
       case 'expired':

@@ -146,7 +146,15 @@ export class OpenAiProvider implements LlmProvider {
           { signal: scope.signal },
         );
         const { data, response } = await this.client.batches
-          .create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', ...(options?.metadata ? { metadata: options.metadata } : {}) }, { signal: scope.signal })
+          .create(
+            {
+              input_file_id: file.id,
+              endpoint: '/v1/chat/completions',
+              completion_window: '24h',
+              ...(options?.metadata ? { metadata: options.metadata } : {}),
+            },
+            { signal: scope.signal },
+          )
           .withResponse();
         scope.response = response;
         return { remoteId: data.id };
