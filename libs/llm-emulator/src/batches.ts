@@ -209,7 +209,10 @@ export class BatchStore {
     const raw = await readBody(req);
     let form: FormData;
     try {
-      form = await new Request('http://emulator/v1/files', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+      // undici's multipart parser (the Fetch API's Request.formData) reads the buffered body; the cast spans the
+      // DOM and Node typings of BodyInit, which disagree on Buffer
+      const body = raw as unknown as RequestInit['body'];
+      form = await new Request('http://emulator/v1/files', { method: 'POST', headers: { 'content-type': type }, body }).formData();
     } catch (e) {
       return sendError(res, spec, 'invalid_request', `Could not parse multipart form: ${(e as Error).message}`, { param: 'file' });
     }
