@@ -438,9 +438,7 @@ export class LlmExecutor {
       maxTokens: call.maxTokens,
       outputSchema: input.outputSchema,
     };
-    const row = await this.batchTier.enqueue(input, candidate.model, request, call.inputTokens + call.maxTokens, candidate.estimatePico, tier.complexity);
-    if (row) tier.attempts.push({ kind: 'ok', model: candidate.model.id });
-    return row;
+    return this.batchTier.enqueue(input, candidate.model, request, call.inputTokens + call.maxTokens, candidate.estimatePico, tier.complexity);
   }
 
   /** The answer of the call's batch request (booked by the poller when it landed: nothing is booked here). */

@@ -2,7 +2,6 @@
 // output/error file lines, Anthropic's batch request entries and result lines.
 import type { BatchItemResult, ChatRequest, ChatResult, FinishReason, TokenUsage } from '../llm-provider';
 import { InvalidOutputError } from '../provider-errors';
-import type { StructuredPlan } from './adapter-support';
 
 type Json = Record<string, unknown>;
 
@@ -145,9 +144,4 @@ export function parseAnthropicResults(
   return [...requests.keys()].map(
     (customId) => seen.get(customId) ?? { customId, outcome: 'expired', error: 'the batch ended without an answer for this request', retryable: true },
   );
-}
-
-/** Checks a structured answer when the request had a schema (throws InvalidOutputError). */
-export function checked(plan: StructuredPlan | undefined, text: string, parsed?: { parsed: unknown }): unknown {
-  return plan ? plan.check(text, parsed) : undefined;
 }
