@@ -2,6 +2,7 @@
 // flushed into a provider batch (upload, create), polled, downloaded and booked once at the batch price; failed
 // requests run live; a poller that dies half-way through booking, restarted from what Postgres holds, books
 // nothing twice.
+import { JobsRepository } from '@margin/analysis';
 import { AppConfig, Clock, postgresOptions } from '@margin/core';
 import { BudgetService, LedgerService } from '@margin/cost-tracking';
 import { BatchRepository, BatchTierService, CatalogService, DeferredToBatchError, LlmExecutor, type ExecuteInput } from '@margin/model-router';
@@ -223,6 +224,41 @@ describe('batch tier (OpenAI Batch API, Anthropic Message Batches) through the e
     // the items get the answers, booking nothing more
     for (const c of calls) expect((await executor.execute(c)).result.json).toEqual({ mood: expect.any(String) });
     expect((await ledger(waits.map((w) => w.requestId))).length).toBe(4);
+  });
+
+  it('drops the queued requests of a cancelled job: never sent, never booked', async () => {
+    const jobs = t.app.get(JobsRepository);
+    tier.setUnwantedJobs((list) => jobs.cancelledAmong(list));
+    const [cancelledJob, liveJob] = [randomUUID(), randomUUID()];
+    for (const [id, status] of [
+      [cancelledJob, 'cancelled'],
+      [liveJob, 'running'],
+    ])
+      await t.dataSource.query(
+        `INSERT INTO jobs (id, tenant_id, profile_key, profile_version, status, priority, total_items, created_at) VALUES ($1, $2, 'song-analysis', 1, $3, 'medium', 1, now())`,
+        [id, tenantId, status],
+      );
+    const dropped = await deferred(input('cancelled', { jobId: cancelledJob }));
+    const kept = await deferred(input('kept', { jobId: liveJob }));
+    // another tenant's job of the same id would not count: the filter is scoped by tenant
+    expect(await jobs.cancelledAmong([{ tenantId: randomUUID(), jobId: cancelledJob }])).toEqual(new Set());
+    expect(await tier.flush()).toBe(1);
+    await pollUntilEnded();
+    const states = (await t.dataSource.query(`SELECT id, state, outcome FROM llm_batch_requests WHERE id = ANY($1)`, [
+      [dropped.requestId, kept.requestId],
+    ])) as Array<{
+      id: string;
+      state: string;
+      outcome: string;
+    }>;
+    expect(states.find((r) => r.id === dropped.requestId)).toMatchObject({ state: 'failed', outcome: 'canceled' });
+    expect(states.find((r) => r.id === kept.requestId)).toMatchObject({ state: 'succeeded' });
+    expect(await ledger([dropped.requestId])).toEqual([]);
+    const [sent] = await t.dataSource.query(`SELECT request_count FROM llm_batches b JOIN llm_batch_requests r ON r.batch_id = b.id WHERE r.id = $1`, [
+      kept.requestId,
+    ]);
+    expect(sent.request_count).toBe(2); // claimed together; only the wanted one went to the provider
+    tier.setUnwantedJobs(async () => new Set());
   });
 
   it('sends Anthropic models through Message Batches', async () => {

@@ -12,6 +12,7 @@ import { AnalysisCacheService } from './cache/analysis-cache.service';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalyzeService } from './jobs/analyze.service';
 import { ItemRunner } from './jobs/item-runner';
+import { BatchJobFilter } from './jobs/batch-job-filter';
 import { ItemStepCheckpoints } from './pipeline/step-checkpoints';
 import { JobSettingsController } from './job-settings/job-settings.controller';
 import { JobSettingsRepository } from './job-settings/job-settings.repository';
@@ -116,7 +117,7 @@ export class AnalysisModule {}
 
 /** Worker side: the analysis queue's processor. */
 @Module({
-  imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule],
-  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue, ItemStepCheckpoints],
+  imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule, ModelRouterCoreModule],
+  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue, ItemStepCheckpoints, BatchJobFilter],
 })
 export class AnalysisWorkerModule {}

@@ -26,7 +26,7 @@ import { BatchTier1765400000400 } from './migrations/1765400000400-batch-tier';
 
 export const MODEL_ROUTER_MIGRATIONS = [ModelCatalog1763800000100, Routing1763900000100, BatchTier1765400000400];
 export { AbStatsService, type AbArmCalls } from './policy/ab-stats';
-export { BatchTierService, type BatchRequestsSettled } from './batch/batch-tier.service';
+export { BatchTierService, type BatchRequestsSettled, type UnwantedJobs } from './batch/batch-tier.service';
 export { BatchPoller } from './batch/batch-poller';
 export { BatchRepository, type BatchRequestRow, type BatchRow } from './batch/batch.repository';
 export { DeferredToBatchError } from './batch/deferred-to-batch.error';

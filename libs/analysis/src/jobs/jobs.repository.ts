@@ -560,6 +560,16 @@ export class JobsRepository implements OnApplicationShutdown {
     return row?.waits ?? null;
   }
 
+  /** Of these jobs, the ids of those cancelled (the batch tier drops their queued requests). */
+  async cancelledAmong(jobs: Array<{ tenantId: string; jobId: string }>): Promise<Set<string>> {
+    const rows = await this.sql<{ id: string }>(
+      `SELECT j.id FROM jobs j JOIN unnest($1::uuid[], $2::uuid[]) AS t(tenant_id, id) ON j.tenant_id = t.tenant_id AND j.id = t.id WHERE j.status = 'cancelled'`,
+      [jobs.map((j) => j.tenantId), jobs.map((j) => j.jobId)],
+      'worker:jobs-cancelled-among',
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** The job's status (a cheap look before spending on an item that waited). */
   async jobStatus(tenantId: string, jobId: string): Promise<JobStatus | null> {
     const [row] = await this.sql<{ status: JobStatus }>(`SELECT status FROM jobs WHERE tenant_id = $1 AND id = $2`, [tenantId, jobId], 'worker:jobs-status');

@@ -30,6 +30,9 @@ export interface BatchRequestsSettled {
   items: Array<{ tenantId: string; jobId: string | null; itemId: string | null }>;
 }
 
+/** Of these jobs, the ones no longer wanted (cancelled): their queued requests are never sent. */
+export type UnwantedJobs = (jobs: Array<{ tenantId: string; jobId: string }>) => Promise<Set<string>>;
+
 /** A submission not confirmed by the provider within this long was cut off by a crash: it is queued again. */
 const STALE_SUBMIT_MS = 10 * 60_000;
 
@@ -47,6 +50,8 @@ export class BatchTierService {
   /** Requests that reached a final state, per poll: the analysis worker wakes their items. */
   readonly settled = new Listeners<BatchRequestsSettled>();
   readonly policy: FlushPolicy;
+  /** Set by the analysis worker: which jobs were cancelled (their items must not be charged). */
+  private unwanted: UnwantedJobs | undefined;
 
   constructor(
     private readonly repo: BatchRepository,
@@ -58,6 +63,11 @@ export class BatchTierService {
     private readonly config: AppConfig,
   ) {
     this.policy = { maxRequests: config.batch.flushMaxRequests, maxAgeMs: config.batch.flushMaxAgeMs };
+  }
+
+  /** The analysis module tells which jobs are cancelled, so that their queued requests are dropped, not sent. */
+  setUnwantedJobs(filter: UnwantedJobs): void {
+    this.unwanted = filter;
   }
 
   get pollIntervalMs(): number {
@@ -154,7 +164,12 @@ export class BatchTierService {
         const claimed = await this.repo.claim(group.providerId, group.modelId, Math.min(this.policy.maxRequests, limits.maxRequests), this.clock.now());
         if (!claimed) break;
         left -= claimed.requests.length;
-        const [first, ...rest] = chunkRequests(claimed.requests, (r) => JSON.stringify(r.request).length, limits);
+        const wanted = await this.dropUnwanted(claimed.requests);
+        if (wanted.length === 0) {
+          await this.repo.end(claimed.batch.id, 'nothing to send', this.clock.now());
+          continue;
+        }
+        const [first, ...rest] = chunkRequests(wanted, (r) => JSON.stringify(r.request).length, limits);
         if (rest.length > 0) this.logger.warn({ model: group.modelId }, 'batch larger than the provider accepts in bytes: sending the first part');
         for (const r of rest.flat()) await this.repo.requeue(r.id, this.clock.now());
         await this.submit(provider, claimed.batch, first ?? []);
@@ -163,6 +178,20 @@ export class BatchTierService {
       }
     }
     return sent;
+  }
+
+  /** Requests of cancelled jobs fail here, unsent and unbooked (a cancelled job's waiting items cost nothing). */
+  private async dropUnwanted(requests: BatchRequestRow[]): Promise<BatchRequestRow[]> {
+    if (!this.unwanted) return requests;
+    const jobs = [...new Map(requests.filter((r) => r.jobId).map((r) => [r.jobId as string, { tenantId: r.tenantId, jobId: r.jobId as string }])).values()];
+    if (jobs.length === 0) return requests;
+    const cancelled = await this.unwanted(jobs);
+    const keep: BatchRequestRow[] = [];
+    for (const r of requests) {
+      if (r.jobId && cancelled.has(r.jobId)) await this.repo.fail(r.id, 'canceled', 'the job was cancelled before its batch was sent', false, this.clock.now());
+      else keep.push(r);
+    }
+    return keep;
   }
 
   private async submit(provider: LlmProvider, batch: BatchRow, requests: BatchRequestRow[]): Promise<void> {
