@@ -5,7 +5,7 @@ import { AnalysisWorkerModule } from '@margin/analysis';
 import { CostTrackingCoreModule } from '@margin/cost-tracking';
 import { IdentityWorkerModule } from '@margin/identity';
 import { MetricsWorkerModule } from '@margin/metrics';
-import { ModelRouterCoreModule } from '@margin/model-router';
+import { ModelRouterBatchWorkerModule, ModelRouterCoreModule } from '@margin/model-router';
 import { ProvidersCoreModule } from '@margin/providers';
 import { PublishingWorkerModule } from '@margin/publishing';
 import { TrainingWorkerModule } from '@margin/training';
@@ -21,6 +21,7 @@ import { WORKER_QUEUES, WorkerHeartbeatService } from './worker-heartbeat.servic
     ProvidersCoreModule,
     CostTrackingCoreModule,
     ModelRouterCoreModule,
+    ModelRouterBatchWorkerModule,
     AnalysisWorkerModule,
     PublishingWorkerModule,
     MetricsWorkerModule,

@@ -21,6 +21,7 @@ import { RequestPlansRepository } from './plans/request-plans.repository';
 import { RequestPlansService } from './plans/request-plans.service';
 import { EnhancementNotifier } from './jobs/instant/enhancement-notifier';
 import { ItemRunner } from './jobs/item-runner';
+import { BatchJobFilter } from './jobs/batch-job-filter';
 import { ItemStepCheckpoints } from './pipeline/step-checkpoints';
 import { JobSettingsController } from './job-settings/job-settings.controller';
 import { JobSettingsRepository } from './job-settings/job-settings.repository';
@@ -139,7 +140,17 @@ export class AnalysisModule {}
 
 /** Worker side: the analysis queue's processor. */
 @Module({
-  imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule, BullModule.registerQueue({ name: QUEUES.maintenance })],
-  providers: [ItemRunner, AnalysisProcessor, QueueReconciler, OutageRequeue, ItemStepCheckpoints, EnhancementNotifier, EnhancementRegistry, CallbackSecrets],
+  imports: [AnalysisCoreModule, IdentityCoreModule, CostTrackingCoreModule, ModelRouterCoreModule, BullModule.registerQueue({ name: QUEUES.maintenance })],
+  providers: [
+    ItemRunner,
+    AnalysisProcessor,
+    QueueReconciler,
+    OutageRequeue,
+    ItemStepCheckpoints,
+    BatchJobFilter,
+    EnhancementNotifier,
+    EnhancementRegistry,
+    CallbackSecrets,
+  ],
 })
 export class AnalysisWorkerModule {}

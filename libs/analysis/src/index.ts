@@ -25,6 +25,7 @@ import { CacheCounterfactual1765400000100 } from './migrations/1765400000100-cac
 import { CallbackSecrets1765400000900 } from './migrations/1765400000900-callback-secrets';
 import { JobOrigin1765400000910 } from './migrations/1765400000910-job-origin';
 import { RequestPlans1765400000920 } from './migrations/1765400000920-request-plans';
+import { JobDeadline1765400000401 } from './migrations/1765400000401-job-deadline';
 
 export const ANALYSIS_MIGRATIONS = [
   Analysis1764000000000,
@@ -40,6 +41,7 @@ export const ANALYSIS_MIGRATIONS = [
   CallbackSecrets1765400000900,
   JobOrigin1765400000910,
   RequestPlans1765400000920,
+  JobDeadline1765400000401,
 ];
 export { JobPublishCheck, ItemCompletedListener, EndpointDirectory, PUBLISHABLE_PROFILE, type CompletedItem, type DirectoryEndpoint } from './jobs/job-hooks';
 export { JobEntity } from './jobs/job.entity';

@@ -88,12 +88,23 @@ export interface JobView {
   maxWaitSeconds?: number | null;
   /** Where the job's results are cached and looked up: shared between tenants (`global`) or its own tenant's. */
   cacheScope?: CacheScope;
+  /** When the results are needed by (ISO 8601), if the job said. */
+  deadline?: string | null;
+  /** Whether the job may wait for the providers' batch tier (null: the tenant's default). */
+  deferrable?: boolean | null;
+  /** `batch` when eligible calls may go through the providers' batch APIs (docs/batch-tier.md), else `live`. */
+  tier?: CallTier;
 }
+
+/** How a call reached its provider: a live request, or a request of a provider batch (half price, within 24 h). */
+export type CallTier = 'live' | 'batch';
 
 /** A tenant's defaults for its jobs (GET/PUT /api/v1/job-settings). */
 export interface JobSettingsView {
   /** How long a job's items may wait for model providers to come back before they fail, when the job does not say. */
   maxWaitSeconds: number;
+  /** Jobs that do not say are deferrable (may use the batch tier). */
+  deferrable: boolean;
 }
 
 export interface JobItemView {

@@ -17,6 +17,8 @@ export interface LlmCallView {
   routingReason: string | null;
   fallbackFrom: string | null;
   emulated: boolean;
+  /** `batch` for a request of a provider batch (priced at the batch price), else `live`. */
+  tier?: 'live' | 'batch';
   createdAt: string;
 }
 

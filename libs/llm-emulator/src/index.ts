@@ -31,3 +31,4 @@ export { RateLimiter, SlotPool, TokenBucket, formatResetDuration } from './rate-
 export { generate, type GenerationRequest, type Generation, type OutputSpec } from './engine';
 export { parseArgs, runCli } from './cli';
 export { EMBEDDING_MODELS, embeddingVector, base64Vector, findEmbeddingModel, type EmbeddingModel } from './protocols/embeddings';
+export { BatchStore, DEFAULT_BATCH_KNOBS, type BatchKnobs } from './batches';

@@ -2,10 +2,13 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FaultKind, Protocol, ResolvedModel } from './config';
 import { generate, promptTokensOf, splitPieces, type Generation, type GenerationRequest } from './engine';
-import { numericHeader, sendJson, sleep, type HeaderMap } from './http-util';
+import { header, numericHeader, sendJson, sleep, type HeaderMap } from './http-util';
 import { AbortedError, QueueFullError, type RateDecision } from './rate-limit';
 import { LATENCY_HEADER, TPS_HEADER, type Runtime } from './runtime';
 import { CHARS_PER_TOKEN } from './tokens';
+
+/** Marks a batch line's loopback request (batches.ts): served outside the live rate limits. */
+export const BATCH_LINE_HEADER = 'x-emulator-batch';
 
 export type ErrorKind = 'invalid_request' | 'authentication' | 'permission' | 'not_found' | 'rate_limit' | 'server' | 'overloaded' | 'context_length';
 
@@ -126,6 +129,9 @@ export async function runCompletion(rt: Runtime, job: CompletionJob): Promise<vo
       requests: { ...requests, remaining: 0, resetMs: Math.max(requests.resetMs, 1000) },
       tokens,
     };
+  } else if (header(req, BATCH_LINE_HEADER) !== undefined) {
+    // a batch line (see batches.ts): the deferred tier has its own queue, not the live RPM/TPM buckets
+    decision = { allowed: true, retryAfterMs: 0 };
   } else decision = limiter.tryAcquire(estimate);
   const rateHeaders = limiter.limited || job.fault === '429' ? spec.rateLimitHeaders(decision) : {};
   if (!decision.allowed) {
@@ -146,10 +152,11 @@ export async function runCompletion(rt: Runtime, job: CompletionJob): Promise<vo
     );
   }
   let settled = false;
+  const batchLine = header(req, BATCH_LINE_HEADER) !== undefined;
   const settle = (actual: number): void => {
     if (settled) return;
     settled = true;
-    if (job.fault !== '429') limiter.settle(estimate, actual);
+    if (job.fault !== '429' && !batchLine) limiter.settle(estimate, actual);
   };
 
   // --- server-side faults

@@ -11,6 +11,7 @@ import {
   type EmulatorConfigInput,
   type FaultKind,
 } from './config';
+import { BatchStore } from './batches';
 import { BodyTooLargeError, header, readBody, sendJson } from './http-util';
 import { sendError, type ProtocolSpec } from './pipeline';
 import { anthropicCountTokens, anthropicGetModel, anthropicListModels, anthropicMessages, anthropicSpec } from './protocols/anthropic';
@@ -43,6 +44,8 @@ export interface Emulator {
   reset(): void;
   readonly config: EmulatorConfig;
   stats(): Record<string, ModelStats>;
+  /** The batch APIs' store: completion delay and fault knobs (expired, partially failed batches). */
+  readonly batches: BatchStore;
 }
 
 export interface EmulatorOptions {
@@ -68,6 +71,7 @@ const JSON_PARSE_ERRORS: Record<string, string> = {
 export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOptions = {}): Emulator {
   const rt = new Runtime(config ? applyConfig(defaultConfig(), parseConfigInput(config)) : defaultConfig(), options.now ?? Date.now);
   let baseUrl: string | undefined;
+  const batches = new BatchStore(() => baseUrl);
 
   const info = (): Record<string, unknown> => ({
     emulator: EMULATOR_NAME,
@@ -91,7 +95,7 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     'POST /v1/embeddings': (req, res, body) => openaiEmbeddings(rt, req, res, body),
     'POST /v1/messages': (req, res, body, t) => anthropicMessages(rt, req, res, body, t),
     'POST /v1/messages/count_tokens': (req, res, body) => anthropicCountTokens(rt, req, res, body),
-    'GET /_emulator/stats': (_req, res) => sendJson(res, 200, { ...info(), stats: rt.allStats() }),
+    'GET /_emulator/stats': (_req, res) => sendJson(res, 200, { ...info(), stats: rt.allStats(), batches: batches.stats() }),
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -100,13 +104,15 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     const method = (req.method ?? 'GET').toUpperCase();
     const path = new URL(req.url ?? '/', 'http://emulator').pathname.replace(/\/+$/, '') || '/';
     if (method === 'OPTIONS') {
-      res.writeHead(204, { allow: 'GET, POST, HEAD, OPTIONS' });
+      res.writeHead(204, { allow: 'GET, POST, DELETE, HEAD, OPTIONS' });
       return void res.end();
     }
     if (method === 'HEAD') {
       res.writeHead(path === '/' || path.startsWith('/api/') || path.startsWith('/v1/') ? 200 : 404);
       return void res.end();
     }
+    // the deferred tiers (OpenAI files/batches, Anthropic message batches) read their own bodies
+    if (await batches.handle(method, path, req, res)) return;
     let handler = routes[`${method} ${path}`];
     if (!handler && method === 'GET' && path.startsWith('/v1/models/')) {
       const id = decodeURIComponent(path.slice('/v1/models/'.length));
@@ -192,7 +198,9 @@ export function createEmulator(config?: EmulatorConfigInput, options: EmulatorOp
     },
     reset() {
       rt.reset();
+      batches.reset();
     },
+    batches,
     stats() {
       return rt.allStats();
     },

@@ -28,6 +28,7 @@ import { OllamaToolsCapability1765400000200 } from './migrations/1765400000200-o
 import { Routing1763900000100 } from './migrations/1763900000100-routing';
 import { FineTunedModels1765400000000 } from './migrations/1765400000000-fine-tuned-models';
 import { EmbeddingModels1765400000300 } from './migrations/1765400000300-embedding-models';
+import { BatchTier1765400000400 } from './migrations/1765400000400-batch-tier';
 
 export const MODEL_ROUTER_MIGRATIONS = [
   ModelCatalog1763800000100,
@@ -35,8 +36,14 @@ export const MODEL_ROUTER_MIGRATIONS = [
   FineTunedModels1765400000000,
   OllamaToolsCapability1765400000200,
   EmbeddingModels1765400000300,
+  BatchTier1765400000400,
 ];
 export { AbStatsService, type AbArmCalls } from './policy/ab-stats';
 export { EmbeddingsService, type EmbedOutcome } from './gateway/embeddings.service';
 export { IdempotencyStore } from './gateway/idempotency.store';
 export { ResponsesStore } from './gateway/responses.store';
+export { BatchTierService, type BatchRequestsSettled, type UnwantedJobs } from './batch/batch-tier.service';
+export { BatchPoller } from './batch/batch-poller';
+export { BatchRepository, type BatchRequestRow, type BatchRow } from './batch/batch.repository';
+export { DeferredToBatchError } from './batch/deferred-to-batch.error';
+export * from './batch/batch-policy';

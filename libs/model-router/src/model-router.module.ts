@@ -28,6 +28,9 @@ import { AbStatsService } from './policy/ab-stats';
 import { CallObservers } from './routing/call-observers';
 import { LlmExecutor } from './routing/llm-executor';
 import { RouterService } from './routing/router.service';
+import { BatchPoller } from './batch/batch-poller';
+import { BatchRepository } from './batch/batch.repository';
+import { BatchTierService } from './batch/batch-tier.service';
 
 /** Catalog, pricing, policy, limits and the executor, for any process. */
 @Module({
@@ -43,11 +46,27 @@ import { RouterService } from './routing/router.service';
     RouterService,
     CallObservers,
     AbStatsService,
+    BatchRepository,
+    BatchTierService,
     LlmExecutor,
   ],
-  exports: [CatalogService, RoutingPolicyService, RouterService, LlmExecutor, RateLimiterService, CircuitBreakerService, CallObservers, AbStatsService],
+  exports: [
+    CatalogService,
+    RoutingPolicyService,
+    RouterService,
+    LlmExecutor,
+    RateLimiterService,
+    CircuitBreakerService,
+    CallObservers,
+    AbStatsService,
+    BatchTierService,
+  ],
 })
 export class ModelRouterCoreModule {}
+
+/** The worker's side of the batch tier: the loop that flushes, polls and books provider batches. */
+@Module({ imports: [ModelRouterCoreModule], providers: [BatchPoller], exports: [BatchPoller] })
+export class ModelRouterBatchWorkerModule {}
 
 /** HTTP side: catalog, policy and route explanation (within the tenant's budget). */
 @Module({

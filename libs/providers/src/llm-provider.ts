@@ -181,6 +181,8 @@ export interface LlmProvider {
   embed?(request: EmbedRequest, options?: CallOptions): Promise<EmbedResult>;
   listModels(options?: CallOptions): Promise<ModelInfo[]>;
   health(options?: CallOptions): Promise<ProviderHealth>;
+  /** The provider's batch API, when it has one (OpenAI, Anthropic). */
+  readonly batch?: BatchApi;
 }
 
 export interface ProviderConnection {
@@ -193,3 +195,31 @@ export interface ProviderConnection {
 }
 
 export const EMULATOR_HEADER = 'x-margin-emulator';
+
+/** One request of a provider batch: `customId` names it in the results (unique within the batch, [A-Za-z0-9_-]{1,64}). */
+export interface BatchEntry {
+  customId: string;
+  request: ChatRequest;
+}
+
+export interface BatchStatus {
+  remoteId: string;
+  /** `ended` once results can be read (completed, expired, cancelled or failed at the provider). */
+  state: 'in_progress' | 'ended';
+  /** The provider's own status word (OpenAI `completed`, `expired`…; Anthropic `ended`…). */
+  detail: string;
+}
+
+/** One request's fate in an ended batch. `retryable` failures may be run again (live, or in another batch). */
+export type BatchItemResult =
+  | { customId: string; outcome: 'succeeded'; result: ChatResult }
+  | { customId: string; outcome: 'errored' | 'expired' | 'canceled' | 'invalid_output'; error: string; retryable: boolean };
+
+/** A provider's deferred tier (OpenAI Batch API, Anthropic Message Batches): half price, answers within 24 h. */
+export interface BatchApi {
+  submit(entries: BatchEntry[], options?: CallOptions & { metadata?: Record<string, string> }): Promise<{ remoteId: string }>;
+  status(remoteId: string, options?: CallOptions): Promise<BatchStatus>;
+  /** The results of an ended batch; every entry of `requests` gets exactly one (missing ones are `expired`). */
+  results(remoteId: string, requests: ReadonlyMap<string, ChatRequest>, options?: CallOptions): Promise<BatchItemResult[]>;
+  cancel(remoteId: string, options?: CallOptions): Promise<void>;
+}

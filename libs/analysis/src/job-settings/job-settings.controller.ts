@@ -1,26 +1,36 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProperty, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { JobSettingsView } from '@margin/contracts';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
-import { IsInt, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
 import { MAX_WAIT_SECONDS_LIMIT } from '../jobs/jobs.dto';
 import { JobSettingsService } from './job-settings.service';
 
 export class UpdateJobSettingsDto {
-  @ApiProperty({
+  @ApiPropertyOptional({
     example: 86400,
     minimum: 1,
     maximum: MAX_WAIT_SECONDS_LIMIT,
     description: 'How long items may wait for model providers to come back before they fail, in seconds',
   })
+  @IsOptional()
   @IsInt()
   @Min(1)
   @Max(MAX_WAIT_SECONDS_LIMIT)
-  maxWaitSeconds!: number;
+  maxWaitSeconds?: number;
+
+  @ApiPropertyOptional({
+    example: true,
+    description: "Jobs that do not say are deferrable: eligible calls may use the providers' batch tier (half price, within 24 h)",
+  })
+  @IsOptional()
+  @IsBoolean()
+  deferrable?: boolean;
 }
 
 export class JobSettingsDto implements JobSettingsView {
   @ApiProperty({ example: 86400 }) maxWaitSeconds!: number;
+  @ApiProperty({ example: false }) deferrable!: boolean;
 }
 
 @ApiTags('jobs')

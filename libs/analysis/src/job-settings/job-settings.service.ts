@@ -14,14 +14,27 @@ export class JobSettingsService {
 
   constructor(private readonly repo: JobSettingsRepository) {}
 
+  private readonly deferrables = ttlCache<string, boolean>({ max: 10_000, ttlMs: TTL_MS });
+
   async get(tenantId: string): Promise<JobSettingsView> {
-    return { maxWaitSeconds: (await this.repo.maxWaitSeconds(tenantId)) ?? DEFAULT_MAX_WAIT_SECONDS };
+    return { maxWaitSeconds: (await this.repo.maxWaitSeconds(tenantId)) ?? DEFAULT_MAX_WAIT_SECONDS, deferrable: await this.repo.deferrable(tenantId) };
   }
 
-  async update(tenantId: string, patch: { maxWaitSeconds: number }): Promise<JobSettingsView> {
-    await this.repo.setMaxWaitSeconds(tenantId, patch.maxWaitSeconds);
+  async update(tenantId: string, patch: { maxWaitSeconds?: number; deferrable?: boolean }): Promise<JobSettingsView> {
+    if (patch.maxWaitSeconds !== undefined) await this.repo.setMaxWaitSeconds(tenantId, patch.maxWaitSeconds);
+    if (patch.deferrable !== undefined) await this.repo.setDeferrable(tenantId, patch.deferrable);
     this.cache.delete(tenantId);
-    return { maxWaitSeconds: patch.maxWaitSeconds };
+    this.deferrables.delete(tenantId);
+    return this.get(tenantId);
+  }
+
+  /** Whether the tenant's jobs that do not say are deferrable (may use the batch tier); cached briefly. */
+  async deferrable(tenantId: string): Promise<boolean> {
+    const hit = this.deferrables.get(tenantId);
+    if (hit !== undefined) return hit;
+    const value = await this.repo.deferrable(tenantId);
+    this.deferrables.set(tenantId, value);
+    return value;
   }
 
   /** The job's patience: its own, else its tenant's default (cached briefly: read on every wait). */

@@ -2,7 +2,7 @@ import type { JobStatus } from '@margin/contracts';
 import { BudgetExceededError, type LedgerService } from '@margin/cost-tracking';
 import { ManualClock, type AppConfig } from '@margin/core';
 import type { TenantRepository } from '@margin/identity';
-import { ProvidersUnavailableError } from '@margin/model-router';
+import { DeferredToBatchError, ProvidersUnavailableError } from '@margin/model-router';
 import { strictMock } from '@margin/testing';
 import type { AnalysisCacheService, CachedAnalysis } from '../cache/analysis-cache.service';
 import type { JobSettingsService } from '../job-settings/job-settings.service';
@@ -38,6 +38,8 @@ const claim = (
     maxWaitSeconds: null,
     cacheScope: 'tenant',
     stepModels: null,
+    deadline: null,
+    deferrable: false,
     ...over.job,
   },
   item: over.item === undefined ? { index: 4, status: 'running' } : over.item,
@@ -65,6 +67,8 @@ interface Options {
   pipeline?: (ctx: PipelineContext) => Promise<PipelineResult>;
   jobStatus?: JobStatus;
   finished?: Partial<ItemOutcome>;
+  /** The tenant's default for jobs that do not say. */
+  tenantDeferrable?: boolean;
 }
 
 function setup(o: Options = {}) {
@@ -96,7 +100,7 @@ function setup(o: Options = {}) {
     jobCompleted: async () => undefined,
   });
   const feeder = strictMock<JobFeeder>({ feed: async () => 1 });
-  const settings = strictMock<JobSettingsService>({ patienceSeconds: async () => 600 });
+  const settings = strictMock<JobSettingsService>({ patienceSeconds: async () => 600, deferrable: async () => o.tenantDeferrable ?? false });
   const requeue = strictMock<OutageRequeue>({ putBack: async () => void order.push('putBack') });
   const checkpoints = strictMock<ItemStepCheckpoints>({
     forItem: () => ({ load: async () => new Map(), save: async () => undefined }),
@@ -372,6 +376,40 @@ describe('ItemRunner', () => {
       await s.runner.run(PAYLOAD, FIRST);
       await s.runner.run(PAYLOAD, FIRST);
       expect(s.tenants.findById).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('batch tier', () => {
+    const deferred = () => new DeferredToBatchError('req-1', 'openai/gpt-4o-mini', 'submitted', 4_000, new Date(NOW.getTime() + 4_000));
+
+    it.each([
+      ['its own deadline', { deadline: new Date('2026-11-22T00:00:00Z'), deferrable: null }, false, { deadline: new Date('2026-11-22T00:00:00Z') }],
+      ['deferrable, no deadline', { deadline: null, deferrable: true }, false, { deadline: null }],
+      ['its tenant’s default', { deadline: null, deferrable: null }, true, { deadline: null }],
+      ['a job that said no, whatever the tenant', { deadline: null, deferrable: false }, true, undefined],
+    ] as const)('hands the pipeline the batch tier of %s', async (_name, job, tenantDeferrable, expected) => {
+      const s = setup({ claimed: claim({ job: { ...job } }), tenantDeferrable });
+      await s.runner.run(PAYLOAD, FIRST);
+      const ctx = (s.pipeline.run as jest.Mock).mock.calls[0][2] as PipelineContext;
+      expect(ctx.batch).toEqual(expected);
+    });
+
+    it('a call waiting in a batch parks the item: queued again for the next look, its attempt given back, the job says why', async () => {
+      const s = setup({
+        claimed: claim({ job: { deferrable: true }, run: { attempts: 1, waits: 2 } }),
+        pipeline: async () => {
+          throw deferred();
+        },
+      });
+      await s.runner.run(PAYLOAD, FIRST);
+      expect(s.requeue.putBack).toHaveBeenCalledWith(TENANT, JOB, 'medium', { id: ITEM, attempts: 1, waits: 3, spentAttempts: 0 }, 4_000);
+      expect(s.repo.markWaiting).toHaveBeenCalledWith(TENANT, JOB, ITEM, {
+        at: NOW,
+        until: new Date(NOW.getTime() + 4_000),
+        reason: 'in the batch tier of openai/gpt-4o-mini (submitted)',
+      });
+      expect(s.order).toEqual(['putBack', 'markWaiting']);
+      expect(s.repo.finishItem).not.toHaveBeenCalled();
     });
   });
 });

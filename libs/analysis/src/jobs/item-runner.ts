@@ -5,7 +5,7 @@ import { BudgetExceededError, LedgerService } from '@margin/cost-tracking';
 import type { ModelTier } from '@margin/contracts';
 import { AppConfig, Clock, picoToDecimal, picoToUsd, ttlCache, usdToPico, validatePayload } from '@margin/core';
 import { TenantRepository } from '@margin/identity';
-import { ContextLengthExceededError, LlmCallFailedError, ProvidersUnavailableError } from '@margin/model-router';
+import { ContextLengthExceededError, DeferredToBatchError, LlmCallFailedError, ProvidersUnavailableError } from '@margin/model-router';
 import { IsInt, IsOptional, IsUUID, Min } from 'class-validator';
 import { AnalysisCacheService, cacheScope } from '../cache/analysis-cache.service';
 import { PipelineInputError, PipelineOutputError } from '../pipeline/pipeline.errors';
@@ -120,6 +120,7 @@ export class ItemRunner {
       const profile = await this.profiles.resolve(tenantId, job.profileKey, job.profileVersion);
       multiStep = profile.steps.length > 1;
       const allowedTiers = await this.allowedTiers(tenantId);
+      const batch = await this.batchTier(tenantId, job);
       const key = {
         profileKey: profile.key,
         profileVersion: profile.version,
@@ -153,6 +154,7 @@ export class ItemRunner {
               attemptKey: run.waits === 0 ? `${itemId}:${delivery.attemptsMade}` : `${itemId}:w${run.waits}.${delivery.attemptsMade}`,
               allowedTiers,
               ...(job.stepModels ? { stepModels: job.stepModels } : {}),
+              ...(batch ? { batch } : {}),
               settleInBackground: true,
               ...(multiStep ? { checkpoints: this.checkpoints.forItem(itemId) } : {}),
               ...(stillWanted ? { beforeDispatch: () => stillWanted } : {}),
@@ -210,6 +212,10 @@ export class ItemRunner {
         await this.finish(tenantId, jobId, itemId, item.index, { status: 'cancelled', at: this.clock.now() });
         return;
       }
+      if (err instanceof DeferredToBatchError) {
+        await this.waitForBatch(tenantId, jobId, itemId, job, run, err, spentAttempts + delivery.attemptsMade);
+        return;
+      }
       if (err instanceof ProvidersUnavailableError) {
         await this.waitForProviders(tenantId, jobId, itemId, item.index, job, run, err, spentAttempts + delivery.attemptsMade);
         return;
@@ -252,6 +258,42 @@ export class ItemRunner {
     const waits = await this.repo.markWaiting(tenantId, jobId, itemId, { at: now, until: decision.until, reason: err.reason });
     if (waits === null) return;
     this.logger.log({ tenantId, jobId, itemId, waits, retryInMs: decision.delayMs }, `Item waits for a provider: ${err.reason}`);
+    await this.progress.jobProgress(tenantId, jobId, async () => {
+      const fresh = await this.repo.findJob(tenantId, jobId);
+      if (!fresh) throw new Error(`job ${jobId} is gone`);
+      return toCounters(fresh, this.clock.now());
+    });
+  }
+
+  /**
+   * The job's batch tier: its own deadline, or deferrable (itself or by its tenant's default) without one;
+   * undefined when it runs live only. Whether a deadline is far enough away is the executor's call, per request.
+   */
+  private async batchTier(tenantId: string, job: ClaimedItem['job']): Promise<{ deadline: Date | null } | undefined> {
+    if (job.deadline) return { deadline: job.deadline };
+    const deferrable = job.deferrable ?? (await this.settings.deferrable(tenantId));
+    return deferrable ? { deadline: null } : undefined;
+  }
+
+  /**
+   * The item's call waits in a provider batch: the item goes back to the queue until the poller may have its
+   * answer (its attempt given back; a batch wait is not the item's fault), and the job says what it waits for.
+   */
+  private async waitForBatch(
+    tenantId: string,
+    jobId: string,
+    itemId: string,
+    job: ClaimedItem['job'],
+    run: NonNullable<ClaimedItem['run']>,
+    err: DeferredToBatchError,
+    spentAttempts: number,
+  ): Promise<void> {
+    const now = this.clock.now();
+    await this.requeue.putBack(tenantId, jobId, job.priority, { id: itemId, attempts: run.attempts, waits: run.waits + 1, spentAttempts }, err.retryAfterMs);
+    const reason = `in the batch tier of ${err.modelId} (${err.state})`;
+    const waits = await this.repo.markWaiting(tenantId, jobId, itemId, { at: now, until: err.retryAt, reason });
+    if (waits === null) return;
+    this.logger.debug({ tenantId, jobId, itemId, request: err.requestId, retryInMs: err.retryAfterMs }, 'Item waits for its batch');
     await this.progress.jobProgress(tenantId, jobId, async () => {
       const fresh = await this.repo.findJob(tenantId, jobId);
       if (!fresh) throw new Error(`job ${jobId} is gone`);

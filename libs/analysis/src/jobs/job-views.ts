@@ -64,6 +64,9 @@ export function toJobView(job: JobEntity, now: Date): JobView {
     ...waitingOf(job),
     maxWaitSeconds: job.maxWaitSeconds ?? null,
     ...(job.cacheScope ? { cacheScope: job.cacheScope } : {}),
+    deadline: job.deadline?.toISOString() ?? null,
+    deferrable: job.deferrable ?? null,
+    tier: job.deferrable || job.deadline ? 'batch' : 'live',
   };
 }
 

@@ -37,4 +37,8 @@ export class JobEntity {
   @Column({ type: 'jsonb', nullable: true }) publish!: JobPublishOption | null;
   /** `instant`: the queued full analysis of an instant POST /analyze (see InstantAnalysis). */
   @Column({ type: 'varchar', length: 10, default: 'submit' }) origin!: 'submit' | 'instant';
+  /** When the results are needed by (a far one allows the batch tier). */
+  @Column({ type: 'timestamptz', nullable: true }) deadline!: Date | null;
+  /** The job may wait for the batch tier (null: the tenant's default). */
+  @Column({ name: 'batch_deferrable', type: 'boolean', nullable: true }) deferrable!: boolean | null;
 }

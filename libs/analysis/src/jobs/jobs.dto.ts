@@ -19,6 +19,7 @@ import {
   ArrayMinSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -116,6 +117,24 @@ export class SubmitJobDto {
   @IsOptional()
   @IsIn(CACHE_SCOPES)
   cacheScope?: CacheScope;
+
+  @ApiPropertyOptional({
+    example: '2026-12-03T12:00:00Z',
+    description:
+      "When the results are needed by (ISO time). A deadline far enough away lets eligible calls go through the providers' batch APIs at batch prices (docs/batch-tier.md); must be in the future",
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  deadline?: string;
+
+  @ApiPropertyOptional({
+    example: true,
+    description: "The job may wait for the providers' batch tier (half price, results within 24 h); default: the tenant's (GET /api/v1/job-settings)",
+  })
+  @IsOptional()
+  @Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value))
+  @IsBoolean()
+  deferrable?: boolean;
 
   @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: "Each item is the profile's input" })
   @IsOptional()

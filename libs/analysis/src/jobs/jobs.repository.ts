@@ -31,6 +31,9 @@ export interface NewJob {
   origin?: JobOrigin;
   /** A plan's pinned models, by step name. */
   stepModels?: Record<string, string> | null;
+  /** When the results are needed by, and whether the batch tier may be used (null: the tenant's default). */
+  deadline?: Date | null;
+  deferrable?: boolean | null;
 }
 
 export type JobOrigin = 'submit' | 'instant';
@@ -84,6 +87,8 @@ export interface ClaimedItem {
     cacheScope: CacheScope | null;
     /** Models its plan pinned, by step name (null: the router chooses every step). */
     stepModels: Record<string, string> | null;
+    deadline: Date | null;
+    deferrable: boolean | null;
   };
   item: { index: number; status: ItemStatus } | null;
   /**
@@ -137,12 +142,14 @@ function toJobEntity(r: Record<string, unknown>): JobEntity {
     waitingUntil: date(r['waiting_until']),
     publish: r['publish'] ?? null,
     origin: r['origin'] ?? 'submit',
+    deadline: date(r['deadline']),
+    deferrable: r['batch_deferrable'] ?? null,
   } as Partial<JobEntity>);
 }
 
 const JOB_INSERT = `INSERT INTO jobs (tenant_id, profile_key, profile_version, status, priority, total_items, idempotency_key, request_hash, name, budget_usd, metadata,
-                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish, origin, step_models)
- VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb, $17, $18::jsonb)`;
+                   max_wait_seconds, created_by_user_id, created_by_api_key_id, created_at, cache_scope, publish, origin, step_models, deadline, batch_deferrable)
+ VALUES ($1, $2, $3, 'queued', $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12, $13, $14, $15, $16::jsonb, $17, $18::jsonb, $19, $20)`;
 
 function jobParams(job: NewJob & { totalItems: number }): unknown[] {
   return [
@@ -164,6 +171,8 @@ function jobParams(job: NewJob & { totalItems: number }): unknown[] {
     job.publish ? JSON.stringify(job.publish) : null,
     job.origin ?? 'submit',
     job.stepModels ? JSON.stringify(job.stepModels) : null,
+    job.deadline ?? null,
+    job.deferrable ?? null,
   ];
 }
 
@@ -512,7 +521,8 @@ export class JobsRepository implements OnApplicationShutdown {
   async claimItem(tenantId: string, jobId: string, itemId: string, at: Date): Promise<ClaimedItem | null> {
     const [row] = await this.sql<Record<string, unknown>>(
       `WITH j AS (
-         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds, cache_scope, step_models
+         SELECT status, priority, profile_key, profile_version, budget_usd::text AS budget_usd, created_by_user_id, created_by_api_key_id, max_wait_seconds, cache_scope,
+           step_models, deadline, batch_deferrable
          FROM jobs WHERE tenant_id = $1 AND id = $2
        ),
        cur AS (SELECT index, status FROM job_items WHERE tenant_id = $1 AND job_id = $2 AND id = $3),
@@ -545,6 +555,8 @@ export class JobsRepository implements OnApplicationShutdown {
         maxWaitSeconds: (row['max_wait_seconds'] as number | null) ?? null,
         cacheScope: (row['cache_scope'] as CacheScope | null) ?? null,
         stepModels: (row['step_models'] as Record<string, string> | null) ?? null,
+        deadline: date(row['deadline']),
+        deferrable: (row['batch_deferrable'] as boolean | null) ?? null,
       },
       item:
         row['item_status'] === null || row['item_status'] === undefined ? null : { index: row['index'] as number, status: row['item_status'] as ItemStatus },
@@ -580,6 +592,16 @@ export class JobsRepository implements OnApplicationShutdown {
       'worker:jobs-mark-waiting',
     );
     return row?.waits ?? null;
+  }
+
+  /** Of these jobs, the ids of those cancelled (the batch tier drops their queued requests). */
+  async cancelledAmong(jobs: Array<{ tenantId: string; jobId: string }>): Promise<Set<string>> {
+    const rows = await this.sql<{ id: string }>(
+      `SELECT j.id FROM jobs j JOIN unnest($1::uuid[], $2::uuid[]) AS t(tenant_id, id) ON j.tenant_id = t.tenant_id AND j.id = t.id WHERE j.status = 'cancelled'`,
+      [jobs.map((j) => j.tenantId), jobs.map((j) => j.jobId)],
+      'worker:jobs-cancelled-among',
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   /** The job's status (a cheap look before spending on an item that waited). */

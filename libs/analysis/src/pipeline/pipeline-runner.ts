@@ -130,6 +130,8 @@ export class PipelineRunner {
         ...(ctx.stepModels?.[step.name] ? { models: [ctx.stepModels[step.name] as string] } : ctx.models?.length ? { models: ctx.models } : {}),
         ...(ctx.settleInBackground ? { settleInBackground: true } : {}),
         ...(ctx.beforeDispatch ? { beforeDispatch: ctx.beforeDispatch } : {}),
+        // stable across the item's attempts and waits: the batch request of this step is found again
+        ...(ctx.batch && ctx.itemId ? { batch: { key: `${ctx.itemId}:${step.name}:${round}`, deadline: ctx.batch.deadline } } : {}),
       });
       const output = outcome.result.json;
       const answer: StepCheckpoint = {

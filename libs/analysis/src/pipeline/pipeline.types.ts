@@ -73,6 +73,11 @@ export interface PipelineContext {
   recordExamples?: boolean;
   /** Steps answered (and booked) in an earlier attempt of this item, reused instead of called again (multi-step profiles). */
   checkpoints?: StepCheckpoints;
+  /**
+   * The job may use the providers' batch tier (docs/batch-tier.md): eligible step calls are queued for a batch
+   * and the run throws DeferredToBatchError until their answers land. `deadline` null: deferrable, no deadline.
+   */
+  batch?: { deadline: Date | null };
 }
 
 /** One step's answer from an earlier attempt; its call is in the ledger already. */

@@ -207,6 +207,36 @@ export class EnvironmentVariables {
   @Max(256)
   WORKER_CONCURRENCY?: number;
 
+  // The batch tier (docs/batch-tier.md): flush a model's queued requests at this many or this old, poll this often,
+  // and use it only for work whose deadline is at least this far away.
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(1)
+  @Max(50_000)
+  BATCH_FLUSH_MAX_REQUESTS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(86_400_000)
+  BATCH_FLUSH_MAX_AGE_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(50)
+  @Max(3_600_000)
+  BATCH_POLL_INTERVAL_MS?: number;
+
+  @IsOptional()
+  @Transform(toInt)
+  @IsInt()
+  @Min(0)
+  @Max(2_592_000)
+  BATCH_MIN_WINDOW_SECONDS?: number;
+
   @IsOptional()
   @Transform(toBool)
   @IsBoolean()
@@ -448,11 +478,20 @@ export class AppConfig {
    * operation; absent: the routing policy's premium candidate of the operation (see docs/metrics.md).
    */
   readonly savingsCounterfactual!: SavingsCounterfactualSettings;
+  /** The batch tier's flush policy, poll interval and the shortest deadline window it accepts. */
+  readonly batch!: BatchTierSettings;
 }
 
 export interface SavingsCounterfactualSettings {
   default?: string;
   byOperation: Readonly<Record<string, string>>;
+}
+
+export interface BatchTierSettings {
+  flushMaxRequests: number;
+  flushMaxAgeMs: number;
+  pollIntervalMs: number;
+  minWindowSeconds: number;
 }
 
 export interface MetricsSettings {
@@ -535,6 +574,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     adminEmail: vars.ADMIN_EMAIL?.toLowerCase(),
     adminPassword: vars.ADMIN_PASSWORD,
     workerConcurrency: vars.WORKER_CONCURRENCY ?? 4,
+    batch: {
+      flushMaxRequests: vars.BATCH_FLUSH_MAX_REQUESTS ?? 1000,
+      flushMaxAgeMs: vars.BATCH_FLUSH_MAX_AGE_MS ?? 60_000,
+      pollIntervalMs: vars.BATCH_POLL_INTERVAL_MS ?? 30_000,
+      // the providers answer within 24 h: a nearer deadline runs live
+      minWindowSeconds: vars.BATCH_MIN_WINDOW_SECONDS ?? 86_400,
+    },
     allowSignup: vars.ALLOW_SIGNUP ?? false,
     bodyLimit: vars.BODY_LIMIT ?? '10mb',
     rateLimitPerMinute: vars.RATE_LIMIT_PER_MINUTE ?? 600,

@@ -38,10 +38,10 @@ export interface LedgerBucketRow {
 const INSERT_MANY = `
 INSERT INTO llm_calls (attempt_id, tenant_id, api_key_id, user_id, job_id, item_id, operation, provider_id, model_id,
   input_tokens, cached_input_tokens, output_tokens, reasoning_tokens, cost_usd, premium_model_id, premium_cost_usd,
-  latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at, ab_arm, complexity)
+  latency_ms, outcome, error_message, quality, routing_reason, fallback_from, emulated, created_at, ab_arm, complexity, tier)
 SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[],
   $10::int[], $11::int[], $12::int[], $13::int[], $14::numeric[], $15::text[], $16::numeric[],
-  $17::int[], $18::text[], $19::text[], $20::numeric[], $21::text[], $22::text[], $23::boolean[], $24::timestamptz[], $25::text[], $26::text[])
+  $17::int[], $18::text[], $19::text[], $20::numeric[], $21::text[], $22::text[], $23::boolean[], $24::timestamptz[], $25::text[], $26::text[], $27::text[])
 ON CONFLICT (attempt_id) DO NOTHING RETURNING attempt_id`;
 
 const GROUP_EXPR: Record<CostGroupBy, string> = {
@@ -66,7 +66,7 @@ export class LedgerRepository {
     const col = <T>(f: (r: Omit<LlmCallEntity, 'id'>) => T): T[] => rows.map(f);
     const pool = (this.calls.manager.connection.driver as PostgresDriver).master as Pool;
     const { rows: inserted } = await pool.query<{ attempt_id: string }>({
-      name: 'ledger:insert-many',
+      name: 'ledger:insert-many-tier',
       text: INSERT_MANY,
       values: [
         col((r) => r.attemptId),
@@ -95,6 +95,7 @@ export class LedgerRepository {
         col((r) => r.createdAt),
         col((r) => r.abArm),
         col((r) => r.complexity),
+        col((r) => r.tier),
       ],
     });
     const fresh = new Set(inserted.map((r) => r.attempt_id));

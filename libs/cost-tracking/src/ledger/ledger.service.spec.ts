@@ -68,6 +68,7 @@ describe('LedgerService', () => {
         emulated: false,
         abArm: null,
         complexity: null,
+        tier: 'live',
         createdAt: NOW,
       });
     });

@@ -28,6 +28,8 @@ export interface LedgerEntry {
   /** The A/B arm of the policy cell that served the call, when the cell has a split. */
   abArm?: 'incumbent' | 'challenger' | null;
   complexity?: string | null;
+  /** `batch` for a request of a provider batch (default `live`). */
+  tier?: 'live' | 'batch';
   at: Date;
 }
 
@@ -75,11 +77,12 @@ function toView(c: LlmCallEntity): LlmCallView {
     routingReason: c.routingReason,
     fallbackFrom: c.fallbackFrom,
     emulated: c.emulated,
+    tier: c.tier,
     createdAt: c.createdAt.toISOString(),
   };
 }
 
-/** Rows per ledger statement: 26 parameters each, well under Postgres' 65,535. */
+/** Rows per ledger statement: 27 parameters each, well under Postgres' 65,535. */
 const LEDGER_BATCH = 500;
 
 @Injectable()
@@ -132,6 +135,7 @@ export class LedgerService implements OnApplicationShutdown {
       emulated: entry.emulated ?? false,
       abArm: entry.abArm ?? null,
       complexity: entry.complexity ?? null,
+      tier: entry.tier ?? 'live',
       createdAt: entry.at,
     });
     if (!booked) this.logger.warn({ attemptId: entry.attemptId }, 'Attempt already in the ledger: not booked twice');

@@ -32,5 +32,7 @@ export class LlmCallEntity {
   /** The A/B arm that served the call (null: no split in its policy cell). */
   @Column({ name: 'ab_arm', type: 'varchar', length: 10, nullable: true }) abArm!: 'incumbent' | 'challenger' | null;
   @Column({ type: 'varchar', length: 10, nullable: true }) complexity!: string | null;
+  /** `live` or `batch` (a request of a provider batch, at the batch price). */
+  @Column({ type: 'varchar', length: 8, default: 'live' }) tier!: 'live' | 'batch';
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

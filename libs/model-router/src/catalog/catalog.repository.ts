@@ -45,7 +45,19 @@ export class CatalogRepository {
     });
   }
 
-  async addPrice(row: Pick<ModelPriceEntity, 'modelId' | 'inputUsdPerMTok' | 'cachedInputUsdPerMTok' | 'outputUsdPerMTok' | 'effectiveFrom'>): Promise<void> {
+  async addPrice(
+    row: Pick<
+      ModelPriceEntity,
+      | 'modelId'
+      | 'inputUsdPerMTok'
+      | 'cachedInputUsdPerMTok'
+      | 'outputUsdPerMTok'
+      | 'batchInputUsdPerMTok'
+      | 'batchCachedInputUsdPerMTok'
+      | 'batchOutputUsdPerMTok'
+      | 'effectiveFrom'
+    >,
+  ): Promise<void> {
     await this.prices.insert(row);
   }
 }

@@ -5,7 +5,7 @@ const TIER_ORDER: readonly string[] = MODEL_TIERS;
 import { Clock, ConflictError, DomainError, NotFoundError, usdToPico, picoToDecimal } from '@margin/core';
 import { CatalogRepository } from './catalog.repository';
 import { CatalogSnapshot } from './catalog-snapshot';
-import { costOf, type CostBreakdown, type CostUsage } from './cost';
+import { costOf, type CostBreakdown, type CostUsage, type Price } from './cost';
 import { fineTunedNameProblem } from './fine-tuned';
 import type { ModelPriceEntity } from './model-price.entity';
 import type { ModelEntity } from './model.entity';
@@ -120,6 +120,7 @@ export class CatalogService {
         rpm: base.rpm,
         tpm: base.tpm,
         maxConcurrency: base.maxConcurrency,
+        batchQueueTokens: base.batchQueueTokens,
         baseModelId: base.id,
       },
       { ...price, effectiveFrom: now },
@@ -138,11 +139,20 @@ export class CatalogService {
       const effectiveFrom = patch.price.effectiveFrom ? new Date(patch.price.effectiveFrom) : now;
       // A second of slack for clocks; anything earlier would reprice calls that already ran.
       if (effectiveFrom.getTime() < now.getTime() - 1000) throw new PriceInPastError();
+      const input = usdString(patch.price.inputPerMTok);
+      const cached = usdString(patch.price.cachedInputPerMTok ?? patch.price.inputPerMTok);
+      const output = usdString(patch.price.outputPerMTok);
+      // A model with a batch tier keeps it at the providers' half price of the new live price.
+      const batched = this.batchPriceAt(id, now) !== undefined;
+      const half = (usd: string): string => picoToDecimal(usdToPico(usd) / 2n);
       await this.repo.addPrice({
         modelId: id,
-        inputUsdPerMTok: usdString(patch.price.inputPerMTok),
-        cachedInputUsdPerMTok: usdString(patch.price.cachedInputPerMTok ?? patch.price.inputPerMTok),
-        outputUsdPerMTok: usdString(patch.price.outputPerMTok),
+        inputUsdPerMTok: input,
+        cachedInputUsdPerMTok: cached,
+        outputUsdPerMTok: output,
+        batchInputUsdPerMTok: batched ? half(input) : null,
+        batchCachedInputUsdPerMTok: batched ? half(cached) : null,
+        batchOutputUsdPerMTok: batched ? half(output) : null,
         effectiveFrom,
       });
       this.logger.log({ modelId: id, effectiveFrom: effectiveFrom.toISOString() }, 'New model price');
@@ -173,6 +183,24 @@ export class CatalogService {
     const gpu =
       model.tier === 'local' && model.gpuUsdPerHour !== null ? { usdPerHour: model.gpuUsdPerHour, parallelSlots: model.parallelSlots, latencyMs } : undefined;
     return costOf(price, usage, gpu);
+  }
+
+  /** The batch tier's price in force at `at` (undefined: the model has no batch tier then). */
+  batchPriceAt(id: string, at: Date): Price | undefined {
+    const p = this.snapshot.priceAt(id, at);
+    if (!p || p.batchInputUsdPerMTok === null || p.batchOutputUsdPerMTok === null) return undefined;
+    return {
+      inputUsdPerMTok: p.batchInputUsdPerMTok,
+      cachedInputUsdPerMTok: p.batchCachedInputUsdPerMTok ?? p.batchInputUsdPerMTok,
+      outputUsdPerMTok: p.batchOutputUsdPerMTok,
+    };
+  }
+
+  /** The exact cost of a batch request that was submitted at `at`, at the batch price in force then. */
+  batchCostOf(modelId: string, usage: CostUsage, at: Date): CostBreakdown {
+    const price = this.batchPriceAt(modelId, at);
+    if (!price) throw new NoPriceError(modelId, at);
+    return costOf(price, usage);
   }
 
   private view(m: ModelEntity, prices: ModelPriceEntity[]): ModelView {

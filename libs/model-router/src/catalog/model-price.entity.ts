@@ -20,6 +20,16 @@ export class ModelPriceEntity {
   @Column({ name: 'output_usd_per_mtok', type: 'numeric', precision: 14, scale: 6 })
   outputUsdPerMTok!: string;
 
+  /** The batch tier's prices from the same date (null: no batch tier). */
+  @Column({ name: 'batch_input_usd_per_mtok', type: 'numeric', precision: 14, scale: 6, nullable: true })
+  batchInputUsdPerMTok!: string | null;
+
+  @Column({ name: 'batch_cached_input_usd_per_mtok', type: 'numeric', precision: 14, scale: 6, nullable: true })
+  batchCachedInputUsdPerMTok!: string | null;
+
+  @Column({ name: 'batch_output_usd_per_mtok', type: 'numeric', precision: 14, scale: 6, nullable: true })
+  batchOutputUsdPerMTok!: string | null;
+
   @Column({ name: 'effective_from', type: 'timestamptz' })
   effectiveFrom!: Date;
 

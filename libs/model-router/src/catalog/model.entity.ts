@@ -48,6 +48,10 @@ export class ModelEntity {
   @Column({ name: 'base_model_id', type: 'varchar', length: 200, nullable: true })
   baseModelId!: string | null;
 
+  /** The batch tier's enqueued-token limit (requests submitted and not yet ended; null: none), apart from tpm. */
+  @Column({ name: 'batch_queue_tokens', type: 'integer', nullable: true })
+  batchQueueTokens!: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -29,6 +29,8 @@ import {
 import { describeOutcomes, nothingSent, outcomeLabel, type AttemptOutcome } from './attempt-outcome';
 import { FEATURE_PARAMS, RouterService, type RouteCandidate, type RoutePlan, type SkipReason } from './router.service';
 import { CallObservers, type CallTrace } from './call-observers';
+import { BatchTierService } from '../batch/batch-tier.service';
+import type { BatchRequestRow } from '../batch/batch.repository';
 
 /** Skips that no wait or retry changes: when these are all there was and one is the context window, the prompt is too long. */
 const PERMANENT_SKIPS: ReadonlySet<SkipReason> = new Set<SkipReason>(['context-window', 'disabled', 'unknown-model', 'plan', 'unsupported']);
@@ -87,6 +89,13 @@ export interface ExecuteInput {
   beforeDispatch?: () => Promise<void> | void;
   /** What the call is part of, for the call observers (training examples). */
   trace?: CallTrace;
+  /**
+   * The deferred tier (docs/batch-tier.md): when the deadline allows and a candidate has a batch API and a batch
+   * price, the call is queued for the provider's next batch and `execute` throws DeferredToBatchError; run again
+   * with the same `key` (stable per item step), it answers from the batch once it has ended, or live after a
+   * failed batch request. `deadline` null: deferrable with no deadline.
+   */
+  batch?: { key: string; deadline: Date | null };
 }
 
 export type CallParams = Pick<
@@ -158,6 +167,8 @@ interface Call {
   /** Attempts sent so far: the next one's id is `<attemptPrefix>:<attemptNo>`. */
   attemptNo: number;
   firstTried: string | null;
+  /** The call's batch request failed or expired for good: it runs live now. */
+  liveOnly: boolean;
 }
 
 /** One tier of the fallback: the policy cell's candidates at one complexity, and what became of them. */
@@ -235,6 +246,7 @@ export class LlmExecutor {
     private readonly ledger: LedgerService,
     private readonly clock: Clock,
     @Optional() private readonly observers?: CallObservers,
+    @Optional() private readonly batchTier?: BatchTierService,
   ) {}
 
   async execute(input: ExecuteInput): Promise<ExecuteOutcome> {
@@ -261,7 +273,17 @@ export class LlmExecutor {
       premiumId: this.policy.premiumCounterfactual(input.tenantId, input.operation),
       attemptNo: 0,
       firstTried: null,
+      liveOnly: false,
     };
+    if (input.batch && this.batchTier && mode !== 'stream') {
+      const prior = await this.batchTier.lookup(input, call.maxTokens);
+      if (prior?.state === 'succeeded') {
+        yield { type: 'done', outcome: this.batchOutcome(input, prior) };
+        return;
+      }
+      if (prior && (prior.state === 'queued' || prior.state === 'submitted')) throw this.batchTier.deferred(prior);
+      call.liveOnly = prior?.state === 'failed';
+    }
     const tiers: TierRun[] = [];
     for await (const { tier, candidate, next } of this.candidates(call, tiers)) {
       const outcome = yield* this.tryCandidate(call, tier, candidate, next);
@@ -340,6 +362,10 @@ export class LlmExecutor {
     let messages = call.input.messages;
     let repaired = false;
     let waitedForRetry = false;
+    if (call.input.batch && !call.liveOnly && call.mode !== 'stream' && this.batchTier?.eligible(call.input, candidate.model, candidate.provider)) {
+      const queued = await this.enqueueForBatch(call, tier, candidate);
+      if (queued) throw this.batchTier.deferred(queued);
+    }
     for (;;) {
       const prepared = await this.admit(call, tier, candidate, messages);
       if (!prepared) return undefined;
@@ -459,10 +485,47 @@ export class LlmExecutor {
     }
   }
 
+  /** Queues the call for the candidate's next provider batch (null: it cannot go, it runs live). */
+  private async enqueueForBatch(call: Call, tier: TierRun, candidate: RouteCandidate): Promise<BatchRequestRow | null> {
+    const { input } = call;
+    if (!this.batchTier) return null;
+    // a cancelled job queues nothing
+    await input.beforeDispatch?.();
+    const request: ChatRequest = {
+      model: candidate.model.name,
+      messages: input.messages,
+      temperature: input.temperature,
+      maxTokens: call.maxTokens,
+      outputSchema: input.outputSchema,
+    };
+    return this.batchTier.enqueue(input, candidate.model, request, call.inputTokens + call.maxTokens, candidate.estimatePico, tier.complexity);
+  }
+
+  /** The answer of the call's batch request (booked by the poller when it landed: nothing is booked here). */
+  private batchOutcome(input: ExecuteInput, row: BatchRequestRow): ExecuteOutcome {
+    const model = this.catalog.model(row.modelId);
+    const result = row.result as ChatResult;
+    const costPico = this.batchTier?.costOf(row) ?? 0n;
+    if (model) this.observe(input, { model }, result, costPico, row.createdAt, null, (row.complexity ?? input.complexity) as Complexity);
+    return {
+      result,
+      modelId: row.modelId,
+      providerId: row.providerId,
+      costPico,
+      fallbackFrom: null,
+      attempts: [{ kind: 'ok', model: row.modelId }],
+      routingReason: `batch tier: ${row.modelId} (request ${row.id})`,
+      // the poller booked it under this key when the batch landed
+      attemptId: `batch:${row.id}`,
+      premium: this.counterfactual(this.policy.premiumCounterfactual(input.tenantId, input.operation), result, row.createdAt),
+      settled: Promise.resolve(),
+    };
+  }
+
   /** Tells the call observers (training) about the answer: synchronous, queued on their side, never failing the call. */
   private observe(
     input: ExecuteInput,
-    candidate: RouteCandidate,
+    candidate: Pick<RouteCandidate, 'model'>,
     result: ChatResult,
     costPico: PicoUsd,
     at: Date,

@@ -4,6 +4,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ProviderKind } from '@margin/contracts';
 import type {
+  BatchApi,
+  BatchStatus,
   CallOptions,
   ChatRequest,
   ChatResult,
@@ -18,6 +20,7 @@ import type {
   TokenUsage,
   ToolCall,
 } from '../llm-provider';
+import { EMULATOR_HEADER } from '../llm-provider';
 import {
   buildResult,
   NO_API_KEY,
@@ -29,6 +32,7 @@ import {
   type AdapterOptions,
   type StructuredPlan,
 } from './adapter-support';
+import { parseAnthropicResults, type ReadAnswer } from './batch-lines';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 import { argumentsObject, ToolCallAccumulator } from './tool-support';
 
@@ -191,28 +195,67 @@ export class AnthropicProvider implements LlmProvider {
       const plan = planStructuredOutput(this.id, request, true);
       const { data, response } = await this.client.messages.create({ ...this.params(request, plan), stream: false }, { signal: scope.signal }).withResponse();
       scope.response = response;
-      let text = data.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
-      const calls: ToolCall[] = data.content.flatMap((b) =>
-        b.type === 'tool_use' && b.name !== plan?.name ? [{ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) }] : [],
-      );
-      let json: unknown;
-      if (plan && calls.length === 0) {
-        const call = data.content.find((b): b is Anthropic.Messages.ToolUseBlock => b.type === 'tool_use' && b.name === plan.name);
-        if (call) {
-          text = JSON.stringify(call.input);
-          json = plan.check(text, { parsed: call.input });
-        } else json = plan.check(text);
-      }
-      return buildResult(scope, {
-        text,
-        ...(calls.length > 0 ? { toolCalls: calls } : {}),
-        json,
-        usage: usageOf(data.usage),
-        model: data.model,
-        finishReason: calls.length > 0 ? 'tool_use' : finishReason(data.stop_reason, plan !== undefined),
-      });
+      return buildResult(scope, this.readMessage(data, plan));
     });
   }
+
+  /** A message (live, or a batch result's) as the parts of a result: the forced tool call's input is the answer. */
+  private readMessage(data: Anthropic.Messages.Message, plan: StructuredPlan | undefined): ReturnType<ReadAnswer> {
+    let text = data.content.map((b) => (b.type === 'text' ? b.text : '')).join('');
+    const calls: ToolCall[] = data.content.flatMap((b) =>
+      b.type === 'tool_use' && b.name !== plan?.name ? [{ id: b.id, name: b.name, arguments: JSON.stringify(b.input ?? {}) }] : [],
+    );
+    let json: unknown;
+    if (plan && calls.length === 0) {
+      const call = data.content.find((b): b is Anthropic.Messages.ToolUseBlock => b.type === 'tool_use' && b.name === plan.name);
+      if (call) {
+        text = JSON.stringify(call.input);
+        json = plan.check(text, { parsed: call.input });
+      } else json = plan.check(text);
+    }
+    return {
+      text,
+      ...(calls.length > 0 ? { toolCalls: calls } : {}),
+      json,
+      usage: usageOf(data.usage),
+      model: data.model,
+      finishReason: calls.length > 0 ? 'tool_use' : finishReason(data.stop_reason, plan !== undefined),
+    };
+  }
+
+
+  /** Message Batches: the same params per request, results as a JSONL stream, 24 h window, half price. */
+  readonly batch: BatchApi = {
+    submit: (entries, options) =>
+      withScope(this.id, options, async (scope) => {
+        const { data, response } = await this.client.messages.batches
+          .create(
+            { requests: entries.map((e) => ({ custom_id: e.customId, params: this.params(e.request, planStructuredOutput(this.id, e.request, true)) })) },
+            { signal: scope.signal },
+          )
+          .withResponse();
+        scope.response = response;
+        return { remoteId: data.id };
+      }),
+    status: (remoteId, options) =>
+      withScope(this.id, options, async (scope): Promise<BatchStatus> => {
+        const b = await this.client.messages.batches.retrieve(remoteId, { signal: scope.signal });
+        return { remoteId, state: b.processing_status === 'ended' ? 'ended' : 'in_progress', detail: b.processing_status };
+      }),
+    results: (remoteId, requests, options) =>
+      withScope(this.id, options, async (scope) => {
+        const { response } = await this.client.messages.batches.retrieve(remoteId, { signal: scope.signal }).withResponse();
+        const stream = await this.client.messages.batches.results(remoteId, { signal: scope.signal });
+        const lines: unknown[] = [];
+        for await (const line of stream) lines.push(line);
+        const reader: ReadAnswer = (body, request) => this.readMessage(body as Anthropic.Messages.Message, planStructuredOutput(this.id, request, true));
+        return parseAnthropicResults(lines, requests, reader, response.headers.get(EMULATOR_HEADER) !== null);
+      }),
+    cancel: (remoteId, options) =>
+      withScope(this.id, options, async (scope) => {
+        await this.client.messages.batches.cancel(remoteId, { signal: scope.signal });
+      }),
+  };
 
   chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
     return streamWithScope(this.id, options, (scope) => this.streamed(scope, request));

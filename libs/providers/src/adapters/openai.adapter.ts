@@ -1,9 +1,11 @@
 // OpenAI and every OpenAI-compatible host (vLLM, LM Studio, OpenRouter, Groq, Ollama's /v1…) through the
 // `openai` SDK: chat.completions (plain and streamed with a final usage chunk), structured output through
 // `response_format: json_schema` (strict). The SDK never retries: Margin's router owns retries/fallback.
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 import type { ProviderKind } from '@margin/contracts';
 import type {
+  BatchApi,
+  BatchStatus,
   CallOptions,
   ChatChoice,
   ChatRequest,
@@ -22,6 +24,7 @@ import type {
   TokenUsage,
   ToolCall,
 } from '../llm-provider';
+import { EMULATOR_HEADER } from '../llm-provider';
 import { ProviderBadRequestError, ProviderServerError } from '../provider-errors';
 import {
   buildResult,
@@ -34,6 +37,7 @@ import {
   type AdapterOptions,
   type StructuredPlan,
 } from './adapter-support';
+import { openaiBatchLine, parseOpenAiBatchFiles, type ReadAnswer } from './batch-lines';
 import { scopedFetch, streamWithScope, withScope, type CallScope } from './call-scope';
 import { ToolCallAccumulator } from './tool-support';
 
@@ -196,30 +200,86 @@ export class OpenAiProvider implements LlmProvider {
         .create({ ...this.params(request, plan), stream: false }, { signal: scope.signal })
         .withResponse();
       scope.response = response;
-      if (data.choices.length === 0) throw new ProviderServerError(this.id, 'the answer carried no choice');
-      const choices: ChatChoice[] = [...data.choices]
-        .sort((a, b) => a.index - b.index)
-        .map((choice) => {
-          const refused = choice.message.content == null && typeof choice.message.refusal === 'string';
-          const toolCalls = toolCallsOf(choice.message);
-          const logprobs = logprobsOf(choice.logprobs);
-          return {
-            text: choice.message.content ?? choice.message.refusal ?? '',
-            ...(toolCalls ? { toolCalls } : {}),
-            ...(logprobs ? { logprobs } : {}),
-            finishReason: refused ? 'content_filter' : finishReason(choice.finish_reason),
-          };
-        });
-      const first = choices[0] as ChatChoice;
-      return buildResult(scope, {
-        ...first,
-        json: plan && !first.toolCalls ? plan.check(first.text) : undefined,
-        usage: usageOf(data.usage),
-        model: data.model,
-        ...(choices.length > 1 ? { choices } : {}),
-      });
+      return buildResult(scope, this.readCompletion(data, plan));
     });
   }
+
+  /** A chat.completion body (live, or a batch output line's) as the parts of a result. */
+  private readCompletion(data: OpenAI.Chat.Completions.ChatCompletion, plan: StructuredPlan | undefined): ReturnType<ReadAnswer> {
+    if (data.choices.length === 0) throw new ProviderServerError(this.id, 'the answer carried no choice');
+    const choices: ChatChoice[] = [...data.choices]
+      .sort((a, b) => a.index - b.index)
+      .map((choice) => {
+        const refused = choice.message.content == null && typeof choice.message.refusal === 'string';
+        const toolCalls = toolCallsOf(choice.message);
+        const logprobs = logprobsOf(choice.logprobs);
+        return {
+          text: choice.message.content ?? choice.message.refusal ?? '',
+          ...(toolCalls ? { toolCalls } : {}),
+          ...(logprobs ? { logprobs } : {}),
+          finishReason: refused ? 'content_filter' : finishReason(choice.finish_reason),
+        };
+      });
+    const first = choices[0] as ChatChoice;
+    return {
+      ...first,
+      json: plan && !first.toolCalls ? plan.check(first.text) : undefined,
+      usage: usageOf(data.usage),
+      model: data.model,
+      ...(choices.length > 1 ? { choices } : {}),
+    };
+  }
+
+
+  /** The Batch API: a JSONL file of chat.completions requests (files, purpose "batch"), 24 h window, half price. */
+  readonly batch: BatchApi = {
+    submit: (entries, options) =>
+      withScope(this.id, options, async (scope) => {
+        const lines = entries.map((e) => openaiBatchLine(e.customId, this.params(e.request, planStructuredOutput(this.id, e.request, true))));
+        const file = await this.client.files.create(
+          { file: await toFile(Buffer.from(`${lines.join('\n')}\n`), 'margin-batch.jsonl'), purpose: 'batch' },
+          { signal: scope.signal },
+        );
+        const { data, response } = await this.client.batches
+          .create(
+            {
+              input_file_id: file.id,
+              endpoint: '/v1/chat/completions',
+              completion_window: '24h',
+              ...(options?.metadata ? { metadata: options.metadata } : {}),
+            },
+            { signal: scope.signal },
+          )
+          .withResponse();
+        scope.response = response;
+        return { remoteId: data.id };
+      }),
+    status: (remoteId, options) =>
+      withScope(this.id, options, async (scope): Promise<BatchStatus> => {
+        const b = await this.client.batches.retrieve(remoteId, { signal: scope.signal });
+        const ended = b.status === 'completed' || b.status === 'expired' || b.status === 'cancelled' || b.status === 'failed';
+        return { remoteId, state: ended ? 'ended' : 'in_progress', detail: b.status };
+      }),
+    results: (remoteId, requests, options) =>
+      withScope(this.id, options, async (scope) => {
+        const b = await this.client.batches.retrieve(remoteId, { signal: scope.signal });
+        let emulated = false;
+        const read = async (fileId: string | null | undefined): Promise<string> => {
+          if (!fileId) return '';
+          const res = await this.client.files.content(fileId, { signal: scope.signal });
+          emulated ||= res.headers.get(EMULATOR_HEADER) !== null;
+          return res.text();
+        };
+        const [output, errors] = [await read(b.output_file_id), await read(b.error_file_id)];
+        const reader: ReadAnswer = (body, request) =>
+          this.readCompletion(body as OpenAI.Chat.Completions.ChatCompletion, planStructuredOutput(this.id, request, true));
+        return parseOpenAiBatchFiles(output, errors, requests, reader, emulated);
+      }),
+    cancel: (remoteId, options) =>
+      withScope(this.id, options, async (scope) => {
+        await this.client.batches.cancel(remoteId, { signal: scope.signal });
+      }),
+  };
 
   chatStream(request: ChatRequest, options?: CallOptions): AsyncGenerator<ChatStreamEvent> {
     return streamWithScope(this.id, options, (scope) => this.streamed(scope, request));

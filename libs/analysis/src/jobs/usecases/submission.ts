@@ -9,6 +9,10 @@ export interface SubmitInput {
   budgetUsd?: number;
   maxWaitSeconds?: number;
   cacheScope?: CacheScope;
+  /** ISO time the results are needed by (a far one allows the batch tier). */
+  deadline?: string;
+  /** The job may wait for the batch tier (default: the tenant's). */
+  deferrable?: boolean;
   items: Array<Record<string, unknown>>;
   metadata?: Record<string, unknown>;
   publish?: JobPublishOption;

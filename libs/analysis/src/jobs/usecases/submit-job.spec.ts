@@ -121,6 +121,34 @@ describe('SubmitJob › publish option', () => {
   });
 });
 
+describe('SubmitJob › deadline and deferrable', () => {
+  it('stores the deadline and deferrable the job was given', async () => {
+    const s = setup();
+    await s.send({ profile: 'ticket', items: items(1), deadline: '2026-11-22T00:00:00Z', deferrable: true });
+    expect(s.repo.insertJob.mock.calls[0]?.[1] ?? s.repo.insertJobWithItems.mock.calls[0]?.[0]).toMatchObject({
+      deadline: new Date('2026-11-22T00:00:00Z'),
+      deferrable: true,
+    });
+  });
+
+  it('refuses a deadline in the past with a 400 naming it, before anything is stored', async () => {
+    const s = setup();
+    const err = await s.send({ profile: 'ticket', items: items(1), deadline: '2026-11-20T07:59:59Z' }).catch((e: unknown) => e);
+    expect((err as Error).message).toBe('deadline must be in the future (got 2026-11-20T07:59:59Z)');
+    expect((err as { httpStatus?: number }).httpStatus).toBe(400);
+    expect(s.log).toEqual([]);
+  });
+
+  it('refuses a deadline that is not an ISO time, and a deferrable that is not a boolean', async () => {
+    const s = setup();
+    const err = await s.send({ profile: 'ticket', items: items(1), deadline: 'tomorrow', deferrable: 'sure' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestException);
+    const body = JSON.stringify((err as BadRequestException).getResponse());
+    expect(body).toContain('deadline must be a valid ISO 8601 date string');
+    expect(body).toContain('deferrable must be a boolean value');
+  });
+});
+
 describe('SubmitJob', () => {
   it('a plan without monthly limits and a body that fits one insert: the job and its items in one statement, no transaction, then the queue', async () => {
     const unlimited: PlanLimits = { ...LIMITS, plan: 'unlimited', maxJobsPerMonth: null, maxItemsPerMonth: null, maxItemsPerJob: 3 };
@@ -156,6 +184,8 @@ describe('SubmitJob', () => {
       metadata: { team: 'a' },
       maxWaitSeconds: null,
       cacheScope: 'tenant',
+      deadline: null,
+      deferrable: null,
       publish: null,
       idempotencyKey: null,
       requestHash: null,

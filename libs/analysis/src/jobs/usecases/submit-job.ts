@@ -47,6 +47,15 @@ export class PublishOptionRefusedError extends DomainError {
   readonly httpStatus = 400;
 }
 
+/** A job's `deadline` already passed when it was submitted. */
+export class DeadlinePassedError extends DomainError {
+  readonly code = 'deadline_passed';
+  readonly httpStatus = 400;
+  constructor(deadline: string) {
+    super(`deadline must be in the future (got ${deadline})`);
+  }
+}
+
 /**
  * Accepts a job in two phases. While the body arrives, items are validated, hashed and counted against the
  * cache a chunk at a time and held in a spool (memory, or a temporary file past a budget): no database
@@ -117,6 +126,7 @@ export class SubmitJob {
       const requestHash = idempotencyKey ? read.intake.requestHash(fields) : null;
       if (earlier) return await this.replay(tenantId, earlier, requestHash, read);
       await this.checkPublish(tenantId, read);
+      if (read.fields.deadline && new Date(read.fields.deadline).getTime() <= this.clock.now().getTime()) throw new DeadlinePassedError(read.fields.deadline);
 
       const priority = await this.priorities.resolve(fields.priority, fields.name, fields.metadata);
       const accepted: Accepted = {
@@ -192,6 +202,8 @@ export class SubmitJob {
       metadata: read.fields.metadata ?? null,
       maxWaitSeconds: read.fields.maxWaitSeconds ?? null,
       cacheScope: read.scope,
+      deadline: read.fields.deadline ? new Date(read.fields.deadline) : null,
+      deferrable: read.fields.deferrable ?? null,
       publish: read.fields.publish
         ? { endpointIds: [...read.fields.publish.endpointIds], ...(read.fields.publish.scheduledAt ? { scheduledAt: read.fields.publish.scheduledAt } : {}) }
         : null,
