@@ -379,8 +379,8 @@ describe('Request plans', () => {
     });
     const table = screen.getByRole('region', { name: 'Estimate vs actual table' });
     const [, cost, time] = within(table).getAllByRole('row');
-    expect(cost).toHaveTextContent('Cost$0.0774$0.0812+4.9%');
-    expect(time).toHaveTextContent('Time1 min1 min 15 s+25%');
+    expect(cost).toHaveTextContent('Cost$0.0774$0.08124.9%');
+    expect(time).toHaveTextContent('Time1 min1 min 15 s25%');
     expect(screen.getByRole('link', { name: 'Open the job' })).toHaveAttribute('href', `/jobs/${JOB_ID}`);
   });
 
@@ -424,12 +424,12 @@ describe('Request plans', () => {
     expect(rows[1]).toHaveTextContent('Needs input');
     expect(within(rows[2]).getByRole('link', { name: 'Summarise the Q3 reviews' })).toHaveAttribute('href', '/requests/plan-done');
     expect(rows[2]).toHaveTextContent('Completed');
-    expect(rows[2]).toHaveTextContent('$0.20$0.18−10%');
+    expect(rows[2]).toHaveTextContent('$0.20$0.1810%');
 
     const accuracy = await screen.findByRole('group', { name: 'Estimate accuracy' });
     expect(accuracy).toHaveTextContent('Finished plans12');
-    expect(accuracy).toHaveTextContent('Median cost error+8.3%');
-    expect(accuracy).toHaveTextContent('Median time error−20%');
+    expect(accuracy).toHaveTextContent('Median cost error8.3%');
+    expect(accuracy).toHaveTextContent('Median time error20%');
     expect(within(screen.getByRole('main')).getByRole('link', { name: 'New request' })).toHaveAttribute('href', '/requests/new');
   });
 });

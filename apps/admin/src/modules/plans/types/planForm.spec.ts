@@ -14,8 +14,8 @@ describe('plan form helpers', () => {
   });
 
   it('formats the relative error with its sign', () => {
-    expect(formatError(0.125)).toBe('+12.5%');
-    expect(formatError(-0.05)).toBe('−5%');
+    expect(formatError(0.125)).toBe('12.5%');
+    expect(formatError(-0.05)).toBe('5%');
     expect(formatError(0)).toBe('0%');
     expect(formatError(null)).toBe('—');
   });

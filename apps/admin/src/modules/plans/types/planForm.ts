@@ -19,11 +19,11 @@ export function parseDeadline(value: string): { ok: true; value: string | null }
   return { ok: true, value: date.toISOString() };
 }
 
-/** A relative error (0.12: the actual was 12% off the estimate), signed when the server says which way. */
+/** A relative error (0.12: the estimate was 12% off the actual). */
 export function formatError(error: number | null | undefined): string {
   if (error === null || error === undefined || !Number.isFinite(error)) return '—';
-  const text = formatPercent(Math.abs(error));
-  return error > 0 ? `+${text}` : error < 0 ? `−${text}` : text;
+  // the API's errors are |estimate − actual| ÷ actual: a size, not a direction
+  return formatPercent(Math.abs(error));
 }
 
 /** The steps whose model the cheapest alternative changes, as the PATCH body's `steps`. */
