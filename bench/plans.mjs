@@ -31,8 +31,8 @@ const num = (name, fallback) => {
 const S = {
   count: num('BENCH_PLANS_COUNT', 24),
   warmup: num('BENCH_PLANS_WARMUP', 4),
-  latencyMs: num('BENCH_PLANS_LATENCY_MS', 150),
-  tps: num('BENCH_PLANS_TPS', 300),
+  latencyMs: num('BENCH_PLANS_LATENCY_MS', 400),
+  tps: num('BENCH_PLANS_TPS', 120),
   workerConcurrency: 5,
   model: 'openai/gpt-4o-mini',
   targets: { cost: 0.15, seconds: 0.25 },
