@@ -171,9 +171,11 @@ describe('job submission (streamed body, chunked insert)', () => {
     const input = song('analyze', 1);
     const first = await t.http.post('/api/v1/analyze').set(a.auth).send({ profile: 'song-analysis', input }).expect(200);
     expect(first.body).toMatchObject({ cached: false, costUsd: expect.any(Number) });
-    // the local model it ran on is free: give the entry a price, as a paid model's result would have (Postgres prices the saving)
+    // a hit saves what the premium counterfactual would have cost for the answer (the entry keeps it; Postgres
+    // prices the saving): give the entry a known one
     const [[entry]] = (await t.dataSource.query(
-      `UPDATE analysis_cache SET original_cost_usd = 0.000123456789 WHERE input_hash = $1 RETURNING original_cost_usd::text AS cost, hit_count`,
+      `UPDATE analysis_cache SET original_cost_usd = 0.000000000001, counterfactual_cost_usd = 0.000123456789 WHERE input_hash = $1
+       RETURNING original_cost_usd::text AS cost, hit_count`,
       [inputHash('song-analysis', 1, input)],
     )) as [Array<{ cost: string; hit_count: number }>, number];
     expect(entry!.hit_count).toBe(0);

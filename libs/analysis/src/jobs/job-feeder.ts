@@ -6,7 +6,7 @@ import type { JobOptions, Queue } from 'bull';
 import type Redis from 'ioredis';
 import { FairShares } from '../quotas/fair-shares';
 import { ADD_SCRIPT, DROP_SCRIPT, FAIR_PREFIX, LATER_SCRIPT, PUMP_SCRIPT, STALE_SCRIPT } from './fair/fair-scripts';
-import { lookaheadFor } from './fair/lookahead';
+import { lookaheadFor, slotsOf } from './fair/lookahead';
 import { JobsRepository } from './jobs.repository';
 
 /** Items of one job in the fair queue at most; more are claimed from Postgres when fewer than LOW_WATER remain. */
@@ -99,7 +99,7 @@ export class JobFeeder implements OnApplicationShutdown {
   private readonly logger = new Logger(JobFeeder.name);
   /** When this process last asked Redis whether a job may be fed: items finish by the thousand per second. */
   private readonly lastTry = ttlCache<string, true>({ max: 10_000, ttlMs: LOCAL_THROTTLE_MS });
-  private lookaheadCache: { value: number; until: number } | null = null;
+  private workersCache: { value: WorkerHeartbeat[]; until: number } | null = null;
   /** Finished deliveries are released in batches (one script call and one Bull write per batch, not per item). */
   private readonly releases = new GroupCommit<{ itemId: string; queueId: string }, void>((rows) => this.releaseBatch(rows), { maxBatch: 500, parallel: 1 });
   /** The fair queue's scripts (fair-scripts.ts) on the shared connection. */
@@ -250,8 +250,18 @@ export class JobFeeder implements OnApplicationShutdown {
 
   /** Items to keep in Bull, from the live workers' heartbeats (read every couple of seconds). */
   async lookahead(): Promise<number> {
+    return lookaheadFor(await this.liveWorkers(), QUEUES.analysis);
+  }
+
+  /** Items the live workers run at once (0 without workers), from their heartbeats. */
+  async slots(): Promise<number> {
+    return slotsOf(await this.liveWorkers(), QUEUES.analysis);
+  }
+
+  /** The live workers' heartbeats (read every couple of seconds). */
+  private async liveWorkers(): Promise<WorkerHeartbeat[]> {
     const now = Date.now();
-    if (this.lookaheadCache && this.lookaheadCache.until > now) return this.lookaheadCache.value;
+    if (this.workersCache && this.workersCache.until > now) return this.workersCache.value;
     const keys: string[] = [];
     let cursor = '0';
     do {
@@ -269,8 +279,7 @@ export class JobFeeder implements OnApplicationShutdown {
         /* a malformed heartbeat counts as no worker */
       }
     }
-    const value = lookaheadFor(workers, QUEUES.analysis);
-    this.lookaheadCache = { value, until: now + LOOKAHEAD_TTL_MS };
-    return value;
+    this.workersCache = { value: workers, until: now + LOOKAHEAD_TTL_MS };
+    return workers;
   }
 }

@@ -27,3 +27,8 @@ export function lookaheadFor(workers: ReadonlyArray<Pick<WorkerHeartbeat, 'concu
   }
   return slots === 0 ? 0 : held + Math.max(1, Math.ceil(slots * LOOKAHEAD_BUFFER));
 }
+
+/** Items the live workers of `queue` run at once (their WORKER_CONCURRENCY summed). */
+export function slotsOf(workers: ReadonlyArray<Pick<WorkerHeartbeat, 'concurrency' | 'queues'>>, queue: string): number {
+  return workers.filter((w) => w.queues.includes(queue)).reduce((n, w) => n + (Number.isInteger(w.concurrency) && w.concurrency > 0 ? w.concurrency : 1), 0);
+}

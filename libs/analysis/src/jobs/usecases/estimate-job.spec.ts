@@ -1,13 +1,13 @@
-import type { AnalysisItemPayload, PlanLimits } from '@margin/contracts';
+import type { PlanLimits } from '@margin/contracts';
 import { ManualClock, type AppConfig, type MemoryCompactor } from '@margin/core';
 import type { CatalogService, RoutePlan, RouterService } from '@margin/model-router';
 import { strictMock } from '@margin/testing';
-import type { Queue } from 'bull';
 import type { AnalysisCacheService } from '../../cache/analysis-cache.service';
 import type { ProfileDefinition, ProfileStep } from '../../pipeline/pipeline.types';
 import type { ProfilesService } from '../../profiles/profiles.service';
 import type { QuotaService } from '../../quotas/quota.service';
 import { bodyEvents, makePrincipal, makeProfile, TENANT } from '../__tests__/job-fixtures';
+import type { JobFeeder } from '../job-feeder';
 import { checkSubmitFields } from '../jobs.dto';
 import { EstimateJob } from './estimate-job';
 import { SubmissionReader } from './submission-reader';
@@ -45,7 +45,7 @@ const PROFILE = makeProfile({
   qualityGate: { assessStep: 'classify', refineStep: 'polish', scoreField: 'score', threshold: 0.5, maxRounds: 1 },
 });
 
-function setup(options: { models?: Record<string, string | null>; workers?: () => Promise<unknown[]>; profile?: ProfileDefinition } = {}) {
+function setup(options: { models?: Record<string, string | null>; slots?: () => Promise<number>; profile?: ProfileDefinition } = {}) {
   const models = options.models ?? { analyze: 'pa/a', draft: 'pb/b' };
   const router = strictMock<RouterService>({
     plan: async (ctx) => {
@@ -57,7 +57,8 @@ function setup(options: { models?: Record<string, string | null>; workers?: () =
   });
   const catalog = strictMock<CatalogService>({ priceAt: (id) => PRICES[id] as ReturnType<CatalogService['priceAt']> });
   const quotas = strictMock<QuotaService>({ limitsFor: async () => LIMITS });
-  const queue = strictMock<Queue<AnalysisItemPayload>>({ getWorkers: jest.fn(options.workers ?? (async () => [{}, {}])) as unknown as Queue['getWorkers'] });
+  // two workers of 2 slots each unless the test says otherwise
+  const feeder = strictMock<JobFeeder>({ slots: jest.fn(options.slots ?? (async () => 4)) });
   const profiles = strictMock<ProfilesService>({ resolve: async () => options.profile ?? PROFILE });
   const cache = strictMock<AnalysisCacheService>({ countCached: async () => ({ global: 2, tenant: 1 }) });
   const estimate = new EstimateJob(
@@ -67,10 +68,10 @@ function setup(options: { models?: Record<string, string | null>; workers?: () =
     catalog,
     new ManualClock(NOW),
     { workerConcurrency: 2 } as AppConfig,
-    queue,
+    feeder,
     strictMock<MemoryCompactor>({}, 'MemoryCompactor'),
   );
-  return { estimate, router, queue };
+  return { estimate, router, feeder };
 }
 
 describe('EstimateJob', () => {
@@ -126,16 +127,13 @@ describe('EstimateJob', () => {
     expect(await estimate.forProfile(TENANT, PROFILE, 5, 5, 400)).toMatchObject({ costUsd: 0, seconds: 0, cacheHits: 5 });
   });
 
-  it('counts the queue’s workers at most every 5 s, and assumes one when they cannot be counted', async () => {
-    jest.useFakeTimers({ now: NOW, doNotFake: ['setImmediate', 'nextTick'] });
-    const { estimate, queue } = setup({ workers: async () => Promise.reject(new Error('redis down')) });
+  it('runs as many items at once as the live workers have slots, and assumes one worker when none is up or they cannot be read', async () => {
+    // 6 calls over 4 slots → 2 rounds
+    expect((await setup().estimate.forProfile(TENANT, PROFILE, 6, 0, 400)).seconds).toBe(Math.ceil(2 * 12.84));
     // 6 calls over 1 worker × 2 slots → 3 rounds
-    expect((await estimate.forProfile(TENANT, PROFILE, 6, 0, 400)).seconds).toBe(Math.ceil(3 * 12.84));
-    await estimate.forProfile(TENANT, PROFILE, 6, 0, 400);
-    expect(queue.getWorkers).toHaveBeenCalledTimes(1);
-    jest.setSystemTime(NOW.getTime() + 5001);
-    await estimate.forProfile(TENANT, PROFILE, 6, 0, 400);
-    expect(queue.getWorkers).toHaveBeenCalledTimes(2);
+    for (const slots of [async () => 0, async () => Promise.reject(new Error('redis down'))]) {
+      expect((await setup({ slots }).estimate.forProfile(TENANT, PROFILE, 6, 0, 400)).seconds).toBe(Math.ceil(3 * 12.84));
+    }
   });
 
   it('estimates a submitted body: the mean size of its items and the hits of the cache scope the job would use', async () => {

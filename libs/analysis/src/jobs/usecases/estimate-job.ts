@@ -1,18 +1,14 @@
-import { InjectQueue } from '@nestjs/bull';
 import { Injectable } from '@nestjs/common';
-import { QUEUES, type AnalysisItemPayload, type JobEstimate } from '@margin/contracts';
+import type { JobEstimate } from '@margin/contracts';
 import { AppConfig, Clock, MemoryCompactor, picoToUsd, type PicoUsd } from '@margin/core';
 import type { Principal } from '@margin/identity';
 import { CatalogService, costOf, DEFAULT_MAX_TOKENS, RouterService } from '@margin/model-router';
-import type { Queue } from 'bull';
 import type { ProfileDefinition } from '../../pipeline/pipeline.types';
 import { QuotaService } from '../../quotas/quota.service';
 import { SPOOL_MEMORY_BYTES } from '../item-spool';
+import { JobFeeder } from '../job-feeder';
 import type { SubmitSource } from './submission';
 import { SubmissionReader } from './submission-reader';
-
-/** How long a count of the queue's workers is reused for estimates. */
-const WORKER_COUNT_TTL_MS = 5000;
 
 /** Assumed generation pace for time estimates before there is history. */
 export const ESTIMATE_TOKENS_PER_SECOND = 50;
@@ -23,9 +19,6 @@ export const DEFAULT_INPUT_CHARS = 2000;
 /** What a batch would cost and take: the profile's steps priced at the model the router would choose for each. */
 @Injectable()
 export class EstimateJob {
-  /** Workers connected to the queue, as last counted (CLIENT LIST is too heavy to ask for on every submission). */
-  private workersSeen: { count: number; at: number } | null = null;
-
   constructor(
     private readonly reader: SubmissionReader,
     private readonly quotas: QuotaService,
@@ -33,7 +26,7 @@ export class EstimateJob {
     private readonly catalog: CatalogService,
     private readonly clock: Clock,
     private readonly config: AppConfig,
-    @InjectQueue(QUEUES.analysis) private readonly queue: Queue<AnalysisItemPayload>,
+    private readonly feeder: JobFeeder,
     private readonly memory: MemoryCompactor,
   ) {}
 
@@ -92,13 +85,13 @@ export class EstimateJob {
     return { costUsd: picoToUsd(totalPico), seconds: Math.ceil(Math.ceil(calls / parallel) * seconds), cacheHits, steps };
   }
 
-  /** Items that can run at once: workers connected to the queue × WORKER_CONCURRENCY (at least one worker assumed). */
+  /**
+   * Items that can run at once: the live workers' slots, from their heartbeats (Bull's connection count would
+   * count each worker's several Redis connections); one worker of WORKER_CONCURRENCY assumed when none is up or
+   * they cannot be read.
+   */
   async parallelism(): Promise<number> {
-    const now = Date.now();
-    if (!this.workersSeen || now - this.workersSeen.at > WORKER_COUNT_TTL_MS) {
-      const workers = await this.queue.getWorkers().catch(() => []);
-      this.workersSeen = { count: workers.length, at: now };
-    }
-    return Math.max(1, this.workersSeen.count) * this.config.workerConcurrency;
+    const slots = await this.feeder.slots().catch(() => 0);
+    return slots > 0 ? slots : this.config.workerConcurrency;
   }
 }
