@@ -20,12 +20,28 @@ describe('ItemStepCheckpoints (Redis)', () => {
     const store = checkpoints.forItem(itemId);
     expect((await store.load()).size).toBe(0);
     const cost = 123_456_789_012_345_678n;
-    await store.save('outline:0', { output: { sections: [1, 2] }, model: 'ollama/qwen3:8b', provider: 'ollama', costPico: cost, emulated: true });
+    await store.save('outline:0', {
+      output: { sections: [1, 2] },
+      model: 'ollama/qwen3:8b',
+      provider: 'ollama',
+      costPico: cost,
+      emulated: true,
+      premiumCostPico: 987_654_321_098_765_432n,
+    });
     await store.save('research:0', { output: { angle: 'x' }, model: 'openai/gpt-4o-mini', provider: 'openai', costPico: 0n, emulated: false });
 
     const loaded = await checkpoints.forItem(itemId).load();
     expect([...loaded.keys()].sort()).toEqual(['outline:0', 'research:0']);
-    expect(loaded.get('outline:0')).toEqual({ output: { sections: [1, 2] }, model: 'ollama/qwen3:8b', provider: 'ollama', costPico: cost, emulated: true });
+    expect(loaded.get('outline:0')).toEqual({
+      output: { sections: [1, 2] },
+      model: 'ollama/qwen3:8b',
+      provider: 'ollama',
+      costPico: cost,
+      emulated: true,
+      premiumCostPico: 987_654_321_098_765_432n,
+    });
+    // a step saved without a counterfactual loads with none
+    expect(loaded.get('research:0')?.premiumCostPico).toBeNull();
     const ttl = await redis.ttl(`margin:item-steps:${itemId}`);
     expect(ttl).toBeGreaterThan(6 * 24 * 3600);
 
