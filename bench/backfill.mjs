@@ -101,8 +101,10 @@ async function follow(strategy, client, jobId, t0, timeoutMs) {
     if (TERMINAL.includes(view.status)) return { view, seconds: round((performance.now() - t0) / 1000, 1) };
     if (performance.now() - t0 > timeoutMs) throw new Error(`${strategy}: not done after ${timeoutMs / 1000} s: ${JSON.stringify(view).slice(0, 400)}`);
     const done = view.completedItems + view.failedItems;
-    if (done !== last && (done === 0 || done % 100 < (last % 100) || done === view.totalItems)) {
-      log(`backfill: ${strategy}: ${done}/${view.totalItems} after ${round((performance.now() - t0) / 1000, 0)} s${view.waiting ? ` (waiting: ${view.waitingReason})` : ''}`);
+    if (done !== last && (done === 0 || done % 100 < last % 100 || done === view.totalItems)) {
+      log(
+        `backfill: ${strategy}: ${done}/${view.totalItems} after ${round((performance.now() - t0) / 1000, 0)} s${view.waiting ? ` (waiting: ${view.waitingReason})` : ''}`,
+      );
     }
     last = done;
     await sleep(500);
@@ -138,7 +140,10 @@ async function run() {
     const tenants = {};
     for (const s of STRATEGIES) {
       tenants[s.key] = await signup(api.url, `backfill-${s.key}`, owner);
-      await tenants[s.key].call('PUT', '/api/v1/router/policy', { scope: 'tenant', cells: [{ operation: 'analyze', complexity: 'simple', candidates: [s.model] }] });
+      await tenants[s.key].call('PUT', '/api/v1/router/policy', {
+        scope: 'tenant',
+        cells: [{ operation: 'analyze', complexity: 'simple', candidates: [s.model] }],
+      });
     }
     const items = Object.fromEntries(STRATEGIES.map((s) => [s.key, catalogue(s.key, S.songs)]));
     const deadline = new Date(Date.now() + 48 * 3600_000).toISOString();
@@ -207,7 +212,12 @@ async function run() {
       // cost is linear in songs; time: the slice's own time, then the rest at the steady pace (live and local are
       // throughput-bound); the batch tier's time is not a throughput (see the report), so it is scaled linearly
       const paced = x.key !== 'batch' && x.steadyItemsPerMinute ? x.seconds + ((S.fullBackfill - S.songs) / x.steadyItemsPerMinute) * 60 : x.seconds * SCALE;
-      x.full = { songs: S.fullBackfill, costUsd: round(x.costUsd * SCALE, 2), hours: round(paced / 3600, 2), linearHours: round((x.seconds * SCALE) / 3600, 2) };
+      x.full = {
+        songs: S.fullBackfill,
+        costUsd: round(x.costUsd * SCALE, 2),
+        hours: round(paced / 3600, 2),
+        linearHours: round((x.seconds * SCALE) / 3600, 2),
+      };
     }
     const emuStats = await (await fetch(`${emu.url}/_emulator/stats`)).json();
     return { startedAt, loadBefore, rows, emulator: { batches: emuStats.batches ?? null } };
@@ -236,7 +246,18 @@ function report(r) {
   lines.push('');
   lines.push(
     table(
-      ['strategy', 'items (done / failed)', 'ledger calls', 'cost', '÷ live cost', 'completion', '÷ live time', 'steady pace', `×${round(SCALE, 1)}: cost`, `70,000 songs: time`],
+      [
+        'strategy',
+        'items (done / failed)',
+        'ledger calls',
+        'cost',
+        '÷ live cost',
+        'completion',
+        '÷ live time',
+        'steady pace',
+        `70,000 songs: cost`,
+        `70,000 songs: time`,
+      ],
       r.rows.map((x) => [
         `${x.label}${x.tier ? ` (tier ${x.tier})` : ''}`,
         `${x.items} (${x.completedItems} / ${x.failedItems})`,
