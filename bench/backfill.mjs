@@ -19,7 +19,7 @@
 // lines run outside the live buckets, as at OpenAI). Per strategy: items, $ from the ledger (GET
 // /api/v1/costs/summary of its tenant, and the job's costUsd), seconds from POST to the job's end, both ÷ live, and
 // ×50 for the full backfill. Writes bench/results/backfill.json and backfill.md. ~4–6 minutes.
-// Knobs: BENCH_BACKFILL_SONGS (600), BENCH_BACKFILL_RPM (500), BENCH_BACKFILL_TPM (200000),
+// Knobs: BENCH_BACKFILL_SONGS (400), BENCH_BACKFILL_RPM (500), BENCH_BACKFILL_TPM (200000),
 // BENCH_BACKFILL_BATCH_DELAY_MS (60000), BENCH_BACKFILL_BATCH_POLL_MS (5000), BENCH_BACKFILL_GPU_USD_PER_HOUR (0.5).
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -38,7 +38,7 @@ const num = (name, fallback) => {
   return process.env[name] !== undefined && Number.isFinite(v) && v > 0 ? v : fallback;
 };
 const S = {
-  songs: Math.floor(num('BENCH_BACKFILL_SONGS', 600)),
+  songs: Math.floor(num('BENCH_BACKFILL_SONGS', 400)),
   fullBackfill: 70_000,
   rpm: Math.floor(num('BENCH_BACKFILL_RPM', 500)),
   tpm: Math.floor(num('BENCH_BACKFILL_TPM', 200_000)),
