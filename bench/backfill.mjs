@@ -18,7 +18,7 @@
 // The three jobs are submitted at the same instant and run side by side (their models do not share limits: batch
 // lines run outside the live buckets, as at OpenAI). Per strategy: items, $ from the ledger (GET
 // /api/v1/costs/summary of its tenant, and the job's costUsd), seconds from POST to the job's end, both ÷ live, and
-// ×50 for the full backfill. Writes bench/results/backfill.json and backfill.md. ~4–6 minutes.
+// × 70,000 ÷ songs for the full backfill. Writes bench/results/backfill.json and backfill.md. ~5–6 minutes (400 songs).
 // Knobs: BENCH_BACKFILL_SONGS (400), BENCH_BACKFILL_RPM (500), BENCH_BACKFILL_TPM (200000),
 // BENCH_BACKFILL_BATCH_DELAY_MS (60000), BENCH_BACKFILL_BATCH_POLL_MS (5000), BENCH_BACKFILL_GPU_USD_PER_HOUR (0.5).
 import { spawnSync } from 'node:child_process';
