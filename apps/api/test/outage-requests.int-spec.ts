@@ -97,12 +97,24 @@ describe('requests while every provider is away', () => {
   it("a job's patience: per job in POST /jobs (validated, stored, shown) and the tenant's default in /job-settings", async () => {
     const owner = await makeSession(t.dataSource, t.http, { role: 'owner' });
     const member = await makeSession(t.dataSource, t.http, { role: 'member', tenant: owner.tenant });
-    expect((await t.http.get('/api/v1/job-settings').set(owner.auth).expect(200)).body).toEqual({ maxWaitSeconds: 86400 });
+    expect((await t.http.get('/api/v1/job-settings').set(owner.auth).expect(200)).body).toEqual({ maxWaitSeconds: 86400, deferrable: false });
+    // null is no value to store: a 400 naming the field, never a 500
+    for (const field of ['maxWaitSeconds', 'deferrable']) {
+      const refused = await t.http
+        .put('/api/v1/job-settings')
+        .set(owner.auth)
+        .send({ [field]: null })
+        .expect(400);
+      expect(JSON.stringify(refused.body.message)).toContain(field);
+    }
     const bad = await t.http.put('/api/v1/job-settings').set(owner.auth).send({ maxWaitSeconds: 0 }).expect(400);
     expect(JSON.stringify(bad.body.message)).toMatch(/maxWaitSeconds/);
     await t.http.put('/api/v1/job-settings').set(member.auth).send({ maxWaitSeconds: 600 }).expect(403);
-    expect((await t.http.put('/api/v1/job-settings').set(owner.auth).send({ maxWaitSeconds: 3600 }).expect(200)).body).toEqual({ maxWaitSeconds: 3600 });
-    expect((await t.http.get('/api/v1/job-settings').set(member.auth).expect(200)).body).toEqual({ maxWaitSeconds: 3600 });
+    expect((await t.http.put('/api/v1/job-settings').set(owner.auth).send({ maxWaitSeconds: 3600 }).expect(200)).body).toEqual({
+      maxWaitSeconds: 3600,
+      deferrable: false,
+    });
+    expect((await t.http.get('/api/v1/job-settings').set(member.auth).expect(200)).body).toEqual({ maxWaitSeconds: 3600, deferrable: false });
 
     const refused = await t.http
       .post('/api/v1/jobs')

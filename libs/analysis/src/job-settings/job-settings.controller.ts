@@ -2,7 +2,7 @@ import { Body, Controller, Get, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { JobSettingsView } from '@margin/contracts';
 import { CurrentPrincipal, MinRole, type Principal } from '@margin/identity';
-import { IsBoolean, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsBoolean, IsInt, Max, Min, ValidateIf } from 'class-validator';
 import { MAX_WAIT_SECONDS_LIMIT } from '../jobs/jobs.dto';
 import { JobSettingsService } from './job-settings.service';
 
@@ -13,7 +13,8 @@ export class UpdateJobSettingsDto {
     maximum: MAX_WAIT_SECONDS_LIMIT,
     description: 'How long items may wait for model providers to come back before they fail, in seconds',
   })
-  @IsOptional()
+  // absent leaves it as it is; null is no number of seconds (a 400, not a stored null)
+  @ValidateIf((_o, v) => v !== undefined)
   @IsInt()
   @Min(1)
   @Max(MAX_WAIT_SECONDS_LIMIT)
@@ -23,7 +24,7 @@ export class UpdateJobSettingsDto {
     example: true,
     description: "Jobs that do not say are deferrable: eligible calls may use the providers' batch tier (half price, within 24 h)",
   })
-  @IsOptional()
+  @ValidateIf((_o, v) => v !== undefined)
   @IsBoolean()
   deferrable?: boolean;
 }
