@@ -155,6 +155,8 @@ describe('Analysis pipeline against the emulator', () => {
     expect(result).toMatchObject({ model: 'anthropic/claude-sonnet-4-5', provider: 'anthropic' });
     expect((result.output as { rounds: number }).rounds).toBe(1);
     expect(await ledgerTotal(c.attemptKey)).toBe(picoToDecimal(result.costPico));
+    // the scores go onto the judged rows after those are booked: `settled` says when all of it is written
+    await result.settled;
     // each assessment's score is on the row of the answer it judged (the draft, then the refinement), the others
     // carry none, and no call gained a row
     const scored = (await t.dataSource.query(
