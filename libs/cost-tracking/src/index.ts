@@ -8,5 +8,11 @@ import { Savings1764000000200 } from './migrations/1764000000200-savings';
 import { LedgerStatsIndex1765400000930 } from './migrations/1765400000930-ledger-stats-index';
 import { LedgerTier1765400000402 } from './migrations/1765400000402-ledger-tier';
 
-export const COST_TRACKING_MIGRATIONS = [CostLedger1763900000000, Savings1764000000200, LedgerAbArm1765300000200, LedgerTier1765400000402, LedgerStatsIndex1765400000930];
+export const COST_TRACKING_MIGRATIONS = [
+  CostLedger1763900000000,
+  Savings1764000000200,
+  LedgerAbArm1765300000200,
+  LedgerTier1765400000402,
+  LedgerStatsIndex1765400000930,
+];
 export { LedgerUsageStats, STATS_WINDOW, type LatencyStats, type OutputTokenStats } from './ledger/usage-stats';

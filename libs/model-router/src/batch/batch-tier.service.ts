@@ -280,7 +280,10 @@ export class BatchTierService {
     if (r.outcome === 'succeeded') {
       const costPico = this.catalog.batchCostOf(row.modelId, r.result.usage, at).totalPico;
       const premiumId = this.routing?.premiumCounterfactual(row.tenantId, row.operation) ?? null;
-      const premium = premiumId && this.catalog.priceAt(premiumId, at) ? { modelId: premiumId, costPico: this.catalog.costOf(premiumId, r.result.usage, at).totalPico } : null;
+      const premium =
+        premiumId && this.catalog.priceAt(premiumId, at)
+          ? { modelId: premiumId, costPico: this.catalog.costOf(premiumId, r.result.usage, at).totalPico }
+          : null;
       const fresh = await this.ledger.record({
         ...base,
         premium,

@@ -223,7 +223,6 @@ export class AnthropicProvider implements LlmProvider {
     };
   }
 
-
   /** Message Batches: the same params per request, results as a JSONL stream, 24 h window, half price. */
   readonly batch: BatchApi = {
     submit: (entries, options) =>

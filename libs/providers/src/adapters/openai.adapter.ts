@@ -230,7 +230,6 @@ export class OpenAiProvider implements LlmProvider {
     };
   }
 
-
   /** The Batch API: a JSONL file of chat.completions requests (files, purpose "batch"), 24 h window, half price. */
   readonly batch: BatchApi = {
     submit: (entries, options) =>
