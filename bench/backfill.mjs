@@ -21,16 +21,14 @@
 // × 70,000 ÷ songs for the full backfill. Writes bench/results/backfill.json and backfill.md. ~5–6 minutes (400 songs).
 // Knobs: BENCH_BACKFILL_SONGS (400), BENCH_BACKFILL_RPM (500), BENCH_BACKFILL_TPM (200000),
 // BENCH_BACKFILL_BATCH_DELAY_MS (60000), BENCH_BACKFILL_BATCH_POLL_MS (5000), BENCH_BACKFILL_GPU_USD_PER_HOUR (0.5).
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 process.env.BENCH_JOBS_DATABASE_URL = process.env.BENCH_BACKFILL_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_bench_backfill';
 process.env.BENCH_JOBS_REDIS_URL = process.env.BENCH_BACKFILL_REDIS_URL ?? 'redis://127.0.0.1:6379/7';
 const cluster = await import('./lib/jobs-cluster.mjs');
-const { BENCH_DIR, installCleanup, log, ROOT, sleep, stopAll } = await import('./lib/procs.mjs');
+const { log, sleep } = await import('./lib/procs.mjs');
+const { runClusterBench } = await import('./lib/cluster-bench.mjs');
 const { round, table } = await import('./lib/stats.mjs');
 
 const num = (name, fallback) => {
@@ -290,36 +288,9 @@ function report(r) {
   return `${lines.join('\n')}\n`;
 }
 
-async function main() {
-  installCleanup(async () => {
-    await cluster.dropDatabase().catch(() => undefined);
-    await cluster.flushRedis().catch(() => undefined);
-  });
-  const built = spawnSync(process.execPath, ['scripts/build.mjs', 'api', 'worker', 'llm-emulator'], { cwd: ROOT, stdio: 'inherit' });
-  if (built.status !== 0) {
-    process.stderr.write('build failed\n');
-    process.exit(1);
-  }
-  const resultsDir = path.join(BENCH_DIR, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  let failed = false;
-  try {
-    const r = await run();
-    const md = report(r);
-    writeFileSync(path.join(resultsDir, 'backfill.json'), `${JSON.stringify({ benchmark: 'backfill', settings: S, scale: SCALE, ...r }, null, 2)}\n`);
-    writeFileSync(path.join(resultsDir, 'backfill.md'), md);
-    process.stdout.write(`\n${md}\n`);
-    failed = r.rows.some((x) => x.status !== 'completed');
-  } catch (err) {
-    failed = true;
-    process.stderr.write(`\nbackfill benchmark failed: ${err.stack ?? err.message}\n`);
-  } finally {
-    await stopAll();
-    await cluster.dropDatabase().catch(() => undefined);
-    await cluster.flushRedis().catch(() => undefined);
-    cluster.removeSnapshot();
-  }
-  process.exit(failed ? 1 : 0);
-}
-
-await main();
+await runClusterBench(cluster, {
+  name: 'backfill',
+  run,
+  summarize: (r) => ({ md: report(r), failed: r.rows.some((x) => x.status !== 'completed') }),
+  record: (r) => ({ settings: S, scale: SCALE, ...r }),
+});

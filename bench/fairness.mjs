@@ -14,17 +14,15 @@
 // Writes bench/results/fairness.json and fairness.md. Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust)
 // and Redis at 127.0.0.1:6379; override with BENCH_FAIRNESS_DATABASE_URL / BENCH_FAIRNESS_REDIS_URL. ~2–4 minutes.
 // Knobs: BENCH_FAIRNESS_SIZES (1000,10000,100000), BENCH_FAIRNESS_ITEM_MS (250), BENCH_FAIRNESS_PLAYLIST (10).
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 process.env.BENCH_JOBS_DATABASE_URL = process.env.BENCH_FAIRNESS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_bench_fairness';
 process.env.BENCH_JOBS_REDIS_URL = process.env.BENCH_FAIRNESS_REDIS_URL ?? 'redis://127.0.0.1:6379/9';
 const cluster = await import('./lib/jobs-cluster.mjs');
 const { cpuReading, cpuSplit } = await import('./lib/jobs-sys.mjs');
-const { BENCH_DIR, installCleanup, log, ROOT, sleep, stopAll } = await import('./lib/procs.mjs');
+const { log, sleep } = await import('./lib/procs.mjs');
+const { runClusterBench } = await import('./lib/cluster-bench.mjs');
 const { round, table } = await import('./lib/stats.mjs');
 
 const num = (name, fallback) => {
@@ -198,36 +196,9 @@ function report(r) {
   return `${lines.join('\n')}\n`;
 }
 
-async function main() {
-  installCleanup(async () => {
-    await cluster.dropDatabase().catch(() => undefined);
-    await cluster.flushRedis().catch(() => undefined);
-  });
-  const built = spawnSync(process.execPath, ['scripts/build.mjs', 'api', 'worker', 'llm-emulator'], { cwd: ROOT, stdio: 'inherit' });
-  if (built.status !== 0) {
-    process.stderr.write('build failed\n');
-    process.exit(1);
-  }
-  const resultsDir = path.join(BENCH_DIR, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  let failed = false;
-  try {
-    const r = await run();
-    const md = report(r);
-    writeFileSync(path.join(resultsDir, 'fairness.json'), `${JSON.stringify({ benchmark: 'fairness', settings: S, ...r }, null, 2)}\n`);
-    writeFileSync(path.join(resultsDir, 'fairness.md'), md);
-    process.stdout.write(`\n${md}\n`);
-    failed = r.rows.some((x) => !x.pass);
-  } catch (err) {
-    failed = true;
-    process.stderr.write(`\nbenchmark failed: ${err.stack ?? err.message}\n`);
-  } finally {
-    await stopAll();
-    await cluster.dropDatabase().catch(() => undefined);
-    await cluster.flushRedis().catch(() => undefined);
-    cluster.removeSnapshot();
-  }
-  process.exit(failed ? 1 : 0);
-}
-
-await main();
+await runClusterBench(cluster, {
+  name: 'fairness',
+  run,
+  summarize: (r) => ({ md: report(r), failed: r.rows.some((x) => !x.pass) }),
+  record: (r) => ({ settings: S, ...r }),
+});

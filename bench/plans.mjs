@@ -12,16 +12,14 @@
 // Targets: median cost error ≤ 15% and time error ≤ 25%.
 // Writes bench/results/plans.json and plans.md. Needs PostgreSQL at 127.0.0.1:5432 (user postgres, trust) and
 // Redis at 127.0.0.1:6379; override with BENCH_PLANS_DATABASE_URL / BENCH_PLANS_REDIS_URL. ~2–4 minutes.
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 
 process.env.BENCH_JOBS_DATABASE_URL = process.env.BENCH_PLANS_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/margin_bench_plans';
 process.env.BENCH_JOBS_REDIS_URL = process.env.BENCH_PLANS_REDIS_URL ?? 'redis://127.0.0.1:6379/8';
 const cluster = await import('./lib/jobs-cluster.mjs');
-const { BENCH_DIR, installCleanup, log, ROOT, sleep, stopAll } = await import('./lib/procs.mjs');
+const { log, sleep } = await import('./lib/procs.mjs');
+const { runClusterBench } = await import('./lib/cluster-bench.mjs');
 const { round, table } = await import('./lib/stats.mjs');
 
 const num = (name, fallback) => {
@@ -207,35 +205,12 @@ function report(r) {
   return { md: `${lines.join('\n')}\n`, pass: pass.cost && pass.seconds };
 }
 
-async function main() {
-  installCleanup(async () => {
-    await cluster.dropDatabase().catch(() => undefined);
-    await cluster.flushRedis().catch(() => undefined);
-  });
-  const built = spawnSync(process.execPath, ['scripts/build.mjs', 'api', 'worker', 'llm-emulator'], { cwd: ROOT, stdio: 'inherit' });
-  if (built.status !== 0) {
-    process.stderr.write('build failed\n');
-    process.exit(1);
-  }
-  const resultsDir = path.join(BENCH_DIR, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  let failed = false;
-  try {
-    const r = await run();
+await runClusterBench(cluster, {
+  name: 'plans',
+  run,
+  summarize: (r) => {
     const { md, pass } = report(r);
-    writeFileSync(path.join(resultsDir, 'plans.json'), `${JSON.stringify({ benchmark: 'plans', settings: S, ...r }, null, 2)}\n`);
-    writeFileSync(path.join(resultsDir, 'plans.md'), md);
-    process.stdout.write(`\n${md}\n`);
-    failed = !pass;
-  } catch (err) {
-    process.stderr.write(`plans benchmark failed: ${err.stack ?? err}\n`);
-    failed = true;
-  } finally {
-    await stopAll();
-    await cluster.dropDatabase().catch(() => undefined);
-    await cluster.flushRedis().catch(() => undefined);
-  }
-  process.exit(failed ? 1 : 0);
-}
-
-await main();
+    return { md, failed: !pass };
+  },
+  record: (r) => ({ settings: S, ...r }),
+});

@@ -3,15 +3,14 @@
 // progress socket and at the signed callback URL, and replaces the provisional one (the next call is a hit).
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { PROGRESS_NAMESPACE, QUEUES, WORKER_HEARTBEAT_PREFIX, type AnalysisEnhancedEvent, type AnalyzeResponse } from '@margin/contracts';
-import { REDIS, webhookSignature } from '@margin/core';
-import type Redis from 'ioredis';
+import { PROGRESS_NAMESPACE, type AnalysisEnhancedEvent, type AnalyzeResponse } from '@margin/contracts';
+import { webhookSignature } from '@margin/core';
 import { makeSession, startEmulator, startTestApp, type RunningEmulator, type TestApp } from '@margin/testing';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { io, type Socket } from 'socket.io-client';
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
-import { testWorkerModule } from './support/test-worker';
+import { announceTestWorker, testWorkerModule } from './support/test-worker';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -28,6 +27,7 @@ const song = (n: number) => ({ title: `Instant song ${n}`, artist: 'The Quick', 
 describe('instant analysis', () => {
   let t: TestApp;
   let worker: INestApplicationContext;
+  let heartbeat: { stop: () => Promise<void> } | undefined;
   let emulator: RunningEmulator;
   let receiver: Server;
   let callbackUrl: string;
@@ -49,18 +49,10 @@ describe('instant analysis', () => {
     t = await startTestApp(createApp, { migrations: MIGRATIONS, env: { ...emulator.env, OUTBOUND_ALLOW_LOOPBACK: 'true' }, listen: true });
     worker = await NestFactory.createApplicationContext(testWorkerModule(t.config), { logger: false });
     await worker.init();
-    // the fair queue hands items to Bull for the workers whose heartbeats it sees (apps/worker writes one)
-    await worker
-      .get<Redis>(REDIS)
-      .set(
-        `${WORKER_HEARTBEAT_PREFIX}instant-test`,
-        JSON.stringify({ id: 'instant-test', pid: process.pid, queues: [QUEUES.analysis], concurrency: 2 }),
-        'EX',
-        600,
-      );
+    heartbeat = await announceTestWorker(worker, 'instant-test');
   });
   afterAll(async () => {
-    await worker?.get<Redis>(REDIS).del(`${WORKER_HEARTBEAT_PREFIX}instant-test`);
+    await heartbeat?.stop();
     await worker?.close();
     await t?.close();
     await emulator?.close();

@@ -4,14 +4,12 @@
 // and, once finished, keeps its actual cost and time for the accuracy KPI.
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { QUEUES, WORKER_HEARTBEAT_PREFIX, type RequestPlanView } from '@margin/contracts';
-import { REDIS } from '@margin/core';
+import type { RequestPlanView } from '@margin/contracts';
 import { PublishingWorkerModule } from '@margin/publishing';
 import { makeSession, startEmulator, startTestApp, type RunningEmulator, type TestApp } from '@margin/testing';
-import type Redis from 'ioredis';
 import { createApp } from '../src/create-app';
 import { MIGRATIONS } from '../src/migrations';
-import { testWorkerModule } from './support/test-worker';
+import { announceTestWorker, testWorkerModule } from './support/test-worker';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -28,6 +26,7 @@ const SENTENCE = 'Create a blog post about AI safety for tech leads, auto-publis
 describe('request plans', () => {
   let t: TestApp;
   let worker: INestApplicationContext;
+  let heartbeat: { stop: () => Promise<void> } | undefined;
   let emulator: RunningEmulator;
 
   beforeAll(async () => {
@@ -35,18 +34,10 @@ describe('request plans', () => {
     t = await startTestApp(createApp, { migrations: MIGRATIONS, env: { ...emulator.env, PUBLIC_URL: 'http://blog.test' } });
     worker = await NestFactory.createApplicationContext(testWorkerModule(t.config, [PublishingWorkerModule]), { logger: false });
     await worker.init();
-    // the fair queue hands items to Bull for the workers whose heartbeats it sees (apps/worker writes one)
-    await worker
-      .get<Redis>(REDIS)
-      .set(
-        `${WORKER_HEARTBEAT_PREFIX}plans-test`,
-        JSON.stringify({ id: 'plans-test', pid: process.pid, queues: [QUEUES.analysis], concurrency: 2 }),
-        'EX',
-        600,
-      );
+    heartbeat = await announceTestWorker(worker, 'plans-test');
   });
   afterAll(async () => {
-    await worker?.get<Redis>(REDIS).del(`${WORKER_HEARTBEAT_PREFIX}plans-test`);
+    await heartbeat?.stop();
     await worker?.close();
     await t?.close();
     await emulator?.close();

@@ -64,6 +64,7 @@ export class PlanEstimator {
       req.tenantId,
       profile.steps.map((s) => s.operation),
     );
+    const parallel = await this.estimates.parallelism();
     const steps: PlanStepView[] = [];
     const cheapest: PlanEstimate['cheapest'] = [];
     let costPico: PicoUsd = 0n;
@@ -134,11 +135,10 @@ export class PlanEstimator {
         outputTokens: expectedOutput,
         costUsd: picoToUsd(stepCost),
         worstCaseUsd: picoToUsd(stepWorst),
-        seconds: round1(stepSeconds * Math.ceil(calls / Math.max(1, await this.estimates.parallelism()))),
+        seconds: round1(stepSeconds * Math.ceil(calls / parallel)),
       });
       if (!refine) previousOutput = expectedOutput;
     }
-    const parallel = await this.estimates.parallelism();
     // what the tenant has queued already runs first (its own fair share), then these items, no faster than the limits allow
     const ahead = await this.jobs.openItemCount(req.tenantId);
     const queueSeconds = Math.ceil(ahead / parallel) * itemSeconds;

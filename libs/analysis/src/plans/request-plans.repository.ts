@@ -104,7 +104,7 @@ export class RequestPlansRepository {
       `UPDATE request_plans SET status = $3, intake = $4, questions = $5, profile_key = $6, profile_version = $7, items = $8, step_models = $9, endpoint_ids = $10,
          budget_usd = $11, deadline = $12, estimate = $13, cost_usd = $14, seconds = $15, updated_at = now()
        WHERE tenant_id = $1 AND id = $2 AND status IN ('proposed', 'needs_input') RETURNING ${COLUMNS}`,
-      [tenantId, id, p.status, ...writeParams(p).slice(0, 2), ...writeParams(p).slice(2)],
+      [tenantId, id, p.status, ...writeParams(p)],
     )) as [Array<Record<string, unknown>>, number];
     return rows[0] ? toRow(rows[0]) : null;
   }

@@ -165,7 +165,7 @@ export class RequestPlansService {
         deadline: input.deadline ? new Date(input.deadline) : null,
       };
     }
-    const write = await this.build(principal, draft);
+    const write = await this.build(principal, draft, endpoints);
     return toPlanView(
       await this.repo.insert(tenantId, id, { ...write, sentence: draft.sentence, createdByUserId: principal.userId, createdByApiKeyId: principal.apiKeyId }),
     );
@@ -189,12 +189,13 @@ export class RequestPlansService {
     if (row.status !== 'proposed' && row.status !== 'needs_input')
       throw new PlanNotApprovableError('plan_not_open', `the plan is ${row.status}: it can no longer change`);
     const draft = await this.draftOf(tenantId, row);
+    const endpoints = await this.endpoints(tenantId);
     if (input.budgetUsd !== undefined) {
       draft.budgetUsd = input.budgetUsd;
       draft.intake = { ...draft.intake, budgetUsd: input.budgetUsd };
     }
     if (input.deadline !== undefined) draft.deadline = input.deadline === null ? null : new Date(input.deadline);
-    for (const [field, value] of Object.entries(input.answers ?? {})) await this.answer(tenantId, draft, field, value);
+    for (const [field, value] of Object.entries(input.answers ?? {})) await this.answer(tenantId, draft, field, value, endpoints);
     for (const [i, s] of (input.steps ?? []).entries()) {
       if (!draft.profile) throw new InvalidPlanError(`steps.${i}: the plan has no profile yet`);
       if (!draft.profile.steps.some((p) => p.name === s.step)) throw new InvalidPlanError(`steps.${i}.step: ${draft.profile.key} has no step "${s.step}"`);
@@ -204,7 +205,7 @@ export class RequestPlansService {
         draft.stepModels[s.step] = s.model;
       }
     }
-    const updated = await this.repo.update(tenantId, id, await this.build(principal, draft));
+    const updated = await this.repo.update(tenantId, id, await this.build(principal, draft, endpoints));
     if (!updated) throw new PlanNotApprovableError('plan_not_open', 'the plan changed meanwhile (approved or cancelled)');
     return toPlanView(updated);
   }
@@ -282,7 +283,7 @@ export class RequestPlansService {
     };
   }
 
-  private async answer(tenantId: string, draft: Draft, field: string, value: string): Promise<void> {
+  private async answer(tenantId: string, draft: Draft, field: string, value: string, endpoints: readonly EndpointChoice[]): Promise<void> {
     const text = value.trim();
     if (field === 'profile') {
       const ref = parseProfileRef(text);
@@ -294,7 +295,7 @@ export class RequestPlansService {
     } else if (field.startsWith('endpoint:')) {
       const m = draft.mentions.find((x) => `endpoint:${x.mention}` === field);
       if (!m) throw new InvalidPlanError(`answers.${field}: the request named no such target`);
-      if (text !== 'none' && !(await this.endpoints(tenantId)).some((e) => e.id === text && e.enabled))
+      if (text !== 'none' && !endpoints.some((e) => e.id === text && e.enabled))
         throw new InvalidPlanError(`answers.${field} must be an enabled endpoint's id or "none"`);
       m.choice = text;
     } else if (field === 'endpoints') {
@@ -308,7 +309,8 @@ export class RequestPlansService {
   }
 
   /** The plan's questions, items and estimate from its draft. */
-  private async build(principal: Principal, d: Draft): Promise<PlanWrite> {
+  /** `all`: the tenant's endpoints (read once per request). */
+  private async build(principal: Principal, d: Draft, all: readonly EndpointChoice[]): Promise<PlanWrite> {
     const tenantId = principal.tenantId;
     const questions: PlanQuestion[] = [];
     const profile = d.profile;
@@ -358,7 +360,6 @@ export class RequestPlansService {
         question: `Only ${PUBLISHABLE_PROFILE} results can be published: answer "none" to run without publishing.`,
         options: [{ value: 'none', label: 'Publish nothing' }],
       });
-    const all = await this.endpoints(tenantId);
     const endpoints = endpointIds.map((id) => all.find((e) => e.id === id)).filter((e): e is EndpointChoice => e !== undefined);
 
     let record: PlanEstimateRecord = { steps: [], worstCaseUsd: 0, cacheHits: 0, fitsBudget: true, cheapest: null, endpoints: [], mentions: d.mentions };
