@@ -11,7 +11,7 @@ import { AnalysisCacheRepository } from './cache/analysis-cache.repository';
 import { AnalysisCacheService } from './cache/analysis-cache.service';
 import { AnalysisProcessor } from './jobs/analysis.processor';
 import { AnalyzeService } from './jobs/analyze.service';
-import { CallbackSecrets } from './jobs/instant/callback-secrets';
+import { CallbackSecretsRepository } from './jobs/instant/callback-secrets.repository';
 import { EnhancementRegistry } from './jobs/instant/enhancements';
 import { InstantAnalysis } from './jobs/instant/instant-analysis';
 import { IntakeService } from './plans/intake.service';
@@ -127,7 +127,7 @@ export class AnalysisCoreModule {}
     RequestPlansRepository,
     IntakeService,
     PlanEstimator,
-    CallbackSecrets,
+    CallbackSecretsRepository,
     PriorityService,
     PriorityRuleRepository,
     ProgressGateway,
@@ -150,7 +150,7 @@ export class AnalysisModule {}
     BatchJobFilter,
     EnhancementNotifier,
     EnhancementRegistry,
-    CallbackSecrets,
+    CallbackSecretsRepository,
   ],
 })
 export class AnalysisWorkerModule {}

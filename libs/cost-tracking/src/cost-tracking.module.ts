@@ -6,15 +6,15 @@ import { BudgetReservations } from './budgets/budget-reservations';
 import { BudgetService } from './budgets/budget.service';
 import { CostsController } from './costs.controller';
 import { LedgerRepository } from './ledger/ledger.repository';
-import { LedgerUsageStats } from './ledger/usage-stats';
+import { LedgerUsageStatsRepository } from './ledger/usage-stats.repository';
 import { LedgerService } from './ledger/ledger.service';
 import { LlmCallEntity } from './ledger/llm-call.entity';
 
 /** Ledger and budgets for any process. */
 @Module({
   imports: [TypeOrmModule.forFeature([LlmCallEntity, BudgetEntity, BudgetAlertEntity])],
-  providers: [LedgerRepository, LedgerService, BudgetRepository, BudgetReservations, BudgetService, LedgerUsageStats],
-  exports: [LedgerService, BudgetService, LedgerUsageStats],
+  providers: [LedgerRepository, LedgerService, BudgetRepository, BudgetReservations, BudgetService, LedgerUsageStatsRepository],
+  exports: [LedgerService, BudgetService, LedgerUsageStatsRepository],
 })
 export class CostTrackingCoreModule {}
 

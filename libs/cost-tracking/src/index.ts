@@ -15,4 +15,4 @@ export const COST_TRACKING_MIGRATIONS = [
   LedgerTier1765400000402,
   LedgerStatsIndex1765400000930,
 ];
-export { LedgerUsageStats, STATS_WINDOW, type LatencyStats, type OutputTokenStats } from './ledger/usage-stats';
+export { LedgerUsageStatsRepository, STATS_WINDOW, type LatencyStats, type OutputTokenStats } from './ledger/usage-stats.repository';

@@ -9,7 +9,7 @@ import { AppConfig, IsSupportedTime } from '@margin/core';
 import type { Request, Response } from 'express';
 import { parseProfileRef, ProfilesService } from '../profiles/profiles.service';
 import { AnalyzeService } from './analyze.service';
-import { CallbackSecrets } from './instant/callback-secrets';
+import { CallbackSecretsRepository } from './instant/callback-secrets.repository';
 import { itemsFromFile } from './item-input';
 import { jsonBodyEvents, parseByteSize } from './json-body-stream';
 import { BodyTimeoutError, requestBody } from './request-body';
@@ -89,7 +89,7 @@ export class JobsController {
     private readonly profiles: ProfilesService,
     private readonly priorities: PriorityService,
     private readonly config: AppConfig,
-    private readonly callbackSecrets: CallbackSecrets,
+    private readonly callbackSecrets: CallbackSecretsRepository,
   ) {}
 
   /**

@@ -1,5 +1,5 @@
 import { ManualClock } from '@margin/core';
-import type { LedgerUsageStats } from '@margin/cost-tracking';
+import type { LedgerUsageStatsRepository } from '@margin/cost-tracking';
 import type { CatalogService, RouterService } from '@margin/model-router';
 import { strictMock } from '@margin/testing';
 import type { JobsRepository } from '../jobs/jobs.repository';
@@ -47,7 +47,7 @@ function estimator(over: { openItems?: number; outputs?: Map<string, { operation
       return { totalPico: BigInt(usage.inputTokens) * i + BigInt(usage.outputTokens) * o } as never;
     },
   });
-  const stats = strictMock<LedgerUsageStats>({ outputTokens: async () => over.outputs ?? new Map(), latency: async () => new Map() });
+  const stats = strictMock<LedgerUsageStatsRepository>({ outputTokens: async () => over.outputs ?? new Map(), latency: async () => new Map() });
   const jobs = strictMock<JobsRepository>({ openItemCount: async () => over.openItems ?? 0 });
   const estimates = strictMock<EstimateJob>({ parallelism: async () => 10 });
   return new PlanEstimator(router, catalog, stats, jobs, estimates, new ManualClock(new Date('2026-12-02T00:00:00Z')));

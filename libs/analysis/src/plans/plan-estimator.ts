@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ModelTier, PlanStepView } from '@margin/contracts';
 import { Clock, picoToUsd, type PicoUsd } from '@margin/core';
-import { LedgerUsageStats, type LatencyStats, type OutputTokenStats } from '@margin/cost-tracking';
+import { LedgerUsageStatsRepository, type LatencyStats, type OutputTokenStats } from '@margin/cost-tracking';
 import { CatalogService, estimateInputTokens, RouterService, type RoutePlan } from '@margin/model-router';
 import { JobsRepository } from '../jobs/jobs.repository';
 import { EstimateJob } from '../jobs/usecases/estimate-job';
@@ -50,7 +50,7 @@ export class PlanEstimator {
   constructor(
     private readonly router: RouterService,
     private readonly catalog: CatalogService,
-    private readonly stats: LedgerUsageStats,
+    private readonly stats: LedgerUsageStatsRepository,
     private readonly jobs: JobsRepository,
     private readonly estimates: EstimateJob,
     private readonly clock: Clock,

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** An operation's (and a model's) recent calls of a tenant, for the estimates' rolling figures (LedgerUsageStats). */
+/** An operation's (and a model's) recent calls of a tenant, for the estimates' rolling figures (LedgerUsageStatsRepository). */
 export class LedgerStatsIndex1765400000930 implements MigrationInterface {
   name = 'LedgerStatsIndex1765400000930';
 

@@ -6,7 +6,7 @@ import type { Job, Queue } from 'bull';
 import { IsUUID } from 'class-validator';
 import { JobsRepository } from '../jobs.repository';
 import { ProgressPublisher } from '../../progress/progress.publisher';
-import { CallbackSecrets } from './callback-secrets';
+import { CallbackSecretsRepository } from './callback-secrets.repository';
 import { EnhancementRegistry } from './enhancements';
 
 class EnhancedCommand implements EnhancedPayload {
@@ -42,7 +42,7 @@ export class EnhancementNotifier implements OnApplicationBootstrap {
     private readonly registry: EnhancementRegistry,
     private readonly repo: JobsRepository,
     private readonly progress: ProgressPublisher,
-    private readonly secrets: CallbackSecrets,
+    private readonly secrets: CallbackSecretsRepository,
     policy: OutboundPolicy,
   ) {
     this.fetch = guardedFetch(policy);

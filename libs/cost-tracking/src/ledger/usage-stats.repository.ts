@@ -28,7 +28,7 @@ export const STATS_WINDOW = 500;
  * model and operation, over each one's last STATS_WINDOW successful calls of the tenant.
  */
 @Injectable()
-export class LedgerUsageStats {
+export class LedgerUsageStatsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async outputTokens(tenantId: string, operations: readonly string[]): Promise<Map<string, OutputTokenStats>> {

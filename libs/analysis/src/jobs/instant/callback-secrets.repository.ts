@@ -11,7 +11,7 @@ const newSecret = () => `whsec_${randomBytes(24).toString('base64url')}`;
  * made on first use, stored encrypted, shown to the tenant's admins, rotated on request.
  */
 @Injectable()
-export class CallbackSecrets {
+export class CallbackSecretsRepository {
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly box: SecretBox,
